@@ -1,0 +1,47 @@
+import { mkdirSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import Database from 'better-sqlite3';
+import { drizzle, type BetterSQLite3Database } from 'drizzle-orm/better-sqlite3';
+import { migrate } from 'drizzle-orm/better-sqlite3/migrator';
+import * as schema from './schema.ts';
+
+const migrationsFolder = join(dirname(fileURLToPath(import.meta.url)), 'migrations');
+
+export type Db = BetterSQLite3Database<typeof schema>;
+
+export interface DatabaseHandle {
+  db: Db;
+  sqlite: Database.Database;
+  /** Statements run through Drizzle since opening; lets tests and the benchmark see N+1s. */
+  statementCount(): number;
+  close(): void;
+}
+
+/** Opens (creating if needed) and migrates the SQLite file. */
+export function openDatabase(file: string): DatabaseHandle {
+  mkdirSync(dirname(file), { recursive: true });
+  const sqlite = new Database(file);
+  sqlite.pragma('journal_mode = WAL');
+  sqlite.pragma('foreign_keys = ON');
+  sqlite.pragma('busy_timeout = 5000');
+  sqlite.pragma('synchronous = NORMAL');
+  let statements = 0;
+  const db = drizzle(sqlite, {
+    schema,
+    logger: {
+      logQuery: () => {
+        statements += 1;
+      },
+    },
+  });
+  migrate(db, { migrationsFolder });
+  return {
+    db,
+    sqlite,
+    statementCount: () => statements,
+    close: () => {
+      if (sqlite.open) sqlite.close();
+    },
+  };
+}

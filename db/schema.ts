@@ -1,0 +1,164 @@
+import { sql } from 'drizzle-orm';
+import { index, integer, sqliteTable, text, uniqueIndex } from 'drizzle-orm/sqlite-core';
+
+export const ENVIRONMENTS = ['PRODUCTION', 'SANDBOX'] as const;
+export const INSTANCE_STATUSES = ['NOT_CONNECTED', 'CONNECTED', 'REAUTH_REQUIRED'] as const;
+export const TOKEN_STATUSES = ['AVAILABLE', 'USED', 'EXPIRED', 'REVOKED'] as const;
+export const JOB_KINDS = ['BACKUP', 'RESTORE'] as const;
+export const JOB_STATUSES = ['QUEUED', 'RUNNING', 'SUCCEEDED', 'FAILED', 'CANCELLED'] as const;
+export const ROLES = ['VIEWER', 'OPERATOR', 'ADMIN'] as const;
+
+export type Environment = (typeof ENVIRONMENTS)[number];
+export type InstanceStatus = (typeof INSTANCE_STATUSES)[number];
+export type TokenStatus = (typeof TOKEN_STATUSES)[number];
+export type JobKind = (typeof JOB_KINDS)[number];
+export type JobStatus = (typeof JOB_STATUSES)[number];
+export type Role = (typeof ROLES)[number];
+
+const createdAt = () =>
+  integer('created_at', { mode: 'timestamp_ms' })
+    .notNull()
+    .default(sql`(unixepoch('subsec') * 1000)`);
+
+/** Small key/value store for service-wide secrets' hashes and markers. */
+export const settings = sqliteTable('settings', {
+  key: text('key').primaryKey(),
+  value: text('value').notNull(),
+});
+
+export const organisations = sqliteTable('organisations', {
+  id: text('id').primaryKey(),
+  name: text('name').notNull(),
+  createdAt: createdAt(),
+});
+
+/** Organisation-scoped API keys; only a SHA-256 of the secret is kept. */
+export const apiKeys = sqliteTable(
+  'api_keys',
+  {
+    id: text('id').primaryKey(),
+    organisationId: text('organisation_id')
+      .notNull()
+      .references(() => organisations.id, { onDelete: 'cascade' }),
+    name: text('name').notNull(),
+    role: text('role', { enum: ROLES }).notNull(),
+    secretHash: text('secret_hash').notNull(),
+    createdAt: createdAt(),
+  },
+  (t) => [uniqueIndex('api_keys_secret_hash').on(t.secretHash), index('api_keys_organisation').on(t.organisationId)],
+);
+
+export const instances = sqliteTable(
+  'instances',
+  {
+    id: text('id').primaryKey(),
+    organisationId: text('organisation_id')
+      .notNull()
+      .references(() => organisations.id, { onDelete: 'cascade' }),
+    environment: text('environment', { enum: ENVIRONMENTS }).notNull(),
+    name: text('name').notNull(),
+    status: text('status', { enum: INSTANCE_STATUSES }).notNull().default('NOT_CONNECTED'),
+    loginUrl: text('login_url').notNull(),
+    instanceUrl: text('instance_url'),
+    salesforceOrgId: text('salesforce_org_id'),
+    salesforceUserId: text('salesforce_user_id'),
+    username: text('username'),
+    tokenLimit: integer('token_limit').notNull(),
+    /** The grant whose tokens count; earlier grants may still serve running jobs. */
+    currentGrantId: text('current_grant_id'),
+    lastAuthenticatedAt: integer('last_authenticated_at', { mode: 'timestamp_ms' }),
+    apiUsageUsed: integer('api_usage_used'),
+    apiUsageMax: integer('api_usage_max'),
+    createdAt: createdAt(),
+  },
+  (t) => [index('instances_organisation').on(t.organisationId)],
+);
+
+/** One OAuth approval at Salesforce: the refresh token, encrypted at rest. */
+export const grants = sqliteTable(
+  'grants',
+  {
+    id: text('id').primaryKey(),
+    instanceId: text('instance_id')
+      .notNull()
+      .references(() => instances.id, { onDelete: 'cascade' }),
+    refreshTokenCiphertext: text('refresh_token_ciphertext').notNull(),
+    issuedAt: integer('issued_at', { mode: 'timestamp_ms' }).notNull(),
+    /** Set once the refresh token was revoked at Salesforce (or found dead there). */
+    revokedAt: integer('revoked_at', { mode: 'timestamp_ms' }),
+  },
+  (t) => [index('grants_instance').on(t.instanceId)],
+);
+
+export const tokens = sqliteTable(
+  'tokens',
+  {
+    id: text('id').primaryKey(),
+    instanceId: text('instance_id')
+      .notNull()
+      .references(() => instances.id, { onDelete: 'cascade' }),
+    grantId: text('grant_id')
+      .notNull()
+      .references(() => grants.id, { onDelete: 'cascade' }),
+    /** Position within its grant, so tokens are used in a stable order. */
+    position: integer('position').notNull(),
+    status: text('status', { enum: TOKEN_STATUSES }).notNull().default('AVAILABLE'),
+    issuedAt: integer('issued_at', { mode: 'timestamp_ms' }).notNull(),
+    usedAt: integer('used_at', { mode: 'timestamp_ms' }),
+    jobId: text('job_id'),
+  },
+  (t) => [index('tokens_instance').on(t.instanceId, t.status), index('tokens_grant').on(t.grantId)],
+);
+
+/** Pending OAuth authorisations, keyed by a hash of the state sent to Salesforce. */
+export const oauthStates = sqliteTable('oauth_states', {
+  stateHash: text('state_hash').primaryKey(),
+  instanceId: text('instance_id')
+    .notNull()
+    .references(() => instances.id, { onDelete: 'cascade' }),
+  organisationId: text('organisation_id').notNull(),
+  codeVerifierCiphertext: text('code_verifier_ciphertext').notNull(),
+  expiresAt: integer('expires_at', { mode: 'timestamp_ms' }).notNull(),
+  consumedAt: integer('consumed_at', { mode: 'timestamp_ms' }),
+  createdAt: createdAt(),
+});
+
+export const jobs = sqliteTable(
+  'jobs',
+  {
+    id: text('id').primaryKey(),
+    organisationId: text('organisation_id')
+      .notNull()
+      .references(() => organisations.id, { onDelete: 'cascade' }),
+    instanceId: text('instance_id')
+      .notNull()
+      .references(() => instances.id, { onDelete: 'cascade' }),
+    kind: text('kind', { enum: JOB_KINDS }).notNull(),
+    status: text('status', { enum: JOB_STATUSES }).notNull().default('QUEUED'),
+    /** Object API names asked for; empty means every eligible object. */
+    objects: text('objects', { mode: 'json' }).$type<string[]>().notNull().default(sql`'[]'`),
+    /** Kind-specific parameters (restore source, record ids, flags). */
+    parameters: text('parameters', { mode: 'json' }).$type<Record<string, unknown>>().notNull().default(sql`'{}'`),
+    grantId: text('grant_id'),
+    processed: integer('processed').notNull().default(0),
+    failed: integer('failed').notNull().default(0),
+    total: integer('total'),
+    apiCalls: integer('api_calls').notNull().default(0),
+    error: text('error'),
+    queuedAt: integer('queued_at', { mode: 'timestamp_ms' }).notNull(),
+    startedAt: integer('started_at', { mode: 'timestamp_ms' }),
+    finishedAt: integer('finished_at', { mode: 'timestamp_ms' }),
+  },
+  (t) => [
+    index('jobs_instance_queued').on(t.instanceId, t.queuedAt),
+    index('jobs_organisation_queued').on(t.organisationId, t.queuedAt),
+    index('jobs_status').on(t.status),
+  ],
+);
+
+export type OrganisationRow = typeof organisations.$inferSelect;
+export type ApiKeyRow = typeof apiKeys.$inferSelect;
+export type InstanceRow = typeof instances.$inferSelect;
+export type GrantRow = typeof grants.$inferSelect;
+export type TokenRow = typeof tokens.$inferSelect;
+export type JobRow = typeof jobs.$inferSelect;

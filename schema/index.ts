@@ -1,0 +1,11 @@
+import './errors.ts';
+import './organisation.ts';
+import './instance.ts';
+import './token.ts';
+import './job.ts';
+import './api-key.ts';
+import './viewer.ts';
+import './subscriptions.ts';
+import { builder } from './builder.ts';
+
+export const schema = builder.toSchema({ sortSchema: true });

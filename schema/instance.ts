@@ -1,0 +1,79 @@
+import { ENVIRONMENTS, INSTANCE_STATUSES, type InstanceRow } from '../db/schema.ts';
+import { InvalidInputError, NotFoundError } from '../src/errors.ts';
+import { builder, viewerOf } from './builder.ts';
+import { localId } from './ids.ts';
+import { JobConnection, jobConnections } from './job.ts';
+import { currentTokensLoader } from './loaders.ts';
+import { OrganisationRef } from './organisation.ts';
+import { TokenRef } from './token.ts';
+
+export const EnvironmentEnum = builder.enumType('Environment', { values: ENVIRONMENTS });
+export const InstanceStatusEnum = builder.enumType('InstanceStatus', { values: INSTANCE_STATUSES });
+
+export const InstanceRef = builder.loadableNodeRef<InstanceRow>('Instance', {
+  id: { resolve: (instance) => instance.id },
+  load: async (ids, ctx) => ctx.services.instances.byIds(viewerOf(ctx), ids),
+  sort: (instance) => instance.id,
+});
+
+InstanceRef.implement({
+  fields: (t) => ({
+    organisation: t.field({ type: OrganisationRef, resolve: (instance) => instance.organisationId }),
+    environment: t.expose('environment', { type: EnvironmentEnum }),
+    name: t.exposeString('name'),
+    status: t.expose('status', { type: InstanceStatusEnum }),
+    loginUrl: t.exposeString('loginUrl'),
+    instanceUrl: t.exposeString('instanceUrl', { nullable: true }),
+    salesforceOrgId: t.exposeString('salesforceOrgId', { nullable: true }),
+    username: t.exposeString('username', { nullable: true }),
+    tokenLimit: t.exposeInt('tokenLimit'),
+    tokensUsed: t.int({
+      description: 'Tokens of the current grant already used by jobs.',
+      resolve: async (instance, _args, ctx) =>
+        (await currentTokensLoader(ctx).load(instance.id)).filter((token) => token.status === 'USED').length,
+    }),
+    tokensRemaining: t.int({
+      description: 'Jobs that can still start before reauthentication is needed.',
+      resolve: async (instance, _args, ctx) =>
+        (await currentTokensLoader(ctx).load(instance.id)).filter((token) => token.status === 'AVAILABLE').length,
+    }),
+    tokens: t.field({
+      type: [TokenRef],
+      description: 'The tokens of the current grant, in the order jobs use them.',
+      resolve: (instance, _args, ctx) => currentTokensLoader(ctx).load(instance.id),
+    }),
+    lastAuthenticatedAt: t.expose('lastAuthenticatedAt', { type: 'DateTime', nullable: true }),
+    jobs: t.loadable({
+      type: JobConnection,
+      byPath: true,
+      args: { first: t.arg.int(), after: t.arg.string() },
+      load: (ids: string[], ctx, args) => jobConnections(ids, args, ctx.services.jobs.pagesByInstance),
+      resolve: (instance) => instance.id,
+    }),
+  }),
+});
+
+builder.queryField('instance', (t) =>
+  t.field({
+    type: InstanceRef,
+    errors: { types: [NotFoundError] },
+    args: { id: t.arg.globalID({ required: true }) },
+    resolve: (_root, { id }, ctx) => ctx.services.instances.get(viewerOf(ctx), localId(id, 'Instance')),
+  }),
+);
+
+builder.mutationField('addInstance', (t) =>
+  t.field({
+    type: InstanceRef,
+    description: 'Registers a Salesforce org of the organisation; it starts NOT_CONNECTED. Role ADMIN.',
+    authScopes: { role: 'ADMIN' },
+    errors: { types: [NotFoundError, InvalidInputError] },
+    args: {
+      organisationId: t.arg.globalID({ required: true }),
+      environment: t.arg({ type: EnvironmentEnum, required: true }),
+      name: t.arg.string({ required: true }),
+    },
+    resolve: (_root, args, ctx) =>
+      ctx.services.instances.add(viewerOf(ctx), localId(args.organisationId, 'Organisation'), args.environment, args.name),
+  }),
+);

@@ -1,0 +1,34 @@
+import { openDatabase, type DatabaseHandle } from '../db/client.ts';
+import type { Config } from './config.ts';
+import { createEventBus, type EventBus } from './events.ts';
+import { loadSecretKey } from './secret-key.ts';
+import { createServices, type Services } from './services/index.ts';
+
+export interface App {
+  config: Config;
+  database: DatabaseHandle;
+  events: EventBus;
+  services: Services;
+  /** Set on the first start without ADMIN_API_KEY: the generated operator key, to show once. */
+  generatedOperatorKey: string | undefined;
+  close(): Promise<void>;
+}
+
+/** Everything but the network: database, events and services, wired once. */
+export function createApp(config: Config): App {
+  const database = openDatabase(config.databaseFile);
+  const secretKey = loadSecretKey(config.secretKey, config.databaseFile);
+  const events = createEventBus();
+  const services = createServices({ database, events, config, secretKey });
+  const generatedOperatorKey = services.apiKeys.ensureOperatorKey(config.adminApiKey);
+  return {
+    config,
+    database,
+    events,
+    services,
+    generatedOperatorKey,
+    close: async () => {
+      database.close();
+    },
+  };
+}

@@ -1,0 +1,92 @@
+import { resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { z } from 'zod';
+
+const urlString = z.url({ protocol: /^https?$/ });
+const positiveInt = z.coerce.number().int().positive();
+
+const environmentSchema = z.object({
+  PORT: z.coerce.number().int().min(0).max(65535).default(4000),
+  HOST: z.string().min(1).default('127.0.0.1'),
+  DATABASE_URL: z.string().min(1).default('./data/backup.db'),
+  PUBLIC_URL: urlString.optional(),
+  SECRET_KEY: z
+    .string()
+    .regex(/^(?:[0-9a-fA-F]{64}|[A-Za-z0-9+/_-]{43}=?)$/, 'must be 32 bytes as 64 hex digits or base64')
+    .optional(),
+  ADMIN_API_KEY: z.string().min(24, 'must be at least 24 characters').optional(),
+  SALESFORCE_CLIENT_ID: z.string().min(1).optional(),
+  SALESFORCE_CLIENT_SECRET: z.string().min(1).optional(),
+  SALESFORCE_LOGIN_URL_PRODUCTION: urlString.default('https://login.salesforce.com'),
+  SALESFORCE_LOGIN_URL_SANDBOX: urlString.default('https://test.salesforce.com'),
+  SALESFORCE_API_VERSION: z.string().regex(/^\d{2,3}\.0$/, 'must look like 62.0').default('62.0'),
+  TOKEN_LIMIT: positiveInt.max(100).default(5),
+  JOB_CONCURRENCY: positiveInt.max(32).default(2),
+  EMULATOR_RECORDS: z.coerce.number().int().min(0).default(200),
+  LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error', 'silent']).default('info'),
+});
+
+export type Config = {
+  port: number;
+  host: string;
+  databaseFile: string;
+  /** Undefined until the server knows its port, when PUBLIC_URL is unset. */
+  publicUrl: string | undefined;
+  secretKey: string | undefined;
+  adminApiKey: string | undefined;
+  salesforce: {
+    clientId: string | undefined;
+    clientSecret: string | undefined;
+    loginUrls: { PRODUCTION: string; SANDBOX: string };
+    apiVersion: string;
+  };
+  tokenLimit: number;
+  jobConcurrency: number;
+  emulatorRecords: number;
+  logLevel: 'debug' | 'info' | 'warn' | 'error' | 'silent';
+};
+
+export class ConfigError extends Error {}
+
+/** Reads the environment; a bad value throws one line naming the variable. */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const defined = Object.fromEntries(Object.entries(env).filter(([, value]) => value !== undefined && value !== ''));
+  const parsed = environmentSchema.safeParse(defined);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]!;
+    throw new ConfigError(`Invalid ${String(issue.path[0])}: ${issue.message}`);
+  }
+  const e = parsed.data;
+  return {
+    port: e.PORT,
+    host: e.HOST,
+    databaseFile: databaseFileFromUrl(e.DATABASE_URL),
+    publicUrl: e.PUBLIC_URL?.replace(/\/$/, ''),
+    secretKey: e.SECRET_KEY,
+    adminApiKey: e.ADMIN_API_KEY,
+    salesforce: {
+      clientId: e.SALESFORCE_CLIENT_ID,
+      clientSecret: e.SALESFORCE_CLIENT_SECRET,
+      loginUrls: {
+        PRODUCTION: e.SALESFORCE_LOGIN_URL_PRODUCTION.replace(/\/$/, ''),
+        SANDBOX: e.SALESFORCE_LOGIN_URL_SANDBOX.replace(/\/$/, ''),
+      },
+      apiVersion: e.SALESFORCE_API_VERSION,
+    },
+    tokenLimit: e.TOKEN_LIMIT,
+    jobConcurrency: e.JOB_CONCURRENCY,
+    emulatorRecords: e.EMULATOR_RECORDS,
+    logLevel: e.LOG_LEVEL,
+  };
+}
+
+function databaseFileFromUrl(value: string): string {
+  if (value.startsWith('file:')) {
+    try {
+      return fileURLToPath(value);
+    } catch {
+      return resolve(value.slice('file:'.length));
+    }
+  }
+  return resolve(value);
+}

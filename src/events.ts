@@ -1,0 +1,32 @@
+import { createPubSub } from 'graphql-yoga';
+import { SlidingBuffer } from '@repeaterjs/repeater';
+import type { InstanceRow, JobRow } from '../db/schema.ts';
+
+export type TokenExhaustedReason = 'LIMIT_REACHED' | 'REVOKED_BY_SALESFORCE';
+
+export interface TokenExhaustedEvent {
+  instance: InstanceRow;
+  message: string;
+  reason: TokenExhaustedReason;
+  occurredAt: Date;
+}
+
+export interface ReauthCompletedEvent {
+  instance: InstanceRow;
+  occurredAt: Date;
+}
+
+/** Every topic is keyed by organisation, so a subscriber can only ever be routed its own events. */
+export type Topics = {
+  instanceUpdated: [organisationId: string, payload: InstanceRow];
+  tokenExhausted: [organisationId: string, payload: TokenExhaustedEvent];
+  reauthCompleted: [organisationId: string, payload: ReauthCompletedEvent];
+  jobUpdated: [organisationId: string, payload: JobRow];
+};
+
+export type EventBus = ReturnType<typeof createEventBus>;
+
+export function createEventBus() {
+  // A slow subscriber drops its oldest queued events instead of overflowing the repeater.
+  return createPubSub<Topics>({ repeaterBuffer: new SlidingBuffer(1000) });
+}

@@ -1,0 +1,57 @@
+import { createLogger } from 'graphql-yoga';
+import { createApp } from './app.ts';
+import { ConfigError, loadConfig, type Config } from './config.ts';
+import { startEmulator } from './emulator/index.ts';
+import { startServer } from './server/index.ts';
+
+function fail(message: string): never {
+  console.error(message);
+  process.exit(1);
+}
+
+let config: Config;
+try {
+  config = loadConfig();
+} catch (error) {
+  if (error instanceof ConfigError) fail(error.message);
+  throw error;
+}
+const logger = createLogger(config.logLevel);
+
+// Without a connected app of its own, the service talks to an embedded Salesforce emulator.
+const emulator = config.salesforce.clientId ? undefined : await startEmulator({ port: 0, records: config.emulatorRecords });
+if (emulator) {
+  config.salesforce = {
+    ...config.salesforce,
+    clientId: emulator.clientId,
+    clientSecret: emulator.clientSecret,
+    loginUrls: { PRODUCTION: emulator.orgs.PRODUCTION.loginUrl, SANDBOX: emulator.orgs.SANDBOX.loginUrl },
+  };
+  logger.info(
+    `No SALESFORCE_CLIENT_ID set: using the embedded Salesforce emulator at ${emulator.url} ` +
+      `(users ${emulator.orgs.PRODUCTION.username} and ${emulator.orgs.SANDBOX.username}, password ${emulator.orgs.PRODUCTION.password})`,
+  );
+}
+
+const app = createApp(config);
+const server = await startServer(app, logger).catch((error: NodeJS.ErrnoException) =>
+  fail(error.code === 'EADDRINUSE' ? `Invalid PORT: ${config.port} is already in use` : String(error)),
+);
+logger.info(`GraphQL API on ${app.config.publicUrl}/graphql (GraphiQL in a browser)`);
+if (app.generatedOperatorKey) {
+  // Printed once: only its hash is stored.
+  logger.info(`Operator API key (shown once, keep it): ${app.generatedOperatorKey}`);
+}
+
+let stopping = false;
+async function shutdown(signal: string) {
+  if (stopping) return;
+  stopping = true;
+  logger.info(`${signal}: closing connections and the database`);
+  await server.close();
+  await app.close();
+  await emulator?.close();
+  process.exit(0);
+}
+process.on('SIGTERM', () => void shutdown('SIGTERM'));
+process.on('SIGINT', () => void shutdown('SIGINT'));

@@ -1,0 +1,44 @@
+import { GraphQLError } from 'graphql';
+import { createYoga, useReadinessCheck, type YogaLogger } from 'graphql-yoga';
+import type { Context } from '../../schema/builder.ts';
+import { schema } from '../../schema/index.ts';
+import type { DatabaseHandle } from '../../db/client.ts';
+import { DomainError } from '../errors.ts';
+import type { Services } from '../services/index.ts';
+import { createContext } from './context.ts';
+
+export const GRAPHQL_PATH = '/graphql';
+
+export function createGraphQLHandler(services: Services, database: DatabaseHandle, logger: YogaLogger) {
+  return createYoga<{ req?: unknown }, Context>({
+    schema,
+    graphqlEndpoint: GRAPHQL_PATH,
+    landingPage: false,
+    logging: logger,
+    graphiql: { subscriptionsProtocol: 'WS', title: 'Salesforce backup API' },
+    context: ({ request }) => createContext(services, request.headers.get('authorization')),
+    maskedErrors: {
+      // Domain errors thrown outside typed results (subscriptions, lists) keep their message.
+      maskError: (error, message) => {
+        const original = (error as { originalError?: unknown }).originalError;
+        // Parse and validation errors, and errors raised on purpose (auth, bad ids), pass unchanged.
+        if (original === undefined || original instanceof GraphQLError) return error as Error;
+        if (original instanceof DomainError) {
+          return new GraphQLError(original.message, { extensions: { code: 'BAD_USER_INPUT' } });
+        }
+        logger.error(original);
+        return new GraphQLError(message, { extensions: { code: 'INTERNAL_SERVER_ERROR' } });
+      },
+    },
+    plugins: [
+      useReadinessCheck({
+        endpoint: '/healthz',
+        check: () => {
+          database.sqlite.prepare('select 1').get();
+        },
+      }),
+    ],
+  });
+}
+
+export type GraphQLHandler = ReturnType<typeof createGraphQLHandler>;

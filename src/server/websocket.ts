@@ -1,0 +1,50 @@
+import type { Server } from 'node:http';
+import type { ExecutionArgs } from 'graphql';
+import { useServer } from 'graphql-ws/use/ws';
+import { WebSocketServer } from 'ws';
+import type { Services } from '../services/index.ts';
+import { createContext } from './context.ts';
+import { GRAPHQL_PATH, type GraphQLHandler } from './graphql.ts';
+
+type Enveloped = ReturnType<GraphQLHandler['getEnveloped']>;
+type EnvelopedArgs = ExecutionArgs & { envelopedExecute: Enveloped['execute']; envelopedSubscribe: Enveloped['subscribe'] };
+
+/** graphql-ws on the same port and path as HTTP, run through yoga's envelop. */
+export function attachWebSocket(server: Server, yoga: GraphQLHandler, services: Services) {
+  const wsServer = new WebSocketServer({ server, path: GRAPHQL_PATH });
+  const handle = useServer(
+    {
+      // The enveloped execute/subscribe travel on the args, not rootValue, which Pothos hands to root resolvers.
+      execute: (args) => (args as EnvelopedArgs).envelopedExecute(args),
+      subscribe: (args) => (args as EnvelopedArgs).envelopedSubscribe(args),
+      onConnect: (ctx) => createContext(services, ctx.connectionParams?.authorization).viewer !== null,
+      onSubscribe: async (ctx, _id, params) => {
+        const { schema, execute, subscribe, contextFactory, parse, validate } = yoga.getEnveloped({
+          ...ctx,
+          req: ctx.extra.request,
+          socket: ctx.extra.socket,
+          params,
+        });
+        const args = {
+          schema,
+          operationName: params.operationName,
+          document: parse(params.query),
+          variableValues: params.variables,
+          contextValue: { ...(await contextFactory()), ...createContext(services, ctx.connectionParams?.authorization) },
+          envelopedExecute: execute,
+          envelopedSubscribe: subscribe,
+        };
+        const errors = validate(args.schema, args.document);
+        if (errors.length) return errors;
+        return args;
+      },
+    },
+    wsServer,
+  );
+  return {
+    close: async () => {
+      await handle.dispose();
+      await new Promise<void>((resolve) => wsServer.close(() => resolve()));
+    },
+  };
+}

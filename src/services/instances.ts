@@ -1,0 +1,61 @@
+import { randomUUID } from 'node:crypto';
+import { asc, eq, inArray } from 'drizzle-orm';
+import { instances, organisations, type Environment, type InstanceRow } from '../../db/schema.ts';
+import type { Db } from '../../db/client.ts';
+import type { Config } from '../config.ts';
+import type { EventBus } from '../events.ts';
+import { NotFoundError } from '../errors.ts';
+import { validName } from './names.ts';
+import { canSeeOrganisation, type Viewer } from './viewer.ts';
+
+export function createInstanceService(db: Db, events: EventBus, config: Pick<Config, 'salesforce' | 'tokenLimit'>) {
+  return {
+    get(viewer: Viewer, id: string): InstanceRow {
+      const instance = db.select().from(instances).where(eq(instances.id, id)).get();
+      if (!instance || !canSeeOrganisation(viewer, instance.organisationId)) throw new NotFoundError('Instance', id);
+      return instance;
+    },
+
+    byIds(viewer: Viewer, ids: readonly string[]): InstanceRow[] {
+      const rows = db.select().from(instances).where(inArray(instances.id, [...ids])).all();
+      return rows.filter((row) => canSeeOrganisation(viewer, row.organisationId));
+    },
+
+    byOrganisationIds(organisationIds: readonly string[]): InstanceRow[] {
+      return db
+        .select()
+        .from(instances)
+        .where(inArray(instances.organisationId, [...organisationIds]))
+        .orderBy(asc(instances.createdAt), asc(instances.id))
+        .all();
+    },
+
+    add(viewer: Viewer, organisationId: string, environment: Environment, name: string): InstanceRow {
+      const organisation = canSeeOrganisation(viewer, organisationId)
+        ? db.select({ id: organisations.id }).from(organisations).where(eq(organisations.id, organisationId)).get()
+        : undefined;
+      if (!organisation) throw new NotFoundError('Organisation', organisationId);
+      const instance = db
+        .insert(instances)
+        .values({
+          id: randomUUID(),
+          organisationId,
+          environment,
+          name: validName(name),
+          loginUrl: config.salesforce.loginUrls[environment],
+          tokenLimit: config.tokenLimit,
+        })
+        .returning()
+        .get();
+      events.publish('instanceUpdated', organisationId, instance);
+      return instance;
+    },
+
+    /** Re-reads an instance and tells subscribers it changed. */
+    publishUpdate(instanceId: string): InstanceRow | undefined {
+      const instance = db.select().from(instances).where(eq(instances.id, instanceId)).get();
+      if (instance) events.publish('instanceUpdated', instance.organisationId, instance);
+      return instance;
+    },
+  };
+}

@@ -1,0 +1,56 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createLogger } from 'graphql-yoga';
+import { createApp, type App } from '../../src/app.ts';
+import { loadConfig } from '../../src/config.ts';
+import { startServer } from '../../src/server/index.ts';
+import { GraphQLClient } from './graphql-client.ts';
+
+export const OPERATOR_KEY = 'test-operator-key-0123456789abcdef';
+
+export interface TestServer {
+  app: App;
+  url: string;
+  dataDir: string;
+  /** A client authenticated with the operator key. */
+  operator: GraphQLClient;
+  client(key?: string): GraphQLClient;
+  /** Stops the server; the data directory stays for a restart until `dispose`. */
+  stop(): Promise<void>;
+  dispose(): Promise<void>;
+}
+
+/** The real server on an ephemeral loopback port, with its own SQLite file. */
+export async function startTestServer(env: Record<string, string> = {}, dataDir?: string): Promise<TestServer> {
+  const dir = dataDir ?? mkdtempSync(join(tmpdir(), 'sfbackup-test-'));
+  const config = loadConfig({
+    PORT: '0',
+    HOST: '127.0.0.1',
+    DATABASE_URL: join(dir, 'backup.db'),
+    ADMIN_API_KEY: OPERATOR_KEY,
+    LOG_LEVEL: 'silent',
+    ...env,
+  });
+  const app = createApp(config);
+  const server = await startServer(app, createLogger('silent'));
+  let stopped = false;
+  const stop = async () => {
+    if (stopped) return;
+    stopped = true;
+    await server.close();
+    await app.close();
+  };
+  return {
+    app,
+    url: server.url,
+    dataDir: dir,
+    operator: new GraphQLClient(server.url, OPERATOR_KEY),
+    client: (key) => new GraphQLClient(server.url, key),
+    stop,
+    dispose: async () => {
+      await stop();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
