@@ -10,13 +10,15 @@ import { createContext } from './context.ts';
 export const GRAPHQL_PATH = '/graphql';
 
 export function createGraphQLHandler(services: Services, database: DatabaseHandle, logger: YogaLogger) {
-  return createYoga<{ req?: unknown }, Context>({
+  return createYoga<{ connectionParams?: Record<string, unknown> }, Context>({
     schema,
     graphqlEndpoint: GRAPHQL_PATH,
     landingPage: false,
     logging: logger,
     graphiql: { subscriptionsProtocol: 'WS', title: 'Salesforce backup API' },
-    context: ({ request }) => createContext(services, request.headers.get('authorization')),
+    // HTTP carries the key in a header; graphql-ws in connectionParams.
+    context: ({ request, connectionParams }) =>
+      createContext(services, connectionParams ? connectionParams.authorization : request.headers.get('authorization')),
     maskedErrors: {
       // Domain errors thrown outside typed results (subscriptions, lists) keep their message.
       maskError: (error, message) => {

@@ -23,6 +23,7 @@ export function attachWebSocket(server: Server, yoga: GraphQLHandler, services: 
           ...ctx,
           req: ctx.extra.request,
           socket: ctx.extra.socket,
+          connectionParams: ctx.connectionParams ?? {},
           params,
         });
         const args = {
@@ -30,7 +31,7 @@ export function attachWebSocket(server: Server, yoga: GraphQLHandler, services: 
           operationName: params.operationName,
           document: parse(params.query),
           variableValues: params.variables,
-          contextValue: { ...(await contextFactory()), ...createContext(services, ctx.connectionParams?.authorization) },
+          contextValue: await contextFactory(),
           envelopedExecute: execute,
           envelopedSubscribe: subscribe,
         };

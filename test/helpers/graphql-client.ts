@@ -95,7 +95,7 @@ export class GraphQLClient {
       { query, variables },
       {
         next: (value) => stream.push(value as GraphQLResponse<T>),
-        error: (error) => stream.fail(error instanceof Error ? error : new Error(JSON.stringify(error))),
+        error: (error) => stream.fail(asError(error)),
         complete: () => stream.end(),
       },
     );
@@ -167,4 +167,12 @@ export class EventStream<T> {
     await this.until(() => this.values.length >= count, `${count} event(s)`);
     return this.values.slice(0, count);
   }
+}
+
+/** graphql-ws reports a closed socket as a CloseEvent and refused operations as GraphQL errors. */
+function asError(error: unknown): Error {
+  if (error instanceof Error) return error;
+  const close = error as { code?: number; reason?: string };
+  if (typeof close?.code === 'number') return new Error(`socket closed ${close.code}: ${close.reason}`);
+  return new Error(JSON.stringify(error));
 }
