@@ -139,7 +139,11 @@ export const jobs = sqliteTable(
     objects: text('objects', { mode: 'json' }).$type<string[]>().notNull().default(sql`'[]'`),
     /** Kind-specific parameters (restore source, record ids, flags). */
     parameters: text('parameters', { mode: 'json' }).$type<Record<string, unknown>>().notNull().default(sql`'{}'`),
+    /** The grant the job was started on, and the token it used. */
     grantId: text('grant_id'),
+    tokenId: text('token_id'),
+    /** The job's own Salesforce session, encrypted; cleared when the job ends. */
+    accessTokenCiphertext: text('access_token_ciphertext'),
     processed: integer('processed').notNull().default(0),
     failed: integer('failed').notNull().default(0),
     total: integer('total'),

@@ -5,6 +5,7 @@ import './token.ts';
 import './job.ts';
 import './api-key.ts';
 import './viewer.ts';
+import './reauthentication.ts';
 import './subscriptions.ts';
 import { builder } from './builder.ts';
 

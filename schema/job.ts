@@ -1,5 +1,11 @@
 import { JOB_KINDS, JOB_STATUSES, type JobRow } from '../db/schema.ts';
-import { NotFoundError } from '../src/errors.ts';
+import {
+  InstanceNotConnectedError,
+  InvalidInputError,
+  NotFoundError,
+  SalesforceUnavailableError,
+  TokenExpiredError,
+} from '../src/errors.ts';
 import { jobCursor, type JobPage, type JobPageArgs } from '../src/services/job-pages.ts';
 import { builder, viewerOf } from './builder.ts';
 import { localId } from './ids.ts';
@@ -85,5 +91,26 @@ builder.queryField('job', (t) =>
     errors: { types: [NotFoundError] },
     args: { id: t.arg.globalID({ required: true }) },
     resolve: (_root, { id }, ctx) => ctx.services.jobs.get(viewerOf(ctx), localId(id, 'Job')),
+  }),
+);
+
+builder.mutationField('startBackup', (t) =>
+  t.field({
+    type: JobRef,
+    description: 'Queues a backup of the instance, using one of its tokens. Role OPERATOR.',
+    authScopes: { role: 'OPERATOR' },
+    errors: {
+      types: [TokenExpiredError, InstanceNotConnectedError, NotFoundError, InvalidInputError, SalesforceUnavailableError],
+    },
+    args: {
+      instanceId: t.arg.globalID({ required: true }),
+      objects: t.arg.stringList({ description: 'Object API names; every eligible object when omitted or empty.' }),
+    },
+    resolve: (_root, args, ctx) =>
+      ctx.services.jobStarter.start(viewerOf(ctx), {
+        instanceId: localId(args.instanceId, 'Instance'),
+        kind: 'BACKUP',
+        objects: args.objects ?? [],
+      }),
   }),
 );

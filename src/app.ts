@@ -1,3 +1,4 @@
+import type { YogaLogger } from 'graphql-yoga';
 import { openDatabase, type DatabaseHandle } from '../db/client.ts';
 import type { Config } from './config.ts';
 import { createEventBus, type EventBus } from './events.ts';
@@ -15,11 +16,11 @@ export interface App {
 }
 
 /** Everything but the network: database, events and services, wired once. */
-export function createApp(config: Config): App {
+export function createApp(config: Config, logger: YogaLogger): App {
   const database = openDatabase(config.databaseFile);
   const secretKey = loadSecretKey(config.secretKey, config.databaseFile);
   const events = createEventBus();
-  const services = createServices({ database, events, config, secretKey });
+  const services = createServices({ database, events, config, secretKey, logger });
   const generatedOperatorKey = services.apiKeys.ensureOperatorKey(config.adminApiKey);
   return {
     config,

@@ -24,3 +24,39 @@ export class InvalidInputError extends DomainError {
     super(message);
   }
 }
+
+export type TokenExhaustionReason = 'LIMIT_REACHED' | 'REVOKED_BY_SALESFORCE';
+
+/** No token left on the instance's current grant: the user must reauthenticate. */
+export class TokenExpiredError extends DomainError {
+  constructor(
+    readonly instanceId: string,
+    readonly tokenLimit: number,
+    readonly tokensUsed: number,
+    readonly reason: TokenExhaustionReason,
+  ) {
+    super('expired access/refresh token');
+  }
+}
+
+export class InstanceNotConnectedError extends DomainError {
+  constructor(readonly instanceId: string) {
+    super('The instance has never been connected: grant access to Salesforce first');
+  }
+}
+
+export class InvalidStateError extends DomainError {}
+
+export class ReauthenticationFailedError extends DomainError {}
+
+export class WrongSalesforceOrgError extends DomainError {
+  constructor(
+    readonly expectedOrgId: string,
+    readonly actualOrgId: string,
+  ) {
+    super(`This instance belongs to Salesforce org ${expectedOrgId}, but the login was for org ${actualOrgId}`);
+  }
+}
+
+/** Salesforce could not be reached or answered with a transient error; nothing was used up. */
+export class SalesforceUnavailableError extends DomainError {}

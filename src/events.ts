@@ -1,13 +1,12 @@
 import { createPubSub } from 'graphql-yoga';
 import { SlidingBuffer } from '@repeaterjs/repeater';
 import type { InstanceRow, JobRow } from '../db/schema.ts';
-
-export type TokenExhaustedReason = 'LIMIT_REACHED' | 'REVOKED_BY_SALESFORCE';
+import type { TokenExhaustionReason } from './errors.ts';
 
 export interface TokenExhaustedEvent {
   instance: InstanceRow;
   message: string;
-  reason: TokenExhaustedReason;
+  reason: TokenExhaustionReason;
   occurredAt: Date;
 }
 

@@ -33,7 +33,7 @@ if (emulator) {
   );
 }
 
-const app = createApp(config);
+const app = createApp(config, logger);
 const server = await startServer(app, logger).catch((error: NodeJS.ErrnoException) =>
   fail(error.code === 'EADDRINUSE' ? `Invalid PORT: ${config.port} is already in use` : String(error)),
 );

@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net';
 import type { YogaLogger } from 'graphql-yoga';
 import type { App } from '../app.ts';
 import { createGraphQLHandler } from './graphql.ts';
+import { OAUTH_CALLBACK_PATH, oauthCallbackRoute } from './oauth-callback.ts';
 import { attachWebSocket } from './websocket.ts';
 
 export interface RunningServer {
@@ -16,7 +17,9 @@ type Route = (req: IncomingMessage, res: ServerResponse) => void | Promise<void>
 /** One HTTP port: GraphQL over HTTP and SSE, graphql-ws, health, and the routes other areas add. */
 export async function startServer(app: App, logger: YogaLogger): Promise<RunningServer> {
   const yoga = createGraphQLHandler(app.services, app.database, logger);
-  const routes: Record<string, Route> = {};
+  const routes: Record<string, Route> = {
+    [OAUTH_CALLBACK_PATH]: oauthCallbackRoute(app.services.reauthentication, logger),
+  };
   const server = createServer((req, res) => {
     const path = new URL(req.url ?? '/', 'http://localhost').pathname;
     const route = routes[path];

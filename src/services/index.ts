@@ -1,10 +1,16 @@
+import type { YogaLogger } from 'graphql-yoga';
 import type { DatabaseHandle } from '../../db/client.ts';
 import type { Config } from '../config.ts';
 import type { EventBus } from '../events.ts';
+import type { ConnectedApp } from '../salesforce/oauth.ts';
+import { createAnnouncements } from './announcements.ts';
 import { createApiKeyService } from './api-keys.ts';
+import { createGrantReleaser } from './grant-releaser.ts';
 import { createInstanceService } from './instances.ts';
+import { createJobStarter } from './job-starter.ts';
 import { createJobService } from './jobs.ts';
 import { createOrganisationService } from './organisations.ts';
+import { createReauthenticationService } from './reauthentication.ts';
 import { createSubscriptionService } from './subscriptions.ts';
 import { createTokenService } from './tokens.ts';
 
@@ -14,18 +20,35 @@ export interface ServiceDependencies {
   config: Config;
   /** Encrypts Salesforce secrets at rest. */
   secretKey: Buffer;
+  logger: YogaLogger;
 }
 
 export type Services = ReturnType<typeof createServices>;
 
-export function createServices({ database, events, config }: ServiceDependencies) {
+export function createServices({ database, events, config, secretKey, logger }: ServiceDependencies) {
   const { db } = database;
+  // Read when needed: the public URL is only known once the server listens.
+  const connectedApp = (): ConnectedApp => {
+    if (!config.salesforce.clientId) throw new Error('SALESFORCE_CLIENT_ID is not configured');
+    return {
+      clientId: config.salesforce.clientId,
+      clientSecret: config.salesforce.clientSecret,
+      redirectUri: `${config.publicUrl}/oauth/callback`,
+      apiVersion: config.salesforce.apiVersion,
+    };
+  };
+  const announce = createAnnouncements(events);
+  const instances = createInstanceService(db, events, config);
+  const tokens = createTokenService(db, secretKey);
+  const grantReleaser = createGrantReleaser(db, tokens, connectedApp, logger);
   return {
     apiKeys: createApiKeyService(db),
     organisations: createOrganisationService(db),
-    instances: createInstanceService(db, events, config),
-    tokens: createTokenService(db),
+    instances,
+    tokens,
     jobs: createJobService(db),
+    jobStarter: createJobStarter({ db, secretKey, connectedApp, instances, tokens, announce, onQueued: () => {} }),
+    reauthentication: createReauthenticationService({ db, events, secretKey, connectedApp, instances, tokens, grantReleaser }),
     subscriptions: createSubscriptionService(events),
   };
 }

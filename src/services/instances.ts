@@ -16,6 +16,11 @@ export function createInstanceService(db: Db, events: EventBus, config: Pick<Con
       return instance;
     },
 
+    /** Unchecked lookup, for flows authorised by other means (an OAuth state, a running job). */
+    find(id: string): InstanceRow | undefined {
+      return db.select().from(instances).where(eq(instances.id, id)).get();
+    },
+
     byIds(viewer: Viewer, ids: readonly string[]): InstanceRow[] {
       const rows = db.select().from(instances).where(inArray(instances.id, [...ids])).all();
       return rows.filter((row) => canSeeOrganisation(viewer, row.organisationId));

@@ -32,8 +32,9 @@ export async function startTestServer(env: Record<string, string> = {}, dataDir?
     LOG_LEVEL: 'silent',
     ...env,
   });
-  const app = createApp(config);
-  const server = await startServer(app, createLogger('silent'));
+  const logger = createLogger('silent');
+  const app = createApp(config, logger);
+  const server = await startServer(app, logger);
   let stopped = false;
   const stop = async () => {
     if (stopped) return;

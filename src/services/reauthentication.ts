@@ -1,0 +1,109 @@
+import { and, eq, gt, isNull } from 'drizzle-orm';
+import type { Db } from '../../db/client.ts';
+import { oauthStates, type InstanceRow } from '../../db/schema.ts';
+import { decrypt, encrypt, randomToken, sha256 } from '../crypto.ts';
+import { InvalidStateError, ReauthenticationFailedError, WrongSalesforceOrgError } from '../errors.ts';
+import type { EventBus } from '../events.ts';
+import { authorizationRequest, exchangeCode, revokeToken, type AuthorizedGrant, type ConnectedApp } from '../salesforce/oauth.ts';
+import type { GrantReleaser } from './grant-releaser.ts';
+import type { createInstanceService } from './instances.ts';
+import type { TokenService } from './tokens.ts';
+import { canSeeOrganisation, type Viewer } from './viewer.ts';
+
+const STATE_LIFETIME_MS = 10 * 60 * 1000;
+
+export interface ReauthenticationStarted {
+  authorizationUrl: string;
+  state: string;
+  expiresAt: Date;
+  instance: InstanceRow;
+}
+
+interface Dependencies {
+  db: Db;
+  events: EventBus;
+  secretKey: Buffer;
+  connectedApp: () => ConnectedApp;
+  instances: ReturnType<typeof createInstanceService>;
+  tokens: TokenService;
+  grantReleaser: GrantReleaser;
+}
+
+/** The OAuth web-server flow that (re)connects an instance: start, then complete from the callback. */
+export function createReauthenticationService({ db, events, secretKey, connectedApp, instances, tokens, grantReleaser }: Dependencies) {
+  /** Consumes a state once; unknown, expired, used and foreign states are all refused the same way. */
+  function consumeState(viewer: Viewer | null, state: string) {
+    const now = new Date();
+    return db.transaction((tx) => {
+      const pending = tx.select().from(oauthStates).where(eq(oauthStates.stateHash, sha256(state))).get();
+      if (!pending || (viewer && !canSeeOrganisation(viewer, pending.organisationId))) {
+        throw new InvalidStateError('Unknown reauthentication state: start the reauthentication again');
+      }
+      if (pending.consumedAt) throw new InvalidStateError('This reauthentication was already completed or cancelled');
+      if (pending.expiresAt <= now) throw new InvalidStateError('This reauthentication expired: start it again');
+      tx.update(oauthStates)
+        .set({ consumedAt: now })
+        .where(and(eq(oauthStates.stateHash, pending.stateHash), isNull(oauthStates.consumedAt), gt(oauthStates.expiresAt, now)))
+        .run();
+      return pending;
+    });
+  }
+
+  return {
+    start(viewer: Viewer, instanceId: string): ReauthenticationStarted {
+      const instance = instances.get(viewer, instanceId);
+      const app = connectedApp();
+      const state = randomToken();
+      const { url, codeVerifier } = authorizationRequest(app, instance.loginUrl, state);
+      const expiresAt = new Date(Date.now() + STATE_LIFETIME_MS);
+      db.insert(oauthStates)
+        .values({
+          stateHash: sha256(state),
+          instanceId: instance.id,
+          organisationId: instance.organisationId,
+          codeVerifierCiphertext: encrypt(secretKey, codeVerifier),
+          expiresAt,
+        })
+        .run();
+      return { authorizationUrl: url, state, expiresAt, instance };
+    },
+
+    /**
+     * Finishes a login: exchanges the code with the kept verifier, checks it is the same Salesforce
+     * org, stores the new grant with fresh tokens and retires the previous grant.
+     * `viewer` is null for the browser callback, where the state alone vouches for the request.
+     */
+    async complete(viewer: Viewer | null, state: string, code: string): Promise<InstanceRow> {
+      const pending = consumeState(viewer, state);
+      const instance = instances.find(pending.instanceId);
+      if (!instance) throw new InvalidStateError('The instance of this reauthentication no longer exists');
+      const app = connectedApp();
+
+      let authorized: AuthorizedGrant;
+      try {
+        authorized = await exchangeCode(app, instance.loginUrl, code, decrypt(secretKey, pending.codeVerifierCiphertext));
+      } catch (error) {
+        throw new ReauthenticationFailedError(`Salesforce refused the login: ${(error as Error).message}`);
+      }
+      if (instance.salesforceOrgId && instance.salesforceOrgId !== authorized.salesforceOrgId) {
+        // Give the approval straight back so it does not count against the user's five.
+        await revokeToken(app, instance.loginUrl, authorized.refreshToken).catch(() => {});
+        throw new WrongSalesforceOrgError(instance.salesforceOrgId, authorized.salesforceOrgId);
+      }
+
+      const { instance: connected, previousGrantId } = tokens.issueGrant(instance.id, authorized);
+      const occurredAt = new Date();
+      events.publish('reauthCompleted', connected.organisationId, { instance: connected, occurredAt });
+      events.publish('instanceUpdated', connected.organisationId, connected);
+      if (previousGrantId) await grantReleaser.releaseIfIdle(previousGrantId);
+      return connected;
+    },
+
+    /** Salesforce sent the user back without a code (denied consent): the state is spent, nothing else changes. */
+    cancel(state: string): void {
+      consumeState(null, state);
+    },
+  };
+}
+
+export type ReauthenticationService = ReturnType<typeof createReauthenticationService>;
