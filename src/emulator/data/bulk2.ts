@@ -1,0 +1,163 @@
+/** Bulk API 2.0 query jobs: results are fixed when the job is created and served as CSV pages. */
+import type { EmulatorResponse } from '../types.ts';
+import { apiError, methodNotAllowed, notFound } from './errors.ts';
+import { encodeBase62, to18 } from './ids.ts';
+import { COLUMN_DELIMITERS, csvHeader, csvRowWriter } from './csv.ts';
+import { planQuery, selectRows } from './soql.ts';
+import type { OrgStore } from './store.ts';
+import { formatDatetime } from './values.ts';
+
+type JobState = 'UploadComplete' | 'InProgress' | 'JobComplete' | 'Aborted' | 'Failed';
+
+interface QueryJob {
+  id: string;
+  operation: 'query' | 'queryAll';
+  object: string;
+  createdDate: string;
+  state: JobState;
+  apiVersion: number;
+  lineEnding: 'LF' | 'CRLF';
+  columnDelimiter: string;
+  rows: Int32Array;
+  header: string;
+  writeRow: (row: number) => string;
+}
+
+export class BulkQueryJobs {
+  private readonly jobs = new Map<string, QueryJob>();
+  private counter = 0;
+  private readonly userId: string;
+
+  constructor(
+    private readonly store: OrgStore,
+    private readonly orgTag: string,
+    private readonly now: () => number,
+  ) {
+    this.userId = to18(`005${orgTag}0000000001`);
+  }
+
+  handle(method: string, segments: string[], query: URLSearchParams, body: unknown, version: string): EmulatorResponse {
+    if (segments.length === 0) {
+      if (method === 'POST') return this.create(body, version);
+      if (method === 'GET') return this.list();
+      return methodNotAllowed(method, ['GET', 'POST']);
+    }
+    const job = this.jobs.get(segments[0]);
+    if (!job) return notFound();
+    if (segments.length === 1) {
+      if (method === 'GET') return this.check(job);
+      if (method === 'DELETE') {
+        this.jobs.delete(job.id);
+        return { status: 204 };
+      }
+      if (method === 'PATCH') return this.abort(job, body);
+      return methodNotAllowed(method, ['GET', 'PATCH', 'DELETE']);
+    }
+    if (segments.length === 2 && segments[1] === 'results') {
+      if (method !== 'GET') return methodNotAllowed(method, ['GET']);
+      return this.results(job, query);
+    }
+    return notFound();
+  }
+
+  private create(body: unknown, version: string): EmulatorResponse {
+    const b = (body ?? {}) as { query?: string; operation?: string; columnDelimiter?: string; lineEnding?: string };
+    if (typeof b.query !== 'string' || !b.query) return apiError(400, 'INVALIDJOB', 'A query must be provided');
+    if (b.operation !== 'query' && b.operation !== 'queryAll') {
+      return apiError(400, 'INVALIDJOB', `Invalid operation: ${String(b.operation)}`);
+    }
+    const columnDelimiter = b.columnDelimiter ?? 'COMMA';
+    const delimiter = COLUMN_DELIMITERS[columnDelimiter];
+    if (!delimiter) return apiError(400, 'INVALIDJOB', `Invalid column delimiter: ${columnDelimiter}`);
+    const lineEnding = b.lineEnding === 'CRLF' ? 'CRLF' : 'LF';
+    const plan = planQuery(b.query, this.store, this.now());
+    if (plan.countOnly) return apiError(400, 'API_ERROR', 'Aggregate queries are not supported by Bulk API 2.0');
+    const job: QueryJob = {
+      id: to18(`750${this.orgTag}0${encodeBase62(++this.counter, 9)}`),
+      operation: b.operation,
+      object: plan.table.name,
+      createdDate: formatDatetime(this.now()),
+      state: 'UploadComplete',
+      apiVersion: Number(version),
+      lineEnding,
+      columnDelimiter,
+      rows: selectRows(plan, b.operation === 'queryAll'),
+      header: csvHeader(plan.columns, delimiter),
+      writeRow: csvRowWriter(this.store, plan.columns, delimiter),
+    };
+    this.jobs.set(job.id, job);
+    return { status: 200, body: this.info(job) };
+  }
+
+  private info(job: QueryJob) {
+    return {
+      id: job.id,
+      operation: job.operation,
+      object: job.object,
+      createdById: this.userId,
+      createdDate: job.createdDate,
+      systemModstamp: job.createdDate,
+      state: job.state,
+      concurrencyMode: 'Parallel',
+      contentType: 'CSV',
+      apiVersion: job.apiVersion,
+      lineEnding: job.lineEnding,
+      columnDelimiter: job.columnDelimiter,
+    };
+  }
+
+  /** The snapshot is taken at creation, so the first poll already finds the job complete. */
+  private check(job: QueryJob): EmulatorResponse {
+    if (job.state === 'UploadComplete' || job.state === 'InProgress') job.state = 'JobComplete';
+    return {
+      status: 200,
+      body: {
+        ...this.info(job),
+        jobType: 'V2Query',
+        numberRecordsProcessed: job.state === 'JobComplete' ? job.rows.length : 0,
+        retries: 0,
+        totalProcessingTime: 0,
+        isPkChunkingSupported: true,
+      },
+    };
+  }
+
+  private abort(job: QueryJob, body: unknown): EmulatorResponse {
+    if ((body as { state?: string } | null)?.state !== 'Aborted') return apiError(400, 'INVALIDJOB', 'Only Aborted is accepted');
+    if (job.state === 'JobComplete') return apiError(400, 'INVALIDJOB', 'Job is already complete');
+    job.state = 'Aborted';
+    return { status: 200, body: this.info(job) };
+  }
+
+  private list(): EmulatorResponse {
+    return { status: 200, body: { done: true, records: [...this.jobs.values()].map((j) => this.info(j)), nextRecordsUrl: null } };
+  }
+
+  /**
+   * One CSV page. Without `maxRecords` everything left is one page: jsforce pipes every page into
+   * one stream that the first page already ends (jsforce issue 1546).
+   */
+  private results(job: QueryJob, query: URLSearchParams): EmulatorResponse {
+    if (job.state !== 'JobComplete') return apiError(400, 'INVALIDJOB', `Job is not complete: ${job.state}`);
+    const locator = query.get('locator');
+    const start = locator ? Number(Buffer.from(locator, 'base64url').toString()) : 0;
+    if (!Number.isInteger(start) || start < 0 || start > job.rows.length) {
+      return apiError(400, 'INVALIDLOCATOR', `Invalid locator: ${locator}`);
+    }
+    const maxRecords = Number(query.get('maxRecords') ?? 0);
+    const end = maxRecords > 0 ? Math.min(job.rows.length, start + maxRecords) : job.rows.length;
+    const newline = job.lineEnding === 'CRLF' ? '\r\n' : '\n';
+    const lines = new Array<string>(end - start + 1);
+    lines[0] = job.header;
+    for (let i = start; i < end; i++) lines[i - start + 1] = job.writeRow(job.rows[i]);
+    return {
+      status: 200,
+      headers: {
+        'Content-Type': 'text/csv',
+        'Sforce-NumberOfRecords': String(end - start),
+        'Sforce-Locator': end < job.rows.length ? Buffer.from(String(end)).toString('base64url') : 'null',
+      },
+      body: lines.join(newline) + newline,
+    };
+  }
+}

@@ -1,0 +1,53 @@
+/** An org's tables and the id lookups that span them. */
+import { MonotonicClock } from './clock.ts';
+import { base62Tag, canonicalId15, IdCodec } from './ids.ts';
+import { DATA_OBJECTS, findObject, OBJECTS, type ObjectDef } from './objects.ts';
+import { Table } from './table.ts';
+
+export interface RecordRef {
+  table: Table;
+  row: number;
+}
+
+export class OrgStore {
+  readonly tables = new Map<string, Table>();
+  private readonly byPrefix = new Map<string, Table>();
+  readonly clock: MonotonicClock;
+
+  constructor(orgId: string, seed: number, now: () => number) {
+    const orgTag = base62Tag(`${orgId}:${seed}`, 2);
+    for (const object of OBJECTS) {
+      // Counters start at an org-specific offset so ids look different between orgs.
+      const start = 1_000_000 + (parseInt(base62Tag(`${orgId}:${object.name}:${seed}`, 3), 36) % 50_000) * 1000;
+      const table = new Table(object, new IdCodec(object.keyPrefix, orgTag, start));
+      this.tables.set(object.name, table);
+      this.byPrefix.set(object.keyPrefix, table);
+    }
+    this.clock = new MonotonicClock(now, 0);
+  }
+
+  table(name: string): Table | undefined {
+    const object = findObject(name);
+    return object ? this.tables.get(object.name) : undefined;
+  }
+
+  tableOf(object: ObjectDef): Table {
+    return this.tables.get(object.name)!;
+  }
+
+  /** The record an id names (deleted or not), or undefined. */
+  resolve(id: string): RecordRef | undefined {
+    const id15 = canonicalId15(id);
+    if (!id15) return undefined;
+    const table = this.byPrefix.get(id15.slice(0, 3));
+    if (!table) return undefined;
+    const row = table.codec.rowOf(id15);
+    return row >= 0 && row < table.length ? { table, row } : undefined;
+  }
+
+  counts(): Record<string, number> {
+    const counts: Record<string, number> = {};
+    for (const name of DATA_OBJECTS) counts[name] = this.tables.get(name)!.liveCount();
+    return counts;
+  }
+}
