@@ -1,4 +1,5 @@
-import { and, desc, eq, getTableColumns, inArray, lt, lte, or, sql, type SQL } from 'drizzle-orm';
+import { and, desc, eq, lt, or, sql, type SQL } from 'drizzle-orm';
+import { alias } from 'drizzle-orm/sqlite-core';
 import { jobs, type JobKind, type JobRow, type JobStatus } from '../../db/schema.ts';
 import type { Db } from '../../db/client.ts';
 import { InvalidInputError } from '../errors.ts';
@@ -41,33 +42,36 @@ export function jobPagesByParent(
   if (args.first < 0 || args.first > MAX_PAGE_SIZE) {
     throw new InvalidInputError(`first must be between 0 and ${MAX_PAGE_SIZE}`, 'first');
   }
-  const conditions: (SQL | undefined)[] = [inArray(jobs[parent], [...parentIds])];
-  if (args.status) conditions.push(eq(jobs.status, args.status));
-  if (args.kind) conditions.push(eq(jobs.kind, args.kind));
+  // For each parent, its newest jobs through the (parent, queued_at) index: the cost follows the
+  // page size, not the length of each parent's history.
+  const page = alias(jobs, 'page');
+  const conditions: (SQL | undefined)[] = [sql`${page[parent]} = parent.value`];
+  if (args.status) conditions.push(eq(page.status, args.status));
+  if (args.kind) conditions.push(eq(page.kind, args.kind));
   if (args.after) {
     const cursor = parseCursor(args.after);
-    conditions.push(or(lt(jobs.queuedAt, cursor.queuedAt), and(eq(jobs.queuedAt, cursor.queuedAt), lt(jobs.id, cursor.id))));
+    conditions.push(or(lt(page.queuedAt, cursor.queuedAt), and(eq(page.queuedAt, cursor.queuedAt), lt(page.id, cursor.id))));
   }
-  const ranked = db
-    .select({
-      ...getTableColumns(jobs),
-      rank: sql<number>`row_number() over (partition by ${jobs[parent]} order by ${jobs.queuedAt} desc, ${jobs.id} desc)`.as('rank'),
-    })
-    .from(jobs)
+  const newest = db
+    .select({ id: page.id })
+    .from(page)
     .where(and(...conditions))
-    .as('ranked');
+    .orderBy(desc(page.queuedAt), desc(page.id))
+    .limit(args.first + 1);
   const rows = db
     .select()
-    .from(ranked)
-    .where(lte(ranked.rank, args.first + 1))
-    .orderBy(desc(ranked.queuedAt), desc(ranked.id))
+    .from(jobs)
+    .where(
+      sql`${jobs.id} in (select picked.id from json_each(${JSON.stringify(parentIds)}) as parent join ${jobs} as picked on picked.id in (${newest}))`,
+    )
+    .orderBy(desc(jobs.queuedAt), desc(jobs.id))
     .all();
 
   const pages = new Map<string, JobPage>(parentIds.map((id) => [id, { rows: [], hasNextPage: false }]));
-  for (const { rank, ...job } of rows) {
-    const page = pages.get(job[parent])!;
-    if (rank > args.first) page.hasNextPage = true;
-    else page.rows.push(job as JobRow);
+  for (const job of rows) {
+    const jobPage = pages.get(job[parent])!;
+    if (jobPage.rows.length === args.first) jobPage.hasNextPage = true;
+    else jobPage.rows.push(job);
   }
   return pages;
 }
