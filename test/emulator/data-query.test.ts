@@ -141,3 +141,19 @@ describe('query cursors', () => {
     expect(data.handle(request(`/query/${locator}`))).toMatchObject({ status: 400, body: [{ errorCode: 'INVALID_QUERY_LOCATOR' }] });
   });
 });
+
+describe('replication endpoints', () => {
+  it('list updated and deleted ids between two datetimes (getUpdated / getDeleted)', async () => {
+    const conn = harness.connection();
+    const start = new Date(Date.now() - 60_000);
+    const id = harness.data.insert('Case', { Subject: 'Replicated' });
+    const gone = harness.data.insert('Case', { Subject: 'Removed' });
+    harness.data.delete(gone);
+    const end = new Date(Date.now() + 120_000);
+    const updated = await conn.sobject('Case').updated(start, end);
+    expect(updated.ids).toContain(id);
+    expect(updated.ids).not.toContain(gone);
+    const deleted = await conn.sobject('Case').deleted(start, end);
+    expect(deleted.deletedRecords.map((r) => r.id)).toContain(gone);
+  });
+});

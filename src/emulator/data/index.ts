@@ -11,6 +11,7 @@ import { CursorStore } from './query-cursors.ts';
 import { continueQuery, runQuery } from './query-rest.ts';
 import { liveRecord } from './record-refs.ts';
 import { fullRecordWriter } from './records-json.ts';
+import { replicationChanges } from './replication.ts';
 import { RecordError } from './save-errors.ts';
 import { SObjectRest } from './sobject-rest.ts';
 import { OrgStore } from './store.ts';
@@ -154,6 +155,9 @@ export class OrgData {
     }
     if (segments.length === 2 && segments[1] === 'describe') {
       return method === 'GET' ? { status: 200, body: describeBody(object, version) } : methodNotAllowed(method, ['GET']);
+    }
+    if (segments.length === 2 && (segments[1] === 'updated' || segments[1] === 'deleted')) {
+      return method === 'GET' ? replicationChanges(table, segments[1], req.query) : methodNotAllowed(method, ['GET']);
     }
     if (segments.length === 2) {
       const id = segments[1];
