@@ -1,0 +1,34 @@
+export interface FaultRule {
+  method?: string;
+  /** A path prefix below the org, e.g. `/services/data/v62.0/query`, or a regular expression when it starts with `^`. */
+  path: string;
+  count: number;
+  status: number;
+  body?: unknown;
+}
+
+/** "Fail the next N requests matching…": injected failures for tests and demos. */
+export class FaultInjector {
+  private rules: FaultRule[] = [];
+  latencyMs = 0;
+
+  add(rule: FaultRule) {
+    this.rules.push({ ...rule, method: rule.method?.toUpperCase() });
+  }
+
+  clear() {
+    this.rules = [];
+    this.latencyMs = 0;
+  }
+
+  /** Takes one use of the first rule matching the request, if any. */
+  take(method: string, path: string): FaultRule | undefined {
+    const rule = this.rules.find(
+      (r) => (!r.method || r.method === method) && (r.path.startsWith('^') ? new RegExp(r.path).test(path) : path.startsWith(r.path)),
+    );
+    if (!rule) return undefined;
+    rule.count -= 1;
+    if (rule.count <= 0) this.rules = this.rules.filter((r) => r !== rule);
+    return rule;
+  }
+}

@@ -1,0 +1,42 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { EmulatorResponse } from './types.ts';
+
+export const JSON_TYPE = 'application/json;charset=UTF-8';
+
+export async function readBody(req: IncomingMessage): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of req) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+/** Writes a response; a non-string body is JSON, a string is sent as the handler formatted it. */
+export function send(res: ServerResponse, response: EmulatorResponse, extraHeaders: Record<string, string> = {}) {
+  const headers: Record<string, string> = { ...extraHeaders, ...response.headers };
+  let body: string | undefined;
+  if (response.body === undefined) body = undefined;
+  else if (typeof response.body === 'string') {
+    body = response.body;
+    headers['content-type'] ??= headers['Content-Type'] ?? JSON_TYPE;
+  } else {
+    body = JSON.stringify(response.body);
+    headers['content-type'] = JSON_TYPE;
+  }
+  delete headers['Content-Type'];
+  res.writeHead(response.status, headers);
+  res.end(body);
+}
+
+export function html(status: number, body: string): EmulatorResponse {
+  return { status, headers: { 'content-type': 'text/html; charset=utf-8' }, body };
+}
+
+export function apiError(status: number, errorCode: string, message: string): EmulatorResponse {
+  return { status, body: [{ message, errorCode }] };
+}
+
+export function oauthError(status: number, error: string, description: string): EmulatorResponse {
+  return { status, body: { error, error_description: description } };
+}
+
+export const escapeHtml = (text: string) =>
+  text.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);

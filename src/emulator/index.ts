@@ -1,0 +1,77 @@
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { controls } from './control.ts';
+import { FaultInjector } from './faults.ts';
+import { EmulatedOrg, ORG_DEFINITIONS, type EnvironmentName } from './org.ts';
+import { createRequestHandler } from './server.ts';
+import { TokenStore } from './tokens.ts';
+
+export interface EmulatorOptions {
+  /** 0 (the default) picks a free port. */
+  port?: number;
+  host?: string;
+  /** Generated records per object in each org. */
+  records?: number;
+  accessTokenTtlSeconds?: number;
+  rotateRefreshTokens?: boolean;
+  dailyApiLimit?: number;
+}
+
+export interface EmulatedOrgInfo {
+  environment: EnvironmentName;
+  loginUrl: string;
+  instanceUrl: string;
+  orgId: string;
+  userId: string;
+  username: string;
+  password: string;
+}
+
+export const EMULATOR_CLIENT = { clientId: 'emulator-client-id', clientSecret: 'emulator-client-secret' };
+
+/** Starts the Salesforce emulator on a loopback port: two orgs, a connected app, and controls. */
+export async function startEmulator(options: EmulatorOptions = {}) {
+  const tokens = new TokenStore((options.accessTokenTtlSeconds ?? 7200) * 1000, options.rotateRefreshTokens ?? false);
+  const faults = new FaultInjector();
+  const host = options.host ?? '127.0.0.1';
+  const server = createServer();
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port ?? 0, host, resolve);
+  });
+  const url = `http://${host}:${(server.address() as AddressInfo).port}`;
+  const orgList = ORG_DEFINITIONS.map(
+    (definition) => new EmulatedOrg(definition, url, EMULATOR_CLIENT, tokens, options.records ?? 50, options.dailyApiLimit ?? 15000),
+  );
+  const state = { orgs: orgList, tokens, faults };
+  server.on('request', createRequestHandler(state));
+
+  const info = (org: EmulatedOrg): EmulatedOrgInfo => ({
+    environment: org.definition.environment,
+    loginUrl: org.loginUrl,
+    instanceUrl: org.instanceUrl,
+    orgId: org.user.orgId,
+    userId: org.user.userId,
+    username: org.user.username,
+    password: org.user.password,
+  });
+  const byEnvironment = (environment: EnvironmentName) => orgList.find((org) => org.definition.environment === environment)!;
+
+  return {
+    url,
+    clientId: EMULATOR_CLIENT.clientId,
+    clientSecret: EMULATOR_CLIENT.clientSecret,
+    orgs: { PRODUCTION: info(byEnvironment('PRODUCTION')), SANDBOX: info(byEnvironment('SANDBOX')) },
+    /** Each org's data, to change records without the API (tests, demos). */
+    data: { PRODUCTION: byEnvironment('PRODUCTION').data, SANDBOX: byEnvironment('SANDBOX').data },
+    ...controls(state),
+    setAccessTokenTtl: (seconds: number) => tokens.setAccessTokenTtl(seconds * 1000),
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}
+
+export type Emulator = Awaited<ReturnType<typeof startEmulator>>;

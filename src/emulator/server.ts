@@ -1,0 +1,97 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { handleControl } from './control.ts';
+import type { FaultInjector } from './faults.ts';
+import { apiError, readBody, send } from './http.ts';
+import type { EmulatedOrg } from './org.ts';
+import type { TokenStore } from './tokens.ts';
+import type { EmulatorResponse } from './types.ts';
+
+export interface EmulatorState {
+  orgs: EmulatedOrg[];
+  tokens: TokenStore;
+  faults: FaultInjector;
+}
+
+const DATA_PATH = /^\/services\/data\/v(\d+\.\d)(\/.*)?$/;
+
+function bearer(req: IncomingMessage, query: URLSearchParams): string | undefined {
+  const header = req.headers.authorization;
+  if (header?.startsWith('Bearer ')) return header.slice('Bearer '.length);
+  return query.get('oauth_token') ?? undefined;
+}
+
+function parseJson(text: string): unknown {
+  if (!text) return undefined;
+  try {
+    return JSON.parse(text);
+  } catch {
+    return Symbol.for('malformed');
+  }
+}
+
+/** The request handler: control endpoints, then per-org OAuth, identity and data API. */
+export function createRequestHandler(state: EmulatorState) {
+  async function route(req: IncomingMessage, url: URL): Promise<{ response: EmulatorResponse; org?: EmulatedOrg }> {
+    const method = req.method ?? 'GET';
+    const org = state.orgs.find((o) => url.pathname === o.definition.pathPrefix || url.pathname.startsWith(`${o.definition.pathPrefix}/`));
+    if (!org) return { response: apiError(404, 'NOT_FOUND', 'The requested resource does not exist') };
+    const path = url.pathname.slice(org.definition.pathPrefix.length);
+
+    const fault = state.faults.take(method, path);
+    if (fault) return { response: { status: fault.status, body: fault.body ?? [{ message: 'Injected failure', errorCode: 'SERVER_UNAVAILABLE' }] }, org };
+    if (state.faults.latencyMs > 0) await sleep(state.faults.latencyMs);
+
+    if (path === '/services/oauth2/authorize') {
+      if (method === 'GET') return { response: org.oauth.authorizePage(url.searchParams) };
+      return { response: org.oauth.authorizeSubmit(new URLSearchParams(await readBody(req))) };
+    }
+    if (path === '/services/oauth2/token' && method === 'POST') return { response: org.oauth.token(new URLSearchParams(await readBody(req))) };
+    if (path === '/services/oauth2/revoke' && method === 'POST') {
+      const form = new URLSearchParams(await readBody(req));
+      for (const [name, value] of url.searchParams) if (!form.has(name)) form.set(name, value);
+      return { response: org.oauth.revoke(form) };
+    }
+    const identity = /^\/id\/[^/]+\/([^/]+)$/.exec(path);
+    if (identity && method === 'GET') return { response: org.oauth.identity(identity[1]!, bearer(req, url.searchParams)) };
+    if (path === '/services/data' || path === '/services/data/') {
+      return { response: { status: 200, body: ['58.0', '59.0', '60.0', '61.0', '62.0'].map((version) => ({ label: `v${version}`, url: `/services/data/v${version}`, version })) } };
+    }
+    const data = DATA_PATH.exec(path);
+    if (!data) return { response: apiError(404, 'NOT_FOUND', 'The requested resource does not exist') };
+
+    const session = state.tokens.session(bearer(req, url.searchParams));
+    if (!session || session.user !== org.user) {
+      return { response: apiError(401, 'INVALID_SESSION_ID', 'Session expired or invalid') };
+    }
+    if (org.apiUsed >= org.dailyApiLimit) {
+      return { response: apiError(403, 'REQUEST_LIMIT_EXCEEDED', 'TotalRequests Limit exceeded.'), org };
+    }
+    org.apiUsed += 1;
+    const [, version, rest = ''] = data;
+    if (rest === '' || rest === '/') return { response: { status: 200, body: versionRoot(version!) }, org };
+    if (rest === '/limits' || rest === '/limits/') return { response: { status: 200, body: org.limits() }, org };
+    const text = method === 'GET' || method === 'HEAD' ? '' : await readBody(req);
+    const body = parseJson(text);
+    if (body === Symbol.for('malformed')) return { response: apiError(400, 'JSON_PARSER_ERROR', 'The request body is not valid JSON'), org };
+    const response = await org.data.handle({ method, path: rest, version: version!, query: url.searchParams, headers: req.headers, body });
+    return { response, org };
+  }
+
+  return async (req: IncomingMessage, res: ServerResponse) => {
+    const url = new URL(req.url ?? '/', 'http://emulator');
+    try {
+      if (url.pathname.startsWith('/__emulator/')) return send(res, await handleControl(state, req, url));
+      const { response, org } = await route(req, url);
+      send(res, response, org ? { 'sforce-limit-info': org.limitInfo() } : {});
+    } catch (error) {
+      send(res, apiError(500, 'UNKNOWN_EXCEPTION', `An unexpected error occurred: ${(error as Error).message}`));
+    }
+  };
+}
+
+function versionRoot(version: string) {
+  const base = `/services/data/v${version}`;
+  const names = ['sobjects', 'query', 'queryAll', 'limits', 'composite', 'jobs/query', 'search'];
+  return { identity: `${base}/identity`, ...Object.fromEntries(names.map((name) => [name, `${base}/${name}`])) };
+}

@@ -1,0 +1,148 @@
+import { createHash, randomBytes } from 'node:crypto';
+
+export interface EmulatedUser {
+  username: string;
+  password: string;
+  userId: string;
+  orgId: string;
+  displayName: string;
+  email: string;
+}
+
+interface AuthorizationCode {
+  user: EmulatedUser;
+  clientId: string;
+  redirectUri: string;
+  codeChallenge: string | undefined;
+  expiresAt: number;
+}
+
+interface RefreshGrant {
+  token: string;
+  user: EmulatedUser;
+  clientId: string;
+  issuedAt: number;
+  revoked: boolean;
+}
+
+interface AccessSession {
+  user: EmulatedUser;
+  grant: RefreshGrant | undefined;
+  expiresAt: number;
+}
+
+export const MAX_APPROVALS = 5;
+const CODE_LIFETIME_MS = 10 * 60 * 1000;
+
+const random = (prefix: string, bytes: number) => `${prefix}${randomBytes(bytes).toString('base64url')}`;
+
+export function s256(verifier: string): string {
+  return createHash('sha256').update(verifier).digest('base64url');
+}
+
+/**
+ * OAuth state of the emulated Salesforce: codes, refresh grants (five approvals per user and
+ * connected app, the sixth evicting the oldest) and access tokens with a lifetime.
+ */
+export class TokenStore {
+  private readonly codes = new Map<string, AuthorizationCode>();
+  private readonly grants = new Map<string, RefreshGrant>();
+  private readonly sessions = new Map<string, AccessSession>();
+  readonly counters = { authorizationCodeGrants: 0, refreshGrants: 0, revocations: 0 };
+
+  constructor(
+    private accessTokenTtlMs: number,
+    private readonly rotateRefreshTokens: boolean,
+  ) {}
+
+  issueCode(user: EmulatedUser, clientId: string, redirectUri: string, codeChallenge: string | undefined): string {
+    // Salesforce's codes end in "==" once URL-decoded, which shows double-decoding bugs.
+    const code = `aPrx${randomBytes(48).toString('base64')}==`;
+    this.codes.set(code, { user, clientId, redirectUri, codeChallenge, expiresAt: Date.now() + CODE_LIFETIME_MS });
+    return code;
+  }
+
+  /** Single use: a code is gone once presented, whatever the outcome. */
+  takeCode(code: string): AuthorizationCode | undefined {
+    const found = this.codes.get(code);
+    this.codes.delete(code);
+    if (!found || found.expiresAt < Date.now()) return undefined;
+    return found;
+  }
+
+  grant(user: EmulatedUser, clientId: string): RefreshGrant {
+    this.counters.authorizationCodeGrants += 1;
+    const held = this.activeGrants(user.username, clientId);
+    if (held.length >= MAX_APPROVALS) this.revokeGrant(held[0]!);
+    const grant: RefreshGrant = { token: random('5Aep861', 64), user, clientId, issuedAt: Date.now(), revoked: false };
+    this.grants.set(grant.token, grant);
+    return grant;
+  }
+
+  findGrant(refreshToken: string, clientId: string): RefreshGrant | undefined {
+    const grant = this.grants.get(refreshToken);
+    return grant && !grant.revoked && grant.clientId === clientId ? grant : undefined;
+  }
+
+  /** Under rotation the presented refresh token dies and a new one carries the approval on. */
+  rotate(grant: RefreshGrant): RefreshGrant | undefined {
+    if (!this.rotateRefreshTokens) return undefined;
+    this.revokeGrant(grant);
+    const next: RefreshGrant = { ...grant, token: random('5Aep861', 64), revoked: false };
+    this.grants.set(next.token, next);
+    return next;
+  }
+
+  openSession(user: EmulatedUser, grant: RefreshGrant | undefined): string {
+    const token = `${user.orgId}!${random('AQ', 72)}`;
+    this.sessions.set(token, { user, grant, expiresAt: Date.now() + this.accessTokenTtlMs });
+    return token;
+  }
+
+  /** The session behind a bearer token, if it is still alive. */
+  session(accessToken: string | undefined): AccessSession | undefined {
+    if (!accessToken) return undefined;
+    const session = this.sessions.get(accessToken);
+    if (!session || session.expiresAt <= Date.now() || session.grant?.revoked) return undefined;
+    return session;
+  }
+
+  /** Revokes an access or a refresh token; a refresh token takes its access tokens with it. */
+  revoke(token: string): void {
+    const grant = this.grants.get(token);
+    if (grant) this.revokeGrant(grant);
+    else this.sessions.delete(token);
+  }
+
+  revokeUser(username: string): number {
+    let revoked = 0;
+    for (const grant of this.grants.values()) {
+      if (grant.user.username === username && !grant.revoked) {
+        this.revokeGrant(grant);
+        revoked += 1;
+      }
+    }
+    for (const [token, session] of this.sessions) if (session.user.username === username) this.sessions.delete(token);
+    return revoked;
+  }
+
+  expireAccessTokens(): void {
+    for (const session of this.sessions.values()) session.expiresAt = 0;
+  }
+
+  setAccessTokenTtl(ms: number): void {
+    this.accessTokenTtlMs = ms;
+  }
+
+  activeGrants(username: string, clientId?: string): RefreshGrant[] {
+    return [...this.grants.values()]
+      .filter((g) => !g.revoked && g.user.username === username && (!clientId || g.clientId === clientId))
+      .sort((a, b) => a.issuedAt - b.issuedAt);
+  }
+
+  private revokeGrant(grant: RefreshGrant) {
+    grant.revoked = true;
+    this.counters.revocations += 1;
+    for (const [token, session] of this.sessions) if (session.grant === grant) this.sessions.delete(token);
+  }
+}
