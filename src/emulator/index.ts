@@ -34,17 +34,26 @@ export async function startEmulator(options: EmulatorOptions = {}) {
   const tokens = new TokenStore((options.accessTokenTtlSeconds ?? 7200) * 1000, options.rotateRefreshTokens ?? false);
   const faults = new FaultInjector();
   const host = options.host ?? '127.0.0.1';
-  const server = createServer();
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(options.port ?? 0, host, resolve);
-  });
-  const url = `http://${host}:${(server.address() as AddressInfo).port}`;
+  // Salesforce instance URLs have no path (jsforce resolves some URLs against the host), so each
+  // org gets its own port: PRODUCTION on the requested one, SANDBOX on the next free one.
+  const servers = await Promise.all(
+    ORG_DEFINITIONS.map(async (_, index) => {
+      const server = createServer();
+      await new Promise<void>((resolve, reject) => {
+        server.once('error', reject);
+        server.listen(index === 0 ? (options.port ?? 0) : 0, host, resolve);
+      });
+      return server;
+    }),
+  );
+  const urlOf = (server: (typeof servers)[number]) => `http://${host}:${(server.address() as AddressInfo).port}`;
   const orgList = ORG_DEFINITIONS.map(
-    (definition) => new EmulatedOrg(definition, url, EMULATOR_CLIENT, tokens, options.records ?? 50, options.dailyApiLimit ?? 15000),
+    (definition, index) =>
+      new EmulatedOrg(definition, urlOf(servers[index]!), EMULATOR_CLIENT, tokens, options.records ?? 50, options.dailyApiLimit ?? 15000),
   );
   const state = { orgs: orgList, tokens, faults };
-  server.on('request', createRequestHandler(state));
+  servers.forEach((server, index) => server.on('request', createRequestHandler(state, orgList[index]!)));
+  const url = urlOf(servers[0]!);
 
   const info = (org: EmulatedOrg): EmulatedOrgInfo => ({
     environment: org.definition.environment,
@@ -66,11 +75,17 @@ export async function startEmulator(options: EmulatorOptions = {}) {
     data: { PRODUCTION: byEnvironment('PRODUCTION').data, SANDBOX: byEnvironment('SANDBOX').data },
     ...controls(state),
     setAccessTokenTtl: (seconds: number) => tokens.setAccessTokenTtl(seconds * 1000),
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.closeAllConnections();
-        server.close(() => resolve());
-      }),
+    close: async () => {
+      await Promise.all(
+        servers.map(
+          (server) =>
+            new Promise<void>((resolve) => {
+              server.closeAllConnections();
+              server.close(() => resolve());
+            }),
+        ),
+      );
+    },
   };
 }
 

@@ -6,18 +6,16 @@ export type EnvironmentName = 'PRODUCTION' | 'SANDBOX';
 
 export interface OrgDefinition {
   environment: EnvironmentName;
-  pathPrefix: string;
   name: string;
   orgId: string;
   user: Omit<EmulatedUser, 'orgId'>;
   seed: number;
 }
 
-/** The two orgs every emulator serves, each behind its own login URL (a path prefix). */
+/** The two orgs every emulator serves, each on its own loopback port (login and instance host alike). */
 export const ORG_DEFINITIONS: OrgDefinition[] = [
   {
     environment: 'PRODUCTION',
-    pathPrefix: '/production',
     name: 'Acme Production',
     orgId: to18('00D5g00000PRODA'),
     user: { username: 'admin@prod.example.com', password: 'emulator', userId: to18('0055g00000PRODU'), displayName: 'Prod Admin', email: 'admin@prod.example.com' },
@@ -25,7 +23,6 @@ export const ORG_DEFINITIONS: OrgDefinition[] = [
   },
   {
     environment: 'SANDBOX',
-    pathPrefix: '/sandbox',
     name: 'Acme Sandbox',
     orgId: to18('00D5g00000SANDB'),
     user: { username: 'admin@sandbox.example.com', password: 'emulator', userId: to18('0055g00000SANDU'), displayName: 'Sandbox Admin', email: 'admin@sandbox.example.com' },
@@ -54,11 +51,11 @@ export class EmulatedOrg {
   }
 
   get loginUrl() {
-    return `${this.baseUrl}${this.definition.pathPrefix}`;
+    return this.baseUrl;
   }
 
   get instanceUrl() {
-    return `${this.baseUrl}${this.definition.pathPrefix}`;
+    return this.baseUrl;
   }
 
   limitInfo() {

@@ -30,13 +30,14 @@ function parseJson(text: string): unknown {
   }
 }
 
-/** The request handler: control endpoints, then per-org OAuth, identity and data API. */
-export function createRequestHandler(state: EmulatorState) {
+/**
+ * The request handler of one org's host (login and instance URL alike): control endpoints, then
+ * OAuth, identity and the data API.
+ */
+export function createRequestHandler(state: EmulatorState, org: EmulatedOrg) {
   async function route(req: IncomingMessage, url: URL): Promise<{ response: EmulatorResponse; org?: EmulatedOrg }> {
     const method = req.method ?? 'GET';
-    const org = state.orgs.find((o) => url.pathname === o.definition.pathPrefix || url.pathname.startsWith(`${o.definition.pathPrefix}/`));
-    if (!org) return { response: apiError(404, 'NOT_FOUND', 'The requested resource does not exist') };
-    const path = url.pathname.slice(org.definition.pathPrefix.length);
+    const path = url.pathname;
 
     const fault = state.faults.take(method, path);
     if (fault) return { response: { status: fault.status, body: fault.body ?? [{ message: 'Injected failure', errorCode: 'SERVER_UNAVAILABLE' }] }, org };

@@ -12,7 +12,7 @@ type Row = Record<string, unknown>;
 async function raw(method: string, path: string, body?: unknown) {
   const res = await fetch(`${harness.instanceUrl}/services/data/v62.0${path}`, {
     method,
-    headers: { Authorization: 'Bearer any', 'Content-Type': 'application/json' },
+    headers: { Authorization: `Bearer ${harness.accessToken}`, 'Content-Type': 'application/json' },
     body: body === undefined ? undefined : JSON.stringify(body),
   });
   return { status: res.status, headers: res.headers, text: await res.text() };
