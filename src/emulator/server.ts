@@ -70,7 +70,7 @@ export function createRequestHandler(state: EmulatorState, org: EmulatedOrg) {
     }
     org.apiUsed += 1;
     const [, version, rest = ''] = data;
-    if (rest === '' || rest === '/') return { response: { status: 200, body: versionRoot(version!) }, org };
+    if (rest === '' || rest === '/') return { response: { status: 200, body: versionRoot(version!, org) }, org };
     if (rest === '/limits' || rest === '/limits/') return { response: { status: 200, body: org.limits() }, org };
     const text = method === 'GET' || method === 'HEAD' ? '' : await readBody(req);
     const body = parseJson(text);
@@ -91,8 +91,12 @@ export function createRequestHandler(state: EmulatorState, org: EmulatedOrg) {
   };
 }
 
-function versionRoot(version: string) {
+function versionRoot(version: string, org: EmulatedOrg) {
   const base = `/services/data/v${version}`;
   const names = ['sobjects', 'query', 'queryAll', 'limits', 'composite', 'jobs/query', 'search'];
-  return { identity: `${base}/identity`, ...Object.fromEntries(names.map((name) => [name, `${base}/${name}`])) };
+  return {
+    // Like Salesforce, an absolute URL on the login host.
+    identity: `${org.loginUrl}/id/${org.user.orgId}/${org.user.userId}`,
+    ...Object.fromEntries(names.map((name) => [name, `${base}/${name}`])),
+  };
 }
