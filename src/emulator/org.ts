@@ -1,4 +1,4 @@
-import { OrgData, to18 } from './data/index.ts';
+import { OrgData, to18 } from './org-data/index.ts';
 import { OAuthEndpoints, type ConnectedAppRegistration } from './oauth.ts';
 import type { EmulatedUser, TokenStore } from './tokens.ts';
 

@@ -1,6 +1,6 @@
 /** One emulator org's data behind the real emulator server, with a jsforce session on it. */
 import jsforce from 'jsforce';
-import type { OrgData } from '../../src/emulator/data/index.ts';
+import type { OrgData } from '../../src/emulator/org-data/index.ts';
 import { startEmulator } from '../../src/emulator/index.ts';
 import { authorizeJsforce } from '../helpers/emulator-login.ts';
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { OrgData } from '../../src/emulator/data/index.ts';
-import { canonicalId15, checksumSuffix, to18 } from '../../src/emulator/data/ids.ts';
+import { OrgData } from '../../src/emulator/org-data/index.ts';
+import { canonicalId15, checksumSuffix, to18 } from '../../src/emulator/org-data/ids.ts';
 
 describe('record ids', () => {
   it('appends the case checksum: one letter per 5-character chunk, bit i set for a capital', () => {

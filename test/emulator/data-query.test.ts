@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { OrgData } from '../../src/emulator/data/index.ts';
+import { OrgData } from '../../src/emulator/org-data/index.ts';
 import { startDataHarness, type DataHarness } from './data-harness.ts';
 
 let harness: DataHarness;
