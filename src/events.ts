@@ -1,3 +1,4 @@
+import { setMaxListeners } from 'node:events';
 import { createPubSub } from 'graphql-yoga';
 import { SlidingBuffer } from '@repeaterjs/repeater';
 import type { InstanceRow, JobRow } from '../db/schema.ts';
@@ -26,6 +27,12 @@ export type Topics = {
 export type EventBus = ReturnType<typeof createEventBus>;
 
 export function createEventBus() {
-  // A slow subscriber drops its oldest queued events instead of overflowing the repeater.
-  return createPubSub<Topics>({ repeaterBuffer: new SlidingBuffer(1000) });
+  const eventTarget = new EventTarget();
+  // A dashboard fleet is many listeners on one organisation's topic, not a leak.
+  setMaxListeners(0, eventTarget);
+  return createPubSub<Topics>({
+    eventTarget: eventTarget as never,
+    // A slow subscriber drops its oldest queued events instead of overflowing the repeater.
+    repeaterBuffer: new SlidingBuffer(1000),
+  });
 }
