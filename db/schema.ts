@@ -1,5 +1,5 @@
 import { sql } from 'drizzle-orm';
-import { index, integer, sqliteTable, text, uniqueIndex } from 'drizzle-orm/sqlite-core';
+import { index, integer, primaryKey, sqliteTable, text, uniqueIndex } from 'drizzle-orm/sqlite-core';
 
 export const ENVIRONMENTS = ['PRODUCTION', 'SANDBOX'] as const;
 export const INSTANCE_STATUSES = ['NOT_CONNECTED', 'CONNECTED', 'REAUTH_REQUIRED'] as const;
@@ -149,6 +149,10 @@ export const jobs = sqliteTable(
     total: integer('total'),
     apiCalls: integer('api_calls').notNull().default(0),
     error: text('error'),
+    /** A backup's snapshot, or the snapshot a restore reads. */
+    snapshotId: text('snapshot_id'),
+    /** Notes for the user that are not failures, e.g. fields skipped in a restore. */
+    warnings: text('warnings', { mode: 'json' }).$type<string[]>().notNull().default(sql`'[]'`),
     queuedAt: integer('queued_at', { mode: 'timestamp_ms' }).notNull(),
     startedAt: integer('started_at', { mode: 'timestamp_ms' }),
     finishedAt: integer('finished_at', { mode: 'timestamp_ms' }),
@@ -166,3 +170,81 @@ export type InstanceRow = typeof instances.$inferSelect;
 export type GrantRow = typeof grants.$inferSelect;
 export type TokenRow = typeof tokens.$inferSelect;
 export type JobRow = typeof jobs.$inferSelect;
+
+/**
+ * A point-in-time copy of an instance. A full snapshot lists every record; an incremental one
+ * lists only what changed since its base, and its full state is its own rows over its base's.
+ */
+export const snapshots = sqliteTable(
+  'snapshots',
+  {
+    id: text('id').primaryKey(),
+    instanceId: text('instance_id')
+      .notNull()
+      .references(() => instances.id, { onDelete: 'cascade' }),
+    jobId: text('job_id').notNull(),
+    /** The snapshot this one builds on; null for a full snapshot. */
+    baseSnapshotId: text('base_snapshot_id'),
+    /** Position in the instance's history, so the newest row of a record in a chain wins. */
+    sequence: integer('sequence').notNull(),
+    /** Set only once every page is stored: an incomplete snapshot is never read. */
+    completedAt: integer('completed_at', { mode: 'timestamp_ms' }),
+    createdAt: createdAt(),
+  },
+  (t) => [index('snapshots_instance').on(t.instanceId, t.sequence)],
+);
+
+export const snapshotObjects = sqliteTable(
+  'snapshot_objects',
+  {
+    snapshotId: text('snapshot_id')
+      .notNull()
+      .references(() => snapshots.id, { onDelete: 'cascade' }),
+    name: text('name').notNull(),
+    /** Live records of the object in the org at the snapshot's time. */
+    recordCount: integer('record_count').notNull(),
+    deletedCount: integer('deleted_count').notNull(),
+    /** Largest SystemModstamp seen: the next incremental backup asks for what came after. */
+    highWaterMark: text('high_water_mark'),
+  },
+  (t) => [primaryKey({ columns: [t.snapshotId, t.name] })],
+);
+
+/** Record contents, stored once per distinct content whatever the number of snapshots holding them. */
+export const recordVersions = sqliteTable('record_versions', {
+  hash: text('hash').primaryKey(),
+  data: text('data').notNull(),
+});
+
+export const snapshotRecords = sqliteTable(
+  'snapshot_records',
+  {
+    snapshotId: text('snapshot_id')
+      .notNull()
+      .references(() => snapshots.id, { onDelete: 'cascade' }),
+    object: text('object').notNull(),
+    recordId: text('record_id').notNull(),
+    versionHash: text('version_hash').notNull(),
+    deleted: integer('deleted', { mode: 'boolean' }).notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.snapshotId, t.object, t.recordId] })],
+);
+
+export const jobFailures = sqliteTable(
+  'job_failures',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    jobId: text('job_id')
+      .notNull()
+      .references(() => jobs.id, { onDelete: 'cascade' }),
+    object: text('object').notNull(),
+    recordId: text('record_id'),
+    statusCode: text('status_code').notNull(),
+    message: text('message').notNull(),
+  },
+  (t) => [index('job_failures_job').on(t.jobId)],
+);
+
+export type SnapshotRow = typeof snapshots.$inferSelect;
+export type SnapshotObjectRow = typeof snapshotObjects.$inferSelect;
+export type JobFailureRow = typeof jobFailures.$inferSelect;

@@ -5,10 +5,15 @@ import { localId } from './ids.ts';
 import { JobConnection, jobConnections } from './job.ts';
 import { currentTokensLoader } from './loaders.ts';
 import { OrganisationRef } from './organisation.ts';
+import { SnapshotPageRef, snapshotPage } from './snapshot.ts';
 import { TokenRef } from './token.ts';
 
 export const EnvironmentEnum = builder.enumType('Environment', { values: ENVIRONMENTS });
 export const InstanceStatusEnum = builder.enumType('InstanceStatus', { values: INSTANCE_STATUSES });
+
+const ApiUsageRef = builder.objectRef<{ used: number; max: number }>('ApiUsage').implement({
+  fields: (t) => ({ used: t.exposeInt('used'), max: t.exposeInt('max') }),
+});
 
 export const InstanceRef = builder.loadableNodeRef<InstanceRow>('Instance', {
   id: { resolve: (instance) => instance.id },
@@ -43,6 +48,19 @@ InstanceRef.implement({
       resolve: (instance, _args, ctx) => currentTokensLoader(ctx).load(instance.id),
     }),
     lastAuthenticatedAt: t.expose('lastAuthenticatedAt', { type: 'DateTime', nullable: true }),
+    snapshots: t.field({
+      type: SnapshotPageRef,
+      description: 'Complete snapshots, newest first.',
+      args: { first: t.arg.int(), after: t.arg.string() },
+      resolve: (instance, args, ctx) => snapshotPage(ctx.services.snapshots, instance.id, args),
+    }),
+    apiUsage: t.field({
+      type: ApiUsageRef,
+      nullable: true,
+      description: "The org's daily API usage as Salesforce last reported it to a job.",
+      resolve: (instance) =>
+        instance.apiUsageUsed === null || instance.apiUsageMax === null ? null : { used: instance.apiUsageUsed, max: instance.apiUsageMax },
+    }),
     jobs: t.loadable({
       type: JobConnection,
       byPath: true,

@@ -1,4 +1,4 @@
-import { JOB_KINDS, JOB_STATUSES, type JobRow } from '../db/schema.ts';
+import { JOB_KINDS, JOB_STATUSES, type JobFailureRow, type JobRow } from '../db/schema.ts';
 import {
   InstanceNotConnectedError,
   InvalidInputError,
@@ -6,10 +6,11 @@ import {
   SalesforceUnavailableError,
   TokenExpiredError,
 } from '../src/errors.ts';
-import { jobCursor, type JobPage, type JobPageArgs } from '../src/services/job-pages.ts';
+import { jobCursor, MAX_PAGE_SIZE, type JobPage, type JobPageArgs } from '../src/services/job-pages.ts';
 import { builder, viewerOf } from './builder.ts';
 import { localId } from './ids.ts';
 import { InstanceRef } from './instance.ts';
+import { SnapshotRef } from './snapshot.ts';
 
 export const JobKindEnum = builder.enumType('JobKind', { values: JOB_KINDS });
 export const JobStatusEnum = builder.enumType('JobStatus', { values: JOB_STATUSES });
@@ -105,12 +106,88 @@ builder.mutationField('startBackup', (t) =>
     args: {
       instanceId: t.arg.globalID({ required: true }),
       objects: t.arg.stringList({ description: 'Object API names; every eligible object when omitted or empty.' }),
+      full: t.arg.boolean({ description: 'Copy everything even when an incremental backup would do.' }),
     },
     resolve: (_root, args, ctx) =>
-      ctx.services.jobStarter.start(viewerOf(ctx), {
-        instanceId: localId(args.instanceId, 'Instance'),
-        kind: 'BACKUP',
-        objects: args.objects ?? [],
-      }),
+      ctx.services.jobs.startBackup(viewerOf(ctx), localId(args.instanceId, 'Instance'), args.objects ?? [], args.full ?? false),
   }),
 );
+
+const JobFailureRef = builder.objectRef<JobFailureRow>('JobFailure').implement({
+  description: 'A record Salesforce refused during a restore, with its reason.',
+  fields: (t) => ({
+    object: t.exposeString('object'),
+    recordId: t.exposeString('recordId', { nullable: true }),
+    statusCode: t.exposeString('statusCode'),
+    message: t.exposeString('message'),
+  }),
+});
+
+const JobFailurePageRef = builder
+  .objectRef<{ failures: JobFailureRow[]; endCursor: string | null; hasNextPage: boolean }>('JobFailurePage')
+  .implement({
+    fields: (t) => ({
+      nodes: t.field({ type: [JobFailureRef], resolve: (page) => page.failures }),
+      endCursor: t.exposeString('endCursor', { nullable: true }),
+      hasNextPage: t.exposeBoolean('hasNextPage'),
+    }),
+  });
+
+builder.objectFields(JobRef, (t) => ({
+  snapshot: t.field({
+    type: SnapshotRef,
+    nullable: true,
+    description: "A backup's snapshot once complete, or the snapshot a restore reads.",
+    resolve: (job) => job.snapshotId ?? (job.parameters.snapshotId as string | undefined) ?? null,
+  }),
+  warnings: t.exposeStringList('warnings'),
+  failures: t.field({
+    type: JobFailurePageRef,
+    args: { first: t.arg.int(), after: t.arg.string() },
+    resolve: (job, args, ctx) => {
+      const first = args.first ?? 50;
+      if (first < 0 || first > MAX_PAGE_SIZE) throw new InvalidInputError(`first must be between 0 and ${MAX_PAGE_SIZE}`, 'first');
+      const after = args.after ? Number(Buffer.from(args.after, 'base64url').toString('utf8')) : 0;
+      const rows = ctx.services.jobs.failures(job.id, first, Number.isInteger(after) ? after : 0);
+      const failures = rows.slice(0, first);
+      const last = failures.at(-1);
+      return { failures, hasNextPage: rows.length > first, endCursor: last ? Buffer.from(String(last.id)).toString('base64url') : null };
+    },
+  }),
+}));
+
+builder.mutationFields((t) => ({
+  startRestore: t.field({
+    type: JobRef,
+    description: 'Queues a restore of a snapshot (all of it, some objects, or some records), using one token. Role OPERATOR.',
+    authScopes: { role: 'OPERATOR' },
+    errors: {
+      types: [TokenExpiredError, InstanceNotConnectedError, NotFoundError, InvalidInputError, SalesforceUnavailableError],
+    },
+    args: {
+      snapshotId: t.arg.globalID({ required: true }),
+      objects: t.arg.stringList({ description: 'Objects to restore; all of the snapshot when omitted or empty.' }),
+      recordIds: t.arg.stringList({ description: 'Salesforce ids of the records to restore; all when omitted or empty.' }),
+      overwrite: t.arg.boolean({ defaultValue: true, description: 'When false, records changed since the snapshot are left as they are.' }),
+      includeChildren: t.arg.boolean({ defaultValue: false, description: 'Also restore records that point at the chosen ones, five levels down.' }),
+      targetInstanceId: t.arg.globalID({ description: 'Another instance of the same organisation (e.g. a sandbox seeded from production).' }),
+    },
+    resolve: (_root, args, ctx) =>
+      ctx.services.jobs.startRestore(viewerOf(ctx), {
+        snapshotId: localId(args.snapshotId, 'Snapshot'),
+        targetInstanceId: args.targetInstanceId ? localId(args.targetInstanceId, 'Instance') : undefined,
+        objects: args.objects ?? [],
+        recordIds: args.recordIds ?? [],
+        overwrite: args.overwrite ?? true,
+        includeChildren: args.includeChildren ?? false,
+      }),
+  }),
+  cancelJob: t.field({
+    type: JobRef,
+    description: 'Stops a queued job at once and a running one within seconds. Role OPERATOR.',
+    authScopes: { role: 'OPERATOR' },
+    errors: { types: [NotFoundError, InvalidInputError] },
+    args: { id: t.arg.globalID({ required: true }) },
+    resolve: (_root, { id }, ctx) => ctx.services.jobs.cancel(viewerOf(ctx), localId(id, 'Job')),
+  }),
+}));

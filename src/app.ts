@@ -22,6 +22,7 @@ export function createApp(config: Config, logger: YogaLogger): App {
   const events = createEventBus();
   const services = createServices({ database, events, config, secretKey, logger });
   const generatedOperatorKey = services.apiKeys.ensureOperatorKey(config.adminApiKey);
+  services.worker.start();
   return {
     config,
     database,
@@ -29,6 +30,7 @@ export function createApp(config: Config, logger: YogaLogger): App {
     services,
     generatedOperatorKey,
     close: async () => {
+      await services.worker.stop();
       database.close();
     },
   };

@@ -22,6 +22,10 @@ const environmentSchema = z.object({
   SALESFORCE_API_VERSION: z.string().regex(/^\d{2,3}\.0$/, 'must look like 62.0').default('62.0'),
   TOKEN_LIMIT: positiveInt.max(100).default(5),
   JOB_CONCURRENCY: positiveInt.max(32).default(2),
+  API_BUDGET_PERCENT: z.coerce.number().gt(0).max(100).default(50),
+  FULL_BACKUP_EVERY: positiveInt.max(1000).default(10),
+  SALESFORCE_RETRIES: positiveInt.max(10).default(4),
+  SALESFORCE_RETRY_DELAY_MS: z.coerce.number().int().min(0).max(60_000).default(500),
   EMULATOR_RECORDS: z.coerce.number().int().min(0).default(200),
   LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error', 'silent']).default('info'),
 });
@@ -42,6 +46,12 @@ export type Config = {
   };
   tokenLimit: number;
   jobConcurrency: number;
+  /** Share of the org's daily API limit a job may bring usage up to (0.5 = 50 %). */
+  apiBudgetShare: number;
+  /** Every Nth backup of an instance is full; the others are incremental. */
+  fullBackupEvery: number;
+  salesforceRetries: number;
+  salesforceRetryDelayMs: number;
   emulatorRecords: number;
   logLevel: 'debug' | 'info' | 'warn' | 'error' | 'silent';
 };
@@ -75,6 +85,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     },
     tokenLimit: e.TOKEN_LIMIT,
     jobConcurrency: e.JOB_CONCURRENCY,
+    apiBudgetShare: e.API_BUDGET_PERCENT / 100,
+    fullBackupEvery: e.FULL_BACKUP_EVERY,
+    salesforceRetries: e.SALESFORCE_RETRIES,
+    salesforceRetryDelayMs: e.SALESFORCE_RETRY_DELAY_MS,
     emulatorRecords: e.EMULATOR_RECORDS,
     logLevel: e.LOG_LEVEL,
   };

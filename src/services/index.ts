@@ -8,9 +8,11 @@ import { createApiKeyService } from './api-keys.ts';
 import { createGrantReleaser } from './grant-releaser.ts';
 import { createInstanceService } from './instances.ts';
 import { createJobStarter } from './job-starter.ts';
+import { createJobWorker } from './job-worker.ts';
 import { createJobService } from './jobs.ts';
 import { createOrganisationService } from './organisations.ts';
 import { createReauthenticationService } from './reauthentication.ts';
+import { createSnapshotService } from './snapshots.ts';
 import { createSubscriptionService } from './subscriptions.ts';
 import { createTokenService } from './tokens.ts';
 
@@ -40,14 +42,18 @@ export function createServices({ database, events, config, secretKey, logger }: 
   const announce = createAnnouncements(events);
   const instances = createInstanceService(db, events, config);
   const tokens = createTokenService(db, secretKey);
+  const snapshots = createSnapshotService(db);
   const grantReleaser = createGrantReleaser(db, tokens, connectedApp, logger);
+  const worker = createJobWorker({ db, config, secretKey, connectedApp, tokens, snapshots, grantReleaser, announce, logger });
+  const starter = createJobStarter({ db, secretKey, connectedApp, instances, tokens, announce, onQueued: () => worker.wake() });
   return {
     apiKeys: createApiKeyService(db),
     organisations: createOrganisationService(db),
     instances,
     tokens,
-    jobs: createJobService(db),
-    jobStarter: createJobStarter({ db, secretKey, connectedApp, instances, tokens, announce, onQueued: () => {} }),
+    snapshots,
+    worker,
+    jobs: createJobService({ db, instances, snapshots, starter, worker }),
     reauthentication: createReauthenticationService({ db, events, secretKey, connectedApp, instances, tokens, grantReleaser }),
     subscriptions: createSubscriptionService(events),
   };

@@ -2,7 +2,9 @@ import { randomUUID } from 'node:crypto';
 import type { Db } from '../../db/client.ts';
 import { jobs, type JobKind, type JobRow } from '../../db/schema.ts';
 import { encrypt } from '../crypto.ts';
-import { SalesforceUnavailableError, TokenExpiredError } from '../errors.ts';
+import jsforce from 'jsforce';
+import { InvalidInputError, SalesforceUnavailableError, TokenExpiredError } from '../errors.ts';
+import { backupableObjects, type GlobalDescribe } from './backup.ts';
 import { isGrantRejected, refreshSession, type ConnectedApp, type RefreshedSession } from '../salesforce/oauth.ts';
 import type { Announcements } from './announcements.ts';
 import type { createInstanceService } from './instances.ts';
@@ -55,6 +57,17 @@ export function createJobStarter({ db, secretKey, connectedApp, instances, token
       }
       if (session.refreshToken) tokens.rotate(reservation.grant.id, session.refreshToken);
 
+      if (request.kind === 'BACKUP' && request.objects.length > 0) {
+        const unknown = await unknownBackupObjects(session, connectedApp().apiVersion, request.objects).catch((error: Error) => {
+          announce.instanceChanged(tokens.release(reservation));
+          throw new SalesforceUnavailableError(`Salesforce could not list the org's objects: ${error.message}`);
+        });
+        if (unknown.length > 0) {
+          announce.instanceChanged(tokens.release(reservation));
+          throw new InvalidInputError(`Objects that cannot be backed up on this org: ${unknown.join(', ')}`, 'objects', unknown);
+        }
+      }
+
       const job = db
         .insert(jobs)
         .values({
@@ -79,3 +92,9 @@ export function createJobStarter({ db, secretKey, connectedApp, instances, token
 }
 
 export type JobStarter = ReturnType<typeof createJobStarter>;
+
+async function unknownBackupObjects(session: RefreshedSession, apiVersion: string, objects: string[]): Promise<string[]> {
+  const connection = new jsforce.Connection({ instanceUrl: session.instanceUrl, accessToken: session.accessToken, version: apiVersion });
+  const eligible = new Set(backupableObjects(await connection.request<GlobalDescribe>('/sobjects')));
+  return objects.filter((name) => !eligible.has(name));
+}

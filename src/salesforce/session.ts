@@ -1,0 +1,94 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import jsforce from 'jsforce';
+import type { ConnectedApp } from './oauth.ts';
+
+export interface ApiUsage {
+  used: number;
+  max: number;
+}
+
+export interface SessionOptions {
+  app: ConnectedApp;
+  loginUrl: string;
+  instanceUrl: string;
+  accessToken: string;
+  refreshToken: string;
+  /** Called when the org rotates the refresh token during an automatic refresh. */
+  onRefreshTokenRotated: (refreshToken: string) => void;
+  retry: { attempts: number; baseDelayMs: number };
+  signal: AbortSignal;
+}
+
+// Salesforce answers that are worth another try after a pause; jsforce itself retries only
+// idempotent methods.
+const TRANSIENT = new Set(['SERVER_UNAVAILABLE', 'REQUEST_LIMIT_EXCEEDED', 'UNABLE_TO_LOCK_ROW', 'ECONNRESET', 'ECONNREFUSED', 'ETIMEDOUT']);
+
+function isTransient(error: unknown): boolean {
+  const { name, code } = error as { name?: string; code?: string };
+  return TRANSIENT.has(name ?? '') || TRANSIENT.has(code ?? '') || /^ERROR_HTTP_5\d\d$/.test(name ?? '');
+}
+
+export class CancelledError extends Error {
+  constructor() {
+    super('Cancelled');
+  }
+}
+
+/**
+ * One job's conversation with Salesforce: jsforce (which refreshes the access token on a 401 and
+ * replays), bounded retries of transient failures, a count of API calls and the last API usage.
+ */
+export class SalesforceSession {
+  readonly connection: jsforce.Connection;
+  apiCalls = 0;
+
+  constructor(private readonly options: SessionOptions) {
+    this.connection = new jsforce.Connection({
+      oauth2: {
+        loginUrl: options.loginUrl,
+        clientId: options.app.clientId,
+        clientSecret: options.app.clientSecret,
+        redirectUri: options.app.redirectUri,
+      },
+      instanceUrl: options.instanceUrl,
+      accessToken: options.accessToken,
+      refreshToken: options.refreshToken,
+      version: options.app.apiVersion,
+    });
+    this.connection.on('refresh', (_accessToken: string, response: { refresh_token?: string }) => {
+      if (response?.refresh_token) {
+        this.connection.refreshToken = response.refresh_token;
+        options.onRefreshTokenRotated(response.refresh_token);
+      }
+    });
+  }
+
+  get apiUsage(): ApiUsage | undefined {
+    const usage = this.connection.limitInfo?.apiUsage;
+    return usage ? { used: usage.used, max: usage.limit } : undefined;
+  }
+
+  throwIfCancelled() {
+    if (this.options.signal.aborted) throw new CancelledError();
+  }
+
+  /** A REST call (a path below the API version, or a `/services/…` URL), retried when transient. */
+  async request<T>(request: string | { method: string; url: string; body?: string; headers?: Record<string, string> }): Promise<T> {
+    const { attempts, baseDelayMs } = this.options.retry;
+    for (let attempt = 1; ; attempt++) {
+      this.throwIfCancelled();
+      this.apiCalls += 1;
+      try {
+        const normalised = typeof request === 'string' ? { method: 'GET' as const, url: request } : request;
+        return (await this.connection.request({
+          ...normalised,
+          method: normalised.method as 'GET',
+          headers: { 'content-type': 'application/json', ...normalised.headers },
+        })) as T;
+      } catch (error) {
+        if (!isTransient(error) || attempt >= attempts) throw error;
+        await sleep(baseDelayMs * 2 ** (attempt - 1), undefined, { signal: this.options.signal }).catch(() => {});
+      }
+    }
+  }
+}

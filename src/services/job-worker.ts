@@ -1,0 +1,211 @@
+import { and, eq, notInArray, sql } from 'drizzle-orm';
+import type { YogaLogger } from 'graphql-yoga';
+import type { Db } from '../../db/client.ts';
+import { instances, jobFailures, jobs, type JobRow, type JobStatus } from '../../db/schema.ts';
+import type { Config } from '../config.ts';
+import { decrypt } from '../crypto.ts';
+import { TokenExpiredError } from '../errors.ts';
+import { isGrantRejected, type ConnectedApp } from '../salesforce/oauth.ts';
+import { CancelledError, SalesforceSession } from '../salesforce/session.ts';
+import type { Announcements } from './announcements.ts';
+import { runBackup } from './backup.ts';
+import type { GrantReleaser } from './grant-releaser.ts';
+import { runRestore, type RestoreParameters } from './restore.ts';
+import type { SnapshotService } from './snapshots.ts';
+import type { TokenService } from './tokens.ts';
+
+interface Dependencies {
+  db: Db;
+  config: Config;
+  secretKey: Buffer;
+  connectedApp: () => ConnectedApp;
+  tokens: TokenService;
+  snapshots: SnapshotService;
+  grantReleaser: GrantReleaser;
+  announce: Announcements;
+  logger: YogaLogger;
+}
+
+const PROGRESS_EVENT_INTERVAL_MS = 250;
+const RESTART_MESSAGE = 'The service restarted while this job was running; start it again';
+
+class BudgetExceededError extends Error {}
+
+/**
+ * Runs queued jobs in this process: a few at once, never two on one instance. A job is claimed
+ * by one synchronous UPDATE, so no two runners take the same job.
+ */
+export function createJobWorker(deps: Dependencies) {
+  const { db, config, announce, logger } = deps;
+  const running = new Map<string, AbortController>();
+  let stopped = true;
+
+  function claimNext(): JobRow | undefined {
+    const busyInstances = db.select({ id: jobs.instanceId }).from(jobs).where(eq(jobs.status, 'RUNNING'));
+    const next = db
+      .select({ id: jobs.id })
+      .from(jobs)
+      .where(and(eq(jobs.status, 'QUEUED'), notInArray(jobs.instanceId, busyInstances)))
+      .orderBy(jobs.queuedAt)
+      .limit(1);
+    return db
+      .update(jobs)
+      .set({ status: 'RUNNING', startedAt: new Date() })
+      .where(and(eq(jobs.status, 'QUEUED'), sql`${jobs.id} in ${next}`))
+      .returning()
+      .get();
+  }
+
+  function finish(job: JobRow, status: JobStatus, error: string | null): JobRow {
+    const finished = db
+      .update(jobs)
+      .set({ status, error, finishedAt: new Date(), accessTokenCiphertext: null })
+      .where(eq(jobs.id, job.id))
+      .returning()
+      .get();
+    announce.jobChanged(finished);
+    return finished;
+  }
+
+  function pump() {
+    while (!stopped && running.size < config.jobConcurrency) {
+      const job = claimNext();
+      if (!job) return;
+      const controller = new AbortController();
+      running.set(job.id, controller);
+      announce.jobChanged(job);
+      void run(job, controller.signal).finally(() => {
+        running.delete(job.id);
+        pump();
+      });
+    }
+  }
+
+  async function run(job: JobRow, signal: AbortSignal) {
+    const instance = db.select().from(instances).where(eq(instances.id, job.instanceId)).get()!;
+    const grant = job.grantId ? deps.tokens.grant(job.grantId) : undefined;
+    let lastEvent = 0;
+    const progress = (values: { processed?: number; failed?: number; total?: number }) => {
+      const updated = db.update(jobs).set(values).where(eq(jobs.id, job.id)).returning().get();
+      if (Date.now() - lastEvent >= PROGRESS_EVENT_INTERVAL_MS) {
+        lastEvent = Date.now();
+        announce.jobChanged(updated);
+      }
+    };
+    let session: SalesforceSession | undefined;
+    try {
+      if (!grant || !job.accessTokenCiphertext) throw new Error('The job has no Salesforce session');
+      session = new SalesforceSession({
+        app: deps.connectedApp(),
+        loginUrl: instance.loginUrl,
+        instanceUrl: instance.instanceUrl!,
+        accessToken: decrypt(deps.secretKey, job.accessTokenCiphertext),
+        refreshToken: deps.tokens.refreshTokenOf(grant),
+        onRefreshTokenRotated: (token) => deps.tokens.rotate(grant.id, token),
+        retry: { attempts: config.salesforceRetries, baseDelayMs: config.salesforceRetryDelayMs },
+        signal,
+      });
+      const active = session;
+      const checkpoint = () => {
+        active.throwIfCancelled();
+        const usage = active.apiUsage;
+        if (usage && usage.used >= usage.max * config.apiBudgetShare) {
+          throw new BudgetExceededError(
+            `Stopped to stay within the API budget: ${usage.used} of ${usage.max} daily API calls used (budget ${Math.round(config.apiBudgetShare * 100)} %)`,
+          );
+        }
+        db.update(jobs).set({ apiCalls: active.apiCalls }).where(eq(jobs.id, job.id)).run();
+      };
+      if (job.kind === 'BACKUP') {
+        const snapshot = await runBackup(job, session, deps.snapshots, {
+          fullBackupEvery: config.fullBackupEvery,
+          checkpoint,
+          onProgress: (processed, total) => progress({ processed, total }),
+        });
+        db.update(jobs).set({ snapshotId: snapshot.id }).where(eq(jobs.id, job.id)).run();
+      } else {
+        const params = job.parameters as unknown as RestoreParameters;
+        const snapshot = deps.snapshots.get({ kind: 'operator' }, params.snapshotId);
+        await runRestore(job, snapshot, session, deps.snapshots, params, {
+          checkpoint,
+          onProgress: (processed, failed, total) => progress({ processed, failed, total }),
+          onFailures: (failures) => db.insert(jobFailures).values(failures.map((f) => ({ ...f, jobId: job.id }))).run(),
+          onWarning: (warning) =>
+            db.update(jobs).set({ warnings: sql`json_insert(${jobs.warnings}, '$[#]', ${warning})` }).where(eq(jobs.id, job.id)).run(),
+        });
+      }
+      db.update(jobs).set({ apiCalls: session.apiCalls }).where(eq(jobs.id, job.id)).run();
+      finish(job, 'SUCCEEDED', null);
+    } catch (error) {
+      if (session) db.update(jobs).set({ apiCalls: session.apiCalls }).where(eq(jobs.id, job.id)).run();
+      if (stopped) finish(job, 'FAILED', 'The service stopped while this job was running; start it again');
+      else if (error instanceof CancelledError || signal.aborted) finish(job, 'CANCELLED', null);
+      else if (isGrantRejected(error)) {
+        if (grant) {
+          const rejection = deps.tokens.reject(grant.id);
+          if (rejection.exhaustedNow) announce.tokensExhausted(rejection.instance, 'REVOKED_BY_SALESFORCE');
+        }
+        finish(job, 'FAILED', new TokenExpiredError(job.instanceId, 0, 0, 'REVOKED_BY_SALESFORCE').message);
+      } else {
+        const { name, message } = error as Error;
+        const salesforceCode = name && name !== 'Error' && !(error instanceof BudgetExceededError) ? `${name}: ` : '';
+        if (!(error instanceof BudgetExceededError) && !name?.match(/^[A-Z_]+$/)) logger.warn(`Job ${job.id} failed: ${message}`);
+        finish(job, 'FAILED', `${salesforceCode}${message}`);
+      }
+    } finally {
+      const usage = session?.apiUsage;
+      const updated = usage
+        ? db.update(instances).set({ apiUsageUsed: usage.used, apiUsageMax: usage.max }).where(eq(instances.id, instance.id)).returning().get()
+        : instance;
+      announce.instanceChanged(updated);
+      if (grant) await deps.grantReleaser.releaseIfIdle(grant.id);
+    }
+  }
+
+  return {
+    /** Fails jobs a previous process left running (their snapshots were never completed), then starts work. */
+    start() {
+      stopped = false;
+      deps.snapshots.discardIncomplete();
+      const interrupted = db
+        .update(jobs)
+        .set({ status: 'FAILED', error: RESTART_MESSAGE, finishedAt: new Date(), accessTokenCiphertext: null })
+        .where(eq(jobs.status, 'RUNNING'))
+        .returning()
+        .all();
+      interrupted.forEach((job) => announce.jobChanged(job));
+      pump();
+    },
+
+    wake: () => pump(),
+
+    /** Stops a queued job at once and a running one at its next page. */
+    cancel(job: JobRow): JobRow {
+      if (job.status === 'QUEUED') {
+        const cancelled = db
+          .update(jobs)
+          .set({ status: 'CANCELLED', finishedAt: new Date(), accessTokenCiphertext: null })
+          .where(and(eq(jobs.id, job.id), eq(jobs.status, 'QUEUED')))
+          .returning()
+          .get();
+        if (cancelled) {
+          announce.jobChanged(cancelled);
+          if (cancelled.grantId) void deps.grantReleaser.releaseIfIdle(cancelled.grantId);
+          return cancelled;
+        }
+      }
+      running.get(job.id)?.abort();
+      return db.select().from(jobs).where(eq(jobs.id, job.id)).get()!;
+    },
+
+    /** Lets running jobs stop at their next checkpoint; they are failed on the next start if cut short. */
+    async stop() {
+      stopped = true;
+      for (const controller of running.values()) controller.abort();
+      const deadline = Date.now() + 5000;
+      while (running.size > 0 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 20));
+    },
+  };
+}
+
+export type JobWorker = ReturnType<typeof createJobWorker>;

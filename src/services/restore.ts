@@ -1,0 +1,182 @@
+import type { JobRow, SnapshotRow } from '../../db/schema.ts';
+import type { SalesforceSession } from '../salesforce/session.ts';
+import { describeObject } from './backup.ts';
+import type { SalesforceRecord, SnapshotService, StoredRecord } from './snapshots.ts';
+
+export interface RestoreParameters {
+  snapshotId: string;
+  objects: string[];
+  recordIds: string[];
+  overwrite: boolean;
+  includeChildren: boolean;
+}
+
+export interface RecordFailure {
+  object: string;
+  recordId: string | null;
+  statusCode: string;
+  message: string;
+}
+
+export interface RestoreOptions {
+  onProgress: (processed: number, failed: number, total: number) => void;
+  onFailures: (failures: RecordFailure[]) => void;
+  onWarning: (warning: string) => void;
+  checkpoint: () => void;
+}
+
+interface SaveResult {
+  id?: string;
+  success: boolean;
+  errors: { statusCode: string; message: string; fields?: string[] }[];
+}
+
+type FieldInfo = Awaited<ReturnType<typeof describeObject>>['fields'][number];
+
+const BATCH = 200;
+const CHILD_DEPTH = 5;
+const SYSTEM_FIELDS = new Set(['Id', 'IsDeleted', 'CreatedDate', 'CreatedById', 'LastModifiedDate', 'LastModifiedById', 'SystemModstamp']);
+
+const chunks = <T>(items: T[], size: number) => Array.from({ length: Math.ceil(items.length / size) }, (_, i) => items.slice(i * size, i * size + size));
+
+/** Parents before children, following the lookups among the objects being restored. */
+function parentsFirst(objects: string[], references: Map<string, string[]>): string[] {
+  const ordered: string[] = [];
+  const visiting = new Set<string>();
+  const visit = (object: string) => {
+    if (ordered.includes(object) || visiting.has(object)) return;
+    visiting.add(object);
+    for (const parent of references.get(object) ?? []) if (objects.includes(parent) && parent !== object) visit(parent);
+    ordered.push(object);
+  };
+  objects.forEach(visit);
+  return ordered;
+}
+
+/** The chosen records plus, with includeChildren, the records that point at them, five levels down. */
+function selectRecords(
+  state: Map<string, StoredRecord[]>,
+  referenceFields: Map<string, FieldInfo[]>,
+  params: RestoreParameters,
+): Map<string, StoredRecord[]> {
+  if (params.recordIds.length === 0) return state;
+  const selected = new Set(params.recordIds);
+  if (params.includeChildren) {
+    let frontier = new Set(params.recordIds);
+    for (let depth = 0; depth < CHILD_DEPTH && frontier.size > 0; depth++) {
+      const next = new Set<string>();
+      for (const [object, records] of state) {
+        const lookups = referenceFields.get(object) ?? [];
+        for (const record of records) {
+          if (selected.has(record.recordId)) continue;
+          if (lookups.some((field) => frontier.has(record.data[field.name] as string))) next.add(record.recordId);
+        }
+      }
+      next.forEach((id) => selected.add(id));
+      frontier = next;
+    }
+  }
+  return new Map([...state].map(([object, records]) => [object, records.filter((r) => selected.has(r.recordId))]));
+}
+
+/**
+ * Writes a snapshot's records back: existing records get their snapshot values (updateable fields),
+ * deleted ones are re-created and lookups to them remapped to their new ids. Collections of at
+ * most 200 with allOrNone off: one refused record is reported and the rest go on.
+ */
+export async function runRestore(
+  job: JobRow,
+  snapshot: SnapshotRow,
+  session: SalesforceSession,
+  snapshotsService: SnapshotService,
+  params: RestoreParameters,
+  options: RestoreOptions,
+): Promise<void> {
+  const objects = snapshotsService.requireObjects(snapshot, params.objects);
+  const describes = new Map<string, Map<string, FieldInfo>>();
+  for (const object of objects) {
+    options.checkpoint();
+    describes.set(object, new Map((await describeObject(session, object)).fields.map((f) => [f.name, f])));
+  }
+  const referenceFields = new Map(
+    objects.map((object) => [object, [...describes.get(object)!.values()].filter((f) => f.type === 'reference')]),
+  );
+  const references = new Map(objects.map((object) => [object, referenceFields.get(object)!.flatMap((f) => f.referenceTo)]));
+
+  const state = new Map(
+    objects.map((object) => [object, snapshotsService.state(snapshot, object).filter((record) => !record.deleted)]),
+  );
+  const chosen = selectRecords(state, referenceFields, params);
+  const total = [...chosen.values()].reduce((sum, records) => sum + records.length, 0);
+  let processed = 0;
+  let failed = 0;
+  options.onProgress(0, 0, total);
+
+  const newIds = new Map<string, string>();
+  const remap = (value: unknown) => (typeof value === 'string' && newIds.has(value) ? newIds.get(value) : value);
+
+  for (const object of parentsFirst(objects, references)) {
+    const records = chosen.get(object) ?? [];
+    if (records.length === 0) continue;
+    const fields = describes.get(object)!;
+    const skipped = new Set<string>();
+    for (const name of Object.keys(records[0]!.data)) if (!fields.has(name) && !SYSTEM_FIELDS.has(name)) skipped.add(name);
+    if (skipped.size > 0) options.onWarning(`${object}: fields no longer on the org were skipped: ${[...skipped].sort().join(', ')}`);
+
+    const current = new Map<string, string>();
+    for (const batch of chunks(records, BATCH)) {
+      options.checkpoint();
+      const ids = batch.map((r) => `'${r.recordId}'`).join(',');
+      const page = await session.request<{ records: { Id: string; SystemModstamp: string }[] }>(
+        `/query?q=${encodeURIComponent(`SELECT Id, SystemModstamp FROM ${object} WHERE Id IN (${ids})`)}`,
+      );
+      for (const record of page.records) current.set(record.Id, record.SystemModstamp);
+    }
+
+    const values = (record: SalesforceRecord, mode: 'createable' | 'updateable') => {
+      const out: Record<string, unknown> = { attributes: { type: object } };
+      for (const [name, value] of Object.entries(record)) {
+        const field = fields.get(name);
+        if (!field || SYSTEM_FIELDS.has(name) || !field[mode]) continue;
+        out[name] = field.type === 'reference' ? remap(value) : value;
+      }
+      return out;
+    };
+
+    const updates: { source: StoredRecord; body: Record<string, unknown> }[] = [];
+    const creates: { source: StoredRecord; body: Record<string, unknown> }[] = [];
+    for (const record of records) {
+      const stamp = current.get(record.recordId);
+      if (stamp === undefined) creates.push({ source: record, body: values(record.data, 'createable') });
+      else if (!params.overwrite && stamp > String(record.data.SystemModstamp)) {
+        processed += 1; // changed since the snapshot and overwriting was declined: left as it is
+      } else updates.push({ source: record, body: { ...values(record.data, 'updateable'), id: record.recordId } });
+    }
+
+    for (const [method, items] of [['POST', creates], ['PATCH', updates]] as const) {
+      for (const batch of chunks(items, BATCH)) {
+        options.checkpoint();
+        const results = await session.request<SaveResult[]>({
+          method,
+          url: '/composite/sobjects',
+          body: JSON.stringify({ allOrNone: false, records: batch.map((item) => item.body) }),
+        });
+        const failures: RecordFailure[] = [];
+        results.forEach((result, index) => {
+          const source = batch[index]!.source;
+          if (result.success) {
+            processed += 1;
+            if (method === 'POST' && result.id) newIds.set(source.recordId, result.id);
+          } else {
+            failed += 1;
+            const error = result.errors[0] ?? { statusCode: 'UNKNOWN_EXCEPTION', message: 'Salesforce gave no reason' };
+            failures.push({ object, recordId: source.recordId, statusCode: error.statusCode, message: error.message });
+          }
+        });
+        if (failures.length > 0) options.onFailures(failures);
+        options.onProgress(processed, failed, total);
+      }
+    }
+    options.onProgress(processed, failed, total);
+  }
+}

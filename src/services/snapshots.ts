@@ -1,0 +1,205 @@
+import { createHash, randomUUID } from 'node:crypto';
+import { and, asc, desc, eq, inArray, isNotNull, isNull, sql } from 'drizzle-orm';
+import type { Db } from '../../db/client.ts';
+import {
+  instances,
+  recordVersions,
+  snapshotObjects,
+  snapshotRecords,
+  snapshots,
+  type SnapshotObjectRow,
+  type SnapshotRow,
+} from '../../db/schema.ts';
+import { InvalidInputError, NotFoundError } from '../errors.ts';
+import { canSeeOrganisation, type Viewer } from './viewer.ts';
+
+export type SalesforceRecord = Record<string, unknown> & { Id: string };
+
+export interface StoredRecord {
+  object: string;
+  recordId: string;
+  deleted: boolean;
+  data: SalesforceRecord;
+}
+
+const hashOf = (object: string, json: string) => createHash('sha256').update(object).update('\0').update(json).digest('base64url');
+
+/**
+ * Snapshot storage. Record contents are stored once by content hash; a snapshot row per record
+ * names the version it holds. An incremental snapshot stores only what changed since its base,
+ * so its full state is its own rows laid over the chain of snapshots back to the last full one.
+ */
+export function createSnapshotService(db: Db) {
+  function chainOf(snapshot: SnapshotRow): string[] {
+    const chain = [snapshot.id];
+    let baseId = snapshot.baseSnapshotId;
+    while (baseId) {
+      const base = db.select().from(snapshots).where(eq(snapshots.id, baseId)).get();
+      if (!base) break;
+      chain.push(base.id);
+      baseId = base.baseSnapshotId;
+    }
+    return chain;
+  }
+
+  return {
+    get(viewer: Viewer, id: string): SnapshotRow {
+      const row = db
+        .select({ snapshot: snapshots, organisationId: instances.organisationId })
+        .from(snapshots)
+        .innerJoin(instances, eq(instances.id, snapshots.instanceId))
+        .where(and(eq(snapshots.id, id), isNotNull(snapshots.completedAt)))
+        .get();
+      if (!row || !canSeeOrganisation(viewer, row.organisationId)) throw new NotFoundError('Snapshot', id);
+      return row.snapshot;
+    },
+
+    byIds(viewer: Viewer, ids: readonly string[]): SnapshotRow[] {
+      return db
+        .select({ snapshot: snapshots, organisationId: instances.organisationId })
+        .from(snapshots)
+        .innerJoin(instances, eq(instances.id, snapshots.instanceId))
+        .where(and(inArray(snapshots.id, [...ids]), isNotNull(snapshots.completedAt)))
+        .all()
+        .filter((row) => canSeeOrganisation(viewer, row.organisationId))
+        .map((row) => row.snapshot);
+    },
+
+    /** Newest complete snapshots first, after a sequence number (for paging). */
+    listForInstance(instanceId: string, first: number, beforeSequence?: number): SnapshotRow[] {
+      return db
+        .select()
+        .from(snapshots)
+        .where(
+          and(
+            eq(snapshots.instanceId, instanceId),
+            isNotNull(snapshots.completedAt),
+            beforeSequence === undefined ? undefined : sql`${snapshots.sequence} < ${beforeSequence}`,
+          ),
+        )
+        .orderBy(desc(snapshots.sequence))
+        .limit(first + 1)
+        .all();
+    },
+
+    latestComplete(instanceId: string): SnapshotRow | undefined {
+      return db
+        .select()
+        .from(snapshots)
+        .where(and(eq(snapshots.instanceId, instanceId), isNotNull(snapshots.completedAt)))
+        .orderBy(desc(snapshots.sequence))
+        .get();
+    },
+
+    chainLength: (snapshot: SnapshotRow) => chainOf(snapshot).length,
+
+    objectsOf(snapshotIds: readonly string[]): SnapshotObjectRow[] {
+      return db.select().from(snapshotObjects).where(inArray(snapshotObjects.snapshotId, [...snapshotIds])).orderBy(asc(snapshotObjects.name)).all();
+    },
+
+    begin(instanceId: string, jobId: string, base: SnapshotRow | undefined): SnapshotRow {
+      const last = db
+        .select({ sequence: sql<number>`coalesce(max(${snapshots.sequence}), 0)` })
+        .from(snapshots)
+        .where(eq(snapshots.instanceId, instanceId))
+        .get()!;
+      return db
+        .insert(snapshots)
+        .values({ id: randomUUID(), instanceId, jobId, baseSnapshotId: base?.id ?? null, sequence: last.sequence + 1 })
+        .returning()
+        .get();
+    },
+
+    /** Stores one page of records in one transaction; versions already held are not stored again. */
+    storePage(snapshotId: string, object: string, records: SalesforceRecord[]): void {
+      db.transaction((tx) => {
+        for (const record of records) {
+          const { attributes: _attributes, ...fields } = record;
+          const json = JSON.stringify(fields);
+          const hash = hashOf(object, json);
+          tx.insert(recordVersions).values({ hash, data: json }).onConflictDoNothing().run();
+          tx.insert(snapshotRecords)
+            .values({ snapshotId, object, recordId: record.Id, versionHash: hash, deleted: record.IsDeleted === true })
+            .onConflictDoUpdate({
+              target: [snapshotRecords.snapshotId, snapshotRecords.object, snapshotRecords.recordId],
+              set: { versionHash: hash, deleted: record.IsDeleted === true },
+            })
+            .run();
+        }
+      });
+    },
+
+    /** The records of one object as they stood at the snapshot, deleted ones included. */
+    state(
+      snapshot: SnapshotRow,
+      object: string,
+      options: { search?: string; recordIds?: string[]; limit?: number; offset?: number } = {},
+    ): StoredRecord[] {
+      const chain = chainOf(snapshot);
+      // SQLite takes the bare columns of a max() aggregate from the row holding the maximum:
+      // the newest row of each record along the chain.
+      const rows = db
+        .select({
+          recordId: snapshotRecords.recordId,
+          deleted: snapshotRecords.deleted,
+          data: recordVersions.data,
+          sequence: sql<number>`max(${snapshots.sequence})`,
+        })
+        .from(snapshotRecords)
+        .innerJoin(snapshots, eq(snapshots.id, snapshotRecords.snapshotId))
+        .innerJoin(recordVersions, eq(recordVersions.hash, snapshotRecords.versionHash))
+        .where(
+          and(
+            inArray(snapshotRecords.snapshotId, chain),
+            eq(snapshotRecords.object, object),
+            options.recordIds ? inArray(snapshotRecords.recordId, options.recordIds) : undefined,
+          ),
+        )
+        .groupBy(snapshotRecords.recordId)
+        // HAVING sees the newest version of each record, so older versions never match a search.
+        .having(options.search ? sql`${recordVersions.data} like ${`%${options.search}%`}` : undefined)
+        .orderBy(asc(snapshotRecords.recordId))
+        .limit(options.limit ?? -1)
+        .offset(options.offset ?? 0)
+        .all();
+      return rows.map((row) => ({ object, recordId: row.recordId, deleted: row.deleted, data: JSON.parse(row.data) as SalesforceRecord }));
+    },
+
+    /** Per-object counts and high-water marks, then the snapshot becomes readable. */
+    complete(snapshot: SnapshotRow, objects: { name: string; highWaterMark: string | null }[]): void {
+      const chain = chainOf(snapshot);
+      const counts = objects.map(({ name, highWaterMark }) => {
+        const latest = db
+          .select({ deleted: snapshotRecords.deleted, sequence: sql<number>`max(${snapshots.sequence})`.as('sequence') })
+          .from(snapshotRecords)
+          .innerJoin(snapshots, eq(snapshots.id, snapshotRecords.snapshotId))
+          .where(and(inArray(snapshotRecords.snapshotId, chain), eq(snapshotRecords.object, name)))
+          .groupBy(snapshotRecords.recordId)
+          .as('latest');
+        const { total, deleted } = db
+          .select({ total: sql<number>`count(*)`, deleted: sql<number>`coalesce(sum(${latest.deleted}), 0)` })
+          .from(latest)
+          .get()!;
+        return { snapshotId: snapshot.id, name, recordCount: total - deleted, deletedCount: deleted, highWaterMark };
+      });
+      db.transaction((tx) => {
+        if (counts.length > 0) tx.insert(snapshotObjects).values(counts).run();
+        tx.update(snapshots).set({ completedAt: new Date() }).where(eq(snapshots.id, snapshot.id)).run();
+      });
+    },
+
+    /** Drops snapshots a crash left unfinished; they were never readable. */
+    discardIncomplete(): number {
+      return db.delete(snapshots).where(isNull(snapshots.completedAt)).run().changes;
+    },
+
+    requireObjects(snapshot: SnapshotRow, requested: string[]): string[] {
+      const known = this.objectsOf([snapshot.id]).map((o) => o.name);
+      const unknown = requested.filter((name) => !known.includes(name));
+      if (unknown.length > 0) throw new InvalidInputError(`Objects not in the snapshot: ${unknown.join(', ')}`, 'objects', unknown);
+      return requested.length > 0 ? requested : known;
+    },
+  };
+}
+
+export type SnapshotService = ReturnType<typeof createSnapshotService>;
