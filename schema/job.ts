@@ -167,7 +167,7 @@ builder.mutationFields((t) => ({
     args: {
       snapshotId: t.arg.globalID({ required: true }),
       objects: t.arg.stringList({ description: 'Objects to restore; all of the snapshot when omitted or empty.' }),
-      recordIds: t.arg.stringList({ description: 'Salesforce ids of the records to restore; all when omitted or empty.' }),
+      recordIds: t.arg.idList({ description: 'Salesforce ids of the records to restore; all when omitted or empty.' }),
       overwrite: t.arg.boolean({ defaultValue: true, description: 'When false, records changed since the snapshot are left as they are.' }),
       includeChildren: t.arg.boolean({ defaultValue: false, description: 'Also restore records that point at the chosen ones, five levels down.' }),
       targetInstanceId: t.arg.globalID({ description: 'Another instance of the same organisation (e.g. a sandbox seeded from production).' }),

@@ -1,0 +1,149 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { reauthenticate, startConnectedInstance, type ConnectedSetup } from '../helpers/connected-instance.ts';
+import { backup, restore, START_BACKUP, START_RESTORE } from './operations.ts';
+
+const OBJECTS = ['Account', 'Contact', 'Opportunity', 'Case', 'Invoice__c'];
+
+describe('backup and restore against the emulator', () => {
+  let setup: ConnectedSetup;
+  const countsOf = () => setup.emulator.counters().orgs.PRODUCTION.records as Record<string, number>;
+
+  beforeAll(async () => {
+    setup = await startConnectedInstance({ emulator: { records: 300 }, env: { TOKEN_LIMIT: '20' } });
+  });
+  afterAll(() => setup.close());
+
+  it('backs up every eligible object with the org\'s exact counts, skipping history objects', async () => {
+    const job = await backup(setup.admin, setup.instanceId);
+    expect(job).toMatchObject({ status: 'SUCCEEDED', error: null, kind: 'BACKUP' });
+    expect(job.progress.percent).toBe(100);
+    expect(job.apiCalls).toBeGreaterThan(5);
+    const counts = countsOf();
+    const stored = Object.fromEntries(job.snapshot.objects.map((o: { name: string; recordCount: number }) => [o.name, o.recordCount]));
+    expect(Object.keys(stored).sort()).toEqual([...OBJECTS].sort());
+    for (const object of OBJECTS) expect(stored[object], object).toBe(counts[object]);
+    expect(job.snapshot.incremental).toBe(false);
+    expect(job.snapshot.recordCount).toBe(OBJECTS.reduce((sum, object) => sum + counts[object]!, 0));
+  });
+
+  it('stores nothing new for unchanged data, and an incremental backup captures exactly the changes', async () => {
+    const data = setup.emulator.data.PRODUCTION;
+    const db = setup.server.app.database.sqlite;
+    const versions = () => (db.prepare('select count(*) as n from record_versions').get() as { n: number }).n;
+    const before = versions();
+
+    const unchanged = await backup(setup.admin, setup.instanceId);
+    expect(unchanged.snapshot.incremental).toBe(true);
+    expect(versions()).toBe(before);
+
+    const [changed, deleted] = data.ids('Opportunity', { limit: 2 });
+    data.update(changed!, { Name: 'Changed after the full backup' });
+    data.delete(deleted!);
+    const added = data.insert('Account', { Name: 'Added after the full backup' });
+
+    const incremental = await backup(setup.admin, setup.instanceId);
+    expect(incremental.status).toBe('SUCCEEDED');
+    expect(incremental.snapshot.incremental).toBe(true);
+    expect(versions() - before).toBe(3); // the changed, the deleted (now IsDeleted) and the added record
+    const counts = countsOf();
+    const stored = Object.fromEntries(incremental.snapshot.objects.map((o: { name: string; recordCount: number; deletedCount: number }) => [o.name, o]));
+    expect(stored.Opportunity.recordCount).toBe(counts.Opportunity);
+    expect(stored.Account.recordCount).toBe(counts.Account);
+
+    const page = await setup.admin.query(
+      `query ($id: ID!, $search: String) { snapshot(id: $id) { ... on Snapshot { records(object: "Opportunity", search: $search) { records { id deleted fields } } } } }`,
+      { id: incremental.snapshot.id, search: 'Changed after the full backup' },
+    );
+    expect(page.snapshot.records.records).toEqual([expect.objectContaining({ id: changed, deleted: false })]);
+    const addedSearch = await setup.admin.query(
+      `query ($id: ID!) { snapshot(id: $id) { ... on Snapshot { records(object: "Account", search: "Added after the full backup") { records { id } } } } }`,
+      { id: incremental.snapshot.id },
+    );
+    expect(addedSearch.snapshot.records.records).toEqual([{ id: added }]);
+  });
+
+  it('restores deleted Accounts with their Contacts re-linked, and existing records to their snapshot values', async () => {
+    const data = setup.emulator.data.PRODUCTION;
+    const full = await backup(setup.admin, setup.instanceId, { full: true });
+    const accountId = data.ids('Account', { limit: 1 })[0]!;
+    const contacts = data.ids('Contact').filter((id) => data.get(id)!.AccountId === accountId);
+    expect(contacts.length).toBeGreaterThan(0);
+    const originalName = data.get(accountId)!.Name;
+    const survivor = data.ids('Account', { limit: 2 })[1]!;
+    data.update(survivor, { Name: 'Renamed since the snapshot' });
+    data.delete(accountId); // cascades to its contacts, opportunities and cases
+
+    const job = await restore(setup.admin, full.snapshot.id, { recordIds: [accountId, survivor], includeChildren: true });
+    expect(job.status, JSON.stringify(job)).toBe('SUCCEEDED');
+    expect(job.progress.failed).toBe(0);
+    const recreated = data.ids('Account').map((id) => data.get(id)!).filter((a) => a.Name === originalName);
+    expect(recreated).toHaveLength(1);
+    const newId = recreated[0]!.Id as string;
+    expect(newId).not.toBe(accountId);
+    const relinked = data.ids('Contact').map((id) => data.get(id)!).filter((c) => c.AccountId === newId);
+    expect(relinked).toHaveLength(contacts.length);
+    expect(data.get(survivor)!.Name).not.toBe('Renamed since the snapshot');
+  });
+
+  it('leaves records changed since the snapshot alone with overwrite false', async () => {
+    const data = setup.emulator.data.PRODUCTION;
+    const full = await backup(setup.admin, setup.instanceId, { objects: ['Account'] });
+    const accountId = data.ids('Account', { limit: 1 })[0]!;
+    data.update(accountId, { Name: 'Edited by a user later' });
+    const job = await restore(setup.admin, full.snapshot.id, { objects: ['Account'], recordIds: [accountId], overwrite: false });
+    expect(job.status).toBe('SUCCEEDED');
+    expect(data.get(accountId)!.Name).toBe('Edited by a user later');
+  });
+
+  it('lists each record Salesforce refuses and restores the rest', async () => {
+    const data = setup.emulator.data.PRODUCTION;
+    const full = await backup(setup.admin, setup.instanceId, { objects: ['Invoice__c'] });
+    const [good, bad] = data.ids('Invoice__c', { limit: 2 });
+    // The snapshot holds a negative amount the org's validation rule now refuses.
+    setup.server.app.database.sqlite
+      .prepare(`update record_versions set data = json_set(data, '$.Amount__c', -5) where hash in (select version_hash from snapshot_records where record_id = ?)`)
+      .run(bad);
+    data.update(good!, { Notes__c: 'to be restored' });
+    const job = await restore(setup.admin, full.snapshot.id, { objects: ['Invoice__c'], recordIds: [good, bad] });
+    expect(job.status).toBe('SUCCEEDED');
+    expect(job.progress).toMatchObject({ processed: 1, failed: 1, total: 2 });
+    expect(job.failures.nodes).toEqual([
+      expect.objectContaining({ object: 'Invoice__c', recordId: bad, statusCode: 'FIELD_CUSTOM_VALIDATION_EXCEPTION' }),
+    ]);
+  });
+
+  it('refuses unknown objects and record ids with InvalidInput, using no token', async () => {
+    const tokens = async () =>
+      (await setup.admin.query(`query ($id: ID!) { instance(id: $id) { ... on Instance { tokensRemaining } } }`, { id: setup.instanceId })).instance.tokensRemaining;
+    const before = await tokens();
+    const badBackup = (await setup.admin.query(START_BACKUP, { instanceId: setup.instanceId, objects: ['Account', 'Nope__c', 'AccountHistory'] })).startBackup;
+    expect(badBackup).toMatchObject({ __typename: 'InvalidInput', field: 'objects', values: ['Nope__c', 'AccountHistory'] });
+
+    const snapshotId = (await backup(setup.admin, setup.instanceId, { objects: ['Account'] })).snapshot.id;
+    const afterBackup = await tokens();
+    const badObjects = (await setup.admin.query(START_RESTORE, { snapshotId, objects: ['Contact'] })).startRestore;
+    expect(badObjects).toMatchObject({ __typename: 'InvalidInput', field: 'objects', values: ['Contact'] });
+    const badRecords = (await setup.admin.query(START_RESTORE, { snapshotId, recordIds: ['001000000000000AAA'] })).startRestore;
+    expect(badRecords).toMatchObject({ __typename: 'InvalidInput', field: 'recordIds', values: ['001000000000000AAA'] });
+    expect(afterBackup).toBe(before - 1);
+    expect(await tokens()).toBe(afterBackup);
+  });
+
+  it('restores into another instance of the same organisation', async () => {
+    const full = await backup(setup.admin, setup.instanceId, { objects: ['Account', 'Contact'] });
+    const sandbox = (
+      await setup.admin.query(
+        `mutation ($organisationId: ID!) { addInstance(organisationId: $organisationId, environment: SANDBOX, name: "sandbox") { ... on Instance { id } } }`,
+        { organisationId: setup.organisationId },
+      )
+    ).addInstance.id;
+    await reauthenticate(setup.admin, sandbox, setup.emulator.orgs.SANDBOX);
+    const sandboxData = setup.emulator.data.SANDBOX;
+    const before = sandboxData.counts();
+    const accountId = setup.emulator.data.PRODUCTION.ids('Account', { limit: 1 })[0]!;
+    const job = await restore(setup.admin, full.snapshot.id, { recordIds: [accountId], includeChildren: true, targetInstanceId: sandbox });
+    expect(job.status, JSON.stringify(job)).toBe('SUCCEEDED');
+    expect(sandboxData.counts().Account).toBe(before.Account! + 1);
+    expect(sandboxData.counts().Contact).toBeGreaterThan(before.Contact!);
+  });
+});
