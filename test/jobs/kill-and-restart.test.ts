@@ -1,0 +1,154 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import { afterAll, describe, expect, it } from 'vitest';
+import { startEmulator } from '../../src/emulator/index.ts';
+import { emulatorEnvironment, reauthenticate, type Emulator } from '../helpers/connected-instance.ts';
+import { addInstance, createOrganisationWithKey } from '../helpers/fixtures.ts';
+import { GraphQLClient } from '../helpers/graphql-client.ts';
+import { OPERATOR_KEY } from '../helpers/server.ts';
+
+const ROOT = join(import.meta.dirname, '..', '..');
+const JOB = `query ($id: ID!) { job(id: $id) { ... on Job { id status error progress { processed total } snapshot { id } } } }`;
+const JOB_UPDATED = `subscription ($jobId: ID) { jobUpdated(jobId: $jobId) { id status progress { processed total } } }`;
+const SNAPSHOTS = `query ($id: ID!) {
+  instance(id: $id) { ... on Instance { snapshots(first: 10) { nodes { id recordCount objects { name recordCount } } } } }
+}`;
+const START_BACKUP = `mutation ($instanceId: ID!) { startBackup(instanceId: $instanceId) { __typename ... on Job { id } ... on Error { message } } }`;
+
+interface ServerProcess {
+  child: ChildProcess;
+  url: string;
+  exited: Promise<NodeJS.Signals | number | null>;
+}
+
+/** `src/main.ts` as its own process (node with tsx, no npx in between, so the kill reaches the server itself). */
+async function spawnServer(env: Record<string, string>): Promise<ServerProcess> {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
+    cwd: ROOT,
+    env: { ...process.env, HTTP_PROXY: '', HTTPS_PROXY: '', http_proxy: '', https_proxy: '', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const exited = new Promise<NodeJS.Signals | number | null>((resolve) => child.once('exit', (code, signal) => resolve(signal ?? code)));
+  let output = '';
+  const url = await new Promise<string>((resolve, reject) => {
+    const onData = (chunk: Buffer) => {
+      output += chunk.toString();
+      const match = /GraphQL API on (http:\/\/\S+)\/graphql/.exec(output);
+      if (match) resolve(match[1]!);
+    };
+    child.stdout!.on('data', onData);
+    child.stderr!.on('data', onData);
+    void exited.then(() => reject(new Error(`The server exited before listening: ${output}`)));
+  });
+  return { child, url, exited };
+}
+
+describe('a server killed with SIGKILL in the middle of a backup', () => {
+  const dataDir = mkdtempSync(join(tmpdir(), 'sfbackup-kill-'));
+  let emulator: Emulator | undefined;
+  let server: ServerProcess | undefined;
+
+  afterAll(async () => {
+    if (server && server.child.exitCode === null && server.child.signalCode === null) {
+      server.child.kill('SIGTERM');
+      await server.exited;
+    }
+    await emulator?.close();
+    rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  it('keeps no partial snapshot as complete, fails the interrupted job with a clear error, and passes the integrity check', async () => {
+    emulator = await startEmulator({ port: 0, records: 100 });
+    const data = emulator.data.PRODUCTION;
+    const account = data.ids('Account', { limit: 1 })[0]!;
+    // Enough invoices for several pages, so the kill lands between pages.
+    for (let i = 0; i < 12_000; i++) data.insert('Invoice__c', { Account__c: account, Amount__c: i });
+
+    const env = {
+      ...emulatorEnvironment(emulator),
+      PORT: '0',
+      HOST: '127.0.0.1',
+      DATABASE_URL: join(dataDir, 'backup.db'),
+      ADMIN_API_KEY: OPERATOR_KEY,
+      LOG_LEVEL: 'info',
+    };
+    server = await spawnServer(env);
+    const operator = new GraphQLClient(server.url, OPERATOR_KEY);
+    const { organisationId, client: admin } = await createOrganisationWithKey(operator, 'Acme');
+    const instanceId = await addInstance(admin, organisationId, 'PRODUCTION');
+    const org = emulator.orgs.PRODUCTION;
+    expect((await reauthenticate(admin, instanceId, { username: org.username, password: org.password })).status).toBe(200);
+
+    // Slow Salesforce down so the backup is surely still running when its first page is stored.
+    emulator.setLatency(150);
+    const started = (await admin.query(START_BACKUP, { instanceId })).startBackup;
+    expect(started.__typename).toBe('Job');
+    const socket = admin.ws();
+    const updates = admin.subscribeWs(socket, JOB_UPDATED, { jobId: started.id });
+    await updates.until(
+      () => updates.values.some((v) => v.data?.jobUpdated.status === 'RUNNING' && v.data.jobUpdated.progress.processed > 0),
+      'a stored page',
+      60_000,
+    );
+    server.child.kill('SIGKILL');
+    expect(await server.exited).toBe('SIGKILL');
+    await socket.dispose();
+    emulator.setLatency(0);
+
+    // What the killed process left behind: a snapshot that was never marked complete.
+    const left = new Database(join(dataDir, 'backup.db'));
+    const killed = left.prepare('select status from jobs').all() as { status: string }[];
+    expect(killed).toEqual([{ status: 'RUNNING' }]);
+    const partial = left.prepare('select id, completed_at from snapshots').all() as { id: string; completed_at: number | null }[];
+    expect(partial).toHaveLength(1);
+    expect(partial[0]!.completed_at).toBeNull();
+    const partialRecords = left.prepare('select count(*) as n from snapshot_records where snapshot_id = ?').get(partial[0]!.id) as { n: number };
+    expect(partialRecords.n).toBeGreaterThan(0);
+    left.close();
+
+    server = await spawnServer(env);
+    const restarted = new GraphQLClient(server.url, admin.apiKey);
+    const job = (await restarted.query(JOB, { id: started.id })).job;
+    expect(job.status).toBe('FAILED');
+    expect(job.error).toMatch(/restarted/);
+    expect(job.snapshot).toBeNull();
+    expect((await restarted.query(SNAPSHOTS, { id: instanceId })).instance.snapshots.nodes).toEqual([]);
+
+    // The service goes on: the next backup completes with the org's counts.
+    const next = (await restarted.query(START_BACKUP, { instanceId })).startBackup;
+    expect(next.__typename).toBe('Job');
+    const nextSocket = restarted.ws();
+    const nextUpdates = restarted.subscribeWs(nextSocket, JOB_UPDATED, { jobId: next.id });
+    await nextUpdates.opening();
+    let finished = (await restarted.query(JOB, { id: next.id })).job;
+    if (finished.status === 'QUEUED' || finished.status === 'RUNNING') {
+      await nextUpdates.until(
+        () => nextUpdates.values.some((v) => ['SUCCEEDED', 'FAILED', 'CANCELLED'].includes(v.data?.jobUpdated.status)),
+        'the next backup to finish',
+        60_000,
+      );
+      finished = (await restarted.query(JOB, { id: next.id })).job;
+    }
+    await nextSocket.dispose();
+    expect(finished).toMatchObject({ status: 'SUCCEEDED', error: null });
+    const snapshots = (await restarted.query(SNAPSHOTS, { id: instanceId })).instance.snapshots.nodes;
+    expect(snapshots).toHaveLength(1);
+    const counts = data.counts();
+    for (const object of snapshots[0].objects) expect(object.recordCount, object.name).toBe(counts[object.name]);
+
+    server.child.kill('SIGTERM');
+    await server.exited;
+    const after = new Database(join(dataDir, 'backup.db'), { readonly: true });
+    expect(after.pragma('integrity_check', { simple: true })).toBe('ok');
+    expect(after.pragma('foreign_key_check')).toEqual([]);
+    // The interrupted snapshot's rows went with it; only the complete one is left.
+    expect(after.prepare('select count(*) as n from snapshots where completed_at is null').get()).toEqual({ n: 0 });
+    expect(
+      after.prepare('select count(*) as n from snapshot_records where snapshot_id not in (select id from snapshots)').get(),
+    ).toEqual({ n: 0 });
+    after.close();
+  });
+});
