@@ -2,6 +2,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo } from 'node:net';
 import type { YogaLogger } from 'graphql-yoga';
 import type { App } from '../app.ts';
+import { DASHBOARD_ASSETS_PREFIX, dashboardRoutes } from './dashboard-route.ts';
 import { createGraphQLHandler } from './graphql.ts';
 import { OAUTH_CALLBACK_PATH, oauthCallbackRoute } from './oauth-callback.ts';
 import { attachWebSocket } from './websocket.ts';
@@ -17,12 +18,15 @@ type Route = (req: IncomingMessage, res: ServerResponse) => void | Promise<void>
 /** One HTTP port: GraphQL over HTTP and SSE, graphql-ws, health, and the routes other areas add. */
 export async function startServer(app: App, logger: YogaLogger): Promise<RunningServer> {
   const yoga = createGraphQLHandler(app.services, app.database, logger);
+  const dashboard = dashboardRoutes();
   const routes: Record<string, Route> = {
     [OAUTH_CALLBACK_PATH]: oauthCallbackRoute(app.services.reauthentication, logger),
+    '/': dashboard.page,
+    '/index.html': dashboard.page,
   };
   const server = createServer((req, res) => {
     const path = new URL(req.url ?? '/', 'http://localhost').pathname;
-    const route = routes[path];
+    const route = routes[path] ?? (path.startsWith(DASHBOARD_ASSETS_PREFIX) ? dashboard.assets : undefined);
     if (route) {
       Promise.resolve(route(req, res)).catch((error: unknown) => {
         logger.error(error);

@@ -1,0 +1,83 @@
+import { useEffect, useState } from 'preact/hooks';
+import { ApiError, request, storedKey } from '../api.ts';
+import { VIEWER_AND_FEATURES, featuresOf, type Features, type ViewerResult } from '../operations.ts';
+import { Dashboard } from './Dashboard.tsx';
+import { SignIn } from './SignIn.tsx';
+
+export interface Session {
+  apiKey: string;
+  viewer: ViewerResult['viewer'];
+  features: Features;
+}
+
+type Phase = { kind: 'checking' } | { kind: 'signed-out'; message?: string } | { kind: 'signed-in'; session: Session };
+
+const REFUSED = 'That API key is not recognised. Check it and try again.';
+
+/** Asks the API who the key is (and what the schema offers); a refused key is a message, not an exception. */
+async function openSession(apiKey: string): Promise<Session> {
+  const result = await request<ViewerResult>(apiKey, VIEWER_AND_FEATURES);
+  return { apiKey, viewer: result.viewer, features: featuresOf(result) };
+}
+
+function messageFor(error: unknown) {
+  if (error instanceof ApiError && (error.code === 'UNAUTHENTICATED' || /not recognised/i.test(error.message))) return REFUSED;
+  return error instanceof Error ? error.message : String(error);
+}
+
+export function App() {
+  const [phase, setPhase] = useState<Phase>(() => (storedKey.get() ? { kind: 'checking' } : { kind: 'signed-out' }));
+
+  useEffect(() => {
+    const key = storedKey.get();
+    if (!key) return;
+    openSession(key).then(
+      (session) => setPhase({ kind: 'signed-in', session }),
+      (error) => {
+        storedKey.clear();
+        setPhase({ kind: 'signed-out', message: messageFor(error) });
+      },
+    );
+  }, []);
+
+  const signIn = async (apiKey: string) => {
+    try {
+      const session = await openSession(apiKey);
+      storedKey.set(apiKey);
+      setPhase({ kind: 'signed-in', session });
+    } catch (error) {
+      setPhase({ kind: 'signed-out', message: messageFor(error) });
+    }
+  };
+
+  const signOut = (message?: string) => {
+    storedKey.clear();
+    setPhase({ kind: 'signed-out', message });
+  };
+
+  return (
+    <>
+      <a class="skip-link" href="#main">
+        Skip to content
+      </a>
+      <header class="top-bar">
+        <span class="brand">Salesforce backup</span>
+        {phase.kind === 'signed-in' && (
+          <div class="who">
+            <span>
+              {phase.session.viewer.isOperator ? 'Operator key' : `${phase.session.viewer.keyName ?? 'API key'} · ${phase.session.viewer.role ?? ''}`}
+            </span>
+            <button type="button" class="button button--quiet" onClick={() => signOut()}>
+              Sign out
+            </button>
+          </div>
+        )}
+      </header>
+      <main id="main" tabIndex={-1}>
+        {phase.kind === 'checking' && <p role="status">Checking the saved API key…</p>}
+        {phase.kind === 'signed-out' && <SignIn message={phase.message} onSubmit={signIn} />}
+        {phase.kind === 'signed-in' && <Dashboard session={phase.session} onKeyRefused={() => signOut(REFUSED)} />}
+      </main>
+    </>
+  );
+}

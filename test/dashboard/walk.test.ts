@@ -1,0 +1,156 @@
+import { mkdirSync } from 'node:fs';
+import type { Locator, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startEmulator } from '../../src/emulator/index.ts';
+import { emulatorEnvironment, type Emulator } from '../helpers/connected-instance.ts';
+import { addInstance, createOrganisationWithKey } from '../helpers/fixtures.ts';
+import { startTestServer, type TestServer } from '../helpers/server.ts';
+import { buildDashboard, launchChromium } from './browser.ts';
+
+/**
+ * One person's walk through the dashboard in headless Chromium, against the real server and the
+ * Salesforce emulator. Every wait is for a condition on the page, never for a fixed time.
+ */
+
+const INSTANCE = 'Acme production';
+const DOCS = new URL('../../docs/', import.meta.url);
+
+let emulator: Emulator;
+let server: TestServer;
+let chromium: Awaited<ReturnType<typeof launchChromium>>;
+let apiKey: string;
+let credentials: { username: string; password: string };
+/** Jobs that run and restores arrive with the jobs issue; until its API is served, the walk stops short of them. */
+let jobsRun = false;
+const env = () => emulatorEnvironment(emulator);
+
+beforeAll(async () => {
+  const built = buildDashboard();
+  emulator = await startEmulator({ port: 0, records: 20 });
+  server = await startTestServer(env());
+  const { organisationId, client } = await createOrganisationWithKey(server.operator, 'Acme');
+  apiKey = client.apiKey!;
+  await addInstance(client, organisationId, 'PRODUCTION', INSTANCE);
+  await addInstance(client, organisationId, 'SANDBOX', 'Acme full sandbox');
+  const schema = await server.operator.query(`{ __type(name: "Mutation") { fields { name } } }`);
+  jobsRun = schema.__type.fields.some((field: { name: string }) => field.name === 'startRestore');
+  credentials = { username: emulator.orgs.PRODUCTION.username, password: emulator.orgs.PRODUCTION.password };
+  await built;
+  chromium = await launchChromium();
+});
+
+afterAll(async () => {
+  await chromium?.close();
+  await server?.dispose();
+  await emulator?.close();
+});
+
+/** The page is opened at the service's public URL: Salesforce sends the browser back there. */
+async function openSignedIn(): Promise<Page> {
+  const page = await chromium.context.newPage();
+  page.setDefaultTimeout(20_000);
+  await page.goto(`${server.app.config.publicUrl}/`);
+  await page.getByLabel('API key').fill(apiKey);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.getByText('Live updates on').waitFor();
+  return page;
+}
+
+const cardOf = (page: Page): Locator => page.getByRole('article', { name: INSTANCE });
+
+/** What a person does on the emulator's login page, then back to the dashboard from the callback page. */
+async function loginAtSalesforce(page: Page) {
+  await page.getByLabel('Username').fill(credentials.username);
+  await page.getByLabel('Password').fill(credentials.password);
+  await page.getByRole('button', { name: 'Allow' }).click();
+  await page.getByRole('heading', { name: 'Salesforce access granted' }).waitFor();
+  await page.getByRole('link', { name: 'Back to the dashboard' }).click();
+}
+
+async function restoreAccounts(card: Locator, watched: Locator) {
+  await card.getByRole('button', { name: 'Restore…' }).click();
+  const form = card.getByRole('form', { name: `Restore ${INSTANCE}` });
+  await form.getByRole('checkbox', { name: /^Account\b/ }).check();
+  await form.getByRole('checkbox', { name: 'Overwrite records changed since the snapshot' }).waitFor();
+  await form.getByRole('button', { name: 'Start restore' }).click();
+  await card.locator('li.job[data-status="SUCCEEDED"]', { hasText: 'Restore' }).getByText('100 %').waitFor();
+  await watched.locator('li.job[data-status="SUCCEEDED"]', { hasText: 'Restore' }).getByText('100 %').waitFor();
+}
+
+describe('the dashboard in a real browser', () => {
+  it('signs in, grants access, runs out of tokens live, reauthenticates, restores and survives a restart', { timeout: 120_000 }, async () => {
+    // A wrong key is refused with a message.
+    const page = await chromium.context.newPage();
+    page.setDefaultTimeout(20_000);
+    await page.goto(`${server.app.config.publicUrl}/`);
+    await page.getByLabel('API key').fill('not-a-real-key');
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByRole('alert').filter({ hasText: 'not recognised' }).waitFor();
+
+    await page.getByLabel('API key').fill(apiKey);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByText('Live updates on').waitFor();
+    const card = cardOf(page);
+    await card.getByText('Not connected', { exact: true }).waitFor();
+    expect(await page.getByRole('tab', { name: /PRODUCTION/ }).getAttribute('aria-selected')).toBe('true');
+    expect(await page.getByRole('tab', { name: /SANDBOX/ }).textContent()).toContain('1');
+
+    // Grant access: the browser goes to the Salesforce login and comes back through /oauth/callback.
+    await card.getByRole('button', { name: 'Grant access' }).click();
+    await loginAtSalesforce(page);
+    await card.getByText('Connected', { exact: true }).waitFor();
+    await card.getByText('5 of 5 left').waitFor();
+    await card.getByText(credentials.username).waitFor();
+    await card.getByText(emulator.orgs.PRODUCTION.orgId).waitFor();
+
+    // A second tab watches: everything it shows from here on arrives over its socket, without a reload.
+    const watcher = await openSignedIn();
+    await watcher.evaluate(() => Object.assign(window, { __sameDocument: true }));
+    const watched = cardOf(watcher);
+    await watched.getByText('5 of 5 left').waitFor();
+
+    // Five backups use the five tokens; the last one turns the card red live.
+    for (let used = 1; used <= 5; used++) {
+      await card.getByRole('button', { name: 'Back up now' }).click();
+      await card.getByText(`${5 - used} of 5 left`).waitFor();
+    }
+    await watched.getByText('expired access/refresh token').waitFor();
+    await watched.getByText('Reauthentication required', { exact: true }).waitFor();
+    await watched.getByRole('button', { name: 'Reauthenticate' }).waitFor();
+    expect(await watched.getAttribute('data-status')).toBe('REAUTH_REQUIRED');
+    await card.getByText('expired access/refresh token').first().waitFor();
+    if (jobsRun) await card.locator('li[data-status="SUCCEEDED"]').nth(4).waitFor();
+    mkdirSync(DOCS, { recursive: true });
+    await watcher.screenshot({ path: new URL('dashboard-token-expired.png', DOCS).pathname, fullPage: true });
+
+    // A sixth backup answers TokenExpired: its message, and reauthentication on offer.
+    await card.getByRole('button', { name: 'Back up now' }).click();
+    await card.getByRole('status').filter({ hasText: 'expired access/refresh token' }).waitFor();
+
+    // Reauthenticate from the red card; the watching tab turns green live (reauthCompleted).
+    await card.getByRole('button', { name: 'Reauthenticate' }).click();
+    await loginAtSalesforce(page);
+    await card.getByText('5 of 5 left').waitFor();
+    await watched.getByText('Connected', { exact: true }).waitFor();
+    await watched.getByText('5 of 5 left').waitFor();
+    await watched.getByText('expired access/refresh token').waitFor({ state: 'detached' });
+    expect(await watched.getAttribute('data-status')).toBe('CONNECTED');
+
+    // Restore one object of the newest snapshot; the restore job's bar reaches 100 %.
+    if (jobsRun) await restoreAccounts(card, watched);
+    const tokensLeft = jobsRun ? 4 : 5;
+    await card.getByText(`${tokensLeft} of 5 left`).waitFor();
+    await page.screenshot({ path: new URL('dashboard.png', DOCS).pathname, fullPage: true });
+
+    // The server restarts on the same port: the socket comes back by itself and events flow again.
+    const port = new URL(server.url).port;
+    await server.stop();
+    await watcher.getByText('reconnecting').waitFor();
+    server = await startTestServer({ ...env(), PORT: port }, server.dataDir);
+    await watcher.getByText('Live updates on').waitFor();
+    await card.getByRole('button', { name: 'Back up now' }).click();
+    await watched.getByText(`${tokensLeft - 1} of 5 left`).waitFor();
+
+    expect(await watcher.evaluate(() => (window as unknown as { __sameDocument?: boolean }).__sameDocument)).toBe(true);
+  });
+});
