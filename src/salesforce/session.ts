@@ -16,8 +16,12 @@ export interface SessionOptions {
   /** Called when the org rotates the refresh token during an automatic refresh. */
   onRefreshTokenRotated: (refreshToken: string) => void;
   retry: { attempts: number; baseDelayMs: number };
+  /** Share of the daily API limit the org's usage may reach before the job stops (0.5 = 50 %). */
+  apiBudgetShare: number;
   signal: AbortSignal;
 }
+
+export class ApiBudgetExceededError extends Error {}
 
 // Salesforce answers that are worth another try after a pause; jsforce itself retries only
 // idempotent methods.
@@ -72,19 +76,35 @@ export class SalesforceSession {
     if (this.options.signal.aborted) throw new CancelledError();
   }
 
+  /** Stops before a call that would take the org's usage past the budget, as last reported. */
+  private checkBudget() {
+    const usage = this.apiUsage;
+    const share = this.options.apiBudgetShare;
+    if (usage && usage.used >= usage.max * share) {
+      throw new ApiBudgetExceededError(
+        `Stopped to stay within the API budget: ${usage.used} of ${usage.max} daily API calls used (budget ${Math.round(share * 100)} %)`,
+      );
+    }
+  }
+
   /** A REST call (a path below the API version, or a `/services/…` URL), retried when transient. */
   async request<T>(request: string | { method: string; url: string; body?: string; headers?: Record<string, string> }): Promise<T> {
     const { attempts, baseDelayMs } = this.options.retry;
     for (let attempt = 1; ; attempt++) {
       this.throwIfCancelled();
+      this.checkBudget();
       this.apiCalls += 1;
       try {
         const normalised = typeof request === 'string' ? { method: 'GET' as const, url: request } : request;
-        return (await this.connection.request({
-          ...normalised,
-          method: normalised.method as 'GET',
-          headers: { 'content-type': 'application/json', ...normalised.headers },
-        })) as T;
+        return (await this.connection.request(
+          {
+            ...normalised,
+            method: normalised.method as 'GET',
+            headers: { 'content-type': 'application/json', ...normalised.headers },
+          },
+          // Retries are ours, for every method alike (jsforce would retry only GETs, sleeping up to 15 s).
+          { retry: { maxRetries: 0 } } as never,
+        )) as T;
       } catch (error) {
         if (!isTransient(error) || attempt >= attempts) throw error;
         await sleep(baseDelayMs * 2 ** (attempt - 1), undefined, { signal: this.options.signal }).catch(() => {});

@@ -6,7 +6,7 @@ import type { Config } from '../config.ts';
 import { decrypt } from '../crypto.ts';
 import { TokenExpiredError } from '../errors.ts';
 import { isGrantRejected, type ConnectedApp } from '../salesforce/oauth.ts';
-import { CancelledError, SalesforceSession } from '../salesforce/session.ts';
+import { ApiBudgetExceededError, CancelledError, SalesforceSession } from '../salesforce/session.ts';
 import type { Announcements } from './announcements.ts';
 import { runBackup } from './backup.ts';
 import type { GrantReleaser } from './grant-releaser.ts';
@@ -28,8 +28,6 @@ interface Dependencies {
 
 const PROGRESS_EVENT_INTERVAL_MS = 250;
 const RESTART_MESSAGE = 'The service restarted while this job was running; start it again';
-
-class BudgetExceededError extends Error {}
 
 /**
  * Runs queued jobs in this process: a few at once, never two on one instance. A job is claimed
@@ -103,17 +101,12 @@ export function createJobWorker(deps: Dependencies) {
         refreshToken: deps.tokens.refreshTokenOf(grant),
         onRefreshTokenRotated: (token) => deps.tokens.rotate(grant.id, token),
         retry: { attempts: config.salesforceRetries, baseDelayMs: config.salesforceRetryDelayMs },
+        apiBudgetShare: config.apiBudgetShare,
         signal,
       });
       const active = session;
       const checkpoint = () => {
         active.throwIfCancelled();
-        const usage = active.apiUsage;
-        if (usage && usage.used >= usage.max * config.apiBudgetShare) {
-          throw new BudgetExceededError(
-            `Stopped to stay within the API budget: ${usage.used} of ${usage.max} daily API calls used (budget ${Math.round(config.apiBudgetShare * 100)} %)`,
-          );
-        }
         db.update(jobs).set({ apiCalls: active.apiCalls }).where(eq(jobs.id, job.id)).run();
       };
       if (job.kind === 'BACKUP') {
@@ -148,8 +141,8 @@ export function createJobWorker(deps: Dependencies) {
         finish(job, 'FAILED', new TokenExpiredError(job.instanceId, 0, 0, 'REVOKED_BY_SALESFORCE').message);
       } else {
         const { name, message } = error as Error;
-        const salesforceCode = name && name !== 'Error' && !(error instanceof BudgetExceededError) ? `${name}: ` : '';
-        if (!(error instanceof BudgetExceededError) && !name?.match(/^[A-Z_]+$/)) logger.warn(`Job ${job.id} failed: ${message}`);
+        const salesforceCode = name && name !== 'Error' && !(error instanceof ApiBudgetExceededError) ? `${name}: ` : '';
+        if (!(error instanceof ApiBudgetExceededError) && !name?.match(/^[A-Z_]+$/)) logger.warn(`Job ${job.id} failed: ${message}`);
         finish(job, 'FAILED', `${salesforceCode}${message}`);
       }
     } finally {
