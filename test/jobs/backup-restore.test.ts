@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { reauthenticate, startConnectedInstance, type ConnectedSetup } from '../helpers/connected-instance.ts';
+import { createOrganisationWithKey } from '../helpers/fixtures.ts';
 import { backup, restore, START_BACKUP, START_RESTORE } from './operations.ts';
 
 const OBJECTS = ['Account', 'Contact', 'Opportunity', 'Case', 'Invoice__c'];
@@ -145,5 +146,33 @@ describe('backup and restore against the emulator', () => {
     expect(job.status, JSON.stringify(job)).toBe('SUCCEEDED');
     expect(sandboxData.counts().Account).toBe(before.Account! + 1);
     expect(sandboxData.counts().Contact).toBeGreaterThan(before.Contact!);
+  });
+});
+
+describe('jobUpdated', () => {
+  it('pushes status changes and progress to the organisation\'s subscribers only', async () => {
+    const setup = await startConnectedInstance({ emulator: { records: 4000 } });
+    try {
+      const other = await createOrganisationWithKey(setup.server.operator, 'Globex');
+      const socket = setup.admin.ws();
+      const otherSocket = other.client.ws();
+      const updates = setup.admin.subscribeWs(socket, `subscription { jobUpdated { id status progress { processed total } } }`);
+      const otherUpdates = other.client.subscribeWs(otherSocket, `subscription { jobUpdated { id } }`);
+      await Promise.all([updates.opening(), otherUpdates.opening()]);
+      await new Promise((resolve) => setTimeout(resolve, 300));
+
+      const job = await backup(setup.admin, setup.instanceId, { objects: ['Account', 'Contact'] });
+      await updates.until(() => updates.values.some((v) => v.data.jobUpdated.status === 'SUCCEEDED'), 'the final update');
+      const statuses = updates.values.map((v) => v.data.jobUpdated.status);
+      expect(statuses[0]).toBe('QUEUED');
+      expect(statuses).toContain('RUNNING');
+      expect(statuses.at(-1)).toBe('SUCCEEDED');
+      expect(updates.values.every((v) => v.data.jobUpdated.id === job.id)).toBe(true);
+      expect(updates.values.at(-1)!.data.jobUpdated.progress).toEqual({ processed: 8000, total: 8000 });
+      expect(otherUpdates.values).toHaveLength(0);
+      await Promise.all([socket.dispose(), otherSocket.dispose()]);
+    } finally {
+      await setup.close();
+    }
   });
 });
