@@ -109,3 +109,11 @@ export const startRestoreMutation = (features: Features) => `mutation StartResto
 export const CANCEL_JOB = `mutation CancelJob($id: ID!) {
   cancelJob(id: $id) { __typename ... on Job { id status } ... on Error { message } }
 }`;
+
+export const addInstanceMutation = (features: Features) => `mutation AddInstance($organisationId: ID!, $environment: Environment!, $name: String!) {
+  addInstance(organisationId: $organisationId, environment: $environment, name: $name) {
+    __typename
+    ... on Instance { ${instanceDetails(features)} }
+    ... on Error { message }
+  }
+}`;

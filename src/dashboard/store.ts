@@ -15,7 +15,8 @@ export type Action =
   | { type: 'loaded'; organisations: Organisation[] }
   | { type: 'instance'; instance: InstanceSummary | InstanceDetails }
   | { type: 'exhausted'; instance: InstanceSummary | { id: string }; message: string }
-  | { type: 'job'; job: Job };
+  | { type: 'job'; job: Job }
+  | { type: 'added'; organisationId: string; instance: InstanceDetails };
 
 export const initialState: State = { organisations: null, exhaustion: {} };
 
@@ -50,6 +51,15 @@ export function reducer(state: State, action: Action): State {
           ? mapInstances(state, action.instance.id, (instance) => ({ ...instance, ...(action.instance as InstanceSummary) }))
           : state.organisations;
       return { organisations, exhaustion: { ...state.exhaustion, [action.instance.id]: action.message } };
+    }
+    case 'added': {
+      // instanceUpdated may have announced it first: add it once.
+      if (findInstance(state, action.instance.id)) return reducer(state, { type: 'instance', instance: action.instance });
+      const organisations =
+        state.organisations?.map((organisation) =>
+          organisation.id === action.organisationId ? { ...organisation, instances: [...organisation.instances, action.instance] } : organisation,
+        ) ?? null;
+      return { ...state, organisations };
     }
     case 'job': {
       const organisations = mapInstances(state, action.job.instance.id, (instance) => {

@@ -5,7 +5,7 @@ import { startEmulator } from '../../src/emulator/index.ts';
 import { emulatorEnvironment, type Emulator } from '../helpers/connected-instance.ts';
 import { addInstance, createOrganisationWithKey } from '../helpers/fixtures.ts';
 import { startTestServer, type TestServer } from '../helpers/server.ts';
-import { buildDashboard, launchChromium } from './browser.ts';
+import { accessibilityViolations, buildDashboard, launchChromium } from './browser.ts';
 
 /**
  * One person's walk through the dashboard in headless Chromium, against the real server and the
@@ -31,7 +31,6 @@ beforeAll(async () => {
   const { organisationId, client } = await createOrganisationWithKey(server.operator, 'Acme');
   apiKey = client.apiKey!;
   await addInstance(client, organisationId, 'PRODUCTION', INSTANCE);
-  await addInstance(client, organisationId, 'SANDBOX', 'Acme full sandbox');
   const schema = await server.operator.query(`{ __type(name: "Mutation") { fields { name } } }`);
   jobsRun = schema.__type.fields.some((field: { name: string }) => field.name === 'startRestore');
   credentials = { username: emulator.orgs.PRODUCTION.username, password: emulator.orgs.PRODUCTION.password };
@@ -86,6 +85,7 @@ describe('the dashboard in a real browser', () => {
     await page.getByLabel('API key').fill('not-a-real-key');
     await page.getByRole('button', { name: 'Sign in' }).click();
     await page.getByRole('alert').filter({ hasText: 'not recognised' }).waitFor();
+    expect(await accessibilityViolations(page)).toEqual([]);
 
     await page.getByLabel('API key').fill(apiKey);
     await page.getByRole('button', { name: 'Sign in' }).click();
@@ -93,7 +93,13 @@ describe('the dashboard in a real browser', () => {
     const card = cardOf(page);
     await card.getByText('Not connected', { exact: true }).waitFor();
     expect(await page.getByRole('tab', { name: /PRODUCTION/ }).getAttribute('aria-selected')).toBe('true');
-    expect(await page.getByRole('tab', { name: /SANDBOX/ }).textContent()).toContain('1');
+
+    // An ADMIN key adds a sandbox under the SANDBOX tab.
+    await page.getByRole('tab', { name: /SANDBOX/ }).click();
+    await page.getByLabel('New sandbox instance name').fill('Acme full sandbox');
+    await page.getByRole('button', { name: 'Add instance' }).click();
+    await page.getByRole('article', { name: 'Acme full sandbox' }).getByText('Not connected', { exact: true }).waitFor();
+    await page.getByRole('tab', { name: /PRODUCTION/ }).click();
 
     // Grant access: the browser goes to the Salesforce login and comes back through /oauth/callback.
     await card.getByRole('button', { name: 'Grant access' }).click();
@@ -120,6 +126,7 @@ describe('the dashboard in a real browser', () => {
     expect(await watched.getAttribute('data-status')).toBe('REAUTH_REQUIRED');
     await card.getByText('expired access/refresh token').first().waitFor();
     if (jobsRun) await card.locator('li[data-status="SUCCEEDED"]').nth(4).waitFor();
+    expect(await accessibilityViolations(watcher)).toEqual([]);
     mkdirSync(DOCS, { recursive: true });
     await watcher.screenshot({ path: new URL('dashboard-token-expired.png', DOCS).pathname, fullPage: true });
 
@@ -140,6 +147,17 @@ describe('the dashboard in a real browser', () => {
     if (jobsRun) await restoreAccounts(card, watched);
     const tokensLeft = jobsRun ? 4 : 5;
     await card.getByText(`${tokensLeft} of 5 left`).waitFor();
+    expect(await accessibilityViolations(page)).toEqual([]);
+
+    // The tabs work from the keyboard: arrow to SANDBOX, and its instance shows.
+    await page.getByRole('tab', { name: /PRODUCTION/ }).focus();
+    await page.keyboard.press('ArrowRight');
+    await page.getByRole('article', { name: 'Acme full sandbox' }).getByText('Not connected', { exact: true }).waitFor();
+    expect(await page.evaluate(() => document.activeElement?.textContent)).toContain('SANDBOX');
+    await page.keyboard.press('ArrowLeft');
+    await card.waitFor();
+    await page.evaluate(() => (document.activeElement as HTMLElement | null)?.blur());
+
     await page.screenshot({ path: new URL('dashboard.png', DOCS).pathname, fullPage: true });
 
     // The server restarts on the same port: the socket comes back by itself and events flow again.

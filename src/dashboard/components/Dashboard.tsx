@@ -3,6 +3,7 @@ import { ApiError, createLiveClient, request, type ConnectionState } from '../ap
 import { JOB_KIND_LABEL, JOB_STATUS_LABEL } from '../format.ts';
 import {
   CANCEL_JOB,
+  addInstanceMutation,
   START_REAUTHENTICATION,
   instanceQuery,
   organisationsQuery,
@@ -11,7 +12,7 @@ import {
   subscriptions,
 } from '../operations.ts';
 import { findInstance, initialState, reducer } from '../store.ts';
-import type { InstanceDetails, InstanceSummary, Job, Organisation } from '../types.ts';
+import type { Environment, InstanceDetails, InstanceSummary, Job, Organisation } from '../types.ts';
 import type { Session } from './App.tsx';
 import { OrganisationView } from './OrganisationView.tsx';
 
@@ -26,6 +27,7 @@ export interface Actions {
   backup(instanceId: string): Promise<Outcome>;
   restore(instanceId: string, snapshotId: string, objects: string[], overwrite: boolean): Promise<Outcome>;
   cancel(jobId: string): Promise<Outcome | undefined>;
+  addInstance(organisationId: string, environment: Environment, name: string): Promise<Outcome>;
 }
 
 type MutationResult = (Job & { __typename: 'Job' }) | { __typename: string; message: string; instance?: { id: string } };
@@ -182,6 +184,21 @@ export function Dashboard({ session, onKeyRefused }: { session: Session; onKeyRe
           return failed(error);
         }
       },
+      async addInstance(organisationId, environment, name) {
+        try {
+          const data = await request<{ addInstance: InstanceDetails & { __typename: string; message?: string } }>(
+            apiKey,
+            addInstanceMutation(features),
+            { organisationId, environment, name },
+          );
+          const result = data.addInstance;
+          if (result.__typename !== 'Instance') return { tone: 'error', message: result.message ?? 'The instance was not added.' };
+          dispatch({ type: 'added', organisationId, instance: result });
+          return { tone: 'info', message: `${result.name} added. Grant access to connect it.` };
+        } catch (error) {
+          return failed(error);
+        }
+      },
       async cancel(jobId) {
         try {
           const data = await request<{ cancelJob: { __typename: string; message?: string } }>(apiKey, CANCEL_JOB, { id: jobId });
@@ -214,7 +231,12 @@ export function Dashboard({ session, onKeyRefused }: { session: Session; onKeyRe
         </div>
       )}
       {state.organisations === null && !loadError && <p role="status">Loading…</p>}
-      {state.organisations?.length === 0 && <p>No organisations yet.</p>}
+      {state.organisations?.length === 0 && (
+        <p>
+          No organisations yet. With the operator key, create one and an ADMIN key for it with the createOrganisation and
+          createApiKey mutations in <a href="/graphql">GraphiQL</a>.
+        </p>
+      )}
       {state.organisations?.map((organisation) => (
         <OrganisationView
           key={organisation.id}

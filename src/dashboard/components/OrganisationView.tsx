@@ -1,7 +1,9 @@
 import { useRef, useState } from 'preact/hooks';
+import { allowed } from '../format.ts';
 import type { Features } from '../operations.ts';
 import type { Environment, Organisation } from '../types.ts';
 import type { Actions } from './Dashboard.tsx';
+import { AddInstanceForm } from './AddInstanceForm.tsx';
 import { InstanceCard } from './InstanceCard.tsx';
 
 const ENVIRONMENTS: Environment[] = ['PRODUCTION', 'SANDBOX'];
@@ -93,9 +95,8 @@ export function OrganisationView({ organisation, exhaustion, features, role, act
             hidden={selected !== environment}
             class="tab-panel"
           >
-            {instances.length === 0 ? (
-              <p class="empty">No {environment.toLowerCase()} instance in this organisation yet. An ADMIN key adds one with the addInstance mutation.</p>
-            ) : (
+            {instances.length === 0 && <p class="empty">No {environment.toLowerCase()} instance in this organisation yet.</p>}
+            {instances.length > 0 && (
               <div class="cards">
                 {instances.map((instance) => (
                   <InstanceCard
@@ -108,6 +109,9 @@ export function OrganisationView({ organisation, exhaustion, features, role, act
                   />
                 ))}
               </div>
+            )}
+            {allowed(role, 'ADMIN') && (
+              <AddInstanceForm environment={environment} onAdd={(name) => actions.addInstance(organisation.id, environment, name)} />
             )}
           </div>
         );
