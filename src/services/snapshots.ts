@@ -30,6 +30,27 @@ const hashOf = (object: string, json: string) => createHash('sha256').update(obj
  * so its full state is its own rows laid over the chain of snapshots back to the last full one.
  */
 export function createSnapshotService(db: Db) {
+  // Prepared once: building each row's statement anew cost six times the writes themselves.
+  const insertVersion = db
+    .insert(recordVersions)
+    .values({ hash: sql.placeholder('hash'), data: sql.placeholder('data') })
+    .onConflictDoNothing()
+    .prepare();
+  const insertMembership = db
+    .insert(snapshotRecords)
+    .values({
+      snapshotId: sql.placeholder('snapshotId'),
+      object: sql.placeholder('object'),
+      recordId: sql.placeholder('recordId'),
+      versionHash: sql.placeholder('versionHash'),
+      deleted: sql.placeholder('deleted'),
+    })
+    .onConflictDoUpdate({
+      target: [snapshotRecords.snapshotId, snapshotRecords.object, snapshotRecords.recordId],
+      set: { versionHash: sql`excluded.version_hash`, deleted: sql`excluded.deleted` },
+    })
+    .prepare();
+
   function chainOf(snapshot: SnapshotRow): string[] {
     const chain = [snapshot.id];
     let baseId = snapshot.baseSnapshotId;
@@ -112,19 +133,13 @@ export function createSnapshotService(db: Db) {
 
     /** Stores one page of records in one transaction; versions already held are not stored again. */
     storePage(snapshotId: string, object: string, records: SalesforceRecord[]): void {
-      db.transaction((tx) => {
+      db.transaction(() => {
         for (const record of records) {
           const { attributes: _attributes, ...fields } = record;
           const json = JSON.stringify(fields);
           const hash = hashOf(object, json);
-          tx.insert(recordVersions).values({ hash, data: json }).onConflictDoNothing().run();
-          tx.insert(snapshotRecords)
-            .values({ snapshotId, object, recordId: record.Id, versionHash: hash, deleted: record.IsDeleted === true })
-            .onConflictDoUpdate({
-              target: [snapshotRecords.snapshotId, snapshotRecords.object, snapshotRecords.recordId],
-              set: { versionHash: hash, deleted: record.IsDeleted === true },
-            })
-            .run();
+          insertVersion.run({ hash, data: json });
+          insertMembership.run({ snapshotId, object, recordId: record.Id, versionHash: hash, deleted: record.IsDeleted === true ? 1 : 0 });
         }
       });
     },
