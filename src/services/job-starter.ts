@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Db } from '../../db/client.ts';
-import { jobs, type JobKind, type JobRow } from '../../db/schema.ts';
+import { jobs, type InstanceRow, type JobKind, type JobRow } from '../../db/schema.ts';
 import { encrypt } from '../crypto.ts';
 import jsforce from 'jsforce';
 import { InvalidInputError, SalesforceUnavailableError, TokenExpiredError } from '../errors.ts';
@@ -35,37 +35,55 @@ interface Dependencies {
  * token back.
  */
 export function createJobStarter({ db, secretKey, connectedApp, instances, tokens, announce, onQueued }: Dependencies) {
+  /**
+   * Checks the objects against the org's describeGlobal with a session of the current grant; a
+   * refresh is no job start, so it uses no token. When the grant cannot give a session the check
+   * is left to the usual start, which then does the token bookkeeping of a refused grant.
+   */
+  async function requireBackupObjects(instance: InstanceRow, objects: string[]) {
+    const grant = instance.status === 'CONNECTED' && instance.currentGrantId ? tokens.grant(instance.currentGrantId) : undefined;
+    if (!grant) return undefined;
+    let session: RefreshedSession;
+    try {
+      session = await refreshSession(connectedApp(), instance.loginUrl, tokens.refreshTokenOf(grant));
+    } catch {
+      return undefined;
+    }
+    if (session.refreshToken) tokens.rotate(grant.id, session.refreshToken);
+    const unknown = await unknownBackupObjects(session, connectedApp().apiVersion, objects).catch((error: Error) => {
+      throw new SalesforceUnavailableError(`Salesforce could not list the org's objects: ${error.message}`);
+    });
+    if (unknown.length > 0) {
+      throw new InvalidInputError(`Objects that cannot be backed up on this org: ${unknown.join(', ')}`, 'objects', unknown);
+    }
+    return { grantId: grant.id, session };
+  }
+
   return {
     async start(viewer: Viewer, request: JobRequest): Promise<JobRow> {
       const instance = instances.get(viewer, request.instanceId);
+      // Bad input is refused before a token is reserved, so it changes and announces nothing.
+      const validated = request.kind === 'BACKUP' && request.objects.length > 0 ? await requireBackupObjects(instance, request.objects) : undefined;
       const jobId = randomUUID();
       const reservation = tokens.reserve(instance.id, jobId);
       if (reservation.exhausted) announce.tokensExhausted(reservation.instance, 'LIMIT_REACHED');
       else announce.instanceChanged(reservation.instance);
 
       let session: RefreshedSession;
-      try {
-        session = await refreshSession(connectedApp(), instance.loginUrl, tokens.refreshTokenOf(reservation.grant));
-      } catch (error) {
-        if (isGrantRejected(error)) {
-          const rejection = tokens.reject(reservation.grant.id, reservation.token.id);
-          if (rejection.exhaustedNow) announce.tokensExhausted(rejection.instance, 'REVOKED_BY_SALESFORCE');
-          throw new TokenExpiredError(instance.id, instance.tokenLimit, tokens.usedOnCurrentGrant(rejection.instance), 'REVOKED_BY_SALESFORCE');
-        }
-        announce.instanceChanged(tokens.release(reservation));
-        throw new SalesforceUnavailableError(`Salesforce could not start a session: ${(error as Error).message}`);
-      }
-      if (session.refreshToken) tokens.rotate(reservation.grant.id, session.refreshToken);
-
-      if (request.kind === 'BACKUP' && request.objects.length > 0) {
-        const unknown = await unknownBackupObjects(session, connectedApp().apiVersion, request.objects).catch((error: Error) => {
+      if (validated?.grantId === reservation.grant.id) session = validated.session;
+      else {
+        try {
+          session = await refreshSession(connectedApp(), instance.loginUrl, tokens.refreshTokenOf(reservation.grant));
+        } catch (error) {
+          if (isGrantRejected(error)) {
+            const rejection = tokens.reject(reservation.grant.id, reservation.token.id);
+            if (rejection.exhaustedNow) announce.tokensExhausted(rejection.instance, 'REVOKED_BY_SALESFORCE');
+            throw new TokenExpiredError(instance.id, instance.tokenLimit, tokens.usedOnCurrentGrant(rejection.instance), 'REVOKED_BY_SALESFORCE');
+          }
           announce.instanceChanged(tokens.release(reservation));
-          throw new SalesforceUnavailableError(`Salesforce could not list the org's objects: ${error.message}`);
-        });
-        if (unknown.length > 0) {
-          announce.instanceChanged(tokens.release(reservation));
-          throw new InvalidInputError(`Objects that cannot be backed up on this org: ${unknown.join(', ')}`, 'objects', unknown);
+          throw new SalesforceUnavailableError(`Salesforce could not start a session: ${(error as Error).message}`);
         }
+        if (session.refreshToken) tokens.rotate(reservation.grant.id, session.refreshToken);
       }
 
       const job = db

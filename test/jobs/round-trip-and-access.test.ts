@@ -282,3 +282,32 @@ describe('jobs through the API: live progress, a full round trip, access and pag
     }
   });
 });
+
+describe('a backup refused for unknown objects', () => {
+  it('changes nothing and announces nothing, even on the last token', async () => {
+    const setup = await startConnectedInstance({ env: { TOKEN_LIMIT: '1' } });
+    try {
+      const { admin, instanceId } = setup;
+      const socket = admin.ws();
+      const exhausted = admin.subscribeWs(socket, `subscription { tokenExhausted { reason } }`);
+      const instanceEvents = admin.subscribeWs(socket, `subscription { instanceUpdated { status tokensRemaining } }`);
+      await Promise.all([exhausted.opening(), instanceEvents.opening()]);
+
+      const refused = (await admin.query(START_BACKUP, { instanceId, objects: ['Account', 'Nope__c'] })).startBackup;
+      expect(refused).toMatchObject({ __typename: 'InvalidInput' });
+      const state = (await admin.query(`query ($id: ID!) { instance(id: $id) { ... on Instance { status tokensRemaining } } }`, { id: instanceId })).instance;
+      expect(state).toEqual({ status: 'CONNECTED', tokensRemaining: 1 });
+
+      // The next start takes the last token: its events are the first ones the subscribers see.
+      const started = (await admin.query(START_BACKUP, { instanceId, objects: ['Account'] })).startBackup;
+      expect(started.__typename).toBe('Job');
+      await exhausted.until(() => exhausted.values.length > 0, 'the real exhaustion');
+      expect(exhausted.values.map((v) => v.data!.tokenExhausted.reason)).toEqual(['LIMIT_REACHED']);
+      expect(instanceEvents.values[0]!.data!.instanceUpdated).toEqual({ status: 'REAUTH_REQUIRED', tokensRemaining: 0 });
+      await finished(admin, started.id);
+      await socket.dispose();
+    } finally {
+      await setup.close();
+    }
+  });
+});
