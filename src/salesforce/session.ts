@@ -12,7 +12,11 @@ export interface SessionOptions {
   loginUrl: string;
   instanceUrl: string;
   accessToken: string;
-  refreshToken: string;
+  /**
+   * The grant's refresh token as stored now: under rotation, a job start or another job may have
+   * replaced the one this job began with, and the old one is dead.
+   */
+  refreshToken: () => string;
   /** Called when the org rotates the refresh token during an automatic refresh. */
   onRefreshTokenRotated: (refreshToken: string) => void;
   retry: { attempts: number; baseDelayMs: number };
@@ -56,7 +60,14 @@ export class SalesforceSession {
       },
       instanceUrl: options.instanceUrl,
       accessToken: options.accessToken,
-      refreshToken: options.refreshToken,
+      refreshToken: options.refreshToken(),
+      // jsforce's own refresh would use the token it was given at the start.
+      refreshFn: (connection, callback) => {
+        connection.oauth2.refreshToken(options.refreshToken()).then(
+          (response) => callback(null, response.access_token, response),
+          (error: Error) => callback(error),
+        );
+      },
       version: options.app.apiVersion,
     });
     this.connection.on('refresh', (_accessToken: string, response: { refresh_token?: string }) => {

@@ -98,7 +98,7 @@ export function createJobWorker(deps: Dependencies) {
         loginUrl: instance.loginUrl,
         instanceUrl: instance.instanceUrl!,
         accessToken: decrypt(deps.secretKey, job.accessTokenCiphertext),
-        refreshToken: deps.tokens.refreshTokenOf(grant),
+        refreshToken: () => deps.tokens.refreshTokenOf(deps.tokens.grant(grant.id) ?? grant),
         onRefreshTokenRotated: (token) => deps.tokens.rotate(grant.id, token),
         retry: { attempts: config.salesforceRetries, baseDelayMs: config.salesforceRetryDelayMs },
         apiBudgetShare: config.apiBudgetShare,
