@@ -167,6 +167,10 @@ export function createJobWorker(deps: Dependencies) {
         .returning()
         .all();
       interrupted.forEach((job) => announce.jobChanged(job));
+      // A superseded grant kept only for these jobs is given back, as when a job ends.
+      for (const grantId of new Set(interrupted.flatMap((job) => (job.grantId ? [job.grantId] : [])))) {
+        void deps.grantReleaser.releaseIfIdle(grantId);
+      }
       pump();
     },
 

@@ -83,7 +83,7 @@ describe('a server killed with SIGKILL in the middle of a backup', () => {
     expect((await reauthenticate(admin, instanceId, { username: org.username, password: org.password })).status).toBe(200);
 
     // Slow Salesforce down so the backup is surely still running when its first page is stored.
-    emulator.setLatency(150);
+    emulator.setLatency(200);
     const started = (await admin.query(START_BACKUP, { instanceId })).startBackup;
     expect(started.__typename).toBe('Job');
     const socket = admin.ws();
@@ -93,6 +93,9 @@ describe('a server killed with SIGKILL in the middle of a backup', () => {
       'a stored page',
       60_000,
     );
+    // A reauthentication while it runs: the job keeps its (now superseded) grant until it ends.
+    expect((await reauthenticate(admin, instanceId, { username: org.username, password: org.password })).status).toBe(200);
+    expect(emulator.counters().orgs.PRODUCTION.approvalsHeld).toBe(2);
     server.child.kill('SIGKILL');
     expect(await server.exited).toBe('SIGKILL');
     await socket.dispose();
@@ -101,7 +104,7 @@ describe('a server killed with SIGKILL in the middle of a backup', () => {
     // What the killed process left behind: a snapshot that was never marked complete.
     const left = new Database(join(dataDir, 'backup.db'));
     const killed = left.prepare('select status from jobs').all() as { status: string }[];
-    expect(killed).toEqual([{ status: 'RUNNING' }]);
+    expect(killed).toEqual([{ status: 'RUNNING' }]); // killed mid-backup, not after it
     const partial = left.prepare('select id, completed_at from snapshots').all() as { id: string; completed_at: number | null }[];
     expect(partial).toHaveLength(1);
     expect(partial[0]!.completed_at).toBeNull();
@@ -116,6 +119,10 @@ describe('a server killed with SIGKILL in the middle of a backup', () => {
     expect(job.error).toMatch(/restarted/);
     expect(job.snapshot).toBeNull();
     expect((await restarted.query(SNAPSHOTS, { id: instanceId })).instance.snapshots.nodes).toEqual([]);
+    // The superseded grant is given back at Salesforce now that its job is over.
+    const deadline = Date.now() + 10_000;
+    while (emulator.counters().orgs.PRODUCTION.approvalsHeld > 1 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    expect(emulator.counters().orgs.PRODUCTION.approvalsHeld).toBe(1);
 
     // The service goes on: the next backup completes with the org's counts.
     const next = (await restarted.query(START_BACKUP, { instanceId })).startBackup;
