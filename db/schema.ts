@@ -248,3 +248,24 @@ export const jobFailures = sqliteTable(
 export type SnapshotRow = typeof snapshots.$inferSelect;
 export type SnapshotObjectRow = typeof snapshotObjects.$inferSelect;
 export type JobFailureRow = typeof jobFailures.$inferSelect;
+
+/**
+ * Records a restore re-created under a new id, per target instance: later restores link children
+ * to the new record and update it instead of creating it again.
+ */
+export const restoredRecords = sqliteTable(
+  'restored_records',
+  {
+    instanceId: text('instance_id')
+      .notNull()
+      .references(() => instances.id, { onDelete: 'cascade' }),
+    /** The id the record had in the snapshot. */
+    sourceId: text('source_id').notNull(),
+    object: text('object').notNull(),
+    /** The id Salesforce gave the re-created record. */
+    newId: text('new_id').notNull(),
+    jobId: text('job_id').notNull(),
+    createdAt: createdAt(),
+  },
+  (t) => [primaryKey({ columns: [t.instanceId, t.sourceId] })],
+);

@@ -11,6 +11,7 @@ import type { Announcements } from './announcements.ts';
 import { runBackup } from './backup.ts';
 import type { GrantReleaser } from './grant-releaser.ts';
 import { runRestore, type RestoreParameters } from './restore.ts';
+import { createRestoredRecordService } from './restored-records.ts';
 import type { SnapshotService } from './snapshots.ts';
 import type { TokenService } from './tokens.ts';
 
@@ -35,6 +36,7 @@ const RESTART_MESSAGE = 'The service restarted while this job was running; start
  */
 export function createJobWorker(deps: Dependencies) {
   const { db, config, announce, logger } = deps;
+  const restoredRecords = createRestoredRecordService(db);
   const running = new Map<string, AbortController>();
   let stopped = true;
 
@@ -121,6 +123,8 @@ export function createJobWorker(deps: Dependencies) {
         const snapshot = deps.snapshots.get({ kind: 'operator' }, params.snapshotId);
         await runRestore(job, snapshot, session, deps.snapshots, params, {
           checkpoint,
+          earlierNewIds: (sourceIds) => restoredRecords.newIds(job.instanceId, sourceIds),
+          onRecreated: (object, pairs) => restoredRecords.remember(job.instanceId, job.id, object, pairs),
           onProgress: (processed, failed, total) => progress({ processed, failed, total }),
           onFailures: (failures) => db.insert(jobFailures).values(failures.map((f) => ({ ...f, jobId: job.id }))).run(),
           onWarning: (warning) =>

@@ -19,6 +19,10 @@ export interface RecordFailure {
 }
 
 export interface RestoreOptions {
+  /** New ids of records earlier restores re-created on the target, by their snapshot ids. */
+  earlierNewIds: (sourceIds: string[]) => Map<string, string>;
+  /** Keeps the new ids of records this restore re-created. */
+  onRecreated: (object: string, pairs: [sourceId: string, newId: string][]) => void;
   onProgress: (processed: number, failed: number, total: number) => void;
   onFailures: (failures: RecordFailure[]) => void;
   onWarning: (warning: string) => void;
@@ -112,7 +116,12 @@ export async function runRestore(
   let failed = 0;
   options.onProgress(0, 0, total);
 
-  const newIds = new Map<string, string>();
+  // Records re-created by earlier restores keep their new ids: children link to them, and they
+  // are updated rather than created once more.
+  const referenced = [...chosen].flatMap(([object, records]) =>
+    records.flatMap((record) => [record.recordId, ...referenceFields.get(object)!.map((field) => String(record.data[field.name] ?? ''))]),
+  );
+  const newIds = options.earlierNewIds(referenced.filter(Boolean));
   const remap = (value: unknown) => (typeof value === 'string' && newIds.has(value) ? newIds.get(value) : value);
 
   for (const object of parentsFirst(objects, references)) {
@@ -126,7 +135,7 @@ export async function runRestore(
     const current = new Map<string, string>();
     for (const batch of chunks(records, BATCH)) {
       options.checkpoint();
-      const ids = batch.map((r) => `'${r.recordId}'`).join(',');
+      const ids = batch.flatMap((r) => [r.recordId, ...(newIds.has(r.recordId) ? [newIds.get(r.recordId)!] : [])]).map((id) => `'${id}'`).join(',');
       const page = await session.request<{ records: { Id: string; SystemModstamp: string }[] }>(
         `/query?q=${encodeURIComponent(`SELECT Id, SystemModstamp FROM ${object} WHERE Id IN (${ids})`)}`,
       );
@@ -146,11 +155,13 @@ export async function runRestore(
     const updates: { source: StoredRecord; body: Record<string, unknown> }[] = [];
     const creates: { source: StoredRecord; body: Record<string, unknown> }[] = [];
     for (const record of records) {
-      const stamp = current.get(record.recordId);
-      if (stamp === undefined) creates.push({ source: record, body: values(record.data, 'createable') });
+      // The record itself, or the one an earlier restore re-created in its place.
+      const liveId = current.has(record.recordId) ? record.recordId : newIds.get(record.recordId);
+      const stamp = liveId === undefined ? undefined : current.get(liveId);
+      if (liveId === undefined || stamp === undefined) creates.push({ source: record, body: values(record.data, 'createable') });
       else if (!params.overwrite && stamp > String(record.data.SystemModstamp)) {
         processed += 1; // changed since the snapshot and overwriting was declined: left as it is
-      } else updates.push({ source: record, body: { ...values(record.data, 'updateable'), id: record.recordId } });
+      } else updates.push({ source: record, body: { ...values(record.data, 'updateable'), id: liveId } });
     }
 
     for (const [method, items] of [['POST', creates], ['PATCH', updates]] as const) {
@@ -162,17 +173,22 @@ export async function runRestore(
           body: JSON.stringify({ allOrNone: false, records: batch.map((item) => item.body) }),
         });
         const failures: RecordFailure[] = [];
+        const recreated: [string, string][] = [];
         results.forEach((result, index) => {
           const source = batch[index]!.source;
           if (result.success) {
             processed += 1;
-            if (method === 'POST' && result.id) newIds.set(source.recordId, result.id);
+            if (method === 'POST' && result.id) {
+              newIds.set(source.recordId, result.id);
+              recreated.push([source.recordId, result.id]);
+            }
           } else {
             failed += 1;
             const error = result.errors[0] ?? { statusCode: 'UNKNOWN_EXCEPTION', message: 'Salesforce gave no reason' };
             failures.push({ object, recordId: source.recordId, statusCode: error.statusCode, message: error.message });
           }
         });
+        options.onRecreated(object, recreated);
         if (failures.length > 0) options.onFailures(failures);
         options.onProgress(processed, failed, total);
       }
