@@ -50,11 +50,15 @@ export function createJobService({ db, instances, snapshots, starter, worker }: 
     pagesByOrganisation: (organisationIds: readonly string[], args: JobPageArgs) =>
       jobPagesByParent(db, 'organisationId', organisationIds, args),
 
-    startBackup: (viewer: Viewer, instanceId: string, objects: string[], full: boolean) =>
-      starter.start(viewer, { instanceId, kind: 'BACKUP', objects, parameters: full ? { full } : {} }),
+    startBackup(viewer: Viewer, instanceId: string, objects: string[], full: boolean): Promise<JobRow> {
+      requireDistinct('objects', objects);
+      return starter.start(viewer, { instanceId, kind: 'BACKUP', objects, parameters: full ? { full } : {} });
+    },
 
     /** Checks everything that needs no Salesforce call before a token is used. */
     startRestore(viewer: Viewer, request: RestoreRequest): Promise<JobRow> {
+      requireDistinct('objects', request.objects);
+      requireDistinct('recordIds', request.recordIds);
       const snapshot = snapshots.get(viewer, request.snapshotId);
       const source = instances.get(viewer, snapshot.instanceId);
       const target = request.targetInstanceId ? instances.get(viewer, request.targetInstanceId) : source;
@@ -94,4 +98,10 @@ export function createJobService({ db, instances, snapshots, starter, worker }: 
         .all();
     },
   };
+}
+
+/** A name given twice is a mistake in the request: refused before anything is used. */
+function requireDistinct(field: string, values: string[]): void {
+  const repeated = [...new Set(values.filter((value, index) => values.indexOf(value) !== index))];
+  if (repeated.length > 0) throw new InvalidInputError(`${field} lists some values more than once: ${repeated.join(', ')}`, field, repeated);
 }

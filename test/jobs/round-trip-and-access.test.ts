@@ -233,6 +233,24 @@ describe('jobs through the API: live progress, a full round trip, access and pag
     expect({ tokens: await tokensUsed(), jobs: jobCount() }).toEqual(before);
   });
 
+  it('refuses a name or id given twice with InvalidInput, starting nothing', async () => {
+    const { admin, instanceId, server } = setup;
+    const jobCount = () => (server.app.database.sqlite.prepare('select count(*) as n from jobs').get() as { n: number }).n;
+    const before = { tokens: (await admin.query(TOKENS, { id: instanceId })).instance.tokensUsed, jobs: jobCount() };
+    const snapshotId = (await admin.query(SNAPSHOTS, { id: instanceId })).instance.snapshots.nodes[0].id;
+    const account = setup.emulator.data.PRODUCTION.ids('Account', { limit: 1 })[0]!;
+    const INVALID = `... on InvalidInput { field values }`;
+    const backup = (
+      await admin.query(START_BACKUP.replace('... on Error', `${INVALID} ... on Error`), { instanceId, objects: ['Account', 'Contact', 'Account'] })
+    ).startBackup;
+    expect(backup).toMatchObject({ __typename: 'InvalidInput', field: 'objects', values: ['Account'] });
+    const restore = (
+      await admin.query(START_RESTORE.replace('... on Error', `${INVALID} ... on Error`), { snapshotId, recordIds: [account, account] })
+    ).startRestore;
+    expect(restore).toMatchObject({ __typename: 'InvalidInput', field: 'recordIds', values: [account] });
+    expect({ tokens: (await admin.query(TOKENS, { id: instanceId })).instance.tokensUsed, jobs: jobCount() }).toEqual(before);
+  });
+
   it('pages through snapshots newest first and through a restore\'s failures', async () => {
     const { admin, instanceId, emulator } = setup;
     const seen: string[] = [];
