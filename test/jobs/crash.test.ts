@@ -1,4 +1,4 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -10,26 +10,8 @@ import { emulatorEnvironment, reauthenticate } from '../helpers/connected-instan
 import { addInstance, createOrganisationWithKey } from '../helpers/fixtures.ts';
 import { GraphQLClient } from '../helpers/graphql-client.ts';
 import { OPERATOR_KEY } from '../helpers/server.ts';
+import { startServiceProcess as startService } from '../helpers/service-process.ts';
 import { backup, jobState, START_BACKUP } from './operations.ts';
-
-const root = new URL('../..', import.meta.url).pathname;
-
-async function startService(env: Record<string, string>): Promise<{ child: ChildProcess; url: string }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
-    cwd: root,
-    env: { PATH: process.env.PATH!, HOME: process.env.HOME ?? '/tmp', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let output = '';
-  child.stdout!.on('data', (chunk) => (output += chunk));
-  child.stderr!.on('data', (chunk) => (output += chunk));
-  for (;;) {
-    const match = /GraphQL API on (http:\/\/\S+)\/graphql/.exec(output);
-    if (match) return { child, url: match[1]! };
-    if (child.exitCode !== null) throw new Error(output);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-}
 
 describe('a crash in the middle of a backup', () => {
   let emulator: Emulator | undefined;

@@ -1,0 +1,148 @@
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import jsforce from 'jsforce';
+import { startEmulator } from '../../src/emulator/index.ts';
+import { emulatorEnvironment, reauthenticate } from '../helpers/connected-instance.ts';
+import { authorizeJsforce } from '../helpers/emulator-login.ts';
+import { addInstance, createOrganisationWithKey } from '../helpers/fixtures.ts';
+import { GraphQLClient } from '../helpers/graphql-client.ts';
+import { OPERATOR_KEY } from '../helpers/server.ts';
+import { peakRssOf, startServiceProcess } from '../helpers/service-process.ts';
+import { backup, restore } from '../jobs/operations.ts';
+
+const OBJECTS = ['Account', 'Contact', 'Opportunity', 'Case', 'Invoice__c'];
+const MB = 1024 * 1024;
+
+export interface JobsBenchResult {
+  records: number;
+  backup: { seconds: number; recordsPerSecond: number; peakRssMb: number; databaseMb: number };
+  ndjsonScript: { seconds: number; recordsPerSecond: number; peakRssMb: number };
+  backupVsNdjsonRatio: number;
+  incremental?: { changedRecords: number; seconds: number; addedMb: number; timeShareRatio: number; bytesShareRatio: number };
+  restore?: { records: number; seconds: number; recordsPerSecond: number };
+  plainJsforceUpdates?: { records: number; seconds: number; recordsPerSecond: number };
+  restoreVsPlainJsforceRatio?: number;
+}
+
+function databaseBytes(file: string): number {
+  const sqlite = new Database(file, { readonly: true });
+  const bytes = (sqlite.pragma('page_count', { simple: true }) as number) * (sqlite.pragma('page_size', { simple: true }) as number);
+  sqlite.close();
+  return bytes;
+}
+
+async function runNdjsonScript(args: object): Promise<{ seconds: number; peakRss: number; records: number }> {
+  const started = performance.now();
+  const child = spawn(process.execPath, ['--import', 'tsx', new URL('./ndjson-baseline.ts', import.meta.url).pathname, JSON.stringify(args)], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  let output = '';
+  let peakRss = 0;
+  child.stdout.on('data', (chunk) => (output += chunk));
+  const sampler = setInterval(() => {
+    try {
+      peakRss = Math.max(peakRss, peakRssOf(child.pid!));
+    } catch {
+      // the process has just ended
+    }
+  }, 50);
+  const code = await new Promise((resolve) => child.once('exit', resolve));
+  clearInterval(sampler);
+  if (code !== 0) throw new Error(`NDJSON script failed: ${output}`);
+  return { seconds: (performance.now() - started) / 1000, peakRss, records: JSON.parse(output).records };
+}
+
+/**
+ * Full and incremental backups by the service (in its own process, so its memory is its own)
+ * against a plain jsforce NDJSON script, and a restore against a plain loop of collection updates.
+ */
+export async function benchJobs(options: { recordsPerObject: number; restoreRecords: number; withRestore: boolean }): Promise<JobsBenchResult> {
+  const emulator = await startEmulator({ records: options.recordsPerObject, dailyApiLimit: 100_000_000 });
+  const dir = mkdtempSync(join(tmpdir(), 'sfbackup-bench-'));
+  const databaseFile = join(dir, 'backup.db');
+  const service = await startServiceProcess({
+    ...emulatorEnvironment(emulator),
+    PORT: '0',
+    DATABASE_URL: databaseFile,
+    ADMIN_API_KEY: OPERATOR_KEY,
+    TOKEN_LIMIT: '20',
+  });
+  try {
+    const operator = new GraphQLClient(service.url, OPERATOR_KEY);
+    const { organisationId, client } = await createOrganisationWithKey(operator, 'Bench');
+    const instanceId = await addInstance(client, organisationId, 'PRODUCTION');
+    await reauthenticate(client, instanceId, emulator.orgs.PRODUCTION);
+    const records = OBJECTS.reduce((sum, object) => sum + emulator.data.PRODUCTION.counts()[object]!, 0);
+
+    let started = performance.now();
+    const full = await backup(client, instanceId, { objects: OBJECTS });
+    const backupSeconds = (performance.now() - started) / 1000;
+    if (full.status !== 'SUCCEEDED') throw new Error(`Backup failed: ${full.error}`);
+    const fullBytes = databaseBytes(databaseFile);
+    const backupPeakRss = service.peakRss();
+
+    const session = await authorizeJsforce(emulator);
+    const ndjson = await runNdjsonScript({ instanceUrl: session.instanceUrl, accessToken: session.accessToken!, objects: OBJECTS, out: join(dir, 'records.ndjson') });
+
+    const result: JobsBenchResult = {
+      records,
+      backup: { seconds: backupSeconds, recordsPerSecond: records / backupSeconds, peakRssMb: backupPeakRss / MB, databaseMb: fullBytes / MB },
+      ndjsonScript: { seconds: ndjson.seconds, recordsPerSecond: ndjson.records / ndjson.seconds, peakRssMb: ndjson.peakRss / MB },
+      backupVsNdjsonRatio: records / backupSeconds / (ndjson.records / ndjson.seconds),
+    };
+
+    // 1 % of the records change, then an incremental backup.
+    const data = emulator.data.PRODUCTION;
+    const changed = Math.round(records / 100);
+    let left = changed;
+    for (const object of OBJECTS) {
+      for (const id of data.ids(object, { limit: Math.ceil(changed / OBJECTS.length) })) {
+        if (left-- <= 0) break;
+        data.update(id, object === 'Account' ? { Name: `Changed ${id}` } : object === 'Contact' ? { LastName: `Changed ${id}` } : object === 'Opportunity' ? { Name: `Changed ${id}` } : object === 'Case' ? { Subject: `Changed ${id}` } : { Notes__c: `Changed ${id}` });
+      }
+    }
+    started = performance.now();
+    const incremental = await backup(client, instanceId, { objects: OBJECTS });
+    const incrementalSeconds = (performance.now() - started) / 1000;
+    if (!incremental.snapshot?.incremental) throw new Error('The second backup was not incremental');
+    const addedBytes = databaseBytes(databaseFile) - fullBytes;
+    result.incremental = {
+      changedRecords: changed,
+      seconds: incrementalSeconds,
+      addedMb: addedBytes / MB,
+      timeShareRatio: incrementalSeconds / backupSeconds,
+      bytesShareRatio: addedBytes / fullBytes,
+    };
+
+    if (options.withRestore) {
+      const ids = data.ids('Account', { limit: options.restoreRecords });
+      const snapshotId = incremental.snapshot.id;
+      const snapshotValues = new Map(ids.map((id) => [id, data.get(id)!.Name as string]));
+      for (const id of ids) data.update(id, { Name: `Edited ${id}` });
+      started = performance.now();
+      const restored = await restore(client, snapshotId, { objects: ['Account'], recordIds: ids });
+      const restoreSeconds = (performance.now() - started) / 1000;
+      if (restored.status !== 'SUCCEEDED' || restored.progress.failed > 0) throw new Error(`Restore failed: ${JSON.stringify(restored)}`);
+      result.restore = { records: ids.length, seconds: restoreSeconds, recordsPerSecond: ids.length / restoreSeconds };
+
+      for (const id of ids) data.update(id, { Name: `Edited again ${id}` });
+      const connection = new jsforce.Connection({ instanceUrl: session.instanceUrl, accessToken: session.accessToken!, version: '62.0' });
+      started = performance.now();
+      for (let i = 0; i < ids.length; i += 200) {
+        const batch = ids.slice(i, i + 200).map((id) => ({ Id: id, Name: snapshotValues.get(id)! }));
+        await connection.sobject('Account').update(batch, { allOrNone: false });
+      }
+      const plainSeconds = (performance.now() - started) / 1000;
+      result.plainJsforceUpdates = { records: ids.length, seconds: plainSeconds, recordsPerSecond: ids.length / plainSeconds };
+      result.restoreVsPlainJsforceRatio = result.restore.recordsPerSecond / result.plainJsforceUpdates.recordsPerSecond;
+    }
+    return result;
+  } finally {
+    await service.stop();
+    await emulator.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}

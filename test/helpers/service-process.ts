@@ -1,0 +1,49 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+
+const root = new URL('../..', import.meta.url).pathname;
+
+export interface ServiceProcess {
+  child: ChildProcess;
+  url: string;
+  output(): string;
+  /** Peak resident memory of the process so far, in bytes (Linux). */
+  peakRss(): number;
+  stop(): Promise<void>;
+}
+
+/** `src/main.ts` in its own process, as `npm start` runs it; resolves once it listens. */
+export async function startServiceProcess(env: Record<string, string>, args: string[] = []): Promise<ServiceProcess> {
+  const child = spawn(process.execPath, [...args, '--import', 'tsx', 'src/main.ts'], {
+    cwd: root,
+    env: { PATH: process.env.PATH!, HOME: process.env.HOME ?? '/tmp', LOG_LEVEL: 'info', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  child.stdout!.on('data', (chunk) => (output += chunk));
+  child.stderr!.on('data', (chunk) => (output += chunk));
+  for (;;) {
+    const match = /GraphQL API on (http:\/\/\S+)\/graphql/.exec(output);
+    if (match) {
+      return {
+        child,
+        url: match[1]!,
+        output: () => output,
+        peakRss: () => peakRssOf(child.pid!),
+        stop: async () => {
+          if (child.exitCode !== null) return;
+          child.kill('SIGTERM');
+          await new Promise((resolve) => child.once('exit', resolve));
+        },
+      };
+    }
+    if (child.exitCode !== null) throw new Error(`The service exited: ${output}`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
+export function peakRssOf(pid: number): number {
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  const kilobytes = Number(/VmHWM:\s+(\d+) kB/.exec(status)?.[1] ?? 0);
+  return kilobytes * 1024;
+}
