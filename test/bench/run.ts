@@ -1,6 +1,7 @@
 import { writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { benchFanOut } from './fan-out.ts';
+import { benchJobs } from './jobs.ts';
 import { benchReadPath } from './read-path.ts';
 
 // jsforce would send loopback traffic through a proxy.
@@ -15,8 +16,8 @@ const { values } = parseArgs({
 });
 
 const sizes = values.quick
-  ? { connections: 10, durationSeconds: 3, subscribers: 200 }
-  : { connections: 50, durationSeconds: 10, subscribers: 1000 };
+  ? { connections: 10, durationSeconds: 3, subscribers: 200, recordsPerObject: 4_000, restoreRecords: 2_000 }
+  : { connections: 50, durationSeconds: 10, subscribers: 1000, recordsPerObject: 40_000, restoreRecords: 20_000 };
 
 type Row = [section: string, measure: string, value: string];
 const rows: Row[] = [];
@@ -44,6 +45,29 @@ rows.push(
   ['fan-out', 'p99 service / raw ws', fixed(fanOut.fanOutP99VsRawWsRatio, 2)],
 );
 
+const jobs = await benchJobs({ recordsPerObject: sizes.recordsPerObject, restoreRecords: sizes.restoreRecords, withRestore: true });
+results.jobs = jobs;
+rows.push(
+  ['backup', `full backup of ${jobs.records} records: rec/s (peak RSS MB)`, `${fixed(jobs.backup.recordsPerSecond, 0)} (${fixed(jobs.backup.peakRssMb)})`],
+  ['backup', 'plain jsforce NDJSON script: rec/s (peak RSS MB)', `${fixed(jobs.ndjsonScript.recordsPerSecond, 0)} (${fixed(jobs.ndjsonScript.peakRssMb)})`],
+  ['backup', 'service / NDJSON script', fixed(jobs.backupVsNdjsonRatio, 3)],
+  ['backup', `incremental after 1 % changed: seconds (MB added)`, `${fixed(jobs.incremental!.seconds, 2)} (${fixed(jobs.incremental!.addedMb, 2)})`],
+  ['backup', 'incremental / full: time', fixed(jobs.incremental!.timeShareRatio, 3)],
+  ['backup', 'incremental / full: bytes', fixed(jobs.incremental!.bytesShareRatio, 4)],
+  ['restore', `restore of ${jobs.restore!.records} changed records: rec/s`, fixed(jobs.restore!.recordsPerSecond, 0)],
+  ['restore', 'plain jsforce 200-record update loop: rec/s', fixed(jobs.plainJsforceUpdates!.recordsPerSecond, 0)],
+  ['restore', 'service / plain loop', fixed(jobs.restoreVsPlainJsforceRatio!, 3)],
+);
+
+if (values.large) {
+  const large = await benchJobs({ recordsPerObject: 200_000, restoreRecords: 0, withRestore: false });
+  results.large = large;
+  rows.push(
+    ['large', `full backup of ${large.records} records: rec/s`, fixed(large.backup.recordsPerSecond, 0)],
+    ['large', 'peak RSS of the service (MB)', fixed(large.backup.peakRssMb)],
+  );
+}
+
 const width = [0, 1, 2].map((i) => Math.max(...rows.map((row) => row[i]!.length), 8));
 const line = (row: string[]) => row.map((cell, i) => cell.padEnd(width[i]!)).join('  ');
 console.log(line(['section', 'measure', 'value']));
@@ -55,6 +79,10 @@ results.ratios = {
   dashboardVsYogaHelloRatio: read.dashboardVsYogaHelloRatio,
   dashboardVsRawHttpRatio: read.dashboardVsRawHttpRatio,
   fanOutP99VsRawWsRatio: fanOut.fanOutP99VsRawWsRatio,
+  backupVsNdjsonRatio: jobs.backupVsNdjsonRatio,
+  incrementalTimeShareRatio: jobs.incremental!.timeShareRatio,
+  incrementalBytesShareRatio: jobs.incremental!.bytesShareRatio,
+  restoreVsPlainJsforceRatio: jobs.restoreVsPlainJsforceRatio,
 };
 if (values.out) {
   writeFileSync(values.out, `${JSON.stringify(results, null, 2)}\n`);
