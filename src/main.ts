@@ -37,6 +37,7 @@ const app = createApp(config, logger);
 const server = await startServer(app, logger).catch((error: NodeJS.ErrnoException) =>
   fail(error.code === 'EADDRINUSE' ? `Invalid PORT: ${config.port} is already in use` : String(error)),
 );
+logger.info(`Dashboard on ${app.config.publicUrl}/`);
 logger.info(`GraphQL API on ${app.config.publicUrl}/graphql (GraphiQL in a browser)`);
 if (app.generatedOperatorKey) {
   // Printed once: only its hash is stored.
