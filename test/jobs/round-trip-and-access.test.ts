@@ -205,6 +205,19 @@ describe('jobs through the API: live progress, a full round trip, access and pag
     await Promise.all([socket.dispose(), strangerSocket.dispose()]);
   });
 
+  it('fails a backup whose pages end before the totalSize Salesforce announced, keeping no snapshot', async () => {
+    const { admin, instanceId, emulator } = setup;
+    const total = emulator.data.PRODUCTION.counts().Invoice__c!;
+    expect(total).toBeGreaterThan(2000); // more than one page
+    const snapshotsBefore = (await admin.query(SNAPSHOTS, { id: instanceId })).instance.snapshots.nodes;
+    // The second page claims to be the last and holds nothing: a silently truncated result.
+    emulator.failNext({ method: 'GET', path: '^/services/data/v[\\d.]+/query/', count: 1, status: 200, body: { totalSize: total, done: true, records: [] } });
+    const job = await run(admin, START_BACKUP, { instanceId, objects: ['Invoice__c'], full: true });
+    expect(job).toMatchObject({ status: 'FAILED', snapshot: null });
+    expect(job.error).toContain(`announced ${total} Invoice__c records but returned 2000`);
+    expect((await admin.query(SNAPSHOTS, { id: instanceId })).instance.snapshots.nodes).toEqual(snapshotsBefore);
+  });
+
   it('lets a VIEWER watch but not start or cancel jobs, and hides snapshots and jobs from other organisations', async () => {
     const { admin, instanceId, server } = setup;
     const tokensUsed = async () => (await admin.query(TOKENS, { id: instanceId })).instance.tokensUsed;
