@@ -218,6 +218,26 @@ describe('jobs through the API: live progress, a full round trip, access and pag
     expect((await admin.query(SNAPSHOTS, { id: instanceId })).instance.snapshots.nodes).toEqual(snapshotsBefore);
   });
 
+  it('cancels a running restore between batches: it stops part-way and ends CANCELLED', async () => {
+    const { admin, instanceId, emulator } = setup;
+    const snapshotId = (await run(admin, START_BACKUP, { instanceId, objects: ['Invoice__c'], full: true })).snapshot.id;
+    const socket = admin.ws();
+    const events = admin.subscribeWs(socket, JOB_UPDATED);
+    await events.opening();
+    emulator.setLatency(100); // each 200-record batch takes a while
+    const started = (await admin.query(START_RESTORE, { snapshotId })).startRestore;
+    const mine = () => events.values.map((v) => v.data!.jobUpdated).filter((job) => job.id === started.id);
+    await events.until(() => mine().some((job) => job.progress.processed > 0), 'a written batch', 30_000);
+    expect((await admin.query(CANCEL, { id: started.id })).cancelJob.__typename).toBe('Job');
+    await events.until(() => mine().some((job) => TERMINAL.includes(job.status)), 'the restore to stop', 30_000);
+    emulator.setLatency(0);
+    await socket.dispose();
+    const job = (await admin.query(JOB, { id: started.id })).job;
+    expect(job.status).toBe('CANCELLED');
+    expect(job.progress.processed).toBeGreaterThan(0);
+    expect(job.progress.processed).toBeLessThan(job.progress.total);
+  });
+
   it('lets a VIEWER watch but not start or cancel jobs, and hides snapshots and jobs from other organisations', async () => {
     const { admin, instanceId, server } = setup;
     const tokensUsed = async () => (await admin.query(TOKENS, { id: instanceId })).instance.tokensUsed;
