@@ -1,48 +1,111 @@
 import type { IncomingMessage } from 'node:http';
+import type { FaultRule } from './faults.ts';
 import { apiError, readBody } from './http.ts';
 import type { EmulatorState } from './server.ts';
 import type { EmulatorResponse } from './types.ts';
 
 const LOOPBACK = new Set(['127.0.0.1', '::1', '::ffff:127.0.0.1']);
+const ENVIRONMENTS = new Set(['PRODUCTION', 'SANDBOX']);
+
+export interface FailNextRule {
+  method?: string;
+  /** A path prefix (e.g. `/services/data/v62.0/query`), or a regular expression when it starts with `^`. */
+  path: string;
+  /** How many matching requests fail; 1 when absent. */
+  count?: number;
+  status: number;
+  /** JSON value or string; Salesforce's SERVER_UNAVAILABLE error when absent. */
+  body?: unknown;
+  /** Only requests to this org; both when absent. */
+  environment?: 'PRODUCTION' | 'SANDBOX';
+}
+
+class ControlInputError extends Error {}
+
+function failNextRule(input: Record<string, unknown>): FaultRule {
+  const { method, path, count = 1, status, body, environment } = input;
+  if (typeof path !== 'string' || path === '') throw new ControlInputError('path must be a non-empty string');
+  if (path.startsWith('^')) {
+    try {
+      new RegExp(path);
+    } catch {
+      throw new ControlInputError(`path is not a valid regular expression: ${path}`);
+    }
+  }
+  if (!Number.isInteger(status) || (status as number) < 100 || (status as number) > 599) throw new ControlInputError('status must be an HTTP status code');
+  if (!Number.isInteger(count) || (count as number) < 1) throw new ControlInputError('count must be a positive integer');
+  if (method !== undefined && typeof method !== 'string') throw new ControlInputError('method must be a string');
+  if (environment !== undefined && !ENVIRONMENTS.has(environment as string)) throw new ControlInputError('environment must be PRODUCTION or SANDBOX');
+  return { method, path, count: count as number, status: status as number, body, environment: environment as string | undefined };
+}
+
+function nonNegative(value: unknown, name: string): number {
+  const number = Number(value);
+  if (!Number.isFinite(number) || number < 0) throw new ControlInputError(`${name} must be a non-negative number`);
+  return number;
+}
+
+async function readInput(req: IncomingMessage): Promise<Record<string, unknown>> {
+  if (req.method !== 'POST') return {};
+  const text = await readBody(req);
+  try {
+    const input: unknown = JSON.parse(text || '{}');
+    if (input && typeof input === 'object' && !Array.isArray(input)) return input as Record<string, unknown>;
+  } catch {
+    // reported below
+  }
+  throw new ControlInputError('the body must be a JSON object');
+}
 
 /** Test and demo controls under /__emulator/, loopback only. */
 export async function handleControl(state: EmulatorState, req: IncomingMessage, url: URL): Promise<EmulatorResponse> {
   if (!LOOPBACK.has(req.socket.remoteAddress ?? '')) return apiError(403, 'FORBIDDEN', 'Control endpoints answer loopback clients only');
   const action = url.pathname.slice('/__emulator/'.length);
-  const input = req.method === 'POST' ? (JSON.parse((await readBody(req)) || '{}') as Record<string, unknown>) : {};
   const control = controls(state);
-  switch (`${req.method} ${action}`) {
-    case 'GET counters':
-      return { status: 200, body: control.counters() };
-    case 'POST revoke-user':
-      return { status: 200, body: { revoked: control.revokeAllTokens(String(input.username)) } };
-    case 'POST expire-access-tokens':
-      control.expireAccessTokens();
-      return { status: 200, body: { ok: true } };
-    case 'POST fail-next':
-      control.failNext(input as never);
-      return { status: 200, body: { ok: true } };
-    case 'POST latency':
-      control.setLatency(Number(input.ms ?? 0));
-      return { status: 200, body: { ok: true } };
-    case 'POST api-limit':
-      control.setDailyApiLimit(Number(input.max), input.used === undefined ? undefined : Number(input.used));
-      return { status: 200, body: { ok: true } };
-    case 'POST reset-faults':
-      state.faults.clear();
-      return { status: 200, body: { ok: true } };
-    default:
-      return apiError(404, 'NOT_FOUND', `Unknown control ${req.method} /__emulator/${action}`);
+  const ok = { status: 200, body: { ok: true } };
+  try {
+    const input = await readInput(req);
+    switch (`${req.method} ${action}`) {
+      case 'GET counters':
+        return { status: 200, body: control.counters() };
+      case 'POST revoke-user':
+        if (typeof input.username !== 'string') throw new ControlInputError('username must be a string');
+        return { status: 200, body: { revoked: control.revokeAllTokens(input.username) } };
+      case 'POST expire-access-tokens':
+        control.expireAccessTokens();
+        return ok;
+      case 'POST fail-next':
+        state.faults.add(failNextRule(input));
+        return ok;
+      case 'POST latency':
+        control.setLatency(nonNegative(input.ms ?? 0, 'ms'));
+        return ok;
+      case 'POST api-limit':
+        control.setDailyApiLimit(nonNegative(input.max, 'max'), input.used === undefined ? undefined : nonNegative(input.used, 'used'));
+        return ok;
+      case 'POST reset-api-usage':
+        control.resetApiUsage();
+        return ok;
+      case 'POST reset-faults':
+        control.resetFaults();
+        return ok;
+      default:
+        return apiError(404, 'NOT_FOUND', `Unknown control ${req.method} /__emulator/${action}`);
+    }
+  } catch (error) {
+    if (error instanceof ControlInputError) return apiError(400, 'INVALID_INPUT', error.message);
+    throw error;
   }
 }
 
 /** The same controls for code that holds the emulator object. */
 export function controls(state: EmulatorState) {
   return {
+    /** An admin revokes every refresh and access token of the user; returns how many refresh tokens died. */
     revokeAllTokens: (username: string) => state.tokens.revokeUser(username),
     expireAccessTokens: () => state.tokens.expireAccessTokens(),
-    failNext: (rule: { method?: string; path: string; count?: number; status: number; body?: unknown }) =>
-      state.faults.add({ count: 1, ...rule }),
+    /** Throws on a malformed rule (bad status, count, path regexp). */
+    failNext: (rule: FailNextRule) => state.faults.add(failNextRule({ ...rule })),
     setLatency: (ms: number) => {
       state.faults.latencyMs = ms;
     },
@@ -53,12 +116,19 @@ export function controls(state: EmulatorState) {
         if (used !== undefined) org.apiUsed = used;
       }
     },
+    /** A new day: every org's API usage back to zero. */
+    resetApiUsage: () => {
+      for (const org of state.orgs) org.apiUsed = 0;
+    },
+    /** Drops pending fault rules and latency. */
+    resetFaults: () => state.faults.clear(),
     counters: () => ({
       ...state.tokens.counters,
       orgs: Object.fromEntries(
         state.orgs.map((org) => [
           org.definition.environment,
           {
+            username: org.user.username,
             apiCalls: org.apiUsed,
             dailyApiLimit: org.dailyApiLimit,
             approvalsHeld: state.tokens.activeGrants(org.user.username).length,

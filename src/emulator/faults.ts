@@ -5,6 +5,8 @@ export interface FaultRule {
   count: number;
   status: number;
   body?: unknown;
+  /** Only requests to this org's host; both orgs when absent. */
+  environment?: string;
 }
 
 /** "Fail the next N requests matching…": injected failures for tests and demos. */
@@ -22,9 +24,12 @@ export class FaultInjector {
   }
 
   /** Takes one use of the first rule matching the request, if any. */
-  take(method: string, path: string): FaultRule | undefined {
+  take(method: string, path: string, environment: string): FaultRule | undefined {
     const rule = this.rules.find(
-      (r) => (!r.method || r.method === method) && (r.path.startsWith('^') ? new RegExp(r.path).test(path) : path.startsWith(r.path)),
+      (r) =>
+        (!r.method || r.method === method) &&
+        (!r.environment || r.environment === environment) &&
+        (r.path.startsWith('^') ? new RegExp(r.path).test(path) : path.startsWith(r.path)),
     );
     if (!rule) return undefined;
     rule.count -= 1;

@@ -15,6 +15,8 @@ export interface EmulatorOptions {
   accessTokenTtlSeconds?: number;
   rotateRefreshTokens?: boolean;
   dailyApiLimit?: number;
+  /** Varies the generated data; the same seed gives the same records. */
+  seed?: number;
 }
 
 export interface EmulatedOrgInfo {
@@ -28,6 +30,13 @@ export interface EmulatedOrgInfo {
 }
 
 export const EMULATOR_CLIENT = { clientId: 'emulator-client-id', clientSecret: 'emulator-client-secret' };
+
+/** The host in the URLs handed out: a wildcard bind is reached through loopback, IPv6 needs brackets. */
+function advertisedHost(host: string): string {
+  if (host === '0.0.0.0') return '127.0.0.1';
+  if (host === '::') return '[::1]';
+  return host.includes(':') ? `[${host}]` : host;
+}
 
 /** Starts the Salesforce emulator on a loopback port: two orgs, a connected app, and controls. */
 export async function startEmulator(options: EmulatorOptions = {}) {
@@ -46,10 +55,17 @@ export async function startEmulator(options: EmulatorOptions = {}) {
       return server;
     }),
   );
-  const urlOf = (server: (typeof servers)[number]) => `http://${host}:${(server.address() as AddressInfo).port}`;
+  const urlOf = (server: (typeof servers)[number]) => `http://${advertisedHost(host)}:${(server.address() as AddressInfo).port}`;
   const orgList = ORG_DEFINITIONS.map(
     (definition, index) =>
-      new EmulatedOrg(definition, urlOf(servers[index]!), EMULATOR_CLIENT, tokens, options.records ?? 50, options.dailyApiLimit ?? 15000),
+      new EmulatedOrg(
+        { ...definition, seed: (options.seed ?? 0) * ORG_DEFINITIONS.length + definition.seed },
+        urlOf(servers[index]!),
+        EMULATOR_CLIENT,
+        tokens,
+        options.records ?? 50,
+        options.dailyApiLimit ?? 15000,
+      ),
   );
   const state = { orgs: orgList, tokens, faults };
   servers.forEach((server, index) => server.on('request', createRequestHandler(state, orgList[index]!)));

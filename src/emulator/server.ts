@@ -39,7 +39,7 @@ export function createRequestHandler(state: EmulatorState, org: EmulatedOrg) {
     const method = req.method ?? 'GET';
     const path = url.pathname;
 
-    const fault = state.faults.take(method, path);
+    const fault = state.faults.take(method, path, org.definition.environment);
     if (fault) return { response: { status: fault.status, body: fault.body ?? [{ message: 'Injected failure', errorCode: 'SERVER_UNAVAILABLE' }] }, org };
     if (state.faults.latencyMs > 0) await sleep(state.faults.latencyMs);
 
