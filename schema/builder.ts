@@ -6,6 +6,7 @@ import ScopeAuthPlugin from '@pothos/plugin-scope-auth';
 import { GraphQLError } from 'graphql';
 import { DateTimeResolver, JSONResolver } from 'graphql-scalars';
 import type { Role } from '../db/schema.ts';
+import { globalId } from './ids.ts';
 import type { Services } from '../src/services/index.ts';
 import { forbidden, hasRole, unauthenticated, type Viewer } from '../src/services/viewer.ts';
 
@@ -59,7 +60,7 @@ export const builder = new SchemaBuilder<{
       }
       return { typename: decoded.slice(0, separator), id: decoded.slice(separator + 1) };
     },
-    encodeGlobalID: (typename, id) => Buffer.from(`${typename}:${id}`).toString('base64url'),
+    encodeGlobalID: (typename, id) => globalId(typename, String(id)),
   },
   errors: {
     directResult: true,

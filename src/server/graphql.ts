@@ -6,10 +6,12 @@ import type { DatabaseHandle } from '../../db/client.ts';
 import { DomainError } from '../errors.ts';
 import type { Services } from '../services/index.ts';
 import { createContext } from './context.ts';
+import { responseCachePlugin } from './response-cache.ts';
+import type { EventBus } from '../events.ts';
 
 export const GRAPHQL_PATH = '/graphql';
 
-export function createGraphQLHandler(services: Services, database: DatabaseHandle, logger: YogaLogger) {
+export function createGraphQLHandler(services: Services, database: DatabaseHandle, events: EventBus, logger: YogaLogger) {
   return createYoga<{ connectionParams?: Record<string, unknown> }, Context>({
     schema,
     graphqlEndpoint: GRAPHQL_PATH,
@@ -33,6 +35,7 @@ export function createGraphQLHandler(services: Services, database: DatabaseHandl
       },
     },
     plugins: [
+      responseCachePlugin(events),
       useReadinessCheck({
         endpoint: '/healthz',
         check: () => {

@@ -17,7 +17,7 @@ type Route = (req: IncomingMessage, res: ServerResponse) => void | Promise<void>
 
 /** One HTTP port: GraphQL over HTTP and SSE, graphql-ws, health, and the routes other areas add. */
 export async function startServer(app: App, logger: YogaLogger): Promise<RunningServer> {
-  const yoga = createGraphQLHandler(app.services, app.database, logger);
+  const yoga = createGraphQLHandler(app.services, app.database, app.events, logger);
   const dashboard = dashboardRoutes();
   const routes: Record<string, Route> = {
     [OAUTH_CALLBACK_PATH]: oauthCallbackRoute(app.services.reauthentication, logger),

@@ -48,7 +48,7 @@ export function createServices({ database, events, config, secretKey, logger }: 
   const starter = createJobStarter({ db, secretKey, connectedApp, instances, tokens, announce, onQueued: () => worker.wake() });
   return {
     apiKeys: createApiKeyService(db),
-    organisations: createOrganisationService(db),
+    organisations: createOrganisationService(db, events),
     instances,
     tokens,
     snapshots,

@@ -2,11 +2,12 @@ import { randomUUID } from 'node:crypto';
 import { asc, eq, inArray } from 'drizzle-orm';
 import { organisations, type OrganisationRow } from '../../db/schema.ts';
 import type { Db } from '../../db/client.ts';
+import type { EventBus } from '../events.ts';
 import { NotFoundError } from '../errors.ts';
 import { validName } from './names.ts';
 import { canSeeOrganisation, type Viewer } from './viewer.ts';
 
-export function createOrganisationService(db: Db) {
+export function createOrganisationService(db: Db, events: EventBus) {
   return {
     list(viewer: Viewer): OrganisationRow[] {
       const query = db.select().from(organisations);
@@ -30,7 +31,9 @@ export function createOrganisationService(db: Db) {
     },
 
     create(name: string): OrganisationRow {
-      return db.insert(organisations).values({ id: randomUUID(), name: validName(name) }).returning().get();
+      const organisation = db.insert(organisations).values({ id: randomUUID(), name: validName(name) }).returning().get();
+      events.publish('organisationCreated', organisation.id, organisation);
+      return organisation;
     },
   };
 }

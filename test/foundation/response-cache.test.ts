@@ -1,0 +1,50 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { addInstance, createOrganisationWithKey } from '../helpers/fixtures.ts';
+import type { GraphQLClient } from '../helpers/graphql-client.ts';
+import { startTestServer, type TestServer } from '../helpers/server.ts';
+
+const LIST = '{ organisations { id name instances { id name status } } }';
+
+describe('cached query results', () => {
+  let server: TestServer;
+  let acme: { organisationId: string; client: GraphQLClient };
+  beforeAll(async () => {
+    server = await startTestServer();
+    acme = await createOrganisationWithKey(server.operator, 'Acme');
+  });
+  afterAll(() => server.dispose());
+
+  const statements = async (client: GraphQLClient, query: string) => {
+    const before = server.app.database.statementCount();
+    const data = await client.query(query);
+    return { data, statements: server.app.database.statementCount() - before };
+  };
+
+  it('answers a repeated query without the database, and freshly once something it shows changed', async () => {
+    const first = await statements(acme.client, LIST);
+    const second = await statements(acme.client, LIST);
+    expect(second.data).toEqual(first.data);
+    expect(first.statements).toBeGreaterThan(0);
+    expect(second.statements).toBe(0);
+
+    const instanceId = await addInstance(acme.client, acme.organisationId, 'SANDBOX', 'New sandbox');
+    const afterAdd = await statements(acme.client, LIST);
+    expect(afterAdd.statements).toBeGreaterThan(0);
+    expect(afterAdd.data.organisations[0].instances.map((i: { id: string }) => i.id)).toContain(instanceId);
+
+    const operatorList = (await server.operator.query('{ organisations { name } }')).organisations;
+    await createOrganisationWithKey(server.operator, 'Initech');
+    const grown = (await server.operator.query('{ organisations { name } }')).organisations;
+    expect(grown).toHaveLength(operatorList.length + 1);
+  });
+
+  it('never hands one key\'s cached answer to another key', async () => {
+    const globex = await createOrganisationWithKey(server.operator, 'Globex');
+    const acmeView = await acme.client.query('{ organisations { name } }');
+    const globexView = await globex.client.query('{ organisations { name } }');
+    expect(acmeView.organisations).toEqual([{ name: 'Acme' }]);
+    expect(globexView.organisations).toEqual([{ name: 'Globex' }]);
+    const anonymous = await server.client().request('{ organisations { name } }');
+    expect(anonymous.errors?.[0]?.extensions?.code).toBe('UNAUTHENTICATED');
+  });
+});
