@@ -1,6 +1,7 @@
 import { ENVIRONMENTS, INSTANCE_STATUSES, type InstanceRow } from '../db/schema.ts';
 import { InvalidInputError, NotFoundError } from '../src/errors.ts';
 import { builder, viewerOf } from './builder.ts';
+import { NO_CACHE } from './loaders.ts';
 import { localId } from './ids.ts';
 import { JobConnection, jobConnections } from './job.ts';
 import { currentTokensLoader } from './loaders.ts';
@@ -16,6 +17,7 @@ const ApiUsageRef = builder.objectRef<{ used: number; max: number }>('ApiUsage')
 });
 
 export const InstanceRef = builder.loadableNodeRef<InstanceRow>('Instance', {
+  loaderOptions: NO_CACHE,
   id: { resolve: (instance) => instance.id },
   load: async (ids, ctx) => ctx.services.instances.byIds(viewerOf(ctx), ids),
   sort: (instance) => instance.id,
@@ -62,6 +64,7 @@ InstanceRef.implement({
         instance.apiUsageUsed === null || instance.apiUsageMax === null ? null : { used: instance.apiUsageUsed, max: instance.apiUsageMax },
     }),
     jobs: t.loadable({
+      loaderOptions: NO_CACHE,
       type: JobConnection,
       byPath: true,
       args: { first: t.arg.int(), after: t.arg.string() },

@@ -8,6 +8,7 @@ import {
 } from '../src/errors.ts';
 import { jobCursor, MAX_PAGE_SIZE, type JobPage, type JobPageArgs } from '../src/services/job-pages.ts';
 import { builder, viewerOf } from './builder.ts';
+import { NO_CACHE } from './loaders.ts';
 import { localId } from './ids.ts';
 import { InstanceRef } from './instance.ts';
 import { SnapshotRef } from './snapshot.ts';
@@ -18,6 +19,7 @@ export const JobStatusEnum = builder.enumType('JobStatus', { values: JOB_STATUSE
 const DEFAULT_PAGE_SIZE = 20;
 
 export const JobRef = builder.loadableNodeRef<JobRow>('Job', {
+  loaderOptions: NO_CACHE,
   id: { resolve: (job) => job.id },
   load: async (ids, ctx) => ctx.services.jobs.byIds(viewerOf(ctx), ids),
   sort: (job) => job.id,

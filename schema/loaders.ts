@@ -12,5 +12,5 @@ export const currentTokensLoader = createContextCache(
     new DataLoader<string, TokenRow[]>(async (instanceIds) => {
       const rows = ctx.services.tokens.currentByInstanceIds(instanceIds);
       return instanceIds.map((id) => rows.filter((token) => token.instanceId === id));
-    }),
+    }, NO_CACHE),
 );

@@ -1,11 +1,13 @@
 import type { InstanceRow, OrganisationRow } from '../db/schema.ts';
 import { InvalidInputError, NotFoundError } from '../src/errors.ts';
 import { builder, viewerOf } from './builder.ts';
+import { NO_CACHE } from './loaders.ts';
 import { localId } from './ids.ts';
 import { InstanceRef } from './instance.ts';
 import { JobConnection, JobKindEnum, JobStatusEnum, jobConnections } from './job.ts';
 
 export const OrganisationRef = builder.loadableNodeRef<OrganisationRow>('Organisation', {
+  loaderOptions: NO_CACHE,
   id: { resolve: (organisation) => organisation.id },
   load: async (ids, ctx) => ctx.services.organisations.byIds(viewerOf(ctx), ids),
   sort: (organisation) => organisation.id,
@@ -16,6 +18,7 @@ OrganisationRef.implement({
     name: t.exposeString('name'),
     createdAt: t.expose('createdAt', { type: 'DateTime' }),
     instances: t.loadableGroup({
+      loaderOptions: NO_CACHE,
       type: InstanceRef,
       load: async (organisationIds: string[], ctx) => ctx.services.instances.byOrganisationIds(organisationIds),
       // The ref also accepts bare ids; this loader always returns rows.
@@ -23,6 +26,7 @@ OrganisationRef.implement({
       resolve: (organisation) => organisation.id,
     }),
     jobs: t.loadable({
+      loaderOptions: NO_CACHE,
       type: JobConnection,
       byPath: true,
       args: {

@@ -1,6 +1,7 @@
 import type { SnapshotObjectRow, SnapshotRow } from '../db/schema.ts';
 import { InvalidInputError, NotFoundError } from '../src/errors.ts';
 import { builder, viewerOf } from './builder.ts';
+import { NO_CACHE } from './loaders.ts';
 import { localId } from './ids.ts';
 import { InstanceRef } from './instance.ts';
 import { JobRef } from './job.ts';
@@ -22,6 +23,7 @@ const cursorNumber = (cursor: string | null | undefined) => {
 const toCursor = (value: number) => Buffer.from(String(value)).toString('base64url');
 
 export const SnapshotRef = builder.loadableNodeRef<SnapshotRow>('Snapshot', {
+  loaderOptions: NO_CACHE,
   id: { resolve: (snapshot) => snapshot.id },
   load: async (ids, ctx) => ctx.services.snapshots.byIds(viewerOf(ctx), ids),
   sort: (snapshot) => snapshot.id,

@@ -1,11 +1,13 @@
 import { TOKEN_STATUSES, type TokenRow } from '../db/schema.ts';
 import { builder, viewerOf } from './builder.ts';
+import { NO_CACHE } from './loaders.ts';
 import { InstanceRef } from './instance.ts';
 import { JobRef } from './job.ts';
 
 export const TokenStatusEnum = builder.enumType('TokenStatus', { values: TOKEN_STATUSES });
 
 export const TokenRef = builder.loadableNodeRef<TokenRow>('Token', {
+  loaderOptions: NO_CACHE,
   id: { resolve: (token) => token.id },
   load: async (ids, ctx) => ctx.services.tokens.byIds(viewerOf(ctx), ids),
   sort: (token) => token.id,

@@ -137,3 +137,23 @@ describe('tokens and reauthentication, end to end', () => {
     expect(state).toMatchObject({ status: 'REAUTH_REQUIRED', tokensUsed: 5, tokensRemaining: 0 });
   });
 });
+
+describe('a long-lived subscription', () => {
+  it('reads fresh data for every event, not what its first event loaded', async () => {
+    const setup = await startConnectedInstance();
+    try {
+      const { admin, instanceId } = setup;
+      const socket = admin.ws();
+      const updates = admin.subscribeWs(socket, `subscription { instanceUpdated { id tokensRemaining tokens { status } } }`);
+      await updates.opening();
+      await sleep(SUBSCRIPTION_SETTLE_MS);
+      await admin.query(START_BACKUP, { instanceId });
+      await updates.until(() => updates.values.some((v) => v.data.instanceUpdated.tokensRemaining === 4), 'four tokens left');
+      await admin.query(START_BACKUP, { instanceId });
+      await updates.until(() => updates.values.some((v) => v.data.instanceUpdated.tokensRemaining === 3), 'three tokens left');
+      await socket.dispose();
+    } finally {
+      await setup.close();
+    }
+  });
+});
