@@ -84,13 +84,21 @@ export function createJobWorker(deps: Dependencies) {
   async function run(job: JobRow, signal: AbortSignal) {
     const instance = db.select().from(instances).where(eq(instances.id, job.instanceId)).get()!;
     const grant = job.grantId ? deps.tokens.grant(job.grantId) : undefined;
+    // Progress events are throttled, leading and trailing: the latest figures always go out
+    // within one interval (they also expire cached answers), however fast pages arrive.
     let lastEvent = 0;
+    let trailing: NodeJS.Timeout | undefined;
+    const publishProgress = () => {
+      trailing = undefined;
+      lastEvent = Date.now();
+      const current = db.select().from(jobs).where(eq(jobs.id, job.id)).get();
+      if (current?.status === 'RUNNING') announce.jobChanged(current);
+    };
     const progress = (values: { processed?: number; failed?: number; total?: number }) => {
-      const updated = db.update(jobs).set(values).where(eq(jobs.id, job.id)).returning().get();
-      if (Date.now() - lastEvent >= PROGRESS_EVENT_INTERVAL_MS) {
-        lastEvent = Date.now();
-        announce.jobChanged(updated);
-      }
+      db.update(jobs).set(values).where(eq(jobs.id, job.id)).run();
+      const wait = PROGRESS_EVENT_INTERVAL_MS - (Date.now() - lastEvent);
+      if (wait <= 0) publishProgress();
+      else trailing ??= setTimeout(publishProgress, wait);
     };
     let session: SalesforceSession | undefined;
     try {
@@ -150,6 +158,7 @@ export function createJobWorker(deps: Dependencies) {
         finish(job, 'FAILED', `${salesforceCode}${message}`);
       }
     } finally {
+      clearTimeout(trailing);
       const usage = session?.apiUsage;
       const updated = usage
         ? db.update(instances).set({ apiUsageUsed: usage.used, apiUsageMax: usage.max }).where(eq(instances.id, instance.id)).returning().get()

@@ -38,10 +38,29 @@ interface SaveResult {
 type FieldInfo = Awaited<ReturnType<typeof describeObject>>['fields'][number];
 
 const BATCH = 200;
+// Collection calls in flight at once: a few concurrent requests per user are normal for Salesforce.
+const CALLS_IN_FLIGHT = 3;
 const CHILD_DEPTH = 5;
 const SYSTEM_FIELDS = new Set(['Id', 'IsDeleted', 'CreatedDate', 'CreatedById', 'LastModifiedDate', 'LastModifiedById', 'SystemModstamp']);
 
 const chunks = <T>(items: T[], size: number) => Array.from({ length: Math.ceil(items.length / size) }, (_, i) => items.slice(i * size, i * size + size));
+
+/** Works through the items with at most `limit` at once; the first failure stops the others. */
+async function inParallel<T>(items: T[], limit: number, work: (item: T) => Promise<void>): Promise<void> {
+  let next = 0;
+  let failed = false;
+  const lane = async () => {
+    while (!failed && next < items.length) {
+      try {
+        await work(items[next++]!);
+      } catch (error) {
+        failed = true;
+        throw error;
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, lane));
+}
 
 /** Parents before children, following the lookups among the objects being restored. */
 function parentsFirst(objects: string[], references: Map<string, string[]>): string[] {
@@ -133,14 +152,14 @@ export async function runRestore(
     if (skipped.size > 0) options.onWarning(`${object}: fields no longer on the org were skipped: ${[...skipped].sort().join(', ')}`);
 
     const current = new Map<string, string>();
-    for (const batch of chunks(records, BATCH)) {
+    await inParallel(chunks(records, BATCH), CALLS_IN_FLIGHT, async (batch) => {
       options.checkpoint();
       const ids = batch.flatMap((r) => [r.recordId, ...(newIds.has(r.recordId) ? [newIds.get(r.recordId)!] : [])]).map((id) => `'${id}'`).join(',');
       const page = await session.request<{ records: { Id: string; SystemModstamp: string }[] }>(
         `/query?q=${encodeURIComponent(`SELECT Id, SystemModstamp FROM ${object} WHERE Id IN (${ids})`)}`,
       );
       for (const record of page.records) current.set(record.Id, record.SystemModstamp);
-    }
+    });
 
     const values = (record: SalesforceRecord, mode: 'createable' | 'updateable') => {
       const out: Record<string, unknown> = { attributes: { type: object } };
@@ -165,7 +184,7 @@ export async function runRestore(
     }
 
     for (const [method, items] of [['POST', creates], ['PATCH', updates]] as const) {
-      for (const batch of chunks(items, BATCH)) {
+      await inParallel(chunks(items, BATCH), CALLS_IN_FLIGHT, async (batch) => {
         options.checkpoint();
         const results = await session.request<SaveResult[]>({
           method,
@@ -191,7 +210,7 @@ export async function runRestore(
         options.onRecreated(object, recreated);
         if (failures.length > 0) options.onFailures(failures);
         options.onProgress(processed, failed, total);
-      }
+      });
     }
     options.onProgress(processed, failed, total);
   }

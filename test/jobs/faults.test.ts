@@ -91,15 +91,17 @@ describe('jobs under faults', () => {
   });
 
   it('lets jobs on the previous grant finish after a reauthentication, then revokes that grant', async () => {
-    setup = await startConnectedInstance({ emulator: { records: 6000 } });
-    setup.emulator.setLatency(60);
+    // A 503 on the second page holds the job in a three-second retry pause: the reauthentication
+    // happens while it still runs on the old grant.
+    setup = await startConnectedInstance({ emulator: { records: 6000 }, env: { SALESFORCE_RETRY_DELAY_MS: '3000' } });
+    setup.emulator.failNext({ method: 'GET', path: '^/services/data/v[\\d.]+/query/', count: 1, status: 503 });
     const jobId = await startBackup({ objects: ['Account', 'Contact'] });
     await waitForProgress(jobId);
     expect(setup.emulator.counters().orgs.PRODUCTION.approvalsHeld).toBe(1);
     const result = await reauthenticate(setup.admin, setup.instanceId, setup.credentials);
     expect(result.status).toBe(200);
     expect(setup.emulator.counters().orgs.PRODUCTION.approvalsHeld).toBe(2);
-    setup.emulator.setLatency(0);
+    expect((await jobState(setup.admin, jobId)).status).toBe('RUNNING');
     const job = await waitForJob(setup.admin, jobId);
     expect(job.status).toBe('SUCCEEDED');
     const instance = (await setup.admin.query(INSTANCE, { id: setup.instanceId })).instance;
