@@ -4,29 +4,37 @@ import { startEmulator } from './index.ts';
 const USAGE = `Usage: npm run emulator -- [--port 4100] [--host 127.0.0.1] [--records 1000] [--seed 0]
        [--access-token-ttl 7200] [--rotate] [--daily-api-limit 15000]`;
 
+function usageError(message: string): never {
+  console.error(`${message}\n${USAGE}`);
+  process.exit(2);
+}
+
+const OPTIONS = {
+  port: { type: 'string', default: '4100' },
+  host: { type: 'string', default: '127.0.0.1' },
+  records: { type: 'string', default: '1000' },
+  seed: { type: 'string', default: '0' },
+  'access-token-ttl': { type: 'string', default: '7200' },
+  rotate: { type: 'boolean', default: false },
+  'daily-api-limit': { type: 'string', default: '15000' },
+  help: { type: 'boolean', short: 'h', default: false },
+} as const;
+
 function parseOptions() {
-  const { values } = parseArgs({
-    options: {
-      port: { type: 'string', default: '4100' },
-      host: { type: 'string', default: '127.0.0.1' },
-      records: { type: 'string', default: '1000' },
-      seed: { type: 'string', default: '0' },
-      'access-token-ttl': { type: 'string', default: '7200' },
-      rotate: { type: 'boolean', default: false },
-      'daily-api-limit': { type: 'string', default: '15000' },
-      help: { type: 'boolean', short: 'h', default: false },
-    },
-  });
+  let parsed;
+  try {
+    parsed = parseArgs({ options: OPTIONS });
+  } catch (error) {
+    usageError((error as Error).message);
+  }
+  const { values } = parsed;
   if (values.help) {
     console.log(USAGE);
     process.exit(0);
   }
   const number = (name: keyof typeof values) => {
     const value = Number(values[name]);
-    if (!Number.isFinite(value) || value < 0) {
-      console.error(`--${name} must be a non-negative number\n${USAGE}`);
-      process.exit(2);
-    }
+    if (!Number.isFinite(value) || value < 0) usageError(`--${name} must be a non-negative number`);
     return value;
   };
   return {
