@@ -40,6 +40,26 @@ type FieldInfo = Awaited<ReturnType<typeof describeObject>>['fields'][number];
 const BATCH = 200;
 // Collection calls in flight at once: a few concurrent requests per user are normal for Salesforce.
 const CALLS_IN_FLIGHT = 3;
+// Answers to an update that mean the record itself is not there (deleted, or another org's id).
+const RECORD_GONE = new Set(['ENTITY_IS_DELETED', 'INVALID_CROSS_REFERENCE_KEY', 'INVALID_ID_FIELD', 'NOT_FOUND', 'MALFORMED_ID']);
+
+function recordIsGone(error: { statusCode: string; fields?: string[] }): boolean {
+  // A lookup field pointing nowhere has the same code but names that field.
+  return RECORD_GONE.has(error.statusCode) && (!error.fields?.length || error.fields.includes('Id'));
+}
+
+async function currentStamps(session: SalesforceSession, object: string, ids: string[], checkpoint: () => void) {
+  const stamps = new Map<string, string>();
+  await inParallel(chunks(ids, BATCH), CALLS_IN_FLIGHT, async (batch) => {
+    checkpoint();
+    const list = batch.map((id) => `'${id}'`).join(',');
+    const page = await session.request<{ records: { Id: string; SystemModstamp: string }[] }>(
+      `/query?q=${encodeURIComponent(`SELECT Id, SystemModstamp FROM ${object} WHERE Id IN (${list})`)}`,
+    );
+    for (const record of page.records) stamps.set(record.Id, record.SystemModstamp);
+  });
+  return stamps;
+}
 const CHILD_DEPTH = 5;
 const SYSTEM_FIELDS = new Set(['Id', 'IsDeleted', 'CreatedDate', 'CreatedById', 'LastModifiedDate', 'LastModifiedById', 'SystemModstamp']);
 
@@ -151,16 +171,6 @@ export async function runRestore(
     for (const name of Object.keys(records[0]!.data)) if (!fields.has(name) && !SYSTEM_FIELDS.has(name)) skipped.add(name);
     if (skipped.size > 0) options.onWarning(`${object}: fields no longer on the org were skipped: ${[...skipped].sort().join(', ')}`);
 
-    const current = new Map<string, string>();
-    await inParallel(chunks(records, BATCH), CALLS_IN_FLIGHT, async (batch) => {
-      options.checkpoint();
-      const ids = batch.flatMap((r) => [r.recordId, ...(newIds.has(r.recordId) ? [newIds.get(r.recordId)!] : [])]).map((id) => `'${id}'`).join(',');
-      const page = await session.request<{ records: { Id: string; SystemModstamp: string }[] }>(
-        `/query?q=${encodeURIComponent(`SELECT Id, SystemModstamp FROM ${object} WHERE Id IN (${ids})`)}`,
-      );
-      for (const record of page.records) current.set(record.Id, record.SystemModstamp);
-    });
-
     const values = (record: SalesforceRecord, mode: 'createable' | 'updateable') => {
       const out: Record<string, unknown> = { attributes: { type: object } };
       for (const [name, value] of Object.entries(record)) {
@@ -170,40 +180,49 @@ export async function runRestore(
       }
       return out;
     };
+    // The record itself, or the one an earlier restore re-created in its place (a deleted record
+    // does not come back, so the new id is the live one).
+    const liveIdOf = (record: StoredRecord) => newIds.get(record.recordId) ?? record.recordId;
 
-    const updates: { source: StoredRecord; body: Record<string, unknown> }[] = [];
-    const creates: { source: StoredRecord; body: Record<string, unknown> }[] = [];
-    for (const record of records) {
-      // The record itself, or the one an earlier restore re-created in its place.
-      const liveId = current.has(record.recordId) ? record.recordId : newIds.get(record.recordId);
-      const stamp = liveId === undefined ? undefined : current.get(liveId);
-      if (liveId === undefined || stamp === undefined) creates.push({ source: record, body: values(record.data, 'createable') });
-      else if (!params.overwrite && stamp > String(record.data.SystemModstamp)) {
+    // Only a restore that must not overwrite later edits needs to read the records first.
+    const current = params.overwrite ? undefined : await currentStamps(session, object, records.map(liveIdOf), options.checkpoint);
+    const toUpdate = records.filter((record) => {
+      const stamp = current?.get(liveIdOf(record));
+      if (stamp !== undefined && stamp > String(record.data.SystemModstamp)) {
         processed += 1; // changed since the snapshot and overwriting was declined: left as it is
-      } else updates.push({ source: record, body: { ...values(record.data, 'updateable'), id: liveId } });
-    }
+        return false;
+      }
+      return true;
+    });
 
-    for (const [method, items] of [['POST', creates], ['PATCH', updates]] as const) {
-      await inParallel(chunks(items, BATCH), CALLS_IN_FLIGHT, async (batch) => {
+    // Update first; a record Salesforce no longer has comes back as such and is re-created.
+    const gone: StoredRecord[] = [];
+    const write = (method: 'POST' | 'PATCH', items: StoredRecord[]) =>
+      inParallel(chunks(items, BATCH), CALLS_IN_FLIGHT, async (batch) => {
         options.checkpoint();
+        const body = batch.map((record) =>
+          method === 'PATCH' ? { ...values(record.data, 'updateable'), id: liveIdOf(record) } : values(record.data, 'createable'),
+        );
         const results = await session.request<SaveResult[]>({
           method,
           url: '/composite/sobjects',
-          body: JSON.stringify({ allOrNone: false, records: batch.map((item) => item.body) }),
+          body: JSON.stringify({ allOrNone: false, records: body }),
         });
         const failures: RecordFailure[] = [];
         const recreated: [string, string][] = [];
         results.forEach((result, index) => {
-          const source = batch[index]!.source;
+          const source = batch[index]!;
+          const error = result.errors[0] ?? { statusCode: 'UNKNOWN_EXCEPTION', message: 'Salesforce gave no reason' };
           if (result.success) {
             processed += 1;
             if (method === 'POST' && result.id) {
               newIds.set(source.recordId, result.id);
               recreated.push([source.recordId, result.id]);
             }
+          } else if (method === 'PATCH' && recordIsGone(error)) {
+            gone.push(source);
           } else {
             failed += 1;
-            const error = result.errors[0] ?? { statusCode: 'UNKNOWN_EXCEPTION', message: 'Salesforce gave no reason' };
             failures.push({ object, recordId: source.recordId, statusCode: error.statusCode, message: error.message });
           }
         });
@@ -211,7 +230,8 @@ export async function runRestore(
         if (failures.length > 0) options.onFailures(failures);
         options.onProgress(processed, failed, total);
       });
-    }
+    await write('PATCH', toUpdate);
+    await write('POST', gone);
     options.onProgress(processed, failed, total);
   }
 }
