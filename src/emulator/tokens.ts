@@ -33,6 +33,7 @@ interface AccessSession {
 
 export const MAX_APPROVALS = 5;
 const CODE_LIFETIME_MS = 10 * 60 * 1000;
+const SWEEP_THRESHOLD = 10_000;
 
 const random = (prefix: string, bytes: number) => `${prefix}${randomBytes(bytes).toString('base64url')}`;
 
@@ -49,6 +50,7 @@ export class TokenStore {
   private readonly grants = new Map<string, RefreshGrant>();
   private readonly sessions = new Map<string, AccessSession>();
   readonly counters = { authorizationCodeGrants: 0, refreshGrants: 0, revocations: 0 };
+  private sweepAt = SWEEP_THRESHOLD;
 
   constructor(
     private accessTokenTtlMs: number,
@@ -57,6 +59,7 @@ export class TokenStore {
 
   issueCode(user: EmulatedUser, clientId: string, redirectUri: string, codeChallenge: string | undefined): string {
     // Salesforce's codes end in "==" once URL-decoded, which shows double-decoding bugs.
+    if (this.sessions.size + this.codes.size >= this.sweepAt) this.sweepExpired();
     const code = `aPrx${randomBytes(48).toString('base64')}==`;
     this.codes.set(code, { user, clientId, redirectUri, codeChallenge, expiresAt: Date.now() + CODE_LIFETIME_MS });
     return code;
@@ -84,19 +87,33 @@ export class TokenStore {
     return grant && !grant.revoked && grant.clientId === clientId ? grant : undefined;
   }
 
-  /** Under rotation the presented refresh token dies and a new one carries the approval on. */
+  /**
+   * Under rotation the presented refresh token dies and a new one carries the approval on: the
+   * approval's live access tokens stay valid and now die with the new refresh token.
+   */
   rotate(grant: RefreshGrant): RefreshGrant | undefined {
     if (!this.rotateRefreshTokens) return undefined;
-    this.revokeGrant(grant);
+    grant.revoked = true;
     const next: RefreshGrant = { ...grant, token: random('5Aep861', 64), revoked: false };
     this.grants.set(next.token, next);
+    for (const session of this.sessions.values()) if (session.grant === grant) session.grant = next;
     return next;
   }
 
   openSession(user: EmulatedUser, grant: RefreshGrant | undefined): string {
+    if (this.sessions.size + this.codes.size >= this.sweepAt) this.sweepExpired();
     const token = `${user.orgId}!${random('AQ', 72)}`;
     this.sessions.set(token, { user, grant, expiresAt: Date.now() + this.accessTokenTtlMs });
     return token;
+  }
+
+  /** Keeps a long-running emulator's memory flat: dead sessions and codes are never asked for again. */
+  private sweepExpired() {
+    const now = Date.now();
+    for (const [token, session] of this.sessions) if (session.expiresAt <= now || session.grant?.revoked) this.sessions.delete(token);
+    for (const [code, entry] of this.codes) if (entry.expiresAt < now) this.codes.delete(code);
+    // Live entries stay: sweep again only once as many more have come.
+    this.sweepAt = Math.max(SWEEP_THRESHOLD, 2 * (this.sessions.size + this.codes.size));
   }
 
   /** The session behind a bearer token, if it is still alive. */

@@ -202,6 +202,35 @@ describe('emulator OAuth endpoints, one by one', () => {
   });
 });
 
+describe('emulator refresh-token rotation', () => {
+  it('answers a new refresh token per refresh, kills the used one, and keeps the approval and its live sessions', async () => {
+    const emulator = await startEmulator({ records: 2, rotateRefreshTokens: true });
+    try {
+      const grant = await authorizeWithEmulator(emulator);
+      const oauth2 = oauth2For(emulator, 'PRODUCTION', false);
+      const first = await oauth2.refreshToken(grant.refreshToken);
+      const second = await oauth2.refreshToken(first.refresh_token!);
+      expect(new Set([grant.refreshToken, first.refresh_token, second.refresh_token]).size).toBe(3);
+      for (const used of [grant.refreshToken, first.refresh_token!]) {
+        await expect(oauth2.refreshToken(used)).rejects.toMatchObject({ name: 'invalid_grant', message: 'expired access/refresh token' });
+      }
+      expect(emulator.counters().orgs.PRODUCTION.approvalsHeld).toBe(1);
+
+      const status = (accessToken: string) =>
+        fetch(`${grant.instanceUrl}/services/data/v62.0/limits`, { headers: { authorization: `Bearer ${accessToken}` } }).then((r) => r.status);
+      expect(await status(grant.accessToken)).toBe(200);
+      expect(await status(first.access_token)).toBe(200);
+      // The approval's access tokens die with its newest refresh token.
+      await oauth2.revokeToken(second.refresh_token!);
+      expect(await status(grant.accessToken)).toBe(401);
+      expect(await status(second.access_token)).toBe(401);
+      expect(emulator.counters().orgs.PRODUCTION.approvalsHeld).toBe(0);
+    } finally {
+      await emulator.close();
+    }
+  });
+});
+
 describe('emulator access token lifetime and the data API entrance', () => {
   it('expires access tokens after accessTokenTtlSeconds; jsforce refreshes and replays transparently', async () => {
     const emulator = await startEmulator({ records: 5, accessTokenTtlSeconds: 0.3 });
