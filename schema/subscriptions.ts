@@ -1,5 +1,5 @@
 import type { ReauthCompletedEvent, TokenExhaustedEvent } from '../src/events.ts';
-import { builder, viewerOf } from './builder.ts';
+import { builder, viewerOf, type Context } from './builder.ts';
 import { TokenExhaustionReasonEnum } from './errors.ts';
 import { localId, type DecodedId } from './ids.ts';
 import { InstanceRef } from './instance.ts';
@@ -29,6 +29,21 @@ const ReauthCompletedEventRef = builder.objectRef<ReauthCompletedEvent>('ReauthC
 const organisationArgument = (id: DecodedId | null | undefined) => id && localId(id, 'Organisation');
 const ORGANISATION_NOTE = "organisationId defaults to the key's own; the operator key must name one.";
 
+/** An instance's events, optionally narrowed to one instance. */
+function instanceEvents<T extends 'tokenExhausted' | 'reauthCompleted'>(
+  ctx: Context,
+  topic: T,
+  args: { organisationId?: DecodedId | null; instanceId?: DecodedId | null },
+) {
+  const instanceId = args.instanceId && localId(args.instanceId, 'Instance');
+  return ctx.services.subscriptions.subscribe(
+    viewerOf(ctx),
+    topic,
+    organisationArgument(args.organisationId),
+    (event) => !instanceId || (event as { instance: { id: string } }).instance.id === instanceId,
+  );
+}
+
 builder.subscriptionFields((t) => ({
   instanceUpdated: t.field({
     type: InstanceRef,
@@ -42,30 +57,14 @@ builder.subscriptionFields((t) => ({
     type: TokenExhaustedEventRef,
     description: `An instance ran out of tokens or Salesforce refused its grant: it needs reauthentication. ${ORGANISATION_NOTE}`,
     args: { organisationId: t.arg.globalID(), instanceId: t.arg.globalID() },
-    subscribe: (_root, args, ctx) => {
-      const instanceId = args.instanceId && localId(args.instanceId, 'Instance');
-      return ctx.services.subscriptions.subscribe(
-        viewerOf(ctx),
-        'tokenExhausted',
-        organisationArgument(args.organisationId),
-        (event) => !instanceId || event.instance.id === instanceId,
-      );
-    },
+    subscribe: (_root, args, ctx) => instanceEvents(ctx, 'tokenExhausted', args),
     resolve: (event) => event,
   }),
   reauthCompleted: t.field({
     type: ReauthCompletedEventRef,
     description: `An instance was reauthenticated and has fresh tokens. ${ORGANISATION_NOTE}`,
     args: { organisationId: t.arg.globalID(), instanceId: t.arg.globalID() },
-    subscribe: (_root, args, ctx) => {
-      const instanceId = args.instanceId && localId(args.instanceId, 'Instance');
-      return ctx.services.subscriptions.subscribe(
-        viewerOf(ctx),
-        'reauthCompleted',
-        organisationArgument(args.organisationId),
-        (event) => !instanceId || event.instance.id === instanceId,
-      );
-    },
+    subscribe: (_root, args, ctx) => instanceEvents(ctx, 'reauthCompleted', args),
     resolve: (event) => event,
   }),
   jobUpdated: t.field({
