@@ -15,6 +15,7 @@ import { backup, restore } from '../jobs/operations.ts';
 
 const OBJECTS = ['Account', 'Contact', 'Opportunity', 'Case', 'Invoice__c'];
 const MB = 1024 * 1024;
+const JOB_TIMEOUT_MS = 30 * 60_000;
 
 export interface JobsBenchResult {
   records: number;
@@ -78,7 +79,7 @@ export async function benchJobs(options: { recordsPerObject: number; restoreReco
     const records = OBJECTS.reduce((sum, object) => sum + emulator.data.PRODUCTION.counts()[object]!, 0);
 
     let started = performance.now();
-    const full = await backup(client, instanceId, { objects: OBJECTS });
+    const full = await backup(client, instanceId, { objects: OBJECTS }, JOB_TIMEOUT_MS);
     const backupSeconds = (performance.now() - started) / 1000;
     if (full.status !== 'SUCCEEDED') throw new Error(`Backup failed: ${full.error}`);
     const fullBytes = databaseBytes(databaseFile);
@@ -105,7 +106,7 @@ export async function benchJobs(options: { recordsPerObject: number; restoreReco
       }
     }
     started = performance.now();
-    const incremental = await backup(client, instanceId, { objects: OBJECTS });
+    const incremental = await backup(client, instanceId, { objects: OBJECTS }, JOB_TIMEOUT_MS);
     const incrementalSeconds = (performance.now() - started) / 1000;
     if (!incremental.snapshot?.incremental) throw new Error('The second backup was not incremental');
     const addedBytes = databaseBytes(databaseFile) - fullBytes;

@@ -35,10 +35,10 @@ export async function waitForJob(client: GraphQLClient, id: string, timeoutMs = 
   }
 }
 
-export async function backup(client: GraphQLClient, instanceId: string, variables: Record<string, unknown> = {}) {
+export async function backup(client: GraphQLClient, instanceId: string, variables: Record<string, unknown> = {}, timeoutMs?: number) {
   const started = (await client.query(START_BACKUP, { instanceId, ...variables })).startBackup;
   expect(started.__typename, JSON.stringify(started)).toBe('Job');
-  return waitForJob(client, started.id);
+  return waitForJob(client, started.id, timeoutMs);
 }
 
 export async function restore(client: GraphQLClient, snapshotId: string, variables: Record<string, unknown> = {}) {
