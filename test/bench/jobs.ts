@@ -70,7 +70,8 @@ export async function benchJobs(options: { recordsPerObject: number; restoreReco
     DATABASE_URL: databaseFile,
     ADMIN_API_KEY: OPERATOR_KEY,
     TOKEN_LIMIT: '20',
-  });
+    // BENCH_SERVICE_NODE_ARGS='--cpu-prof --cpu-prof-dir=profiles' profiles the service process.
+  }, process.env.BENCH_SERVICE_NODE_ARGS?.split(' ').filter(Boolean));
   try {
     const operator = new GraphQLClient(service.url, OPERATOR_KEY);
     const { organisationId, client } = await createOrganisationWithKey(operator, 'Bench');
