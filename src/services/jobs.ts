@@ -100,8 +100,12 @@ export function createJobService({ db, instances, snapshots, starter, worker }: 
   };
 }
 
-/** A name given twice is a mistake in the request: refused before anything is used. */
+/** A name given twice is a mistake in the request: refused before anything is used. Linear: restores may list tens of thousands of ids. */
 function requireDistinct(field: string, values: string[]): void {
-  const repeated = [...new Set(values.filter((value, index) => values.indexOf(value) !== index))];
-  if (repeated.length > 0) throw new InvalidInputError(`${field} lists some values more than once: ${repeated.join(', ')}`, field, repeated);
+  const seen = new Set<string>();
+  const repeated = new Set<string>();
+  for (const value of values) (seen.has(value) ? repeated : seen).add(value);
+  if (repeated.size > 0) {
+    throw new InvalidInputError(`${field} lists some values more than once: ${[...repeated].join(', ')}`, field, [...repeated]);
+  }
 }
