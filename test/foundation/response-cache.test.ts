@@ -38,6 +38,27 @@ describe('cached query results', () => {
     expect(grown).toHaveLength(operatorList.length + 1);
   });
 
+  it('answers a hit with the same bytes and headers as the miss, in the media type asked for', async () => {
+    const post = (accept: string) =>
+      fetch(acme.client.endpoint, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', accept, authorization: `Bearer ${acme.client.apiKey}` },
+        body: JSON.stringify({ query: '{ organisations { id name } }' }),
+      });
+    const miss = await post('application/json');
+    const missBody = await miss.text();
+    for (const accept of ['application/json', 'application/graphql-response+json']) {
+      const before = server.app.database.statementCount();
+      const hit = await post(accept);
+      expect(server.app.database.statementCount()).toBe(before);
+      expect(hit.status).toBe(200);
+      expect(hit.headers.get('content-type')).toBe(`${accept}; charset=utf-8`);
+      expect(hit.headers.get('etag')).toBe(miss.headers.get('etag'));
+      expect(hit.headers.get('content-length')).toBe(String(Buffer.byteLength(missBody)));
+      expect(await hit.text()).toBe(missBody);
+    }
+  });
+
   it('never hands one key\'s cached answer to another key', async () => {
     const globex = await createOrganisationWithKey(server.operator, 'Globex');
     const acmeView = await acme.client.query('{ organisations { name } }');
