@@ -210,11 +210,21 @@ export const snapshotObjects = sqliteTable(
   (t) => [primaryKey({ columns: [t.snapshotId, t.name] })],
 );
 
-/** Record contents, stored once per distinct content whatever the number of snapshots holding them. */
-export const recordVersions = sqliteTable('record_versions', {
-  hash: text('hash').primaryKey(),
-  data: text('data').notNull(),
-});
+/**
+ * Record contents, stored once per distinct content whatever the number of snapshots holding them.
+ * Keyed by record first: a backup pages through records in Id order, so new versions land at the
+ * end of the index instead of at random places in it (a content-hash key alone made backups slow
+ * down as the table grew).
+ */
+export const recordVersions = sqliteTable(
+  'record_versions',
+  {
+    recordId: text('record_id').notNull(),
+    hash: text('hash').notNull(),
+    data: text('data').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.recordId, t.hash] })],
+);
 
 export const snapshotRecords = sqliteTable(
   'snapshot_records',

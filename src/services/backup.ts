@@ -42,15 +42,25 @@ export async function describeObject(session: SalesforceSession, object: string)
   return session.request<ObjectDescribe>(`/sobjects/${encodeURIComponent(object)}/describe`);
 }
 
-/** Every page of a queryAll (deleted records included), however many: jsforce's autoFetch would stop at 10,000. */
+/**
+ * Every page of a queryAll (deleted records included), however many: jsforce's autoFetch would
+ * stop at 10,000. The next page is already on its way while the caller stores this one.
+ */
 async function* queryAllPages(session: SalesforceSession, soql: string, checkpoint: () => void): AsyncGenerator<QueryPage> {
-  checkpoint();
-  let page = await session.request<QueryPage>({ method: 'GET', url: `/queryAll?q=${encodeURIComponent(soql)}`, headers: PAGE_SIZE_HEADER });
-  yield page;
-  while (!page.done && page.nextRecordsUrl) {
+  const fetchPage = (url: string) => {
     checkpoint();
-    page = await session.request<QueryPage>({ method: 'GET', url: page.nextRecordsUrl, headers: PAGE_SIZE_HEADER });
-    yield page;
+    return session.request<QueryPage>({ method: 'GET', url, headers: PAGE_SIZE_HEADER });
+  };
+  let pending: Promise<QueryPage> | undefined = fetchPage(`/queryAll?q=${encodeURIComponent(soql)}`);
+  try {
+    while (pending) {
+      const page: QueryPage = await pending;
+      pending = !page.done && page.nextRecordsUrl ? fetchPage(page.nextRecordsUrl) : undefined;
+      yield page;
+    }
+  } finally {
+    // The caller stopped early (cancelled, or a write failed): the page on its way is not wanted.
+    pending?.catch(() => undefined);
   }
 }
 

@@ -67,9 +67,8 @@ export function createJobService({ db, instances, snapshots, starter, worker }: 
       }
       const objects = snapshots.requireObjects(snapshot, request.objects);
       if (request.recordIds.length > 0) {
-        const found = new Set(objects.flatMap((object) => snapshots.state(snapshot, object, { recordIds: request.recordIds }).map((r) => r.recordId)));
-        const unknown = request.recordIds.filter((id) => !found.has(id));
-        if (unknown.length > 0) throw new InvalidInputError(`Records not in the snapshot: ${unknown.join(', ')}`, 'recordIds', unknown);
+        const unknown = snapshots.missingRecordIds(snapshot, objects, request.recordIds);
+        if (unknown.length > 0) throw new InvalidInputError(`Records not in the snapshot: ${listed(unknown)}`, 'recordIds', unknown);
       }
       return starter.start(viewer, {
         instanceId: target.id,
@@ -100,12 +99,18 @@ export function createJobService({ db, instances, snapshots, starter, worker }: 
   };
 }
 
+/** The first few values of a list that may be long; `values` on the error holds them all. */
+function listed(values: string[], shown = 10): string {
+  const head = values.slice(0, shown).join(', ');
+  return values.length > shown ? `${head} and ${values.length - shown} more` : head;
+}
+
 /** A name given twice is a mistake in the request: refused before anything is used. Linear: restores may list tens of thousands of ids. */
 function requireDistinct(field: string, values: string[]): void {
   const seen = new Set<string>();
   const repeated = new Set<string>();
   for (const value of values) (seen.has(value) ? repeated : seen).add(value);
   if (repeated.size > 0) {
-    throw new InvalidInputError(`${field} lists some values more than once: ${[...repeated].join(', ')}`, field, [...repeated]);
+    throw new InvalidInputError(`${field} lists some values more than once: ${listed([...repeated])}`, field, [...repeated]);
   }
 }

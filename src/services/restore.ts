@@ -146,9 +146,12 @@ export async function runRestore(
   );
   const references = new Map(objects.map((object) => [object, referenceFields.get(object)!.flatMap((f) => f.referenceTo)]));
 
-  const state = new Map(
-    objects.map((object) => [object, snapshotsService.state(snapshot, object).filter((record) => !record.deleted)]),
-  );
+  // Finding children needs every record; a plain list of ids needs only those records.
+  const readState = (object: string) =>
+    params.recordIds.length > 0 && !params.includeChildren
+      ? snapshotsService.recordsByIds(snapshot, object, params.recordIds)
+      : snapshotsService.state(snapshot, object);
+  const state = new Map(objects.map((object) => [object, readState(object).filter((record) => !record.deleted)]));
   const chosen = selectRecords(state, referenceFields, params);
   const total = [...chosen.values()].reduce((sum, records) => sum + records.length, 0);
   let processed = 0;

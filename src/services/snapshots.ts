@@ -1,6 +1,7 @@
 import { createHash, randomUUID } from 'node:crypto';
-import { and, asc, desc, eq, inArray, isNotNull, isNull, sql } from 'drizzle-orm';
+import { and, asc, desc, eq, inArray, isNotNull, isNull, sql, type SQL } from 'drizzle-orm';
 import type { Db } from '../../db/client.ts';
+import { inList } from '../../db/in-list.ts';
 import {
   instances,
   recordVersions,
@@ -33,7 +34,7 @@ export function createSnapshotService(db: Db) {
   // Prepared once: building each row's statement anew cost six times the writes themselves.
   const insertVersion = db
     .insert(recordVersions)
-    .values({ hash: sql.placeholder('hash'), data: sql.placeholder('data') })
+    .values({ recordId: sql.placeholder('recordId'), hash: sql.placeholder('hash'), data: sql.placeholder('data') })
     .onConflictDoNothing()
     .prepare();
   const insertMembership = db
@@ -61,6 +62,36 @@ export function createSnapshotService(db: Db) {
       baseId = base.baseSnapshotId;
     }
     return chain;
+  }
+
+  /** The newest row of each record of one object along a snapshot chain. */
+  function newestVersions(
+    chain: string[],
+    object: string,
+    filter: SQL | undefined,
+    options: { search?: string; limit?: number; offset?: number } = {},
+  ): StoredRecord[] {
+    // SQLite takes the bare columns of a max() aggregate from the row holding the maximum:
+    // the newest row of each record along the chain.
+    const rows = db
+      .select({
+        recordId: snapshotRecords.recordId,
+        deleted: snapshotRecords.deleted,
+        data: recordVersions.data,
+        sequence: sql<number>`max(${snapshots.sequence})`,
+      })
+      .from(snapshotRecords)
+      .innerJoin(snapshots, eq(snapshots.id, snapshotRecords.snapshotId))
+      .innerJoin(recordVersions, and(eq(recordVersions.recordId, snapshotRecords.recordId), eq(recordVersions.hash, snapshotRecords.versionHash)))
+      .where(and(inArray(snapshotRecords.snapshotId, chain), eq(snapshotRecords.object, object), filter))
+      .groupBy(snapshotRecords.recordId)
+      // HAVING sees the newest version of each record, so older versions never match a search.
+      .having(options.search ? sql`${recordVersions.data} like ${`%${options.search}%`}` : undefined)
+      .orderBy(asc(snapshotRecords.recordId))
+      .limit(options.limit ?? -1)
+      .offset(options.offset ?? 0)
+      .all();
+    return rows.map((row) => ({ object, recordId: row.recordId, deleted: row.deleted, data: JSON.parse(row.data) as SalesforceRecord }));
   }
 
   return {
@@ -138,46 +169,37 @@ export function createSnapshotService(db: Db) {
           const { attributes: _attributes, ...fields } = record;
           const json = JSON.stringify(fields);
           const hash = hashOf(object, json);
-          insertVersion.run({ hash, data: json });
+          insertVersion.run({ recordId: record.Id, hash, data: json });
           insertMembership.run({ snapshotId, object, recordId: record.Id, versionHash: hash, deleted: record.IsDeleted === true ? 1 : 0 });
         }
       });
     },
 
     /** The records of one object as they stood at the snapshot, deleted ones included. */
-    state(
-      snapshot: SnapshotRow,
-      object: string,
-      options: { search?: string; recordIds?: string[]; limit?: number; offset?: number } = {},
-    ): StoredRecord[] {
-      const chain = chainOf(snapshot);
-      // SQLite takes the bare columns of a max() aggregate from the row holding the maximum:
-      // the newest row of each record along the chain.
-      const rows = db
-        .select({
-          recordId: snapshotRecords.recordId,
-          deleted: snapshotRecords.deleted,
-          data: recordVersions.data,
-          sequence: sql<number>`max(${snapshots.sequence})`,
-        })
+    state(snapshot: SnapshotRow, object: string, options: { search?: string; limit?: number; offset?: number } = {}): StoredRecord[] {
+      return newestVersions(chainOf(snapshot), object, undefined, options);
+    },
+
+    /** Those of the given records the snapshot holds for one object, deleted ones included. */
+    recordsByIds(snapshot: SnapshotRow, object: string, recordIds: string[]): StoredRecord[] {
+      return newestVersions(chainOf(snapshot), object, inList(snapshotRecords.recordId, recordIds));
+    },
+
+    /** The ids, of those given, that no object of the snapshot holds. */
+    missingRecordIds(snapshot: SnapshotRow, objects: string[], recordIds: string[]): string[] {
+      const found = db
+        .selectDistinct({ recordId: snapshotRecords.recordId })
         .from(snapshotRecords)
-        .innerJoin(snapshots, eq(snapshots.id, snapshotRecords.snapshotId))
-        .innerJoin(recordVersions, eq(recordVersions.hash, snapshotRecords.versionHash))
         .where(
           and(
-            inArray(snapshotRecords.snapshotId, chain),
-            eq(snapshotRecords.object, object),
-            options.recordIds ? inArray(snapshotRecords.recordId, options.recordIds) : undefined,
+            inArray(snapshotRecords.snapshotId, chainOf(snapshot)),
+            inArray(snapshotRecords.object, objects),
+            inList(snapshotRecords.recordId, recordIds),
           ),
         )
-        .groupBy(snapshotRecords.recordId)
-        // HAVING sees the newest version of each record, so older versions never match a search.
-        .having(options.search ? sql`${recordVersions.data} like ${`%${options.search}%`}` : undefined)
-        .orderBy(asc(snapshotRecords.recordId))
-        .limit(options.limit ?? -1)
-        .offset(options.offset ?? 0)
         .all();
-      return rows.map((row) => ({ object, recordId: row.recordId, deleted: row.deleted, data: JSON.parse(row.data) as SalesforceRecord }));
+      const held = new Set(found.map((row) => row.recordId));
+      return recordIds.filter((id) => !held.has(id));
     },
 
     /** Per-object counts and high-water marks, then the snapshot becomes readable. */

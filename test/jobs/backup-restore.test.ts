@@ -126,6 +126,13 @@ describe('backup and restore against the emulator', () => {
     expect(badObjects).toMatchObject({ __typename: 'InvalidInput', field: 'objects', values: ['Contact'] });
     const badRecords = (await setup.admin.query(START_RESTORE, { snapshotId, recordIds: ['001000000000000AAA'] })).startRestore;
     expect(badRecords).toMatchObject({ __typename: 'InvalidInput', field: 'recordIds', values: ['001000000000000AAA'] });
+    // More ids than SQLite takes parameters in one statement: checked all the same.
+    const known = setup.emulator.data.PRODUCTION.ids('Account', { limit: 1 });
+    const unknown = Array.from({ length: 40_000 }, (_, i) => `001${String(i).padStart(12, '0')}ZZZ`);
+    const manyRecords = (await setup.admin.query(START_RESTORE, { snapshotId, recordIds: [...known, ...unknown] })).startRestore;
+    expect(manyRecords).toMatchObject({ __typename: 'InvalidInput', field: 'recordIds' });
+    expect(manyRecords.values).toEqual(unknown);
+    expect(manyRecords.message).toBe(`Records not in the snapshot: ${unknown.slice(0, 10).join(', ')} and 39990 more`);
     expect(afterBackup).toBe(before - 1);
     expect(await tokens()).toBe(afterBackup);
   });

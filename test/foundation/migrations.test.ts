@@ -1,0 +1,49 @@
+import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import { drizzle } from 'drizzle-orm/better-sqlite3';
+import { migrate } from 'drizzle-orm/better-sqlite3/migrator';
+import { afterAll, describe, expect, it } from 'vitest';
+import { openDatabase } from '../../db/client.ts';
+
+const MIGRATIONS = new URL('../../db/migrations', import.meta.url).pathname;
+const dir = mkdtempSync(join(tmpdir(), 'sfbackup-migrations-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+/** A database as the migrations up to `lastTag` left it. */
+function databaseUpTo(file: string, lastTag: string) {
+  const folder = join(dir, `migrations-${lastTag}`);
+  cpSync(MIGRATIONS, folder, { recursive: true });
+  const journalFile = join(folder, 'meta', '_journal.json');
+  const journal = JSON.parse(readFileSync(journalFile, 'utf8')) as { entries: { tag: string }[] };
+  journal.entries = journal.entries.slice(0, journal.entries.findIndex((entry) => entry.tag === lastTag) + 1);
+  writeFileSync(journalFile, JSON.stringify(journal));
+  const sqlite = new Database(file);
+  migrate(drizzle(sqlite), { migrationsFolder: folder });
+  return sqlite;
+}
+
+describe('migrations', () => {
+  it('keep every stored record version when versions become keyed by record', () => {
+    const file = join(dir, 'before-0004.db');
+    const old = databaseUpTo(file, '0003_restored_records');
+    const versions = [
+      { hash: 'h1', data: JSON.stringify({ Id: '001000000000001AAA', Name: 'Acme' }) },
+      { hash: 'h2', data: JSON.stringify({ Id: '001000000000001AAA', Name: 'Acme Ltd' }) },
+      { hash: 'h3', data: JSON.stringify({ Id: '003000000000002AAA', LastName: 'Smith' }) },
+    ];
+    const insert = old.prepare('insert into record_versions (hash, data) values (?, ?)');
+    for (const version of versions) insert.run(version.hash, version.data);
+    old.close();
+
+    const migrated = openDatabase(file);
+    const rows = migrated.sqlite.prepare('select record_id, hash, data from record_versions order by hash').all();
+    migrated.close();
+    expect(rows).toEqual([
+      { record_id: '001000000000001AAA', ...versions[0] },
+      { record_id: '001000000000001AAA', ...versions[1] },
+      { record_id: '003000000000002AAA', ...versions[2] },
+    ]);
+  });
+});
