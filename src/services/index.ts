@@ -42,7 +42,7 @@ export function createServices({ database, events, config, secretKey, logger }: 
   const announce = createAnnouncements(events);
   const instances = createInstanceService(db, events, config);
   const tokens = createTokenService(db, secretKey);
-  const snapshots = createSnapshotService(db);
+  const snapshots = createSnapshotService(database);
   const grantReleaser = createGrantReleaser(db, tokens, connectedApp, logger);
   const worker = createJobWorker({ db, config, secretKey, connectedApp, tokens, snapshots, grantReleaser, announce, logger });
   const starter = createJobStarter({ db, secretKey, connectedApp, instances, tokens, announce, onQueued: () => worker.wake() });

@@ -1,7 +1,8 @@
-import { createHash, randomUUID } from 'node:crypto';
+import { hash, randomUUID } from 'node:crypto';
 import { and, asc, desc, eq, inArray, isNotNull, isNull, sql, type SQL } from 'drizzle-orm';
-import type { Db } from '../../db/client.ts';
+import type { DatabaseHandle } from '../../db/client.ts';
 import { inList } from '../../db/in-list.ts';
+import { prepareRecordWrites } from '../../db/record-writes.ts';
 import {
   instances,
   recordVersions,
@@ -23,34 +24,15 @@ export interface StoredRecord {
   data: SalesforceRecord;
 }
 
-const hashOf = (object: string, json: string) => createHash('sha256').update(object).update('\0').update(json).digest('base64url');
+const hashOf = (object: string, json: string) => hash('sha256', `${object}\0${json}`, 'base64url');
 
 /**
  * Snapshot storage. Record contents are stored once by content hash; a snapshot row per record
  * names the version it holds. An incremental snapshot stores only what changed since its base,
  * so its full state is its own rows laid over the chain of snapshots back to the last full one.
  */
-export function createSnapshotService(db: Db) {
-  // Prepared once: building each row's statement anew cost six times the writes themselves.
-  const insertVersion = db
-    .insert(recordVersions)
-    .values({ recordId: sql.placeholder('recordId'), hash: sql.placeholder('hash'), data: sql.placeholder('data') })
-    .onConflictDoNothing()
-    .prepare();
-  const insertMembership = db
-    .insert(snapshotRecords)
-    .values({
-      snapshotId: sql.placeholder('snapshotId'),
-      object: sql.placeholder('object'),
-      recordId: sql.placeholder('recordId'),
-      versionHash: sql.placeholder('versionHash'),
-      deleted: sql.placeholder('deleted'),
-    })
-    .onConflictDoUpdate({
-      target: [snapshotRecords.snapshotId, snapshotRecords.object, snapshotRecords.recordId],
-      set: { versionHash: sql`excluded.version_hash`, deleted: sql`excluded.deleted` },
-    })
-    .prepare();
+export function createSnapshotService({ db, sqlite }: Pick<DatabaseHandle, 'db' | 'sqlite'>) {
+  const { insertVersion, insertMembership } = prepareRecordWrites(sqlite);
 
   function chainOf(snapshot: SnapshotRow): string[] {
     const chain = [snapshot.id];
@@ -168,9 +150,9 @@ export function createSnapshotService(db: Db) {
         for (const record of records) {
           const { attributes: _attributes, ...fields } = record;
           const json = JSON.stringify(fields);
-          const hash = hashOf(object, json);
-          insertVersion.run({ recordId: record.Id, hash, data: json });
-          insertMembership.run({ snapshotId, object, recordId: record.Id, versionHash: hash, deleted: record.IsDeleted === true ? 1 : 0 });
+          const versionHash = hashOf(object, json);
+          insertVersion.run({ recordId: record.Id, hash: versionHash, data: json });
+          insertMembership.run({ snapshotId, object, recordId: record.Id, versionHash, deleted: record.IsDeleted === true ? 1 : 0 });
         }
       });
     },
