@@ -22,6 +22,9 @@ export interface DatabaseHandle {
 export function openDatabase(file: string): DatabaseHandle {
   mkdirSync(dirname(file), { recursive: true });
   const sqlite = new Database(file);
+  // Takes effect only on a new file (before WAL and the first table): most rows hold a record's
+  // JSON, and larger pages made storing a backup about a third faster. Existing files keep theirs.
+  sqlite.pragma('page_size = 16384');
   sqlite.pragma('journal_mode = WAL');
   sqlite.pragma('foreign_keys = ON');
   sqlite.pragma('busy_timeout = 5000');

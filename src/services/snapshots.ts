@@ -144,12 +144,16 @@ export function createSnapshotService({ db, sqlite }: Pick<DatabaseHandle, 'db' 
         .get();
     },
 
-    /** Stores one page of records in one transaction; versions already held are not stored again. */
+    /**
+     * Stores one page of records in one transaction; versions already held are not stored again.
+     * Drops each record's `attributes` (Salesforce's type and URL envelope) in place: copying every
+     * record to leave it out cost more than storing it.
+     */
     storePage(snapshotId: string, object: string, records: SalesforceRecord[]): void {
       db.transaction(() => {
         for (const record of records) {
-          const { attributes: _attributes, ...fields } = record;
-          const json = JSON.stringify(fields);
+          record.attributes = undefined;
+          const json = JSON.stringify(record);
           const versionHash = hashOf(object, json);
           insertVersion.run({ recordId: record.Id, hash: versionHash, data: json });
           insertMembership.run({ snapshotId, object, recordId: record.Id, versionHash, deleted: record.IsDeleted === true ? 1 : 0 });
