@@ -96,36 +96,34 @@ function parentsFirst(objects: string[], references: Map<string, string[]>): str
   return ordered;
 }
 
-/** The chosen records plus, with includeChildren, the records that point at them, five levels down. */
-function selectRecords(
+/** The given records plus the records that point at them, five levels down (includeChildren). */
+function withChildren(
   state: Map<string, StoredRecord[]>,
   referenceFields: Map<string, FieldInfo[]>,
-  params: RestoreParameters,
-): Map<string, StoredRecord[]> {
-  if (params.recordIds.length === 0) return state;
-  const selected = new Set(params.recordIds);
-  if (params.includeChildren) {
-    let frontier = new Set(params.recordIds);
-    for (let depth = 0; depth < CHILD_DEPTH && frontier.size > 0; depth++) {
-      const next = new Set<string>();
-      for (const [object, records] of state) {
-        const lookups = referenceFields.get(object) ?? [];
-        for (const record of records) {
-          if (selected.has(record.recordId)) continue;
-          if (lookups.some((field) => frontier.has(record.data[field.name] as string))) next.add(record.recordId);
-        }
+  recordIds: string[],
+): Map<string, string[]> {
+  const selected = new Set(recordIds);
+  let frontier = new Set(recordIds);
+  for (let depth = 0; depth < CHILD_DEPTH && frontier.size > 0; depth++) {
+    const next = new Set<string>();
+    for (const [object, records] of state) {
+      const lookups = referenceFields.get(object) ?? [];
+      for (const record of records) {
+        if (selected.has(record.recordId)) continue;
+        if (lookups.some((field) => frontier.has(record.data[field.name] as string))) next.add(record.recordId);
       }
-      next.forEach((id) => selected.add(id));
-      frontier = next;
     }
+    next.forEach((id) => selected.add(id));
+    frontier = next;
   }
-  return new Map([...state].map(([object, records]) => [object, records.filter((r) => selected.has(r.recordId))]));
+  return new Map([...state].map(([object, records]) => [object, records.filter((r) => selected.has(r.recordId)).map((r) => r.recordId)]));
 }
 
 /**
  * Writes a snapshot's records back: existing records get their snapshot values (updateable fields),
  * deleted ones are re-created and lookups to them remapped to their new ids. Collections of at
- * most 200 with allOrNone off: one refused record is reported and the rest go on.
+ * most 200 with allOrNone off: one refused record is reported and the rest go on. Records are read
+ * from the snapshot a collection at a time, while earlier collections are on their way.
  */
 export async function runRestore(
   job: JobRow,
@@ -146,33 +144,46 @@ export async function runRestore(
   );
   const references = new Map(objects.map((object) => [object, referenceFields.get(object)!.flatMap((f) => f.referenceTo)]));
 
-  // Finding children needs every record; a plain list of ids needs only those records.
-  const readState = (object: string) =>
-    params.recordIds.length > 0 && !params.includeChildren
-      ? snapshotsService.recordsByIds(snapshot, object, params.recordIds)
-      : snapshotsService.state(snapshot, object);
-  const state = new Map(objects.map((object) => [object, readState(object).filter((record) => !record.deleted)]));
-  const chosen = selectRecords(state, referenceFields, params);
-  const total = [...chosen.values()].reduce((sum, records) => sum + records.length, 0);
+  // Only finding children needs the records' contents up front; otherwise their ids are enough.
+  const chosen =
+    params.includeChildren && params.recordIds.length > 0
+      ? withChildren(
+          new Map(objects.map((object) => [object, snapshotsService.state(snapshot, object).filter((record) => !record.deleted)])),
+          referenceFields,
+          params.recordIds,
+        )
+      : new Map(objects.map((object) => [object, snapshotsService.liveRecordIds(snapshot, object, params.recordIds.length > 0 ? params.recordIds : undefined)]));
+  const total = [...chosen.values()].reduce((sum, ids) => sum + ids.length, 0);
   let processed = 0;
   let failed = 0;
   options.onProgress(0, 0, total);
 
-  // Records re-created by earlier restores keep their new ids: children link to them, and they
-  // are updated rather than created once more.
-  const referenced = [...chosen].flatMap(([object, records]) =>
-    records.flatMap((record) => [record.recordId, ...referenceFields.get(object)!.map((field) => String(record.data[field.name] ?? ''))]),
-  );
-  const newIds = options.earlierNewIds(referenced.filter(Boolean));
+  // Records re-created here or by earlier restores keep their new ids: children link to them, and
+  // they are updated rather than created once more.
+  const newIds = new Map<string, string>();
   const remap = (value: unknown) => (typeof value === 'string' && newIds.has(value) ? newIds.get(value) : value);
+  // The record itself, or the one a restore re-created in its place (a deleted record does not
+  // come back, so the new id is the live one).
+  const liveIdOf = (record: StoredRecord) => newIds.get(record.recordId) ?? record.recordId;
 
   for (const object of parentsFirst(objects, references)) {
-    const records = chosen.get(object) ?? [];
-    if (records.length === 0) continue;
+    const ids = chosen.get(object) ?? [];
+    if (ids.length === 0) continue;
     const fields = describes.get(object)!;
-    const skipped = new Set<string>();
-    for (const name of Object.keys(records[0]!.data)) if (!fields.has(name) && !SYSTEM_FIELDS.has(name)) skipped.add(name);
-    if (skipped.size > 0) options.onWarning(`${object}: fields no longer on the org were skipped: ${[...skipped].sort().join(', ')}`);
+    const lookups = referenceFields.get(object)!;
+    let checkedFields = false;
+
+    const load = (batchIds: string[]): StoredRecord[] => {
+      const records = snapshotsService.recordsByIds(snapshot, object, batchIds);
+      const referenced = records.flatMap((record) => [record.recordId, ...lookups.map((field) => String(record.data[field.name] ?? ''))]);
+      for (const [sourceId, newId] of options.earlierNewIds(referenced.filter((id) => id && !newIds.has(id)))) newIds.set(sourceId, newId);
+      if (!checkedFields && records.length > 0) {
+        checkedFields = true;
+        const skipped = Object.keys(records[0]!.data).filter((name) => !fields.has(name) && !SYSTEM_FIELDS.has(name));
+        if (skipped.length > 0) options.onWarning(`${object}: fields no longer on the org were skipped: ${skipped.sort().join(', ')}`);
+      }
+      return records;
+    };
 
     const values = (record: SalesforceRecord, mode: 'createable' | 'updateable') => {
       const out: Record<string, unknown> = { attributes: { type: object } };
@@ -183,58 +194,60 @@ export async function runRestore(
       }
       return out;
     };
-    // The record itself, or the one an earlier restore re-created in its place (a deleted record
-    // does not come back, so the new id is the live one).
-    const liveIdOf = (record: StoredRecord) => newIds.get(record.recordId) ?? record.recordId;
 
     // Only a restore that must not overwrite later edits needs to read the records first.
-    const current = params.overwrite ? undefined : await currentStamps(session, object, records.map(liveIdOf), options.checkpoint);
-    const toUpdate = records.filter((record) => {
-      const stamp = current?.get(liveIdOf(record));
-      if (stamp !== undefined && stamp > String(record.data.SystemModstamp)) {
+    const notEditedSince = async (records: StoredRecord[]) => {
+      if (params.overwrite) return records;
+      const current = await currentStamps(session, object, records.map(liveIdOf), options.checkpoint);
+      return records.filter((record) => {
+        const stamp = current.get(liveIdOf(record));
+        if (stamp === undefined || stamp <= String(record.data.SystemModstamp)) return true;
         processed += 1; // changed since the snapshot and overwriting was declined: left as it is
         return false;
-      }
-      return true;
-    });
+      });
+    };
 
     // Update first; a record Salesforce no longer has comes back as such and is re-created.
     const gone: StoredRecord[] = [];
-    const write = (method: 'POST' | 'PATCH', items: StoredRecord[]) =>
-      inParallel(chunks(items, BATCH), CALLS_IN_FLIGHT, async (batch) => {
-        options.checkpoint();
-        const body = batch.map((record) =>
-          method === 'PATCH' ? { ...values(record.data, 'updateable'), id: liveIdOf(record) } : values(record.data, 'createable'),
-        );
-        const results = await session.request<SaveResult[]>({
-          method,
-          url: '/composite/sobjects',
-          body: JSON.stringify({ allOrNone: false, records: body }),
-        });
-        const failures: RecordFailure[] = [];
-        const recreated: [string, string][] = [];
-        results.forEach((result, index) => {
-          const source = batch[index]!;
-          const error = result.errors[0] ?? { statusCode: 'UNKNOWN_EXCEPTION', message: 'Salesforce gave no reason' };
-          if (result.success) {
-            processed += 1;
-            if (method === 'POST' && result.id) {
-              newIds.set(source.recordId, result.id);
-              recreated.push([source.recordId, result.id]);
-            }
-          } else if (method === 'PATCH' && recordIsGone(error)) {
-            gone.push(source);
-          } else {
-            failed += 1;
-            failures.push({ object, recordId: source.recordId, statusCode: error.statusCode, message: error.message });
-          }
-        });
-        options.onRecreated(object, recreated);
-        if (failures.length > 0) options.onFailures(failures);
-        options.onProgress(processed, failed, total);
+    const save = async (method: 'POST' | 'PATCH', batch: StoredRecord[]) => {
+      if (batch.length === 0) return;
+      options.checkpoint();
+      const body = batch.map((record) =>
+        method === 'PATCH' ? { ...values(record.data, 'updateable'), id: liveIdOf(record) } : values(record.data, 'createable'),
+      );
+      const results = await session.request<SaveResult[]>({
+        method,
+        url: '/composite/sobjects',
+        body: JSON.stringify({ allOrNone: false, records: body }),
       });
-    await write('PATCH', toUpdate);
-    await write('POST', gone);
+      const failures: RecordFailure[] = [];
+      const recreated: [string, string][] = [];
+      results.forEach((result, index) => {
+        const source = batch[index]!;
+        const error = result.errors[0] ?? { statusCode: 'UNKNOWN_EXCEPTION', message: 'Salesforce gave no reason' };
+        if (result.success) {
+          processed += 1;
+          if (method === 'POST' && result.id) {
+            newIds.set(source.recordId, result.id);
+            recreated.push([source.recordId, result.id]);
+          }
+        } else if (method === 'PATCH' && recordIsGone(error)) {
+          gone.push(source);
+        } else {
+          failed += 1;
+          failures.push({ object, recordId: source.recordId, statusCode: error.statusCode, message: error.message });
+        }
+      });
+      options.onRecreated(object, recreated);
+      if (failures.length > 0) options.onFailures(failures);
+      options.onProgress(processed, failed, total);
+    };
+
+    await inParallel(chunks(ids, BATCH), CALLS_IN_FLIGHT, async (batchIds) => {
+      options.checkpoint();
+      await save('PATCH', await notEditedSince(load(batchIds)));
+    });
+    await inParallel(chunks(gone, BATCH), CALLS_IN_FLIGHT, (batch) => save('POST', batch));
     options.onProgress(processed, failed, total);
   }
 }

@@ -166,6 +166,25 @@ export function createSnapshotService({ db, sqlite }: Pick<DatabaseHandle, 'db' 
       return newestVersions(chainOf(snapshot), object, undefined, options);
     },
 
+    /** The ids of one object's records the snapshot holds and that were not deleted, of those given if any. */
+    liveRecordIds(snapshot: SnapshotRow, object: string, recordIds?: string[]): string[] {
+      const rows = db
+        .select({ recordId: snapshotRecords.recordId, deleted: snapshotRecords.deleted, sequence: sql<number>`max(${snapshots.sequence})` })
+        .from(snapshotRecords)
+        .innerJoin(snapshots, eq(snapshots.id, snapshotRecords.snapshotId))
+        .where(
+          and(
+            inArray(snapshotRecords.snapshotId, chainOf(snapshot)),
+            eq(snapshotRecords.object, object),
+            recordIds ? inList(snapshotRecords.recordId, recordIds) : undefined,
+          ),
+        )
+        .groupBy(snapshotRecords.recordId)
+        .orderBy(asc(snapshotRecords.recordId))
+        .all();
+      return rows.filter((row) => !row.deleted).map((row) => row.recordId);
+    },
+
     /** Those of the given records the snapshot holds for one object, deleted ones included. */
     recordsByIds(snapshot: SnapshotRow, object: string, recordIds: string[]): StoredRecord[] {
       return newestVersions(chainOf(snapshot), object, inList(snapshotRecords.recordId, recordIds));
