@@ -1,7 +1,6 @@
 import { createLogger } from 'graphql-yoga';
 import { createApp } from './app.ts';
 import { ConfigError, loadConfig, type Config } from './config.ts';
-import { startEmulator } from './emulator/index.ts';
 import { startServer } from './server/index.ts';
 
 function fail(message: string): never {
@@ -18,8 +17,11 @@ try {
 }
 const logger = createLogger(config.logLevel);
 
-// Without a connected app of its own, the service talks to an embedded Salesforce emulator.
-const emulator = config.salesforce.clientId ? undefined : await startEmulator({ port: 0, records: config.emulatorRecords });
+// Without a connected app of its own, the service talks to an embedded Salesforce emulator (loaded
+// only then: a service with a real connected app does not carry its code and data).
+const emulator = config.salesforce.clientId
+  ? undefined
+  : await import('./emulator/index.ts').then(({ startEmulator }) => startEmulator({ port: 0, records: config.emulatorRecords }));
 if (emulator) {
   config.salesforce = {
     ...config.salesforce,
