@@ -84,23 +84,31 @@ export function createJobWorker(deps: Dependencies) {
   async function run(job: JobRow, signal: AbortSignal) {
     const instance = db.select().from(instances).where(eq(instances.id, job.instanceId)).get()!;
     const grant = job.grantId ? deps.tokens.grant(job.grantId) : undefined;
-    // Progress events are throttled, leading and trailing: the latest figures always go out
-    // within one interval (they also expire cached answers), however fast pages arrive.
-    let lastEvent = 0;
-    let trailing: NodeJS.Timeout | undefined;
-    const publishProgress = () => {
-      trailing = undefined;
-      lastEvent = Date.now();
-      const current = db.select().from(jobs).where(eq(jobs.id, job.id)).get();
-      if (current?.status === 'RUNNING') announce.jobChanged(current);
-    };
-    const progress = (values: { processed?: number; failed?: number; total?: number }) => {
-      db.update(jobs).set(values).where(eq(jobs.id, job.id)).run();
-      const wait = PROGRESS_EVENT_INTERVAL_MS - (Date.now() - lastEvent);
-      if (wait <= 0) publishProgress();
-      else trailing ??= setTimeout(publishProgress, wait);
-    };
     let session: SalesforceSession | undefined;
+    // Figures are saved and announced together, throttled leading and trailing: the latest go out
+    // within one interval (they also expire cached answers), however fast pages arrive.
+    let figures: Partial<Pick<JobRow, 'processed' | 'failed' | 'total'>> = {};
+    let lastSaved = 0;
+    let trailing: NodeJS.Timeout | undefined;
+    const saveFigures = () => {
+      clearTimeout(trailing);
+      trailing = undefined;
+      lastSaved = Date.now();
+      const saved = db
+        .update(jobs)
+        .set({ ...figures, apiCalls: session?.apiCalls ?? 0 })
+        .where(eq(jobs.id, job.id))
+        .returning()
+        .get();
+      figures = {};
+      return saved;
+    };
+    const progress = (values: typeof figures) => {
+      Object.assign(figures, values);
+      const wait = PROGRESS_EVENT_INTERVAL_MS - (Date.now() - lastSaved);
+      if (wait <= 0) announce.jobChanged(saveFigures());
+      else trailing ??= setTimeout(() => announce.jobChanged(saveFigures()), wait);
+    };
     try {
       if (!grant || !job.accessTokenCiphertext) throw new Error('The job has no Salesforce session');
       session = new SalesforceSession({
@@ -114,11 +122,7 @@ export function createJobWorker(deps: Dependencies) {
         apiBudgetShare: config.apiBudgetShare,
         signal,
       });
-      const active = session;
-      const checkpoint = () => {
-        active.throwIfCancelled();
-        db.update(jobs).set({ apiCalls: active.apiCalls }).where(eq(jobs.id, job.id)).run();
-      };
+      const checkpoint = session.throwIfCancelled.bind(session);
       if (job.kind === 'BACKUP') {
         const snapshot = await runBackup(job, session, deps.snapshots, {
           fullBackupEvery: config.fullBackupEvery,
@@ -139,10 +143,10 @@ export function createJobWorker(deps: Dependencies) {
             db.update(jobs).set({ warnings: sql`json_insert(${jobs.warnings}, '$[#]', ${warning})` }).where(eq(jobs.id, job.id)).run(),
         });
       }
-      db.update(jobs).set({ apiCalls: session.apiCalls }).where(eq(jobs.id, job.id)).run();
+      saveFigures();
       finish(job, 'SUCCEEDED', null);
     } catch (error) {
-      if (session) db.update(jobs).set({ apiCalls: session.apiCalls }).where(eq(jobs.id, job.id)).run();
+      saveFigures();
       if (stopped) finish(job, 'FAILED', 'The service stopped while this job was running; start it again');
       else if (error instanceof CancelledError || signal.aborted) finish(job, 'CANCELLED', null);
       else if (isGrantRejected(error)) {

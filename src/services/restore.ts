@@ -171,10 +171,11 @@ export async function runRestore(
     if (ids.length === 0) continue;
     const fields = describes.get(object)!;
     const lookups = referenceFields.get(object)!;
+    const read = snapshotsService.recordReader(snapshot, object);
     let checkedFields = false;
 
     const load = (batchIds: string[]): StoredRecord[] => {
-      const records = snapshotsService.recordsByIds(snapshot, object, batchIds);
+      const records = read(batchIds);
       const referenced = records.flatMap((record) => [record.recordId, ...lookups.map((field) => String(record.data[field.name] ?? ''))]);
       for (const [sourceId, newId] of options.earlierNewIds(referenced.filter((id) => id && !newIds.has(id)))) newIds.set(sourceId, newId);
       if (!checkedFields && records.length > 0) {
@@ -185,12 +186,12 @@ export async function runRestore(
       return records;
     };
 
-    const values = (record: SalesforceRecord, mode: 'createable' | 'updateable') => {
+    const writable = (mode: 'createable' | 'updateable') => [...fields.values()].filter((field) => field[mode] && !SYSTEM_FIELDS.has(field.name));
+    const writableFields = { PATCH: writable('updateable'), POST: writable('createable') };
+    const values = (record: SalesforceRecord, method: 'POST' | 'PATCH') => {
       const out: Record<string, unknown> = { attributes: { type: object } };
-      for (const [name, value] of Object.entries(record)) {
-        const field = fields.get(name);
-        if (!field || SYSTEM_FIELDS.has(name) || !field[mode]) continue;
-        out[name] = field.type === 'reference' ? remap(value) : value;
+      for (const { name, type } of writableFields[method]) {
+        if (name in record) out[name] = type === 'reference' ? remap(record[name]) : record[name];
       }
       return out;
     };
@@ -212,9 +213,11 @@ export async function runRestore(
     const save = async (method: 'POST' | 'PATCH', batch: StoredRecord[]) => {
       if (batch.length === 0) return;
       options.checkpoint();
-      const body = batch.map((record) =>
-        method === 'PATCH' ? { ...values(record.data, 'updateable'), id: liveIdOf(record) } : values(record.data, 'createable'),
-      );
+      const body = batch.map((record) => {
+        const fieldValues = values(record.data, method);
+        if (method === 'PATCH') fieldValues.id = liveIdOf(record);
+        return fieldValues;
+      });
       const results = await session.request<SaveResult[]>({
         method,
         url: '/composite/sobjects',
@@ -243,10 +246,7 @@ export async function runRestore(
       options.onProgress(processed, failed, total);
     };
 
-    await inParallel(chunks(ids, BATCH), CALLS_IN_FLIGHT, async (batchIds) => {
-      options.checkpoint();
-      await save('PATCH', await notEditedSince(load(batchIds)));
-    });
+    await inParallel(chunks(ids, BATCH), CALLS_IN_FLIGHT, async (batchIds) => save('PATCH', await notEditedSince(load(batchIds))));
     await inParallel(chunks(gone, BATCH), CALLS_IN_FLIGHT, (batch) => save('POST', batch));
     options.onProgress(processed, failed, total);
   }

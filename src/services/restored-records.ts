@@ -1,17 +1,25 @@
 import { and, eq, sql } from 'drizzle-orm';
 import type { Db } from '../../db/client.ts';
 import { restoredRecords } from '../../db/schema.ts';
-import { inList } from '../../db/in-list.ts';
+import { inListPlaceholder } from '../../db/in-list.ts';
 
 /** Which snapshot ids earlier restores re-created on an instance, and under which new ids. */
 export function createRestoredRecordService(db: Db) {
+  // Asked once per batch of every restore: prepared once.
+  const newIdsQuery = db
+    .select({ sourceId: restoredRecords.sourceId, newId: restoredRecords.newId })
+    .from(restoredRecords)
+    .where(
+      and(
+        eq(restoredRecords.instanceId, sql.placeholder('instanceId')),
+        inListPlaceholder(restoredRecords.sourceId, sql.placeholder('sourceIds')),
+      ),
+    )
+    .prepare();
+
   return {
     newIds(instanceId: string, sourceIds: Iterable<string>): Map<string, string> {
-      const rows = db
-        .select({ sourceId: restoredRecords.sourceId, newId: restoredRecords.newId })
-        .from(restoredRecords)
-        .where(and(eq(restoredRecords.instanceId, instanceId), inList(restoredRecords.sourceId, [...new Set(sourceIds)])))
-        .all();
+      const rows = newIdsQuery.all({ instanceId, sourceIds: JSON.stringify([...new Set(sourceIds)]) });
       return new Map(rows.map((row) => [row.sourceId, row.newId]));
     },
 

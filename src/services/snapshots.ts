@@ -1,7 +1,7 @@
 import { hash, randomUUID } from 'node:crypto';
 import { and, asc, desc, eq, inArray, isNotNull, isNull, sql, type SQL } from 'drizzle-orm';
 import type { DatabaseHandle } from '../../db/client.ts';
-import { inList } from '../../db/in-list.ts';
+import { inList, inListPlaceholder } from '../../db/in-list.ts';
 import { prepareRecordWrites } from '../../db/record-writes.ts';
 import {
   instances,
@@ -47,15 +47,15 @@ export function createSnapshotService({ db, sqlite }: Pick<DatabaseHandle, 'db' 
   }
 
   /** The newest row of each record of one object along a snapshot chain. */
-  function newestVersions(
+  function newestVersionsQuery(
     chain: string[],
     object: string,
     filter: SQL | undefined,
     options: { search?: string; limit?: number; offset?: number } = {},
-  ): StoredRecord[] {
+  ) {
     // SQLite takes the bare columns of a max() aggregate from the row holding the maximum:
     // the newest row of each record along the chain.
-    const rows = db
+    return db
       .select({
         recordId: snapshotRecords.recordId,
         deleted: snapshotRecords.deleted,
@@ -71,10 +71,17 @@ export function createSnapshotService({ db, sqlite }: Pick<DatabaseHandle, 'db' 
       .having(options.search ? sql`${recordVersions.data} like ${`%${options.search}%`}` : undefined)
       .orderBy(asc(snapshotRecords.recordId))
       .limit(options.limit ?? -1)
-      .offset(options.offset ?? 0)
-      .all();
-    return rows.map((row) => ({ object, recordId: row.recordId, deleted: row.deleted, data: JSON.parse(row.data) as SalesforceRecord }));
+      .offset(options.offset ?? 0);
   }
+
+  const storedRecord =
+    (object: string) =>
+    (row: { recordId: string; deleted: boolean; data: string }): StoredRecord => ({
+      object,
+      recordId: row.recordId,
+      deleted: row.deleted,
+      data: JSON.parse(row.data) as SalesforceRecord,
+    });
 
   return {
     get(viewer: Viewer, id: string): SnapshotRow {
@@ -163,7 +170,7 @@ export function createSnapshotService({ db, sqlite }: Pick<DatabaseHandle, 'db' 
 
     /** The records of one object as they stood at the snapshot, deleted ones included. */
     state(snapshot: SnapshotRow, object: string, options: { search?: string; limit?: number; offset?: number } = {}): StoredRecord[] {
-      return newestVersions(chainOf(snapshot), object, undefined, options);
+      return newestVersionsQuery(chainOf(snapshot), object, undefined, options).all().map(storedRecord(object));
     },
 
     /** The ids of one object's records the snapshot holds and that were not deleted, of those given if any. */
@@ -185,9 +192,15 @@ export function createSnapshotService({ db, sqlite }: Pick<DatabaseHandle, 'db' 
       return rows.filter((row) => !row.deleted).map((row) => row.recordId);
     },
 
-    /** Those of the given records the snapshot holds for one object, deleted ones included. */
-    recordsByIds(snapshot: SnapshotRow, object: string, recordIds: string[]): StoredRecord[] {
-      return newestVersions(chainOf(snapshot), object, inList(snapshotRecords.recordId, recordIds));
+    /**
+     * Reads given records of one object from the snapshot, deleted ones included, a batch at a
+     * time: a restore reads thousands of batches, so the statement is prepared once.
+     */
+    recordReader(snapshot: SnapshotRow, object: string): (recordIds: string[]) => StoredRecord[] {
+      const filter = inListPlaceholder(snapshotRecords.recordId, sql.placeholder('recordIds'));
+      const query = newestVersionsQuery(chainOf(snapshot), object, filter).prepare();
+      const toStored = storedRecord(object);
+      return (recordIds) => query.all({ recordIds: JSON.stringify(recordIds) }).map(toStored);
     },
 
     /** The ids, of those given, that no object of the snapshot holds. */

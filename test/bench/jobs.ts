@@ -11,12 +11,13 @@ import { addInstance, createOrganisationWithKey } from '../helpers/fixtures.ts';
 import { GraphQLClient } from '../helpers/graphql-client.ts';
 import { OPERATOR_KEY } from '../helpers/server.ts';
 import { peakRssOf, startServiceProcess } from '../helpers/service-process.ts';
-import { backup, restore } from '../jobs/operations.ts';
+import { backup, START_RESTORE } from '../jobs/operations.ts';
 
 const OBJECTS = ['Account', 'Contact', 'Opportunity', 'Case', 'Invoice__c'];
 const MB = 1024 * 1024;
 const JOB_TIMEOUT_MS = 30 * 60_000;
 const RESTORE_ROUNDS = 3;
+const FINISHED = new Set(['SUCCEEDED', 'FAILED', 'CANCELLED']);
 
 async function secondsOf(work: () => Promise<void>): Promise<number> {
   const started = performance.now();
@@ -143,9 +144,19 @@ export async function benchJobs(options: { recordsPerObject: number; restoreReco
       const updateable = (await connection.sobject('Account').describe()).fields.filter((f) => f.updateable).map((f) => f.name);
       const editAll = (round: number) => ids.forEach((id) => data.update(id, { Name: `Edited ${round} ${id}` }));
 
+      // A tool launching restores learns of the end as a dashboard does: from the jobUpdated
+      // subscription (polling would add up to a polling interval, and load, to every restore).
+      const socket = client.ws({ lazy: false });
+      const updates = client.subscribeWs(socket, `subscription { jobUpdated { id status progress { failed } } }`);
+      await updates.opening();
       const byService = async () => {
-        const restored = await restore(client, snapshotId, { objects: ['Account'], recordIds: ids });
-        if (restored.status !== 'SUCCEEDED' || restored.progress.failed > 0) throw new Error(`Restore failed: ${JSON.stringify(restored)}`);
+        const seen = updates.values.length;
+        const started = (await client.query(START_RESTORE, { snapshotId, objects: ['Account'], recordIds: ids })).startRestore;
+        if (started.__typename !== 'Job') throw new Error(`Restore refused: ${JSON.stringify(started)}`);
+        const finished = () => updates.values.slice(seen).find((update) => update.data?.jobUpdated.id === started.id && FINISHED.has(update.data.jobUpdated.status));
+        await updates.until(() => finished() !== undefined, 'the restore to finish', JOB_TIMEOUT_MS);
+        const job = finished()!.data.jobUpdated;
+        if (job.status !== 'SUCCEEDED' || job.progress.failed > 0) throw new Error(`Restore failed: ${JSON.stringify(job)}`);
       };
       // The hand-written loop sends what the restore sends: every updateable field of each record.
       const byPlainLoop = async () => {
@@ -166,6 +177,8 @@ export async function benchJobs(options: { recordsPerObject: number; restoreReco
         editAll(2 * round + 1);
         plainSeconds += await secondsOf(byPlainLoop);
       }
+      updates.close();
+      await socket.dispose();
       const restored = ids.length * RESTORE_ROUNDS;
       result.restore = { records: ids.length, seconds: restoreSeconds / RESTORE_ROUNDS, recordsPerSecond: restored / restoreSeconds };
       result.plainJsforceUpdates = { records: ids.length, seconds: plainSeconds / RESTORE_ROUNDS, recordsPerSecond: restored / plainSeconds };
