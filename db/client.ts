@@ -1,12 +1,13 @@
 import { mkdirSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
 import { drizzle, type BetterSQLite3Database } from 'drizzle-orm/better-sqlite3';
 import { migrate } from 'drizzle-orm/better-sqlite3/migrator';
 import * as schema from './schema.ts';
 
-const migrationsFolder = join(dirname(fileURLToPath(import.meta.url)), 'migrations');
+// Found from here as from the built service (dist/main.js): both sit one level below the project root.
+const migrationsFolder = fileURLToPath(new URL('../db/migrations/', import.meta.url));
 
 export type Db = BetterSQLite3Database<typeof schema>;
 

@@ -1,9 +1,7 @@
 import { createReadStream, statSync, type Stats } from 'node:fs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { fileURLToPath } from 'node:url';
 
-/** Where `npm run build:dashboard` (run by `npm start` and the dashboard tests) writes the page. */
-export const DASHBOARD_DIST = fileURLToPath(new URL('../../dist/dashboard/', import.meta.url));
+import { DASHBOARD_DIST } from '../locations.ts';
 /** Vite's hashed bundles: their names change with their content, so they are cached for good. */
 export const DASHBOARD_ASSETS_PREFIX = '/assets/';
 

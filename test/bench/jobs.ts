@@ -10,7 +10,7 @@ import { authorizeJsforce } from '../helpers/emulator-login.ts';
 import { addInstance, createOrganisationWithKey } from '../helpers/fixtures.ts';
 import { GraphQLClient } from '../helpers/graphql-client.ts';
 import { OPERATOR_KEY } from '../helpers/server.ts';
-import { peakRssOf, startServiceProcess } from '../helpers/service-process.ts';
+import { buildService, peakRssOf, startServiceProcess } from '../helpers/service-process.ts';
 import { backup, START_RESTORE } from '../jobs/operations.ts';
 
 const OBJECTS = ['Account', 'Contact', 'Opportunity', 'Case', 'Invoice__c'];
@@ -69,6 +69,7 @@ async function runNdjsonScript(args: object): Promise<{ seconds: number; peakRss
  * against a plain jsforce NDJSON script, and a restore against a plain loop of collection updates.
  */
 export async function benchJobs(options: { recordsPerObject: number; restoreRecords: number; withRestore: boolean }): Promise<JobsBenchResult> {
+  buildService();
   const emulator = await startEmulator({ records: options.recordsPerObject, dailyApiLimit: 100_000_000 });
   const dir = mkdtempSync(join(tmpdir(), 'sfbackup-bench-'));
   const databaseFile = join(dir, 'backup.db');

@@ -1,7 +1,15 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 
 const root = new URL('../..', import.meta.url).pathname;
+
+/** `npm run build:service`: the tests and the benchmark run the service as `npm start` does, built. */
+export function buildService(): void {
+  execFileSync('npm', ['run', '--silent', 'build:service'], { cwd: root, stdio: 'inherit' });
+}
+
+/** Node's arguments for the built service (`npm start`'s command), after any of the caller's. */
+export const serviceArgs = (nodeArgs: string[] = []) => [...nodeArgs, '--enable-source-maps', 'dist/main.js'];
 
 export interface ServiceProcess {
   child: ChildProcess;
@@ -12,9 +20,9 @@ export interface ServiceProcess {
   stop(): Promise<void>;
 }
 
-/** `src/main.ts` in its own process, as `npm start` runs it; resolves once it listens. */
+/** The built service in its own process, as `npm start` runs it; resolves once it listens. */
 export async function startServiceProcess(env: Record<string, string>, args: string[] = []): Promise<ServiceProcess> {
-  const child = spawn(process.execPath, [...args, '--import', 'tsx', 'src/main.ts'], {
+  const child = spawn(process.execPath, serviceArgs(args), {
     cwd: root,
     env: { PATH: process.env.PATH!, HOME: process.env.HOME ?? '/tmp', LOG_LEVEL: 'info', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -9,6 +9,7 @@ import { emulatorEnvironment, reauthenticate, type Emulator } from '../helpers/c
 import { addInstance, createOrganisationWithKey } from '../helpers/fixtures.ts';
 import { GraphQLClient } from '../helpers/graphql-client.ts';
 import { OPERATOR_KEY } from '../helpers/server.ts';
+import { serviceArgs } from '../helpers/service-process.ts';
 
 const ROOT = join(import.meta.dirname, '..', '..');
 const JOB = `query ($id: ID!) { job(id: $id) { ... on Job { id status error progress { processed total } snapshot { id } } } }`;
@@ -24,9 +25,9 @@ interface ServerProcess {
   exited: Promise<NodeJS.Signals | number | null>;
 }
 
-/** `src/main.ts` as its own process (node with tsx, no npx in between, so the kill reaches the server itself). */
+/** The built service as its own process (node itself, no npm in between, so the kill reaches the server). */
 async function spawnServer(env: Record<string, string>): Promise<ServerProcess> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
+  const child = spawn(process.execPath, serviceArgs(), {
     cwd: ROOT,
     env: { ...process.env, HTTP_PROXY: '', HTTPS_PROXY: '', http_proxy: '', https_proxy: '', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
