@@ -1,12 +1,15 @@
-import { Repeater, SlidingBuffer } from '@repeaterjs/repeater';
 import type { ExecutionResult } from 'graphql';
+import { subscriberQueue, type SubscriberQueue } from './subscriber-queue.ts';
 
 type Source = AsyncIterable<ExecutionResult> | ExecutionResult;
 
 interface Group {
-  consumers: Set<{ push: (value: ExecutionResult) => unknown; stop: () => void }>;
+  subscribers: Set<SubscriberQueue<ExecutionResult>>;
   source: Promise<Source>;
 }
+
+// Results a subscriber may fall behind by before it loses the oldest.
+const SUBSCRIBER_BUFFER = 1000;
 
 const isIterable = (value: Source): value is AsyncIterable<ExecutionResult> => Symbol.asyncIterator in value;
 
@@ -20,10 +23,10 @@ export function createSubscriptionSharing() {
   function pump(key: string, group: Group, iterable: AsyncIterable<ExecutionResult>) {
     void (async () => {
       try {
-        for await (const value of iterable) for (const consumer of group.consumers) consumer.push(value);
+        for await (const value of iterable) for (const subscriber of group.subscribers) subscriber.push(value);
       } finally {
         if (groups.get(key) === group) groups.delete(key);
-        for (const consumer of group.consumers) consumer.stop();
+        for (const subscriber of group.subscribers) subscriber.end();
       }
     })();
   }
@@ -32,7 +35,7 @@ export function createSubscriptionSharing() {
     async subscribe(key: string, start: () => Promise<Source> | Source): Promise<Source> {
       let group = groups.get(key);
       if (!group) {
-        const created: Group = { consumers: new Set(), source: Promise.resolve(start()) };
+        const created: Group = { subscribers: new Set(), source: Promise.resolve(start()) };
         group = created;
         groups.set(key, created);
         const source = await created.source;
@@ -42,16 +45,16 @@ export function createSubscriptionSharing() {
       const source = await group.source;
       if (!isIterable(source)) return source;
       const shared = group;
-      return new Repeater<ExecutionResult>(async (push, stop) => {
-        const consumer = { push, stop: () => stop() };
-        shared.consumers.add(consumer);
-        await stop;
-        shared.consumers.delete(consumer);
-        if (shared.consumers.size === 0 && groups.get(key) === shared) {
+      const subscriber = subscriberQueue<ExecutionResult>(SUBSCRIBER_BUFFER, () => {
+        shared.subscribers.delete(subscriber);
+        // The last one out stops the shared execution.
+        if (shared.subscribers.size === 0 && groups.get(key) === shared) {
           groups.delete(key);
-          await (source as AsyncIterable<ExecutionResult> & { return?: () => Promise<unknown> }).return?.();
+          void (source as AsyncIterable<ExecutionResult> & { return?: () => Promise<unknown> }).return?.();
         }
-      }, new SlidingBuffer(1000));
+      });
+      shared.subscribers.add(subscriber);
+      return subscriber.iterator;
     },
   };
 }
