@@ -1,3 +1,4 @@
+import { setImmediate } from 'node:timers/promises';
 import type { JobRow, SnapshotRow } from '../../db/schema.ts';
 import type { SalesforceSession } from '../salesforce/session.ts';
 import type { SalesforceRecord, SnapshotService } from './snapshots.ts';
@@ -22,6 +23,9 @@ const DERIVED_OBJECT = /(History|Share|Feed)$/;
 // Compound fields repeat their components, which are queried on their own.
 const COMPOUND_TYPES = new Set(['address', 'location']);
 const PAGE_SIZE_HEADER = { 'Sforce-Query-Options': 'batchSize=2000' };
+// A page is stored a slice at a time, yielding in between, so the next page (already requested)
+// keeps streaming in; stored in one go, it waited in a full socket buffer.
+const STORE_SLICE = 500;
 
 export interface BackupOptions {
   /** An incremental backup every time but every Nth, which is full. */
@@ -107,7 +111,10 @@ export async function runBackup(
     let highWaterMark = marks.get(object) ?? null;
     for await (const page of queryAllPages(session, soql, options.checkpoint)) {
       expected = page.totalSize;
-      snapshotsService.storePage(snapshot.id, object, page.records);
+      for (let start = 0; start < page.records.length; start += STORE_SLICE) {
+        snapshotsService.storeRecords(snapshot.id, object, page.records.slice(start, start + STORE_SLICE));
+        await setImmediate();
+      }
       for (const record of page.records) {
         const stamp = record.SystemModstamp as string | undefined;
         if (stamp && (!highWaterMark || stamp > highWaterMark)) highWaterMark = stamp;

@@ -152,11 +152,11 @@ export function createSnapshotService({ db, sqlite }: Pick<DatabaseHandle, 'db' 
     },
 
     /**
-     * Stores one page of records in one transaction; versions already held are not stored again.
+     * Stores records in one transaction; versions already held are not stored again.
      * Drops each record's `attributes` (Salesforce's type and URL envelope) in place: copying every
      * record to leave it out cost more than storing it.
      */
-    storePage(snapshotId: string, object: string, records: SalesforceRecord[]): void {
+    storeRecords(snapshotId: string, object: string, records: SalesforceRecord[]): void {
       db.transaction(() => {
         for (const record of records) {
           record.attributes = undefined;
