@@ -8,6 +8,8 @@ export interface GlobalDescribe {
 }
 
 interface ObjectDescribe {
+  /** The first three characters of the object's record ids; null for the few objects without ids of their own. */
+  keyPrefix: string | null;
   fields: { name: string; type: string; createable: boolean; updateable: boolean; referenceTo: string[] }[];
 }
 

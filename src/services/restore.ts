@@ -35,7 +35,8 @@ interface SaveResult {
   errors: { statusCode: string; message: string; fields?: string[] }[];
 }
 
-type FieldInfo = Awaited<ReturnType<typeof describeObject>>['fields'][number];
+type ObjectDescribe = Awaited<ReturnType<typeof describeObject>>;
+type FieldInfo = ObjectDescribe['fields'][number];
 
 const BATCH = 200;
 // Collection calls in flight at once: a few concurrent requests per user are normal for Salesforce.
@@ -134,16 +135,21 @@ export async function runRestore(
   options: RestoreOptions,
 ): Promise<void> {
   const objects = snapshotsService.requireObjects(snapshot, params.objects);
-  const describes = new Map<string, Map<string, FieldInfo>>();
+  const describes = new Map<string, ObjectDescribe>();
   for (const object of objects) {
     options.checkpoint();
-    describes.set(object, new Map((await describeObject(session, object)).fields.map((f) => [f.name, f])));
+    describes.set(object, await describeObject(session, object));
   }
-  const referenceFields = new Map(
-    objects.map((object) => [object, [...describes.get(object)!.values()].filter((f) => f.type === 'reference')]),
-  );
+  const referenceFields = new Map(objects.map((object) => [object, describes.get(object)!.fields.filter((f) => f.type === 'reference')]));
   const references = new Map(objects.map((object) => [object, referenceFields.get(object)!.flatMap((f) => f.referenceTo)]));
 
+  // Ids asked for need no lookup to be sorted by object: an id starts with its object's key prefix.
+  // Those of records deleted in the snapshot are skipped as they are read.
+  const idsToRestore = (object: string) => {
+    const prefix = describes.get(object)!.keyPrefix;
+    if (params.recordIds.length > 0 && prefix) return params.recordIds.filter((id) => id.startsWith(prefix));
+    return snapshotsService.liveRecordIds(snapshot, object, params.recordIds.length > 0 ? params.recordIds : undefined);
+  };
   // Only finding children needs the records' contents up front; otherwise their ids are enough.
   const chosen =
     params.includeChildren && params.recordIds.length > 0
@@ -152,7 +158,7 @@ export async function runRestore(
           referenceFields,
           params.recordIds,
         )
-      : new Map(objects.map((object) => [object, snapshotsService.liveRecordIds(snapshot, object, params.recordIds.length > 0 ? params.recordIds : undefined)]));
+      : new Map(objects.map((object) => [object, idsToRestore(object)]));
   const total = [...chosen.values()].reduce((sum, ids) => sum + ids.length, 0);
   let processed = 0;
   let failed = 0;
@@ -169,13 +175,14 @@ export async function runRestore(
   for (const object of parentsFirst(objects, references)) {
     const ids = chosen.get(object) ?? [];
     if (ids.length === 0) continue;
-    const fields = describes.get(object)!;
+    const fields = new Map(describes.get(object)!.fields.map((f) => [f.name, f]));
     const lookups = referenceFields.get(object)!;
     const read = snapshotsService.recordReader(snapshot, object);
     let checkedFields = false;
 
     const load = (batchIds: string[]): StoredRecord[] => {
-      const records = read(batchIds);
+      const records = read(batchIds).filter((record) => !record.deleted);
+      processed += batchIds.length - records.length; // deleted in the snapshot: nothing to restore
       const referenced = records.flatMap((record) => [record.recordId, ...lookups.map((field) => String(record.data[field.name] ?? ''))]);
       for (const [sourceId, newId] of options.earlierNewIds(referenced.filter((id) => id && !newIds.has(id)))) newIds.set(sourceId, newId);
       if (!checkedFields && records.length > 0) {

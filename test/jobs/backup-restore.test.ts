@@ -86,6 +86,26 @@ describe('backup and restore against the emulator', () => {
     expect(data.get(survivor)!.Name).not.toBe('Renamed since the snapshot');
   });
 
+  it('restores records asked for by id across objects, and leaves one deleted in the snapshot deleted', async () => {
+    const data = setup.emulator.data.PRODUCTION;
+    const [invoice] = data.ids('Invoice__c', { limit: 1 });
+    data.delete(invoice!);
+    const snapshot = (await backup(setup.admin, setup.instanceId, { full: true })).snapshot;
+    const [opportunity] = data.ids('Opportunity', { limit: 1 });
+    const [contact] = data.ids('Contact', { limit: 1 });
+    const before = { opportunity: data.get(opportunity!)!.Name, contact: data.get(contact!)!.LastName };
+    data.update(opportunity!, { Name: 'Edited after the snapshot' });
+    data.update(contact!, { LastName: 'Edited after the snapshot' });
+
+    const job = await restore(setup.admin, snapshot.id, { recordIds: [contact, invoice, opportunity] });
+    expect(job.status, JSON.stringify(job)).toBe('SUCCEEDED');
+    expect(job.progress).toMatchObject({ processed: 3, failed: 0, total: 3, percent: 100 });
+    expect(data.get(opportunity!)!.Name).toBe(before.opportunity);
+    expect(data.get(contact!)!.LastName).toBe(before.contact);
+    expect(data.get(invoice!)!.IsDeleted).toBe(true);
+    expect(data.ids('Invoice__c')).not.toContain(invoice);
+  });
+
   it('leaves records changed since the snapshot alone with overwrite false', async () => {
     const data = setup.emulator.data.PRODUCTION;
     const full = await backup(setup.admin, setup.instanceId, { objects: ['Account'] });
