@@ -1,5 +1,5 @@
 import { hash, randomUUID } from 'node:crypto';
-import { and, asc, desc, eq, inArray, isNotNull, isNull, sql, type SQL } from 'drizzle-orm';
+import { and, asc, countDistinct, desc, eq, inArray, isNotNull, isNull, sql, type SQL } from 'drizzle-orm';
 import type { DatabaseHandle } from '../../db/client.ts';
 import { inList, inListPlaceholder } from '../../db/in-list.ts';
 import { prepareRecordWrites } from '../../db/record-writes.ts';
@@ -205,19 +205,16 @@ export function createSnapshotService({ db, sqlite }: Pick<DatabaseHandle, 'db' 
 
     /** The ids, of those given, that no object of the snapshot holds. */
     missingRecordIds(snapshot: SnapshotRow, objects: string[], recordIds: string[]): string[] {
-      const found = db
-        .selectDistinct({ recordId: snapshotRecords.recordId })
-        .from(snapshotRecords)
-        .where(
-          and(
-            inArray(snapshotRecords.snapshotId, chainOf(snapshot)),
-            inArray(snapshotRecords.object, objects),
-            inList(snapshotRecords.recordId, recordIds),
-          ),
-        )
-        .all();
-      const held = new Set(found.map((row) => row.recordId));
-      return recordIds.filter((id) => !held.has(id));
+      const held = and(
+        inArray(snapshotRecords.snapshotId, chainOf(snapshot)),
+        inArray(snapshotRecords.object, objects),
+        inList(snapshotRecords.recordId, recordIds),
+      );
+      // Usually every id is there: counting them spares reading tens of thousands of rows back.
+      const { count } = db.select({ count: countDistinct(snapshotRecords.recordId) }).from(snapshotRecords).where(held).get()!;
+      if (count === new Set(recordIds).size) return [];
+      const found = new Set(db.selectDistinct({ recordId: snapshotRecords.recordId }).from(snapshotRecords).where(held).all().map((row) => row.recordId));
+      return recordIds.filter((id) => !found.has(id));
     },
 
     /** Per-object counts and high-water marks, then the snapshot becomes readable. */
