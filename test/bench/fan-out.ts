@@ -87,7 +87,7 @@ async function measureRawWs(clients: number, payload: string) {
   return { p50Ms: percentile(latencies, 50), p99Ms: percentile(latencies, 99) };
 }
 
-const ROUNDS = 3;
+const ROUNDS = 5;
 
 /**
  * Each side is measured ROUNDS times, in turn, and the median round reported, so one slow spell of
