@@ -47,7 +47,8 @@ export async function startEmulator(options: EmulatorOptions = {}) {
   // org gets its own port: PRODUCTION on the requested one, SANDBOX on the next free one.
   const servers = await Promise.all(
     ORG_DEFINITIONS.map(async (_, index) => {
-      const server = createServer();
+      // Node refuses heads over 16 KB itself; the handler answers as Salesforce does instead.
+      const server = createServer({ maxHeaderSize: 256 * 1024 });
       await new Promise<void>((resolve, reject) => {
         server.once('error', reject);
         server.listen(index === 0 ? (options.port ?? 0) : 0, host, resolve);

@@ -39,6 +39,9 @@ export function createRequestHandler(state: EmulatorState, org: EmulatedOrg) {
     const method = req.method ?? 'GET';
     const path = url.pathname;
 
+    const oversize = requestSizeError(req);
+    if (oversize) return { response: oversize };
+
     const fault = state.faults.take(method, path, org.definition.environment);
     if (fault) return { response: { status: fault.status, body: fault.body ?? [{ message: 'Injected failure', errorCode: 'SERVER_UNAVAILABLE' }] }, org };
     if (state.faults.latencyMs > 0) await sleep(state.faults.latencyMs);
@@ -72,6 +75,10 @@ export function createRequestHandler(state: EmulatorState, org: EmulatedOrg) {
     const [, version, rest = ''] = data;
     if (rest === '' || rest === '/') return { response: { status: 200, body: versionRoot(version!, org) }, org };
     if (rest === '/limits' || rest === '/limits/') return { response: { status: 200, body: org.limits() }, org };
+    if (rest === '/limits/recordCount') {
+      const names = url.searchParams.get('sObjects')?.split(',').filter(Boolean);
+      return { response: { status: 200, body: { sObjects: org.data.recordCounts(names) } }, org };
+    }
     const text = method === 'GET' || method === 'HEAD' ? '' : await readBody(req);
     const body = parseJson(text);
     if (body === Symbol.for('malformed')) return { response: apiError(400, 'JSON_PARSER_ERROR', 'The request body is not valid JSON'), org };
@@ -90,6 +97,25 @@ export function createRequestHandler(state: EmulatorState, org: EmulatedOrg) {
     }
   };
 }
+
+/** Salesforce takes at most 16,384 bytes of request line and headers together. */
+export const MAX_REQUEST_HEAD_BYTES = 16_384;
+
+/** 414 when the request line alone is too long, 431 when headers take it over, as Salesforce answers. */
+function requestSizeError(req: IncomingMessage): EmulatorResponse | undefined {
+  const requestLine = Buffer.byteLength(`${req.method} ${req.url} HTTP/${req.httpVersion}\r\n`);
+  let head = requestLine;
+  for (let i = 0; i < req.rawHeaders.length; i += 2) head += Buffer.byteLength(`${req.rawHeaders[i]}: ${req.rawHeaders[i + 1]}\r\n`);
+  if (requestLine > MAX_REQUEST_HEAD_BYTES) return plainError(414, 'URI Too Long');
+  if (head > MAX_REQUEST_HEAD_BYTES) return plainError(431, 'Request Header Fields Too Large');
+  return undefined;
+}
+
+const plainError = (status: number, text: string): EmulatorResponse => ({
+  status,
+  headers: { 'Content-Type': 'text/html' },
+  body: `<html><head><title>${status} ${text}</title></head><body><h1>${text}</h1></body></html>`,
+});
 
 function versionRoot(version: string, org: EmulatedOrg) {
   const base = `/services/data/v${version}`;

@@ -7,6 +7,7 @@ import { decrypt } from '../crypto.ts';
 import { TokenExpiredError } from '../errors.ts';
 import { isGrantRejected, type ConnectedApp } from '../salesforce/oauth.ts';
 import { ApiBudgetExceededError, CancelledError, SalesforceSession } from '../salesforce/session.ts';
+import type { BlobStore } from '../storage/blob-store.ts';
 import type { Announcements } from './announcements.ts';
 import { runBackup } from './backup.ts';
 import type { GrantReleaser } from './grant-releaser.ts';
@@ -22,6 +23,7 @@ interface Dependencies {
   connectedApp: () => ConnectedApp;
   tokens: TokenService;
   snapshots: SnapshotService;
+  blobs: BlobStore;
   grantReleaser: GrantReleaser;
   announce: Announcements;
   logger: YogaLogger;
@@ -109,6 +111,8 @@ export function createJobWorker(deps: Dependencies) {
       if (wait <= 0) announce.jobChanged(saveFigures());
       else trailing ??= setTimeout(() => announce.jobChanged(saveFigures()), wait);
     };
+    const addWarning = (warning: string) =>
+      db.update(jobs).set({ warnings: sql`json_insert(${jobs.warnings}, '$[#]', ${warning})` }).where(eq(jobs.id, job.id)).run();
     try {
       if (!grant || !job.accessTokenCiphertext) throw new Error('The job has no Salesforce session');
       session = new SalesforceSession({
@@ -126,8 +130,12 @@ export function createJobWorker(deps: Dependencies) {
       if (job.kind === 'BACKUP') {
         const snapshot = await runBackup(job, session, deps.snapshots, {
           fullBackupEvery: config.fullBackupEvery,
+          bulkThreshold: config.bulkQueryThreshold,
+          blobs: deps.blobs,
           checkpoint,
+          signal,
           onProgress: (processed, total) => progress({ processed, total }),
+          onWarning: addWarning,
         });
         db.update(jobs).set({ snapshotId: snapshot.id }).where(eq(jobs.id, job.id)).run();
       } else {
@@ -135,12 +143,12 @@ export function createJobWorker(deps: Dependencies) {
         const snapshot = deps.snapshots.get({ kind: 'operator' }, params.snapshotId);
         await runRestore(job, snapshot, session, deps.snapshots, params, {
           checkpoint,
+          blobs: deps.blobs,
           earlierNewIds: (sourceIds) => restoredRecords.newIds(job.instanceId, sourceIds),
           onRecreated: (object, pairs) => restoredRecords.remember(job.instanceId, job.id, object, pairs),
           onProgress: (processed, failed, total) => progress({ processed, failed, total }),
           onFailures: (failures) => db.insert(jobFailures).values(failures.map((f) => ({ ...f, jobId: job.id }))).run(),
-          onWarning: (warning) =>
-            db.update(jobs).set({ warnings: sql`json_insert(${jobs.warnings}, '$[#]', ${warning})` }).where(eq(jobs.id, job.id)).run(),
+          onWarning: addWarning,
         });
       }
       saveFigures();

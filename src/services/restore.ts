@@ -1,6 +1,8 @@
 import type { JobRow, SnapshotRow } from '../../db/schema.ts';
 import type { SalesforceSession } from '../salesforce/session.ts';
+import type { BlobStore } from '../storage/blob-store.ts';
 import { describeObject } from './backup.ts';
+import { withFileContents } from './restore-files.ts';
 import type { SalesforceRecord, SnapshotService, StoredRecord } from './snapshots.ts';
 
 export interface RestoreParameters {
@@ -27,6 +29,8 @@ export interface RestoreOptions {
   onFailures: (failures: RecordFailure[]) => void;
   onWarning: (warning: string) => void;
   checkpoint: () => void;
+  /** Where the files (base64 fields) of the snapshot are. */
+  blobs: BlobStore;
 }
 
 interface SaveResult {
@@ -220,8 +224,9 @@ export async function runRestore(
     const save = async (method: 'POST' | 'PATCH', batch: StoredRecord[]) => {
       if (batch.length === 0) return;
       options.checkpoint();
-      const body = batch.map((record) => {
-        const fieldValues = values(record.data, method);
+      const contents = await Promise.all(batch.map((record) => withFileContents(options.blobs, record.data)));
+      const body = batch.map((record, index) => {
+        const fieldValues = values(contents[index]!, method);
         if (method === 'PATCH') fieldValues.id = liveIdOf(record);
         return fieldValues;
       });

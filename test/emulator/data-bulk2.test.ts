@@ -48,6 +48,9 @@ describe('Bulk API 2.0 query', () => {
       id: expect.stringMatching(/^750[A-Za-z0-9]{15}$/), operation: 'query', object: 'Contact', state: 'UploadComplete',
       contentType: 'CSV', apiVersion: 62, lineEnding: 'LF', columnDelimiter: 'COMMA',
     });
+    // In progress for a while (the emulator's default processing time), then complete.
+    expect(JSON.parse((await raw('GET', `/jobs/query/${job.id}`)).text)).toMatchObject({ state: 'InProgress' });
+    await new Promise((resolve) => setTimeout(resolve, 150));
     const polled = JSON.parse((await raw('GET', `/jobs/query/${job.id}`)).text);
     expect(polled).toMatchObject({ state: 'JobComplete', numberRecordsProcessed: 3000 });
 

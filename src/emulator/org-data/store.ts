@@ -17,11 +17,14 @@ export class OrgStore {
   constructor(orgId: string, seed: number, now: () => number) {
     const orgTag = base62Tag(`${orgId}:${seed}`, 2);
     for (const object of OBJECTS) {
-      // Counters start at an org-specific offset so ids look different between orgs.
-      const start = 1_000_000 + (parseInt(base62Tag(`${orgId}:${object.name}:${seed}`, 3), 36) % 50_000) * 1000;
-      const table = new Table(object, new IdCodec(object.keyPrefix, orgTag, start));
+      // Counters start at an org-specific offset so ids look different between orgs. Record types
+      // are metadata: a sandbox copied from production keeps their ids, so every org shares them.
+      const metadata = object.name === 'RecordType';
+      const start = metadata ? 1_000_000 : 1_000_000 + (parseInt(base62Tag(`${orgId}:${object.name}:${seed}`, 3), 36) % 50_000) * 1000;
+      const table = new Table(object, new IdCodec(object.keyPrefix, metadata ? base62Tag('metadata', 2) : orgTag, start));
       this.tables.set(object.name, table);
-      this.byPrefix.set(object.keyPrefix, table);
+      // Mirror objects share prefixes (017 for every history object); ids resolve to the first.
+      if (!this.byPrefix.has(object.keyPrefix)) this.byPrefix.set(object.keyPrefix, table);
     }
     this.clock = new MonotonicClock(now, 0);
   }
@@ -42,7 +45,7 @@ export class OrgStore {
     const table = this.byPrefix.get(id15.slice(0, 3));
     if (!table) return undefined;
     const row = table.codec.rowOf(id15);
-    return row >= 0 && row < table.length ? { table, row } : undefined;
+    return row >= 0 && row < table.length && !table.isPurged(row) ? { table, row } : undefined;
   }
 
   counts(): Record<string, number> {

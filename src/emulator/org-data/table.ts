@@ -1,6 +1,7 @@
 /** One object's records in columns; a row number is the record's identity (see IdCodec). */
 import { BooleanColumn, NumberColumn, ReferenceColumn, StringColumn, type Column, type StoredValue } from './columns.ts';
 import { IdCodec } from './ids.ts';
+import { isPolymorphic } from './field-defs.ts';
 import type { FieldDef, ObjectDef } from './objects.ts';
 
 export type { StoredValue };
@@ -11,7 +12,7 @@ function columnFor(f: FieldDef): Column | null {
     case 'boolean':
       return new BooleanColumn();
     case 'reference':
-      return new ReferenceColumn();
+      return isPolymorphic(f) ? new StringColumn() : new ReferenceColumn();
     case 'int':
     case 'double':
     case 'currency':
@@ -28,6 +29,7 @@ export class Table {
   private readonly columns: (Column | null)[];
   private readonly byLowerName: Map<string, number>;
   private readonly externalIndexes = new Map<number, Map<string, number>>();
+  private readonly purged = new Set<number>();
   readonly isDeletedField: number;
   readonly createdDateField: number;
   readonly lastModifiedField: number;
@@ -97,6 +99,20 @@ export class Table {
 
   isDeleted(row: number): boolean {
     return this.get(row, this.isDeletedField) === true;
+  }
+
+  /** Gone from the recycle bin (aged out, emptied): no query or id lookup finds it any more. */
+  isPurged(row: number): boolean {
+    return this.purged.has(row);
+  }
+
+  purge(row: number): void {
+    this.purged.add(row);
+  }
+
+  /** Purged rows, for saving the org. */
+  purgedRows(): number[] {
+    return [...this.purged];
   }
 
   /** The row of a live record by external id value (case-insensitive), -1 if none. */
