@@ -165,6 +165,7 @@ export function controls(state: EmulatorState) {
             dailyApiLimit: org.dailyApiLimit,
             approvalsHeld: state.tokens.activeGrants(org.user.username).length,
             records: org.data.counts(),
+            bulkJobs: org.data.bulkJobStats(),
           },
         ]),
       ),

@@ -20,7 +20,13 @@ export interface PurgeCheck {
   checkpoint: () => void;
 }
 
-/** Held records that are gone from the org. */
+const MINUTE = 60_000;
+const parseStamp = (stamp: string) => Date.parse(stamp.replace(/\+0000$/, 'Z'));
+
+/**
+ * Held records that are gone from the org: from getDeleted's log when it covers the time since
+ * the last backup, otherwise by comparing every id.
+ */
 export async function findPurged(session: SalesforceSession, check: PurgeCheck): Promise<string[]> {
   const { object, mark, seen, held, checkpoint } = check;
   const unseen = [...held.keys()].filter((id) => !seen.has(id));
@@ -28,12 +34,14 @@ export async function findPurged(session: SalesforceSession, check: PurgeCheck):
   // A full read of the object: whatever it did not return is gone.
   if (mark === null) return unseen;
 
-  const since = new Date(Date.parse(mark.replace(/\+0000$/, 'Z')));
+  const since = new Date(parseStamp(mark));
   const gone = new Set<string>();
   try {
     checkpoint();
-    const log = await getDeleted(session, object, since, check.until);
-    if (Date.parse(log.earliestDateAvailable.replace(/\+0000$/, 'Z')) > since.getTime()) throw new Error('window');
+    // The log works in whole minutes: ask past the minute in progress, then check what it covered.
+    const log = await getDeleted(session, object, since, new Date(check.until.getTime() + MINUTE));
+    const covered = parseStamp(log.earliestDateAvailable) <= since.getTime() && parseStamp(log.latestDateCovered) >= check.until.getTime();
+    if (!covered) throw new Error('window');
     // Deleted since the last backup yet not returned by queryAll: already purged.
     for (const { id } of log.deletedRecords) gone.add(id);
   } catch (error) {

@@ -42,6 +42,8 @@ export interface BulkJobSettings {
 export class BulkQueryJobs {
   private readonly jobs = new Map<string, QueryJob>();
   readonly settings: BulkJobSettings = { processingMs: 100, pageRecords: 100_000 };
+  /** Jobs created, and polls that found a job still queued or in progress. */
+  readonly stats = { created: 0, pollsInProgress: 0 };
   private counter = 0;
   private readonly userId: string;
 
@@ -109,6 +111,7 @@ export class BulkQueryJobs {
       writeRow: csvRowWriter(this.store, plan.columns, delimiter),
     };
     this.jobs.set(job.id, job);
+    this.stats.created++;
     return { status: 200, body: this.info(job) };
   }
 
@@ -132,7 +135,10 @@ export class BulkQueryJobs {
   /** UploadComplete until the first poll, InProgress until `readyAt`, then JobComplete or Failed. */
   private check(job: QueryJob): EmulatorResponse {
     if (job.state === 'UploadComplete' || job.state === 'InProgress') {
-      if (this.now() < job.readyAt) job.state = 'InProgress';
+      if (this.now() < job.readyAt) {
+        job.state = 'InProgress';
+        this.stats.pollsInProgress++;
+      }
       else job.state = job.errorMessage ? 'Failed' : 'JobComplete';
     }
     return {

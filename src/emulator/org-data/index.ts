@@ -169,6 +169,11 @@ export class OrgData {
     Object.assign(this.bulk.settings, settings);
   }
 
+  /** Bulk API 2.0 query jobs created, and polls that found one still in progress. */
+  bulkJobStats(): { created: number; pollsInProgress: number } {
+    return { ...this.bulk.stats };
+  }
+
   /** Open query cursors (to check that paging releases them). */
   openCursors(): number {
     return this.cursors.size;
