@@ -31,7 +31,7 @@ export class ApiBudgetExceededError extends Error {}
 // idempotent methods.
 const TRANSIENT = new Set(['SERVER_UNAVAILABLE', 'REQUEST_LIMIT_EXCEEDED', 'UNABLE_TO_LOCK_ROW', 'ECONNRESET', 'ECONNREFUSED', 'ETIMEDOUT']);
 
-function isTransient(error: unknown): boolean {
+export function isTransient(error: unknown): boolean {
   const { name, code } = error as { name?: string; code?: string };
   return TRANSIENT.has(name ?? '') || TRANSIENT.has(code ?? '') || /^ERROR_HTTP_5\d\d$/.test(name ?? '');
 }

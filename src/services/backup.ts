@@ -3,7 +3,7 @@ import type { JobRow, SnapshotRow } from '../../db/schema.ts';
 import { describeGlobal, describeSObject, describeSObjects, DescribeError, type DescribeGlobalResult, type DescribeSObjectResult } from '../salesforce/describe.ts';
 import { recordCounts } from '../salesforce/limits.ts';
 import { isGrantRejected } from '../salesforce/oauth.ts';
-import { ApiBudgetExceededError, CancelledError, type SalesforceSession } from '../salesforce/session.ts';
+import { ApiBudgetExceededError, CancelledError, isTransient, type SalesforceSession } from '../salesforce/session.ts';
 import type { BlobStore } from '../storage/blob-store.ts';
 import { attachFiles } from './backup-files.ts';
 import { findPurged } from './backup-purges.ts';
@@ -64,7 +64,8 @@ function stopsTheJob(error: unknown): boolean {
     error instanceof ApiBudgetExceededError ||
     isGrantRejected(error) ||
     name === 'INVALID_SESSION_ID' ||
-    name === 'REQUEST_LIMIT_EXCEEDED'
+    // Salesforce unavailable after every retry: the next objects would fare no better.
+    isTransient(error)
   );
 }
 
