@@ -1,4 +1,5 @@
 import { and, eq, gt, isNull } from 'drizzle-orm';
+import { UntrustedInstanceUrlError } from '../salesforce/hosts.ts';
 import type { Db } from '../../db/client.ts';
 import { oauthStates, type InstanceRow } from '../../db/schema.ts';
 import { decrypt, encrypt, randomToken, sha256 } from '../crypto.ts';
@@ -83,6 +84,7 @@ export function createReauthenticationService({ db, events, secretKey, connected
       try {
         authorized = await exchangeCode(app, instance.loginUrl, code, decrypt(secretKey, pending.codeVerifierCiphertext));
       } catch (error) {
+        if (error instanceof UntrustedInstanceUrlError) throw new ReauthenticationFailedError(error.message);
         throw new ReauthenticationFailedError(`Salesforce refused the login: ${(error as Error).message}`);
       }
       if (instance.salesforceOrgId && instance.salesforceOrgId !== authorized.salesforceOrgId) {
