@@ -12,6 +12,8 @@ export interface EmulatorState {
   orgs: EmulatedOrg[];
   tokens: TokenStore;
   faults: FaultInjector;
+  /** Called after a request that may have changed records, tokens or usage. */
+  changed?: () => void;
 }
 
 const DATA_PATH = /^\/services\/data\/v(\d+\.\d)(\/.*)?$/;
@@ -102,6 +104,7 @@ export function createRequestHandler(state: EmulatorState, org: EmulatedOrg) {
 
   return async (req: IncomingMessage, res: ServerResponse) => {
     const url = new URL(req.url ?? '/', 'http://emulator');
+    state.changed?.();
     try {
       if (url.pathname.startsWith('/__emulator/')) return send(res, await handleControl(state, req, url));
       const { response, org, fault } = await route(req, url);

@@ -17,7 +17,7 @@ import { fullRecordWriter } from './records-json.ts';
 import { replicationChanges } from './replication.ts';
 import { RecordError } from './save-errors.ts';
 import { SObjectRest } from './sobject-rest.ts';
-import { OrgStore } from './store.ts';
+import { OrgStore, type StoreDump } from './store.ts';
 import type { Table } from './table.ts';
 
 export { RecordError } from './save-errors.ts';
@@ -25,6 +25,7 @@ export type { SaveError } from './save-errors.ts';
 export { checksumSuffix, to18 } from './ids.ts';
 export { DATA_OBJECTS } from './objects.ts';
 export type { BulkJobSettings } from './bulk2.ts';
+export type { StoreDump } from './store.ts';
 
 const DAY = 86_400_000;
 const RECYCLE_BIN_DAYS = 15;
@@ -34,6 +35,8 @@ export interface OrgDataOptions {
   seed: number;
   /** Generated records per data object (Account, Contact, Opportunity, Case, Invoice__c). */
   records: number;
+  /** Records saved by `dump()`: the org starts from them instead of generating its data. */
+  saved?: StoreDump;
   /** Clock for audit fields, cursor expiry and date literals (tests); defaults to Date.now. */
   now?: () => number;
 }
@@ -56,7 +59,13 @@ export class OrgData {
     this.collections = new Collections(this.store);
     this.sobjects = new SObjectRest(this.store);
     this.mutator = new Mutator(this.store);
-    generateOrgData(this.store, opts.orgId, opts.seed, opts.records);
+    if (opts.saved) this.store.load(opts.saved);
+    else generateOrgData(this.store, opts.orgId, opts.seed, opts.records);
+  }
+
+  /** The org's records as they stand, to start it again from them (`saved`). */
+  dump(): StoreDump {
+    return this.store.dump();
   }
 
   handle(req: DataRequest): EmulatorResponse {

@@ -3,7 +3,12 @@ import { Automation } from './automation.ts';
 import { MonotonicClock } from './clock.ts';
 import { base62Tag, canonicalId15, IdCodec } from './ids.ts';
 import { DATA_OBJECTS, findObject, OBJECTS, type ObjectDef } from './objects.ts';
-import { Table } from './table.ts';
+import { Table, type TableDump } from './table.ts';
+
+export interface StoreDump {
+  clock: number;
+  tables: Record<string, TableDump>;
+}
 
 export interface RecordRef {
   table: Table;
@@ -51,6 +56,16 @@ export class OrgStore {
     if (!table) return undefined;
     const row = table.codec.rowOf(id15);
     return row >= 0 && row < table.length && !table.isPurged(row) ? { table, row } : undefined;
+  }
+
+  dump(): StoreDump {
+    return { clock: this.clock.latest, tables: Object.fromEntries([...this.tables].map(([name, table]) => [name, table.dump()])) };
+  }
+
+  /** Loads what `dump` saved into this empty store; objects the catalogue no longer has are dropped. */
+  load(dump: StoreDump): void {
+    for (const [name, table] of Object.entries(dump.tables)) this.tables.get(name)?.load(table);
+    this.clock.advanceTo(dump.clock);
   }
 
   counts(): Record<string, number> {

@@ -6,6 +6,11 @@ import type { FieldDef, ObjectDef } from './objects.ts';
 
 export type { StoredValue };
 
+export interface TableDump {
+  rows: StoredValue[][];
+  purged: number[];
+}
+
 function columnFor(f: FieldDef): Column | null {
   if (f.type === 'id' || f.derived) return null;
   switch (f.type) {
@@ -141,6 +146,17 @@ export class Table {
   restore(row: number, values: StoredValue[]): void {
     for (let i = 0; i < this.columns.length; i++) this.columns[i]?.set(row, values[i]);
     this.externalIndexes.clear();
+  }
+
+  /** Every row's stored values and the purged rows, to save the org. */
+  dump(): TableDump {
+    return { rows: Array.from({ length: this.length }, (_, row) => this.snapshot(row)), purged: this.purgedRows() };
+  }
+
+  /** Rows saved by `dump`, into an empty table. */
+  load(dump: TableDump): void {
+    for (const values of dump.rows) this.append(values);
+    for (const row of dump.purged) this.purge(row);
   }
 
   liveCount(): number {
