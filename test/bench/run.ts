@@ -51,6 +51,7 @@ rows.push(
   ['backup', `full backup of ${jobs.records} records: rec/s (peak RSS MB)`, `${fixed(jobs.backup.recordsPerSecond, 0)} (${fixed(jobs.backup.peakRssMb)})`],
   ['backup', 'plain jsforce NDJSON script: rec/s (peak RSS MB)', `${fixed(jobs.ndjsonScript.recordsPerSecond, 0)} (${fixed(jobs.ndjsonScript.peakRssMb)})`],
   ['backup', 'service / NDJSON script', fixed(jobs.backupVsNdjsonRatio, 3)],
+  ['backup', 'full backup: API calls per million records', fixed(jobs.backup.apiCallsPerMillionRecords, 1)],
   ['backup', `incremental after 1 % changed: seconds (MB added)`, `${fixed(jobs.incremental!.seconds, 2)} (${fixed(jobs.incremental!.addedMb, 2)})`],
   ['backup', 'incremental / full: time', fixed(jobs.incremental!.timeShareRatio, 3)],
   ['backup', 'incremental / full: bytes', fixed(jobs.incremental!.bytesShareRatio, 4)],
@@ -65,6 +66,7 @@ if (values.large) {
   rows.push(
     ['large', `full backup of ${large.records} records: rec/s`, fixed(large.backup.recordsPerSecond, 0)],
     ['large', 'peak RSS of the service (MB)', fixed(large.backup.peakRssMb)],
+    ['large', 'full backup: API calls per million records', fixed(large.backup.apiCallsPerMillionRecords, 1)],
   );
 }
 
