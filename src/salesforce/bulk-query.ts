@@ -3,9 +3,8 @@
  * backoff through UploadComplete and InProgress to JobComplete (Failed and Aborted end it), and
  * the CSV results are read page by page through `Sforce-Locator`, typed from describe.
  */
-import { Readable } from 'node:stream';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { parse } from 'csv-parse';
+import { CsvRowReader } from './csv-rows.ts';
 import type { SalesforceRecord } from './query.ts';
 import type { SalesforceSession } from './session.ts';
 
@@ -85,22 +84,32 @@ export async function* bulkQueryAll(session: SalesforceSession, soql: string, op
     const next = response.headers.get('sforce-locator');
     locator = next && next !== 'null' ? next : null;
     let header: string[] | undefined;
+    let types: (string | undefined)[] = [];
     let batch: SalesforceRecord[] = [];
-    const rows = Readable.fromWeb(response.body as never).pipe(parse({ relax_column_count: false }));
-    for await (const row of rows as AsyncIterable<string[]>) {
-      if (!header) {
-        header = row;
-        continue;
+    const reader = new CsvRowReader();
+    const decoder = new TextDecoder();
+    const toRecords = (rows: string[][]) => {
+      for (const row of rows) {
+        if (!header) {
+          header = row;
+          types = header.map((name) => fieldTypes.get(name));
+          continue;
+        }
+        const record: Record<string, unknown> = {};
+        for (let i = 0; i < header.length; i++) record[header[i]!] = typedValue(types[i], row[i]!);
+        batch.push(record as SalesforceRecord);
       }
-      const record: Record<string, unknown> = {};
-      for (let i = 0; i < header.length; i++) record[header[i]!] = typedValue(fieldTypes.get(header[i]!), row[i]!);
-      batch.push(record as SalesforceRecord);
+    };
+    for await (const chunk of response.body as unknown as AsyncIterable<Uint8Array>) {
+      toRecords(reader.push(decoder.decode(chunk, { stream: true })));
       if (batch.length >= batchSize) {
         received += batch.length;
         yield batch;
         batch = [];
       }
     }
+    toRecords(reader.push(decoder.decode()));
+    toRecords(reader.end());
     if (batch.length > 0) {
       received += batch.length;
       yield batch;
