@@ -7,6 +7,10 @@ export interface FaultRule {
   body?: unknown;
   /** Only requests to this org's host; both orgs when absent. */
   environment?: string;
+  /** The request is carried out first, then the failure is answered: the caller cannot tell it took effect. */
+  apply?: boolean;
+  /** The connection is dropped without an answer instead of answering `status`. */
+  drop?: boolean;
 }
 
 /** "Fail the next N requests matching…": injected failures for tests and demos. */
