@@ -12,6 +12,7 @@ import { runBackup } from './backup.ts';
 import type { GrantReleaser } from './grant-releaser.ts';
 import { runRestore, type RestoreParameters } from './restore.ts';
 import { createRestoredRecordService } from './restored-records.ts';
+import { createRestoreIntentService } from './restore-intents.ts';
 import type { SnapshotService } from './snapshots.ts';
 import type { TokenService } from './tokens.ts';
 
@@ -136,8 +137,10 @@ export function createJobWorker(deps: Dependencies) {
         await runRestore(job, snapshot, session, deps.snapshots, params, {
           checkpoint,
           earlierNewIds: (sourceIds) => restoredRecords.newIds(job.instanceId, sourceIds),
-          onRecreated: (object, pairs) => restoredRecords.remember(job.instanceId, job.id, object, pairs),
+          intents: createRestoreIntentService(db, job.instanceId, job.id),
+          userId: instance.salesforceUserId ?? undefined,
           onProgress: (processed, failed, total) => progress({ processed, failed, total }),
+          onSummary: (restoreSummary) => db.update(jobs).set({ restoreSummary }).where(eq(jobs.id, job.id)).run(),
           onFailures: (failures) => db.insert(jobFailures).values(failures.map((f) => ({ ...f, jobId: job.id }))).run(),
           onWarning: (warning) =>
             db.update(jobs).set({ warnings: sql`json_insert(${jobs.warnings}, '$[#]', ${warning})` }).where(eq(jobs.id, job.id)).run(),
