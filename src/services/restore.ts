@@ -9,6 +9,7 @@ import {
   type OrgRecord,
   type SaveResult,
 } from '../salesforce/restore-writes.ts';
+import { JobStoppedError } from '../errors.ts';
 import { UnknownOutcomeError, type SalesforceSession } from '../salesforce/session.ts';
 import { fieldsToMatch, reconcileCreates, windowStart, type Reconciliation } from './create-reconciliation.ts';
 import type { RestoreIntentService } from './restore-intents.ts';
@@ -209,7 +210,13 @@ export async function runRestore(
   const describes = new Map<string, ObjectDescribe>();
   for (const object of objects) {
     options.checkpoint();
-    describes.set(object, await session.request<ObjectDescribe>(`/sobjects/${encodeURIComponent(object)}/describe`));
+    const describe = await session.request<ObjectDescribe>(`/sobjects/${encodeURIComponent(object)}/describe`).catch((error: Error) => {
+      if (error.name !== 'NOT_FOUND') throw error;
+      throw new JobStoppedError(
+        `The org has no object ${object} (any more, or not for this user), so nothing was restored. Restore the other objects by naming them, or give the user access to ${object}.`,
+      );
+    });
+    describes.set(object, describe);
   }
   const referenceFields = new Map(objects.map((object) => [object, describes.get(object)!.fields.filter((f) => f.type === 'reference')]));
   const references = new Map(objects.map((object) => [object, referenceFields.get(object)!.flatMap((f) => f.referenceTo)]));
