@@ -309,11 +309,14 @@ export async function runRestore(
     const read = snapshotsService.recordReader(snapshot, object);
     let checkedFields = false;
 
-    // Creates an earlier attempt left without an answer are looked for before anything is sent.
+    // Creates an earlier attempt left without an answer are looked for before anything is sent:
+    // those found count as created (then brought to the snapshot's values like any record).
     const blocked = new Map<string, string>();
+    const foundCreated = new Set<string>();
     if (intents && intents.pending(object).length > 0) {
       const outcome = await reconcile(object);
       outcome.undecided.forEach(({ sourceId, reason }) => blocked.set(sourceId, reason));
+      outcome.created.forEach(([sourceId]) => foundCreated.add(sourceId));
     }
 
     const load = (batchIds: string[]): StoredRecord[] => {
@@ -347,26 +350,28 @@ export async function runRestore(
     /** Updates records that exist (or just came back) to their snapshot values, field by field. */
     const updateExisting = async (entries: { record: StoredRecord; current: OrgRecord; undeleted: boolean }[]) => {
       const updates: { entry: (typeof entries)[number]; body: Record<string, unknown> }[] = [];
+      const outcomeOf = (entry: (typeof entries)[number], changed: boolean): Outcome =>
+        foundCreated.has(entry.record.recordId) ? 'created' : entry.undeleted ? 'undeleted' : changed ? 'updated' : 'unchanged';
       for (const entry of entries) {
         const { record, current, undeleted } = entry;
         const { values, waiting } = valuesOf(record, updateable);
         const changes = Object.entries(values).filter(([name, value]) => !sameValue(fields.get(name)!, value, current[name]));
         changes.forEach(([name, value]) => sample(object, record.recordId, name, current[name], value));
         const hasWaiting = Object.keys(waiting).length > 0;
+        const counted = undeleted || changes.length > 0 || foundCreated.has(record.recordId);
         if (hasWaiting) {
           const before = Object.fromEntries(Object.keys(waiting).map((name) => [name, current[name]]));
-          deferred.push({ object, sourceId: record.recordId, liveId: current.Id, targets: waiting, current: before, counted: undeleted || changes.length > 0 });
+          deferred.push({ object, sourceId: record.recordId, liveId: current.Id, targets: waiting, current: before, counted });
         }
         if (changes.length > 0) updates.push({ entry, body: { attributes: { type: object }, id: current.Id, ...Object.fromEntries(changes) } });
-        else if (undeleted) count(object, 'undeleted');
-        else if (!hasWaiting) count(object, 'unchanged');
+        else if (counted || !hasWaiting) count(object, outcomeOf(entry, false));
       }
       for (const batch of chunks(updates, BATCH)) {
         options.checkpoint();
         const results = await writer.update(batch.map((update) => update.body));
         results.forEach((result, index) => {
           const { entry } = batch[index]!;
-          if (result.success) count(object, entry.undeleted ? 'undeleted' : 'updated');
+          if (result.success) count(object, outcomeOf(entry, true));
           else fail(object, entry.record.recordId, result.errors[0] ?? unknownError);
         });
       }
