@@ -14,7 +14,8 @@ export interface FailNextRule {
   path: string;
   /** How many matching requests fail; 1 when absent. */
   count?: number;
-  status: number;
+  /** Required unless `apply` or `drop` is set; with `apply` alone the request gets its real answer, after `holdMs`. */
+  status?: number;
   /** JSON value or string; Salesforce's SERVER_UNAVAILABLE error when absent. */
   body?: unknown;
   /** Only requests to this org; both when absent. */
@@ -23,12 +24,14 @@ export interface FailNextRule {
   apply?: boolean;
   /** Drop the connection without an answer instead of answering `status` (which may then be left out). */
   drop?: boolean;
+  /** With `apply`: hold the answer back this many milliseconds after the request was carried out. */
+  holdMs?: number;
 }
 
 class ControlInputError extends Error {}
 
 function failNextRule(input: Record<string, unknown>): FaultRule {
-  const { method, path, count = 1, body, environment, apply = false, drop = false } = input;
+  const { method, path, count = 1, body, environment, apply = false, drop = false, holdMs = 0 } = input;
   const status = input.status ?? (drop ? 503 : undefined);
   if (typeof path !== 'string' || path === '') throw new ControlInputError('path must be a non-empty string');
   if (path.startsWith('^')) {
@@ -38,12 +41,25 @@ function failNextRule(input: Record<string, unknown>): FaultRule {
       throw new ControlInputError(`path is not a valid regular expression: ${path}`);
     }
   }
-  if (!Number.isInteger(status) || (status as number) < 100 || (status as number) > 599) throw new ControlInputError('status must be an HTTP status code');
+  if (status === undefined ? !apply : !Number.isInteger(status) || (status as number) < 100 || (status as number) > 599) {
+    throw new ControlInputError('status must be an HTTP status code');
+  }
+  if (!Number.isFinite(holdMs) || (holdMs as number) < 0) throw new ControlInputError('holdMs must be a non-negative number');
   if (!Number.isInteger(count) || (count as number) < 1) throw new ControlInputError('count must be a positive integer');
   if (method !== undefined && typeof method !== 'string') throw new ControlInputError('method must be a string');
   if (environment !== undefined && !ENVIRONMENTS.has(environment as string)) throw new ControlInputError('environment must be PRODUCTION or SANDBOX');
   if (typeof apply !== 'boolean' || typeof drop !== 'boolean') throw new ControlInputError('apply and drop must be booleans');
-  return { method, path, count: count as number, status: status as number, body, environment: environment as string | undefined, apply, drop };
+  return {
+    method,
+    path,
+    count: count as number,
+    status: status as number | undefined,
+    body,
+    environment: environment as string | undefined,
+    apply,
+    drop,
+    holdMs: holdMs as number,
+  };
 }
 
 function nonNegative(value: unknown, name: string): number {

@@ -108,11 +108,12 @@ export function createRequestHandler(state: EmulatorState, org: EmulatedOrg) {
     try {
       if (url.pathname.startsWith('/__emulator/')) return send(res, await handleControl(state, req, url));
       const { response, org, fault } = await route(req, url);
+      if (fault?.holdMs) await sleep(fault.holdMs);
       if (fault?.drop) {
         res.socket?.destroy();
         return;
       }
-      send(res, fault ? faultResponse(fault) : response, org ? { 'sforce-limit-info': org.limitInfo() } : {});
+      send(res, fault?.status ? faultResponse(fault) : response, org ? { 'sforce-limit-info': org.limitInfo() } : {});
     } catch (error) {
       send(res, apiError(500, 'UNKNOWN_EXCEPTION', `An unexpected error occurred: ${(error as Error).message}`));
     }
@@ -139,7 +140,7 @@ const plainError = (status: number, text: string): EmulatorResponse => ({
 });
 
 function faultResponse(fault: FaultRule): EmulatorResponse {
-  return { status: fault.status, body: fault.body ?? [{ message: 'Injected failure', errorCode: 'SERVER_UNAVAILABLE' }] };
+  return { status: fault.status ?? 503, body: fault.body ?? [{ message: 'Injected failure', errorCode: 'SERVER_UNAVAILABLE' }] };
 }
 
 function versionRoot(version: string, org: EmulatedOrg) {

@@ -27,6 +27,8 @@ export interface SessionOptions {
 
 export class ApiBudgetExceededError extends Error {}
 
+type RestRequest = string | { method: string; url: string; body?: string; headers?: Record<string, string> };
+
 // Salesforce answers that are worth another try after a pause; jsforce itself retries only
 // idempotent methods.
 const TRANSIENT = new Set(['SERVER_UNAVAILABLE', 'REQUEST_LIMIT_EXCEEDED', 'UNABLE_TO_LOCK_ROW', 'ECONNRESET', 'ECONNREFUSED', 'ETIMEDOUT']);
@@ -49,6 +51,35 @@ async function httpError(response: Response): Promise<Error> {
     error.name = `ERROR_HTTP_${response.status}`;
   }
   return Object.assign(error, { status: response.status });
+}
+
+// Refusals Salesforce gives before it carries a request out: the request had no effect.
+const REFUSED_BEFORE_ANY_EFFECT = new Set([
+  'REQUEST_LIMIT_EXCEEDED',
+  'INVALID_SESSION_ID',
+  'JSON_PARSER_ERROR',
+  'EXCEEDED_ID_LIMIT',
+  'INVALID_TYPE',
+  'NOT_FOUND',
+  'METHOD_NOT_ALLOWED',
+  'API_DISABLED_FOR_ORG',
+  'API_CURRENTLY_DISABLED',
+  'INSUFFICIENT_ACCESS',
+]);
+
+/**
+ * A write whose answer was lost (timeout, 5xx, dropped connection): Salesforce may or may not have
+ * carried it out, so it must not simply be sent again.
+ */
+export class UnknownOutcomeError extends Error {
+  constructor(readonly cause: unknown) {
+    const { name, message } = cause as Error;
+    super(`Salesforce did not say whether the request was carried out (${name && name !== 'Error' ? `${name}: ` : ''}${message})`);
+  }
+}
+
+function refusedBeforeAnyEffect(error: unknown): boolean {
+  return REFUSED_BEFORE_ANY_EFFECT.has((error as { name?: string }).name ?? '');
 }
 
 export class CancelledError extends Error {
@@ -118,35 +149,24 @@ export class SalesforceSession {
    * reads every body whole as text, so this goes through fetch with the session's access token:
    * a 401 refreshes it through jsforce, once, and transient failures are retried as in `request`.
    */
-  async download(path: string): Promise<Response> {
-    const { attempts, baseDelayMs } = this.options.retry;
+  download(path: string): Promise<Response> {
     const url = path.startsWith('/services/') ? `${this.connection.instanceUrl}${path}` : `${this.connection.instanceUrl}/services/data/v${this.connection.version}${path}`;
-    let refreshed = false;
-    for (let attempt = 1; ; attempt++) {
-      this.throwIfCancelled();
-      this.checkBudget();
-      this.apiCalls += 1;
-      const sentAt = Date.now();
-      let failure: Error;
-      try {
-        const response = await fetch(url, { headers: { authorization: `Bearer ${this.connection.accessToken}` }, signal: this.options.signal });
-        this.noteLimitInfo(response.headers.get('sforce-limit-info'));
-        if (response.ok) return response;
-        if (response.status === 401 && !refreshed && this.connection._refreshDelegate) {
-          refreshed = true;
-          await response.body?.cancel();
-          await this.connection._refreshDelegate.refresh(sentAt);
-          attempt -= 1;
-          continue;
-        }
-        failure = await httpError(response);
-      } catch (error) {
-        if (this.options.signal.aborted) throw new CancelledError();
-        failure = error as Error;
-      }
-      if (!isTransient(failure) || attempt >= attempts) throw failure;
-      await sleep(baseDelayMs * 2 ** (attempt - 1), undefined, { signal: this.options.signal }).catch(() => {});
+    return this.withRetries(() => this.fetch(url), isTransient);
+  }
+
+  private async fetch(url: string, refreshed = false): Promise<Response> {
+    const sentAt = Date.now();
+    const response = await fetch(url, { headers: { authorization: `Bearer ${this.connection.accessToken}` }, signal: this.options.signal }).catch((error: unknown) => {
+      throw this.options.signal.aborted ? new CancelledError() : error;
+    });
+    this.noteLimitInfo(response.headers.get('sforce-limit-info'));
+    if (response.ok) return response;
+    if (response.status === 401 && !refreshed && this.connection._refreshDelegate) {
+      await response.body?.cancel();
+      await this.connection._refreshDelegate.refresh(sentAt);
+      return this.fetch(url, true);
     }
+    throw await httpError(response);
   }
 
   /** Keeps the org's API usage current from a response jsforce did not see. */
@@ -155,26 +175,55 @@ export class SalesforceSession {
     if (match) this.connection.limitInfo = { apiUsage: { used: Number(match[1]), limit: Number(match[2]) } };
   }
 
-  /** A REST call (a path below the API version, or a `/services/…` URL), retried when transient. */
-  async request<T>(request: string | { method: string; url: string; body?: string; headers?: Record<string, string> }): Promise<T> {
+  /**
+   * A REST call (a path below the API version, or a `/services/…` URL) that is safe to repeat
+   * (a read, an update of known ids, a delete): retried when transient.
+   */
+  request<T>(request: RestRequest): Promise<T> {
+    return this.withRetries(() => this.send<T>(request), isTransient);
+  }
+
+  /**
+   * A call that must not take effect twice (a create): retried only after a refusal that comes
+   * before any effect. Any other failure without Salesforce's answer is an UnknownOutcomeError.
+   */
+  async requestOnce<T>(request: RestRequest): Promise<T> {
+    try {
+      return await this.withRetries(() => this.send<T>(request), (error) => isTransient(error) && refusedBeforeAnyEffect(error));
+    } catch (error) {
+      if (refusedBeforeAnyEffect(error) || error instanceof CancelledError || error instanceof ApiBudgetExceededError) throw error;
+      throw new UnknownOutcomeError(error);
+    }
+  }
+
+  /** A Partner SOAP call through jsforce (Salesforce has no REST undelete), counted like REST calls. */
+  soap<T>(call: (soap: jsforce.Connection['soap']) => Promise<T>, retry: (error: unknown) => boolean = isTransient): Promise<T> {
+    return this.withRetries(() => call(this.connection.soap), retry);
+  }
+
+  private send<T>(request: RestRequest): Promise<T> {
+    const normalised = typeof request === 'string' ? { method: 'GET' as const, url: request } : request;
+    return this.connection.request(
+      {
+        ...normalised,
+        method: normalised.method as 'GET',
+        headers: { 'content-type': 'application/json', ...normalised.headers },
+      },
+      // Retries are ours, for every method alike (jsforce would retry only GETs, sleeping up to 15 s).
+      { retry: { maxRetries: 0 } } as never,
+    ) as Promise<T>;
+  }
+
+  private async withRetries<T>(call: () => Promise<T>, retryable: (error: unknown) => boolean): Promise<T> {
     const { attempts, baseDelayMs } = this.options.retry;
     for (let attempt = 1; ; attempt++) {
       this.throwIfCancelled();
       this.checkBudget();
       this.apiCalls += 1;
       try {
-        const normalised = typeof request === 'string' ? { method: 'GET' as const, url: request } : request;
-        return (await this.connection.request(
-          {
-            ...normalised,
-            method: normalised.method as 'GET',
-            headers: { 'content-type': 'application/json', ...normalised.headers },
-          },
-          // Retries are ours, for every method alike (jsforce would retry only GETs, sleeping up to 15 s).
-          { retry: { maxRetries: 0 } } as never,
-        )) as T;
+        return await call();
       } catch (error) {
-        if (!isTransient(error) || attempt >= attempts) throw error;
+        if (!retryable(error) || attempt >= attempts) throw error;
         await sleep(baseDelayMs * 2 ** (attempt - 1), undefined, { signal: this.options.signal }).catch(() => {});
       }
     }

@@ -1,6 +1,7 @@
 import { setImmediate } from 'node:timers/promises';
 import type { JobRow, SnapshotRow } from '../../db/schema.ts';
-import { describeGlobal, describeSObject, describeSObjects, DescribeError, type DescribeGlobalResult, type DescribeSObjectResult } from '../salesforce/describe.ts';
+import { JobStoppedError } from '../errors.ts';
+import { describeGlobal, describeSObjects, DescribeError, type DescribeGlobalResult, type DescribeSObjectResult } from '../salesforce/describe.ts';
 import { recordCounts } from '../salesforce/limits.ts';
 import { isGrantRejected } from '../salesforce/oauth.ts';
 import { ApiBudgetExceededError, CancelledError, isTransient, type SalesforceSession } from '../salesforce/session.ts';
@@ -9,15 +10,6 @@ import { attachFiles } from './backup-files.ts';
 import { findPurged } from './backup-purges.ts';
 import { readObject, type ReadPlan } from './backup-reader.ts';
 import type { CompletedObject, SnapshotService } from './snapshots.ts';
-
-/** The describe fields a restore reads. */
-interface ObjectDescribe {
-  /** The first three characters of the object's record ids; null for the few objects without ids of their own. */
-  keyPrefix: string | null;
-  fields: { name: string; type: string; createable: boolean; updateable: boolean; referenceTo: string[] }[];
-}
-
-export const describeObject = (session: SalesforceSession, object: string) => describeSObject(session, object) as Promise<ObjectDescribe>;
 
 // Objects that only mirror others: change history, sharing rows, feeds, change events.
 const MIRROR_OBJECT = /(History|Share|Feed|ChangeEvent)$/;
@@ -123,7 +115,7 @@ export async function runBackup(job: JobRow, session: SalesforceSession, snapsho
   }
   options.onProgress(processed, processed);
   if (results.length > 0 && results.every((r) => r.state === 'SKIPPED')) {
-    throw new Error(`Salesforce refused every object: ${results.map((r) => `${r.name} (${r.reason})`).join('; ')}`);
+    throw new JobStoppedError(`Salesforce refused every object: ${results.map((r) => `${r.name} (${r.reason})`).join('; ')}`);
   }
   snapshotsService.complete(snapshot, results);
   return snapshot;

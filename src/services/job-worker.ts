@@ -4,7 +4,7 @@ import type { Db } from '../../db/client.ts';
 import { instances, jobFailures, jobs, type JobRow, type JobStatus } from '../../db/schema.ts';
 import type { Config } from '../config.ts';
 import { decrypt } from '../crypto.ts';
-import { TokenExpiredError } from '../errors.ts';
+import { JobStoppedError, TokenExpiredError } from '../errors.ts';
 import { isGrantRejected, type ConnectedApp } from '../salesforce/oauth.ts';
 import { ApiBudgetExceededError, CancelledError, SalesforceSession } from '../salesforce/session.ts';
 import type { BlobStore } from '../storage/blob-store.ts';
@@ -13,6 +13,7 @@ import { runBackup } from './backup.ts';
 import type { GrantReleaser } from './grant-releaser.ts';
 import { runRestore, type RestoreParameters } from './restore.ts';
 import { createRestoredRecordService } from './restored-records.ts';
+import { createRestoreIntentService } from './restore-intents.ts';
 import type { SnapshotService } from './snapshots.ts';
 import type { TokenService } from './tokens.ts';
 
@@ -114,7 +115,7 @@ export function createJobWorker(deps: Dependencies) {
     const addWarning = (warning: string) =>
       db.update(jobs).set({ warnings: sql`json_insert(${jobs.warnings}, '$[#]', ${warning})` }).where(eq(jobs.id, job.id)).run();
     try {
-      if (!grant || !job.accessTokenCiphertext) throw new Error('The job has no Salesforce session');
+      if (!grant || !job.accessTokenCiphertext) throw new JobStoppedError('The job has no Salesforce session: reauthenticate the instance, then start the job again');
       session = new SalesforceSession({
         app: deps.connectedApp(),
         loginUrl: instance.loginUrl,
@@ -143,10 +144,11 @@ export function createJobWorker(deps: Dependencies) {
         const snapshot = deps.snapshots.get({ kind: 'operator' }, params.snapshotId);
         await runRestore(job, snapshot, session, deps.snapshots, params, {
           checkpoint,
-          blobs: deps.blobs,
           earlierNewIds: (sourceIds) => restoredRecords.newIds(job.instanceId, sourceIds),
-          onRecreated: (object, pairs) => restoredRecords.remember(job.instanceId, job.id, object, pairs),
+          intents: createRestoreIntentService(db, job.instanceId, job.id),
+          userId: instance.salesforceUserId ?? undefined,
           onProgress: (processed, failed, total) => progress({ processed, failed, total }),
+          onSummary: (restoreSummary) => db.update(jobs).set({ restoreSummary }).where(eq(jobs.id, job.id)).run(),
           onFailures: (failures) => db.insert(jobFailures).values(failures.map((f) => ({ ...f, jobId: job.id }))).run(),
           onWarning: addWarning,
         });
@@ -163,11 +165,16 @@ export function createJobWorker(deps: Dependencies) {
           if (rejection.exhaustedNow) announce.tokensExhausted(rejection.instance, 'REVOKED_BY_SALESFORCE');
         }
         finish(job, 'FAILED', new TokenExpiredError(job.instanceId, 0, 0, 'REVOKED_BY_SALESFORCE').message);
+      } else if (error instanceof ApiBudgetExceededError || error instanceof JobStoppedError) {
+        finish(job, 'FAILED', error.message);
       } else {
         const { name, message } = error as Error;
-        const salesforceCode = name && name !== 'Error' && !(error instanceof ApiBudgetExceededError) ? `${name}: ` : '';
-        if (!(error instanceof ApiBudgetExceededError) && !name?.match(/^[A-Z_]+$/)) logger.warn(`Job ${job.id} failed: ${message}`);
-        finish(job, 'FAILED', `${salesforceCode}${message}`);
+        if (name?.match(/^[A-Z_]+$/)) finish(job, 'FAILED', `${name}: ${message}`); // Salesforce's code and its words
+        else {
+          // Never an internal exception's text: the details go to the log, the user gets what to do.
+          logger.warn(`Job ${job.id} failed: ${(error as Error).stack ?? message}`);
+          finish(job, 'FAILED', `The job stopped on an unexpected error in the service; nothing more was written. Start it again, and if it stops again, report job ${job.id}.`);
+        }
       }
     } finally {
       clearTimeout(trailing);

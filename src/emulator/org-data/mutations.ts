@@ -160,6 +160,15 @@ export class Mutator {
    */
   undelete(ref: RecordRef, tx: Transaction): void {
     if (!ref.table.isDeleted(ref.row)) throw new RecordError('UNDELETE_FAILED', 'Entity is not in the recycle bin');
+    // A child deleted with its parent comes back with it, not on its own.
+    for (const f of ref.table.fields) {
+      if (f.type !== 'reference' || !f.cascadeDelete) continue;
+      const parent = ref.table.get(ref.row, ref.table.fieldIndex(f.name));
+      const parentTable = this.store.table(f.referenceTo[0]!);
+      if (typeof parent === 'number' && parentTable?.isDeleted(parent)) {
+        throw new RecordError('UNDELETE_FAILED', `Its parent record (${f.name}) is in the recycle bin: undelete that record first`, [f.name]);
+      }
+    }
     const pending = [ref];
     while (pending.length > 0) {
       const { table, row } = pending.pop()!;
