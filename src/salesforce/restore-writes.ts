@@ -40,14 +40,37 @@ async function* queryAll(session: SalesforceSession, soql: string): AsyncGenerat
 
 const quoted = (ids: string[]) => ids.map((id) => `'${id.replace(/[^A-Za-z0-9]/g, '')}'`).join(',');
 
+// An id in `IN (…)`, URL-encoded: 18 characters, two quotes and a comma.
+const ENCODED_ID_BYTES = 27;
+
+/**
+ * A wide object's fields in groups whose URL-encoded list leaves room for ids in a GET: each group
+ * is queried on its own and the rows merged by Id.
+ */
+function fieldGroups(first: string[], fields: string[]): string[] {
+  const groups: string[][] = [];
+  let group = [...first];
+  for (const field of fields) {
+    if (first.includes(field)) continue;
+    if (encodeURIComponent([...group, field].join(', ')).length > QUERY_URL_BUDGET / 2) {
+      groups.push(group);
+      group = [...first];
+    }
+    group.push(field);
+  }
+  groups.push(group);
+  return groups.map((g) => g.join(', '));
+}
+
 /** The records of given ids as the org holds them now, recycle bin included (`IsDeleted`); purged ones are absent. */
 export async function currentRecords(session: SalesforceSession, object: string, fields: string[], ids: string[]): Promise<Map<string, OrgRecord>> {
-  const select = [...new Set(['Id', 'IsDeleted', 'SystemModstamp', ...fields])].join(', ');
-  const perQuery = Math.max(20, Math.min(COLLECTION_SIZE, Math.floor((QUERY_URL_BUDGET - select.length) / 21)));
   const found = new Map<string, OrgRecord>();
-  for (let start = 0; start < ids.length; start += perQuery) {
-    const soql = `SELECT ${select} FROM ${object} WHERE Id IN (${quoted(ids.slice(start, start + perQuery))})`;
-    for await (const record of queryAll(session, soql)) found.set(record.Id, record);
+  for (const select of fieldGroups(['Id', 'IsDeleted', 'SystemModstamp'], fields)) {
+    const perQuery = Math.max(20, Math.min(COLLECTION_SIZE, Math.floor((QUERY_URL_BUDGET - encodeURIComponent(select).length) / ENCODED_ID_BYTES)));
+    for (let start = 0; start < ids.length; start += perQuery) {
+      const soql = `SELECT ${select} FROM ${object} WHERE Id IN (${quoted(ids.slice(start, start + perQuery))})`;
+      for await (const record of queryAll(session, soql)) found.set(record.Id, { ...found.get(record.Id), ...record });
+    }
   }
   return found;
 }
@@ -60,10 +83,19 @@ export function recordsCreatedSince(
   since: Date,
   createdById?: string,
 ): AsyncGenerator<OrgRecord> {
-  const select = [...new Set(['Id', ...fields])].join(', ');
   const byUser = createdById ? ` AND CreatedById = '${createdById.replace(/[^A-Za-z0-9]/g, '')}'` : '';
   const stamp = since.toISOString().replace(/\.\d{3}Z$/, 'Z');
-  return queryAll(session, `SELECT ${select} FROM ${object} WHERE CreatedDate >= ${stamp}${byUser} ORDER BY Id`);
+  const groups = fieldGroups(['Id'], fields);
+  if (groups.length === 1) return queryAll(session, `SELECT ${groups[0]} FROM ${object} WHERE CreatedDate >= ${stamp}${byUser} ORDER BY Id`);
+  return (async function* () {
+    const merged = new Map<string, OrgRecord>();
+    for (const select of groups) {
+      for await (const record of queryAll(session, `SELECT ${select} FROM ${object} WHERE CreatedDate >= ${stamp}${byUser} ORDER BY Id`)) {
+        merged.set(record.Id, { ...merged.get(record.Id), ...record });
+      }
+    }
+    yield* merged.values();
+  })();
 }
 
 /** Brings records back from the recycle bin with their ids (SOAP `undelete`; repeating it does no harm). */

@@ -169,7 +169,7 @@ export function createJobWorker(deps: Dependencies) {
         finish(job, 'FAILED', error.message);
       } else {
         const { name, message } = error as Error;
-        if (name?.match(/^[A-Z_]+$/)) finish(job, 'FAILED', `${name}: ${message}`); // Salesforce's code and its words
+        if (name?.match(/^[A-Z][A-Z0-9_]+$/)) finish(job, 'FAILED', `${name}: ${message}`); // Salesforce's code and its words
         else {
           // Never an internal exception's text: the details go to the log, the user gets what to do.
           logger.warn(`Job ${job.id} failed: ${(error as Error).stack ?? message}`);
