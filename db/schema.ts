@@ -44,6 +44,12 @@ export const apiKeys = sqliteTable(
     role: text('role', { enum: ROLES }).notNull(),
     secretHash: text('secret_hash').notNull(),
     createdAt: createdAt(),
+    /** Updated at most once a minute per key. */
+    lastUsedAt: integer('last_used_at', { mode: 'timestamp_ms' }),
+    /** After this the key is refused; null: it does not expire. */
+    expiresAt: integer('expires_at', { mode: 'timestamp_ms' }),
+    /** Set by revokeApiKey: the key is refused from then on, and kept to be listed. */
+    revokedAt: integer('revoked_at', { mode: 'timestamp_ms' }),
   },
   (t) => [uniqueIndex('api_keys_secret_hash').on(t.secretHash), index('api_keys_organisation').on(t.organisationId)],
 );

@@ -1,16 +1,38 @@
-import { filter, pipe } from 'graphql-yoga';
+import { filter, pipe, Repeater } from 'graphql-yoga';
 import type { EventBus, Topics } from '../events.ts';
 import { InvalidInputError, NotFoundError } from '../errors.ts';
+import type { ApiKeyService } from './api-keys.ts';
 import { canSeeOrganisation, type Viewer } from './viewer.ts';
 
 type TopicName = keyof Topics;
 type Payload<T extends TopicName> = Topics[T][1];
 
-export function createSubscriptionService(events: EventBus) {
+/** The source's values until the signal aborts; then it ends, and so does the source. */
+function until<T>(source: AsyncIterable<T>, signal: AbortSignal): AsyncIterable<T> {
+  return new Repeater<T>(async (push, stop) => {
+    const iterator = source[Symbol.asyncIterator]();
+    const end = () => stop();
+    signal.addEventListener('abort', end, { once: true });
+    const stopped = stop.then(() => ({ done: true, value: undefined }) as const);
+    try {
+      while (!signal.aborted) {
+        const next = await Promise.race([iterator.next(), stopped]);
+        if (next.done) break;
+        await push(next.value);
+      }
+    } finally {
+      signal.removeEventListener('abort', end);
+      stop();
+      await iterator.return?.();
+    }
+  });
+}
+
+export function createSubscriptionService(events: EventBus, apiKeys: Pick<ApiKeyService, 'revocationSignal'>) {
   return {
     /**
      * Events of one organisation: the key's own unless it names another it may see. The operator
-     * key must name one, so no stream ever mixes organisations.
+     * key must name one, so no stream ever mixes organisations. A stream ends when its key is revoked.
      */
     subscribe<T extends TopicName>(
       viewer: Viewer,
@@ -22,8 +44,8 @@ export function createSubscriptionService(events: EventBus) {
       if (!target) throw new InvalidInputError('organisationId is required with the operator key', 'organisationId');
       if (!canSeeOrganisation(viewer, target)) throw new NotFoundError('Organisation', target);
       // The pub/sub's tuple typing cannot follow a generic topic; every topic is keyed by organisation.
-      const stream = (events.subscribe as (topic: TopicName, id: string) => AsyncIterable<Payload<T>>)(topic, target);
-      return pipe(stream, filter(keep));
+      const stream = pipe((events.subscribe as (topic: TopicName, id: string) => AsyncIterable<Payload<T>>)(topic, target), filter(keep));
+      return viewer.kind === 'member' ? until(stream, apiKeys.revocationSignal(viewer.keyId)) : stream;
     },
   };
 }
