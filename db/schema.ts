@@ -126,6 +126,12 @@ export const oauthStates = sqliteTable('oauth_states', {
   codeVerifierCiphertext: text('code_verifier_ciphertext').notNull(),
   expiresAt: integer('expires_at', { mode: 'timestamp_ms' }).notNull(),
   consumedAt: integer('consumed_at', { mode: 'timestamp_ms' }),
+  /**
+   * The grant a previewed login produced (encrypted), kept until the same browser confirms it
+   * with the code it was given: the state alone connects nothing.
+   */
+  pendingGrantCiphertext: text('pending_grant_ciphertext'),
+  codeHash: text('code_hash'),
   createdAt: createdAt(),
 });
 
@@ -174,6 +180,7 @@ export type OrganisationRow = typeof organisations.$inferSelect;
 export type ApiKeyRow = typeof apiKeys.$inferSelect;
 export type InstanceRow = typeof instances.$inferSelect;
 export type GrantRow = typeof grants.$inferSelect;
+export type OAuthStateRow = typeof oauthStates.$inferSelect;
 export type TokenRow = typeof tokens.$inferSelect;
 export type JobRow = typeof jobs.$inferSelect;
 

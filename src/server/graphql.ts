@@ -51,7 +51,7 @@ export function createGraphQLHandler({ config, database, authentication, respons
       },
     },
     plugins: [
-      queryLimitsPlugin((server) => authentication.contextOf(server).viewer !== null),
+      queryLimitsPlugin((server) => authentication.contextOf(server)),
       responseCachePlugin(responseCache, (request, server) => authentication.contextOf({ ...server, request }).viewer),
       useReadinessCheck({
         endpoint: '/healthz',

@@ -1,3 +1,0 @@
-ALTER TABLE `api_keys` ADD `last_used_at` integer;--> statement-breakpoint
-ALTER TABLE `api_keys` ADD `expires_at` integer;--> statement-breakpoint
-ALTER TABLE `api_keys` ADD `revoked_at` integer;
