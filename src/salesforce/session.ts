@@ -29,7 +29,17 @@ export class ApiBudgetExceededError extends Error {}
 
 // Salesforce answers that are worth another try after a pause; jsforce itself retries only
 // idempotent methods.
-const TRANSIENT = new Set(['SERVER_UNAVAILABLE', 'REQUEST_LIMIT_EXCEEDED', 'UNABLE_TO_LOCK_ROW', 'ECONNRESET', 'ECONNREFUSED', 'ETIMEDOUT']);
+// The last two are OAuth's own words for a token endpoint that cannot answer now.
+const TRANSIENT = new Set([
+  'SERVER_UNAVAILABLE',
+  'REQUEST_LIMIT_EXCEEDED',
+  'UNABLE_TO_LOCK_ROW',
+  'ECONNRESET',
+  'ECONNREFUSED',
+  'ETIMEDOUT',
+  'temporarily_unavailable',
+  'server_error',
+]);
 
 function isTransient(error: unknown): boolean {
   const { name, code } = error as { name?: string; code?: string };
@@ -61,9 +71,10 @@ export class SalesforceSession {
       instanceUrl: options.instanceUrl,
       accessToken: options.accessToken,
       refreshToken: options.refreshToken(),
-      // jsforce's own refresh would use the token it was given at the start.
+      // jsforce's own refresh would use the token it was given at the start, and would not retry
+      // a token endpoint that is briefly unavailable.
       refreshFn: (connection, callback) => {
-        connection.oauth2.refreshToken(options.refreshToken()).then(
+        this.withRetries(() => connection.oauth2.refreshToken(options.refreshToken())).then(
           (response) => callback(null, response.access_token, response),
           (error: Error) => callback(error),
         );
@@ -98,28 +109,35 @@ export class SalesforceSession {
     }
   }
 
-  /** A REST call (a path below the API version, or a `/services/…` URL), retried when transient. */
-  async request<T>(request: string | { method: string; url: string; body?: string; headers?: Record<string, string> }): Promise<T> {
+  /** Runs a call, again after doubling pauses while it fails transiently, up to the configured tries. */
+  private async withRetries<T>(call: () => Promise<T>): Promise<T> {
     const { attempts, baseDelayMs } = this.options.retry;
     for (let attempt = 1; ; attempt++) {
-      this.throwIfCancelled();
-      this.checkBudget();
-      this.apiCalls += 1;
       try {
-        const normalised = typeof request === 'string' ? { method: 'GET' as const, url: request } : request;
-        return (await this.connection.request(
-          {
-            ...normalised,
-            method: normalised.method as 'GET',
-            headers: { 'content-type': 'application/json', ...normalised.headers },
-          },
-          // Retries are ours, for every method alike (jsforce would retry only GETs, sleeping up to 15 s).
-          { retry: { maxRetries: 0 } } as never,
-        )) as T;
+        return await call();
       } catch (error) {
         if (!isTransient(error) || attempt >= attempts) throw error;
         await sleep(baseDelayMs * 2 ** (attempt - 1), undefined, { signal: this.options.signal }).catch(() => {});
       }
     }
+  }
+
+  /** A REST call (a path below the API version, or a `/services/…` URL), retried when transient. */
+  async request<T>(request: string | { method: string; url: string; body?: string; headers?: Record<string, string> }): Promise<T> {
+    const normalised = typeof request === 'string' ? { method: 'GET' as const, url: request } : request;
+    return this.withRetries(async () => {
+      this.throwIfCancelled();
+      this.checkBudget();
+      this.apiCalls += 1;
+      return (await this.connection.request(
+        {
+          ...normalised,
+          method: normalised.method as 'GET',
+          headers: { 'content-type': 'application/json', ...normalised.headers },
+        },
+        // Retries are ours, for every method alike (jsforce would retry only GETs, sleeping up to 15 s).
+        { retry: { maxRetries: 0 } } as never,
+      )) as T;
+    });
   }
 }

@@ -31,6 +31,22 @@ const PROGRESS_EVENT_INTERVAL_MS = 250;
 const RESTART_MESSAGE = 'The service restarted while this job was running; start it again';
 
 /**
+ * What a failed job says: Salesforce's own code and message, the service's own sentence, or,
+ * for a fault in the service itself, a sentence pointing to the log (which has the details).
+ */
+function failureSentence(job: JobRow, error: unknown, logger: YogaLogger): string {
+  const { name, message } = error as Error;
+  if (error instanceof ApiBudgetExceededError) return message;
+  if (/^[A-Z][A-Z0-9_]+$/.test(name ?? '')) return `${name}: ${message}`;
+  if (name === 'Error' && message) {
+    logger.warn(`Job ${job.id} failed: ${message}`);
+    return message;
+  }
+  logger.error(`Job ${job.id} failed on an internal error:`, error);
+  return `The job stopped on an internal error of the service (job ${job.id}); its log has the details.`;
+}
+
+/**
  * Runs queued jobs in this process: a few at once, never two on one instance. A job is claimed
  * by one synchronous UPDATE, so no two runners take the same job.
  */
@@ -147,6 +163,7 @@ export function createJobWorker(deps: Dependencies) {
       finish(job, 'SUCCEEDED', null);
     } catch (error) {
       saveFigures();
+      if (job.kind === 'BACKUP') deps.snapshots.discardUnfinishedOf(job.id);
       if (stopped) finish(job, 'FAILED', 'The service stopped while this job was running; start it again');
       else if (error instanceof CancelledError || signal.aborted) finish(job, 'CANCELLED', null);
       else if (isGrantRejected(error)) {
@@ -156,10 +173,7 @@ export function createJobWorker(deps: Dependencies) {
         }
         finish(job, 'FAILED', new TokenExpiredError(job.instanceId, 0, 0, 'REVOKED_BY_SALESFORCE').message);
       } else {
-        const { name, message } = error as Error;
-        const salesforceCode = name && name !== 'Error' && !(error instanceof ApiBudgetExceededError) ? `${name}: ` : '';
-        if (!(error instanceof ApiBudgetExceededError) && !name?.match(/^[A-Z_]+$/)) logger.warn(`Job ${job.id} failed: ${message}`);
-        finish(job, 'FAILED', `${salesforceCode}${message}`);
+        finish(job, 'FAILED', failureSentence(job, error, logger));
       }
     } finally {
       clearTimeout(trailing);
