@@ -7,6 +7,7 @@ import type { Config } from '../config.ts';
 import { DomainError } from '../errors.ts';
 import type { EventBus } from '../events.ts';
 import type { Authentication, ServerContext } from './context.ts';
+import { jsonBodyPlugin } from './json-body.ts';
 import { queryLimitsPlugin } from './query-limits.ts';
 import { currentRequestId } from './request-ids.ts';
 import { responseCachePlugin, type ResponseCache } from './response-cache.ts';
@@ -40,6 +41,11 @@ export function createGraphQLHandler({ config, database, authentication, respons
       // Domain errors thrown outside typed results (subscriptions, lists) keep their message.
       maskError: (error, message) => {
         const original = (error as { originalError?: unknown }).originalError;
+        // yoga attaches the JSON parser's own words to a bad body: the caller gets the sentence only.
+        if (error instanceof GraphQLError && error.extensions.originalError) {
+          const { originalError: _, ...extensions } = error.extensions;
+          return new GraphQLError(error.message, { extensions });
+        }
         // Parse and validation errors, and errors raised on purpose (auth, bad ids), pass unchanged.
         if (original === undefined || original instanceof GraphQLError) return error as Error;
         if (original instanceof DomainError) {
@@ -51,6 +57,7 @@ export function createGraphQLHandler({ config, database, authentication, respons
       },
     },
     plugins: [
+      jsonBodyPlugin(),
       queryLimitsPlugin((server) => authentication.contextOf(server)),
       responseCachePlugin(responseCache, (request, server) => authentication.contextOf({ ...server, request }).viewer),
       useReadinessCheck({

@@ -14,22 +14,31 @@ export const ASSUMED_PAGE_SIZE = 50;
 /** A list without paging (an organisation's instances, a snapshot's objects) is counted at this size. */
 export const ASSUMED_LIST_SIZE = 10;
 
+/** Fields whose resolver runs its own query over a snapshot's rows, whatever the page. */
+const FIELD_WEIGHTS: Record<string, number> = {
+  'Snapshot.records': 2000,
+  'Snapshot.objects': 10,
+  'Snapshot.recordCount': 10,
+  'Job.failures': 10,
+};
+
 // Lists inside a page (edges, nodes, records) are counted by the field that took `first`.
 const isPageType = (name: string) => /(Connection|Page)$/.test(name);
 
 /**
- * Every field costs 1; a paged field multiplies what it selects by `first` (from literals and
+ * Every field costs 1 (a few that run a query of their own, more); a paged field multiplies what it selects by `first` (from literals and
  * variables alike, so `first: $n` cannot hide a large page), other lists of objects by a
  * stated size. Scalars and lists of scalars cost 1.
  */
 const estimate: ComplexityEstimator = ({ type, field, args, childComplexity }) => {
+  const own = FIELD_WEIGHTS[`${type.name}.${field.name}`] ?? 1;
   if (field.args.some((arg) => arg.name === 'first')) {
     const first = typeof args.first === 'number' ? Math.max(args.first, 0) : ASSUMED_PAGE_SIZE;
-    return 1 + childComplexity * first;
+    return own + childComplexity * first;
   }
   const listOfObjects = isListType(getNullableType(field.type)) && !isLeafType(getNamedType(field.type));
-  if (listOfObjects && !isPageType(type.name)) return 1 + childComplexity * ASSUMED_LIST_SIZE;
-  return 1 + childComplexity;
+  if (listOfObjects && !isPageType(type.name)) return own + childComplexity * ASSUMED_LIST_SIZE;
+  return own + childComplexity;
 };
 
 /** The estimated cost of the operation with its variables, or an error when it passes `maxCost`. */

@@ -65,8 +65,9 @@ function rulesFor(name: string, limits: QueryLimits): ValidationRule[] {
   return rules;
 }
 
+// The parser has no validation context to report to: past the limit it throws, and nothing is parsed further.
 const parseWithTokenLimit = (source: string | Source, options?: ParseOptions) =>
-  new MaxTokensParserWLexer(source, { ...options, ...report, n: MAX_TOKENS }).parseDocument();
+  new MaxTokensParserWLexer(source, { ...options, n: MAX_TOKENS, exposeLimits: true }).parseDocument();
 
 const costError = (args: ExecutionArgs, limits: QueryLimits) =>
   checkCost(args.schema, args.document, args.variableValues ?? undefined, args.operationName ?? undefined, limits.cost);

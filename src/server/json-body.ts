@@ -1,0 +1,43 @@
+import { createGraphQLError, type Plugin } from 'graphql-yoga';
+
+/** Deeper JSON is no GraphQL request: parsing and copying it is where the time would go. */
+export const MAX_JSON_DEPTH = 64;
+
+const badRequest = (message: string) => createGraphQLError(message, { extensions: { http: { status: 400, spec: true }, code: 'BAD_REQUEST' } });
+
+/** The deepest nesting of arrays and objects in a JSON text, strings skipped; stops counting past `limit`. */
+export function jsonDepth(text: string, limit = MAX_JSON_DEPTH): number {
+  let depth = 0;
+  let deepest = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 0x22) {
+      // A string: skip to its closing quote, past escapes.
+      for (i++; i < text.length && text.charCodeAt(i) !== 0x22; i++) if (text.charCodeAt(i) === 0x5c) i++;
+    } else if (c === 0x5b || c === 0x7b) {
+      if (++depth > deepest && (deepest = depth) > limit) return deepest;
+    } else if (c === 0x5d || c === 0x7d) depth--;
+  }
+  return deepest;
+}
+
+/** Parses POSTed JSON bodies as yoga does, refusing those nested past MAX_JSON_DEPTH before JSON.parse. */
+export function jsonBodyPlugin(): Plugin {
+  return {
+    onRequestParse({ request, setRequestParser }) {
+      if (request.method !== 'POST' || !/^application\/(graphql\+)?json\b/.test(request.headers.get('content-type') ?? '')) return;
+      setRequestParser(async (incoming) => {
+        const text = await incoming.text();
+        if (jsonDepth(text) > MAX_JSON_DEPTH) throw badRequest(`The request body nests deeper than ${MAX_JSON_DEPTH} levels.`);
+        let body: unknown;
+        try {
+          body = JSON.parse(text);
+        } catch {
+          throw badRequest('POST body sent invalid JSON.');
+        }
+        if (body === null || typeof body !== 'object') throw badRequest('POST body is expected to be an object.');
+        return body as never;
+      });
+    },
+  };
+}
