@@ -6,7 +6,7 @@ export const MAX_SUBSCRIPTIONS_PER_CONNECTION = 20;
 /** Bytes of events a socket may leave unread before it is told it is too slow and closed. */
 export const MAX_UNREAD_BYTES = 1024 * 1024;
 /** How long a slow socket gets to take its close frame before it is cut. */
-const CLOSE_GRACE_MS = 1000;
+const CLOSE_GRACE_MS = 5000;
 
 export const CLOSE_SLOW_CONSUMER = 4008;
 export const CLOSE_REVOKED = 4403;
