@@ -27,6 +27,8 @@ export interface SessionOptions {
 
 export class ApiBudgetExceededError extends Error {}
 
+type RestRequest = string | { method: string; url: string; body?: string; headers?: Record<string, string> };
+
 // Salesforce answers that are worth another try after a pause; jsforce itself retries only
 // idempotent methods.
 // The last two are OAuth's own words for a token endpoint that cannot answer now.
@@ -44,6 +46,35 @@ const TRANSIENT = new Set([
 function isTransient(error: unknown): boolean {
   const { name, code } = error as { name?: string; code?: string };
   return TRANSIENT.has(name ?? '') || TRANSIENT.has(code ?? '') || /^ERROR_HTTP_5\d\d$/.test(name ?? '');
+}
+
+// Refusals Salesforce gives before it carries a request out: the request had no effect.
+const REFUSED_BEFORE_ANY_EFFECT = new Set([
+  'REQUEST_LIMIT_EXCEEDED',
+  'INVALID_SESSION_ID',
+  'JSON_PARSER_ERROR',
+  'EXCEEDED_ID_LIMIT',
+  'INVALID_TYPE',
+  'NOT_FOUND',
+  'METHOD_NOT_ALLOWED',
+  'API_DISABLED_FOR_ORG',
+  'API_CURRENTLY_DISABLED',
+  'INSUFFICIENT_ACCESS',
+]);
+
+/**
+ * A write whose answer was lost (timeout, 5xx, dropped connection): Salesforce may or may not have
+ * carried it out, so it must not simply be sent again.
+ */
+export class UnknownOutcomeError extends Error {
+  constructor(readonly cause: unknown) {
+    const { name, message } = cause as Error;
+    super(`Salesforce did not say whether the request was carried out (${name && name !== 'Error' ? `${name}: ` : ''}${message})`);
+  }
+}
+
+function refusedBeforeAnyEffect(error: unknown): boolean {
+  return REFUSED_BEFORE_ANY_EFFECT.has((error as { name?: string }).name ?? '');
 }
 
 export class CancelledError extends Error {
@@ -74,7 +105,7 @@ export class SalesforceSession {
       // jsforce's own refresh would use the token it was given at the start, and would not retry
       // a token endpoint that is briefly unavailable.
       refreshFn: (connection, callback) => {
-        this.withRetries(() => connection.oauth2.refreshToken(options.refreshToken())).then(
+        this.withRetries(() => connection.oauth2.refreshToken(options.refreshToken()), isTransient).then(
           (response) => callback(null, response.access_token, response),
           (error: Error) => callback(error),
         );
@@ -109,35 +140,57 @@ export class SalesforceSession {
     }
   }
 
-  /** Runs a call, again after doubling pauses while it fails transiently, up to the configured tries. */
-  private async withRetries<T>(call: () => Promise<T>): Promise<T> {
-    const { attempts, baseDelayMs } = this.options.retry;
-    for (let attempt = 1; ; attempt++) {
-      try {
-        return await call();
-      } catch (error) {
-        if (!isTransient(error) || attempt >= attempts) throw error;
-        await sleep(baseDelayMs * 2 ** (attempt - 1), undefined, { signal: this.options.signal }).catch(() => {});
-      }
+  /**
+   * A REST call (a path below the API version, or a `/services/…` URL) that is safe to repeat
+   * (a read, an update of known ids, a delete): retried when transient.
+   */
+  request<T>(request: RestRequest): Promise<T> {
+    return this.withRetries(() => this.send<T>(request), isTransient);
+  }
+
+  /**
+   * A call that must not take effect twice (a create): retried only after a refusal that comes
+   * before any effect. Any other failure without Salesforce's answer is an UnknownOutcomeError.
+   */
+  async requestOnce<T>(request: RestRequest): Promise<T> {
+    try {
+      return await this.withRetries(() => this.send<T>(request), (error) => isTransient(error) && refusedBeforeAnyEffect(error));
+    } catch (error) {
+      if (refusedBeforeAnyEffect(error) || error instanceof CancelledError || error instanceof ApiBudgetExceededError) throw error;
+      throw new UnknownOutcomeError(error);
     }
   }
 
-  /** A REST call (a path below the API version, or a `/services/…` URL), retried when transient. */
-  async request<T>(request: string | { method: string; url: string; body?: string; headers?: Record<string, string> }): Promise<T> {
+  /** A Partner SOAP call through jsforce (Salesforce has no REST undelete), counted like REST calls. */
+  soap<T>(call: (soap: jsforce.Connection['soap']) => Promise<T>, retry: (error: unknown) => boolean = isTransient): Promise<T> {
+    return this.withRetries(() => call(this.connection.soap), retry);
+  }
+
+  private send<T>(request: RestRequest): Promise<T> {
     const normalised = typeof request === 'string' ? { method: 'GET' as const, url: request } : request;
-    return this.withRetries(async () => {
+    return this.connection.request(
+      {
+        ...normalised,
+        method: normalised.method as 'GET',
+        headers: { 'content-type': 'application/json', ...normalised.headers },
+      },
+      // Retries are ours, for every method alike (jsforce would retry only GETs, sleeping up to 15 s).
+      { retry: { maxRetries: 0 } } as never,
+    ) as Promise<T>;
+  }
+
+  private async withRetries<T>(call: () => Promise<T>, retryable: (error: unknown) => boolean): Promise<T> {
+    const { attempts, baseDelayMs } = this.options.retry;
+    for (let attempt = 1; ; attempt++) {
       this.throwIfCancelled();
       this.checkBudget();
       this.apiCalls += 1;
-      return (await this.connection.request(
-        {
-          ...normalised,
-          method: normalised.method as 'GET',
-          headers: { 'content-type': 'application/json', ...normalised.headers },
-        },
-        // Retries are ours, for every method alike (jsforce would retry only GETs, sleeping up to 15 s).
-        { retry: { maxRetries: 0 } } as never,
-      )) as T;
-    });
+      try {
+        return await call();
+      } catch (error) {
+        if (!retryable(error) || attempt >= attempts) throw error;
+        await sleep(baseDelayMs * 2 ** (attempt - 1), undefined, { signal: this.options.signal }).catch(() => {});
+      }
+    }
   }
 }

@@ -4,7 +4,7 @@ import type { Db } from '../../db/client.ts';
 import { instances, jobFailures, jobs, type JobRow, type JobStatus } from '../../db/schema.ts';
 import type { Config } from '../config.ts';
 import { decrypt } from '../crypto.ts';
-import { TokenExpiredError } from '../errors.ts';
+import { JobStoppedError, TokenExpiredError } from '../errors.ts';
 import { isGrantRejected, type ConnectedApp } from '../salesforce/oauth.ts';
 import { ApiBudgetExceededError, CancelledError, SalesforceSession } from '../salesforce/session.ts';
 import type { Announcements } from './announcements.ts';
@@ -12,6 +12,7 @@ import { runBackup } from './backup.ts';
 import type { GrantReleaser } from './grant-releaser.ts';
 import { runRestore, type RestoreParameters } from './restore.ts';
 import { createRestoredRecordService } from './restored-records.ts';
+import { createRestoreIntentService } from './restore-intents.ts';
 import type { SnapshotService } from './snapshots.ts';
 import type { TokenService } from './tokens.ts';
 
@@ -29,22 +30,6 @@ interface Dependencies {
 
 const PROGRESS_EVENT_INTERVAL_MS = 250;
 const RESTART_MESSAGE = 'The service restarted while this job was running; start it again';
-
-/**
- * What a failed job says: Salesforce's own code and message, the service's own sentence, or,
- * for a fault in the service itself, a sentence pointing to the log (which has the details).
- */
-function failureSentence(job: JobRow, error: unknown, logger: YogaLogger): string {
-  const { name, message } = error as Error;
-  if (error instanceof ApiBudgetExceededError) return message;
-  if (/^[A-Z][A-Z0-9_]+$/.test(name ?? '')) return `${name}: ${message}`;
-  if (name === 'Error' && message) {
-    logger.warn(`Job ${job.id} failed: ${message}`);
-    return message;
-  }
-  logger.error(`Job ${job.id} failed on an internal error:`, error);
-  return `The job stopped on an internal error of the service (job ${job.id}); its log has the details.`;
-}
 
 /**
  * Runs queued jobs in this process: a few at once, never two on one instance. A job is claimed
@@ -126,7 +111,7 @@ export function createJobWorker(deps: Dependencies) {
       else trailing ??= setTimeout(() => announce.jobChanged(saveFigures()), wait);
     };
     try {
-      if (!grant || !job.accessTokenCiphertext) throw new Error('The job has no Salesforce session');
+      if (!grant || !job.accessTokenCiphertext) throw new JobStoppedError('The job has no Salesforce session: reauthenticate the instance, then start the job again');
       session = new SalesforceSession({
         app: deps.connectedApp(),
         loginUrl: instance.loginUrl,
@@ -152,8 +137,10 @@ export function createJobWorker(deps: Dependencies) {
         await runRestore(job, snapshot, session, deps.snapshots, params, {
           checkpoint,
           earlierNewIds: (sourceIds) => restoredRecords.newIds(job.instanceId, sourceIds),
-          onRecreated: (object, pairs) => restoredRecords.remember(job.instanceId, job.id, object, pairs),
+          intents: createRestoreIntentService(db, job.instanceId, job.id),
+          userId: instance.salesforceUserId ?? undefined,
           onProgress: (processed, failed, total) => progress({ processed, failed, total }),
+          onSummary: (restoreSummary) => db.update(jobs).set({ restoreSummary }).where(eq(jobs.id, job.id)).run(),
           onFailures: (failures) => db.insert(jobFailures).values(failures.map((f) => ({ ...f, jobId: job.id }))).run(),
           onWarning: (warning) =>
             db.update(jobs).set({ warnings: sql`json_insert(${jobs.warnings}, '$[#]', ${warning})` }).where(eq(jobs.id, job.id)).run(),
@@ -172,8 +159,16 @@ export function createJobWorker(deps: Dependencies) {
           if (rejection.exhaustedNow) announce.tokensExhausted(rejection.instance, 'REVOKED_BY_SALESFORCE');
         }
         finish(job, 'FAILED', new TokenExpiredError(job.instanceId, 0, 0, 'REVOKED_BY_SALESFORCE').message);
+      } else if (error instanceof ApiBudgetExceededError || error instanceof JobStoppedError) {
+        finish(job, 'FAILED', error.message);
       } else {
-        finish(job, 'FAILED', failureSentence(job, error, logger));
+        const { name, message } = error as Error;
+        if (name?.match(/^[A-Z_]+$/)) finish(job, 'FAILED', `${name}: ${message}`); // Salesforce's code and its words
+        else {
+          // Never an internal exception's text: the details go to the log, the user gets what to do.
+          logger.warn(`Job ${job.id} failed: ${(error as Error).stack ?? message}`);
+          finish(job, 'FAILED', `The job stopped on an unexpected error in the service; nothing more was written. Start it again, and if it stops again, report job ${job.id}.`);
+        }
       }
     } finally {
       clearTimeout(trailing);

@@ -17,6 +17,8 @@ export interface RestoreRequest {
   recordIds: string[];
   overwrite: boolean;
   includeChildren: boolean;
+  /** Reads the org and reports what would change, writing nothing and using no token. */
+  dryRun: boolean;
 }
 
 interface Dependencies {
@@ -75,6 +77,7 @@ export function createJobService({ db, instances, snapshots, starter, worker }: 
         kind: 'RESTORE',
         objects,
         parameters: { ...request, objects },
+        spendsToken: !request.dryRun,
       });
     },
 

@@ -43,8 +43,7 @@ export function createSubscriptionService(events: EventBus, apiKeys: Pick<ApiKey
       const target = organisationId ?? (viewer.kind === 'member' ? viewer.organisationId : undefined);
       if (!target) throw new InvalidInputError('organisationId is required with the operator key', 'organisationId');
       if (!canSeeOrganisation(viewer, target)) throw new NotFoundError('Organisation', target);
-      // The pub/sub's tuple typing cannot follow a generic topic; every topic is keyed by organisation.
-      const stream = pipe((events.subscribe as (topic: TopicName, id: string) => AsyncIterable<Payload<T>>)(topic, target), filter(keep));
+      const stream = pipe(events.subscribe(topic, target), filter(keep));
       return viewer.kind === 'member' ? until(stream, apiKeys.revocationSignal(viewer.keyId)) : stream;
     },
   };

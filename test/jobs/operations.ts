@@ -4,7 +4,8 @@ import type { GraphQLClient } from '../helpers/graphql-client.ts';
 export const JOB_FIELDS = `id kind status error apiCalls objects warnings
   progress { processed failed total percent }
   snapshot { id incremental recordCount objects { name recordCount deletedCount } }
-  failures(first: 100) { nodes { object recordId statusCode message } }`;
+  failures(first: 100) { nodes { object recordId statusCode message } }
+  restoreSummary { dryRun undeleted created updated unchanged skipped failed objects { object undeleted created updated unchanged skipped failed changes { recordId field from to } } }`;
 
 export const START_BACKUP = `mutation ($instanceId: ID!, $objects: [String!], $full: Boolean) {
   startBackup(instanceId: $instanceId, objects: $objects, full: $full) {
@@ -12,8 +13,8 @@ export const START_BACKUP = `mutation ($instanceId: ID!, $objects: [String!], $f
   }
 }`;
 
-export const START_RESTORE = `mutation ($snapshotId: ID!, $objects: [String!], $recordIds: [ID!], $overwrite: Boolean, $includeChildren: Boolean, $targetInstanceId: ID) {
-  startRestore(snapshotId: $snapshotId, objects: $objects, recordIds: $recordIds, overwrite: $overwrite, includeChildren: $includeChildren, targetInstanceId: $targetInstanceId) {
+export const START_RESTORE = `mutation ($snapshotId: ID!, $objects: [String!], $recordIds: [ID!], $overwrite: Boolean, $includeChildren: Boolean, $targetInstanceId: ID, $dryRun: Boolean) {
+  startRestore(snapshotId: $snapshotId, objects: $objects, recordIds: $recordIds, overwrite: $overwrite, includeChildren: $includeChildren, targetInstanceId: $targetInstanceId, dryRun: $dryRun) {
     __typename ... on Job { id status } ... on InvalidInput { message field values } ... on Error { message }
   }
 }`;
