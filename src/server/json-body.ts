@@ -2,6 +2,8 @@ import { createGraphQLError, type Plugin } from 'graphql-yoga';
 
 /** Deeper JSON is no GraphQL request: parsing and copying it is where the time would go. */
 export const MAX_JSON_DEPTH = 64;
+/** The dashboard's largest document is under 2,000 characters; a longer one is refused unparsed. */
+export const MAX_QUERY_LENGTH = 16_384;
 
 const badRequest = (message: string) => createGraphQLError(message, { extensions: { http: { status: 400, spec: true }, code: 'BAD_REQUEST' } });
 
@@ -21,7 +23,7 @@ export function jsonDepth(text: string, limit = MAX_JSON_DEPTH): number {
   return deepest;
 }
 
-/** Parses POSTed JSON bodies as yoga does, refusing those nested past MAX_JSON_DEPTH before JSON.parse. */
+/** Parses POSTed JSON bodies as yoga does, refusing those nested past MAX_JSON_DEPTH before JSON.parse and queries past MAX_QUERY_LENGTH. */
 export function jsonBodyPlugin(): Plugin {
   return {
     onRequestParse({ request, setRequestParser }) {
@@ -36,6 +38,10 @@ export function jsonBodyPlugin(): Plugin {
           throw badRequest('POST body sent invalid JSON.');
         }
         if (body === null || typeof body !== 'object') throw badRequest('POST body is expected to be an object.');
+        const { query } = body as { query?: unknown };
+        if (typeof query === 'string' && query.length > MAX_QUERY_LENGTH) {
+          throw badRequest(`The query is longer than ${MAX_QUERY_LENGTH} characters.`);
+        }
         return body as never;
       });
     },

@@ -67,7 +67,8 @@ export function responseCachePlugin({ store }: ResponseCache, viewerOf: (request
       const viewer = viewerOf(request, server);
       return viewer ? sessionOf(viewer) : null;
     },
-    enabled: (request, server) => viewerOf(request, server) !== null,
+    // `Cache-Control: no-cache` asks for a fresh answer, as in HTTP caches.
+    enabled: (request, server) => viewerOf(request, server) !== null && !request.headers.get('cache-control')?.includes('no-cache'),
     // The default key hashes through WebCrypto's async digest, a measurable share of each hit.
     buildResponseCacheKey: ({ documentString, operationName, variableValues, sessionId }) =>
       `${sessionId ?? ''}|${sha256([documentString, operationName ?? '', variablesKey(variableValues)].join('|'))}`,

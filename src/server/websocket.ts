@@ -4,10 +4,9 @@ import { useServer } from 'graphql-ws/use/ws';
 import { WebSocketServer, type WebSocket } from 'ws';
 import type { Config } from '../config.ts';
 import type { Services } from '../services/index.ts';
-import { sha256 } from '../crypto.ts';
 import { clientAddress, type Authentication } from './context.ts';
 import type { FailedKeyThrottle } from './failed-key-throttle.ts';
-import { createSubscriptionSharing } from './shared-subscriptions.ts';
+import { createSubscriptionSharing, sharingKeyOf } from './shared-subscriptions.ts';
 import { GRAPHQL_PATH, type GraphQLHandler } from './graphql.ts';
 import { withRequestId } from './request-ids.ts';
 import {
@@ -105,15 +104,16 @@ export function attachWebSocket(server: Server, yoga: GraphQLHandler, { config, 
         // Refused before anything is looked up when the operation is too costly.
         const errors = validate(schema, document);
         if (errors.length) return errors;
+        const contextValue = await contextFactory();
         return {
           schema,
           operationName: params.operationName,
           document,
           variableValues: params.variables,
-          contextValue: await contextFactory(),
+          contextValue,
           envelopedExecute: execute,
           envelopedSubscribe: subscribe,
-          sharingKey: JSON.stringify([sha256(String(ctx.connectionParams?.authorization ?? '')), params.query, params.operationName ?? null, params.variables ?? null]),
+          sharingKey: sharingKeyOf(contextValue.viewer, params),
         };
       },
     },

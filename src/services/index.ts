@@ -56,6 +56,6 @@ export function createServices({ database, events, config, secretKey, logger }: 
     worker,
     jobs: createJobService({ db, instances, snapshots, starter, worker }),
     reauthentication: createReauthenticationService({ db, events, secretKey, connectedApp, instances, tokens, grantReleaser }),
-    subscriptions: createSubscriptionService(events, apiKeys),
+    subscriptions: createSubscriptionService(events),
   };
 }
