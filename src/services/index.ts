@@ -42,6 +42,7 @@ export function createServices({ database, events, config, secretKey, logger }: 
     };
   };
   const announce = createAnnouncements(events);
+  const apiKeys = createApiKeyService(db);
   const instances = createInstanceService(db, events, config);
   const tokens = createTokenService(db, secretKey);
   const snapshots = createSnapshotService(database);
@@ -50,7 +51,7 @@ export function createServices({ database, events, config, secretKey, logger }: 
   const worker = createJobWorker({ db, config, secretKey, connectedApp, tokens, snapshots, blobs, grantReleaser, announce, logger });
   const starter = createJobStarter({ db, secretKey, connectedApp, instances, tokens, announce, onQueued: () => worker.wake() });
   return {
-    apiKeys: createApiKeyService(db),
+    apiKeys,
     organisations: createOrganisationService(db, events),
     instances,
     tokens,
