@@ -40,13 +40,26 @@ async function* queryAll(session: SalesforceSession, soql: string): AsyncGenerat
 
 const quoted = (ids: string[]) => ids.map((id) => `'${id.replace(/[^A-Za-z0-9]/g, '')}'`).join(',');
 
-/** The records of given ids as the org holds them now, recycle bin included (`IsDeleted`); purged ones are absent. */
+/**
+ * The records of given ids as the org holds them now, recycle bin included (`IsDeleted`); purged
+ * ones are absent. Live records come from one SObject Collections retrieve (up to 2,000 ids, a
+ * POST, so any number of fields fits); only the ids it does not find are looked up with queryAll.
+ */
 export async function currentRecords(session: SalesforceSession, object: string, fields: string[], ids: string[]): Promise<Map<string, OrgRecord>> {
-  const select = [...new Set(['Id', 'IsDeleted', 'SystemModstamp', ...fields])].join(', ');
-  const perQuery = Math.max(20, Math.min(COLLECTION_SIZE, Math.floor((QUERY_URL_BUDGET - select.length) / 21)));
+  const wanted = [...new Set(['Id', 'IsDeleted', 'SystemModstamp', ...fields])];
   const found = new Map<string, OrgRecord>();
-  for (let start = 0; start < ids.length; start += perQuery) {
-    const soql = `SELECT ${select} FROM ${object} WHERE Id IN (${quoted(ids.slice(start, start + perQuery))})`;
+  if (ids.length === 0) return found;
+  const live = await session.request<(OrgRecord | null)[]>({
+    method: 'POST',
+    url: `/composite/sobjects/${encodeURIComponent(object)}`,
+    body: JSON.stringify({ ids, fields: wanted }),
+  });
+  const missing = ids.filter((_, index) => !live[index]);
+  for (const record of live) if (record) found.set(record.Id, record);
+  const select = wanted.join(', ');
+  const perQuery = Math.max(20, Math.min(COLLECTION_SIZE, Math.floor((QUERY_URL_BUDGET - select.length) / 21)));
+  for (let start = 0; start < missing.length; start += perQuery) {
+    const soql = `SELECT ${select} FROM ${object} WHERE Id IN (${quoted(missing.slice(start, start + perQuery))})`;
     for await (const record of queryAll(session, soql)) found.set(record.Id, record);
   }
   return found;
