@@ -3,6 +3,7 @@
  * Every write asks the org to set off no automation: no assignment rules (`Sforce-Auto-Assign:
  * FALSE`) and duplicate alerts acknowledged (`Sforce-Duplicate-Rule-Header: allowSave=true`).
  */
+import { randomUUID } from 'node:crypto';
 import type { SalesforceSession } from './session.ts';
 
 export type OrgRecord = Record<string, unknown> & { Id: string };
@@ -110,4 +111,49 @@ export function updateRecords(session: SalesforceSession, records: Record<string
     body: JSON.stringify({ allOrNone: false, records }),
     headers: QUIET_WRITE_HEADERS,
   });
+}
+
+export interface FilePart {
+  field: string;
+  bytes: Buffer;
+  filename: string;
+}
+
+/**
+ * Creates one record with a file too large for a JSON body (Salesforce takes at most 37.5 MB of
+ * base64 there): a multipart request, its fields as JSON in the first part and the file's bytes in
+ * the second. Sent once, like every create; Salesforce's refusal comes back as a failed result.
+ */
+export async function createRecordWithFile(
+  session: SalesforceSession,
+  object: string,
+  values: Record<string, unknown>,
+  file: FilePart,
+): Promise<SaveResult> {
+  const boundary = `restore-${randomUUID()}`;
+  const head = [
+    `--${boundary}`,
+    'Content-Disposition: form-data; name="entity_content";',
+    'Content-Type: application/json',
+    '',
+    JSON.stringify(values),
+    `--${boundary}`,
+    'Content-Type: application/octet-stream',
+    `Content-Disposition: form-data; name="${file.field}"; filename="${file.filename.replace(/["\r\n]/g, '_')}"`,
+    '',
+    '',
+  ].join('\r\n');
+  const body = Buffer.concat([Buffer.from(head), file.bytes, Buffer.from(`\r\n--${boundary}--\r\n`)]);
+  try {
+    return await session.requestOnce<SaveResult>({
+      method: 'POST',
+      url: `/sobjects/${encodeURIComponent(object)}`,
+      body,
+      headers: { ...QUIET_WRITE_HEADERS, 'content-type': `multipart/form-data; boundary="${boundary}"` },
+    });
+  } catch (error) {
+    const { name, message, errorCode } = error as { name?: string; message: string; errorCode?: string };
+    if (!errorCode) throw error;
+    return { success: false, errors: [{ statusCode: name ?? errorCode, message }] };
+  }
 }
