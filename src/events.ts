@@ -41,6 +41,10 @@ export function createEventBus() {
   // A dashboard fleet is many listeners on one organisation's topic, not a leak.
   setMaxListeners(0, eventTarget);
   const observers = new Set<(event: PublishedEvent) => void>();
+  const undelivered: CustomEvent[] = [];
+  const deliver = () => {
+    for (const event of undelivered.splice(0)) eventTarget.dispatchEvent(event);
+  };
   return {
     /**
      * Each subscriber gets a buffer of its own. (yoga's createPubSub takes one buffer instance for
@@ -54,9 +58,15 @@ export function createEventBus() {
         void stop.then(() => eventTarget.removeEventListener(type, listener));
       }, new SlidingBuffer(SUBSCRIBER_EVENT_BUFFER));
     },
+    /**
+     * Observers (the response cache) see the event at once; subscribers once the current task is
+     * done, so executing it for every subscriber never delays the response of the mutation that
+     * caused it. Subscribers still get events in the order they were published.
+     */
     publish<T extends TopicName>(topic: T, organisationId: string, payload: Topics[T][1]) {
       for (const observe of observers) observe({ topic, payload } as PublishedEvent);
-      eventTarget.dispatchEvent(new CustomEvent(`${topic}:${organisationId}`, { detail: payload }));
+      if (undelivered.length === 0) setImmediate(deliver);
+      undelivered.push(new CustomEvent(`${topic}:${organisationId}`, { detail: payload }));
     },
     observe(observer: (event: PublishedEvent) => void) {
       observers.add(observer);

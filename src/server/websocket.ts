@@ -3,9 +3,8 @@ import type { ExecutionArgs } from 'graphql';
 import { useServer } from 'graphql-ws/use/ws';
 import { WebSocketServer } from 'ws';
 import type { Services } from '../services/index.ts';
-import { sha256 } from '../crypto.ts';
 import { createContext } from './context.ts';
-import { createSubscriptionSharing } from './shared-subscriptions.ts';
+import { createSubscriptionSharing, sharingKeyOf } from './shared-subscriptions.ts';
 import { GRAPHQL_PATH, type GraphQLHandler } from './graphql.ts';
 
 type Enveloped = ReturnType<GraphQLHandler['getEnveloped']>;
@@ -37,15 +36,16 @@ export function attachWebSocket(server: Server, yoga: GraphQLHandler, services: 
           connectionParams: ctx.connectionParams ?? {},
           params,
         });
+        const contextValue = await contextFactory();
         const args = {
           schema,
           operationName: params.operationName,
           document: parse(params.query),
           variableValues: params.variables,
-          contextValue: await contextFactory(),
+          contextValue,
           envelopedExecute: execute,
           envelopedSubscribe: subscribe,
-          sharingKey: JSON.stringify([sha256(String(ctx.connectionParams?.authorization ?? '')), params.query, params.operationName ?? null, params.variables ?? null]),
+          sharingKey: sharingKeyOf(contextValue.viewer, params),
         };
         const errors = validate(args.schema, args.document);
         if (errors.length) return errors;

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import { and, asc, eq, inArray, ne, sql } from 'drizzle-orm';
+import { and, asc, eq, getTableColumns, inArray, ne, sql } from 'drizzle-orm';
+import { inListPlaceholder } from '../../db/in-list.ts';
 import type { Db } from '../../db/client.ts';
 import { grants, instances, tokens, type GrantRow, type InstanceRow, type TokenRow } from '../../db/schema.ts';
 import { decrypt, encrypt } from '../crypto.ts';
@@ -29,6 +30,15 @@ export interface GrantRejection {
  * Every state change is one synchronous SQLite transaction, so concurrent starts cannot share a token.
  */
 export function createTokenService(db: Db, secretKey: Buffer) {
+  // Read for every instance shown and every instance event a subscription executes: prepared once.
+  const currentTokens = db
+    .select(getTableColumns(tokens))
+    .from(tokens)
+    .innerJoin(instances, and(eq(instances.id, tokens.instanceId), eq(instances.currentGrantId, tokens.grantId)))
+    .where(inListPlaceholder(tokens.instanceId, sql.placeholder('instanceIds')))
+    .orderBy(asc(tokens.position))
+    .prepare();
+
   function usedCount(grantId: string) {
     return db
       .select({ count: sql<number>`count(*)` })
@@ -40,14 +50,7 @@ export function createTokenService(db: Db, secretKey: Buffer) {
   return {
     /** The tokens of each instance's current grant, in the order they are used. */
     currentByInstanceIds(instanceIds: readonly string[]): TokenRow[] {
-      return db
-        .select({ token: tokens })
-        .from(tokens)
-        .innerJoin(instances, and(eq(instances.id, tokens.instanceId), eq(instances.currentGrantId, tokens.grantId)))
-        .where(inArray(tokens.instanceId, [...instanceIds]))
-        .orderBy(asc(tokens.position))
-        .all()
-        .map((row) => row.token);
+      return currentTokens.all({ instanceIds: JSON.stringify(instanceIds) });
     },
 
     byIds(viewer: Viewer, ids: readonly string[]): TokenRow[] {

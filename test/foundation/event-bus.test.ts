@@ -47,4 +47,20 @@ describe('event bus', () => {
     expect(rest.at(-1)!.id).toBe(`job-${total}`);
     await lagging.return?.();
   });
+
+  it("lets the publisher's own work finish before subscribers get the event", async () => {
+    const events = createEventBus();
+    const subscriber = events.subscribe('jobUpdated', 'org-1')[Symbol.asyncIterator]();
+    let delivered = false;
+    const first = subscriber.next().then((result) => {
+      delivered = true;
+      return result;
+    });
+    events.publish('jobUpdated', 'org-1', job(1));
+    // A mutation's response is a chain of promises after its resolver published.
+    for (let step = 0; step < 100; step += 1) await Promise.resolve();
+    expect(delivered).toBe(false);
+    expect((await first).value.id).toBe('job-1');
+    await subscriber.return?.();
+  });
 });
