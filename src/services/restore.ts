@@ -417,9 +417,12 @@ export async function runRestore(
       if (inRecycleBin.length > 0) {
         options.checkpoint();
         const results = await writer.undelete(inRecycleBin.map(({ current }) => current.Id));
+        // "Not in the recycle bin" after a retry whose first answer was lost: live again means it worked.
+        const notInBin = inRecycleBin.filter((_, index) => results[index]!.errors[0]?.statusCode === 'UNDELETE_FAILED');
+        const liveNow = notInBin.length > 0 ? await currentRecords(session, object, [], notInBin.map(({ current }) => current.Id)) : new Map();
         results.forEach((result, index) => {
           const { record, current } = inRecycleBin[index]!;
-          if (result.success) {
+          if (result.success || liveNow.get(current.Id)?.IsDeleted === false) {
             existing.push({ record, current, undeleted: true });
             if (dryRun) undeletedInDryRun.add(current.Id);
           } else fail(object, record.recordId, result.errors[0] ?? unknownError);
