@@ -2,7 +2,8 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { handleControl } from './control.ts';
 import type { FaultInjector, FaultRule } from './faults.ts';
-import { apiError, readBody, send } from './http.ts';
+import { apiError, readBody, readBytes, send } from './http.ts';
+import { boundaryOf, fieldsOfMultipart } from './multipart.ts';
 import type { EmulatedOrg } from './org.ts';
 import { handleSoap } from './soap.ts';
 import type { TokenStore } from './tokens.ts';
@@ -95,8 +96,11 @@ export function createRequestHandler(state: EmulatorState, org: EmulatedOrg) {
       const names = url.searchParams.get('sObjects')?.split(',').filter(Boolean);
       return { response: { status: 200, body: { sObjects: org.data.recordCounts(names) } }, org };
     }
-    const text = method === 'GET' || method === 'HEAD' ? '' : await readBody(req);
-    const body = parseJson(text);
+    const boundary = boundaryOf(req.headers['content-type']);
+    const bytes = method === 'GET' || method === 'HEAD' ? Buffer.alloc(0) : await readBytes(req);
+    const multipart = boundary ? fieldsOfMultipart(bytes, boundary) : undefined;
+    if (multipart && 'error' in multipart) return { response: multipart.error, org };
+    const body = multipart ? multipart.fields : parseJson(bytes.toString('utf8'));
     if (body === Symbol.for('malformed')) return { response: apiError(400, 'JSON_PARSER_ERROR', 'The request body is not valid JSON'), org };
     const response = await org.data.handle({ method, path: rest, version: version!, query: url.searchParams, headers: req.headers, body });
     return { response, org };
