@@ -96,7 +96,9 @@ export async function runBackup(job: JobRow, session: SalesforceSession, snapsho
   const results: CompletedObject[] = [];
   for (const object of objects) {
     const describe = describes.get(object);
-    const mark = baseObjects.get(object)?.highWaterMark ?? null;
+    // An object without SystemModstamp cannot be read incrementally: it is read whole each time.
+    const stamped = !describe || describe instanceof DescribeError || describe.fields.some((f) => f.name === 'SystemModstamp');
+    const mark = stamped ? (baseObjects.get(object)?.highWaterMark ?? null) : null;
     try {
       if (!describe || describe instanceof DescribeError) throw describe ?? new ObjectSkipped('not described');
       const hasBlobs = await backupObject(object, describe, mark, (read, expected) => {
