@@ -117,3 +117,19 @@ export const addInstanceMutation = (features: Features) => `mutation AddInstance
     ... on Error { message }
   }
 }`;
+
+export const PREVIEW_REAUTHENTICATION = `mutation PreviewReauthentication($state: String!, $code: String!) {
+  previewReauthentication(state: $state, code: $code) {
+    __typename
+    ... on ReauthenticationPreview { username salesforceOrgId salesforceInstanceUrl instance { id name environment } }
+    ... on Error { message }
+  }
+}`;
+
+export const COMPLETE_REAUTHENTICATION = `mutation CompleteReauthentication($state: String!, $code: String!) {
+  completeReauthentication(state: $state, code: $code) {
+    __typename
+    ... on Instance { id name username }
+    ... on Error { message }
+  }
+}`;

@@ -31,7 +31,17 @@ type RestRequest = string | { method: string; url: string; body?: string; header
 
 // Salesforce answers that are worth another try after a pause; jsforce itself retries only
 // idempotent methods.
-const TRANSIENT = new Set(['SERVER_UNAVAILABLE', 'REQUEST_LIMIT_EXCEEDED', 'UNABLE_TO_LOCK_ROW', 'ECONNRESET', 'ECONNREFUSED', 'ETIMEDOUT']);
+// The last two are OAuth's own words for a token endpoint that cannot answer now.
+const TRANSIENT = new Set([
+  'SERVER_UNAVAILABLE',
+  'REQUEST_LIMIT_EXCEEDED',
+  'UNABLE_TO_LOCK_ROW',
+  'ECONNRESET',
+  'ECONNREFUSED',
+  'ETIMEDOUT',
+  'temporarily_unavailable',
+  'server_error',
+]);
 
 function isTransient(error: unknown): boolean {
   const { name, code } = error as { name?: string; code?: string };
@@ -92,9 +102,10 @@ export class SalesforceSession {
       instanceUrl: options.instanceUrl,
       accessToken: options.accessToken,
       refreshToken: options.refreshToken(),
-      // jsforce's own refresh would use the token it was given at the start.
+      // jsforce's own refresh would use the token it was given at the start, and would not retry
+      // a token endpoint that is briefly unavailable.
       refreshFn: (connection, callback) => {
-        connection.oauth2.refreshToken(options.refreshToken()).then(
+        this.withRetries(() => connection.oauth2.refreshToken(options.refreshToken()), isTransient).then(
           (response) => callback(null, response.access_token, response),
           (error: Error) => callback(error),
         );

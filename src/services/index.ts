@@ -40,6 +40,7 @@ export function createServices({ database, events, config, secretKey, logger }: 
     };
   };
   const announce = createAnnouncements(events);
+  const apiKeys = createApiKeyService(db);
   const instances = createInstanceService(db, events, config);
   const tokens = createTokenService(db, secretKey);
   const snapshots = createSnapshotService(database);
@@ -47,7 +48,7 @@ export function createServices({ database, events, config, secretKey, logger }: 
   const worker = createJobWorker({ db, config, secretKey, connectedApp, tokens, snapshots, grantReleaser, announce, logger });
   const starter = createJobStarter({ db, secretKey, connectedApp, instances, tokens, announce, onQueued: () => worker.wake() });
   return {
-    apiKeys: createApiKeyService(db),
+    apiKeys,
     organisations: createOrganisationService(db, events),
     instances,
     tokens,

@@ -150,6 +150,7 @@ export function createJobWorker(deps: Dependencies) {
       finish(job, 'SUCCEEDED', null);
     } catch (error) {
       saveFigures();
+      if (job.kind === 'BACKUP') deps.snapshots.discardUnfinishedOf(job.id);
       if (stopped) finish(job, 'FAILED', 'The service stopped while this job was running; start it again');
       else if (error instanceof CancelledError || signal.aborted) finish(job, 'CANCELLED', null);
       else if (isGrantRejected(error)) {
