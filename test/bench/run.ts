@@ -23,7 +23,7 @@ type Row = [section: string, measure: string, value: string];
 const rows: Row[] = [];
 const results: Record<string, unknown> = { quick: values.quick, startedAt: new Date().toISOString() };
 const fixed = (value: number, digits = 1) => value.toFixed(digits);
-const load = (result: { requestsPerSecond: number; p99Ms: number }) => `${fixed(result.requestsPerSecond)} (${result.p99Ms})`;
+const load = (result: { requestsPerSecond: number; p99Ms: number }) => `${fixed(result.requestsPerSecond)} (${fixed(result.p99Ms, 0)})`;
 
 console.log(`Benchmark (${values.quick ? 'quick' : 'full'} sizes); this takes a while…`);
 
