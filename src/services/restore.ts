@@ -331,8 +331,10 @@ export async function runRestore(
     }
 
     const load = (batchIds: string[]): StoredRecord[] => {
-      const records = read(batchIds).filter((record) => !record.deleted);
+      const all = read(batchIds);
+      const records = all.filter((record) => !record.deleted);
       processed += batchIds.length - records.length; // deleted in the snapshot: nothing to restore
+      for (const record of all) if (record.deleted) settled.add(record.recordId);
       const referenced = records.flatMap((record) => [record.recordId, ...lookups.map((field) => String(record.data[field.name] ?? ''))]);
       for (const [sourceId, newId] of options.earlierNewIds(referenced.filter((id) => id && !newIds.has(id)))) newIds.set(sourceId, newId);
       if (!checkedFields && records.length > 0) {
