@@ -413,7 +413,11 @@ export async function runRestore(
           count(object, 'skipped'); // changed since the snapshot and overwriting was declined: left as it is
           settled.add(record.recordId);
         } else if (found.IsDeleted !== true) existing.push({ record, current: found, undeleted: false });
-        else if (dryRun && comesBackWithParent(found, lookups)) existing.push({ record, current: found, undeleted: false });
+        else if (dryRun && comesBackWithParent(found, lookups)) {
+          existing.push({ record, current: found, undeleted: false });
+          // Its own cascade-deleted children come back with it in turn (Account → Contact → CampaignMember).
+          undeletedInDryRun.add(found.Id);
+        }
         else inRecycleBin.push({ record, current: found });
       }
       if (inRecycleBin.length > 0) {
