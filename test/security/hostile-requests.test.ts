@@ -224,6 +224,14 @@ describe('hostile requests', () => {
     expect(server.peakRss()).toBeLessThan(MEMORY_BOUND);
   });
 
+  it('keeps the unpaged list of an organisation\'s instances to 50', async () => {
+    const add = `mutation ($organisationId: ID!, $name: String!) { addInstance(organisationId: $organisationId, environment: SANDBOX, name: $name) { __typename ... on Error { message } } }`;
+    const results = [];
+    for (let i = 0; i < 31; i++) results.push((await gql(add, { organisationId, name: `Sandbox ${i}` }, admin.apiKey)).body.data as { addInstance: { __typename: string; message?: string } });
+    expect(results.slice(0, 30).every((result) => result.addInstance.__typename === 'Instance')).toBe(true);
+    expect(results[30]!.addInstance).toEqual({ __typename: 'InvalidInput', message: 'An organisation may have at most 50 instances' });
+  });
+
   it('sends CORS headers to the service\'s own origin only, and refuses WebSockets from other origins', async () => {
     const evil = await fetch(`${server.url}/graphql`, {
       method: 'OPTIONS',
