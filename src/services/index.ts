@@ -12,6 +12,7 @@ import { createJobWorker } from './job-worker.ts';
 import { createJobService } from './jobs.ts';
 import { createOrganisationService } from './organisations.ts';
 import { createReauthenticationService } from './reauthentication.ts';
+import { createDataKeys } from './data-keys.ts';
 import { createSnapshotService } from './snapshots.ts';
 import { createSubscriptionService } from './subscriptions.ts';
 import { createTokenService } from './tokens.ts';
@@ -43,7 +44,8 @@ export function createServices({ database, events, config, secretKey, logger }: 
   const apiKeys = createApiKeyService(db);
   const instances = createInstanceService(db, events, config);
   const tokens = createTokenService(db, secretKey);
-  const snapshots = createSnapshotService(database);
+  const dataKeys = createDataKeys(db, secretKey);
+  const snapshots = createSnapshotService(database, dataKeys);
   const grantReleaser = createGrantReleaser(db, tokens, connectedApp, logger);
   const worker = createJobWorker({ db, config, secretKey, connectedApp, tokens, snapshots, grantReleaser, announce, logger });
   const starter = createJobStarter({ db, secretKey, connectedApp, instances, tokens, announce, onQueued: () => worker.wake() });
@@ -53,6 +55,7 @@ export function createServices({ database, events, config, secretKey, logger }: 
     instances,
     tokens,
     snapshots,
+    dataKeys,
     worker,
     jobs: createJobService({ db, instances, snapshots, starter, worker }),
     reauthentication: createReauthenticationService({ db, events, secretKey, connectedApp, instances, tokens, grantReleaser }),

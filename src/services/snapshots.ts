@@ -1,5 +1,5 @@
-import { hash, randomUUID } from 'node:crypto';
-import { and, asc, countDistinct, desc, eq, inArray, isNotNull, isNull, sql, type SQL } from 'drizzle-orm';
+import { randomUUID } from 'node:crypto';
+import { and, asc, countDistinct, desc, eq, gt, inArray, isNotNull, isNull, sql, type SQL } from 'drizzle-orm';
 import type { DatabaseHandle } from '../../db/client.ts';
 import { inList, inListPlaceholder } from '../../db/in-list.ts';
 import { prepareRecordWrites } from '../../db/record-writes.ts';
@@ -13,6 +13,7 @@ import {
   type SnapshotRow,
 } from '../../db/schema.ts';
 import { InvalidInputError, NotFoundError } from '../errors.ts';
+import type { DataKeys, OrganisationCipher } from './data-keys.ts';
 import { canSeeOrganisation, type Viewer } from './viewer.ts';
 
 export type SalesforceRecord = Record<string, unknown> & { Id: string };
@@ -24,15 +25,30 @@ export interface StoredRecord {
   data: SalesforceRecord;
 }
 
-const hashOf = (object: string, json: string) => hash('sha256', `${object}\0${json}`, 'base64url');
+const SEARCH_SLICE = 500;
+
+/** Stored contents: sealed bytes, or the plain JSON of rows written before encryption at rest. */
+type StoredData = Buffer | string;
 
 /**
  * Snapshot storage. Record contents are stored once by content hash; a snapshot row per record
  * names the version it holds. An incremental snapshot stores only what changed since its base,
  * so its full state is its own rows laid over the chain of snapshots back to the last full one.
  */
-export function createSnapshotService({ db, sqlite }: Pick<DatabaseHandle, 'db' | 'sqlite'>) {
+export function createSnapshotService({ db, sqlite }: Pick<DatabaseHandle, 'db' | 'sqlite'>, dataKeys: DataKeys) {
   const { insertVersion, insertMembership } = prepareRecordWrites(sqlite);
+  const organisationOfInstance = db
+    .select({ organisationId: instances.organisationId })
+    .from(instances)
+    .where(eq(instances.id, sql.placeholder('instanceId')))
+    .prepare();
+  const instanceOfSnapshot = db.select({ instanceId: snapshots.instanceId }).from(snapshots).where(eq(snapshots.id, sql.placeholder('snapshotId'))).prepare();
+
+  /** The data key of the organisation an instance belongs to: its records are sealed with it. */
+  const cipherOfInstance = (instanceId: string): OrganisationCipher =>
+    dataKeys.forOrganisation(organisationOfInstance.get({ instanceId })!.organisationId);
+  const opened = (cipher: OrganisationCipher, data: StoredData): string =>
+    typeof data === 'string' ? data : cipher.open(data).toString('utf8');
 
   function chainOf(snapshot: SnapshotRow): string[] {
     const chain = [snapshot.id];
@@ -51,7 +67,7 @@ export function createSnapshotService({ db, sqlite }: Pick<DatabaseHandle, 'db' 
     chain: string[],
     object: string,
     filter: SQL | undefined,
-    options: { search?: string; limit?: number; offset?: number } = {},
+    options: { limit?: number; offset?: number } = {},
   ) {
     // SQLite takes the bare columns of a max() aggregate from the row holding the maximum:
     // the newest row of each record along the chain.
@@ -59,7 +75,7 @@ export function createSnapshotService({ db, sqlite }: Pick<DatabaseHandle, 'db' 
       .select({
         recordId: snapshotRecords.recordId,
         deleted: snapshotRecords.deleted,
-        data: recordVersions.data,
+        data: sql<StoredData>`${recordVersions.data}`,
         sequence: sql<number>`max(${snapshots.sequence})`,
       })
       .from(snapshotRecords)
@@ -67,20 +83,18 @@ export function createSnapshotService({ db, sqlite }: Pick<DatabaseHandle, 'db' 
       .innerJoin(recordVersions, and(eq(recordVersions.recordId, snapshotRecords.recordId), eq(recordVersions.hash, snapshotRecords.versionHash)))
       .where(and(inArray(snapshotRecords.snapshotId, chain), eq(snapshotRecords.object, object), filter))
       .groupBy(snapshotRecords.recordId)
-      // HAVING sees the newest version of each record, so older versions never match a search.
-      .having(options.search ? sql`${recordVersions.data} like ${`%${options.search}%`}` : undefined)
       .orderBy(asc(snapshotRecords.recordId))
       .limit(options.limit ?? -1)
       .offset(options.offset ?? 0);
   }
 
   const storedRecord =
-    (object: string) =>
-    (row: { recordId: string; deleted: boolean; data: string }): StoredRecord => ({
+    (object: string, cipher: OrganisationCipher) =>
+    (row: { recordId: string; deleted: boolean; data: StoredData }): StoredRecord => ({
       object,
       recordId: row.recordId,
       deleted: row.deleted,
-      data: JSON.parse(row.data) as SalesforceRecord,
+      data: JSON.parse(opened(cipher, row.data)) as SalesforceRecord,
     });
 
   return {
@@ -157,12 +171,15 @@ export function createSnapshotService({ db, sqlite }: Pick<DatabaseHandle, 'db' 
      * record to leave it out cost more than storing it.
      */
     storeRecords(snapshotId: string, object: string, records: SalesforceRecord[]): void {
+      const cipher = cipherOfInstance(instanceOfSnapshot.get({ snapshotId })!.instanceId);
       db.transaction(() => {
         for (const record of records) {
           record.attributes = undefined;
           const json = JSON.stringify(record);
-          const versionHash = hashOf(object, json);
-          insertVersion.run({ recordId: record.Id, hash: versionHash, data: json });
+          // A keyed digest: equal contents of one organisation are stored once, and the digest says
+          // nothing to whoever reads the database.
+          const versionHash = cipher.digest(`${object}\0${json}`);
+          insertVersion.run({ recordId: record.Id, hash: versionHash, data: cipher.seal(json) });
           insertMembership.run({ snapshotId, object, recordId: record.Id, versionHash, deleted: record.IsDeleted === true ? 1 : 0 });
         }
       });
@@ -170,7 +187,27 @@ export function createSnapshotService({ db, sqlite }: Pick<DatabaseHandle, 'db' 
 
     /** The records of one object as they stood at the snapshot, deleted ones included. */
     state(snapshot: SnapshotRow, object: string, options: { search?: string; limit?: number; offset?: number } = {}): StoredRecord[] {
-      return newestVersionsQuery(chainOf(snapshot), object, undefined, options).all().map(storedRecord(object));
+      const toStored = storedRecord(object, cipherOfInstance(snapshot.instanceId));
+      const { search, limit = Number.POSITIVE_INFINITY, offset = 0 } = options;
+      if (!search) return newestVersionsQuery(chainOf(snapshot), object, undefined, options).all().map(toStored);
+      // Contents are sealed, so a search opens the newest versions a slice at a time, in id order,
+      // until the page is full.
+      const needle = search.toLowerCase();
+      const chain = chainOf(snapshot);
+      const found: StoredRecord[] = [];
+      let skipped = 0;
+      let after = '';
+      for (;;) {
+        const rows = newestVersionsQuery(chain, object, gt(snapshotRecords.recordId, after), { limit: SEARCH_SLICE }).all();
+        for (const row of rows) {
+          const record = toStored(row);
+          if (!JSON.stringify(record.data).toLowerCase().includes(needle)) continue;
+          if (skipped < offset) skipped += 1;
+          else if (found.push(record) >= limit) return found;
+        }
+        if (rows.length < SEARCH_SLICE) return found;
+        after = rows.at(-1)!.recordId;
+      }
     },
 
     /** The ids of one object's records the snapshot holds and that were not deleted, of those given if any. */
@@ -199,7 +236,7 @@ export function createSnapshotService({ db, sqlite }: Pick<DatabaseHandle, 'db' 
     recordReader(snapshot: SnapshotRow, object: string): (recordIds: string[]) => StoredRecord[] {
       const filter = inListPlaceholder(snapshotRecords.recordId, sql.placeholder('recordIds'));
       const query = newestVersionsQuery(chainOf(snapshot), object, filter).prepare();
-      const toStored = storedRecord(object);
+      const toStored = storedRecord(object, cipherOfInstance(snapshot.instanceId));
       return (recordIds) => query.all({ recordIds: JSON.stringify(recordIds) }).map(toStored);
     },
 
