@@ -25,6 +25,10 @@ export interface OrganisationCipher {
   openStream(): Transform;
 }
 
+/** The cipher of a data key as stored (wrapped by SECRET_KEY): for tools that read the database themselves. */
+export const unwrapCipher = (secretKey: Buffer, wrappedKey: string): OrganisationCipher =>
+  cipherFor(Buffer.from(decrypt(secretKey, wrappedKey), 'hex'));
+
 /** The encryption key and the digest key, both derived from the organisation's data key. */
 function cipherFor(dataKey: Buffer): OrganisationCipher {
   const contentKey = Buffer.from(hkdfSync('sha256', dataKey, Buffer.alloc(0), 'record contents', 32));
@@ -118,7 +122,7 @@ export function createDataKeys(db: Db, secretKey: Buffer) {
     forOrganisation(organisationId: string): OrganisationCipher {
       let cipher = ciphers.get(organisationId);
       if (!cipher) {
-        cipher = cipherFor(Buffer.from(decrypt(secretKey, wrappedKeyOf(organisationId)), 'hex'));
+        cipher = unwrapCipher(secretKey, wrappedKeyOf(organisationId));
         ciphers.set(organisationId, cipher);
       }
       return cipher;
