@@ -6,7 +6,7 @@ import type Database from 'better-sqlite3';
  * `data` is sealed with its organisation's data key (services/data-keys.ts).
  */
 export function prepareRecordWrites(sqlite: Database.Database) {
-  const insertVersion = sqlite.prepare<{ recordId: string; hash: string; data: Buffer }>(
+  const insertVersion = sqlite.prepare<{ recordId: string; hash: string; data: Buffer | string }>(
     'INSERT INTO record_versions (record_id, hash, data) VALUES (@recordId, @hash, @data) ON CONFLICT DO NOTHING',
   );
   const insertMembership = sqlite.prepare<{ snapshotId: string; object: string; recordId: string; versionHash: string; deleted: 0 | 1 }>(

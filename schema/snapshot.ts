@@ -1,4 +1,4 @@
-import type { SnapshotObjectRow, SnapshotRow } from '../db/schema.ts';
+import { SNAPSHOT_OBJECT_STATES, type SnapshotObjectRow, type SnapshotRow } from '../db/schema.ts';
 import { InvalidInputError, NotFoundError } from '../src/errors.ts';
 import { builder, viewerOf } from './builder.ts';
 import { NO_CACHE } from './loaders.ts';
@@ -29,11 +29,20 @@ export const SnapshotRef = builder.loadableNodeRef<SnapshotRow>('Snapshot', {
   sort: (snapshot) => snapshot.id,
 });
 
+const SnapshotObjectStateEnum = builder.enumType('SnapshotObjectState', {
+  values: SNAPSHOT_OBJECT_STATES,
+  description: 'COMPLETE: every record was copied; SKIPPED: Salesforce refused the object (see reason).',
+});
+
 const SnapshotObjectRef = builder.objectRef<SnapshotObjectRow>('SnapshotObject').implement({
   fields: (t) => ({
     name: t.exposeString('name'),
     recordCount: t.exposeInt('recordCount', { description: 'Records that existed in the org at the snapshot.' }),
     deletedCount: t.exposeInt('deletedCount', { description: "Records in the org's recycle bin at the snapshot." }),
+    state: t.expose('state', { type: SnapshotObjectStateEnum }),
+    reason: t.exposeString('reason', { nullable: true, description: "Salesforce's reason when the object was skipped." }),
+    blobCount: t.exposeInt('blobCount', { description: 'Files (base64 fields such as Attachment.Body) the records hold.' }),
+    blobBytes: t.exposeFloat('blobBytes', { description: 'Total size of those files, in bytes.' }),
   }),
 });
 

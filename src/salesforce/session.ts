@@ -27,7 +27,7 @@ export interface SessionOptions {
 
 export class ApiBudgetExceededError extends Error {}
 
-type RestRequest = string | { method: string; url: string; body?: string; headers?: Record<string, string> };
+type RestRequest = string | { method: string; url: string; body?: string | Buffer; headers?: Record<string, string> };
 
 // Salesforce answers that are worth another try after a pause; jsforce itself retries only
 // idempotent methods.
@@ -43,24 +43,35 @@ const TRANSIENT = new Set([
   'server_error',
 ]);
 
-function isTransient(error: unknown): boolean {
+export function isTransient(error: unknown): boolean {
   const { name, code } = error as { name?: string; code?: string };
   return TRANSIENT.has(name ?? '') || TRANSIENT.has(code ?? '') || /^ERROR_HTTP_5\d\d$/.test(name ?? '');
 }
 
-// Refusals Salesforce gives before it carries a request out: the request had no effect.
-const REFUSED_BEFORE_ANY_EFFECT = new Set([
-  'REQUEST_LIMIT_EXCEEDED',
-  'INVALID_SESSION_ID',
-  'JSON_PARSER_ERROR',
-  'EXCEEDED_ID_LIMIT',
-  'INVALID_TYPE',
-  'NOT_FOUND',
-  'METHOD_NOT_ALLOWED',
-  'API_DISABLED_FOR_ORG',
-  'API_CURRENTLY_DISABLED',
-  'INSUFFICIENT_ACCESS',
-]);
+/** Salesforce's error body as jsforce would throw it: `name` is the error code. */
+async function httpError(response: Response): Promise<Error> {
+  const text = await response.text();
+  let error: Error;
+  try {
+    const [first] = JSON.parse(text) as { errorCode: string; message: string }[];
+    error = new Error(first!.message);
+    error.name = first!.errorCode;
+  } catch {
+    error = new Error(text.slice(0, 200) || response.statusText);
+    error.name = `ERROR_HTTP_${response.status}`;
+  }
+  return Object.assign(error, { status: response.status });
+}
+
+/**
+ * Whether a failed call leaves its effect unknown: no answer from Salesforce at all (a socket
+ * error, a timeout), or a server error (5xx). Any other error answer refused the request.
+ */
+function answerLost(error: unknown): boolean {
+  const { name, errorCode } = error as { name?: string; errorCode?: string };
+  if (!errorCode) return true;
+  return name === 'SERVER_UNAVAILABLE' || name === 'UNKNOWN_EXCEPTION' || /^ERROR_HTTP_5\d\d$/.test(name ?? '');
+}
 
 /**
  * A write whose answer was lost (timeout, 5xx, dropped connection): Salesforce may or may not have
@@ -71,10 +82,6 @@ export class UnknownOutcomeError extends Error {
     const { name, message } = cause as Error;
     super(`Salesforce did not say whether the request was carried out (${name && name !== 'Error' ? `${name}: ` : ''}${message})`);
   }
-}
-
-function refusedBeforeAnyEffect(error: unknown): boolean {
-  return REFUSED_BEFORE_ANY_EFFECT.has((error as { name?: string }).name ?? '');
 }
 
 export class CancelledError extends Error {
@@ -141,6 +148,37 @@ export class SalesforceSession {
   }
 
   /**
+   * A GET whose body the caller streams (files, Bulk API 2.0 CSV pages), with its headers. jsforce
+   * reads every body whole as text, so this goes through fetch with the session's access token:
+   * a 401 refreshes it through jsforce, once, and transient failures are retried as in `request`.
+   */
+  download(path: string): Promise<Response> {
+    const url = path.startsWith('/services/') ? `${this.connection.instanceUrl}${path}` : `${this.connection.instanceUrl}/services/data/v${this.connection.version}${path}`;
+    return this.withRetries(() => this.fetch(url), isTransient);
+  }
+
+  private async fetch(url: string, refreshed = false): Promise<Response> {
+    const sentAt = Date.now();
+    const response = await fetch(url, { headers: { authorization: `Bearer ${this.connection.accessToken}` }, signal: this.options.signal }).catch((error: unknown) => {
+      throw this.options.signal.aborted ? new CancelledError() : error;
+    });
+    this.noteLimitInfo(response.headers.get('sforce-limit-info'));
+    if (response.ok) return response;
+    if (response.status === 401 && !refreshed && this.connection._refreshDelegate) {
+      await response.body?.cancel();
+      await this.connection._refreshDelegate.refresh(sentAt);
+      return this.fetch(url, true);
+    }
+    throw await httpError(response);
+  }
+
+  /** Keeps the org's API usage current from a response jsforce did not see. */
+  private noteLimitInfo(header: string | null) {
+    const match = header && /api-usage=(\d+)\/(\d+)/.exec(header);
+    if (match) this.connection.limitInfo = { apiUsage: { used: Number(match[1]), limit: Number(match[2]) } };
+  }
+
+  /**
    * A REST call (a path below the API version, or a `/services/…` URL) that is safe to repeat
    * (a read, an update of known ids, a delete): retried when transient.
    */
@@ -149,14 +187,14 @@ export class SalesforceSession {
   }
 
   /**
-   * A call that must not take effect twice (a create): retried only after a refusal that comes
-   * before any effect. Any other failure without Salesforce's answer is an UnknownOutcomeError.
+   * A call that must not take effect twice (a create): retried only after a transient refusal
+   * (REQUEST_LIMIT_EXCEEDED, a lock). A failure that leaves its effect unknown is an UnknownOutcomeError.
    */
   async requestOnce<T>(request: RestRequest): Promise<T> {
     try {
-      return await this.withRetries(() => this.send<T>(request), (error) => isTransient(error) && refusedBeforeAnyEffect(error));
+      return await this.withRetries(() => this.send<T>(request), (error) => isTransient(error) && !answerLost(error));
     } catch (error) {
-      if (refusedBeforeAnyEffect(error) || error instanceof CancelledError || error instanceof ApiBudgetExceededError) throw error;
+      if (error instanceof CancelledError || error instanceof ApiBudgetExceededError || !answerLost(error)) throw error;
       throw new UnknownOutcomeError(error);
     }
   }

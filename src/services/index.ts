@@ -1,4 +1,6 @@
+import { dirname, join } from 'node:path';
 import type { YogaLogger } from 'graphql-yoga';
+import { createLocalBlobStore } from '../storage/blob-store.ts';
 import type { DatabaseHandle } from '../../db/client.ts';
 import type { Config } from '../config.ts';
 import type { EventBus } from '../events.ts';
@@ -46,8 +48,9 @@ export function createServices({ database, events, config, secretKey, logger }: 
   const tokens = createTokenService(db, secretKey);
   const dataKeys = createDataKeys(db, secretKey);
   const snapshots = createSnapshotService(database, dataKeys);
+  const blobs = createLocalBlobStore(join(dirname(config.databaseFile), 'blobs'), dataKeys);
   const grantReleaser = createGrantReleaser(db, tokens, connectedApp, logger);
-  const worker = createJobWorker({ db, config, secretKey, connectedApp, tokens, snapshots, grantReleaser, announce, logger });
+  const worker = createJobWorker({ db, config, secretKey, connectedApp, tokens, snapshots, blobs, grantReleaser, announce, logger });
   const starter = createJobStarter({ db, secretKey, connectedApp, instances, tokens, announce, onQueued: () => worker.wake() });
   return {
     apiKeys,
@@ -56,6 +59,7 @@ export function createServices({ database, events, config, secretKey, logger }: 
     tokens,
     snapshots,
     dataKeys,
+    blobs,
     worker,
     jobs: createJobService({ db, instances, snapshots, starter, worker }),
     reauthentication: createReauthenticationService({ db, events, secretKey, connectedApp, instances, tokens, grantReleaser }),

@@ -5,8 +5,18 @@ import type { Db } from '../../db/client.ts';
 import type { Config } from '../config.ts';
 import type { EventBus } from '../events.ts';
 import { InvalidInputError, NotFoundError } from '../errors.ts';
+import { LoginUrlError, normaliseLoginUrl } from '../salesforce/hosts.ts';
 import { validName } from './names.ts';
 import { canSeeOrganisation, type Viewer } from './viewer.ts';
+
+function validLoginUrl(value: string): string {
+  try {
+    return normaliseLoginUrl(value);
+  } catch (error) {
+    if (error instanceof LoginUrlError) throw new InvalidInputError(error.message, 'loginUrl', [value]);
+    throw error;
+  }
+}
 
 /** Keeps `Organisation.instances`, an unpaged list, small. */
 export const MAX_INSTANCES_PER_ORGANISATION = 50;
@@ -38,7 +48,11 @@ export function createInstanceService(db: Db, events: EventBus, config: Pick<Con
         .all();
     },
 
-    add(viewer: Viewer, organisationId: string, environment: Environment, name: string): InstanceRow {
+    /**
+     * Registers an org. `loginUrl` is the org's own login host (My Domain) when its users may not
+     * log in through the environment's default one.
+     */
+    add(viewer: Viewer, organisationId: string, environment: Environment, name: string, loginUrl?: string | null): InstanceRow {
       const organisation = canSeeOrganisation(viewer, organisationId)
         ? db.select({ id: organisations.id }).from(organisations).where(eq(organisations.id, organisationId)).get()
         : undefined;
@@ -54,13 +68,25 @@ export function createInstanceService(db: Db, events: EventBus, config: Pick<Con
           organisationId,
           environment,
           name: validName(name),
-          loginUrl: config.salesforce.loginUrls[environment],
+          loginUrl: loginUrl ? validLoginUrl(loginUrl) : config.salesforce.loginUrls[environment],
           tokenLimit: config.tokenLimit,
         })
         .returning()
         .get();
       events.publish('instanceUpdated', organisationId, instance);
       return instance;
+    },
+
+    /** Renames an instance or changes its login host (null: back to the environment's default). */
+    update(viewer: Viewer, id: string, changes: { name?: string | null; loginUrl?: string | null }): InstanceRow {
+      const instance = this.get(viewer, id);
+      const values: Partial<InstanceRow> = {};
+      if (changes.name != null) values.name = validName(changes.name);
+      if (changes.loginUrl !== undefined) values.loginUrl = changes.loginUrl === null ? config.salesforce.loginUrls[instance.environment] : validLoginUrl(changes.loginUrl);
+      if (Object.keys(values).length === 0) return instance;
+      const updated = db.update(instances).set(values).where(eq(instances.id, id)).returning().get()!;
+      events.publish('instanceUpdated', updated.organisationId, updated);
+      return updated;
     },
 
     /** Re-reads an instance and tells subscribers it changed. */

@@ -7,6 +7,7 @@ import { decrypt } from '../crypto.ts';
 import { JobStoppedError, TokenExpiredError } from '../errors.ts';
 import { isGrantRejected, type ConnectedApp } from '../salesforce/oauth.ts';
 import { ApiBudgetExceededError, CancelledError, SalesforceSession } from '../salesforce/session.ts';
+import type { BlobStores } from '../storage/blob-store.ts';
 import type { Announcements } from './announcements.ts';
 import { runBackup } from './backup.ts';
 import type { GrantReleaser } from './grant-releaser.ts';
@@ -23,6 +24,7 @@ interface Dependencies {
   connectedApp: () => ConnectedApp;
   tokens: TokenService;
   snapshots: SnapshotService;
+  blobs: BlobStores;
   grantReleaser: GrantReleaser;
   announce: Announcements;
   logger: YogaLogger;
@@ -110,6 +112,8 @@ export function createJobWorker(deps: Dependencies) {
       if (wait <= 0) announce.jobChanged(saveFigures());
       else trailing ??= setTimeout(() => announce.jobChanged(saveFigures()), wait);
     };
+    const addWarning = (warning: string) =>
+      db.update(jobs).set({ warnings: sql`json_insert(${jobs.warnings}, '$[#]', ${warning})` }).where(eq(jobs.id, job.id)).run();
     try {
       if (!grant || !job.accessTokenCiphertext) throw new JobStoppedError('The job has no Salesforce session: reauthenticate the instance, then start the job again');
       session = new SalesforceSession({
@@ -127,8 +131,12 @@ export function createJobWorker(deps: Dependencies) {
       if (job.kind === 'BACKUP') {
         const snapshot = await runBackup(job, session, deps.snapshots, {
           fullBackupEvery: config.fullBackupEvery,
+          bulkThreshold: config.bulkQueryThreshold,
+          blobs: deps.blobs.forOrganisation(job.organisationId),
           checkpoint,
+          signal,
           onProgress: (processed, total) => progress({ processed, total }),
+          onWarning: addWarning,
         });
         db.update(jobs).set({ snapshotId: snapshot.id }).where(eq(jobs.id, job.id)).run();
       } else {
@@ -142,8 +150,7 @@ export function createJobWorker(deps: Dependencies) {
           onProgress: (processed, failed, total) => progress({ processed, failed, total }),
           onSummary: (restoreSummary) => db.update(jobs).set({ restoreSummary }).where(eq(jobs.id, job.id)).run(),
           onFailures: (failures) => db.insert(jobFailures).values(failures.map((f) => ({ ...f, jobId: job.id }))).run(),
-          onWarning: (warning) =>
-            db.update(jobs).set({ warnings: sql`json_insert(${jobs.warnings}, '$[#]', ${warning})` }).where(eq(jobs.id, job.id)).run(),
+          onWarning: addWarning,
         });
       }
       saveFigures();
@@ -163,7 +170,7 @@ export function createJobWorker(deps: Dependencies) {
         finish(job, 'FAILED', error.message);
       } else {
         const { name, message } = error as Error;
-        if (name?.match(/^[A-Z_]+$/)) finish(job, 'FAILED', `${name}: ${message}`); // Salesforce's code and its words
+        if (name?.match(/^[A-Z][A-Z0-9_]+$/)) finish(job, 'FAILED', `${name}: ${message}`); // Salesforce's code and its words
         else {
           // Never an internal exception's text: the details go to the log, the user gets what to do.
           logger.warn(`Job ${job.id} failed: ${(error as Error).stack ?? message}`);

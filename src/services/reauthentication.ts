@@ -5,6 +5,7 @@ import { decrypt, encrypt, randomToken, sha256 } from '../crypto.ts';
 import { InvalidStateError, ReauthenticationFailedError, WrongSalesforceOrgError } from '../errors.ts';
 import type { EventBus } from '../events.ts';
 import { authorizationRequest, exchangeCode, revokeToken, type AuthorizedGrant, type ConnectedApp } from '../salesforce/oauth.ts';
+import { UntrustedInstanceUrlError } from '../salesforce/hosts.ts';
 import type { GrantReleaser } from './grant-releaser.ts';
 import type { createInstanceService } from './instances.ts';
 import type { TokenService } from './tokens.ts';
@@ -82,6 +83,7 @@ export function createReauthenticationService({ db, events, secretKey, connected
     try {
       authorized = await exchangeCode(app, instance.loginUrl, code, decrypt(secretKey, pending.codeVerifierCiphertext));
     } catch (error) {
+      if (error instanceof UntrustedInstanceUrlError) throw new ReauthenticationFailedError(error.message);
       throw new ReauthenticationFailedError(`Salesforce refused the login: ${(error as Error).message}`);
     }
     if (instance.salesforceOrgId && instance.salesforceOrgId !== authorized.salesforceOrgId) {

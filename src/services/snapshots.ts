@@ -10,6 +10,7 @@ import {
   snapshotRecords,
   snapshots,
   type SnapshotObjectRow,
+  type SnapshotObjectState,
   type SnapshotRow,
 } from '../../db/schema.ts';
 import { InvalidInputError, NotFoundError } from '../errors.ts';
@@ -25,10 +26,26 @@ export interface StoredRecord {
   data: SalesforceRecord;
 }
 
-const SEARCH_SLICE = 500;
+// Records opened at a time when every newest version must be read (a search, counting files).
+const OPENED_SLICE = 500;
 
 /** Stored contents: sealed bytes, or the plain JSON of rows written before encryption at rest. */
 type StoredData = Buffer | string;
+
+/**
+ * The version a snapshot names for a record purged from Salesforce (emptied recycle bin, hard
+ * delete): the record is no longer part of the org from that snapshot on.
+ */
+const PURGED = 'purged';
+
+export interface CompletedObject {
+  name: string;
+  highWaterMark: string | null;
+  state: SnapshotObjectState;
+  reason: string | null;
+  /** The object has base64 fields: count the files its records hold. */
+  hasBlobs: boolean;
+}
 
 /**
  * Snapshot storage. Record contents are stored once by content hash; a snapshot row per record
@@ -83,6 +100,8 @@ export function createSnapshotService({ db, sqlite }: Pick<DatabaseHandle, 'db' 
       .innerJoin(recordVersions, and(eq(recordVersions.recordId, snapshotRecords.recordId), eq(recordVersions.hash, snapshotRecords.versionHash)))
       .where(and(inArray(snapshotRecords.snapshotId, chain), eq(snapshotRecords.object, object), filter))
       .groupBy(snapshotRecords.recordId)
+      // HAVING sees the newest version of each record: a record purged since an older version is not there at all.
+      .having(sql`${snapshotRecords.versionHash} <> ${PURGED}`)
       .orderBy(asc(snapshotRecords.recordId))
       .limit(options.limit ?? -1)
       .offset(options.offset ?? 0);
@@ -96,6 +115,33 @@ export function createSnapshotService({ db, sqlite }: Pick<DatabaseHandle, 'db' 
       deleted: row.deleted,
       data: JSON.parse(opened(cipher, row.data)) as SalesforceRecord,
     });
+
+  /** The newest version of each record of an object along a chain, opened, a slice at a time in id order. */
+  function* newestRecords(chain: string[], object: string, toStored: (row: { recordId: string; deleted: boolean; data: StoredData }) => StoredRecord) {
+    let after = '';
+    for (;;) {
+      const rows = newestVersionsQuery(chain, object, gt(snapshotRecords.recordId, after), { limit: OPENED_SLICE }).all();
+      for (const row of rows) yield toStored(row);
+      if (rows.length < OPENED_SLICE) return;
+      after = rows.at(-1)!.recordId;
+    }
+  }
+
+  /** Files the object's records hold at the snapshot: fields whose value is `{"blob": name, "size": bytes}`. */
+  function filesOf(chain: string[], object: string, cipher: OrganisationCipher) {
+    let count = 0;
+    let bytes = 0;
+    for (const { data } of newestRecords(chain, object, storedRecord(object, cipher))) {
+      for (const value of Object.values(data)) {
+        const file = value as { blob?: unknown; size?: unknown } | null;
+        if (file && typeof file === 'object' && typeof file.blob === 'string') {
+          count += 1;
+          bytes += Number(file.size ?? 0);
+        }
+      }
+    }
+    return { count, bytes };
+  }
 
   return {
     get(viewer: Viewer, id: string): SnapshotRow {
@@ -185,29 +231,48 @@ export function createSnapshotService({ db, sqlite }: Pick<DatabaseHandle, 'db' 
       });
     },
 
+    /** Marks records as purged from the org since the snapshot's base. */
+    storePurged(snapshotId: string, object: string, recordIds: string[]): void {
+      db.transaction(() => {
+        for (const recordId of recordIds) {
+          insertVersion.run({ recordId, hash: PURGED, data: 'null' });
+          insertMembership.run({ snapshotId, object, recordId, versionHash: PURGED, deleted: 1 });
+        }
+      });
+    },
+
+    /** Drops what a backup stored of an object it then skipped. */
+    discardObject(snapshotId: string, object: string): void {
+      db.delete(snapshotRecords).where(and(eq(snapshotRecords.snapshotId, snapshotId), eq(snapshotRecords.object, object))).run();
+    },
+
+    /** Every record of one object the snapshot holds (purged ones left out), with whether it was deleted. */
+    recordIds(snapshot: SnapshotRow, object: string): Map<string, boolean> {
+      const rows = db
+        .select({ recordId: snapshotRecords.recordId, deleted: snapshotRecords.deleted, hash: snapshotRecords.versionHash, sequence: sql<number>`max(${snapshots.sequence})` })
+        .from(snapshotRecords)
+        .innerJoin(snapshots, eq(snapshots.id, snapshotRecords.snapshotId))
+        .where(and(inArray(snapshotRecords.snapshotId, chainOf(snapshot)), eq(snapshotRecords.object, object)))
+        .groupBy(snapshotRecords.recordId)
+        .all();
+      return new Map(rows.filter((row) => row.hash !== PURGED).map((row) => [row.recordId, row.deleted]));
+    },
+
     /** The records of one object as they stood at the snapshot, deleted ones included. */
     state(snapshot: SnapshotRow, object: string, options: { search?: string; limit?: number; offset?: number } = {}): StoredRecord[] {
       const toStored = storedRecord(object, cipherOfInstance(snapshot.instanceId));
       const { search, limit = Number.POSITIVE_INFINITY, offset = 0 } = options;
       if (!search) return newestVersionsQuery(chainOf(snapshot), object, undefined, options).all().map(toStored);
-      // Contents are sealed, so a search opens the newest versions a slice at a time, in id order,
-      // until the page is full.
+      // Contents are sealed: a search opens the newest versions in turn until the page is full.
       const needle = search.toLowerCase();
-      const chain = chainOf(snapshot);
       const found: StoredRecord[] = [];
       let skipped = 0;
-      let after = '';
-      for (;;) {
-        const rows = newestVersionsQuery(chain, object, gt(snapshotRecords.recordId, after), { limit: SEARCH_SLICE }).all();
-        for (const row of rows) {
-          const record = toStored(row);
-          if (!JSON.stringify(record.data).toLowerCase().includes(needle)) continue;
-          if (skipped < offset) skipped += 1;
-          else if (found.push(record) >= limit) return found;
-        }
-        if (rows.length < SEARCH_SLICE) return found;
-        after = rows.at(-1)!.recordId;
+      for (const record of newestRecords(chainOf(snapshot), object, toStored)) {
+        if (!JSON.stringify(record.data).toLowerCase().includes(needle)) continue;
+        if (skipped < offset) skipped += 1;
+        else if (found.push(record) >= limit) break;
       }
+      return found;
     },
 
     /** The ids of one object's records the snapshot holds and that were not deleted, of those given if any. */
@@ -254,12 +319,17 @@ export function createSnapshotService({ db, sqlite }: Pick<DatabaseHandle, 'db' 
       return recordIds.filter((id) => !found.has(id));
     },
 
-    /** Per-object counts and high-water marks, then the snapshot becomes readable. */
-    complete(snapshot: SnapshotRow, objects: { name: string; highWaterMark: string | null }[]): void {
+    /** Per-object counts, states and high-water marks, then the snapshot becomes readable. */
+    complete(snapshot: SnapshotRow, objects: CompletedObject[]): void {
       const chain = chainOf(snapshot);
-      const counts = objects.map(({ name, highWaterMark }) => {
+      const counts = objects.map(({ name, highWaterMark, state, reason, hasBlobs }) => {
         const latest = db
-          .select({ deleted: snapshotRecords.deleted, sequence: sql<number>`max(${snapshots.sequence})`.as('sequence') })
+          .select({
+            recordId: snapshotRecords.recordId,
+            versionHash: snapshotRecords.versionHash,
+            deleted: snapshotRecords.deleted,
+            sequence: sql<number>`max(${snapshots.sequence})`.as('sequence'),
+          })
           .from(snapshotRecords)
           .innerJoin(snapshots, eq(snapshots.id, snapshotRecords.snapshotId))
           .where(and(inArray(snapshotRecords.snapshotId, chain), eq(snapshotRecords.object, name)))
@@ -268,8 +338,13 @@ export function createSnapshotService({ db, sqlite }: Pick<DatabaseHandle, 'db' 
         const { total, deleted } = db
           .select({ total: sql<number>`count(*)`, deleted: sql<number>`coalesce(sum(${latest.deleted}), 0)` })
           .from(latest)
+          .where(sql`${latest.versionHash} <> ${PURGED}`)
           .get()!;
-        return { snapshotId: snapshot.id, name, recordCount: total - deleted, deletedCount: deleted, highWaterMark };
+        const files = hasBlobs ? filesOf(chain, name, cipherOfInstance(snapshot.instanceId)) : { count: 0, bytes: 0 };
+        return {
+          snapshotId: snapshot.id, name, recordCount: total - deleted, deletedCount: deleted, highWaterMark, state, reason,
+          blobCount: files.count, blobBytes: files.bytes,
+        };
       });
       db.transaction((tx) => {
         if (counts.length > 0) tx.insert(snapshotObjects).values(counts).run();

@@ -56,11 +56,12 @@ rows.push(
   ['backup', `full backup of ${jobs.records} records: rec/s (peak RSS MB)`, `${fixed(jobs.backup.recordsPerSecond, 0)} (${fixed(jobs.backup.peakRssMb)})`],
   ['backup', 'pipelined jsforce NDJSON script (plain node): rec/s (peak RSS MB)', `${fixed(jobs.ndjsonScript.recordsPerSecond, 0)} (${fixed(jobs.ndjsonScript.peakRssMb)})`],
   ['backup', 'service / NDJSON script', fixed(jobs.backupVsPipelinedNdjsonRatio, 3)],
+  ['backup', 'full backup: API calls per million records', fixed(jobs.backup.apiCallsPerMillionRecords, 1)],
   ['backup', `incremental after 1 % changed: seconds (MB added)`, `${fixed(jobs.incremental!.seconds, 2)} (${fixed(jobs.incremental!.addedMb, 2)})`],
   ['backup', 'incremental / full: time', fixed(jobs.incremental!.timeShareRatio, 3)],
   ['backup', 'incremental / full: bytes', fixed(jobs.incremental!.bytesShareRatio, 4)],
   ['restore', `restore of ${jobs.restore!.records} changed records: rec/s`, fixed(jobs.restore!.recordsPerSecond, 0)],
-  ['restore', 'plain jsforce loop from the snapshot file, 3 collections in flight: rec/s', fixed(jobs.concurrentLoop!.recordsPerSecond, 0)],
+  ['restore', 'plain jsforce loop from the snapshot file (read, then changed fields), 3 in flight: rec/s', fixed(jobs.concurrentLoop!.recordsPerSecond, 0)],
   ['restore', 'service / plain loop', fixed(jobs.restoreVsConcurrentLoopRatio!, 3)],
 );
 
@@ -70,6 +71,7 @@ if (large) {
   rows.push(
     ['large', `full backup of ${large.records} records: rec/s`, fixed(large.backup.recordsPerSecond, 0)],
     ['large', 'peak RSS of the service (MB)', fixed(large.backup.peakRssMb)],
+    ['large', 'full backup: API calls per million records', fixed(large.backup.apiCallsPerMillionRecords, 1)],
   );
 }
 

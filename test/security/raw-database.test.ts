@@ -17,11 +17,13 @@ describe('data at rest', () => {
 
   it('keeps no backed-up field value in plain text in the database files, and keeps them to their owner', async () => {
     setup = await startConnectedInstance({ emulator: { records: 30 } });
-    const job = await backup(setup.admin, setup.instanceId);
+    const job = await backup(setup.admin, setup.instanceId, { objects: ['Account', 'Contact', 'Opportunity', 'Case', 'Lead'] });
     expect(job.status).toBe('SUCCEEDED');
 
     // Every text value the snapshot holds, as the API gives it back (ids and timestamps are stored in the clear to index them).
     const values = new Set<string>();
+    // Object names are stored in the clear (they name the rows); a field holding one says nothing more.
+    const objectNames = new Set((job.snapshot.objects as { name: string }[]).map((object) => object.name));
     for (const { name } of job.snapshot.objects as { name: string }[]) {
       let after: string | null = null;
       do {
@@ -30,7 +32,8 @@ describe('data at rest', () => {
         ).snapshot.records;
         for (const record of page.records) {
           for (const value of Object.values(record.fields)) {
-            if (typeof value === 'string' && value.length >= 6 && !SALESFORCE_ID.test(value) && !DATE_OR_TIME.test(value)) values.add(value);
+            if (typeof value !== 'string' || value.length < 6 || SALESFORCE_ID.test(value) || DATE_OR_TIME.test(value) || objectNames.has(value)) continue;
+            values.add(value);
           }
         }
         after = page.hasNextPage ? page.endCursor : null;
