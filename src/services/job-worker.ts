@@ -1,3 +1,4 @@
+import { buffer } from 'node:stream/consumers';
 import { and, eq, notInArray, sql } from 'drizzle-orm';
 import type { YogaLogger } from 'graphql-yoga';
 import type { Db } from '../../db/client.ts';
@@ -147,6 +148,7 @@ export function createJobWorker(deps: Dependencies) {
           earlierNewIds: (sourceIds) => restoredRecords.newIds(job.instanceId, sourceIds),
           intents: createRestoreIntentService(db, job.instanceId, job.id),
           userId: instance.salesforceUserId ?? undefined,
+          readBlob: (sha256) => buffer(deps.blobs.forOrganisation(job.organisationId).read(sha256)),
           onProgress: (processed, failed, total) => progress({ processed, failed, total }),
           onSummary: (restoreSummary) => db.update(jobs).set({ restoreSummary }).where(eq(jobs.id, job.id)).run(),
           onFailures: (failures) => db.insert(jobFailures).values(failures.map((f) => ({ ...f, jobId: job.id }))).run(),

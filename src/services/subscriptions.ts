@@ -1,4 +1,3 @@
-import { filter, pipe } from 'graphql-yoga';
 import type { EventBus, Topics } from '../events.ts';
 import { InvalidInputError, NotFoundError } from '../errors.ts';
 import { canSeeOrganisation, type Viewer } from './viewer.ts';
@@ -21,7 +20,7 @@ export function createSubscriptionService(events: EventBus) {
       const target = organisationId ?? (viewer.kind === 'member' ? viewer.organisationId : undefined);
       if (!target) throw new InvalidInputError('organisationId is required with the operator key', 'organisationId');
       if (!canSeeOrganisation(viewer, target)) throw new NotFoundError('Organisation', target);
-      return pipe(events.subscribe(topic, target), filter(keep));
+      return events.subscribe(topic, target, keep);
     },
   };
 }

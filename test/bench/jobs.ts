@@ -90,10 +90,10 @@ function plainRestoreLoop(databaseFile: string, snapshotId: string, object: stri
        select id, base_snapshot_id, sequence from snapshots where id = ?
        union all select s.id, s.base_snapshot_id, s.sequence from snapshots s join chain on s.id = chain.base
      )
-     select r.record_id as id, v.data as data, max(chain.sequence) from snapshot_records r
-     join chain on chain.id = r.snapshot_id
+     select r.record_id as id, v.data as data, max(chain.sequence) from json_each(?) as wanted
+     cross join chain
+     cross join snapshot_records r on r.snapshot_id = chain.id and r.object = ? and r.record_id = wanted.value
      join record_versions v on v.record_id = r.record_id and v.hash = r.version_hash
-     where r.object = ? and r.record_id in (select value from json_each(?))
      group by r.record_id`,
   );
   return {
@@ -102,7 +102,7 @@ function plainRestoreLoop(databaseFile: string, snapshotId: string, object: stri
       const worker = async () => {
         while (next < ids.length) {
           const batch = ids.slice(next, (next += COLLECTION_SIZE));
-          const rows = records.all(snapshotId, object, JSON.stringify(batch)) as { id: string; data: Buffer }[];
+          const rows = records.all(snapshotId, JSON.stringify(batch), object) as { id: string; data: Buffer }[];
           const current = await connection.request<(Record<string, unknown> | null)[]>({
             method: 'POST',
             url: `/composite/sobjects/${object}`,

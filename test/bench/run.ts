@@ -16,14 +16,14 @@ const { values } = parseArgs({
 });
 
 const sizes = values.quick
-  ? { connections: 10, durationSeconds: 4, organisations: 10, subscribers: 200, subscriberOrganisations: 20, recordsPerObject: 4_000, restoreRecords: 2_000 }
-  : { connections: 50, durationSeconds: 12, organisations: 50, subscribers: 1000, subscriberOrganisations: 100, recordsPerObject: 40_000, restoreRecords: 20_000 };
+  ? { connections: 4, durationSeconds: 4, organisations: 10, subscribers: 200, subscriberOrganisations: 20, recordsPerObject: 4_000, restoreRecords: 2_000 }
+  : { connections: 8, durationSeconds: 12, organisations: 50, subscribers: 1000, subscriberOrganisations: 100, recordsPerObject: 40_000, restoreRecords: 20_000 };
 
 type Row = [section: string, measure: string, value: string];
 const rows: Row[] = [];
 const results: Record<string, unknown> = { quick: values.quick, startedAt: new Date().toISOString() };
 const fixed = (value: number, digits = 1) => value.toFixed(digits);
-const load = (result: { requestsPerSecond: number; p99Ms: number }) => `${fixed(result.requestsPerSecond)} (${result.p99Ms})`;
+const load = (result: { requestsPerSecond: number; p99Ms: number }) => `${fixed(result.requestsPerSecond)} (${fixed(result.p99Ms, 0)})`;
 
 console.log(`Benchmark (${values.quick ? 'quick' : 'full'} sizes); this takes a while…`);
 
