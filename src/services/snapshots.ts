@@ -116,12 +116,12 @@ export function createSnapshotService({ db, sqlite }: Pick<DatabaseHandle, 'db' 
       data: JSON.parse(opened(cipher, row.data)) as SalesforceRecord,
     });
 
-  /** The newest version of each record of an object along a chain, opened, a slice at a time in id order. */
-  function* newestRecords(chain: string[], object: string, toStored: (row: { recordId: string; deleted: boolean; data: StoredData }) => StoredRecord) {
+  /** The newest version of each record of an object along a chain, a slice at a time in id order. */
+  function* newestVersions(chain: string[], object: string) {
     let after = '';
     for (;;) {
       const rows = newestVersionsQuery(chain, object, gt(snapshotRecords.recordId, after), { limit: OPENED_SLICE }).all();
-      for (const row of rows) yield toStored(row);
+      yield* rows;
       if (rows.length < OPENED_SLICE) return;
       after = rows.at(-1)!.recordId;
     }
@@ -131,8 +131,8 @@ export function createSnapshotService({ db, sqlite }: Pick<DatabaseHandle, 'db' 
   function filesOf(chain: string[], object: string, cipher: OrganisationCipher) {
     let count = 0;
     let bytes = 0;
-    for (const { data } of newestRecords(chain, object, storedRecord(object, cipher))) {
-      for (const value of Object.values(data)) {
+    for (const row of newestVersions(chain, object)) {
+      for (const value of Object.values(JSON.parse(opened(cipher, row.data)) as Record<string, unknown>)) {
         const file = value as { blob?: unknown; size?: unknown } | null;
         if (file && typeof file === 'object' && typeof file.blob === 'string') {
           count += 1;
@@ -260,17 +260,20 @@ export function createSnapshotService({ db, sqlite }: Pick<DatabaseHandle, 'db' 
 
     /** The records of one object as they stood at the snapshot, deleted ones included. */
     state(snapshot: SnapshotRow, object: string, options: { search?: string; limit?: number; offset?: number } = {}): StoredRecord[] {
-      const toStored = storedRecord(object, cipherOfInstance(snapshot.instanceId));
+      const cipher = cipherOfInstance(snapshot.instanceId);
+      const toStored = storedRecord(object, cipher);
       const { search, limit = Number.POSITIVE_INFINITY, offset = 0 } = options;
       if (!search) return newestVersionsQuery(chainOf(snapshot), object, undefined, options).all().map(toStored);
-      // Contents are sealed: a search opens the newest versions in turn until the page is full.
+      // Contents are sealed: a search opens the newest versions in turn until the page is full,
+      // matching the JSON text as the database's LIKE did.
       const needle = search.toLowerCase();
       const found: StoredRecord[] = [];
       let skipped = 0;
-      for (const record of newestRecords(chainOf(snapshot), object, toStored)) {
-        if (!JSON.stringify(record.data).toLowerCase().includes(needle)) continue;
+      for (const row of newestVersions(chainOf(snapshot), object)) {
+        const text = opened(cipher, row.data);
+        if (!text.toLowerCase().includes(needle)) continue;
         if (skipped < offset) skipped += 1;
-        else if (found.push(record) >= limit) break;
+        else if (found.push(toStored({ ...row, data: text })) >= limit) break;
       }
       return found;
     },
