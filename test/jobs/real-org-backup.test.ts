@@ -144,6 +144,13 @@ describe('backups of a realistic org', () => {
     const onDisk = readFileSync(join(setup.server.dataDir, 'blobs', refOf(first).blob.slice(0, 2), refOf(first).blob));
     expect(onDisk.length).toBe(big.length + 29);
     expect(onDisk.includes(big.subarray(0, 64))).toBe(false);
+
+    // The next full pass keeps the files of unchanged records: record counts, one composite of
+    // describes and one page per object, no file downloaded again.
+    const again = await backup(setup.admin, setup.instanceId, { objects: ['Attachment', 'ContentVersion'], full: true });
+    expect(again.status, again.error).toBe('SUCCEEDED');
+    expect(again.apiCalls).toBe(4);
+    expect(objectOf(again, 'Attachment')).toMatchObject({ blobCount: objectOf(job, 'Attachment').blobCount, blobBytes: objectOf(job, 'Attachment').blobBytes });
   });
 
   it('catches a change that committed after a backup with a stamp from before it', async () => {
