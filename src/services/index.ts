@@ -14,6 +14,7 @@ import { createJobWorker } from './job-worker.ts';
 import { createJobService } from './jobs.ts';
 import { createOrganisationService } from './organisations.ts';
 import { createReauthenticationService } from './reauthentication.ts';
+import { createDataKeys } from './data-keys.ts';
 import { createSnapshotService } from './snapshots.ts';
 import { createSubscriptionService } from './subscriptions.ts';
 import { createTokenService } from './tokens.ts';
@@ -45,8 +46,9 @@ export function createServices({ database, events, config, secretKey, logger }: 
   const apiKeys = createApiKeyService(db);
   const instances = createInstanceService(db, events, config);
   const tokens = createTokenService(db, secretKey);
-  const snapshots = createSnapshotService(database);
-  const blobs = createLocalBlobStore(join(dirname(config.databaseFile), 'blobs'));
+  const dataKeys = createDataKeys(db, secretKey);
+  const snapshots = createSnapshotService(database, dataKeys);
+  const blobs = createLocalBlobStore(join(dirname(config.databaseFile), 'blobs'), dataKeys);
   const grantReleaser = createGrantReleaser(db, tokens, connectedApp, logger);
   const worker = createJobWorker({ db, config, secretKey, connectedApp, tokens, snapshots, blobs, grantReleaser, announce, logger });
   const starter = createJobStarter({ db, secretKey, connectedApp, instances, tokens, announce, onQueued: () => worker.wake() });
@@ -56,6 +58,7 @@ export function createServices({ database, events, config, secretKey, logger }: 
     instances,
     tokens,
     snapshots,
+    dataKeys,
     blobs,
     worker,
     jobs: createJobService({ db, instances, snapshots, starter, worker }),

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { asc, eq, inArray } from 'drizzle-orm';
+import { asc, count, eq, inArray } from 'drizzle-orm';
 import { instances, organisations, type Environment, type InstanceRow } from '../../db/schema.ts';
 import type { Db } from '../../db/client.ts';
 import type { Config } from '../config.ts';
@@ -17,6 +17,9 @@ function validLoginUrl(value: string): string {
     throw error;
   }
 }
+
+/** Keeps `Organisation.instances`, an unpaged list, small. */
+export const MAX_INSTANCES_PER_ORGANISATION = 50;
 
 export function createInstanceService(db: Db, events: EventBus, config: Pick<Config, 'salesforce' | 'tokenLimit'>) {
   return {
@@ -54,6 +57,10 @@ export function createInstanceService(db: Db, events: EventBus, config: Pick<Con
         ? db.select({ id: organisations.id }).from(organisations).where(eq(organisations.id, organisationId)).get()
         : undefined;
       if (!organisation) throw new NotFoundError('Organisation', organisationId);
+      const { held } = db.select({ held: count() }).from(instances).where(eq(instances.organisationId, organisationId)).get()!;
+      if (held >= MAX_INSTANCES_PER_ORGANISATION) {
+        throw new InvalidInputError(`An organisation may have at most ${MAX_INSTANCES_PER_ORGANISATION} instances`, 'organisationId');
+      }
       const instance = db
         .insert(instances)
         .values({

@@ -8,7 +8,7 @@ import { decrypt } from '../crypto.ts';
 import { JobStoppedError, TokenExpiredError } from '../errors.ts';
 import { isGrantRejected, type ConnectedApp } from '../salesforce/oauth.ts';
 import { ApiBudgetExceededError, CancelledError, SalesforceSession } from '../salesforce/session.ts';
-import type { BlobStore } from '../storage/blob-store.ts';
+import type { BlobStores } from '../storage/blob-store.ts';
 import type { Announcements } from './announcements.ts';
 import { runBackup } from './backup.ts';
 import type { GrantReleaser } from './grant-releaser.ts';
@@ -25,7 +25,7 @@ interface Dependencies {
   connectedApp: () => ConnectedApp;
   tokens: TokenService;
   snapshots: SnapshotService;
-  blobs: BlobStore;
+  blobs: BlobStores;
   grantReleaser: GrantReleaser;
   announce: Announcements;
   logger: YogaLogger;
@@ -133,7 +133,7 @@ export function createJobWorker(deps: Dependencies) {
         const snapshot = await runBackup(job, session, deps.snapshots, {
           fullBackupEvery: config.fullBackupEvery,
           bulkThreshold: config.bulkQueryThreshold,
-          blobs: deps.blobs,
+          blobs: deps.blobs.forOrganisation(job.organisationId),
           checkpoint,
           signal,
           onProgress: (processed, total) => progress({ processed, total }),
@@ -148,7 +148,7 @@ export function createJobWorker(deps: Dependencies) {
           earlierNewIds: (sourceIds) => restoredRecords.newIds(job.instanceId, sourceIds),
           intents: createRestoreIntentService(db, job.instanceId, job.id),
           userId: instance.salesforceUserId ?? undefined,
-          readBlob: (sha256) => buffer(deps.blobs.read(sha256)),
+          readBlob: (sha256) => buffer(deps.blobs.forOrganisation(job.organisationId).read(sha256)),
           onProgress: (processed, failed, total) => progress({ processed, failed, total }),
           onSummary: (restoreSummary) => db.update(jobs).set({ restoreSummary }).where(eq(jobs.id, job.id)).run(),
           onFailures: (failures) => db.insert(jobFailures).values(failures.map((f) => ({ ...f, jobId: job.id }))).run(),
