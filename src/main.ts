@@ -33,16 +33,19 @@ if (emulator) {
     clientSecret: emulator.clientSecret,
     loginUrls: { PRODUCTION: emulator.orgs.PRODUCTION.loginUrl, SANDBOX: emulator.orgs.SANDBOX.loginUrl },
   };
-  logger.info(
-    `No SALESFORCE_CLIENT_ID set: using the embedded Salesforce emulator at ${emulator.url} ` +
-      `(users ${emulator.orgs.PRODUCTION.username} and ${emulator.orgs.SANDBOX.username}, password ${emulator.orgs.PRODUCTION.password})`,
-  );
 }
 
 const app = createApp(config, logger);
 const server = await startServer(app, logger).catch((error: NodeJS.ErrnoException) =>
   fail(error.code === 'EADDRINUSE' ? `Invalid PORT: ${config.port} is already in use` : String(error)),
 );
+// Said once listening: a service that cannot start prints only why.
+if (emulator) {
+  logger.info(
+    `No SALESFORCE_CLIENT_ID set: using the embedded Salesforce emulator at ${emulator.url} ` +
+      `(users ${emulator.orgs.PRODUCTION.username} and ${emulator.orgs.SANDBOX.username}, password ${emulator.orgs.PRODUCTION.password})`,
+  );
+}
 logger.info(`Dashboard on ${app.config.publicUrl}/`);
 logger.info(`GraphQL API on ${app.config.publicUrl}/graphql (GraphiQL in a browser)`);
 if (app.generatedOperatorKey) {

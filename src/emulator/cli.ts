@@ -1,8 +1,20 @@
 import { parseArgs } from 'node:util';
 import { startEmulator } from './index.ts';
 
-const USAGE = `Usage: npm run emulator -- [--port 4100] [--host 127.0.0.1] [--records 1000] [--seed 0]
-       [--access-token-ttl 7200] [--rotate] [--daily-api-limit 15000]`;
+const USAGE = `Usage: npm run emulator -- [options]
+
+Runs the Salesforce emulator alone: two orgs (PRODUCTION and SANDBOX), a connected app, controls.
+
+Options:
+  --port <n>              PRODUCTION's port (default 4100); SANDBOX takes the next free port after
+                          it. 0: both ports chosen by the system.
+  --host <address>        interface to listen on (default 127.0.0.1)
+  --records <n>           generated records per object in each org (default 1000)
+  --seed <n>              seed of the generated data: the same seed gives the same records (default 0)
+  --access-token-ttl <s>  seconds an access token lives before INVALID_SESSION_ID (default 7200)
+  --rotate                issue a new refresh token on every refresh (default: keep it)
+  --daily-api-limit <n>   API calls each org allows per day before REQUEST_LIMIT_EXCEEDED (default 15000)
+  -h, --help              print this help`;
 
 function usageError(message: string): never {
   console.error(`${message}\n${USAGE}`);

@@ -1,4 +1,4 @@
-import { createServer } from 'node:http';
+import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { controls } from './control.ts';
 import { FaultInjector } from './faults.ts';
@@ -44,6 +44,29 @@ function advertisedHost(host: string): string {
   return host.includes(':') ? `[${host}]` : host;
 }
 
+/** After an org on a chosen port, the next one; after a system-chosen port, another system-chosen one. */
+function nextPort(previous: Server, requested: number): number {
+  return requested === 0 ? 0 : (previous.address() as AddressInfo).port + 1;
+}
+
+/** Listens on `port`, or when `orNext` and it is taken, on the first free port after it. */
+async function listenFrom(port: number, host: string, orNext: boolean): Promise<Server> {
+  for (let candidate = port; ; candidate++) {
+    // Node refuses heads over 16 KB itself; the handler answers as Salesforce does instead.
+    const server = createServer({ maxHeaderSize: 256 * 1024 });
+    try {
+      await new Promise<void>((resolve, reject) => {
+        server.once('error', reject);
+        server.listen(candidate, host, resolve);
+      });
+      return server;
+    } catch (error) {
+      const retry = orNext && port !== 0 && candidate < 65535 && (error as NodeJS.ErrnoException).code === 'EADDRINUSE';
+      if (!retry) throw error;
+    }
+  }
+}
+
 /** Starts the Salesforce emulator on a loopback port: two orgs, a connected app, and controls. */
 export async function startEmulator(options: EmulatorOptions = {}) {
   const saved = options.stateFile ? readSavedEmulator(options.stateFile) : undefined;
@@ -51,20 +74,16 @@ export async function startEmulator(options: EmulatorOptions = {}) {
   const faults = new FaultInjector();
   const host = options.host ?? '127.0.0.1';
   // Salesforce instance URLs have no path (jsforce resolves some URLs against the host), so each
-  // org gets its own port: PRODUCTION on the requested one, SANDBOX on the next free one.
-  const servers = await Promise.all(
-    ORG_DEFINITIONS.map(async (_, index) => {
-      // Node refuses heads over 16 KB itself; the handler answers as Salesforce does instead.
-      const server = createServer({ maxHeaderSize: 256 * 1024 });
-      await new Promise<void>((resolve, reject) => {
-        server.once('error', reject);
-        // A saved org comes back on its port: instances connected to it keep their URLs.
-        const savedPort = saved?.ports[ORG_DEFINITIONS[index]!.environment];
-        server.listen(savedPort ?? (index === 0 ? (options.port ?? 0) : 0), host, resolve);
-      });
-      return server;
-    }),
-  );
+  // org gets its own port: PRODUCTION on the requested one, SANDBOX on the next free one after it
+  // (both chosen by the system when the requested port is 0).
+  const servers: Server[] = [];
+  for (const definition of ORG_DEFINITIONS) {
+    // A saved org comes back on its port: instances connected to it keep their URLs.
+    const savedPort = saved?.ports[definition.environment];
+    const previous = servers.at(-1);
+    const wanted = savedPort ?? (previous ? nextPort(previous, options.port ?? 0) : (options.port ?? 0));
+    servers.push(await listenFrom(wanted, host, savedPort === undefined && previous !== undefined));
+  }
   const urlOf = (server: (typeof servers)[number]) => `http://${advertisedHost(host)}:${(server.address() as AddressInfo).port}`;
   const orgList = ORG_DEFINITIONS.map(
     (definition, index) =>

@@ -1,9 +1,8 @@
 import { GraphQLError } from 'graphql';
 import { useGraphQlJit } from '@envelop/graphql-jit';
-import { createYoga, useReadinessCheck, type YogaLogger } from 'graphql-yoga';
+import { createYoga, type YogaLogger } from 'graphql-yoga';
 import type { Context } from '../../schema/builder.ts';
 import { schema } from '../../schema/index.ts';
-import type { DatabaseHandle } from '../../db/client.ts';
 import type { Config } from '../config.ts';
 import { DomainError } from '../errors.ts';
 import type { EventBus } from '../events.ts';
@@ -23,14 +22,13 @@ export const MAX_REQUEST_BYTES = 4_000_000;
 interface Dependencies {
   config: Config;
   services: Services;
-  database: DatabaseHandle;
   events: EventBus;
   authentication: Authentication;
   responseCache: ResponseCache;
   logger: YogaLogger;
 }
 
-export function createGraphQLHandler({ config, services, database, authentication, responseCache, logger }: Dependencies) {
+export function createGraphQLHandler({ config, services, authentication, responseCache, logger }: Dependencies) {
   return createYoga<ServerContext, Context>({
     schema,
     graphqlEndpoint: GRAPHQL_PATH,
@@ -68,12 +66,6 @@ export function createGraphQLHandler({ config, services, database, authenticatio
       useGraphQlJit(),
       responseCachePlugin(responseCache, (request, server) => authentication.contextOf({ ...server, request }).viewer),
       revocationPlugin(services.apiKeys.revocationSignal),
-      useReadinessCheck({
-        endpoint: '/healthz',
-        check: () => {
-          database.sqlite.prepare('select 1').get();
-        },
-      }),
     ],
   });
 }

@@ -6,6 +6,7 @@ import { clientAddress, createAuthentication } from './context.ts';
 import { DASHBOARD_ASSETS_PREFIX, dashboardRoutes } from './dashboard-route.ts';
 import { createFailedKeyThrottle, type FailedKeyThrottle } from './failed-key-throttle.ts';
 import { GRAPHIQL_ASSETS_PREFIX, graphiqlRoutes } from './graphiql-route.ts';
+import { HEALTH_PATH, healthRoute } from './health-route.ts';
 import { createGraphQLHandler, GRAPHQL_PATH } from './graphql.ts';
 import { OAUTH_CALLBACK_PATH, oauthCallbackRoute } from './oauth-callback.ts';
 import { withRequestId } from './request-ids.ts';
@@ -66,6 +67,7 @@ export async function startServer(app: App, logger: YogaLogger): Promise<Running
   const graphiql = graphiqlRoutes(() => app.config.publicUrl!);
   const routes: Record<string, Route> = {
     [OAUTH_CALLBACK_PATH]: oauthCallbackRoute(app.services.reauthentication, logger),
+    [HEALTH_PATH]: healthRoute(app.database),
     '/': dashboard.page,
     '/index.html': dashboard.page,
   };
@@ -92,11 +94,12 @@ export async function startServer(app: App, logger: YogaLogger): Promise<Running
       void yoga(req, res);
     });
   });
-  const websocket = attachWebSocket(server, yoga, { config: app.config, services: app.services, authentication, throttle });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(app.config.port, app.config.host, resolve);
   });
+  // Attached once listening: ws re-emits the server's errors, and a busy port then printed its stack.
+  const websocket = attachWebSocket(server, yoga, { config: app.config, services: app.services, authentication, throttle });
   const { port } = server.address() as AddressInfo;
   const host = app.config.host.includes(':') ? `[${app.config.host}]` : app.config.host;
   // Without PUBLIC_URL, redirects come back to the address the server listens on.

@@ -3,6 +3,8 @@ import { mkdtempSync, rmSync, statSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { once } from 'node:events';
+import { createServer } from 'node:net';
+import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { serviceArgs } from '../helpers/service-process.ts';
 
@@ -48,7 +50,10 @@ describe('start-up', () => {
     const [, key] = await service.waitFor(/Operator API key \(shown once, keep it\): (\S+)/);
     expect(service.output()).toMatch(/embedded Salesforce emulator/);
 
-    expect((await fetch(`${url}/healthz`)).status).toBe(200);
+    const health = await fetch(`${url}/healthz`);
+    expect(health.status).toBe(200);
+    expect(health.headers.get('content-type')).toMatch(/^application\/json/);
+    expect(await health.json()).toEqual({ status: 'ok', database: 'ok' });
     const response = await fetch(`${url}/graphql`, {
       method: 'POST',
       headers: { 'content-type': 'application/json', authorization: `Bearer ${key}` },
@@ -70,6 +75,19 @@ describe('start-up', () => {
     expect(again.output()).not.toMatch(/Operator API key/);
     again.child.kill('SIGTERM');
     await once(again.child, 'exit');
+  });
+
+  it('says in one line, without a stack, that the port is busy', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'sfbackup-start-'));
+    dirs.push(dir);
+    const blocker = createServer();
+    await new Promise<void>((resolve) => blocker.listen(0, '127.0.0.1', resolve));
+    const { port } = blocker.address() as AddressInfo;
+    const service = runService({ PORT: String(port), DATABASE_URL: join(dir, 'backup.db') });
+    const [code] = await once(service.child, 'exit');
+    blocker.close();
+    expect(code).toBe(1);
+    expect(service.output().trim().split('\n')).toEqual([`Invalid PORT: ${port} is already in use`]);
   });
 
   it('refuses a bad setting with one line naming the variable', async () => {
