@@ -6,6 +6,7 @@ import ScopeAuthPlugin from '@pothos/plugin-scope-auth';
 import { GraphQLError } from 'graphql';
 import { DateTimeResolver, JSONResolver } from 'graphql-scalars';
 import type { Role } from '../db/schema.ts';
+import { forbiddenMessage } from './forbidden.ts';
 import { globalId } from './ids.ts';
 import type { Services } from '../src/services/index.ts';
 import { forbidden, hasRole, unauthenticated, type Viewer } from '../src/services/viewer.ts';
@@ -43,8 +44,8 @@ export const builder = new SchemaBuilder<{
       operator: ctx.viewer?.kind === 'operator',
       role: (role) => ctx.viewer !== null && hasRole(ctx.viewer, role),
     }),
-    unauthorizedError: (_parent, ctx) => {
-      if (ctx.viewer) return forbidden('This API key is not allowed to do that');
+    unauthorizedError: (_parent, ctx, _info, result) => {
+      if (ctx.viewer) return forbidden(forbiddenMessage(ctx.viewer, result.failure));
       return unauthenticated(ctx.apiKeyPresented ? 'The API key is not recognised' : undefined);
     },
   },

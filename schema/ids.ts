@@ -1,4 +1,5 @@
 import { NotFoundError } from '../src/errors.ts';
+import { globalId } from '../src/global-ids.ts';
 
 export interface DecodedId {
   typename: string;
@@ -8,12 +9,9 @@ export interface DecodedId {
 /** The database id behind a global id, which must name the expected type. */
 export function localId(decoded: DecodedId, typename: string): string {
   if (decoded.typename !== typename) {
-    throw new NotFoundError(typename, globalId(decoded.typename, decoded.id));
+    throw new NotFoundError(typename, decoded.id, globalId(decoded.typename, decoded.id));
   }
   return decoded.id;
 }
 
-/** The global id the API shows for a row (the relay plugin's encoding, set in the builder). */
-export function globalId(typename: string, id: string): string {
-  return Buffer.from(`${typename}:${id}`).toString('base64url');
-}
+export { globalId };

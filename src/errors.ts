@@ -1,3 +1,5 @@
+import { globalId } from './global-ids.ts';
+
 /** Failures a client can act on; the schema turns each into a typed result. */
 export class DomainError extends Error {
   constructor(message: string) {
@@ -7,11 +9,13 @@ export class DomainError extends Error {
 }
 
 export class NotFoundError extends DomainError {
+  /** `id` is the row's own; the message shows the id the caller sent (`sentId`, by default its global id). */
   constructor(
     readonly entity: string,
     id: string,
+    sentId = globalId(entity, id),
   ) {
-    super(`${entity} ${id} was not found`);
+    super(`${entity} ${sentId} was not found`);
   }
 }
 

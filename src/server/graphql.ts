@@ -7,6 +7,7 @@ import type { Config } from '../config.ts';
 import { DomainError } from '../errors.ts';
 import type { EventBus } from '../events.ts';
 import type { Authentication, ServerContext } from './context.ts';
+import { requestErrorLogger } from './error-logging.ts';
 import { jsonBodyPlugin } from './json-body.ts';
 import { queryLimitsPlugin } from './query-limits.ts';
 import { currentRequestId } from './request-ids.ts';
@@ -33,7 +34,7 @@ export function createGraphQLHandler({ config, services, authentication, respons
     schema,
     graphqlEndpoint: GRAPHQL_PATH,
     landingPage: false,
-    logging: logger,
+    logging: requestErrorLogger(logger),
     graphiql: false,
     maxRequestBodySize: MAX_REQUEST_BYTES,
     // Keys travel in a header, never in cookies: only the service's own pages may call it from a browser.
@@ -53,8 +54,8 @@ export function createGraphQLHandler({ config, services, authentication, respons
         if (original instanceof DomainError) {
           return new GraphQLError(original.message, { extensions: { code: 'BAD_USER_INPUT' } });
         }
+        // Logged with this id by requestErrorLogger, as yoga reports every error it masks.
         const requestId = currentRequestId();
-        logger.error(`Request ${requestId ?? '(none)'} failed:`, original);
         return new GraphQLError(`${message} (request ${requestId})`, { extensions: { code: 'INTERNAL_SERVER_ERROR', requestId } });
       },
     },

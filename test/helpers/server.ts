@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createLogger } from 'graphql-yoga';
+import { createLogger, type YogaLogger } from 'graphql-yoga';
 import { createApp, type App } from '../../src/app.ts';
 import { loadConfig } from '../../src/config.ts';
 import { startServer, type RunningServer } from '../../src/server/index.ts';
@@ -23,7 +23,7 @@ export interface TestServer {
 }
 
 /** The real server on an ephemeral loopback port, with its own SQLite file. */
-export async function startTestServer(env: Record<string, string> = {}, dataDir?: string): Promise<TestServer> {
+export async function startTestServer(env: Record<string, string> = {}, dataDir?: string, logger: YogaLogger = createLogger('silent')): Promise<TestServer> {
   const dir = dataDir ?? mkdtempSync(join(tmpdir(), 'sfbackup-test-'));
   const config = loadConfig({
     PORT: '0',
@@ -33,7 +33,6 @@ export async function startTestServer(env: Record<string, string> = {}, dataDir?
     LOG_LEVEL: 'silent',
     ...env,
   });
-  const logger = createLogger('silent');
   const app = createApp(config, logger);
   const server = await startServer(app, logger);
   let stopped = false;
