@@ -1,17 +1,15 @@
-import { ROLES, type ApiKeyRow } from '../db/schema.ts';
+import type { ApiKeyRow, Role } from '../db/schema.ts';
 import { InvalidInputError, NotFoundError } from '../src/errors.ts';
 import { builder, viewerOf } from './builder.ts';
-import { localId } from './ids.ts';
 import { OrganisationRef } from './organisation.ts';
 
-export const RoleEnum = builder.enumType('Role', {
-  values: {
-    VIEWER: { description: 'Reads everything of its organisation.' },
-    OPERATOR: { description: 'Also starts and cancels jobs.' },
-    ADMIN: { description: 'Also manages instances, reauthentication and keys.' },
-  },
-});
-void ROLES;
+const ROLES: Record<Role, { description: string }> = {
+  VIEWER: { description: 'Reads everything of its organisation.' },
+  OPERATOR: { description: 'Also starts and cancels jobs.' },
+  ADMIN: { description: 'Also manages instances, reauthentication and keys.' },
+};
+
+export const RoleEnum = builder.enumType('Role', { values: ROLES });
 
 const ApiKeyRef = builder.objectRef<ApiKeyRow>('ApiKey').implement({
   fields: (t) => ({
@@ -44,6 +42,6 @@ builder.mutationField('createApiKey', (t) =>
       name: t.arg.string({ required: true }),
     },
     resolve: (_root, args, ctx) =>
-      ctx.services.apiKeys.create(viewerOf(ctx), localId(args.organisationId, 'Organisation'), args.role, args.name),
+      ctx.services.apiKeys.create(viewerOf(ctx), OrganisationRef.idFrom(args.organisationId), args.role, args.name),
   }),
 );

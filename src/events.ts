@@ -39,13 +39,13 @@ export function createEventBus() {
   // A dashboard fleet is many listeners on one organisation's topic, not a leak.
   setMaxListeners(0, eventTarget);
   const pubSub = createPubSub<Topics>({
-    eventTarget: eventTarget as never,
+    eventTarget: eventTarget,
     // A slow subscriber drops its oldest queued events instead of overflowing the repeater.
     repeaterBuffer: new SlidingBuffer(1000),
   });
   const observers = new Set<(event: PublishedEvent) => void>();
   return {
-    subscribe: pubSub.subscribe,
+    subscribe: pubSub.subscribe.bind(pubSub),
     publish<T extends TopicName>(topic: T, organisationId: string, payload: Topics[T][1]) {
       for (const observe of observers) observe({ topic, payload } as PublishedEvent);
       (pubSub.publish as (topic: T, id: string, payload: Topics[T][1]) => void)(topic, organisationId, payload);

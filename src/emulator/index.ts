@@ -60,7 +60,7 @@ export async function startEmulator(options: EmulatorOptions = {}) {
     (definition, index) =>
       new EmulatedOrg(
         { ...definition, seed: (options.seed ?? 0) * ORG_DEFINITIONS.length + definition.seed },
-        urlOf(servers[index]!),
+        urlOf(servers[index]),
         EMULATOR_CLIENT,
         tokens,
         options.records ?? 50,
@@ -68,8 +68,11 @@ export async function startEmulator(options: EmulatorOptions = {}) {
       ),
   );
   const state = { orgs: orgList, tokens, faults };
-  servers.forEach((server, index) => server.on('request', createRequestHandler(state, orgList[index]!)));
-  const url = urlOf(servers[0]!);
+  servers.forEach((server, index) => {
+    const handle = createRequestHandler(state, orgList[index]);
+    server.on('request', (req, res) => void handle(req, res));
+  });
+  const url = urlOf(servers[0]);
 
   const info = (org: EmulatedOrg): EmulatedOrgInfo => ({
     environment: org.definition.environment,

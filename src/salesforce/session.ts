@@ -1,5 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import jsforce from 'jsforce';
+import { ApiBudgetExceededError, CancelledError, isTransient } from './errors.ts';
 import type { ConnectedApp } from './oauth.ts';
 
 export interface ApiUsage {
@@ -25,23 +26,6 @@ export interface SessionOptions {
   signal: AbortSignal;
 }
 
-export class ApiBudgetExceededError extends Error {}
-
-// Salesforce answers that are worth another try after a pause; jsforce itself retries only
-// idempotent methods.
-const TRANSIENT = new Set(['SERVER_UNAVAILABLE', 'REQUEST_LIMIT_EXCEEDED', 'UNABLE_TO_LOCK_ROW', 'ECONNRESET', 'ECONNREFUSED', 'ETIMEDOUT']);
-
-function isTransient(error: unknown): boolean {
-  const { name, code } = error as { name?: string; code?: string };
-  return TRANSIENT.has(name ?? '') || TRANSIENT.has(code ?? '') || /^ERROR_HTTP_5\d\d$/.test(name ?? '');
-}
-
-export class CancelledError extends Error {
-  constructor() {
-    super('Cancelled');
-  }
-}
-
 /**
  * One job's conversation with Salesforce: jsforce (which refreshes the access token on a 401 and
  * replays), bounded retries of transient failures, a count of API calls and the last API usage.
@@ -64,8 +48,12 @@ export class SalesforceSession {
       // jsforce's own refresh would use the token it was given at the start.
       refreshFn: (connection, callback) => {
         connection.oauth2.refreshToken(options.refreshToken()).then(
-          (response) => callback(null, response.access_token, response),
-          (error: Error) => callback(error),
+          (response: jsforce.TokenResponse) => {
+            callback(null, response.access_token, response);
+          },
+          (error: Error) => {
+            callback(error);
+          },
         );
       },
       version: options.app.apiVersion,
@@ -114,8 +102,8 @@ export class SalesforceSession {
             headers: { 'content-type': 'application/json', ...normalised.headers },
           },
           // Retries are ours, for every method alike (jsforce would retry only GETs, sleeping up to 15 s).
-          { retry: { maxRetries: 0 } } as never,
-        )) as T;
+          { retry: { maxRetries: 0 } },
+        ));
       } catch (error) {
         if (!isTransient(error) || attempt >= attempts) throw error;
         await sleep(baseDelayMs * 2 ** (attempt - 1), undefined, { signal: this.options.signal }).catch(() => {});

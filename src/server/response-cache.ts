@@ -58,17 +58,19 @@ export function responseCachePlugin(events: EventBus): Plugin {
     },
     // A hit answers with the entry's JSON bytes, built once: yoga would serialise the cached result
     // again on every request. Its status and headers (content type, ETag) stay yoga's.
-    onResultProcess({ request, result, resultProcessor, setResult }) {
+    onResultProcess(payload) {
+      const { request, result, resultProcessor } = payload;
       if (!isCacheHit(result) || resultProcessor !== processRegularResult) return;
       bytesByHitRequest.set(request, cachedBytes(result));
-      setResult({ ...result, stringify: () => '' });
+      payload.setResult({ ...result, stringify: () => '' });
     },
-    onResponse({ request, response, setResponse, fetchAPI }) {
+    onResponse(payload) {
+      const { request, response, fetchAPI } = payload;
       const bytes = bytesByHitRequest.get(request);
       if (!bytes) return;
       const headers = new fetchAPI.Headers(response.headers);
       headers.set('content-length', String(bytes.length));
-      setResponse(new fetchAPI.Response(bytes, { status: response.status, headers }));
+      payload.setResponse(new fetchAPI.Response(bytes, { status: response.status, headers }));
     },
   };
 }

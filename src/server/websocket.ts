@@ -1,5 +1,5 @@
 import type { Server } from 'node:http';
-import type { ExecutionArgs } from 'graphql';
+import type { DocumentNode, ExecutionArgs, GraphQLError, GraphQLSchema, execute as graphqlExecute, subscribe as graphqlSubscribe } from 'graphql';
 import { useServer } from 'graphql-ws/use/ws';
 import { WebSocketServer } from 'ws';
 import type { Services } from '../services/index.ts';
@@ -9,6 +9,9 @@ import { createSubscriptionSharing } from './shared-subscriptions.ts';
 import { GRAPHQL_PATH, type GraphQLHandler } from './graphql.ts';
 
 type Enveloped = ReturnType<GraphQLHandler['getEnveloped']>;
+// Envelop types its execute, subscribe, parse and validate loosely; these are graphql-js's.
+type Execution = ReturnType<typeof graphqlExecute>;
+type Subscription = ReturnType<typeof graphqlSubscribe>;
 type EnvelopedArgs = ExecutionArgs & {
   envelopedExecute: Enveloped['execute'];
   envelopedSubscribe: Enveloped['subscribe'];
@@ -23,14 +26,14 @@ export function attachWebSocket(server: Server, yoga: GraphQLHandler, services: 
   const handle = useServer(
     {
       // The enveloped execute/subscribe travel on the args, not rootValue, which Pothos hands to root resolvers.
-      execute: (args) => (args as EnvelopedArgs).envelopedExecute(args),
+      execute: (args) => (args as EnvelopedArgs).envelopedExecute(args) as Execution,
       subscribe: (args) => {
         const enveloped = args as EnvelopedArgs;
-        return sharing.subscribe(enveloped.sharingKey, () => enveloped.envelopedSubscribe(args)) as ReturnType<Enveloped['subscribe']>;
+        return sharing.subscribe(enveloped.sharingKey, () => enveloped.envelopedSubscribe(args) as Subscription) as Subscription;
       },
       onConnect: (ctx) => createContext(services, ctx.connectionParams?.authorization).viewer !== null,
       onSubscribe: async (ctx, _id, params) => {
-        const { schema, execute, subscribe, contextFactory, parse, validate } = yoga.getEnveloped({
+        const enveloped = yoga.getEnveloped({
           ...ctx,
           req: ctx.extra.request,
           socket: ctx.extra.socket,
@@ -38,16 +41,16 @@ export function attachWebSocket(server: Server, yoga: GraphQLHandler, services: 
           params,
         });
         const args = {
-          schema,
+          schema: enveloped.schema as GraphQLSchema,
           operationName: params.operationName,
-          document: parse(params.query),
+          document: enveloped.parse(params.query) as DocumentNode,
           variableValues: params.variables,
-          contextValue: await contextFactory(),
-          envelopedExecute: execute,
-          envelopedSubscribe: subscribe,
-          sharingKey: JSON.stringify([sha256(String(ctx.connectionParams?.authorization ?? '')), params.query, params.operationName ?? null, params.variables ?? null]),
+          contextValue: (await enveloped.contextFactory()) as unknown,
+          envelopedExecute: enveloped.execute,
+          envelopedSubscribe: enveloped.subscribe,
+          sharingKey: JSON.stringify([sha256(typeof ctx.connectionParams?.authorization === 'string' ? ctx.connectionParams.authorization : ''), params.query, params.operationName ?? null, params.variables ?? null]),
         };
-        const errors = validate(args.schema, args.document);
+        const errors = enveloped.validate(args.schema, args.document) as readonly GraphQLError[];
         if (errors.length) return errors;
         return args;
       },

@@ -84,7 +84,7 @@ export async function runBackup(
   const objects = job.objects.length > 0 ? job.objects : backupableObjects(await session.request<GlobalDescribe>('/sobjects'));
   const previous = snapshotsService.latestComplete(job.instanceId);
   const full =
-    !previous || job.parameters.full === true || snapshotsService.chainLength(previous) >= options.fullBackupEvery;
+    !previous || (job.parameters.kind === 'BACKUP' && job.parameters.full) || snapshotsService.chainLength(previous) >= options.fullBackupEvery;
   const base = full ? undefined : previous;
   const marks = new Map(base ? snapshotsService.objectsOf([base.id]).map((o) => [o.name, o.highWaterMark]) : []);
   const snapshot = snapshotsService.begin(job.instanceId, job.id, base);

@@ -3,10 +3,10 @@ import type { Db } from '../../db/client.ts';
 import { oauthStates, type InstanceRow } from '../../db/schema.ts';
 import { decrypt, encrypt, randomToken, sha256 } from '../crypto.ts';
 import { InvalidStateError, ReauthenticationFailedError, WrongSalesforceOrgError } from '../errors.ts';
-import type { EventBus } from '../events.ts';
 import { authorizationRequest, exchangeCode, revokeToken, type AuthorizedGrant, type ConnectedApp } from '../salesforce/oauth.ts';
+import type { Announcements } from './announcements.ts';
 import type { GrantReleaser } from './grant-releaser.ts';
-import type { createInstanceService } from './instances.ts';
+import { instanceById, type InstanceService } from './instances.ts';
 import type { TokenService } from './tokens.ts';
 import { canSeeOrganisation, type Viewer } from './viewer.ts';
 
@@ -21,16 +21,16 @@ export interface ReauthenticationStarted {
 
 interface Dependencies {
   db: Db;
-  events: EventBus;
+  announce: Announcements;
   secretKey: Buffer;
   connectedApp: () => ConnectedApp;
-  instances: ReturnType<typeof createInstanceService>;
+  instances: InstanceService;
   tokens: TokenService;
   grantReleaser: GrantReleaser;
 }
 
 /** The OAuth web-server flow that (re)connects an instance: start, then complete from the callback. */
-export function createReauthenticationService({ db, events, secretKey, connectedApp, instances, tokens, grantReleaser }: Dependencies) {
+export function createReauthenticationService({ db, announce, secretKey, connectedApp, instances, tokens, grantReleaser }: Dependencies) {
   /** Consumes a state once; unknown, expired, used and foreign states are all refused the same way. */
   function consumeState(viewer: Viewer | null, state: string) {
     const now = new Date();
@@ -75,7 +75,7 @@ export function createReauthenticationService({ db, events, secretKey, connected
      */
     async complete(viewer: Viewer | null, state: string, code: string): Promise<InstanceRow> {
       const pending = consumeState(viewer, state);
-      const instance = instances.find(pending.instanceId);
+      const instance = instanceById(db, pending.instanceId);
       if (!instance) throw new InvalidStateError('The instance of this reauthentication no longer exists');
       const app = connectedApp();
 
@@ -92,9 +92,7 @@ export function createReauthenticationService({ db, events, secretKey, connected
       }
 
       const { instance: connected, previousGrantId } = tokens.issueGrant(instance.id, authorized);
-      const occurredAt = new Date();
-      events.publish('reauthCompleted', connected.organisationId, { instance: connected, occurredAt });
-      events.publish('instanceUpdated', connected.organisationId, connected);
+      announce.reauthenticated(connected);
       if (previousGrantId) await grantReleaser.releaseIfIdle(previousGrantId);
       return connected;
     },

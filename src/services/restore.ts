@@ -1,15 +1,9 @@
-import type { JobRow, SnapshotRow } from '../../db/schema.ts';
+// The restore engine in one file, a little over 250 lines: its steps (describe, order, read,
+// remap, write, report) share one restore's state, and splitting them would pass that state around.
+import type { RestoreParameters, SnapshotRow } from '../../db/schema.ts';
 import type { SalesforceSession } from '../salesforce/session.ts';
 import { describeObject } from './backup.ts';
 import type { SalesforceRecord, SnapshotService, StoredRecord } from './snapshots.ts';
-
-export interface RestoreParameters {
-  snapshotId: string;
-  objects: string[];
-  recordIds: string[];
-  overwrite: boolean;
-  includeChildren: boolean;
-}
 
 export interface RecordFailure {
   object: string;
@@ -73,7 +67,7 @@ async function inParallel<T>(items: T[], limit: number, work: (item: T) => Promi
   const lane = async () => {
     while (!failed && next < items.length) {
       try {
-        await work(items[next++]!);
+        await work(items[next++]);
       } catch (error) {
         failed = true;
         throw error;
@@ -84,7 +78,7 @@ async function inParallel<T>(items: T[], limit: number, work: (item: T) => Promi
 }
 
 /** Parents before children, following the lookups among the objects being restored. */
-function parentsFirst(objects: string[], references: Map<string, string[]>): string[] {
+export function parentsFirst(objects: string[], references: Map<string, string[]>): string[] {
   const ordered: string[] = [];
   const visiting = new Set<string>();
   const visit = (object: string) => {
@@ -127,7 +121,6 @@ function withChildren(
  * from the snapshot a collection at a time, while earlier collections are on their way.
  */
 export async function runRestore(
-  job: JobRow,
   snapshot: SnapshotRow,
   session: SalesforceSession,
   snapshotsService: SnapshotService,
@@ -183,11 +176,11 @@ export async function runRestore(
     const load = (batchIds: string[]): StoredRecord[] => {
       const records = read(batchIds).filter((record) => !record.deleted);
       processed += batchIds.length - records.length; // deleted in the snapshot: nothing to restore
-      const referenced = records.flatMap((record) => [record.recordId, ...lookups.map((field) => String(record.data[field.name] ?? ''))]);
+      const referenced = records.flatMap((record) => [record.recordId, ...lookups.map((field) => (record.data[field.name] as string | null) ?? '')]);
       for (const [sourceId, newId] of options.earlierNewIds(referenced.filter((id) => id && !newIds.has(id)))) newIds.set(sourceId, newId);
       if (!checkedFields && records.length > 0) {
         checkedFields = true;
-        const skipped = Object.keys(records[0]!.data).filter((name) => !fields.has(name) && !SYSTEM_FIELDS.has(name));
+        const skipped = Object.keys(records[0].data).filter((name) => !fields.has(name) && !SYSTEM_FIELDS.has(name));
         if (skipped.length > 0) options.onWarning(`${object}: fields no longer on the org were skipped: ${skipped.sort().join(', ')}`);
       }
       return records;
@@ -233,7 +226,7 @@ export async function runRestore(
       const failures: RecordFailure[] = [];
       const recreated: [string, string][] = [];
       results.forEach((result, index) => {
-        const source = batch[index]!;
+        const source = batch[index];
         const error = result.errors[0] ?? { statusCode: 'UNKNOWN_EXCEPTION', message: 'Salesforce gave no reason' };
         if (result.success) {
           processed += 1;

@@ -4,7 +4,6 @@ import type { DatabaseHandle } from '../../db/client.ts';
 import { inList, inListPlaceholder } from '../../db/in-list.ts';
 import { prepareRecordWrites } from '../../db/record-writes.ts';
 import {
-  instances,
   recordVersions,
   snapshotObjects,
   snapshotRecords,
@@ -12,8 +11,7 @@ import {
   type SnapshotObjectRow,
   type SnapshotRow,
 } from '../../db/schema.ts';
-import { InvalidInputError, NotFoundError } from '../errors.ts';
-import { canSeeOrganisation, type Viewer } from './viewer.ts';
+import { InvalidInputError } from '../errors.ts';
 
 export type SalesforceRecord = Record<string, unknown> & { Id: string };
 
@@ -84,43 +82,13 @@ export function createSnapshotService({ db, sqlite }: Pick<DatabaseHandle, 'db' 
     });
 
   return {
-    get(viewer: Viewer, id: string): SnapshotRow {
-      const row = db
-        .select({ snapshot: snapshots, organisationId: instances.organisationId })
-        .from(snapshots)
-        .innerJoin(instances, eq(instances.id, snapshots.instanceId))
-        .where(and(eq(snapshots.id, id), isNotNull(snapshots.completedAt)))
-        .get();
-      if (!row || !canSeeOrganisation(viewer, row.organisationId)) throw new NotFoundError('Snapshot', id);
-      return row.snapshot;
-    },
-
-    byIds(viewer: Viewer, ids: readonly string[]): SnapshotRow[] {
-      return db
-        .select({ snapshot: snapshots, organisationId: instances.organisationId })
-        .from(snapshots)
-        .innerJoin(instances, eq(instances.id, snapshots.instanceId))
-        .where(and(inArray(snapshots.id, [...ids]), isNotNull(snapshots.completedAt)))
-        .all()
-        .filter((row) => canSeeOrganisation(viewer, row.organisationId))
-        .map((row) => row.snapshot);
-    },
-
-    /** Newest complete snapshots first, after a sequence number (for paging). */
-    listForInstance(instanceId: string, first: number, beforeSequence?: number): SnapshotRow[] {
+    /** Unchecked: the caller was authorised by other means (a job, a checked snapshot). */
+    find(id: string): SnapshotRow | undefined {
       return db
         .select()
         .from(snapshots)
-        .where(
-          and(
-            eq(snapshots.instanceId, instanceId),
-            isNotNull(snapshots.completedAt),
-            beforeSequence === undefined ? undefined : sql`${snapshots.sequence} < ${beforeSequence}`,
-          ),
-        )
-        .orderBy(desc(snapshots.sequence))
-        .limit(first + 1)
-        .all();
+        .where(and(eq(snapshots.id, id), isNotNull(snapshots.completedAt)))
+        .get();
     },
 
     latestComplete(instanceId: string): SnapshotRow | undefined {

@@ -5,7 +5,7 @@ import { grants, instances, tokens, type GrantRow, type InstanceRow, type TokenR
 import { decrypt, encrypt } from '../crypto.ts';
 import { InstanceNotConnectedError, NotFoundError, TokenExpiredError, type TokenExhaustionReason } from '../errors.ts';
 import type { AuthorizedGrant } from '../salesforce/oauth.ts';
-import { canSeeOrganisation, type Viewer } from './viewer.ts';
+import { canSeeOrganisation, organisationOf, type Viewer } from './viewer.ts';
 
 export interface TokenReservation {
   token: TokenRow;
@@ -17,8 +17,6 @@ export interface TokenReservation {
 
 export interface GrantRejection {
   instance: InstanceRow;
-  /** False when the grant was no longer the instance's current one: only its own jobs are affected. */
-  wasCurrent: boolean;
   /** True when this call moved the instance to REAUTH_REQUIRED (so it should be announced once). */
   exhaustedNow: boolean;
 }
@@ -39,12 +37,12 @@ export function createTokenService(db: Db, secretKey: Buffer) {
 
   return {
     /** The tokens of each instance's current grant, in the order they are used. */
-    currentByInstanceIds(instanceIds: readonly string[]): TokenRow[] {
+    currentByInstanceIds(viewer: Viewer, instanceIds: readonly string[]): TokenRow[] {
       return db
         .select({ token: tokens })
         .from(tokens)
         .innerJoin(instances, and(eq(instances.id, tokens.instanceId), eq(instances.currentGrantId, tokens.grantId)))
-        .where(inArray(tokens.instanceId, [...instanceIds]))
+        .where(and(inArray(tokens.instanceId, [...instanceIds]), organisationOf(viewer, instances.organisationId)))
         .orderBy(asc(tokens.position))
         .all()
         .map((row) => row.token);
@@ -187,7 +185,7 @@ export function createTokenService(db: Db, secretKey: Buffer) {
         const grant = tx.select().from(grants).where(eq(grants.id, grantId)).get()!;
         tx.update(grants).set({ revokedAt: grant.revokedAt ?? new Date() }).where(eq(grants.id, grantId)).run();
         const instance = tx.select().from(instances).where(eq(instances.id, grant.instanceId)).get()!;
-        if (instance.currentGrantId !== grantId) return { instance, wasCurrent: false, exhaustedNow: false };
+        if (instance.currentGrantId !== grantId) return { instance, exhaustedNow: false };
         tx.update(tokens)
           .set({ status: 'EXPIRED' })
           .where(and(eq(tokens.grantId, grantId), eq(tokens.status, 'AVAILABLE')))
@@ -195,14 +193,14 @@ export function createTokenService(db: Db, secretKey: Buffer) {
         if (reservedTokenId) {
           tx.update(tokens).set({ status: 'EXPIRED' }).where(eq(tokens.id, reservedTokenId)).run();
         }
-        if (instance.status === 'REAUTH_REQUIRED') return { instance, wasCurrent: true, exhaustedNow: false };
+        if (instance.status === 'REAUTH_REQUIRED') return { instance, exhaustedNow: false };
         const updated = tx
           .update(instances)
           .set({ status: 'REAUTH_REQUIRED' })
           .where(and(eq(instances.id, instance.id), ne(instances.status, 'REAUTH_REQUIRED')))
           .returning()
           .get();
-        return { instance: updated, wasCurrent: true, exhaustedNow: true };
+        return { instance: updated, exhaustedNow: true };
       });
     },
 

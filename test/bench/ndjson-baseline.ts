@@ -6,7 +6,7 @@ import { createWriteStream } from 'node:fs';
 import { once } from 'node:events';
 import jsforce from 'jsforce';
 
-const { instanceUrl, accessToken, objects, out } = JSON.parse(process.argv[2]!) as {
+const { instanceUrl, accessToken, objects, out } = JSON.parse(process.argv[2]) as {
   instanceUrl: string;
   accessToken: string;
   objects: string[];

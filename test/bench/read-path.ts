@@ -1,8 +1,8 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createSchema, createYoga } from 'graphql-yoga';
-import { DASHBOARD_QUERY, seedOrganisations } from '../helpers/seed-database.ts';
-import { startTestServer } from '../helpers/server.ts';
+import { ORGANISATIONS as DASHBOARD_QUERY } from '../../src/dashboard/operations.ts';
+import { startSeededServer } from '../helpers/seed-organisations.ts';
 import { measureLoad, type LoadResult } from './load.ts';
 import { percentile } from './stats.ts';
 
@@ -40,7 +40,7 @@ async function measureInRounds(targets: Target[], options: { connections: number
   const perTarget: LoadResult[][] = targets.map(() => []);
   for (let round = 0; round < rounds; round++) {
     for (const [i, target] of targets.entries()) {
-      perTarget[i]!.push(await measureLoad({ ...target, connections: options.connections, durationSeconds: options.durationSeconds / rounds }));
+      perTarget[i].push(await measureLoad({ ...target, connections: options.connections, durationSeconds: options.durationSeconds / rounds }));
     }
   }
   return perTarget.map((results) => {
@@ -56,13 +56,13 @@ async function measureInRounds(targets: Target[], options: { connections: number
 
 /** The dashboard query (50 organisations × 2 instances with tokens and latest jobs) against two baselines. */
 export async function benchReadPath(options: { connections: number; durationSeconds: number }): Promise<ReadPathResult> {
-  const service = await startTestServer();
-  seedOrganisations(service.app.database.db, 50, { instancesPerOrganisation: 2, jobsPerInstance: 3 });
+  const seeded = await startSeededServer(50, { instancesPerOrganisation: 2, backupsPerInstance: 3 });
+  const service = seeded.server;
   const body = JSON.stringify({ query: DASHBOARD_QUERY });
   const responseBytes = Buffer.from(JSON.stringify(await service.operator.request(DASHBOARD_QUERY)));
 
   const hello = createYoga({ schema: createSchema({ typeDefs: 'type Query { hello: String! }', resolvers: { Query: { hello: () => 'world' } } }), logging: false });
-  const helloServer = createServer(hello);
+  const helloServer = createServer((request, response) => void hello(request, response));
   const raw = createServer((request, response) => {
     request.resume();
     request.on('end', () => {
@@ -80,15 +80,15 @@ export async function benchReadPath(options: { connections: number; durationSeco
     ],
     options,
   );
-  const sqlStatementsPerRequest = (service.app.database.statementCount() - statementsBefore) / dashboard!.requests;
-  await Promise.all([service.dispose(), close(helloServer), close(raw)]);
+  const sqlStatementsPerRequest = (service.app.database.statementCount() - statementsBefore) / dashboard.requests;
+  await Promise.all([seeded.dispose(), close(helloServer), close(raw)]);
 
   return {
-    dashboard: dashboard!,
-    yogaHello: yogaHello!,
-    rawHttp: rawHttp!,
+    dashboard: dashboard,
+    yogaHello: yogaHello,
+    rawHttp: rawHttp,
     sqlStatementsPerRequest,
-    dashboardVsYogaHelloRatio: dashboard!.requestsPerSecond / yogaHello!.requestsPerSecond,
-    dashboardVsRawHttpRatio: dashboard!.requestsPerSecond / rawHttp!.requestsPerSecond,
+    dashboardVsYogaHelloRatio: dashboard.requestsPerSecond / yogaHello.requestsPerSecond,
+    dashboardVsRawHttpRatio: dashboard.requestsPerSecond / rawHttp.requestsPerSecond,
   };
 }
