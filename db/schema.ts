@@ -31,6 +31,8 @@ export interface RestoreParameters {
   recordIds: string[];
   overwrite: boolean;
   includeChildren: boolean;
+  /** Work out what would change, reading the org but writing nothing. */
+  dryRun?: boolean;
 }
 
 export type JobParameters = BackupParameters | RestoreParameters;
@@ -173,6 +175,8 @@ export const jobs = sqliteTable(
     snapshotId: text('snapshot_id'),
     /** Notes for the user that are not failures, e.g. fields skipped in a restore. */
     warnings: text('warnings', { mode: 'json' }).$type<string[]>().notNull().default(sql`'[]'`),
+    /** A restore's (or dry run's) outcome per object: undeleted, created, updated, unchanged, with samples of changes. */
+    restoreSummary: text('restore_summary', { mode: 'json' }).$type<RestoreSummaryValue>(),
     queuedAt: integer('queued_at', { mode: 'timestamp_ms' }).notNull(),
     startedAt: integer('started_at', { mode: 'timestamp_ms' }),
     finishedAt: integer('finished_at', { mode: 'timestamp_ms' }),
@@ -183,6 +187,24 @@ export const jobs = sqliteTable(
     index('jobs_status').on(t.status),
   ],
 );
+
+export interface ObjectRestoreSummaryValue {
+  object: string;
+  undeleted: number;
+  created: number;
+  updated: number;
+  unchanged: number;
+  /** Changed in the org since the snapshot and left as they are (overwrite off). */
+  skipped: number;
+  failed: number;
+  /** A few field changes, to show what the restore changes. */
+  changes: { recordId: string; field: string; from: unknown; to: unknown }[];
+}
+
+export interface RestoreSummaryValue {
+  dryRun: boolean;
+  objects: ObjectRestoreSummaryValue[];
+}
 
 export type OrganisationRow = typeof organisations.$inferSelect;
 export type ApiKeyRow = typeof apiKeys.$inferSelect;
@@ -297,5 +319,28 @@ export const restoredRecords = sqliteTable(
     jobId: text('job_id').notNull(),
     createdAt: createdAt(),
   },
-  (t) => [primaryKey({ columns: [t.instanceId, t.sourceId] })],
+  (t) => [primaryKey({ columns: [t.instanceId, t.sourceId] }), index('restored_records_new_id').on(t.instanceId, t.newId)],
 );
+
+/**
+ * A create a restore is about to send, saved before it goes out: when its answer is lost (or the
+ * process dies), the next attempt first finds what Salesforce made of it. Removed once the answer
+ * is known. One per target instance and snapshot record.
+ */
+export const restoreIntents = sqliteTable(
+  'restore_intents',
+  {
+    instanceId: text('instance_id')
+      .notNull()
+      .references(() => instances.id, { onDelete: 'cascade' }),
+    sourceId: text('source_id').notNull(),
+    object: text('object').notNull(),
+    jobId: text('job_id').notNull(),
+    /** The record exactly as sent (field values, JSON): what a record Salesforce made from it holds. */
+    body: text('body').notNull(),
+    sentAt: integer('sent_at', { mode: 'timestamp_ms' }).notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.instanceId, t.sourceId] }), index('restore_intents_object').on(t.instanceId, t.object)],
+);
+
+export type RestoreIntentRow = typeof restoreIntents.$inferSelect;

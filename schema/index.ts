@@ -3,6 +3,7 @@ import './organisation.ts';
 import './instance.ts';
 import './token.ts';
 import './job.ts';
+import './restore-summary.ts';
 import './snapshot.ts';
 import './api-key.ts';
 import './viewer.ts';

@@ -101,7 +101,8 @@ builder.mutationFields((t) => ({
   }),
   startRestore: t.field({
     type: JobRef,
-    description: 'Queues a restore of a snapshot (all of it, some objects, or some records), using one token. Role OPERATOR.',
+    description:
+      'Queues a restore of a snapshot (all of it, some objects, or some records), using one token (none for a dry run). With includeChildren, records that point at the chosen ones are restored too, in whatever object they are. Role OPERATOR.',
     authScopes: { role: 'OPERATOR' },
     errors: { types: JOB_START_ERRORS },
     args: {
@@ -111,6 +112,10 @@ builder.mutationFields((t) => ({
       overwrite: t.arg.boolean({ defaultValue: true, description: 'When false, records changed since the snapshot are left as they are.' }),
       includeChildren: t.arg.boolean({ defaultValue: false, description: 'Also restore records that point at the chosen ones, five levels down.' }),
       targetInstanceId: t.arg.globalID({ description: 'Another instance of the same organisation (e.g. a sandbox seeded from production).' }),
+      dryRun: t.arg.boolean({
+        defaultValue: false,
+        description: 'Work out what would be undeleted, created, updated or left unchanged (Job.restoreSummary), writing nothing and using no token.',
+      }),
     },
     resolve: (_root, args, ctx) =>
       ctx.services.jobs.startRestore(viewerOf(ctx), {
@@ -120,6 +125,7 @@ builder.mutationFields((t) => ({
         recordIds: args.recordIds ?? [],
         overwrite: args.overwrite ?? true,
         includeChildren: args.includeChildren ?? false,
+        dryRun: args.dryRun ?? false,
       }),
   }),
   cancelJob: t.field({

@@ -63,3 +63,6 @@ export class WrongSalesforceOrgError extends DomainError {
 
 /** Salesforce could not be reached or answered with a transient error; nothing was used up. */
 export class SalesforceUnavailableError extends DomainError {}
+
+/** A job stopped for a reason its user can act on; the message says what happened and what to do. */
+export class JobStoppedError extends DomainError {}

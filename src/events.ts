@@ -1,6 +1,5 @@
 import { setMaxListeners } from 'node:events';
-import { createPubSub } from 'graphql-yoga';
-import { SlidingBuffer } from '@repeaterjs/repeater';
+import { Repeater, SlidingBuffer } from '@repeaterjs/repeater';
 import type { InstanceRow, JobRow, OrganisationRow } from '../db/schema.ts';
 import type { TokenExhaustionReason } from './errors.ts';
 
@@ -30,6 +29,9 @@ export type PublishedEvent = { [T in TopicName]: { topic: T; payload: Topics[T][
 
 export type EventBus = ReturnType<typeof createEventBus>;
 
+/** Events a subscriber may fall behind by before it loses the oldest. */
+export const SUBSCRIBER_EVENT_BUFFER = 1000;
+
 /**
  * Typed pub/sub for subscriptions, plus observers of every event (the response cache drops what
  * an event makes stale).
@@ -38,17 +40,33 @@ export function createEventBus() {
   const eventTarget = new EventTarget();
   // A dashboard fleet is many listeners on one organisation's topic, not a leak.
   setMaxListeners(0, eventTarget);
-  const pubSub = createPubSub<Topics>({
-    eventTarget: eventTarget,
-    // A slow subscriber drops its oldest queued events instead of overflowing the repeater.
-    repeaterBuffer: new SlidingBuffer(1000),
-  });
   const observers = new Set<(event: PublishedEvent) => void>();
+  const undelivered: CustomEvent[] = [];
+  const deliver = () => {
+    for (const event of undelivered.splice(0)) eventTarget.dispatchEvent(event);
+  };
   return {
-    subscribe: pubSub.subscribe.bind(pubSub),
+    /**
+     * Each subscriber gets a buffer of its own. (yoga's createPubSub takes one buffer instance for
+     * every subscription: subscribers then took each other's events, and a slow one lost them.)
+     */
+    subscribe<T extends TopicName>(topic: T, organisationId: string): AsyncIterable<Topics[T][1]> {
+      const type = `${topic}:${organisationId}`;
+      return new Repeater<Topics[T][1]>((push, stop) => {
+        const listener = (event: Event) => void push((event as CustomEvent<Topics[T][1]>).detail);
+        eventTarget.addEventListener(type, listener);
+        void stop.then(() => eventTarget.removeEventListener(type, listener));
+      }, new SlidingBuffer(SUBSCRIBER_EVENT_BUFFER));
+    },
+    /**
+     * Observers (the response cache) see the event at once; subscribers once the current task is
+     * done, so executing it for every subscriber never delays the response of the mutation that
+     * caused it. Subscribers still get events in the order they were published.
+     */
     publish<T extends TopicName>(topic: T, organisationId: string, payload: Topics[T][1]) {
       for (const observe of observers) observe({ topic, payload } as PublishedEvent);
-      (pubSub.publish as (topic: T, id: string, payload: Topics[T][1]) => void)(topic, organisationId, payload);
+      if (undelivered.length === 0) setImmediate(deliver);
+      undelivered.push(new CustomEvent(`${topic}:${organisationId}`, { detail: payload }));
     },
     observe(observer: (event: PublishedEvent) => void) {
       observers.add(observer);

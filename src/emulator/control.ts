@@ -13,17 +13,25 @@ export interface FailNextRule {
   path: string;
   /** How many matching requests fail; 1 when absent. */
   count?: number;
-  status: number;
+  /** Required unless `apply` or `drop` is set; with `apply` alone the request gets its real answer, after `holdMs`. */
+  status?: number;
   /** JSON value or string; Salesforce's SERVER_UNAVAILABLE error when absent. */
   body?: unknown;
   /** Only requests to this org; both when absent. */
   environment?: 'PRODUCTION' | 'SANDBOX';
+  /** Carry the request out first, then fail: a write that took effect though its caller saw an error. */
+  apply?: boolean;
+  /** Drop the connection without an answer instead of answering `status` (which may then be left out). */
+  drop?: boolean;
+  /** With `apply`: hold the answer back this many milliseconds after the request was carried out. */
+  holdMs?: number;
 }
 
 class ControlInputError extends Error {}
 
 function failNextRule(input: Record<string, unknown>): FaultRule {
-  const { method, path, count = 1, status, body, environment } = input;
+  const { method, path, count = 1, body, environment, apply = false, drop = false, holdMs = 0 } = input;
+  const status = input.status ?? (drop ? 503 : undefined);
   if (typeof path !== 'string' || path === '') throw new ControlInputError('path must be a non-empty string');
   if (path.startsWith('^')) {
     try {
@@ -32,17 +40,36 @@ function failNextRule(input: Record<string, unknown>): FaultRule {
       throw new ControlInputError(`path is not a valid regular expression: ${path}`);
     }
   }
-  if (!Number.isInteger(status) || (status as number) < 100 || (status as number) > 599) throw new ControlInputError('status must be an HTTP status code');
+  if (status === undefined ? !apply : !Number.isInteger(status) || (status as number) < 100 || (status as number) > 599) {
+    throw new ControlInputError('status must be an HTTP status code');
+  }
+  if (!Number.isFinite(holdMs) || (holdMs as number) < 0) throw new ControlInputError('holdMs must be a non-negative number');
   if (!Number.isInteger(count) || (count as number) < 1) throw new ControlInputError('count must be a positive integer');
   if (method !== undefined && typeof method !== 'string') throw new ControlInputError('method must be a string');
   if (environment !== undefined && !ENVIRONMENTS.has(environment as string)) throw new ControlInputError('environment must be PRODUCTION or SANDBOX');
-  return { method, path, count: count as number, status: status as number, body, environment: environment as string | undefined };
+  if (typeof apply !== 'boolean' || typeof drop !== 'boolean') throw new ControlInputError('apply and drop must be booleans');
+  return {
+    method,
+    path,
+    count: count as number,
+    status: status as number | undefined,
+    body,
+    environment: environment as string | undefined,
+    apply,
+    drop,
+    holdMs: holdMs as number,
+  };
 }
 
 function nonNegative(value: unknown, name: string): number {
   const number = Number(value);
   if (!Number.isFinite(number) || number < 0) throw new ControlInputError(`${name} must be a non-negative number`);
   return number;
+}
+
+function optionalBoolean(value: unknown, name: string): boolean | undefined {
+  if (value !== undefined && typeof value !== 'boolean') throw new ControlInputError(`${name} must be a boolean`);
+  return value;
 }
 
 async function readInput(req: IncomingMessage): Promise<Record<string, unknown>> {
@@ -89,6 +116,9 @@ export async function handleControl(state: EmulatorState, req: IncomingMessage, 
       case 'POST reset-faults':
         control.resetFaults();
         return ok;
+      case 'POST automation':
+        control.setAutomation({ assignmentRules: optionalBoolean(input.assignmentRules, 'assignmentRules'), duplicateRules: optionalBoolean(input.duplicateRules, 'duplicateRules') });
+        return ok;
       default:
         return apiError(404, 'NOT_FOUND', `Unknown control ${req.method} /__emulator/${action}`);
     }
@@ -120,6 +150,11 @@ export function controls(state: EmulatorState) {
     resetApiUsage: () => {
       for (const org of state.orgs) org.apiUsed = 0;
     },
+    /** Turns every org's assignment rules and Account duplicate rule on or off (both on by default). */
+    setAutomation: (settings: { assignmentRules?: boolean; duplicateRules?: boolean }) => {
+      const defined = Object.fromEntries(Object.entries(settings).filter(([, value]) => value !== undefined));
+      for (const org of state.orgs) org.data.setAutomation(defined);
+    },
     /** Drops pending fault rules and latency. */
     resetFaults: () => state.faults.clear(),
     counters: () => ({
@@ -133,6 +168,7 @@ export function controls(state: EmulatorState) {
             dailyApiLimit: org.dailyApiLimit,
             approvalsHeld: state.tokens.activeGrants(org.user.username).length,
             records: org.data.counts(),
+            writes: org.data.writeCounters(),
           },
         ]),
       ),

@@ -3,10 +3,17 @@ export interface FaultRule {
   /** A path prefix below the org, e.g. `/services/data/v62.0/query`, or a regular expression when it starts with `^`. */
   path: string;
   count: number;
-  status: number;
+  /** The failure answered; with `apply` and no status, Salesforce's real answer (held `holdMs`). */
+  status?: number;
   body?: unknown;
   /** Only requests to this org's host; both orgs when absent. */
   environment?: string;
+  /** The request is carried out first, then the failure is answered: the caller cannot tell it took effect. */
+  apply?: boolean;
+  /** The connection is dropped without an answer instead of answering `status`. */
+  drop?: boolean;
+  /** With `apply`: how long the answer is held back after the request was carried out. */
+  holdMs?: number;
 }
 
 /** "Fail the next N requests matching…": injected failures for tests and demos. */

@@ -1,9 +1,10 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { handleControl } from './control.ts';
-import type { FaultInjector } from './faults.ts';
+import type { FaultInjector, FaultRule } from './faults.ts';
 import { apiError, readBody, send } from './http.ts';
 import type { EmulatedOrg } from './org.ts';
+import { handleSoap } from './soap.ts';
 import type { TokenStore } from './tokens.ts';
 import type { EmulatorResponse } from './types.ts';
 
@@ -14,6 +15,10 @@ export interface EmulatorState {
 }
 
 const DATA_PATH = /^\/services\/data\/v(\d+\.\d)(\/.*)?$/;
+const SOAP_PATH = /^\/services\/Soap\/u\/\d+\.\d$/;
+
+/** A request the fault rule let through, and what to do once it is answered. */
+type Routed = { response: EmulatorResponse; org?: EmulatedOrg; fault?: FaultRule };
 
 function bearer(req: IncomingMessage, query: URLSearchParams): string | undefined {
   const header = req.headers.authorization;
@@ -35,14 +40,17 @@ function parseJson(text: string): unknown {
  * OAuth, identity and the data API.
  */
 export function createRequestHandler(state: EmulatorState, org: EmulatedOrg) {
-  async function route(req: IncomingMessage, url: URL): Promise<{ response: EmulatorResponse; org?: EmulatedOrg }> {
+  async function route(req: IncomingMessage, url: URL): Promise<Routed> {
     const method = req.method ?? 'GET';
     const path = url.pathname;
 
     const fault = state.faults.take(method, path, org.definition.environment);
-    if (fault) return { response: { status: fault.status, body: fault.body ?? [{ message: 'Injected failure', errorCode: 'SERVER_UNAVAILABLE' }] }, org };
+    if (fault && !fault.apply) return { response: faultResponse(fault), org, fault };
     if (state.faults.latencyMs > 0) await sleep(state.faults.latencyMs);
+    return { ...(await serve(req, url, method, path)), fault };
+  }
 
+  async function serve(req: IncomingMessage, url: URL, method: string, path: string): Promise<Routed> {
     if (path === '/services/oauth2/authorize') {
       if (method === 'GET') return { response: org.oauth.authorizePage(url.searchParams) };
       return { response: org.oauth.authorizeSubmit(new URLSearchParams(await readBody(req))) };
@@ -57,6 +65,12 @@ export function createRequestHandler(state: EmulatorState, org: EmulatedOrg) {
     if (identity && method === 'GET') return { response: org.oauth.identity(identity[1], bearer(req, url.searchParams)) };
     if (path === '/services/data' || path === '/services/data/') {
       return { response: { status: 200, body: ['58.0', '59.0', '60.0', '61.0', '62.0'].map((version) => ({ label: `v${version}`, url: `/services/data/v${version}`, version })) } };
+    }
+    if (SOAP_PATH.test(path) && method === 'POST') {
+      const envelope = await readBody(req);
+      if (org.apiUsed >= org.dailyApiLimit) return { response: apiError(403, 'REQUEST_LIMIT_EXCEEDED', 'TotalRequests Limit exceeded.'), org };
+      org.apiUsed += 1;
+      return { response: handleSoap(org, state.tokens, envelope), org };
     }
     const data = DATA_PATH.exec(path);
     if (!data) return { response: apiError(404, 'NOT_FOUND', 'The requested resource does not exist') };
@@ -83,12 +97,21 @@ export function createRequestHandler(state: EmulatorState, org: EmulatedOrg) {
     const url = new URL(req.url ?? '/', 'http://emulator');
     try {
       if (url.pathname.startsWith('/__emulator/')) return send(res, await handleControl(state, req, url));
-      const { response, org } = await route(req, url);
-      send(res, response, org ? { 'sforce-limit-info': org.limitInfo() } : {});
+      const { response, org, fault } = await route(req, url);
+      if (fault?.holdMs) await sleep(fault.holdMs);
+      if (fault?.drop) {
+        res.socket?.destroy();
+        return;
+      }
+      send(res, fault?.status ? faultResponse(fault) : response, org ? { 'sforce-limit-info': org.limitInfo() } : {});
     } catch (error) {
       send(res, apiError(500, 'UNKNOWN_EXCEPTION', `An unexpected error occurred: ${(error as Error).message}`));
     }
   };
+}
+
+function faultResponse(fault: FaultRule): EmulatorResponse {
+  return { status: fault.status ?? 503, body: fault.body ?? [{ message: 'Injected failure', errorCode: 'SERVER_UNAVAILABLE' }] };
 }
 
 function versionRoot(version: string, org: EmulatedOrg) {

@@ -1,6 +1,6 @@
 import { eq, sql } from 'drizzle-orm';
 import type { Db } from '../../db/client.ts';
-import { jobFailures, jobs, type JobRow } from '../../db/schema.ts';
+import { jobFailures, jobs, type JobRow, type RestoreSummaryValue } from '../../db/schema.ts';
 import type { Announcements } from '../services/announcements.ts';
 import type { RecordFailure } from '../services/restore.ts';
 
@@ -52,6 +52,10 @@ export function createProgress(db: Db, announce: Announcements, jobId: string, a
         .set({ warnings: sql`json_insert(${jobs.warnings}, '$[#]', ${warning})` })
         .where(eq(jobs.id, jobId))
         .run();
+    },
+
+    restoreSummary(restoreSummary: RestoreSummaryValue) {
+      db.update(jobs).set({ restoreSummary }).where(eq(jobs.id, jobId)).run();
     },
 
     failures(failures: RecordFailure[]) {

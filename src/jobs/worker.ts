@@ -3,14 +3,15 @@ import type { Db } from '../../db/client.ts';
 import type { JobRow } from '../../db/schema.ts';
 import type { Config } from '../config.ts';
 import { decrypt } from '../crypto.ts';
-import { TOKEN_EXPIRED_MESSAGE } from '../errors.ts';
-import { CancelledError, describeFailure, isGrantRejected } from '../salesforce/errors.ts';
+import { JobStoppedError, TOKEN_EXPIRED_MESSAGE } from '../errors.ts';
+import { isGrantRejected, salesforceFailure } from '../salesforce/errors.ts';
 import type { ConnectedApp } from '../salesforce/oauth.ts';
-import { SalesforceSession } from '../salesforce/session.ts';
+import { CancelledError, SalesforceSession } from '../salesforce/session.ts';
 import type { Announcements } from '../services/announcements.ts';
 import { runBackup } from '../services/backup.ts';
 import type { GrantReleaser } from '../services/grant-releaser.ts';
 import { instanceById, recordApiUsage } from '../services/instances.ts';
+import { createRestoreIntentService } from '../services/restore-intents.ts';
 import type { RestoredRecordService } from '../services/restored-records.ts';
 import { runRestore } from '../services/restore.ts';
 import type { SnapshotService } from '../services/snapshots.ts';
@@ -64,7 +65,9 @@ export function createJobWorker(access: WorkerAccess) {
   function openSession(job: JobRow, signal: AbortSignal): SalesforceSession {
     const instance = instanceById(db, job.instanceId)!;
     const grant = job.grantId ? tokens.grant(job.grantId) : undefined;
-    if (!grant || !job.accessTokenCiphertext || !instance.instanceUrl) throw new Error('The job has no Salesforce session');
+    if (!grant || !job.accessTokenCiphertext || !instance.instanceUrl) {
+      throw new JobStoppedError('The job has no Salesforce session: reauthenticate the instance, then start the job again');
+    }
     return new SalesforceSession({
       app: access.connectedApp(),
       loginUrl: instance.loginUrl,
@@ -97,8 +100,10 @@ export function createJobWorker(access: WorkerAccess) {
     await runRestore(snapshot, session, access.snapshots, parameters, {
       checkpoint,
       earlierNewIds: (sourceIds) => access.restoredRecords.newIds(job.instanceId, sourceIds),
-      onRecreated: (object, pairs) => access.restoredRecords.remember(job.instanceId, job.id, object, pairs),
+      intents: createRestoreIntentService(db, job.instanceId, job.id),
+      userId: instanceById(db, job.instanceId)?.salesforceUserId ?? undefined,
       onProgress: (processed, failed, total) => progress.update({ processed, failed, total }),
+      onSummary: (summary) => progress.restoreSummary(summary),
       onFailures: (failures) => progress.failures(failures),
       onWarning: (warning) => progress.warn(warning),
     });
@@ -115,9 +120,15 @@ export function createJobWorker(access: WorkerAccess) {
       }
       return { status: 'FAILED', error: TOKEN_EXPIRED_MESSAGE };
     }
-    const failure = describeFailure(error);
-    if (!failure.expected) access.logger.warn(`Job ${job.id} failed: ${failure.message}`);
-    return { status: 'FAILED', error: failure.message };
+    if (error instanceof JobStoppedError) return { status: 'FAILED', error: error.message };
+    const answered = salesforceFailure(error);
+    if (answered) return { status: 'FAILED', error: answered };
+    // Never an internal exception's text: the details go to the log, the user gets what to do.
+    access.logger.warn(`Job ${job.id} failed: ${(error as Error).stack ?? String(error)}`);
+    return {
+      status: 'FAILED',
+      error: `The job stopped on an unexpected error in the service; nothing more was written. Start it again, and if it stops again, report job ${job.id}.`,
+    };
   }
 
   async function run(job: JobRow, signal: AbortSignal) {

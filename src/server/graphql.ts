@@ -1,4 +1,5 @@
 import { GraphQLError } from 'graphql';
+import { useGraphQlJit } from '@envelop/graphql-jit';
 import { createYoga, useReadinessCheck, type YogaLogger } from 'graphql-yoga';
 import type { Context } from '../../schema/builder.ts';
 import { schema } from '../../schema/index.ts';
@@ -35,6 +36,9 @@ export function createGraphQLHandler(services: Services, database: DatabaseHandl
       },
     },
     plugins: [
+      // Compiled execution, per document: the dashboard's uncached query and each subscription event
+      // run faster than through graphql-js's interpreter. Typed (union) results are covered by the tests.
+      useGraphQlJit(),
       responseCachePlugin(events),
       useReadinessCheck({
         endpoint: '/healthz',

@@ -46,7 +46,8 @@ export function responseCachePlugin(events: EventBus): Plugin {
       const authorization = request.headers.get('authorization');
       return authorization ? sha256(authorization) : null;
     },
-    enabled: (request) => request.headers.has('authorization'),
+    // `Cache-Control: no-cache` asks for a fresh answer, as in HTTP caches.
+    enabled: (request) => request.headers.has('authorization') && !request.headers.get('cache-control')?.includes('no-cache'),
     // The default key hashes through WebCrypto's async digest, a measurable share of each hit.
     buildResponseCacheKey: ({ documentString, operationName, variableValues, sessionId }) =>
       sha256([documentString, operationName ?? '', JSON.stringify(variableValues ?? {}), sessionId ?? ''].join('|')),

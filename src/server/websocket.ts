@@ -1,11 +1,11 @@
 import type { Server } from 'node:http';
 import type { DocumentNode, ExecutionArgs, GraphQLError, GraphQLSchema, execute as graphqlExecute, subscribe as graphqlSubscribe } from 'graphql';
+import type { Context } from '../../schema/builder.ts';
 import { useServer } from 'graphql-ws/use/ws';
 import { WebSocketServer } from 'ws';
 import type { Services } from '../services/index.ts';
-import { sha256 } from '../crypto.ts';
 import { createContext } from './context.ts';
-import { createSubscriptionSharing } from './shared-subscriptions.ts';
+import { createSubscriptionSharing, sharingKeyOf } from './shared-subscriptions.ts';
 import { GRAPHQL_PATH, type GraphQLHandler } from './graphql.ts';
 
 type Enveloped = ReturnType<GraphQLHandler['getEnveloped']>;
@@ -40,15 +40,16 @@ export function attachWebSocket(server: Server, yoga: GraphQLHandler, services: 
           connectionParams: ctx.connectionParams ?? {},
           params,
         });
+        const contextValue = (await enveloped.contextFactory()) as Context;
         const args = {
           schema: enveloped.schema as GraphQLSchema,
           operationName: params.operationName,
           document: enveloped.parse(params.query) as DocumentNode,
           variableValues: params.variables,
-          contextValue: (await enveloped.contextFactory()) as unknown,
+          contextValue,
           envelopedExecute: enveloped.execute,
           envelopedSubscribe: enveloped.subscribe,
-          sharingKey: JSON.stringify([sha256(typeof ctx.connectionParams?.authorization === 'string' ? ctx.connectionParams.authorization : ''), params.query, params.operationName ?? null, params.variables ?? null]),
+          sharingKey: sharingKeyOf(contextValue.viewer, params),
         };
         const errors = enveloped.validate(args.schema, args.document) as readonly GraphQLError[];
         if (errors.length) return errors;

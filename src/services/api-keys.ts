@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { eq } from 'drizzle-orm';
+import { eq, sql } from 'drizzle-orm';
 import { apiKeys, organisations, settings, type ApiKeyRow, type Role } from '../../db/schema.ts';
 import type { Db } from '../../db/client.ts';
 import { randomToken, sha256 } from '../crypto.ts';
@@ -11,13 +11,16 @@ const OPERATOR_KEY_SETTING = 'operator_key_hash';
 const KEY_PREFIX = 'sfb_';
 
 export function createApiKeyService(db: Db) {
+  // Every request authenticates: its two lookups are prepared once.
+  const operatorKeyHash = db.select().from(settings).where(eq(settings.key, OPERATOR_KEY_SETTING)).prepare();
+  const keyByHash = db.select().from(apiKeys).where(eq(apiKeys.secretHash, sql.placeholder('hash'))).prepare();
+
   return {
     /** Resolves a presented secret to its viewer, or null when it matches no key. */
     authenticate(secret: string): Viewer | null {
       const hash = sha256(secret);
-      const operator = db.select().from(settings).where(eq(settings.key, OPERATOR_KEY_SETTING)).get();
-      if (operator?.value === hash) return { kind: 'operator' };
-      const key = db.select().from(apiKeys).where(eq(apiKeys.secretHash, hash)).get();
+      if (operatorKeyHash.get()?.value === hash) return { kind: 'operator' };
+      const key = keyByHash.get({ hash });
       if (!key) return null;
       return { kind: 'member', organisationId: key.organisationId, role: key.role, keyId: key.id, keyName: key.name };
     },

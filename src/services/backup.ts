@@ -1,5 +1,6 @@
 import { setImmediate } from 'node:timers/promises';
 import type { JobRow, SnapshotRow } from '../../db/schema.ts';
+import { JobStoppedError } from '../errors.ts';
 import type { SalesforceSession } from '../salesforce/session.ts';
 import type { SalesforceRecord, SnapshotService } from './snapshots.ts';
 
@@ -126,7 +127,7 @@ export async function runBackup(
       options.onProgress(processed, Math.max(total, processed));
     }
     if (received !== expected) {
-      throw new Error(`Salesforce announced ${expected} ${object} records but returned ${received}; the snapshot is not complete`);
+      throw new JobStoppedError(`Salesforce announced ${expected} ${object} records but returned ${received}; the snapshot is not complete`);
     }
     stored.push({ name: object, highWaterMark });
   }

@@ -1,15 +1,15 @@
 import { randomUUID } from 'node:crypto';
 import type { Db } from '../../db/client.ts';
-import { jobs, type InstanceRow, type JobParameters, type JobRow } from '../../db/schema.ts';
+import { jobs, type GrantRow, type InstanceRow, type JobParameters, type JobRow } from '../../db/schema.ts';
 import { encrypt } from '../crypto.ts';
 import jsforce from 'jsforce';
-import { InvalidInputError, SalesforceUnavailableError, TokenExpiredError } from '../errors.ts';
+import { InstanceNotConnectedError, InvalidInputError, SalesforceUnavailableError, TokenExpiredError } from '../errors.ts';
 import { backupableObjects, type GlobalDescribe } from './backup.ts';
 import { isGrantRejected } from '../salesforce/errors.ts';
 import { refreshSession, type ConnectedApp, type RefreshedSession } from '../salesforce/oauth.ts';
 import type { Announcements } from './announcements.ts';
 import type { InstanceService } from './instances.ts';
-import type { TokenService } from './tokens.ts';
+import type { TokenReservation, TokenService } from './tokens.ts';
 import type { Viewer } from './viewer.ts';
 
 export interface JobRequest {
@@ -18,6 +18,8 @@ export interface JobRequest {
   parameters: JobParameters;
   /** The snapshot a restore reads. */
   snapshotId?: string;
+  /** False for a job that writes nothing (a dry run): it runs on the current grant without using a token. */
+  spendsToken?: boolean;
 }
 
 interface Dependencies {
@@ -67,25 +69,34 @@ export function createJobStarter({ db, secretKey, connectedApp, instances, token
       // Bad input is refused before a token is reserved, so it changes and announces nothing.
       const validated = request.parameters.kind === 'BACKUP' && request.objects.length > 0 ? await requireBackupObjects(instance, request.objects) : undefined;
       const jobId = randomUUID();
-      const reservation = tokens.reserve(instance.id, jobId);
-      if (reservation.exhausted) announce.tokensExhausted(reservation.instance, 'LIMIT_REACHED');
-      else announce.instanceChanged(reservation.instance);
+      let reservation: TokenReservation | undefined;
+      let grant: GrantRow;
+      if (request.spendsToken === false) {
+        const current = instance.currentGrantId ? tokens.grant(instance.currentGrantId) : undefined;
+        if (!current || current.revokedAt) throw new InstanceNotConnectedError(instance.id);
+        grant = current;
+      } else {
+        reservation = tokens.reserve(instance.id, jobId);
+        if (reservation.exhausted) announce.tokensExhausted(reservation.instance, 'LIMIT_REACHED');
+        else announce.instanceChanged(reservation.instance);
+        grant = reservation.grant;
+      }
 
       let session: RefreshedSession;
-      if (validated?.grantId === reservation.grant.id) session = validated.session;
+      if (validated?.grantId === grant.id) session = validated.session;
       else {
         try {
-          session = await refreshSession(connectedApp(), instance.loginUrl, tokens.refreshTokenOf(reservation.grant));
+          session = await refreshSession(connectedApp(), instance.loginUrl, tokens.refreshTokenOf(grant));
         } catch (error) {
           if (isGrantRejected(error)) {
-            const rejection = tokens.reject(reservation.grant.id, reservation.token.id);
+            const rejection = tokens.reject(grant.id, reservation?.token.id);
             if (rejection.exhaustedNow) announce.tokensExhausted(rejection.instance, 'REVOKED_BY_SALESFORCE');
             throw new TokenExpiredError(instance.id, instance.tokenLimit, tokens.usedOnCurrentGrant(rejection.instance), 'REVOKED_BY_SALESFORCE');
           }
-          announce.instanceChanged(tokens.release(reservation));
+          if (reservation) announce.instanceChanged(tokens.release(reservation));
           throw new SalesforceUnavailableError(`Salesforce could not start a session: ${(error as Error).message}`);
         }
-        if (session.refreshToken) tokens.rotate(reservation.grant.id, session.refreshToken);
+        if (session.refreshToken) tokens.rotate(grant.id, session.refreshToken);
       }
 
       const job = db
@@ -98,8 +109,8 @@ export function createJobStarter({ db, secretKey, connectedApp, instances, token
           objects: request.objects,
           parameters: request.parameters,
           snapshotId: request.snapshotId,
-          grantId: reservation.grant.id,
-          tokenId: reservation.token.id,
+          grantId: grant.id,
+          tokenId: reservation?.token.id ?? null,
           accessTokenCiphertext: encrypt(secretKey, session.accessToken),
           queuedAt: new Date(),
         })

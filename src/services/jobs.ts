@@ -19,6 +19,8 @@ export interface RestoreRequest {
   recordIds: string[];
   overwrite: boolean;
   includeChildren: boolean;
+  /** Reads the org and reports what would change, writing nothing and using no token. */
+  dryRun: boolean;
 }
 
 /** How the jobs service reaches the worker that runs what it queues. */
@@ -98,12 +100,13 @@ export function createJobService({ db, instances, snapshots, snapshotStorage, st
         const unknown = snapshotStorage.missingRecordIds(snapshot, objects, request.recordIds);
         if (unknown.length > 0) throw new InvalidInputError(`Records not in the snapshot: ${listed(unknown)}`, 'recordIds', unknown);
       }
-      const { snapshotId, recordIds, overwrite, includeChildren } = request;
+      const { snapshotId, recordIds, overwrite, includeChildren, dryRun } = request;
       return starter.start(viewer, {
         instanceId: target.id,
         objects,
         snapshotId,
-        parameters: { kind: 'RESTORE', snapshotId, objects, recordIds, overwrite, includeChildren },
+        parameters: { kind: 'RESTORE', snapshotId, objects, recordIds, overwrite, includeChildren, dryRun },
+        spendsToken: !dryRun,
       });
     },
 

@@ -1,9 +1,22 @@
-// The restore engine in one file, a little over 250 lines: its steps (describe, order, read,
-// remap, write, report) share one restore's state, and splitting them would pass that state around.
-import type { RestoreParameters, SnapshotRow } from '../../db/schema.ts';
-import type { SalesforceSession } from '../salesforce/session.ts';
-import { describeObject } from './backup.ts';
-import type { SalesforceRecord, SnapshotService, StoredRecord } from './snapshots.ts';
+// The restore engine, over 250 lines: its steps (describe, order, undelete, create with saved
+// intents, update, second-pass lookups, summary) share one restore's state, which splitting the
+// file would pass around; reconciliation and intents already live beside it.
+import type { ObjectRestoreSummaryValue, RestoreParameters, RestoreSummaryValue, SnapshotRow } from '../../db/schema.ts';
+import {
+  COLLECTION_SIZE,
+  createRecords,
+  currentRecords,
+  recordsCreatedSince,
+  undeleteRecords,
+  updateRecords,
+  type OrgRecord,
+  type SaveResult,
+} from '../salesforce/restore-writes.ts';
+import { JobStoppedError } from '../errors.ts';
+import { UnknownOutcomeError, type SalesforceSession } from '../salesforce/session.ts';
+import { fieldsToMatch, reconcileCreates, windowStart, type Reconciliation } from './create-reconciliation.ts';
+import type { RestoreIntentService } from './restore-intents.ts';
+import type { SnapshotService, StoredRecord } from './snapshots.ts';
 
 export interface RecordFailure {
   object: string;
@@ -15,48 +28,58 @@ export interface RecordFailure {
 export interface RestoreOptions {
   /** New ids of records earlier restores re-created on the target, by their snapshot ids. */
   earlierNewIds: (sourceIds: string[]) => Map<string, string>;
-  /** Keeps the new ids of records this restore re-created. */
-  onRecreated: (object: string, pairs: [sourceId: string, newId: string][]) => void;
+  /** Where creates are saved before they are sent; absent in a dry run. */
+  intents?: RestoreIntentService;
+  /** The Salesforce user the restore writes as: records it created are told from other people's by it. */
+  userId?: string;
   onProgress: (processed: number, failed: number, total: number) => void;
   onFailures: (failures: RecordFailure[]) => void;
   onWarning: (warning: string) => void;
+  /** The outcome so far, per object; called at the end, whether the restore finished or not. */
+  onSummary: (summary: RestoreSummaryValue) => void;
   checkpoint: () => void;
 }
 
-interface SaveResult {
-  id?: string;
-  success: boolean;
-  errors: { statusCode: string; message: string; fields?: string[] }[];
+interface FieldInfo {
+  name: string;
+  type: string;
+  createable: boolean;
+  updateable: boolean;
+  nillable: boolean;
+  cascadeDelete?: boolean;
+  referenceTo: string[];
 }
 
-type ObjectDescribe = Awaited<ReturnType<typeof describeObject>>;
-type FieldInfo = ObjectDescribe['fields'][number];
+interface ObjectDescribe {
+  keyPrefix: string | null;
+  fields: FieldInfo[];
+}
 
-const BATCH = 200;
+/** A record's lookups that had to wait for records this restore creates: set in a second pass. */
+interface DeferredLookups {
+  object: string;
+  sourceId: string;
+  liveId: string;
+  /** Field name to the snapshot id it points at. */
+  targets: Record<string, string>;
+  /** The org's values of those fields before the restore (none for a record it creates). */
+  current?: Record<string, unknown>;
+  /** Already counted (created, undeleted or updated); otherwise counted in the second pass. */
+  counted: boolean;
+}
+
+type Outcome = 'undeleted' | 'created' | 'updated' | 'unchanged' | 'skipped' | 'failed';
+
+const BATCH = COLLECTION_SIZE;
 // Collection calls in flight at once: a few concurrent requests per user are normal for Salesforce.
 const CALLS_IN_FLIGHT = 3;
-// Answers to an update that mean the record itself is not there (deleted, or another org's id).
-const RECORD_GONE = new Set(['ENTITY_IS_DELETED', 'INVALID_CROSS_REFERENCE_KEY', 'INVALID_ID_FIELD', 'NOT_FOUND', 'MALFORMED_ID']);
-
-function recordIsGone(error: { statusCode: string; fields?: string[] }): boolean {
-  // A lookup field pointing nowhere has the same code but names that field.
-  return RECORD_GONE.has(error.statusCode) && (!error.fields?.length || error.fields.includes('Id'));
-}
-
-async function currentStamps(session: SalesforceSession, object: string, ids: string[], checkpoint: () => void) {
-  const stamps = new Map<string, string>();
-  await inParallel(chunks(ids, BATCH), CALLS_IN_FLIGHT, async (batch) => {
-    checkpoint();
-    const list = batch.map((id) => `'${id}'`).join(',');
-    const page = await session.request<{ records: { Id: string; SystemModstamp: string }[] }>(
-      `/query?q=${encodeURIComponent(`SELECT Id, SystemModstamp FROM ${object} WHERE Id IN (${list})`)}`,
-    );
-    for (const record of page.records) stamps.set(record.Id, record.SystemModstamp);
-  });
-  return stamps;
-}
 const CHILD_DEPTH = 5;
+const SAMPLE_CHANGES = 5;
+// A create whose answer is lost is looked for and, if absent, sent again at most this many times.
+const CREATE_ROUNDS = 3;
 const SYSTEM_FIELDS = new Set(['Id', 'IsDeleted', 'CreatedDate', 'CreatedById', 'LastModifiedDate', 'LastModifiedById', 'SystemModstamp']);
+// Binary fields read back as a URL: never compared or sent as text.
+const BINARY_TYPES = new Set(['base64']);
 
 const chunks = <T>(items: T[], size: number) => Array.from({ length: Math.ceil(items.length / size) }, (_, i) => items.slice(i * size, i * size + size));
 
@@ -77,7 +100,7 @@ async function inParallel<T>(items: T[], limit: number, work: (item: T) => Promi
   await Promise.all(Array.from({ length: Math.min(limit, items.length) }, lane));
 }
 
-/** Parents before children, following the lookups among the objects being restored. */
+/** Parents before children, following the lookups among the objects being restored (cycles broken anywhere). */
 export function parentsFirst(objects: string[], references: Map<string, string[]>): string[] {
   const ordered: string[] = [];
   const visiting = new Set<string>();
@@ -92,11 +115,7 @@ export function parentsFirst(objects: string[], references: Map<string, string[]
 }
 
 /** The given records plus the records that point at them, five levels down (includeChildren). */
-function withChildren(
-  state: Map<string, StoredRecord[]>,
-  referenceFields: Map<string, FieldInfo[]>,
-  recordIds: string[],
-): Map<string, string[]> {
+function withChildren(state: Map<string, StoredRecord[]>, referenceFields: Map<string, FieldInfo[]>, recordIds: string[]): Map<string, string[]> {
   const selected = new Set(recordIds);
   let frontier = new Set(recordIds);
   for (let depth = 0; depth < CHILD_DEPTH && frontier.size > 0; depth++) {
@@ -114,11 +133,56 @@ function withChildren(
   return new Map([...state].map(([object, records]) => [object, records.filter((r) => selected.has(r.recordId)).map((r) => r.recordId)]));
 }
 
+/** Whether a snapshot value and the org's value are the same (an empty text is null to Salesforce). */
+function sameValue(field: FieldInfo, wanted: unknown, current: unknown): boolean {
+  const a = wanted === '' || wanted === undefined ? null : wanted;
+  const b = current === '' || current === undefined ? null : current;
+  if (a === null || b === null) return a === b;
+  // Ids compare by their case-sensitive 15 characters; the 18-character form adds a checksum.
+  if (field.type === 'reference' || field.type === 'id') return (a as string).slice(0, 15) === (b as string).slice(0, 15);
+  if (typeof a === 'number' || typeof b === 'number') return Number(a) === Number(b);
+  return a === b;
+}
+
+/** Writes to the org, or, in a dry run, what Salesforce would answer without writing anything. */
+interface OrgWriter {
+  undelete(ids: string[]): Promise<SaveResult[]>;
+  create(records: Record<string, unknown>[]): Promise<SaveResult[]>;
+  update(records: Record<string, unknown>[]): Promise<SaveResult[]>;
+}
+
+function orgWriter(session: SalesforceSession): OrgWriter {
+  return {
+    undelete: (ids) => undeleteRecords(session, ids),
+    create: (records) => createRecords(session, records),
+    update: (records) => updateRecords(session, records),
+  };
+}
+
+function dryRunWriter(): OrgWriter {
+  let created = 0;
+  const succeed = (ids: (string | undefined)[]) => Promise.resolve(ids.map((id) => ({ id: id ?? null, success: true, errors: [] })));
+  return {
+    undelete: (ids) => succeed(ids),
+    create: (records) => succeed(records.map(() => `(new record ${++created})`)),
+    update: (records) => succeed(records.map((record) => record.id as string)),
+  };
+}
+
+const unknownError = { statusCode: 'UNKNOWN_EXCEPTION', message: 'Salesforce refused the record without giving a reason' };
+
 /**
- * Writes a snapshot's records back: existing records get their snapshot values (updateable fields),
- * deleted ones are re-created and lookups to them remapped to their new ids. Collections of at
- * most 200 with allOrNone off: one refused record is reported and the rest go on. Records are read
- * from the snapshot a collection at a time, while earlier collections are on their way.
+ * Writes a snapshot's records back without harming the org:
+ * - a record that still exists gets only the fields whose snapshot value differs (none: unchanged);
+ * - a record in the recycle bin comes back with Salesforce's undelete and keeps its id;
+ * - only a purged record is created again, its intent saved first, and never sent twice blindly:
+ *   after a lost answer (or a crash) the records Salesforce made are found and mapped first
+ *   (see create-reconciliation.ts);
+ * - lookups to records not restored yet (self-lookups, cycles, polymorphic ones) are left empty
+ *   at first and set in a second pass once every new id is known, so no record goes out in the
+ *   same request as a parent whose new id it needs;
+ * - writes ask Salesforce not to run assignment rules and to let duplicate alerts save.
+ * Collections of at most 200 with allOrNone off: one refused record is reported and the rest go on.
  */
 export async function runRestore(
   snapshot: SnapshotRow,
@@ -127,11 +191,33 @@ export async function runRestore(
   params: RestoreParameters,
   options: RestoreOptions,
 ): Promise<void> {
-  const objects = snapshotsService.requireObjects(snapshot, params.objects);
+  const dryRun = params.dryRun === true;
+  const writer = dryRun ? dryRunWriter() : orgWriter(session);
+  /** Sends updates a collection at a time, handing each answer to `settle`. */
+  const sendUpdates = async <E>(updates: { entry: E; body: Record<string, unknown> }[], settle: (entry: E, result: SaveResult) => void, afterBatch = () => {}) => {
+    for (const batch of chunks(updates, BATCH)) {
+      options.checkpoint();
+      const results = await writer.update(batch.map((update) => update.body));
+      results.forEach((result, index) => settle(batch[index].entry, result));
+      afterBatch();
+    }
+  };
+  const intents = dryRun ? undefined : options.intents;
+  const requested = snapshotsService.requireObjects(snapshot, params.objects);
+  const followChildren = params.includeChildren && (params.recordIds.length > 0 || params.objects.length > 0);
+  // Children may live in any object of the snapshot, not only in those named.
+  const objects = followChildren ? snapshotsService.requireObjects(snapshot, []) : requested;
+
   const describes = new Map<string, ObjectDescribe>();
   for (const object of objects) {
     options.checkpoint();
-    describes.set(object, await describeObject(session, object));
+    const describe = await session.request<ObjectDescribe>(`/sobjects/${encodeURIComponent(object)}/describe`).catch((error: Error) => {
+      if (error.name !== 'NOT_FOUND') throw error;
+      throw new JobStoppedError(
+        `The org has no object ${object} (any more, or not for this user), so nothing was restored. Restore the other objects by naming them, or give the user access to ${object}.`,
+      );
+    });
+    describes.set(object, describe);
   }
   const referenceFields = new Map(objects.map((object) => [object, describes.get(object)!.fields.filter((f) => f.type === 'reference')]));
   const references = new Map(objects.map((object) => [object, referenceFields.get(object)!.flatMap((f) => f.referenceTo)]));
@@ -143,35 +229,96 @@ export async function runRestore(
     if (params.recordIds.length > 0 && prefix) return params.recordIds.filter((id) => id.startsWith(prefix));
     return snapshotsService.liveRecordIds(snapshot, object, params.recordIds.length > 0 ? params.recordIds : undefined);
   };
+  const roots = () => (params.recordIds.length > 0 ? params.recordIds : requested.flatMap((object) => snapshotsService.liveRecordIds(snapshot, object)));
   // Only finding children needs the records' contents up front; otherwise their ids are enough.
-  const chosen =
-    params.includeChildren && params.recordIds.length > 0
-      ? withChildren(
-          new Map(objects.map((object) => [object, snapshotsService.state(snapshot, object).filter((record) => !record.deleted)])),
-          referenceFields,
-          params.recordIds,
-        )
-      : new Map(objects.map((object) => [object, idsToRestore(object)]));
-  const total = [...chosen.values()].reduce((sum, ids) => sum + ids.length, 0);
+  const chosen = followChildren
+    ? withChildren(
+        new Map(objects.map((object) => [object, snapshotsService.state(snapshot, object).filter((record) => !record.deleted)])),
+        referenceFields,
+        roots(),
+      )
+    : new Map(objects.map((object) => [object, idsToRestore(object)]));
+  const selected = new Set([...chosen.values()].flat());
+  const total = selected.size;
   let processed = 0;
   let failed = 0;
   options.onProgress(0, 0, total);
 
+  const summary = new Map<string, ObjectRestoreSummaryValue>();
+  const tally = (object: string) => {
+    let entry = summary.get(object);
+    if (!entry) {
+      entry = { object, undeleted: 0, created: 0, updated: 0, unchanged: 0, skipped: 0, failed: 0, changes: [] };
+      summary.set(object, entry);
+    }
+    return entry;
+  };
+  const count = (object: string, outcome: Outcome, records = 1) => {
+    tally(object)[outcome] += records;
+    if (outcome === 'failed') failed += records;
+    else processed += records;
+  };
+  const sample = (object: string, recordId: string, field: string, from: unknown, to: unknown) => {
+    const changes = tally(object).changes;
+    if (changes.length < SAMPLE_CHANGES) changes.push({ recordId, field, from: from ?? null, to: to ?? null });
+  };
+  const fail = (object: string, recordId: string | null, error: { statusCode: string; message: string }, counted = true) => {
+    if (counted && recordId) failedIds.add(recordId);
+    if (counted) count(object, 'failed');
+    options.onFailures([{ object, recordId, statusCode: error.statusCode, message: error.message }]);
+  };
+
   // Records re-created here or by earlier restores keep their new ids: children link to them, and
   // they are updated rather than created once more.
   const newIds = new Map<string, string>();
-  const remap = (value: unknown) => (typeof value === 'string' && newIds.has(value) ? newIds.get(value) : value);
-  // The record itself, or the one a restore re-created in its place (a deleted record does not
-  // come back, so the new id is the live one).
   const liveIdOf = (record: StoredRecord) => newIds.get(record.recordId) ?? record.recordId;
+  // Records whose id in the org is final (they exist, came back, or failed): lookups to them need not wait.
+  const settled = new Set<string>();
+  const failedIds = new Set<string>();
+  const deferred: DeferredLookups[] = [];
+  // Records restored from the recycle bin in a dry run: their cascade-deleted children would come back with them.
+  const undeletedInDryRun = new Set<string>();
+  const DEFER = Symbol('defer');
+  const resolveLookup = (value: unknown): unknown => {
+    if (typeof value !== 'string' || value === '') return value;
+    const mapped = newIds.get(value);
+    if (mapped) return mapped;
+    return selected.has(value) && !settled.has(value) ? DEFER : value;
+  };
 
-  for (const object of parentsFirst(objects, references)) {
-    const ids = chosen.get(object) ?? [];
-    if (ids.length === 0) continue;
+  const summarise = () => options.onSummary({ dryRun, objects: [...summary.values()] });
+  try {
+    for (const object of parentsFirst(objects, references)) {
+      const ids = chosen.get(object) ?? [];
+      if (ids.length === 0) continue;
+      await restoreObject(object, ids);
+    }
+    await setDeferredLookups();
+  } finally {
+    summarise();
+    options.onProgress(processed, failed, total);
+  }
+
+  async function restoreObject(object: string, ids: string[]) {
     const fields = new Map(describes.get(object)!.fields.map((f) => [f.name, f]));
     const lookups = referenceFields.get(object)!;
+    const writable = (mode: 'createable' | 'updateable') =>
+      [...fields.values()].filter((field) => field[mode] && !SYSTEM_FIELDS.has(field.name) && !BINARY_TYPES.has(field.type));
+    const updateable = writable('updateable');
+    const createable = writable('createable');
+    const compared = updateable.map((field) => field.name);
     const read = snapshotsService.recordReader(snapshot, object);
     let checkedFields = false;
+
+    // Creates an earlier attempt left without an answer are looked for before anything is sent:
+    // those found count as created (then brought to the snapshot's values like any record).
+    const blocked = new Map<string, string>();
+    const foundCreated = new Set<string>();
+    if (intents && intents.pending(object).length > 0) {
+      const outcome = await reconcile(object);
+      outcome.undecided.forEach(({ sourceId, reason }) => blocked.set(sourceId, reason));
+      outcome.created.forEach(([sourceId]) => foundCreated.add(sourceId));
+    }
 
     const load = (batchIds: string[]): StoredRecord[] => {
       const records = read(batchIds).filter((record) => !record.deleted);
@@ -186,68 +333,197 @@ export async function runRestore(
       return records;
     };
 
-    const writable = (mode: 'createable' | 'updateable') => [...fields.values()].filter((field) => field[mode] && !SYSTEM_FIELDS.has(field.name));
-    const writableFields = { PATCH: writable('updateable'), POST: writable('createable') };
-    const values = (record: SalesforceRecord, method: 'POST' | 'PATCH') => {
-      const out: Record<string, unknown> = { attributes: { type: object } };
-      for (const { name, type } of writableFields[method]) {
-        if (name in record) out[name] = type === 'reference' ? remap(record[name]) : record[name];
+    /** The snapshot's values for the fields given, lookups remapped; lookups that must wait are returned apart. */
+    const valuesOf = (record: StoredRecord, writableFields: FieldInfo[]) => {
+      const values: Record<string, unknown> = {};
+      const waiting: Record<string, string> = {};
+      for (const field of writableFields) {
+        if (!(field.name in record.data)) continue;
+        const value = field.type === 'reference' ? resolveLookup(record.data[field.name]) : record.data[field.name];
+        if (value === DEFER) waiting[field.name] = record.data[field.name] as string;
+        else values[field.name] = value;
       }
-      return out;
+      return { values, waiting };
     };
 
-    // Only a restore that must not overwrite later edits needs to read the records first.
-    const notEditedSince = async (records: StoredRecord[]) => {
-      if (params.overwrite) return records;
-      const current = await currentStamps(session, object, records.map(liveIdOf), options.checkpoint);
-      return records.filter((record) => {
-        const stamp = current.get(liveIdOf(record));
-        if (stamp === undefined || stamp <= String(record.data.SystemModstamp)) return true;
-        processed += 1; // changed since the snapshot and overwriting was declined: left as it is
-        return false;
-      });
-    };
+    const toCreate: StoredRecord[] = [];
 
-    // Update first; a record Salesforce no longer has comes back as such and is re-created.
-    const gone: StoredRecord[] = [];
-    const save = async (method: 'POST' | 'PATCH', batch: StoredRecord[]) => {
-      if (batch.length === 0) return;
-      options.checkpoint();
-      const body = batch.map((record) => {
-        const fieldValues = values(record.data, method);
-        if (method === 'PATCH') fieldValues.id = liveIdOf(record);
-        return fieldValues;
-      });
-      const results = await session.request<SaveResult[]>({
-        method,
-        url: '/composite/sobjects',
-        body: JSON.stringify({ allOrNone: false, records: body }),
-      });
-      const failures: RecordFailure[] = [];
-      const recreated: [string, string][] = [];
-      results.forEach((result, index) => {
-        const source = batch[index];
-        const error = result.errors[0] ?? { statusCode: 'UNKNOWN_EXCEPTION', message: 'Salesforce gave no reason' };
-        if (result.success) {
-          processed += 1;
-          if (method === 'POST' && result.id) {
-            newIds.set(source.recordId, result.id);
-            recreated.push([source.recordId, result.id]);
-          }
-        } else if (method === 'PATCH' && recordIsGone(error)) {
-          gone.push(source);
-        } else {
-          failed += 1;
-          failures.push({ object, recordId: source.recordId, statusCode: error.statusCode, message: error.message });
+    /** Updates records that exist (or just came back) to their snapshot values, field by field. */
+    const updateExisting = async (entries: { record: StoredRecord; current: OrgRecord; undeleted: boolean }[]) => {
+      const updates: { entry: (typeof entries)[number]; body: Record<string, unknown> }[] = [];
+      const outcomeOf = (entry: (typeof entries)[number], changed: boolean): Outcome =>
+        foundCreated.has(entry.record.recordId) ? 'created' : entry.undeleted ? 'undeleted' : changed ? 'updated' : 'unchanged';
+      for (const entry of entries) {
+        const { record, current, undeleted } = entry;
+        const { values, waiting } = valuesOf(record, updateable);
+        const changes = Object.entries(values).filter(([name, value]) => !sameValue(fields.get(name)!, value, current[name]));
+        changes.forEach(([name, value]) => sample(object, record.recordId, name, current[name], value));
+        const hasWaiting = Object.keys(waiting).length > 0;
+        const counted = undeleted || changes.length > 0 || foundCreated.has(record.recordId);
+        if (hasWaiting) {
+          const before = Object.fromEntries(Object.keys(waiting).map((name) => [name, current[name]]));
+          deferred.push({ object, sourceId: record.recordId, liveId: current.Id, targets: waiting, current: before, counted });
         }
+        if (changes.length > 0) updates.push({ entry, body: { attributes: { type: object }, id: current.Id, ...Object.fromEntries(changes) } });
+        else if (counted || !hasWaiting) count(object, outcomeOf(entry, false));
+      }
+      await sendUpdates(updates, (entry, result) => {
+        if (result.success) count(object, outcomeOf(entry, true));
+        else fail(object, entry.record.recordId, result.errors[0] ?? unknownError);
       });
-      options.onRecreated(object, recreated);
-      if (failures.length > 0) options.onFailures(failures);
-      options.onProgress(processed, failed, total);
     };
 
-    await inParallel(chunks(ids, BATCH), CALLS_IN_FLIGHT, async (batchIds) => save('PATCH', await notEditedSince(load(batchIds))));
-    await inParallel(chunks(gone, BATCH), CALLS_IN_FLIGHT, (batch) => save('POST', batch));
+    await inParallel(chunks(ids, BATCH), CALLS_IN_FLIGHT, async (batchIds) => {
+      options.checkpoint();
+      const records = load(batchIds);
+      const current = await currentRecords(session, object, compared, records.map(liveIdOf));
+      const existing: { record: StoredRecord; current: OrgRecord; undeleted: boolean }[] = [];
+      const inRecycleBin: { record: StoredRecord; current: OrgRecord }[] = [];
+      for (const record of records) {
+        const found = current.get(liveIdOf(record));
+        if (!found) {
+          const reason = blocked.get(record.recordId);
+          if (reason) fail(object, record.recordId, { statusCode: 'CREATE_OUTCOME_UNKNOWN', message: reason });
+          else toCreate.push(record);
+        } else if (!params.overwrite && String(found.SystemModstamp) > String(record.data.SystemModstamp)) {
+          count(object, 'skipped'); // changed since the snapshot and overwriting was declined: left as it is
+          settled.add(record.recordId);
+        } else if (found.IsDeleted !== true) existing.push({ record, current: found, undeleted: false });
+        else if (dryRun && comesBackWithParent(found, lookups)) existing.push({ record, current: found, undeleted: false });
+        else inRecycleBin.push({ record, current: found });
+      }
+      if (inRecycleBin.length > 0) {
+        options.checkpoint();
+        const results = await writer.undelete(inRecycleBin.map(({ current }) => current.Id));
+        results.forEach((result, index) => {
+          const { record, current } = inRecycleBin[index];
+          if (result.success) {
+            existing.push({ record, current, undeleted: true });
+            if (dryRun) undeletedInDryRun.add(current.Id);
+          } else fail(object, record.recordId, result.errors[0] ?? unknownError);
+        });
+      }
+      await updateExisting(existing);
+      for (const { record } of existing) settled.add(record.recordId);
+      options.onProgress(processed, failed, total);
+    });
+
+    await createAll(object, toCreate, createable);
+    for (const record of toCreate) settled.add(record.recordId);
     options.onProgress(processed, failed, total);
+
+    /** Sends the creates, each saved first; after a lost answer, finds out what Salesforce made before sending the rest again. */
+    async function createAll(object: string, records: StoredRecord[], createableFields: FieldInfo[]) {
+      const waitingOf = new Map<string, Record<string, string>>();
+      const created = (record: StoredRecord, newId: string) => {
+        newIds.set(record.recordId, newId);
+        count(object, 'created');
+        const waiting = waitingOf.get(record.recordId) ?? {};
+        if (Object.keys(waiting).length > 0) deferred.push({ object, sourceId: record.recordId, liveId: newId, targets: waiting, counted: true });
+      };
+      let queue = records;
+      for (let round = 1; queue.length > 0; round++) {
+        const unanswered: StoredRecord[] = [];
+        await inParallel(chunks(queue, BATCH), CALLS_IN_FLIGHT, async (batch) => {
+          options.checkpoint();
+          const bodies = batch.map((record) => {
+            const { values, waiting } = valuesOf(record, createableFields);
+            waitingOf.set(record.recordId, waiting);
+            return values;
+          });
+          intents?.save(object, batch.map((record, index) => ({ sourceId: record.recordId, body: bodies[index] })));
+          let results: SaveResult[];
+          try {
+            results = await writer.create(bodies.map((values) => ({ attributes: { type: object }, ...values })));
+          } catch (error) {
+            if (!(error instanceof UnknownOutcomeError)) throw error;
+            unanswered.push(...batch);
+            return;
+          }
+          const done: [string, string][] = [];
+          const refused: string[] = [];
+          results.forEach((result, index) => {
+            const record = batch[index];
+            if (result.success && result.id) {
+              created(record, result.id);
+              done.push([record.recordId, result.id]);
+            } else {
+              refused.push(record.recordId);
+              fail(object, record.recordId, result.errors[0] ?? unknownError);
+            }
+          });
+          intents?.settle(object, done, refused);
+          options.onProgress(processed, failed, total);
+        });
+        if (unanswered.length === 0 || !intents) return;
+        if (round >= CREATE_ROUNDS) {
+          const message = `Salesforce did not answer ${CREATE_ROUNDS} attempts to create this record; the restore keeps track of it and finds it on the next run.`;
+          unanswered.forEach((record) => fail(object, record.recordId, { statusCode: 'CREATE_OUTCOME_UNKNOWN', message }));
+          return;
+        }
+        const outcome = await reconcile(object);
+        const bySource = new Map(unanswered.map((record) => [record.recordId, record]));
+        for (const [sourceId, newId] of outcome.created) {
+          const record = bySource.get(sourceId);
+          if (record) created(record, newId);
+          else newIds.set(sourceId, newId);
+        }
+        for (const { sourceId, reason } of outcome.undecided) {
+          if (bySource.has(sourceId)) fail(object, sourceId, { statusCode: 'CREATE_OUTCOME_UNKNOWN', message: reason });
+        }
+        queue = outcome.notCreated.flatMap((sourceId) => bySource.get(sourceId) ?? []);
+      }
+    }
+  }
+
+  /** In a dry run, a record in the recycle bin whose parent is undeleted with a cascade comes back with it. */
+  function comesBackWithParent(current: OrgRecord, lookups: FieldInfo[]): boolean {
+    return lookups.some((field) => field.cascadeDelete && undeletedInDryRun.has(((current[field.name] as string | null) ?? '').slice(0, 18)));
+  }
+
+  /** Finds what Salesforce made of an object's creates that have no answer, and records it. */
+  async function reconcile(object: string): Promise<Reconciliation> {
+    const sent = intents!.pending(object);
+    if (sent.length === 0) return { created: [], notCreated: [], undecided: [] };
+    options.checkpoint();
+    const byUser = describes.get(object)!.fields.some((field) => field.name === 'CreatedById') ? options.userId : undefined;
+    const candidates: OrgRecord[] = [];
+    for await (const record of recordsCreatedSince(session, object, fieldsToMatch(sent), windowStart(sent), byUser)) candidates.push(record);
+    const outcome = reconcileCreates(sent, candidates, intents!.alreadyMapped(candidates.map((record) => record.Id)));
+    intents!.settle(object, outcome.created, outcome.notCreated);
+    return outcome;
+  }
+
+  /** The second pass: lookups that waited for new ids, set once every record is in place. */
+  async function setDeferredLookups() {
+    const updates: { entry: DeferredLookups; body: Record<string, unknown> }[] = [];
+    for (const entry of deferred) {
+      const fieldInfo = new Map(describes.get(entry.object)!.fields.map((f) => [f.name, f]));
+      const values: Record<string, unknown> = {};
+      for (const [field, target] of Object.entries(entry.targets)) {
+        if (failedIds.has(target) && !newIds.has(target)) {
+          const message = `${field} was not set: the record it points to (${target}) could not be restored.`;
+          fail(entry.object, entry.sourceId, { statusCode: 'LOOKUP_NOT_RESTORED', message }, false);
+          continue;
+        }
+        const value = newIds.get(target) ?? target;
+        if (sameValue(fieldInfo.get(field)!, value, entry.current?.[field])) continue;
+        values[field] = value;
+        if (!entry.counted) sample(entry.object, entry.sourceId, field, entry.current?.[field], value);
+      }
+      if (Object.keys(values).length > 0) updates.push({ entry, body: { attributes: { type: entry.object }, id: entry.liveId, ...values } });
+      else if (!entry.counted) count(entry.object, 'unchanged');
+    }
+    await sendUpdates(
+      updates,
+      (entry, result) => {
+        if (result.success) {
+          if (!entry.counted) count(entry.object, 'updated');
+        } else {
+          fail(entry.object, entry.sourceId, result.errors[0] ?? unknownError, !entry.counted);
+        }
+      },
+      () => options.onProgress(processed, failed, total),
+    );
   }
 }

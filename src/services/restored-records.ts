@@ -3,7 +3,7 @@ import type { Db } from '../../db/client.ts';
 import { restoredRecords } from '../../db/schema.ts';
 import { inListPlaceholder } from '../../db/in-list.ts';
 
-/** Which snapshot ids earlier restores re-created on an instance, and under which new ids. */
+/** Which snapshot ids earlier restores re-created on an instance, and under which new ids (recorded by restore-intents.ts). */
 export function createRestoredRecordService(db: Db) {
   // Asked once per batch of every restore: prepared once.
   const newIdsQuery = db
@@ -21,17 +21,6 @@ export function createRestoredRecordService(db: Db) {
     newIds(instanceId: string, sourceIds: Iterable<string>): Map<string, string> {
       const rows = newIdsQuery.all({ instanceId, sourceIds: JSON.stringify([...new Set(sourceIds)]) });
       return new Map(rows.map((row) => [row.sourceId, row.newId]));
-    },
-
-    remember(instanceId: string, jobId: string, object: string, pairs: [sourceId: string, newId: string][]): void {
-      if (pairs.length === 0) return;
-      db.insert(restoredRecords)
-        .values(pairs.map(([sourceId, newId]) => ({ instanceId, jobId, object, sourceId, newId })))
-        .onConflictDoUpdate({
-          target: [restoredRecords.instanceId, restoredRecords.sourceId],
-          set: { newId: sql`excluded.new_id`, jobId: sql`excluded.job_id`, object: sql`excluded.object` },
-        })
-        .run();
     },
   };
 }

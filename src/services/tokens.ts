@@ -1,11 +1,12 @@
 import { randomUUID } from 'node:crypto';
-import { and, asc, eq, inArray, ne, sql } from 'drizzle-orm';
+import { and, asc, eq, getTableColumns, inArray, ne, sql } from 'drizzle-orm';
+import { inListPlaceholder } from '../../db/in-list.ts';
 import type { Db } from '../../db/client.ts';
 import { grants, instances, tokens, type GrantRow, type InstanceRow, type TokenRow } from '../../db/schema.ts';
 import { decrypt, encrypt } from '../crypto.ts';
 import { InstanceNotConnectedError, NotFoundError, TokenExpiredError, type TokenExhaustionReason } from '../errors.ts';
 import type { AuthorizedGrant } from '../salesforce/oauth.ts';
-import { canSeeOrganisation, organisationOf, type Viewer } from './viewer.ts';
+import { canSeeOrganisation, type Viewer } from './viewer.ts';
 
 export interface TokenReservation {
   token: TokenRow;
@@ -27,6 +28,15 @@ export interface GrantRejection {
  * Every state change is one synchronous SQLite transaction, so concurrent starts cannot share a token.
  */
 export function createTokenService(db: Db, secretKey: Buffer) {
+  // Read for every instance shown and every instance event a subscription executes: prepared once.
+  const currentTokens = db
+    .select({ ...getTableColumns(tokens), organisationId: instances.organisationId })
+    .from(tokens)
+    .innerJoin(instances, and(eq(instances.id, tokens.instanceId), eq(instances.currentGrantId, tokens.grantId)))
+    .where(inListPlaceholder(tokens.instanceId, sql.placeholder('instanceIds')))
+    .orderBy(asc(tokens.position))
+    .prepare();
+
   function usedCount(grantId: string) {
     return db
       .select({ count: sql<number>`count(*)` })
@@ -38,14 +48,10 @@ export function createTokenService(db: Db, secretKey: Buffer) {
   return {
     /** The tokens of each instance's current grant, in the order they are used. */
     currentByInstanceIds(viewer: Viewer, instanceIds: readonly string[]): TokenRow[] {
-      return db
-        .select({ token: tokens })
-        .from(tokens)
-        .innerJoin(instances, and(eq(instances.id, tokens.instanceId), eq(instances.currentGrantId, tokens.grantId)))
-        .where(and(inArray(tokens.instanceId, [...instanceIds]), organisationOf(viewer, instances.organisationId)))
-        .orderBy(asc(tokens.position))
-        .all()
-        .map((row) => row.token);
+      return currentTokens
+        .all({ instanceIds: JSON.stringify(instanceIds) })
+        .filter((row) => canSeeOrganisation(viewer, row.organisationId))
+        .map(({ organisationId: _organisation, ...token }) => token);
     },
 
     byIds(viewer: Viewer, ids: readonly string[]): TokenRow[] {

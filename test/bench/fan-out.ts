@@ -1,115 +1,250 @@
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { eq, inArray } from 'drizzle-orm';
 import WebSocket, { WebSocketServer } from 'ws';
-import { startConnectedInstance } from '../helpers/connected-instance.ts';
+import { instances, jobs } from '../../db/schema.ts';
+import { START_BACKUP, SUBSCRIPTIONS } from '../../src/dashboard/operations.ts';
+import { startEmulator } from '../../src/emulator/index.ts';
+import { emulatorEnvironment, reauthenticate, type Emulator } from '../helpers/connected-instance.ts';
+import { addInstance, createOrganisationWithKey } from '../helpers/fixtures.ts';
+import { startTestServer, type TestServer } from '../helpers/server.ts';
 import { percentile } from './stats.ts';
 
 export interface FanOutResult {
   clients: number;
+  organisations: number;
   service: { p50Ms: number; p99Ms: number };
   rawWs: { p50Ms: number; p99Ms: number };
-  fanOutP99VsRawWsRatio: number;
+  fanOutDistinctKeysP99VsRawWsRatio: number;
+  startBackup: { withoutSubscribersP99Ms: number; withSubscribersP99Ms: number; withoutSubscribersP50Ms: number; withSubscribersP50Ms: number };
+  mutationDelayUnderFanOutRatio: number;
 }
 
-const SUBSCRIPTION = 'subscription { tokenExhausted { message reason occurredAt instance { id status } } }';
-const START_BACKUP = 'mutation ($id: ID!) { startBackup(instanceId: $id) { __typename } }';
+const ROLES = ['VIEWER', 'OPERATOR', 'ADMIN'] as const;
+const ROUNDS = 5;
 
-async function connectAll<T>(count: number, connect: () => Promise<T>, batch = 100): Promise<T[]> {
-  const all: T[] = [];
-  for (let i = 0; i < count; i += batch) all.push(...(await Promise.all(Array.from({ length: Math.min(batch, count - i) }, connect))));
-  return all;
+interface Organisation {
+  id: string;
+  instanceId: string;
+  operator: TestServer['operator'];
+  keys: string[];
 }
 
-/** From the mutation that uses the last token to each of N graphql-ws subscribers receiving tokenExhausted. */
-async function measureService(clients: number) {
-  const setup = await startConnectedInstance();
-  try {
-    const { admin, instanceId } = setup;
-    for (let i = 0; i < 4; i++) await admin.query(START_BACKUP, { id: instanceId });
-    const received: number[] = [];
-    let resolveAll!: () => void;
-    const allReceived = new Promise<void>((resolve) => (resolveAll = resolve));
-    // Bare sockets speaking the graphql-ws protocol, parsing each message as the raw baseline's
-    // clients do, so both sides pay the same client cost.
-    const url = admin.endpoint.replace(/^http/, 'ws');
-    const sockets = await connectAll(clients, async () => {
-      const socket = new WebSocket(url, 'graphql-transport-ws');
-      await new Promise((resolve) => socket.once('open', resolve));
-      socket.send(JSON.stringify({ type: 'connection_init', payload: { authorization: `Bearer ${admin.apiKey}` } }));
-      await new Promise<void>((resolve) => socket.once('message', () => resolve()));
-      socket.on('message', (data) => {
-        if (JSON.parse(String(data)).type !== 'next') return;
-        received.push(performance.now());
-        if (received.length === clients) resolveAll();
-      });
-      socket.send(JSON.stringify({ id: '1', type: 'subscribe', payload: { query: SUBSCRIPTION } }));
-      return socket;
-    });
-    await new Promise((resolve) => setTimeout(resolve, 500)); // let every subscribe message be processed
-    const start = performance.now();
-    await admin.query(START_BACKUP, { id: instanceId });
-    await allReceived;
-    for (const socket of sockets) socket.close();
-    const latencies = received.map((at) => at - start);
-    return { p50Ms: percentile(latencies, 50), p99Ms: percentile(latencies, 99) };
-  } finally {
-    await setup.close();
+async function inBatches<T, R>(items: T[], size: number, work: (item: T) => Promise<R>): Promise<R[]> {
+  const results: R[] = [];
+  for (let i = 0; i < items.length; i += size) results.push(...(await Promise.all(items.slice(i, i + size).map(work))));
+  return results;
+}
+
+// Salesforce keeps five approvals per user and connected app: five instances per emulated org.
+const CONNECTED_PER_ENVIRONMENT = 5;
+
+/**
+ * An organisation with an instance (the first ten connected, to the emulator's two orgs) and
+ * `keys` API keys of every role in turn.
+ */
+async function createOrganisation(server: TestServer, emulator: Emulator, index: number, keys: number): Promise<Organisation> {
+  const { organisationId, client } = await createOrganisationWithKey(server.operator, `Fan-out ${index}`, 'ADMIN');
+  const environment = index < CONNECTED_PER_ENVIRONMENT ? 'PRODUCTION' : 'SANDBOX';
+  const instanceId = await addInstance(client, organisationId, environment);
+  if (index < 2 * CONNECTED_PER_ENVIRONMENT) {
+    const connected = await reauthenticate(client, instanceId, emulator.orgs[environment]);
+    if (connected.status !== 200) throw new Error(`Connecting an instance failed: ${connected.page}`);
+  }
+  const secrets = [client.apiKey!];
+  for (let k = 1; k < keys; k++) {
+    const created = await server.operator.query(
+      `mutation ($organisationId: ID!, $role: Role!) { createApiKey(organisationId: $organisationId, role: $role, name: "fan-out") { ... on ApiKeyCreated { secret } } }`,
+      { organisationId, role: ROLES[k % ROLES.length] },
+    );
+    secrets.push(created.createApiKey.secret);
+  }
+  return { id: organisationId, instanceId, operator: server.operator, keys: secrets };
+}
+
+/**
+ * A dashboard's live connection as the dashboard opens it: one graphql-ws socket with its four
+ * subscriptions for its organisation. Bare sockets, parsing each message as the raw baseline's
+ * clients do, so both sides pay the same client cost.
+ */
+async function connectDashboard(url: string, key: string, organisationId: string, documents: string[], onNext: (message: { id: string; payload: unknown }) => void) {
+  const socket = new WebSocket(url, 'graphql-transport-ws');
+  await new Promise((resolve, reject) => socket.once('open', resolve).once('error', reject));
+  socket.send(JSON.stringify({ type: 'connection_init', payload: { authorization: `Bearer ${key}` } }));
+  await new Promise<void>((resolve) => socket.once('message', () => resolve()));
+  socket.on('message', (data) => {
+    const message = JSON.parse(String(data));
+    if (message.type === 'next') onNext(message);
+    else if (message.type === 'error') throw new Error(`Subscription refused: ${JSON.stringify(message.payload)}`);
+  });
+  for (const [i, query] of documents.entries()) {
+    socket.send(JSON.stringify({ id: String(i), type: 'subscribe', payload: { query, variables: { organisationId } } }));
+  }
+  return socket;
+}
+
+async function waitForIdleJobs(server: TestServer) {
+  const { db } = server.app.database;
+  for (;;) {
+    const active = db.select({ id: jobs.id }).from(jobs).where(inArray(jobs.status, ['QUEUED', 'RUNNING'])).all();
+    if (active.length === 0) return;
+    await new Promise((resolve) => setTimeout(resolve, 50));
   }
 }
 
-/** The limit: a bare ws server sending the same bytes to N sockets. */
-async function measureRawWs(clients: number, payload: string) {
+/** startBackup with the dashboard's own document, once on every organisation's instance, one after another. */
+async function startBackupLatencies(server: TestServer, organisations: Organisation[], document: string, passes: number) {
+  const latencies: number[] = [];
+  for (let pass = 0; pass < passes; pass++) {
+    for (const organisation of organisations) {
+      const started = performance.now();
+      const result = (await organisation.operator.query(document, { instanceId: organisation.instanceId })).startBackup;
+      latencies.push(performance.now() - started);
+      if (result.__typename !== 'Job') throw new Error(`startBackup refused: ${JSON.stringify(result)}`);
+    }
+    await waitForIdleJobs(server);
+  }
+  return { p50Ms: percentile(latencies, 50), p99Ms: percentile(latencies, 99) };
+}
+
+/** The limit: a bare ws server sending the same bytes to the same number of sockets. */
+async function rawWsServer(clients: number) {
   const server = createServer();
   const wss = new WebSocketServer({ server });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const url = `ws://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  const received: number[] = [];
-  let resolveAll!: () => void;
-  const allReceived = new Promise<void>((resolve) => (resolveAll = resolve));
-  const sockets = await connectAll(clients, async () => {
+  let onReceived = () => {};
+  const sockets = await inBatches(Array.from({ length: clients }), 100, async () => {
     const socket = new WebSocket(url);
     await new Promise((resolve) => socket.once('open', resolve));
     socket.on('message', (data) => {
       JSON.parse(String(data));
-      received.push(performance.now());
-      if (received.length === clients) resolveAll();
+      onReceived();
     });
     return socket;
   });
-  const start = performance.now();
-  for (const client of wss.clients) client.send(payload);
-  await allReceived;
-  for (const socket of sockets) socket.close();
-  wss.close();
-  server.closeAllConnections();
-  server.close();
-  const latencies = received.map((at) => at - start);
-  return { p50Ms: percentile(latencies, 50), p99Ms: percentile(latencies, 99) };
+  return {
+    /** Sends each socket its message; resolves with every socket's latency. */
+    async round(payloads: string[]) {
+      const received: number[] = [];
+      const all = new Promise<void>((resolve) => {
+        onReceived = () => {
+          received.push(performance.now());
+          if (received.length === clients) resolve();
+        };
+      });
+      const start = performance.now();
+      let i = 0;
+      for (const client of wss.clients) client.send(payloads[i++ % payloads.length]);
+      await all;
+      return received.map((at) => at - start);
+    },
+    async close() {
+      for (const socket of sockets) socket.close();
+      wss.close();
+      server.closeAllConnections();
+      await new Promise((resolve) => server.close(resolve));
+    },
+  };
 }
 
-const ROUNDS = 5;
-
 /**
- * Each side is measured ROUNDS times, in turn, and the median round reported, so one slow spell of
- * this shared machine does not decide the ratio.
+ * Dashboards of `organisations` organisations, `clients` in all, each with its own API key (roles
+ * mixed), each holding the dashboard's four subscriptions on one socket:
+ * - fan-out: every organisation's instance runs out of tokens at once (its tokenExhausted event
+ *   published on the bus in one go), timed to each dashboard receiving it, against raw ws sending
+ *   the same bytes to as many sockets;
+ * - startBackup, with the dashboard's own document, on the ten connected instances in turn,
+ *   without and with those dashboards connected.
  */
-export async function benchFanOut(options: { clients: number }): Promise<FanOutResult> {
-  const payload = JSON.stringify({
-    id: '1',
-    type: 'next',
-    payload: { data: { tokenExhausted: { message: 'expired access/refresh token', reason: 'LIMIT_REACHED', occurredAt: new Date().toISOString(), instance: { id: 'SW5zdGFuY2U6MQ', status: 'REAUTH_REQUIRED' } } } },
-  });
-  const serviceRounds = [];
-  const rawRounds = [];
-  for (let round = 0; round < ROUNDS; round++) {
-    serviceRounds.push(await measureService(options.clients));
-    rawRounds.push(await measureRawWs(options.clients, payload));
+export async function benchFanOut(options: { clients: number; organisations: number }): Promise<FanOutResult> {
+  const emulator = await startEmulator({ port: 0, records: 5, dailyApiLimit: 100_000_000 });
+  const server = await startTestServer({ ...emulatorEnvironment(emulator), TOKEN_LIMIT: '100' });
+  try {
+    const documents = SUBSCRIPTIONS;
+    const dashboardSubscriptions = [documents.instanceUpdated, documents.tokenExhausted, documents.reauthCompleted, documents.jobUpdated];
+    const startBackup = START_BACKUP;
+    const keysPerOrganisation = Math.ceil(options.clients / options.organisations);
+    const organisations = await inBatches(Array.from({ length: options.organisations }, (_, i) => i), 10, (i) =>
+      createOrganisation(server, emulator, i, keysPerOrganisation),
+    );
+    const connected = organisations.slice(0, 2 * CONNECTED_PER_ENVIRONMENT);
+    const mutationPasses = Math.ceil(200 / connected.length);
+
+    // A first pass warms up both paths; it is not counted.
+    await startBackupLatencies(server, connected, startBackup, 1);
+    const without = await startBackupLatencies(server, connected, startBackup, mutationPasses);
+
+    const url = server.url.replace(/^http/, 'ws') + '/graphql';
+    let onExhausted = (_message: string) => {};
+    const subscribers = organisations.flatMap((organisation) => organisation.keys.map((key) => ({ key, organisationId: organisation.id })));
+    const sockets = await inBatches(subscribers.slice(0, options.clients), 100, ({ key, organisationId }) =>
+      connectDashboard(url, key, organisationId, dashboardSubscriptions, (message) => {
+        if (message.id === '1') onExhausted(JSON.stringify(message));
+      }),
+    );
+    await new Promise((resolve) => setTimeout(resolve, 500)); // every subscribe message processed
+
+    const { db } = server.app.database;
+    const rows = organisations.map((organisation) => db.select().from(instances).where(eq(instances.id, Buffer.from(organisation.instanceId, 'base64url').toString().split(':')[1])).get()!);
+    const serviceRound = async () => {
+      const received: number[] = [];
+      const messages: string[] = [];
+      const all = new Promise<void>((resolve) => {
+        onExhausted = (message) => {
+          received.push(performance.now());
+          if (messages.length < organisations.length) messages.push(message);
+          if (received.length === sockets.length) resolve();
+        };
+      });
+      const start = performance.now();
+      for (const instance of rows) {
+        server.app.events.publish('tokenExhausted', instance.organisationId, {
+          instance,
+          message: 'expired access/refresh token',
+          reason: 'LIMIT_REACHED',
+          occurredAt: new Date(),
+        });
+      }
+      await all;
+      return { latencies: received.map((at) => at - start), messages };
+    };
+
+    const first = await serviceRound(); // warm-up, and the bytes the raw baseline sends
+    const raw = await rawWsServer(sockets.length);
+    const serviceRounds = [];
+    const rawRounds = [];
+    for (let round = 0; round < ROUNDS; round++) {
+      serviceRounds.push((await serviceRound()).latencies);
+      rawRounds.push(await raw.round(first.messages));
+    }
+    await raw.close();
+
+    const withSubscribers = await startBackupLatencies(server, connected, startBackup, mutationPasses);
+    for (const socket of sockets) socket.close();
+
+    const median = (rounds: number[][]) => ({
+      p50Ms: percentile(rounds.map((r) => percentile(r, 50)), 50),
+      p99Ms: percentile(rounds.map((r) => percentile(r, 99)), 50),
+    });
+    const service = median(serviceRounds);
+    const rawWs = median(rawRounds);
+    return {
+      clients: sockets.length,
+      organisations: organisations.length,
+      service,
+      rawWs,
+      fanOutDistinctKeysP99VsRawWsRatio: service.p99Ms / rawWs.p99Ms,
+      startBackup: {
+        withoutSubscribersP50Ms: without.p50Ms,
+        withoutSubscribersP99Ms: without.p99Ms,
+        withSubscribersP50Ms: withSubscribers.p50Ms,
+        withSubscribersP99Ms: withSubscribers.p99Ms,
+      },
+      mutationDelayUnderFanOutRatio: withSubscribers.p99Ms / without.p99Ms,
+    };
+  } finally {
+    await server.dispose();
+    await emulator.close();
   }
-  const median = (rounds: { p50Ms: number; p99Ms: number }[]) => ({
-    p50Ms: percentile(rounds.map((r) => r.p50Ms), 50),
-    p99Ms: percentile(rounds.map((r) => r.p99Ms), 50),
-  });
-  const service = median(serviceRounds);
-  const rawWs = median(rawRounds);
-  return { clients: options.clients, service, rawWs, fanOutP99VsRawWsRatio: service.p99Ms / rawWs.p99Ms };
 }

@@ -29,11 +29,11 @@ export interface JobsBenchResult {
   records: number;
   backup: { seconds: number; recordsPerSecond: number; peakRssMb: number; databaseMb: number };
   ndjsonScript: { seconds: number; recordsPerSecond: number; peakRssMb: number };
-  backupVsNdjsonRatio: number;
+  backupVsPipelinedNdjsonRatio: number;
   incremental?: { changedRecords: number; seconds: number; addedMb: number; timeShareRatio: number; bytesShareRatio: number };
   restore?: { records: number; seconds: number; recordsPerSecond: number };
-  plainJsforceUpdates?: { records: number; seconds: number; recordsPerSecond: number };
-  restoreVsPlainJsforceRatio?: number;
+  concurrentLoop?: { records: number; seconds: number; recordsPerSecond: number };
+  restoreVsConcurrentLoopRatio?: number;
 }
 
 function databaseBytes(file: string): number {
@@ -43,9 +43,9 @@ function databaseBytes(file: string): number {
   return bytes;
 }
 
+/** The hand-written NDJSON script as plain node; its seconds are its own, from when it starts working. */
 async function runNdjsonScript(args: object): Promise<{ seconds: number; peakRss: number; records: number }> {
-  const started = performance.now();
-  const child = spawn(process.execPath, ['--import', 'tsx', new URL('./ndjson-baseline.ts', import.meta.url).pathname, JSON.stringify(args)], {
+  const child = spawn(process.execPath, [new URL('./ndjson-baseline.mjs', import.meta.url).pathname, JSON.stringify(args)], {
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   let output = '';
@@ -61,7 +61,51 @@ async function runNdjsonScript(args: object): Promise<{ seconds: number; peakRss
   const code = await new Promise((resolve) => child.once('exit', resolve));
   clearInterval(sampler);
   if (code !== 0) throw new Error(`NDJSON script failed: ${output}`);
-  return { seconds: (performance.now() - started) / 1000, peakRss, records: JSON.parse(output).records };
+  const { records, seconds } = JSON.parse(output) as { records: number; seconds: number };
+  return { seconds, peakRss, records };
+}
+
+// As the service's restore: 200-record collections, three on their way at once.
+const COLLECTION_SIZE = 200;
+const CALLS_IN_FLIGHT = 3;
+
+/**
+ * What a careful user would write to put records back from the service's snapshot file: read each
+ * collection's records of the snapshot (its own rows over its base's) straight from SQLite, and
+ * send them as collection updates, as many in flight as the service has.
+ */
+function plainRestoreLoop(databaseFile: string, snapshotId: string, object: string, updateable: Set<string>, connection: jsforce.Connection) {
+  const sqlite = new Database(databaseFile, { readonly: true });
+  const records = sqlite.prepare(
+    `with recursive chain(id, base, sequence) as (
+       select id, base_snapshot_id, sequence from snapshots where id = ?
+       union all select s.id, s.base_snapshot_id, s.sequence from snapshots s join chain on s.id = chain.base
+     )
+     select r.record_id as id, v.data as data, max(chain.sequence) from snapshot_records r
+     join chain on chain.id = r.snapshot_id
+     join record_versions v on v.record_id = r.record_id and v.hash = r.version_hash
+     where r.object = ? and r.record_id in (select value from json_each(?))
+     group by r.record_id`,
+  );
+  return {
+    async restore(ids: string[]) {
+      let next = 0;
+      const worker = async () => {
+        while (next < ids.length) {
+          const batch = ids.slice(next, (next += COLLECTION_SIZE));
+          const rows = records.all(snapshotId, object, JSON.stringify(batch)) as { id: string; data: string }[];
+          const updates = rows.map(({ id, data }) => {
+            const fields = Object.entries(JSON.parse(data) as Record<string, unknown>).filter(([name]) => updateable.has(name));
+            return Object.fromEntries([['Id', id], ...fields]);
+          });
+          const saved = await connection.sobject(object).update(updates as { Id: string }[], { allOrNone: false });
+          if (saved.length !== batch.length || saved.some((result) => !result.success)) throw new Error(`The plain loop's update failed: ${JSON.stringify(saved.find((r) => !r.success))}`);
+        }
+      };
+      await Promise.all(Array.from({ length: CALLS_IN_FLIGHT }, worker));
+    },
+    close: () => sqlite.close(),
+  };
 }
 
 /**
@@ -111,7 +155,7 @@ export async function benchJobs(options: { recordsPerObject: number; restoreReco
       records,
       backup: { seconds: backupSeconds, recordsPerSecond: records / backupSeconds, peakRssMb: backupPeakRss / MB, databaseMb: fullBytes / MB },
       ndjsonScript: { seconds: ndjson.seconds, recordsPerSecond: ndjson.records / ndjson.seconds, peakRssMb: ndjson.peakRss / MB },
-      backupVsNdjsonRatio: records / backupSeconds / (ndjson.records / ndjson.seconds),
+      backupVsPipelinedNdjsonRatio: records / backupSeconds / (ndjson.records / ndjson.seconds),
     };
 
     // 1 % of the records change, then an incremental backup.
@@ -140,9 +184,8 @@ export async function benchJobs(options: { recordsPerObject: number; restoreReco
     if (options.withRestore) {
       const ids = data.ids('Account', { limit: options.restoreRecords });
       const snapshotId = incremental.snapshot.id;
-      const snapshotCopies = new Map(ids.map((id) => [id, data.get(id)!]));
       const connection = new jsforce.Connection({ instanceUrl: session.instanceUrl, accessToken: session.accessToken!, version: '62.0' });
-      const updateable = (await connection.sobject('Account').describe()).fields.filter((f) => f.updateable).map((f) => f.name);
+      const updateable = new Set((await connection.sobject('Account').describe()).fields.filter((f) => f.updateable).map((f) => f.name));
       const editAll = (round: number) => ids.forEach((id) => data.update(id, { Name: `Edited ${round} ${id}` }));
 
       // A tool launching restores learns of the end as a dashboard does: from the jobUpdated
@@ -159,16 +202,8 @@ export async function benchJobs(options: { recordsPerObject: number; restoreReco
         const job = finished()!.data.jobUpdated;
         if (job.status !== 'SUCCEEDED' || job.progress.failed > 0) throw new Error(`Restore failed: ${JSON.stringify(job)}`);
       };
-      // The hand-written loop sends what the restore sends: every updateable field of each record.
-      const byPlainLoop = async () => {
-        for (let i = 0; i < ids.length; i += 200) {
-          const batch = ids.slice(i, i + 200).map((id) => {
-            const copy = snapshotCopies.get(id)!;
-            return Object.fromEntries([['Id', id], ...updateable.filter((name) => name in copy).map((name) => [name, copy[name]])]);
-          });
-          await connection.sobject('Account').update(batch as { Id: string }[], { allOrNone: false });
-        }
-      };
+      const loop = plainRestoreLoop(databaseFile, Buffer.from(snapshotId, 'base64url').toString('utf8').split(':')[1], 'Account', updateable, connection);
+      const byPlainLoop = () => loop.restore(ids);
       // Turn about, so that a slow spell of the machine falls on both alike.
       let restoreSeconds = 0;
       let plainSeconds = 0;
@@ -180,10 +215,11 @@ export async function benchJobs(options: { recordsPerObject: number; restoreReco
       }
       updates.close();
       await socket.dispose();
+      loop.close();
       const restored = ids.length * RESTORE_ROUNDS;
       result.restore = { records: ids.length, seconds: restoreSeconds / RESTORE_ROUNDS, recordsPerSecond: restored / restoreSeconds };
-      result.plainJsforceUpdates = { records: ids.length, seconds: plainSeconds / RESTORE_ROUNDS, recordsPerSecond: restored / plainSeconds };
-      result.restoreVsPlainJsforceRatio = result.restore.recordsPerSecond / result.plainJsforceUpdates.recordsPerSecond;
+      result.concurrentLoop = { records: ids.length, seconds: plainSeconds / RESTORE_ROUNDS, recordsPerSecond: restored / plainSeconds };
+      result.restoreVsConcurrentLoopRatio = result.restore.recordsPerSecond / result.concurrentLoop.recordsPerSecond;
     }
     return result;
   } finally {

@@ -1,8 +1,12 @@
+import { deepStrictEqual } from 'node:assert';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
 import { createSchema, createYoga } from 'graphql-yoga';
-import { ORGANISATIONS as DASHBOARD_QUERY } from '../../src/dashboard/operations.ts';
-import { startSeededServer } from '../helpers/seed-organisations.ts';
+import { ORGANISATIONS } from '../../src/dashboard/operations.ts';
+import { seedOrganisations, type SeedOptions } from '../helpers/seed-database.ts';
+import { OPERATOR_KEY, startTestServer } from '../helpers/server.ts';
+import { handWrittenDashboardServer } from './hand-written-dashboard.ts';
 import { measureLoad, type LoadResult } from './load.ts';
 import { percentile } from './stats.ts';
 
@@ -17,12 +21,18 @@ function close(server: Server) {
 }
 
 export interface ReadPathResult {
-  dashboard: LoadResult;
+  organisations: number;
+  responseBytes: number;
+  dashboardUncached: LoadResult;
+  dashboardCached: LoadResult;
+  handWritten: LoadResult;
   yogaHello: LoadResult;
-  rawHttp: LoadResult;
-  sqlStatementsPerRequest: number;
-  dashboardVsYogaHelloRatio: number;
-  dashboardVsRawHttpRatio: number;
+  sqlStatementsUncached10: number;
+  sqlStatementsUncached100: number;
+  dashboardUncachedVsHandWrittenRatio: number;
+  dashboardCachedVsHandWrittenRatio: number;
+  dashboardUncachedVsYogaHelloRatio: number;
+  dashboardCachedVsYogaHelloRatio: number;
 }
 
 interface Target {
@@ -45,50 +55,87 @@ async function measureInRounds(targets: Target[], options: { connections: number
   }
   return perTarget.map((results) => {
     const requests = results.reduce((sum, result) => sum + result.requests, 0);
-    return {
-      requests,
-      requestsPerSecond: requests / options.durationSeconds,
-      p99Ms: percentile(results.map((result) => result.p99Ms), 50),
-      errors: results.reduce((sum, result) => sum + result.errors, 0),
-    };
+    const errors = results.reduce((sum, result) => sum + result.errors, 0);
+    if (errors > 0) throw new Error(`${errors} requests failed during the read-path benchmark`);
+    return { requests, requestsPerSecond: requests / options.durationSeconds, p99Ms: percentile(results.map((result) => result.p99Ms), 50), errors };
   });
 }
 
-/** The dashboard query (50 organisations × 2 instances with tokens and latest jobs) against two baselines. */
-export async function benchReadPath(options: { connections: number; durationSeconds: number }): Promise<ReadPathResult> {
-  const seeded = await startSeededServer(50, { instancesPerOrganisation: 2, backupsPerInstance: 3 });
-  const service = seeded.server;
-  const body = JSON.stringify({ query: DASHBOARD_QUERY });
-  const responseBytes = Buffer.from(JSON.stringify(await service.operator.request(DASHBOARD_QUERY)));
+const SEED: Partial<SeedOptions> = { instancesPerOrganisation: 2, jobsPerInstance: 10, snapshotsPerInstance: 3, failuresPerRestore: 2 };
+const AUTHORIZATION = { authorization: `Bearer ${OPERATOR_KEY}` };
+// Asks the service for a fresh answer, as after any change the dashboard shows.
+const UNCACHED = { ...AUTHORIZATION, 'cache-control': 'no-cache' };
 
+
+async function post(url: string, body: string, headers: Record<string, string>) {
+  const response = await fetch(url, { method: 'POST', body, headers: { 'content-type': 'application/json', ...headers } });
+  if (!response.ok) throw new Error(`${url} answered ${response.status}`);
+  return response.text();
+}
+
+/** SQL statements of one uncached dashboard request with 10 organisations, then with 100. */
+async function statementsAt10And100(): Promise<[number, number]> {
+  const service = await startTestServer();
+  try {
+    const body = JSON.stringify({ query: ORGANISATIONS });
+    const counts: number[] = [];
+    for (const added of [10, 90]) {
+      seedOrganisations(service.app, added, SEED);
+      const before = service.app.database.statementCount();
+      await post(`${service.url}/graphql`, body, UNCACHED);
+      counts.push(service.app.database.statementCount() - before);
+    }
+    return [counts[0], counts[1]];
+  } finally {
+    await service.dispose();
+  }
+}
+
+/**
+ * The dashboard's own query (50 organisations × 2 instances, with tokens, jobs, restore failures
+ * and snapshots), uncached and cached, against a hand-written endpoint building the same JSON
+ * from the same database, and against a minimal yoga "hello" server.
+ */
+export async function benchReadPath(options: { connections: number; durationSeconds: number; organisations: number }): Promise<ReadPathResult> {
+  const [sqlStatementsUncached10, sqlStatementsUncached100] = await statementsAt10And100();
+
+  const service = await startTestServer();
+  seedOrganisations(service.app, options.organisations, SEED);
+  const body = JSON.stringify({ query: ORGANISATIONS });
+  const serviceUrl = `${service.url}/graphql`;
+
+  const handWritten = handWrittenDashboardServer(join(service.dataDir, 'backup.db'));
+  const handWrittenUrl = await listen(handWritten);
   const hello = createYoga({ schema: createSchema({ typeDefs: 'type Query { hello: String! }', resolvers: { Query: { hello: () => 'world' } } }), logging: false });
   const helloServer = createServer((request, response) => void hello(request, response));
-  const raw = createServer((request, response) => {
-    request.resume();
-    request.on('end', () => {
-      response.writeHead(200, { 'content-type': 'application/json', 'content-length': responseBytes.length });
-      response.end(responseBytes);
-    });
-  });
 
-  const statementsBefore = service.app.database.statementCount();
-  const [dashboard, yogaHello, rawHttp] = await measureInRounds(
+  // The reference must answer exactly what the service answers, or the comparison means nothing.
+  const served = await post(serviceUrl, body, UNCACHED);
+  deepStrictEqual(JSON.parse(await post(handWrittenUrl, body, AUTHORIZATION)), JSON.parse(served));
+
+  const [dashboardUncached, dashboardCached, handWrittenLoad, yogaHello] = await measureInRounds(
     [
-      { url: `${service.url}/graphql`, body, headers: { authorization: `Bearer ${service.operator.apiKey}` } },
+      { url: serviceUrl, body, headers: UNCACHED },
+      { url: serviceUrl, body, headers: AUTHORIZATION },
+      { url: handWrittenUrl, body, headers: AUTHORIZATION },
       { url: `${await listen(helloServer)}/graphql`, body: JSON.stringify({ query: '{ hello }' }) },
-      { url: await listen(raw), body },
     ],
     options,
   );
-  const sqlStatementsPerRequest = (service.app.database.statementCount() - statementsBefore) / dashboard.requests;
-  await Promise.all([seeded.dispose(), close(helloServer), close(raw)]);
+  await Promise.all([service.dispose(), close(helloServer), close(handWritten)]);
 
   return {
-    dashboard: dashboard,
+    organisations: options.organisations,
+    responseBytes: Buffer.byteLength(served),
+    dashboardUncached: dashboardUncached,
+    dashboardCached: dashboardCached,
+    handWritten: handWrittenLoad,
     yogaHello: yogaHello,
-    rawHttp: rawHttp,
-    sqlStatementsPerRequest,
-    dashboardVsYogaHelloRatio: dashboard.requestsPerSecond / yogaHello.requestsPerSecond,
-    dashboardVsRawHttpRatio: dashboard.requestsPerSecond / rawHttp.requestsPerSecond,
+    sqlStatementsUncached10,
+    sqlStatementsUncached100,
+    dashboardUncachedVsHandWrittenRatio: dashboardUncached.requestsPerSecond / handWrittenLoad.requestsPerSecond,
+    dashboardCachedVsHandWrittenRatio: dashboardCached.requestsPerSecond / handWrittenLoad.requestsPerSecond,
+    dashboardUncachedVsYogaHelloRatio: dashboardUncached.requestsPerSecond / yogaHello.requestsPerSecond,
+    dashboardCachedVsYogaHelloRatio: dashboardCached.requestsPerSecond / yogaHello.requestsPerSecond,
   };
 }

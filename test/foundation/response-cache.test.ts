@@ -34,6 +34,21 @@ describe('cached query results', () => {
     expect(grown).toHaveLength(operatorList.length + 1);
   });
 
+  it('answers Cache-Control: no-cache from the database', async () => {
+    const query = '{ organisations { id name } }';
+    const post = (headers: Record<string, string> = {}) =>
+      fetch(acme.client.endpoint, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${acme.client.apiKey}`, ...headers },
+        body: JSON.stringify({ query }),
+      });
+    const cached = await (await post()).text();
+    const before = server.app.database.statementCount();
+    const fresh = await post({ 'cache-control': 'no-cache' });
+    expect(server.app.database.statementCount()).toBeGreaterThan(before);
+    expect(JSON.parse(await fresh.text())).toEqual(JSON.parse(cached));
+  });
+
   it('answers a hit with the same bytes and headers as the miss, in the media type asked for', async () => {
     const post = (accept: string) =>
       fetch(acme.client.endpoint, {

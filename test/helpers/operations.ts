@@ -17,8 +17,8 @@ export const START_BACKUP = `mutation ($instanceId: ID!, $objects: [String!], $f
   startBackup(instanceId: $instanceId, objects: $objects, full: $full) { ${JOB_START_RESULT} }
 }`;
 
-export const START_RESTORE = `mutation ($snapshotId: ID!, $objects: [String!], $recordIds: [ID!], $overwrite: Boolean, $includeChildren: Boolean, $targetInstanceId: ID) {
-  startRestore(snapshotId: $snapshotId, objects: $objects, recordIds: $recordIds, overwrite: $overwrite, includeChildren: $includeChildren, targetInstanceId: $targetInstanceId) {
+export const START_RESTORE = `mutation ($snapshotId: ID!, $objects: [String!], $recordIds: [ID!], $overwrite: Boolean, $includeChildren: Boolean, $targetInstanceId: ID, $dryRun: Boolean) {
+  startRestore(snapshotId: $snapshotId, objects: $objects, recordIds: $recordIds, overwrite: $overwrite, includeChildren: $includeChildren, targetInstanceId: $targetInstanceId, dryRun: $dryRun) {
     ${JOB_START_RESULT}
   }
 }`;
@@ -28,7 +28,8 @@ export const CANCEL_JOB = `mutation ($id: ID!) { cancelJob(id: $id) { __typename
 export const JOB_FIELDS = `id kind status error apiCalls objects warnings
   progress { processed failed total percent }
   snapshot { id incremental recordCount objects { name recordCount deletedCount } }
-  failures(first: 100) { nodes { object recordId statusCode message } }`;
+  failures(first: 100) { nodes { object recordId statusCode message } }
+  restoreSummary { dryRun undeleted created updated unchanged skipped failed objects { object undeleted created updated unchanged skipped failed changes { recordId field from to } } }`;
 
 export const JOB = `query ($id: ID!) { job(id: $id) { ... on Job { ${JOB_FIELDS} } } }`;
 

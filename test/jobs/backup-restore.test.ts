@@ -63,7 +63,7 @@ describe('backup and restore against the emulator', () => {
     expect(addedSearch.snapshot.records.nodes).toEqual([{ id: added }]);
   });
 
-  it('restores deleted Accounts with their Contacts re-linked, and existing records to their snapshot values', async () => {
+  it('brings a deleted Account back from the recycle bin with its id and its Contacts, and existing records to their snapshot values', async () => {
     const data = setup.emulator.data.PRODUCTION;
     const full = await backup(setup.admin, setup.instanceId, { full: true });
     const accountId = data.ids('Account', { limit: 1 })[0];
@@ -73,17 +73,20 @@ describe('backup and restore against the emulator', () => {
     const survivor = data.ids('Account', { limit: 2 })[1];
     data.update(survivor, { Name: 'Renamed since the snapshot' });
     data.delete(accountId); // cascades to its contacts, opportunities and cases
+    const accounts = data.counts().Account;
 
     const job = await restore(setup.admin, full.snapshot.id, { recordIds: [accountId, survivor], includeChildren: true });
     expect(job.status, JSON.stringify(job)).toBe('SUCCEEDED');
     expect(job.progress.failed).toBe(0);
-    const recreated = data.ids('Account').map((id) => data.get(id)!).filter((a) => a.Name === originalName);
-    expect(recreated).toHaveLength(1);
-    const newId = recreated[0].Id as string;
-    expect(newId).not.toBe(accountId);
-    const relinked = data.ids('Contact').map((id) => data.get(id)!).filter((c) => c.AccountId === newId);
-    expect(relinked).toHaveLength(contacts.length);
+    // Undeleted, not re-created: the same id, and its children back with it still pointing at it.
+    expect(data.get(accountId)).toMatchObject({ IsDeleted: false, Name: originalName });
+    expect(data.counts().Account).toBe(accounts + 1);
+    for (const contact of contacts) expect(data.get(contact)).toMatchObject({ IsDeleted: false, AccountId: accountId });
     expect(data.get(survivor)!.Name).not.toBe('Renamed since the snapshot');
+    const accountSummary = job.restoreSummary.objects.find((o: { object: string }) => o.object === 'Account');
+    expect(accountSummary).toMatchObject({ undeleted: 1, updated: 1, created: 0 });
+    expect(accountSummary.changes).toContainEqual({ recordId: survivor, field: 'Name', from: 'Renamed since the snapshot', to: data.get(survivor)!.Name });
+    expect(job.restoreSummary).toMatchObject({ dryRun: false, created: 0, failed: 0 });
   });
 
   it('restores records asked for by id across objects, and leaves one deleted in the snapshot deleted', async () => {

@@ -44,6 +44,8 @@ describe('jobs under faults', () => {
     setup = await startConnectedInstance({ emulator: { records: 50 }, env: FAST_RETRIES });
     const snapshotId = (await backup(setup.admin, setup.instanceId, { objects: ['Account'] })).snapshot.id;
     const limit = [{ message: 'TotalRequests Limit exceeded.', errorCode: 'REQUEST_LIMIT_EXCEEDED' }];
+    const data = setup.emulator.data.PRODUCTION;
+    for (const id of data.ids('Account')) data.update(id, { Name: `Edited ${id}` }); // so the restore has updates to send
     setup.emulator.failNext({ method: 'PATCH', path: '/services/data/v62.0/composite/sobjects', count: 10, status: 403, body: limit });
     const started = (
       await setup.admin.query(`mutation ($id: ID!) { startRestore(snapshotId: $id, objects: ["Account"]) { ... on Job { id } } }`, { id: snapshotId })

@@ -1,5 +1,6 @@
 /** Composite sObject collections: up to 200 records per call, per-record results, allOrNone. */
 import type { EmulatorResponse } from '../types.ts';
+import type { WriteContext } from './automation.ts';
 import { apiError } from './errors.ts';
 import { Mutator, Transaction } from './mutations.ts';
 import { liveRecord } from './record-refs.ts';
@@ -79,14 +80,14 @@ export class Collections {
     this.mutator = new Mutator(store);
   }
 
-  create(body: unknown): EmulatorResponse {
+  create(body: unknown, context: WriteContext): EmulatorResponse {
     const input = readBody(body);
     if ('status' in input) return input;
     const tx = new Transaction();
     const outcomes = input.records.map((record) =>
       attempt(tx, () => {
         const table = typeOf(this.store, record);
-        const row = this.mutator.create(table, record, tx);
+        const row = this.mutator.create(table, record, tx, context);
         const result = { id: table.codec.format(row), success: true, errors: [] };
         insertedIds.add(result);
         return result;
@@ -95,7 +96,7 @@ export class Collections {
     return { status: 200, body: finish(outcomes, input.allOrNone, tx) };
   }
 
-  update(body: unknown): EmulatorResponse {
+  update(body: unknown, context: WriteContext): EmulatorResponse {
     const input = readBody(body);
     if ('status' in input) return input;
     const tx = new Transaction();
@@ -107,7 +108,7 @@ export class Collections {
         () => {
           const table = typeOf(this.store, record);
           const ref = liveRecord(this.store, id, table);
-          this.mutator.update(table, ref.row, record, tx);
+          this.mutator.update(table, ref.row, record, tx, context);
           return { id: table.codec.format(ref.row), success: true, errors: [] };
         },
         knownId,
@@ -116,7 +117,7 @@ export class Collections {
     return { status: 200, body: finish(outcomes, input.allOrNone, tx) };
   }
 
-  upsert(objectName: string, externalFieldName: string, body: unknown): EmulatorResponse {
+  upsert(objectName: string, externalFieldName: string, body: unknown, context: WriteContext): EmulatorResponse {
     const table = this.store.table(objectName);
     if (!table || table.object.readOnly) return apiError(404, 'NOT_FOUND', `The requested resource does not exist`);
     const externalField = table.fieldIndex(externalFieldName);
@@ -131,7 +132,7 @@ export class Collections {
       attempt(tx, () => {
         const type = typeOf(this.store, record);
         if (type !== table) throw new RecordError('INVALID_TYPE', `Record type ${type.name} does not match ${table.name}`);
-        const { row, created } = this.mutator.upsert(table, externalField, record, tx);
+        const { row, created } = this.mutator.upsert(table, externalField, record, tx, context);
         return { id: table.codec.format(row), success: true, errors: [], created };
       }),
     );

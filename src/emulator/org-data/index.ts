@@ -1,5 +1,6 @@
 /** An org's data API: describe, SOQL, records, collections, Bulk 2.0 query, seeded data. */
 import type { DataRequest, EmulatorResponse } from '../types.ts';
+import { writeContextOf, type WriteCounters } from './automation.ts';
 import { BulkQueryJobs } from './bulk2.ts';
 import { Collections } from './collections.ts';
 import { basicInfoBody, describeBody, describeGlobalBody } from './describe.ts';
@@ -102,6 +103,37 @@ export class OrgData {
     return ids;
   }
 
+  /**
+   * SOAP `undelete`: each id's result in order; a record not in the recycle bin, or unknown,
+   * fails alone (allOrNone off, as the SOAP API defaults).
+   */
+  undelete(ids: string[]): { id: string | null; success: boolean; errors: { statusCode: string; message: string }[] }[] {
+    return ids.map((id) => {
+      const ref = this.store.resolve(id);
+      if (!ref || ref.table.object.readOnly) {
+        return { id: null, success: false, errors: [{ statusCode: 'INVALID_ID_FIELD', message: `invalid record id ${id}` }] };
+      }
+      const formatted = ref.table.codec.format(ref.row);
+      try {
+        this.mutator.undelete(ref, new Transaction());
+        return { id: formatted, success: true, errors: [] };
+      } catch (err) {
+        if (!(err instanceof RecordError)) throw err;
+        return { id: formatted, success: false, errors: err.errors };
+      }
+    });
+  }
+
+  /** Records written through the API and automation set off, since the org started. */
+  writeCounters(): WriteCounters {
+    return { ...this.store.automation.counters };
+  }
+
+  /** Turns the org's assignment rules and its Account duplicate rule on or off (both on by default). */
+  setAutomation(settings: { assignmentRules?: boolean; duplicateRules?: boolean }): void {
+    Object.assign(this.store.automation, settings);
+  }
+
   /** Open query cursors (to check that paging releases them). */
   openCursors(): number {
     return this.cursors.size;
@@ -149,7 +181,7 @@ export class OrgData {
       if (method === 'GET') return { status: 200, body: basicInfoBody(object, version) };
       if (method === 'POST') {
         if (object.readOnly) return methodNotAllowed(method, ['GET']);
-        return this.sobjects.create(table, req.body);
+        return this.sobjects.create(table, req.body, writeContextOf(req.headers));
       }
       return methodNotAllowed(method, ['GET', 'POST']);
     }
@@ -165,7 +197,7 @@ export class OrgData {
         case 'GET':
           return this.sobjects.retrieve(table, id, req.query.get('fields'), version);
         case 'PATCH':
-          return object.readOnly ? methodNotAllowed(method, ['GET']) : this.sobjects.update(table, id, req.body);
+          return object.readOnly ? methodNotAllowed(method, ['GET']) : this.sobjects.update(table, id, req.body, writeContextOf(req.headers));
         case 'DELETE':
           return object.readOnly ? methodNotAllowed(method, ['GET']) : this.sobjects.delete(table, id);
         default:
@@ -175,7 +207,7 @@ export class OrgData {
     if (segments.length === 3) {
       const [, field, value] = segments;
       if (method === 'GET') return this.sobjects.retrieveByExternalId(table, field, value, req.query.get('fields'), version);
-      if (method === 'PATCH' && !object.readOnly) return this.sobjects.upsert(table, field, value, req.body);
+      if (method === 'PATCH' && !object.readOnly) return this.sobjects.upsert(table, field, value, req.body, writeContextOf(req.headers));
       return methodNotAllowed(method, ['GET', 'PATCH']);
     }
     return notFound();
@@ -186,9 +218,9 @@ export class OrgData {
     if (segments.length === 0) {
       switch (method) {
         case 'POST':
-          return this.collections.create(req.body);
+          return this.collections.create(req.body, writeContextOf(req.headers));
         case 'PATCH':
-          return this.collections.update(req.body);
+          return this.collections.update(req.body, writeContextOf(req.headers));
         case 'DELETE':
           return this.collections.delete(req.query);
         default:
@@ -205,7 +237,7 @@ export class OrgData {
       }
       return methodNotAllowed(method, ['GET', 'POST']);
     }
-    if (segments.length === 2 && method === 'PATCH') return this.collections.upsert(segments[0], segments[1], req.body);
+    if (segments.length === 2 && method === 'PATCH') return this.collections.upsert(segments[0], segments[1], req.body, writeContextOf(req.headers));
     return notFound();
   }
 }

@@ -1,5 +1,6 @@
 /** Single-record endpoints: `/sobjects/X`, `/sobjects/X/{id}`, `/sobjects/X/{extIdField}/{value}`. */
 import type { EmulatorResponse } from '../types.ts';
+import type { WriteContext } from './automation.ts';
 import { apiError, notFound } from './errors.ts';
 import { canonicalId15 } from './ids.ts';
 import { Mutator, Transaction } from './mutations.ts';
@@ -31,11 +32,11 @@ export class SObjectRest {
     this.mutator = new Mutator(store);
   }
 
-  create(table: Table, body: unknown): EmulatorResponse {
+  create(table: Table, body: unknown, context: WriteContext): EmulatorResponse {
     const input = asInput(body);
     if (!input) return badBody();
     try {
-      const row = this.mutator.create(table, input, new Transaction());
+      const row = this.mutator.create(table, input, new Transaction(), context);
       return { status: 201, body: { id: table.codec.format(row), success: true, errors: [] } };
     } catch (err) {
       return failure(err);
@@ -68,13 +69,13 @@ export class SObjectRest {
     return { status: 200, headers: { 'Content-Type': JSON_CONTENT_TYPE }, body };
   }
 
-  update(table: Table, id: string, body: unknown): EmulatorResponse {
+  update(table: Table, id: string, body: unknown, context: WriteContext): EmulatorResponse {
     const input = asInput(body);
     if (!input) return badBody();
     const row = this.rowOf(table, id);
     if (typeof row !== 'number') return row;
     try {
-      this.mutator.update(table, row, input, new Transaction());
+      this.mutator.update(table, row, input, new Transaction(), context);
       return { status: 204 };
     } catch (err) {
       return failure(err);
@@ -89,7 +90,7 @@ export class SObjectRest {
   }
 
   /** `PATCH /sobjects/X/{field}/{value}`: 201 when created, 200 when updated. */
-  upsert(table: Table, fieldName: string, value: string, body: unknown): EmulatorResponse {
+  upsert(table: Table, fieldName: string, value: string, body: unknown, context: WriteContext): EmulatorResponse {
     const field = table.fieldIndex(fieldName);
     const f = table.fields[field];
     if (!f || !(f.externalId || f.type === 'id')) {
@@ -98,7 +99,7 @@ export class SObjectRest {
     const input = asInput(body);
     if (!input) return badBody();
     try {
-      const { row, created } = this.mutator.upsert(table, field, { ...input, [f.name]: value }, new Transaction());
+      const { row, created } = this.mutator.upsert(table, field, { ...input, [f.name]: value }, new Transaction(), context);
       return { status: created ? 201 : 200, body: { id: table.codec.format(row), success: true, errors: [], created } };
     } catch (err) {
       return failure(err);

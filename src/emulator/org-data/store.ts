@@ -1,4 +1,5 @@
 /** An org's tables and the id lookups that span them. */
+import { Automation } from './automation.ts';
 import { MonotonicClock } from './clock.ts';
 import { base62Tag, canonicalId15, IdCodec } from './ids.ts';
 import { DATA_OBJECTS, findObject, OBJECTS, type ObjectDef } from './objects.ts';
@@ -13,6 +14,10 @@ export class OrgStore {
   readonly tables = new Map<string, Table>();
   private readonly byPrefix = new Map<string, Table>();
   readonly clock: MonotonicClock;
+  /** Assignment and duplicate rules, and the count of writes (tests read it). */
+  readonly automation = new Automation();
+  /** Children a delete took to the recycle bin with a record, keyed `Object:row`: an undelete brings them back. */
+  readonly cascaded = new Map<string, RecordRef[]>();
 
   constructor(orgId: string, seed: number, now: () => number) {
     const orgTag = base62Tag(`${orgId}:${seed}`, 2);

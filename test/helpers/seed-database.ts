@@ -1,0 +1,92 @@
+import { randomUUID } from 'node:crypto';
+import { jobFailures, jobs, snapshotObjects, snapshots } from '../../db/schema.ts';
+import type { App } from '../../src/app.ts';
+import { loadSecretKey } from '../../src/secret-key.ts';
+import { createTokenService } from '../../src/services/tokens.ts';
+import type { Viewer } from '../../src/services/viewer.ts';
+
+const OPERATOR: Viewer = { kind: 'operator' };
+const AUTHORIZED = { accessToken: 'seeded', refreshToken: 'seeded', instanceUrl: 'https://seeded.my.salesforce.com', salesforceUserId: '005000000000001AAA', username: 'seed@example.com' };
+
+export interface SeedOptions {
+  instancesPerOrganisation: number;
+  jobsPerInstance: number;
+  /** Complete snapshots per instance, each listing SNAPSHOT_OBJECTS. */
+  snapshotsPerInstance: number;
+  /** Every third job is a restore, with this many records Salesforce refused. */
+  failuresPerRestore: number;
+}
+
+const SNAPSHOT_OBJECTS = ['Account', 'Case', 'Contact', 'Opportunity'];
+
+/**
+ * Many organisations for the benchmark's read path, quickly: organisations, instances, grants and
+ * tokens through the services (a grant as if Salesforce had approved it, a token used per job),
+ * and the rows finished jobs leave (restores with failures, snapshots) written as they would stand.
+ * Tests seed through the real flows instead (seed-organisations.ts).
+ */
+export function seedOrganisations(app: App, count: number, overrides: Partial<SeedOptions> = {}) {
+  const options: SeedOptions = { instancesPerOrganisation: 2, jobsPerInstance: 3, snapshotsPerInstance: 2, failuresPerRestore: 2, ...overrides };
+  const { db } = app.database;
+  const tokenService = createTokenService(db, loadSecretKey(app.config.secretKey, app.config.databaseFile));
+  const now = Date.now();
+  for (let o = 0; o < count; o++) {
+    const organisationId = app.services.organisations.create(`Organisation ${o}`).id;
+    for (let i = 0; i < options.instancesPerOrganisation; i++) {
+      const instance = app.services.instances.add(OPERATOR, organisationId, i % 2 === 0 ? 'PRODUCTION' : 'SANDBOX', `Instance ${o}.${i}`);
+      const instanceId = instance.id;
+      tokenService.issueGrant(instanceId, { ...AUTHORIZED, salesforceOrgId: `00D${o}.${i}` });
+      db.transaction((tx) => {
+        const jobIds: string[] = [];
+        for (let j = 0; j < options.jobsPerInstance; j++) {
+          const jobId = randomUUID();
+          jobIds.push(jobId);
+          const restore = j % 3 === 2;
+          const failed = restore ? options.failuresPerRestore : 0;
+          tx.insert(jobs)
+            .values({
+              id: jobId,
+              organisationId,
+              instanceId,
+              kind: restore ? 'RESTORE' : 'BACKUP',
+              status: 'SUCCEEDED',
+              objects: restore ? ['Account'] : [],
+              queuedAt: new Date(now + j),
+              startedAt: new Date(now + j + 1),
+              finishedAt: new Date(now + j + 2),
+              processed: 10 - failed,
+              failed,
+              total: 10,
+              apiCalls: 4,
+            })
+            .run();
+          for (let f = 0; f < failed; f++) {
+            tx.insert(jobFailures)
+              .values({ jobId, object: 'Account', recordId: `001${String(f).padStart(15, '0')}`, statusCode: 'FIELD_CUSTOM_VALIDATION_EXCEPTION', message: 'Rejected by a validation rule' })
+              .run();
+          }
+        }
+        let fullSnapshotId: string | null = null;
+        for (let s = 0; s < options.snapshotsPerInstance; s++) {
+          const snapshotId = randomUUID();
+          tx.insert(snapshots)
+            .values({
+              id: snapshotId,
+              instanceId,
+              jobId: jobIds[s] ?? randomUUID(),
+              baseSnapshotId: fullSnapshotId,
+              sequence: s + 1,
+              completedAt: new Date(now + s),
+              createdAt: new Date(now + s),
+            })
+            .run();
+          fullSnapshotId ??= snapshotId;
+          for (const [position, name] of SNAPSHOT_OBJECTS.entries()) {
+            tx.insert(snapshotObjects).values({ snapshotId, name, recordCount: 100 * (position + 1), deletedCount: position, highWaterMark: null }).run();
+          }
+        }
+        return jobIds;
+      }).slice(0, instance.tokenLimit).forEach((jobId) => tokenService.reserve(instanceId, jobId));
+    }
+  }
+}
