@@ -3,7 +3,7 @@ import type { Services } from '../src/services/index.ts';
 import type { Viewer } from '../src/services/viewer.ts';
 import { builder, viewerOf } from './builder.ts';
 import { globalId } from './ids.ts';
-import { NO_CACHE } from './loaders.ts';
+import { loaded, NO_CACHE } from './loaders.ts';
 
 /**
  * A Relay node type loaded in batches by id through a service that checks the viewer; rows it may
@@ -14,7 +14,7 @@ export function nodeRef<T extends { id: string }>(name: string, load: (services:
   const ref = builder.loadableNodeRef<T, string, string>(name, {
     loaderOptions: NO_CACHE,
     id: { resolve: (row) => row.id },
-    load: (ids, ctx) => Promise.resolve(load(ctx.services, viewerOf(ctx), ids)),
+    load: (ids, ctx) => loaded(() => load(ctx.services, viewerOf(ctx), ids)),
     sort: (row) => row.id,
   });
   return Object.assign(ref, {

@@ -4,7 +4,7 @@ import { builder, viewerOf } from './builder.ts';
 import { batchedConnection } from './connections.ts';
 import { InstanceRef } from './instance.ts';
 import { JobConnection, JobKindEnum, JobRef, JobStatusEnum } from './job.ts';
-import { NO_CACHE } from './loaders.ts';
+import { loaded, NO_CACHE } from './loaders.ts';
 import { nodeRef } from './node-ref.ts';
 
 export const OrganisationRef = nodeRef('Organisation', (services, viewer, ids) => services.organisations.byIds(viewer, ids));
@@ -16,7 +16,7 @@ OrganisationRef.implement({
     instances: t.loadableGroup({
       loaderOptions: NO_CACHE,
       type: InstanceRef,
-      load: (organisationIds: string[], ctx) => Promise.resolve(ctx.services.instances.byOrganisationIds(viewerOf(ctx), organisationIds)),
+      load: (organisationIds: string[], ctx) => loaded(() => ctx.services.instances.byOrganisationIds(viewerOf(ctx), organisationIds)),
       // The ref also accepts bare ids; this loader always returns rows.
       group: (instance) => (instance as InstanceRow).organisationId,
       resolve: (organisation) => organisation.id,
