@@ -1,4 +1,4 @@
-import { mkdirSync } from 'node:fs';
+import { chmodSync, closeSync, existsSync, mkdirSync, openSync, statSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
@@ -19,9 +19,28 @@ export interface DatabaseHandle {
   close(): void;
 }
 
+const OWNER_ONLY_FOLDER = 0o700;
+const OWNER_ONLY_FILE = 0o600;
+
+/**
+ * The data folder and the database's files readable by the service's user only. A shared
+ * folder (sticky, like /tmp) or someone else's is left as it is; the files are still closed.
+ */
+function restrictAccess(file: string) {
+  const folder = dirname(file);
+  const stats = statSync(folder);
+  const shared = (stats.mode & 0o1000) !== 0 || (process.getuid && stats.uid !== process.getuid());
+  if (!shared) chmodSync(folder, OWNER_ONLY_FOLDER);
+  // SQLite gives the -wal and -shm files the database file's permissions; older ones are fixed here.
+  for (const path of [file, `${file}-wal`, `${file}-shm`]) if (existsSync(path)) chmodSync(path, OWNER_ONLY_FILE);
+}
+
 /** Opens (creating if needed) and migrates the SQLite file. */
 export function openDatabase(file: string): DatabaseHandle {
-  mkdirSync(dirname(file), { recursive: true });
+  mkdirSync(dirname(file), { recursive: true, mode: OWNER_ONLY_FOLDER });
+  // Created empty (a valid SQLite file) with the owner's permissions before SQLite opens it.
+  if (!existsSync(file)) closeSync(openSync(file, 'a', OWNER_ONLY_FILE));
+  restrictAccess(file);
   const sqlite = new Database(file);
   // Takes effect only on a new file (before WAL and the first table): most rows hold a record's
   // JSON, and larger pages made storing a backup about a third faster. Existing files keep theirs.

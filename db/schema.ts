@@ -66,6 +66,12 @@ export const apiKeys = sqliteTable(
     role: text('role', { enum: ROLES }).notNull(),
     secretHash: text('secret_hash').notNull(),
     createdAt: createdAt(),
+    /** Updated at most once a minute per key. */
+    lastUsedAt: integer('last_used_at', { mode: 'timestamp_ms' }),
+    /** After this the key is refused; null: it does not expire. */
+    expiresAt: integer('expires_at', { mode: 'timestamp_ms' }),
+    /** Set by revokeApiKey: the key is refused from then on, and kept to be listed. */
+    revokedAt: integer('revoked_at', { mode: 'timestamp_ms' }),
   },
   (t) => [uniqueIndex('api_keys_secret_hash').on(t.secretHash), index('api_keys_organisation').on(t.organisationId)],
 );
@@ -142,6 +148,12 @@ export const oauthStates = sqliteTable('oauth_states', {
   codeVerifierCiphertext: text('code_verifier_ciphertext').notNull(),
   expiresAt: integer('expires_at', { mode: 'timestamp_ms' }).notNull(),
   consumedAt: integer('consumed_at', { mode: 'timestamp_ms' }),
+  /**
+   * The grant a previewed login produced (encrypted), kept until the same browser confirms it
+   * with the code it was given: the state alone connects nothing.
+   */
+  pendingGrantCiphertext: text('pending_grant_ciphertext'),
+  codeHash: text('code_hash'),
   createdAt: createdAt(),
 });
 
@@ -210,6 +222,7 @@ export type OrganisationRow = typeof organisations.$inferSelect;
 export type ApiKeyRow = typeof apiKeys.$inferSelect;
 export type InstanceRow = typeof instances.$inferSelect;
 export type GrantRow = typeof grants.$inferSelect;
+export type OAuthStateRow = typeof oauthStates.$inferSelect;
 export type TokenRow = typeof tokens.$inferSelect;
 export type JobRow = typeof jobs.$inferSelect;
 

@@ -1,6 +1,8 @@
+import { resolveOffsetConnection } from '@pothos/plugin-relay';
 import type { ApiKeyRow, Role } from '../db/schema.ts';
 import { InvalidInputError, NotFoundError } from '../src/errors.ts';
 import { builder, viewerOf } from './builder.ts';
+import { globalId, localId } from './ids.ts';
 import { OrganisationRef } from './organisation.ts';
 
 const ROLES: Record<Role, { description: string }> = {
@@ -13,11 +15,14 @@ export const RoleEnum = builder.enumType('Role', { values: ROLES });
 
 const ApiKeyRef = builder.objectRef<ApiKeyRow>('ApiKey').implement({
   fields: (t) => ({
-    id: t.exposeID('id'),
+    id: t.id({ resolve: (key) => globalId('ApiKey', key.id) }),
     name: t.exposeString('name'),
     role: t.expose('role', { type: RoleEnum }),
     organisation: t.field({ type: OrganisationRef, resolve: (key) => key.organisationId }),
     createdAt: t.expose('createdAt', { type: 'DateTime' }),
+    lastUsedAt: t.expose('lastUsedAt', { type: 'DateTime', nullable: true, description: 'To the minute.' }),
+    expiresAt: t.expose('expiresAt', { type: 'DateTime', nullable: true }),
+    revokedAt: t.expose('revokedAt', { type: 'DateTime', nullable: true }),
   }),
 });
 
@@ -40,8 +45,36 @@ builder.mutationField('createApiKey', (t) =>
       organisationId: t.arg.globalID({ required: true }),
       role: t.arg({ type: RoleEnum, required: true }),
       name: t.arg.string({ required: true }),
+      expiresAt: t.arg({ type: 'DateTime', description: 'When the key stops working; never when omitted.' }),
     },
     resolve: (_root, args, ctx) =>
-      ctx.services.apiKeys.create(viewerOf(ctx), OrganisationRef.idFrom(args.organisationId), args.role, args.name),
+      ctx.services.apiKeys.create(viewerOf(ctx), OrganisationRef.idFrom(args.organisationId), args.role, args.name, args.expiresAt),
+  }),
+);
+
+builder.queryField('apiKeys', (t) =>
+  t.connection({
+    type: ApiKeyRef,
+    description: "An organisation's keys, revoked ones included, oldest first; never their secrets. The operator key, or an ADMIN key of that organisation.",
+    authScopes: { role: 'ADMIN' },
+    args: { organisationId: t.arg.globalID({ description: "Defaults to the key's own organisation." }) },
+    resolve: (_root, args, ctx) => {
+      const viewer = viewerOf(ctx);
+      const organisationId = args.organisationId ? OrganisationRef.idFrom(args.organisationId) : viewer.kind === 'member' ? viewer.organisationId : undefined;
+      if (!organisationId) throw new InvalidInputError('organisationId is required with the operator key', 'organisationId');
+      const keys = ctx.services.apiKeys.list(viewer, organisationId);
+      return resolveOffsetConnection({ args, defaultSize: 20, maxSize: 100 }, ({ offset, limit }) => keys.slice(offset, offset + limit));
+    },
+  }),
+);
+
+builder.mutationField('revokeApiKey', (t) =>
+  t.field({
+    type: ApiKeyRef,
+    description: 'Refuses the key from now on: its open subscriptions close and its cached answers are dropped at once. Role ADMIN.',
+    authScopes: { role: 'ADMIN' },
+    errors: { types: [NotFoundError] },
+    args: { id: t.arg.globalID({ required: true }) },
+    resolve: (_root, { id }, ctx) => ctx.services.apiKeys.revoke(viewerOf(ctx), localId(id, 'ApiKey')),
   }),
 );

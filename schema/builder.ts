@@ -18,11 +18,11 @@ export interface Context {
   services: Services;
 }
 
-function unauthenticated(message = 'A valid API key is required: send Authorization: Bearer <key>') {
+export function unauthenticated(message = 'A valid API key is required: send Authorization: Bearer <key>') {
   return new GraphQLError(message, { extensions: { code: 'UNAUTHENTICATED', http: { status: 401 } } });
 }
 
-function forbidden(message: string) {
+export function forbidden(message: string) {
   return new GraphQLError(message, { extensions: { code: 'FORBIDDEN' } });
 }
 

@@ -1,8 +1,7 @@
-import { NotFoundError } from '../src/errors.ts';
 import type { Services } from '../src/services/index.ts';
 import type { Viewer } from '../src/services/viewer.ts';
 import { builder, viewerOf } from './builder.ts';
-import { globalId } from './ids.ts';
+import { localId } from './ids.ts';
 import { loaded, NO_CACHE } from './loaders.ts';
 
 /**
@@ -17,10 +16,5 @@ export function nodeRef<T extends { id: string }>(name: string, load: (services:
     load: (ids, ctx) => loaded(() => load(ctx.services, viewerOf(ctx), ids)),
     sort: (row) => row.id,
   });
-  return Object.assign(ref, {
-    idFrom(decoded: { typename: string; id: string }): string {
-      if (decoded.typename !== name) throw new NotFoundError(name, globalId(decoded.typename, decoded.id));
-      return decoded.id;
-    },
-  });
+  return Object.assign(ref, { idFrom: (decoded: { typename: string; id: string }) => localId(decoded, name) });
 }

@@ -4,7 +4,7 @@ import {
   ReauthenticationFailedError,
   WrongSalesforceOrgError,
 } from '../src/errors.ts';
-import type { ReauthenticationStarted } from '../src/services/reauthentication.ts';
+import type { ReauthenticationPreview, ReauthenticationStarted } from '../src/services/reauthentication.ts';
 import { builder, viewerOf } from './builder.ts';
 import { InstanceRef } from './instance.ts';
 
@@ -18,6 +18,16 @@ const ReauthenticationStartedRef = builder.objectRef<ReauthenticationStarted>('R
   }),
 });
 
+const ReauthenticationPreviewRef = builder.objectRef<ReauthenticationPreview>('ReauthenticationPreview').implement({
+  description: 'Who logged in at Salesforce, to show before completeReauthentication connects that login to the instance.',
+  fields: (t) => ({
+    instance: t.field({ type: InstanceRef, resolve: (preview) => preview.instance }),
+    username: t.exposeString('username', { description: 'The Salesforce user who logged in.' }),
+    salesforceOrgId: t.exposeString('salesforceOrgId'),
+    salesforceInstanceUrl: t.exposeString('salesforceInstanceUrl'),
+  }),
+});
+
 builder.mutationFields((t) => ({
   startReauthentication: t.field({
     type: ReauthenticationStartedRef,
@@ -27,9 +37,19 @@ builder.mutationFields((t) => ({
     args: { instanceId: t.arg.globalID({ required: true }) },
     resolve: (_root, { instanceId }, ctx) => ctx.services.reauthentication.start(viewerOf(ctx), InstanceRef.idFrom(instanceId)),
   }),
+  previewReauthentication: t.field({
+    type: ReauthenticationPreviewRef,
+    description:
+      'Exchanges the code Salesforce gave the browser and says who logged in, connecting nothing yet. Only a key of the organisation that started it. Role ADMIN.',
+    authScopes: { role: 'ADMIN' },
+    errors: { types: [InvalidStateError, ReauthenticationFailedError, WrongSalesforceOrgError] },
+    args: { state: t.arg.string({ required: true }), code: t.arg.string({ required: true }) },
+    resolve: (_root, { state, code }, ctx) => ctx.services.reauthentication.preview(viewerOf(ctx), state, code),
+  }),
   completeReauthentication: t.field({
     type: InstanceRef,
-    description: 'For clients that handle the redirect themselves: the same as the browser landing on /oauth/callback. Role ADMIN.',
+    description:
+      'Connects the login Salesforce sent back (state and code from the redirect) to the instance. Only a key of the organisation that started it: /oauth/callback hands the code to the dashboard, which calls this. Role ADMIN.',
     authScopes: { role: 'ADMIN' },
     errors: { types: [InvalidStateError, ReauthenticationFailedError, WrongSalesforceOrgError] },
     args: { state: t.arg.string({ required: true }), code: t.arg.string({ required: true }) },

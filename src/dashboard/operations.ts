@@ -81,3 +81,19 @@ export const ADD_INSTANCE = `mutation AddInstance($organisationId: ID!, $environ
     ... on Error { message }
   }
 }`;
+
+export const PREVIEW_REAUTHENTICATION = `mutation PreviewReauthentication($state: String!, $code: String!) {
+  previewReauthentication(state: $state, code: $code) {
+    __typename
+    ... on ReauthenticationPreview { username salesforceOrgId salesforceInstanceUrl instance { id name environment } }
+    ... on Error { message }
+  }
+}`;
+
+export const COMPLETE_REAUTHENTICATION = `mutation CompleteReauthentication($state: String!, $code: String!) {
+  completeReauthentication(state: $state, code: $code) {
+    __typename
+    ... on Instance { id name username }
+    ... on Error { message }
+  }
+}`;

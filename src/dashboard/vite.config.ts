@@ -14,7 +14,8 @@ export default defineConfig({
     outDir: here('../../dist/dashboard'),
     emptyOutDir: true,
     target: 'es2022',
-    sourcemap: true,
+    // No source maps: the service does not publish its sources.
+    sourcemap: false,
     // Hashed names under /assets/ are served as immutable; index.html is revalidated.
     assetsDir: 'assets',
   },

@@ -159,6 +159,7 @@ export function controls(state: EmulatorState) {
     resetFaults: () => state.faults.clear(),
     counters: () => ({
       ...state.tokens.counters,
+      faultsPending: state.faults.pending,
       orgs: Object.fromEntries(
         state.orgs.map((org) => [
           org.definition.environment,

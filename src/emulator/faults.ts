@@ -25,6 +25,11 @@ export class FaultInjector {
     this.rules.push({ ...rule, method: rule.method?.toUpperCase() });
   }
 
+  /** Fault uses not taken yet. */
+  get pending(): number {
+    return this.rules.reduce((sum, rule) => sum + rule.count, 0);
+  }
+
   clear() {
     this.rules = [];
     this.latencyMs = 0;

@@ -3,10 +3,14 @@ import type { EmulatorResponse } from './types.ts';
 
 export const JSON_TYPE = 'application/json;charset=UTF-8';
 
-export async function readBody(req: IncomingMessage): Promise<string> {
+export async function readBytes(req: IncomingMessage): Promise<Buffer> {
   const chunks: Buffer[] = [];
   for await (const chunk of req) chunks.push(chunk as Buffer);
-  return Buffer.concat(chunks).toString('utf8');
+  return Buffer.concat(chunks);
+}
+
+export async function readBody(req: IncomingMessage): Promise<string> {
+  return (await readBytes(req)).toString('utf8');
 }
 
 /** Writes a response; a non-string body is JSON, a string is sent as the handler formatted it. */

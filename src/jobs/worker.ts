@@ -140,6 +140,8 @@ export function createJobWorker(access: WorkerAccess) {
       await work(job, session, progress);
       outcome = { status: 'SUCCEEDED' };
     } catch (error) {
+      // A failed backup's unfinished snapshot goes at once, not at the next start.
+      if (job.kind === 'BACKUP') access.snapshots.discardUnfinishedOf(job.id);
       outcome = outcomeOf(job, error, signal);
     }
     progress.flush();

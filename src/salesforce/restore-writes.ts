@@ -3,6 +3,7 @@
  * Every write asks the org to set off no automation: no assignment rules (`Sforce-Auto-Assign:
  * FALSE`) and duplicate alerts acknowledged (`Sforce-Duplicate-Rule-Header: allowSave=true`).
  */
+import { randomUUID } from 'node:crypto';
 import type { SalesforceSession } from './session.ts';
 
 export type OrgRecord = Record<string, unknown> & { Id: string };
@@ -40,13 +41,26 @@ async function* queryAll(session: SalesforceSession, soql: string): AsyncGenerat
 
 const quoted = (ids: string[]) => ids.map((id) => `'${id.replace(/[^A-Za-z0-9]/g, '')}'`).join(',');
 
-/** The records of given ids as the org holds them now, recycle bin included (`IsDeleted`); purged ones are absent. */
+/**
+ * The records of given ids as the org holds them now, recycle bin included (`IsDeleted`); purged
+ * ones are absent. Live records come from one SObject Collections retrieve (up to 2,000 ids, a
+ * POST, so any number of fields fits); only the ids it does not find are looked up with queryAll.
+ */
 export async function currentRecords(session: SalesforceSession, object: string, fields: string[], ids: string[]): Promise<Map<string, OrgRecord>> {
-  const select = [...new Set(['Id', 'IsDeleted', 'SystemModstamp', ...fields])].join(', ');
-  const perQuery = Math.max(20, Math.min(COLLECTION_SIZE, Math.floor((QUERY_URL_BUDGET - select.length) / 21)));
+  const wanted = [...new Set(['Id', 'IsDeleted', 'SystemModstamp', ...fields])];
   const found = new Map<string, OrgRecord>();
-  for (let start = 0; start < ids.length; start += perQuery) {
-    const soql = `SELECT ${select} FROM ${object} WHERE Id IN (${quoted(ids.slice(start, start + perQuery))})`;
+  if (ids.length === 0) return found;
+  const live = await session.request<(OrgRecord | null)[]>({
+    method: 'POST',
+    url: `/composite/sobjects/${encodeURIComponent(object)}`,
+    body: JSON.stringify({ ids, fields: wanted }),
+  });
+  const missing = ids.filter((_, index) => !live[index]);
+  for (const record of live) if (record) found.set(record.Id, record);
+  const select = wanted.join(', ');
+  const perQuery = Math.max(20, Math.min(COLLECTION_SIZE, Math.floor((QUERY_URL_BUDGET - select.length) / 21)));
+  for (let start = 0; start < missing.length; start += perQuery) {
+    const soql = `SELECT ${select} FROM ${object} WHERE Id IN (${quoted(missing.slice(start, start + perQuery))})`;
     for await (const record of queryAll(session, soql)) found.set(record.Id, record);
   }
   return found;
@@ -97,4 +111,49 @@ export function updateRecords(session: SalesforceSession, records: Record<string
     body: JSON.stringify({ allOrNone: false, records }),
     headers: QUIET_WRITE_HEADERS,
   });
+}
+
+export interface FilePart {
+  field: string;
+  bytes: Buffer;
+  filename: string;
+}
+
+/**
+ * Creates one record with a file too large for a JSON body (Salesforce takes at most 37.5 MB of
+ * base64 there): a multipart request, its fields as JSON in the first part and the file's bytes in
+ * the second. Sent once, like every create; Salesforce's refusal comes back as a failed result.
+ */
+export async function createRecordWithFile(
+  session: SalesforceSession,
+  object: string,
+  values: Record<string, unknown>,
+  file: FilePart,
+): Promise<SaveResult> {
+  const boundary = `restore-${randomUUID()}`;
+  const head = [
+    `--${boundary}`,
+    'Content-Disposition: form-data; name="entity_content";',
+    'Content-Type: application/json',
+    '',
+    JSON.stringify(values),
+    `--${boundary}`,
+    'Content-Type: application/octet-stream',
+    `Content-Disposition: form-data; name="${file.field}"; filename="${file.filename.replace(/["\r\n]/g, '_')}"`,
+    '',
+    '',
+  ].join('\r\n');
+  const body = Buffer.concat([Buffer.from(head), file.bytes, Buffer.from(`\r\n--${boundary}--\r\n`)]);
+  try {
+    return await session.requestOnce<SaveResult>({
+      method: 'POST',
+      url: `/sobjects/${encodeURIComponent(object)}`,
+      body,
+      headers: { ...QUIET_WRITE_HEADERS, 'content-type': `multipart/form-data; boundary="${boundary}"` },
+    });
+  } catch (error) {
+    const { name, message, errorCode } = error as { name?: string; message: string; errorCode?: string };
+    if (!errorCode) throw error;
+    return { success: false, errors: [{ statusCode: name ?? errorCode, message }] };
+  }
 }

@@ -27,30 +27,36 @@ export interface SessionOptions {
 
 export class ApiBudgetExceededError extends Error {}
 
-type RestRequest = string | { method: string; url: string; body?: string; headers?: Record<string, string> };
+type RestRequest = string | { method: string; url: string; body?: string | Buffer; headers?: Record<string, string> };
 
 // Salesforce answers that are worth another try after a pause; jsforce itself retries only
 // idempotent methods.
-const TRANSIENT = new Set(['SERVER_UNAVAILABLE', 'REQUEST_LIMIT_EXCEEDED', 'UNABLE_TO_LOCK_ROW', 'ECONNRESET', 'ECONNREFUSED', 'ETIMEDOUT']);
+// The last two are OAuth's own words for a token endpoint that cannot answer now.
+const TRANSIENT = new Set([
+  'SERVER_UNAVAILABLE',
+  'REQUEST_LIMIT_EXCEEDED',
+  'UNABLE_TO_LOCK_ROW',
+  'ECONNRESET',
+  'ECONNREFUSED',
+  'ETIMEDOUT',
+  'temporarily_unavailable',
+  'server_error',
+]);
 
 function isTransient(error: unknown): boolean {
   const { name, code } = error as { name?: string; code?: string };
   return TRANSIENT.has(name ?? '') || TRANSIENT.has(code ?? '') || /^ERROR_HTTP_5\d\d$/.test(name ?? '');
 }
 
-// Refusals Salesforce gives before it carries a request out: the request had no effect.
-const REFUSED_BEFORE_ANY_EFFECT = new Set([
-  'REQUEST_LIMIT_EXCEEDED',
-  'INVALID_SESSION_ID',
-  'JSON_PARSER_ERROR',
-  'EXCEEDED_ID_LIMIT',
-  'INVALID_TYPE',
-  'NOT_FOUND',
-  'METHOD_NOT_ALLOWED',
-  'API_DISABLED_FOR_ORG',
-  'API_CURRENTLY_DISABLED',
-  'INSUFFICIENT_ACCESS',
-]);
+/**
+ * Whether a failed call leaves its effect unknown: no answer from Salesforce at all (a socket
+ * error, a timeout), or a server error (5xx). Any other error answer refused the request.
+ */
+function answerLost(error: unknown): boolean {
+  const { name, errorCode } = error as { name?: string; errorCode?: string };
+  if (!errorCode) return true;
+  return name === 'SERVER_UNAVAILABLE' || name === 'UNKNOWN_EXCEPTION' || /^ERROR_HTTP_5\d\d$/.test(name ?? '');
+}
 
 /**
  * A write whose answer was lost (timeout, 5xx, dropped connection): Salesforce may or may not have
@@ -61,10 +67,6 @@ export class UnknownOutcomeError extends Error {
     const { name, message } = cause as Error;
     super(`Salesforce did not say whether the request was carried out (${name && name !== 'Error' ? `${name}: ` : ''}${message})`);
   }
-}
-
-function refusedBeforeAnyEffect(error: unknown): boolean {
-  return REFUSED_BEFORE_ANY_EFFECT.has((error as { name?: string }).name ?? '');
 }
 
 export class CancelledError extends Error {
@@ -92,9 +94,10 @@ export class SalesforceSession {
       instanceUrl: options.instanceUrl,
       accessToken: options.accessToken,
       refreshToken: options.refreshToken(),
-      // jsforce's own refresh would use the token it was given at the start.
+      // jsforce's own refresh would use the token it was given at the start, and would not retry
+      // a token endpoint that is briefly unavailable.
       refreshFn: (connection, callback) => {
-        connection.oauth2.refreshToken(options.refreshToken()).then(
+        this.withRetries(() => connection.oauth2.refreshToken(options.refreshToken()), isTransient).then(
           (response: jsforce.TokenResponse) => {
             callback(null, response.access_token, response);
           },
@@ -142,14 +145,14 @@ export class SalesforceSession {
   }
 
   /**
-   * A call that must not take effect twice (a create): retried only after a refusal that comes
-   * before any effect. Any other failure without Salesforce's answer is an UnknownOutcomeError.
+   * A call that must not take effect twice (a create): retried only after a transient refusal
+   * (REQUEST_LIMIT_EXCEEDED, a lock). A failure that leaves its effect unknown is an UnknownOutcomeError.
    */
   async requestOnce<T>(request: RestRequest): Promise<T> {
     try {
-      return await this.withRetries(() => this.send<T>(request), (error) => isTransient(error) && refusedBeforeAnyEffect(error));
+      return await this.withRetries(() => this.send<T>(request), (error) => isTransient(error) && !answerLost(error));
     } catch (error) {
-      if (refusedBeforeAnyEffect(error) || error instanceof CancelledError || error instanceof ApiBudgetExceededError) throw error;
+      if (error instanceof CancelledError || error instanceof ApiBudgetExceededError || !answerLost(error)) throw error;
       throw new UnknownOutcomeError(error);
     }
   }

@@ -4,42 +4,70 @@ import { createYoga, useReadinessCheck, type YogaLogger } from 'graphql-yoga';
 import type { Context } from '../../schema/builder.ts';
 import { schema } from '../../schema/index.ts';
 import type { DatabaseHandle } from '../../db/client.ts';
+import type { Config } from '../config.ts';
 import { DomainError } from '../errors.ts';
-import type { Services } from '../services/index.ts';
-import { createContext } from './context.ts';
-import { responseCachePlugin } from './response-cache.ts';
 import type { EventBus } from '../events.ts';
+import type { Authentication, ServerContext } from './context.ts';
+import { jsonBodyPlugin } from './json-body.ts';
+import { queryLimitsPlugin } from './query-limits.ts';
+import { currentRequestId } from './request-ids.ts';
+import { responseCachePlugin, type ResponseCache } from './response-cache.ts';
+import { revocationPlugin } from './revocation.ts';
+import type { Services } from '../services/index.ts';
 
 export const GRAPHQL_PATH = '/graphql';
 
-export function createGraphQLHandler(services: Services, database: DatabaseHandle, events: EventBus, logger: YogaLogger) {
-  return createYoga<{ connectionParams?: Record<string, unknown> }, Context>({
+/** Larger than any legitimate request (a restore of tens of thousands of record ids). */
+export const MAX_REQUEST_BYTES = 4_000_000;
+
+interface Dependencies {
+  config: Config;
+  services: Services;
+  database: DatabaseHandle;
+  events: EventBus;
+  authentication: Authentication;
+  responseCache: ResponseCache;
+  logger: YogaLogger;
+}
+
+export function createGraphQLHandler({ config, services, database, authentication, responseCache, logger }: Dependencies) {
+  return createYoga<ServerContext, Context>({
     schema,
     graphqlEndpoint: GRAPHQL_PATH,
     landingPage: false,
     logging: logger,
-    graphiql: { subscriptionsProtocol: 'WS', title: 'Salesforce backup API' },
-    // HTTP carries the key in a header; graphql-ws in connectionParams.
-    context: ({ request, connectionParams }) =>
-      createContext(services, connectionParams ? connectionParams.authorization : request.headers.get('authorization')),
+    graphiql: false,
+    maxRequestBodySize: MAX_REQUEST_BYTES,
+    // Keys travel in a header, never in cookies: only the service's own pages may call it from a browser.
+    cors: () => ({ origin: new URL(config.publicUrl!).origin, credentials: false }),
+    context: (server) => authentication.contextOf(server),
     maskedErrors: {
       // Domain errors thrown outside typed results (subscriptions, lists) keep their message.
       maskError: (error, message) => {
         const original = (error as { originalError?: unknown }).originalError;
+        // yoga attaches the JSON parser's own words to a bad body: the caller gets the sentence only.
+        if (error instanceof GraphQLError && error.extensions?.originalError) {
+          const { originalError: _, ...extensions } = error.extensions;
+          return new GraphQLError(error.message, { extensions });
+        }
         // Parse and validation errors, and errors raised on purpose (auth, bad ids), pass unchanged.
         if (original === undefined || original instanceof GraphQLError) return error as Error;
         if (original instanceof DomainError) {
           return new GraphQLError(original.message, { extensions: { code: 'BAD_USER_INPUT' } });
         }
-        logger.error(original);
-        return new GraphQLError(message, { extensions: { code: 'INTERNAL_SERVER_ERROR' } });
+        const requestId = currentRequestId();
+        logger.error(`Request ${requestId ?? '(none)'} failed:`, original);
+        return new GraphQLError(`${message} (request ${requestId})`, { extensions: { code: 'INTERNAL_SERVER_ERROR', requestId } });
       },
     },
     plugins: [
+      jsonBodyPlugin(),
+      queryLimitsPlugin((server) => authentication.contextOf(server)),
       // Compiled execution, per document: the dashboard's uncached query and each subscription event
       // run faster than through graphql-js's interpreter. Typed (union) results are covered by the tests.
       useGraphQlJit(),
-      responseCachePlugin(events),
+      responseCachePlugin(responseCache, (request, server) => authentication.contextOf({ ...server, request }).viewer),
+      revocationPlugin(services.apiKeys.revocationSignal),
       useReadinessCheck({
         endpoint: '/healthz',
         check: () => {

@@ -2,23 +2,68 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo } from 'node:net';
 import type { YogaLogger } from 'graphql-yoga';
 import type { App } from '../app.ts';
+import { clientAddress, createAuthentication } from './context.ts';
 import { DASHBOARD_ASSETS_PREFIX, dashboardRoutes } from './dashboard-route.ts';
-import { createGraphQLHandler } from './graphql.ts';
+import { createFailedKeyThrottle, type FailedKeyThrottle } from './failed-key-throttle.ts';
+import { GRAPHIQL_ASSETS_PREFIX, graphiqlRoutes } from './graphiql-route.ts';
+import { createGraphQLHandler, GRAPHQL_PATH } from './graphql.ts';
 import { OAUTH_CALLBACK_PATH, oauthCallbackRoute } from './oauth-callback.ts';
+import { withRequestId } from './request-ids.ts';
+import { createResponseCache } from './response-cache.ts';
+import { securityHeaders } from './security-headers.ts';
 import { attachWebSocket } from './websocket.ts';
 
 export interface RunningServer {
   url: string;
   port: number;
+  /** What the response cache holds now (entries, bytes). */
+  cacheStats(): { entries: number; bytes: number };
   close(): Promise<void>;
+}
+
+/** Adds `Server-Timing: total;dur=…`, the time from the request's arrival to its headers. */
+function timeResponse(res: ServerResponse) {
+  const started = performance.now();
+  const writeHead = res.writeHead;
+  res.writeHead = function (this: ServerResponse, ...args: Parameters<ServerResponse['writeHead']>) {
+    if (!this.headersSent) this.setHeader('server-timing', `total;dur=${(performance.now() - started).toFixed(1)}`);
+    return writeHead.apply(this, args);
+  } as ServerResponse['writeHead'];
 }
 
 type Route = (req: IncomingMessage, res: ServerResponse) => void | Promise<void>;
 
+/** Without a key, nothing a caller may do needs more than this; the body is not even read. */
+export const ANONYMOUS_MAX_BODY_BYTES = 4096;
+
+function refuse(res: ServerResponse, status: number, code: string, message: string, headers: Record<string, string> = {}) {
+  res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', ...headers });
+  res.end(JSON.stringify({ errors: [{ message, extensions: { code } }] }));
+}
+
+/** Refused before yoga sees it: too many wrong keys from the address, or a large body without a key. */
+function refusedAtTheDoor(req: IncomingMessage, res: ServerResponse, throttle: FailedKeyThrottle): boolean {
+  if (req.headers.authorization === undefined) {
+    if (Number(req.headers['content-length'] ?? 0) <= ANONYMOUS_MAX_BODY_BYTES) return false;
+    refuse(res, 413, 'REQUEST_ENTITY_TOO_LARGE', `Without an API key a request may carry at most ${ANONYMOUS_MAX_BODY_BYTES} bytes`);
+    return true;
+  }
+  // Wrong keys from this address are answered without looking at the key, until its window ends.
+  const retryAfter = throttle.retryAfter(clientAddress(req));
+  if (retryAfter === undefined) return false;
+  refuse(res, 429, 'TOO_MANY_REQUESTS', `Too many wrong API keys from this address: try again in ${retryAfter} s`, { 'retry-after': String(retryAfter) });
+  return true;
+}
+
 /** One HTTP port: GraphQL over HTTP and SSE, graphql-ws, health, and the routes other areas add. */
 export async function startServer(app: App, logger: YogaLogger): Promise<RunningServer> {
-  const yoga = createGraphQLHandler(app.services, app.database, app.events, logger);
+  const throttle = createFailedKeyThrottle();
+  const authentication = createAuthentication(app.services, throttle);
+  const responseCache = createResponseCache(app.events);
+  app.services.apiKeys.onRevoked(responseCache.dropKey);
+  const yoga = createGraphQLHandler({ ...app, authentication, responseCache, logger });
   const dashboard = dashboardRoutes();
+  const graphiql = graphiqlRoutes(() => app.config.publicUrl!);
   const routes: Record<string, Route> = {
     [OAUTH_CALLBACK_PATH]: oauthCallbackRoute(app.services.reauthentication, logger),
     '/': dashboard.page,
@@ -26,7 +71,12 @@ export async function startServer(app: App, logger: YogaLogger): Promise<Running
   };
   const server = createServer((req, res) => {
     const path = new URL(req.url ?? '/', 'http://localhost').pathname;
-    const route = routes[path] ?? (path.startsWith(DASHBOARD_ASSETS_PREFIX) ? dashboard.assets : undefined);
+    for (const [name, value] of Object.entries(securityHeaders(app.config.publicUrl!))) res.setHeader(name, value);
+    const route =
+      routes[path] ??
+      (path.startsWith(DASHBOARD_ASSETS_PREFIX) ? dashboard.assets : undefined) ??
+      (path.startsWith(GRAPHIQL_ASSETS_PREFIX) ? graphiql.assets : undefined) ??
+      (path === GRAPHQL_PATH && graphiql.wanted(req) ? graphiql.page : undefined);
     if (route) {
       Promise.resolve(route(req, res)).catch((error: unknown) => {
         logger.error(error);
@@ -35,9 +85,14 @@ export async function startServer(app: App, logger: YogaLogger): Promise<Running
       });
       return;
     }
-    void yoga(req, res);
+    timeResponse(res);
+    if (refusedAtTheDoor(req, res, throttle)) return;
+    withRequestId((id) => {
+      res.setHeader('x-request-id', id);
+      void yoga(req, res);
+    });
   });
-  const websocket = attachWebSocket(server, yoga, app.services);
+  const websocket = attachWebSocket(server, yoga, { config: app.config, services: app.services, authentication, throttle });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(app.config.port, app.config.host, resolve);
@@ -49,6 +104,7 @@ export async function startServer(app: App, logger: YogaLogger): Promise<Running
   return {
     url: `http://${host}:${port}`,
     port,
+    cacheStats: responseCache.store.stats,
     close: async () => {
       await websocket.close();
       server.closeAllConnections();

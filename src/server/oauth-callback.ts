@@ -4,12 +4,18 @@ import { DomainError } from '../errors.ts';
 import type { ReauthenticationService } from '../services/reauthentication.ts';
 
 export const OAUTH_CALLBACK_PATH = '/oauth/callback';
+/** Where the dashboard picks up a login to confirm: in the fragment, which browsers never send on. */
+export const DASHBOARD_REAUTHENTICATION_FRAGMENT = '#reauthentication?';
 
 const escapeHtml = (text: string) =>
   text.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
 
 function page(res: ServerResponse, status: number, title: string, detail: string) {
-  res.writeHead(status, { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store' });
+  res.writeHead(status, {
+    'content-type': 'text/html; charset=utf-8',
+    'cache-control': 'no-store',
+    'content-security-policy': "default-src 'none'; style-src 'unsafe-inline'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'",
+  });
   res.end(`<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
 <title>${escapeHtml(title)}</title>
@@ -18,27 +24,30 @@ function page(res: ServerResponse, status: number, title: string, detail: string
 <p><a href="/">Back to the dashboard</a></p></main></body></html>`);
 }
 
-/** Where Salesforce sends the browser back after the login (or the refusal). */
+/**
+ * Where Salesforce sends the browser back after the login (or the refusal). It connects nothing:
+ * the code goes on to the dashboard, where the signed-in key of the organisation that started
+ * the reauthentication sees who logged in and confirms. A login sent to someone else's admin
+ * therefore never lands on the instance of whoever sent it.
+ */
 export function oauthCallbackRoute(reauthentication: ReauthenticationService, logger: YogaLogger) {
-  return async (req: IncomingMessage, res: ServerResponse) => {
+  return (req: IncomingMessage, res: ServerResponse) => {
     const params = new URL(req.url ?? '/', 'http://localhost').searchParams;
     const state = params.get('state');
     const code = params.get('code');
     const error = params.get('error');
     if (req.method !== 'GET') return page(res, 405, 'Method not allowed', 'Salesforce redirects here with a GET request.');
     if (!state) return page(res, 400, 'Reauthentication failed', 'The request carries no state.');
-    try {
-      if (error) {
+    if (error) {
+      try {
         reauthentication.cancel(state);
-        return page(res, 200, 'Access not granted', `Salesforce says: ${params.get('error_description') ?? error}. The instance is unchanged.`);
+      } catch (failure) {
+        if (!(failure instanceof DomainError)) logger.error(failure);
       }
-      if (!code) return page(res, 400, 'Reauthentication failed', 'The request carries no authorization code.');
-      const instance = await reauthentication.complete(null, state, code);
-      return page(res, 200, 'Salesforce access granted', `${instance.name} is connected as ${instance.username}. Backups and restores can start again.`);
-    } catch (failure) {
-      if (failure instanceof DomainError) return page(res, 400, 'Reauthentication failed', failure.message);
-      logger.error(failure);
-      return page(res, 500, 'Reauthentication failed', 'An unexpected error occurred; nothing was changed.');
+      return page(res, 200, 'Access not granted', `Salesforce says: ${params.get('error_description') ?? error}. The instance is unchanged.`);
     }
+    if (!code) return page(res, 400, 'Reauthentication failed', 'The request carries no authorization code.');
+    res.writeHead(303, { location: `/${DASHBOARD_REAUTHENTICATION_FRAGMENT}${new URLSearchParams({ state, code })}`, 'cache-control': 'no-store' });
+    res.end();
   };
 }

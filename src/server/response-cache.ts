@@ -1,13 +1,21 @@
-import { createInMemoryCache, useResponseCache } from '@graphql-yoga/plugin-response-cache';
+import { randomUUID } from 'node:crypto';
+import { useResponseCache } from '@graphql-yoga/plugin-response-cache';
 import type { ExecutionResult } from 'graphql';
 import { processRegularResult, type Plugin } from 'graphql-yoga';
 import { globalId } from '../../schema/ids.ts';
 import { sha256 } from '../crypto.ts';
 import type { EventBus, PublishedEvent } from '../events.ts';
+import type { Viewer } from '../services/viewer.ts';
+import { createBoundedCache } from './bounded-cache.ts';
+import type { ServerContext } from './context.ts';
 
 // A safety net only: every change the API can show is published, and publishing drops what it
 // makes stale.
 const TTL_MS = 60_000;
+/** Answers held at most, in bytes of JSON; the oldest make room. */
+export const RESPONSE_CACHE_BYTES = 32 * 1024 * 1024;
+/** A larger answer (a page of big records) is not worth holding. */
+export const RESPONSE_CACHE_ENTRY_BYTES = 1024 * 1024;
 
 function staleEntities(event: PublishedEvent): { typename: string; id?: string }[] {
   const organisation = (id: string) => ({ typename: 'Organisation', id: globalId('Organisation', id) });
@@ -31,26 +39,39 @@ function staleEntities(event: PublishedEvent): { typename: string; id?: string }
   }
 }
 
+/** Entries are kept per API key, so revoking a key can drop its answers. */
+const sessionOf = (viewer: Viewer) => (viewer.kind === 'operator' ? 'operator' : viewer.keyId);
+
 /**
- * Caches query results per API key, so a dashboard polling the same query is answered without
- * touching the database until something it shows changes.
+ * Cached answers, bounded in bytes, kept per API key, so a dashboard polling the same query is
+ * answered without touching the database until something it shows changes.
  */
-export function responseCachePlugin(events: EventBus): Plugin {
-  const cache = createInMemoryCache({ max: 2000 });
-  events.observe((event) => void cache.invalidate(staleEntities(event)));
-  const responseCache = useResponseCache({
-    cache,
+export function createResponseCache(events: EventBus) {
+  const store = createBoundedCache({ maxBytes: RESPONSE_CACHE_BYTES, maxEntryBytes: RESPONSE_CACHE_ENTRY_BYTES });
+  events.observe((event) => void store.cache.invalidate(staleEntities(event)));
+  return {
+    store,
+    /** A revoked key's answers are never served again. */
+    dropKey: (keyId: string) => store.dropSession(keyId),
+  };
+}
+
+export type ResponseCache = ReturnType<typeof createResponseCache>;
+
+export function responseCachePlugin({ store }: ResponseCache, viewerOf: (request: Request, server: ServerContext) => Viewer | null): Plugin {
+  const responseCache = useResponseCache<ServerContext>({
+    cache: store.cache,
     ttl: TTL_MS,
-    // Keys never share entries; requests without a key are not cached.
-    session: (request) => {
-      const authorization = request.headers.get('authorization');
-      return authorization ? sha256(authorization) : null;
+    // Keys never share entries; requests without a valid key are not cached.
+    session: (request, server) => {
+      const viewer = viewerOf(request, server);
+      return viewer ? sessionOf(viewer) : null;
     },
     // `Cache-Control: no-cache` asks for a fresh answer, as in HTTP caches.
-    enabled: (request) => request.headers.has('authorization') && !request.headers.get('cache-control')?.includes('no-cache'),
+    enabled: (request, server) => viewerOf(request, server) !== null && !request.headers.get('cache-control')?.includes('no-cache'),
     // The default key hashes through WebCrypto's async digest, a measurable share of each hit.
     buildResponseCacheKey: ({ documentString, operationName, variableValues, sessionId }) =>
-      sha256([documentString, operationName ?? '', JSON.stringify(variableValues ?? {}), sessionId ?? ''].join('|')),
+      `${sessionId ?? ''}|${sha256([documentString, operationName ?? '', variablesKey(variableValues)].join('|'))}`,
     includeExtensionMetadata: false,
   });
   return {
@@ -59,21 +80,30 @@ export function responseCachePlugin(events: EventBus): Plugin {
     },
     // A hit answers with the entry's JSON bytes, built once: yoga would serialise the cached result
     // again on every request. Its status and headers (content type, ETag) stay yoga's.
-    onResultProcess(payload) {
-      const { request, result, resultProcessor } = payload;
+    onResultProcess({ request, result, resultProcessor, setResult }) {
       if (!isCacheHit(result) || resultProcessor !== processRegularResult) return;
-      bytesByHitRequest.set(request, cachedBytes(result));
-      payload.setResult({ ...result, stringify: () => '' });
+      const bytes = result.data ? store.bytesOf(result.data) : undefined;
+      if (!bytes) return;
+      bytesByHitRequest.set(request, bytes);
+      setResult({ ...result, stringify: () => '' });
     },
-    onResponse(payload) {
-      const { request, response, fetchAPI } = payload;
+    onResponse({ request, response, setResponse, fetchAPI }) {
       const bytes = bytesByHitRequest.get(request);
       if (!bytes) return;
       const headers = new fetchAPI.Headers(response.headers);
       headers.set('content-length', String(bytes.length));
-      payload.setResponse(new fetchAPI.Response(bytes, { status: response.status, headers }));
+      setResponse(new fetchAPI.Response(bytes, { status: response.status, headers }));
     },
   };
+}
+
+/** Variables nested too deeply to serialise get a key of their own, so they are never answered from the cache. */
+function variablesKey(variables: unknown): string {
+  try {
+    return JSON.stringify(variables ?? {});
+  } catch {
+    return randomUUID();
+  }
 }
 
 const SERVED_FROM_CACHE = Symbol.for('servedFromResponseCache');
@@ -83,14 +113,3 @@ function isCacheHit(result: unknown): result is ExecutionResult {
 }
 
 const bytesByHitRequest = new WeakMap<Request, Uint8Array<ArrayBuffer>>();
-// Every hit on an entry shares the entry's data object, so the bytes live as long as the entry.
-const bytesByCachedData = new WeakMap<object, Uint8Array<ArrayBuffer>>();
-
-function cachedBytes({ data }: ExecutionResult): Uint8Array<ArrayBuffer> {
-  let bytes = bytesByCachedData.get(data!);
-  if (bytes === undefined) {
-    bytes = new TextEncoder().encode(JSON.stringify({ data }));
-    bytesByCachedData.set(data!, bytes);
-  }
-  return bytes;
-}

@@ -46,6 +46,7 @@ export function createServices({ database, events, config, secretKey, logger, re
     };
   };
   const announce = createAnnouncements(events);
+  const apiKeys = createApiKeyService(db);
   const instances = createInstanceService(db, announce, config);
   const tokens = createTokenService(db, secretKey);
   const snapshotStorage = createSnapshotService(database);
@@ -55,7 +56,7 @@ export function createServices({ database, events, config, secretKey, logger, re
   const worker = createJobWorker({ db, config, secretKey, connectedApp, tokens, snapshots: snapshotStorage, restoredRecords, grantReleaser, announce, logger });
   const starter = createJobStarter({ db, secretKey, connectedApp, instances, tokens, announce, onQueued: () => worker.wake() });
   const services = {
-    apiKeys: createApiKeyService(db),
+    apiKeys,
     organisations: createOrganisationService(db, announce),
     instances,
     tokens: {

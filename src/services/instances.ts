@@ -25,7 +25,7 @@ export function recordApiUsage(db: Db, instanceId: string, usage: ApiUsage | und
     .get();
 }
 
-export function createInstanceService(db: Db, announce: Announcements, config: Pick<Config, 'salesforce' | 'tokenLimit'>) {
+export function createInstanceService(db: Db, announce: Announcements, config: { tokenLimit: number; salesforce: Pick<Config['salesforce'], 'loginUrls'> }) {
   return {
     get(viewer: Viewer, id: string): InstanceRow {
       const instance = instanceById(db, id);

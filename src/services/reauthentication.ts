@@ -1,16 +1,24 @@
 import { and, eq, gt, isNull } from 'drizzle-orm';
 import type { Db } from '../../db/client.ts';
-import { oauthStates, type InstanceRow } from '../../db/schema.ts';
+import { oauthStates, type InstanceRow, type OAuthStateRow } from '../../db/schema.ts';
 import { decrypt, encrypt, randomToken, sha256 } from '../crypto.ts';
 import { InvalidStateError, ReauthenticationFailedError, WrongSalesforceOrgError } from '../errors.ts';
 import { authorizationRequest, exchangeCode, revokeToken, type AuthorizedGrant, type ConnectedApp } from '../salesforce/oauth.ts';
-import type { Announcements } from './announcements.ts';
 import type { GrantReleaser } from './grant-releaser.ts';
+import type { Announcements } from './announcements.ts';
 import { instanceById, type InstanceService } from './instances.ts';
 import type { TokenService } from './tokens.ts';
 import { canSeeOrganisation, type Viewer } from './viewer.ts';
 
 const STATE_LIFETIME_MS = 10 * 60 * 1000;
+
+/** Who logged in at Salesforce, shown before the login is connected to the instance. */
+export interface ReauthenticationPreview {
+  instance: InstanceRow;
+  username: string;
+  salesforceOrgId: string;
+  salesforceInstanceUrl: string;
+}
 
 export interface ReauthenticationStarted {
   authorizationUrl: string;
@@ -31,22 +39,57 @@ interface Dependencies {
 
 /** The OAuth web-server flow that (re)connects an instance: start, then complete from the callback. */
 export function createReauthenticationService({ db, announce, secretKey, connectedApp, instances, tokens, grantReleaser }: Dependencies) {
-  /** Consumes a state once; unknown, expired, used and foreign states are all refused the same way. */
+  /** A live state of the viewer's organisation; unknown, expired, used and foreign states are refused. */
+  function pendingState(viewer: Viewer | null, state: string, tx: Pick<Db, 'select'> = db) {
+    const pending = tx.select().from(oauthStates).where(eq(oauthStates.stateHash, sha256(state))).get();
+    if (!pending || (viewer && !canSeeOrganisation(viewer, pending.organisationId))) {
+      throw new InvalidStateError('Unknown reauthentication state: start the reauthentication again');
+    }
+    if (pending.consumedAt) throw new InvalidStateError('This reauthentication was already completed or cancelled');
+    if (pending.expiresAt <= new Date()) throw new InvalidStateError('This reauthentication expired: start it again');
+    return pending;
+  }
+
+  /** Consumes a state once. */
   function consumeState(viewer: Viewer | null, state: string) {
     const now = new Date();
     return db.transaction((tx) => {
-      const pending = tx.select().from(oauthStates).where(eq(oauthStates.stateHash, sha256(state))).get();
-      if (!pending || (viewer && !canSeeOrganisation(viewer, pending.organisationId))) {
-        throw new InvalidStateError('Unknown reauthentication state: start the reauthentication again');
-      }
-      if (pending.consumedAt) throw new InvalidStateError('This reauthentication was already completed or cancelled');
-      if (pending.expiresAt <= now) throw new InvalidStateError('This reauthentication expired: start it again');
+      const pending = pendingState(viewer, state, tx);
       tx.update(oauthStates)
         .set({ consumedAt: now })
         .where(and(eq(oauthStates.stateHash, pending.stateHash), isNull(oauthStates.consumedAt), gt(oauthStates.expiresAt, now)))
         .run();
       return pending;
     });
+  }
+
+  function instanceOf(pending: OAuthStateRow): InstanceRow {
+    const instance = instanceById(db, pending.instanceId);
+    if (!instance) throw new InvalidStateError('The instance of this reauthentication no longer exists');
+    return instance;
+  }
+
+  /** The grant a preview of this very code kept; the state alone never reaches it. */
+  function previewedGrant(pending: OAuthStateRow, code: string): AuthorizedGrant | undefined {
+    if (!pending.pendingGrantCiphertext || pending.codeHash !== sha256(code)) return undefined;
+    return JSON.parse(decrypt(secretKey, pending.pendingGrantCiphertext)) as AuthorizedGrant;
+  }
+
+  /** The code for a grant, refused (and handed back) when it is for another org than the instance's. */
+  async function exchange(instance: InstanceRow, pending: OAuthStateRow, code: string): Promise<AuthorizedGrant> {
+    const app = connectedApp();
+    let authorized: AuthorizedGrant;
+    try {
+      authorized = await exchangeCode(app, instance.loginUrl, code, decrypt(secretKey, pending.codeVerifierCiphertext));
+    } catch (error) {
+      throw new ReauthenticationFailedError(`Salesforce refused the login: ${(error as Error).message}`);
+    }
+    if (instance.salesforceOrgId && instance.salesforceOrgId !== authorized.salesforceOrgId) {
+      // Give the approval straight back so it does not count against the user's five.
+      await revokeToken(app, instance.loginUrl, authorized.refreshToken).catch(() => {});
+      throw new WrongSalesforceOrgError(instance.salesforceOrgId, authorized.salesforceOrgId);
+    }
+    return authorized;
   }
 
   return {
@@ -69,27 +112,33 @@ export function createReauthenticationService({ db, announce, secretKey, connect
     },
 
     /**
-     * Finishes a login: exchanges the code with the kept verifier, checks it is the same Salesforce
-     * org, stores the new grant with fresh tokens and retires the previous grant.
-     * `viewer` is null for the browser callback, where the state alone vouches for the request.
+     * Exchanges the code the browser brought back and says who logged in, without connecting
+     * anything: the signed-in key of the organisation that started it then confirms with
+     * `complete`. Asking again with the same code shows the same login.
      */
-    async complete(viewer: Viewer | null, state: string, code: string): Promise<InstanceRow> {
-      const pending = consumeState(viewer, state);
-      const instance = instanceById(db, pending.instanceId);
-      if (!instance) throw new InvalidStateError('The instance of this reauthentication no longer exists');
-      const app = connectedApp();
+    async preview(viewer: Viewer, state: string, code: string): Promise<ReauthenticationPreview> {
+      const pending = pendingState(viewer, state);
+      const instance = instanceOf(pending);
+      let authorized = previewedGrant(pending, code);
+      if (!authorized) {
+        authorized = await exchange(instance, pending, code);
+        db.update(oauthStates)
+          .set({ pendingGrantCiphertext: encrypt(secretKey, JSON.stringify(authorized)), codeHash: sha256(code) })
+          .where(eq(oauthStates.stateHash, pending.stateHash))
+          .run();
+      }
+      return { instance, username: authorized.username, salesforceOrgId: authorized.salesforceOrgId, salesforceInstanceUrl: authorized.instanceUrl };
+    },
 
-      let authorized: AuthorizedGrant;
-      try {
-        authorized = await exchangeCode(app, instance.loginUrl, code, decrypt(secretKey, pending.codeVerifierCiphertext));
-      } catch (error) {
-        throw new ReauthenticationFailedError(`Salesforce refused the login: ${(error as Error).message}`);
-      }
-      if (instance.salesforceOrgId && instance.salesforceOrgId !== authorized.salesforceOrgId) {
-        // Give the approval straight back so it does not count against the user's five.
-        await revokeToken(app, instance.loginUrl, authorized.refreshToken).catch(() => {});
-        throw new WrongSalesforceOrgError(instance.salesforceOrgId, authorized.salesforceOrgId);
-      }
+    /**
+     * Finishes a login: the grant a preview kept for this code, or the code exchanged now with the
+     * kept verifier; checks it is the same Salesforce org, stores the new grant with fresh tokens
+     * and retires the previous grant. Only a key of the organisation that started it may.
+     */
+    async complete(viewer: Viewer, state: string, code: string): Promise<InstanceRow> {
+      const pending = consumeState(viewer, state);
+      const instance = instanceOf(pending);
+      const authorized = previewedGrant(pending, code) ?? (await exchange(instance, pending, code));
 
       const { instance: connected, previousGrantId } = tokens.issueGrant(instance.id, authorized);
       announce.reauthenticated(connected);

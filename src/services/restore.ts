@@ -1,20 +1,23 @@
 // The restore engine, over 250 lines: its steps (describe, order, undelete, create with saved
-// intents, update, second-pass lookups, summary) share one restore's state, which splitting the
-// file would pass around; reconciliation and intents already live beside it.
+// intents and files, update, second-pass lookups, summary) share one restore's state, which
+// splitting the file would pass around; reconciliation and intents already live beside it.
 import type { ObjectRestoreSummaryValue, RestoreParameters, RestoreSummaryValue, SnapshotRow } from '../../db/schema.ts';
 import {
   COLLECTION_SIZE,
+  createRecordWithFile,
   createRecords,
   currentRecords,
   recordsCreatedSince,
   undeleteRecords,
   updateRecords,
+  type FilePart,
   type OrgRecord,
   type SaveResult,
 } from '../salesforce/restore-writes.ts';
 import { JobStoppedError } from '../errors.ts';
 import { UnknownOutcomeError, type SalesforceSession } from '../salesforce/session.ts';
 import { fieldsToMatch, reconcileCreates, windowStart, type Reconciliation } from './create-reconciliation.ts';
+import { createCalls, filesOf, isBlobRef, withFileContents, withoutFiles } from './restore-files.ts';
 import type { RestoreIntentService } from './restore-intents.ts';
 import type { SnapshotService, StoredRecord } from './snapshots.ts';
 
@@ -32,6 +35,8 @@ export interface RestoreOptions {
   intents?: RestoreIntentService;
   /** The Salesforce user the restore writes as: records it created are told from other people's by it. */
   userId?: string;
+  /** The bytes of a file the backup stored, by its SHA-256. */
+  readBlob?: (sha256: string) => Promise<Buffer>;
   onProgress: (processed: number, failed: number, total: number) => void;
   onFailures: (failures: RecordFailure[]) => void;
   onWarning: (warning: string) => void;
@@ -148,6 +153,7 @@ function sameValue(field: FieldInfo, wanted: unknown, current: unknown): boolean
 interface OrgWriter {
   undelete(ids: string[]): Promise<SaveResult[]>;
   create(records: Record<string, unknown>[]): Promise<SaveResult[]>;
+  createWithFile(object: string, values: Record<string, unknown>, file: FilePart): Promise<SaveResult>;
   update(records: Record<string, unknown>[]): Promise<SaveResult[]>;
 }
 
@@ -155,6 +161,7 @@ function orgWriter(session: SalesforceSession): OrgWriter {
   return {
     undelete: (ids) => undeleteRecords(session, ids),
     create: (records) => createRecords(session, records),
+    createWithFile: (object, values, file) => createRecordWithFile(session, object, values, file),
     update: (records) => updateRecords(session, records),
   };
 }
@@ -165,6 +172,7 @@ function dryRunWriter(): OrgWriter {
   return {
     undelete: (ids) => succeed(ids),
     create: (records) => succeed(records.map(() => `(new record ${++created})`)),
+    createWithFile: () => Promise.resolve({ id: `(new record ${++created})`, success: true, errors: [] }),
     update: (records) => succeed(records.map((record) => record.id as string)),
   };
 }
@@ -305,7 +313,10 @@ export async function runRestore(
     const writable = (mode: 'createable' | 'updateable') =>
       [...fields.values()].filter((field) => field[mode] && !SYSTEM_FIELDS.has(field.name) && !BINARY_TYPES.has(field.type));
     const updateable = writable('updateable');
-    const createable = writable('createable');
+    // Files are sent on create only: the org's current bytes cannot be compared without downloading them.
+    const files = [...fields.values()].filter((field) => field.createable && BINARY_TYPES.has(field.type));
+    const createable = [...writable('createable'), ...files];
+    let warnedNoFile = false;
     const compared = updateable.map((field) => field.name);
     const read = snapshotsService.recordReader(snapshot, object);
     let checkedFields = false;
@@ -339,6 +350,13 @@ export async function runRestore(
       const waiting: Record<string, string> = {};
       for (const field of writableFields) {
         if (!(field.name in record.data)) continue;
+        if (BINARY_TYPES.has(field.type) && !isBlobRef(record.data[field.name])) {
+          if (record.data[field.name] && !warnedNoFile) {
+            warnedNoFile = true;
+            options.onWarning(`${object}: the snapshot holds no file content for ${field.name} (backed up before files were stored); records are created without it`);
+          }
+          continue;
+        }
         const value = field.type === 'reference' ? resolveLookup(record.data[field.name]) : record.data[field.name];
         if (value === DEFER) waiting[field.name] = record.data[field.name] as string;
         else values[field.name] = value;
@@ -395,9 +413,12 @@ export async function runRestore(
       if (inRecycleBin.length > 0) {
         options.checkpoint();
         const results = await writer.undelete(inRecycleBin.map(({ current }) => current.Id));
+        // "Not in the recycle bin" after a retry whose first answer was lost: live again means it worked.
+        const notInBin = inRecycleBin.filter((_, index) => results[index].errors[0]?.statusCode === 'UNDELETE_FAILED');
+        const liveNow = notInBin.length > 0 ? await currentRecords(session, object, [], notInBin.map(({ current }) => current.Id)) : new Map();
         results.forEach((result, index) => {
           const { record, current } = inRecycleBin[index];
-          if (result.success) {
+          if (result.success || (liveNow.get(current.Id) as { IsDeleted?: boolean } | undefined)?.IsDeleted === false) {
             existing.push({ record, current, undeleted: true });
             if (dryRun) undeletedInDryRun.add(current.Id);
           } else fail(object, record.recordId, result.errors[0] ?? unknownError);
@@ -424,17 +445,18 @@ export async function runRestore(
       let queue = records;
       for (let round = 1; queue.length > 0; round++) {
         const unanswered: StoredRecord[] = [];
-        await inParallel(chunks(queue, BATCH), CALLS_IN_FLIGHT, async (batch) => {
+        const prepared = queue.map((record) => {
+          const { values, waiting } = valuesOf(record, createableFields);
+          waitingOf.set(record.recordId, waiting);
+          return { record, values };
+        });
+        await inParallel(createCalls(prepared, (item) => item.values, BATCH), CALLS_IN_FLIGHT, async (call) => {
           options.checkpoint();
-          const bodies = batch.map((record) => {
-            const { values, waiting } = valuesOf(record, createableFields);
-            waitingOf.set(record.recordId, waiting);
-            return values;
-          });
-          intents?.save(object, batch.map((record, index) => ({ sourceId: record.recordId, body: bodies[index] })));
+          const batch = call.items.map((item) => item.record);
+          intents?.save(object, call.items.map(({ record, values }) => ({ sourceId: record.recordId, body: withoutFiles(values) })));
           let results: SaveResult[];
           try {
-            results = await writer.create(bodies.map((values) => ({ attributes: { type: object }, ...values })));
+            results = await sendCreates(object, call);
           } catch (error) {
             if (!(error instanceof UnknownOutcomeError)) throw error;
             unanswered.push(...batch);
@@ -474,6 +496,23 @@ export async function runRestore(
         queue = outcome.notCreated.flatMap((sourceId) => bySource.get(sourceId) ?? []);
       }
     }
+  }
+
+  /** One create call: JSON with files as base64, or one record with a large file as multipart. A dry run reads no file. */
+  async function sendCreates(object: string, call: { items: { values: Record<string, unknown> }[]; multipart: boolean }): Promise<SaveResult[]> {
+    const readBlob = async (sha256: string) => {
+      if (!options.readBlob) throw new JobStoppedError('The files of this snapshot are not available to the service, so records with files cannot be created.');
+      return options.readBlob(sha256);
+    };
+    if (call.multipart) {
+      const { values } = call.items[0];
+      const [field, ref] = filesOf(values)[0];
+      if (dryRun) return [await writer.createWithFile(object, withoutFiles(values), { field, bytes: Buffer.alloc(0), filename: '' })];
+      const filename = (values.Name ?? values.Title ?? values.PathOnClient ?? ref.blob) as string;
+      return [await writer.createWithFile(object, withoutFiles(values), { field, bytes: await readBlob(ref.blob), filename })];
+    }
+    const bodies = dryRun ? call.items.map(({ values }) => values) : await Promise.all(call.items.map(({ values }) => withFileContents(values, readBlob)));
+    return writer.create(bodies.map((values) => ({ attributes: { type: object }, ...values })));
   }
 
   /** In a dry run, a record in the recycle bin whose parent is undeleted with a cascade comes back with it. */

@@ -208,6 +208,11 @@ export function createSnapshotService({ db, sqlite }: Pick<DatabaseHandle, 'db' 
       });
     },
 
+    /** Drops what a backup job stored before it failed or was cancelled; complete snapshots stay. */
+    discardUnfinishedOf(jobId: string): void {
+      db.delete(snapshots).where(and(eq(snapshots.jobId, jobId), isNull(snapshots.completedAt))).run();
+    },
+
     /** Drops snapshots a crash left unfinished; they were never readable. */
     discardIncomplete(): number {
       return db.delete(snapshots).where(isNull(snapshots.completedAt)).run().changes;

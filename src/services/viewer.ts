@@ -4,7 +4,7 @@ import type { Role } from '../../db/schema.ts';
 /** Who is calling: the service operator, or a key scoped to one organisation. */
 export type Viewer =
   | { kind: 'operator' }
-  | { kind: 'member'; organisationId: string; role: Role; keyId: string; keyName: string };
+  | { kind: 'member'; organisationId: string; role: Role; keyId: string; keyName: string; expiresAt: Date | null };
 
 const ROLE_RANK: Record<Role, number> = { VIEWER: 0, OPERATOR: 1, ADMIN: 2 };
 

@@ -71,8 +71,10 @@ const CALLS_IN_FLIGHT = 3;
 
 /**
  * What a careful user would write to put records back from the service's snapshot file: read each
- * collection's records of the snapshot (its own rows over its base's) straight from SQLite, and
- * send them as collection updates, as many in flight as the service has.
+ * collection's records of the snapshot (its own rows over its base's) straight from SQLite, read
+ * the org's current values of those records (one collection retrieve), and send only the fields
+ * that differ as collection updates (so triggers see only real changes, as the service does),
+ * as many in flight as the service has.
  */
 function plainRestoreLoop(databaseFile: string, snapshotId: string, object: string, updateable: Set<string>, connection: jsforce.Connection) {
   const sqlite = new Database(databaseFile, { readonly: true });
@@ -94,12 +96,19 @@ function plainRestoreLoop(databaseFile: string, snapshotId: string, object: stri
         while (next < ids.length) {
           const batch = ids.slice(next, (next += COLLECTION_SIZE));
           const rows = records.all(snapshotId, object, JSON.stringify(batch)) as { id: string; data: string }[];
-          const updates = rows.map(({ id, data }) => {
-            const fields = Object.entries(JSON.parse(data) as Record<string, unknown>).filter(([name]) => updateable.has(name));
-            return Object.fromEntries([['Id', id], ...fields]);
+          const current = await connection.request<(Record<string, unknown> | null)[]>({
+            method: 'POST',
+            url: `/composite/sobjects/${object}`,
+            body: JSON.stringify({ ids: rows.map((row) => row.id), fields: ['Id', ...updateable] }),
+            headers: { 'content-type': 'application/json' },
+          });
+          const updates = rows.flatMap(({ id, data }, index) => {
+            const now = current[index] ?? {};
+            const fields = Object.entries(JSON.parse(data) as Record<string, unknown>).filter(([name, value]) => updateable.has(name) && (now[name] ?? null) !== (value ?? null));
+            return fields.length > 0 ? [Object.fromEntries([['Id', id], ...fields])] : [];
           });
           const saved = await connection.sobject(object).update(updates as { Id: string }[], { allOrNone: false });
-          if (saved.length !== batch.length || saved.some((result) => !result.success)) throw new Error(`The plain loop's update failed: ${JSON.stringify(saved.find((r) => !r.success))}`);
+          if (saved.length !== updates.length || saved.some((result) => !result.success)) throw new Error(`The plain loop's update failed: ${JSON.stringify(saved.find((r) => !r.success))}`);
         }
       };
       await Promise.all(Array.from({ length: CALLS_IN_FLIGHT }, worker));

@@ -80,7 +80,7 @@ async function statementsAt10And100(): Promise<[number, number]> {
     const body = JSON.stringify({ query: ORGANISATIONS });
     const counts: number[] = [];
     for (const added of [10, 90]) {
-      seedOrganisations(service.app, added, SEED);
+      seedOrganisations(service.app.database.db, added, SEED);
       const before = service.app.database.statementCount();
       await post(`${service.url}/graphql`, body, UNCACHED);
       counts.push(service.app.database.statementCount() - before);
@@ -100,7 +100,7 @@ export async function benchReadPath(options: { connections: number; durationSeco
   const [sqlStatementsUncached10, sqlStatementsUncached100] = await statementsAt10And100();
 
   const service = await startTestServer();
-  seedOrganisations(service.app, options.organisations, SEED);
+  seedOrganisations(service.app.database.db, options.organisations, SEED);
   const body = JSON.stringify({ query: ORGANISATIONS });
   const serviceUrl = `${service.url}/graphql`;
 

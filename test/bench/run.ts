@@ -60,7 +60,7 @@ rows.push(
   ['backup', 'incremental / full: time', fixed(jobs.incremental!.timeShareRatio, 3)],
   ['backup', 'incremental / full: bytes', fixed(jobs.incremental!.bytesShareRatio, 4)],
   ['restore', `restore of ${jobs.restore!.records} changed records: rec/s`, fixed(jobs.restore!.recordsPerSecond, 0)],
-  ['restore', 'plain jsforce loop from the snapshot file, 3 collections in flight: rec/s', fixed(jobs.concurrentLoop!.recordsPerSecond, 0)],
+  ['restore', 'plain jsforce loop from the snapshot file (read, then changed fields), 3 in flight: rec/s', fixed(jobs.concurrentLoop!.recordsPerSecond, 0)],
   ['restore', 'service / plain loop', fixed(jobs.restoreVsConcurrentLoopRatio!, 3)],
 );
 

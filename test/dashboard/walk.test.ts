@@ -61,13 +61,21 @@ async function openSignedIn(): Promise<Page> {
 
 const cardOf = (page: Page): Locator => page.getByRole('article', { name: INSTANCE });
 
-/** What a person does on the emulator's login page, then back to the dashboard from the callback page. */
+/**
+ * What a person does on the emulator's login page; back on the dashboard, they see who logged in
+ * and which instance it would connect, and confirm.
+ */
 async function loginAtSalesforce(page: Page) {
   await page.getByLabel('Username').fill(credentials.username);
   await page.getByLabel('Password').fill(credentials.password);
   await page.getByRole('button', { name: 'Allow' }).click();
-  await page.getByRole('heading', { name: 'Salesforce access granted' }).waitFor();
-  await page.getByRole('link', { name: 'Back to the dashboard' }).click();
+  const confirm = page.getByRole('region', { name: 'Connect a Salesforce login' });
+  await confirm.getByText(credentials.username).waitFor();
+  await confirm.getByText(emulator.orgs.PRODUCTION.orgId).waitFor();
+  expect(await confirm.textContent()).toContain(INSTANCE);
+  await confirm.getByRole('button', { name: `Connect to ${INSTANCE}` }).click();
+  await confirm.getByRole('status').filter({ hasText: 'Salesforce access granted' }).waitFor();
+  await confirm.getByRole('button', { name: 'Close' }).click();
 }
 
 async function restoreAccounts(card: Locator, watched: Locator) {

@@ -60,7 +60,30 @@ export async function loginAtSalesforce(
   return location;
 }
 
-/** Runs startReauthentication and the whole browser round trip; returns the callback page. */
+const COMPLETE_REAUTHENTICATION = `mutation ($state: String!, $code: String!) {
+  completeReauthentication(state: $state, code: $code) {
+    __typename
+    ... on Instance { name username }
+    ... on Error { message }
+  }
+}`;
+
+/**
+ * Where /oauth/callback sends the browser on: the dashboard, with the state and code in the
+ * fragment (or its own page when Salesforce reports an error).
+ */
+export async function followCallback(callback: string): Promise<{ response: Response; login?: { state: string; code: string } }> {
+  const response = await fetch(callback, { redirect: 'manual' });
+  const location = response.headers.get('location');
+  if (response.status !== 303 || !location) return { response };
+  const fragment = new URLSearchParams(location.slice(location.indexOf('?') + 1));
+  return { response, login: { state: fragment.get('state')!, code: fragment.get('code')! } };
+}
+
+/**
+ * Runs startReauthentication and the whole browser round trip, then confirms the login as the
+ * dashboard does, with the client's key. Returns what the person is shown.
+ */
 export async function reauthenticate(
   client: GraphQLClient,
   instanceId: string,
@@ -69,9 +92,15 @@ export async function reauthenticate(
 ): Promise<{ status: number; page: string; state: string }> {
   const started = (await client.query(START_REAUTHENTICATION, { instanceId })).startReauthentication;
   if (started.__typename !== 'ReauthenticationStarted') throw new Error(`startReauthentication: ${JSON.stringify(started)}`);
-  const callback = await loginAtSalesforce(started.authorizationUrl, credentials, decision);
-  const response = await fetch(callback);
-  return { status: response.status, page: await response.text(), state: started.state };
+  const { response, login } = await followCallback(await loginAtSalesforce(started.authorizationUrl, credentials, decision));
+  if (!login) return { status: response.status, page: await response.text(), state: started.state };
+  const result = (await client.query(COMPLETE_REAUTHENTICATION, login)).completeReauthentication;
+  const granted = result.__typename === 'Instance';
+  return {
+    status: granted ? 200 : 400,
+    page: granted ? `Salesforce access granted: ${result.name} is connected as ${result.username}` : result.message,
+    state: started.state,
+  };
 }
 
 export interface ConnectedSetup {

@@ -1,11 +1,15 @@
-import { randomUUID } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import { jobFailures, jobs, snapshotObjects, snapshots } from '../../db/schema.ts';
-import type { App } from '../../src/app.ts';
-import { loadSecretKey } from '../../src/secret-key.ts';
+import type { Db } from '../../db/client.ts';
+import { createEventBus } from '../../src/events.ts';
+import { createAnnouncements } from '../../src/services/announcements.ts';
+import { createInstanceService } from '../../src/services/instances.ts';
+import { createOrganisationService } from '../../src/services/organisations.ts';
 import { createTokenService } from '../../src/services/tokens.ts';
 import type { Viewer } from '../../src/services/viewer.ts';
 
 const OPERATOR: Viewer = { kind: 'operator' };
+const SEED_CONFIG = { tokenLimit: 5, salesforce: { loginUrls: { PRODUCTION: 'https://login.salesforce.com', SANDBOX: 'https://test.salesforce.com' } } };
 const AUTHORIZED = { accessToken: 'seeded', refreshToken: 'seeded', instanceUrl: 'https://seeded.my.salesforce.com', salesforceUserId: '005000000000001AAA', username: 'seed@example.com' };
 
 export interface SeedOptions {
@@ -25,15 +29,19 @@ const SNAPSHOT_OBJECTS = ['Account', 'Case', 'Contact', 'Opportunity'];
  * and the rows finished jobs leave (restores with failures, snapshots) written as they would stand.
  * Tests seed through the real flows instead (seed-organisations.ts).
  */
-export function seedOrganisations(app: App, count: number, overrides: Partial<SeedOptions> = {}) {
+export function seedOrganisations(db: Db, count: number, overrides: Partial<SeedOptions> = {}) {
   const options: SeedOptions = { instancesPerOrganisation: 2, jobsPerInstance: 3, snapshotsPerInstance: 2, failuresPerRestore: 2, ...overrides };
-  const { db } = app.database;
-  const tokenService = createTokenService(db, loadSecretKey(app.config.secretKey, app.config.databaseFile));
+  // The services on the same database; their events reach no one (as the rows of finished jobs do not).
+  const announce = createAnnouncements(createEventBus());
+  const organisationService = createOrganisationService(db, announce);
+  const instanceService = createInstanceService(db, announce, SEED_CONFIG);
+  // Seeded refresh tokens are never sent to Salesforce: any key may encrypt them.
+  const tokenService = createTokenService(db, randomBytes(32));
   const now = Date.now();
   for (let o = 0; o < count; o++) {
-    const organisationId = app.services.organisations.create(`Organisation ${o}`).id;
+    const organisationId = organisationService.create(`Organisation ${o}`).id;
     for (let i = 0; i < options.instancesPerOrganisation; i++) {
-      const instance = app.services.instances.add(OPERATOR, organisationId, i % 2 === 0 ? 'PRODUCTION' : 'SANDBOX', `Instance ${o}.${i}`);
+      const instance = instanceService.add(OPERATOR, organisationId, i % 2 === 0 ? 'PRODUCTION' : 'SANDBOX', `Instance ${o}.${i}`);
       const instanceId = instance.id;
       tokenService.issueGrant(instanceId, { ...AUTHORIZED, salesforceOrgId: `00D${o}.${i}` });
       db.transaction((tx) => {

@@ -4,13 +4,14 @@ import { join } from 'node:path';
 import { createLogger } from 'graphql-yoga';
 import { createApp, type App } from '../../src/app.ts';
 import { loadConfig } from '../../src/config.ts';
-import { startServer } from '../../src/server/index.ts';
+import { startServer, type RunningServer } from '../../src/server/index.ts';
 import { GraphQLClient } from './graphql-client.ts';
 
 export const OPERATOR_KEY = 'test-operator-key-0123456789abcdef';
 
 export interface TestServer {
   app: App;
+  server: RunningServer;
   url: string;
   dataDir: string;
   /** A client authenticated with the operator key. */
@@ -51,6 +52,7 @@ export async function startTestServer(env: Record<string, string> = {}, dataDir?
   };
   return {
     app,
+    server,
     url: server.url,
     dataDir: dir,
     operator: new GraphQLClient(server.url, OPERATOR_KEY),

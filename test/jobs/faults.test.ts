@@ -38,6 +38,9 @@ describe('jobs under faults', () => {
     setup.emulator.failNext({ method: 'GET', path: '^/services/data/v[\\d.]+/query/', count: 10, status: 503, body: unavailable });
     const failed = await backup(setup.admin, setup.instanceId, { objects: ['Account'], full: true });
     expect(failed).toMatchObject({ status: 'FAILED', error: 'SERVER_UNAVAILABLE: Server temporarily unavailable', snapshot: null });
+    // The pages stored before the failure went with it, without waiting for a restart.
+    const unfinished = setup.server.app.database.sqlite.prepare('select count(*) as n from snapshots where completed_at is null').get() as { n: number };
+    expect(unfinished.n).toBe(0);
   });
 
   it('retries REQUEST_LIMIT_EXCEEDED on writes too, then fails with it', async () => {
@@ -77,6 +80,20 @@ describe('jobs under faults', () => {
     expect(setup.emulator.counters().refreshGrants).toBe(refreshesBefore + 1);
     const instance = (await setup.admin.query(INSTANCE, { id: setup.instanceId })).instance;
     expect(instance).toMatchObject({ status: 'CONNECTED', tokensUsed: 1, tokensRemaining: 4 });
+  });
+
+  it('retries the token endpoint when it is briefly unavailable during a mid-job refresh', async () => {
+    setup = await startConnectedInstance({ emulator: { records: 6000 }, env: FAST_RETRIES });
+    setup.emulator.setLatency(5);
+    const jobId = await startBackup({ objects: ['Account', 'Contact'] });
+    await waitForProgress(jobId);
+    const refreshesBefore = setup.emulator.counters().refreshGrants;
+    setup.emulator.failNext({ method: 'POST', path: '/services/oauth2/token', count: 2, status: 503, body: '<html>Service unavailable</html>' });
+    setup.emulator.expireAccessTokens();
+    setup.emulator.setLatency(0);
+    const job = await waitForJob(setup.admin, jobId);
+    expect(job.status, job.error).toBe('SUCCEEDED');
+    expect(setup.emulator.counters().refreshGrants).toBe(refreshesBefore + 1);
   });
 
   it('fails with expired access/refresh token when the grant is revoked mid-job, and the instance needs reauthentication', async () => {

@@ -58,19 +58,17 @@ describe('reauthentication states, consent and secrets at rest', () => {
     const { admin, instanceId, server } = setup;
     const before = (await admin.query(INSTANCE_STATE, { id: instanceId })).instance;
 
-    // Replayed: the browser lands on the callback twice.
+    // Replayed: the same login confirmed twice.
     const first = await reauthenticate(admin, instanceId, setup.credentials);
     expect(first.status).toBe(200);
     const afterFirst = (await admin.query(INSTANCE_STATE, { id: instanceId })).instance;
     const started = (await admin.query(START, { instanceId })).startReauthentication;
     const callback = await loginAtSalesforce(started.authorizationUrl, setup.credentials);
-    expect((await fetch(callback)).status).toBe(200);
-    const replay = await fetch(callback);
-    expect(replay.status).toBe(400);
-    expect(await replay.text()).toContain('already completed');
     const { code, state } = codeAndState(callback);
+    const confirmed = (await admin.query(COMPLETE_REAUTHENTICATION, { state, code })).completeReauthentication;
+    expect(confirmed).toMatchObject({ __typename: 'Instance', status: 'CONNECTED' });
     const replayedMutation = (await admin.query(COMPLETE_REAUTHENTICATION, { state, code })).completeReauthentication;
-    expect(replayedMutation).toMatchObject({ __typename: 'InvalidState' });
+    expect(replayedMutation).toEqual({ __typename: 'InvalidState', message: 'This reauthentication was already completed or cancelled' });
 
     // Expired: a state older than ten minutes.
     const stale = (await admin.query(START, { instanceId })).startReauthentication;

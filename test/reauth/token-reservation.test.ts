@@ -26,7 +26,7 @@ describe('token reservation', () => {
     const announce = createAnnouncements(createEventBus());
     const organisation = createOrganisationService(database.db, announce).create('Acme');
     const config = { tokenLimit: LIMIT, salesforce: { loginUrls: { PRODUCTION: 'https://login.example', SANDBOX: 'https://test.example' } } };
-    const instances = createInstanceService(database.db, announce, config as Parameters<typeof createInstanceService>[2]);
+    const instances = createInstanceService(database.db, announce, config);
     instanceId = instances.add({ kind: 'operator' }, organisation.id, 'PRODUCTION', 'Production').id;
     tokens = createTokenService(database.db, Buffer.alloc(32, 7));
     tokens.issueGrant(instanceId, AUTHORIZED);

@@ -46,7 +46,7 @@ describe('a service killed with SIGKILL while restore creates are in flight', ()
     const before = target.counts().Invoice__c;
 
     // Three creates go through, but their answers are held back; the service dies waiting for them.
-    emulator.failNext({ method: 'POST', path: '/services/data/v62.0/composite/sobjects', apply: true, holdMs: 60_000, count: 3, environment: 'SANDBOX' });
+    emulator.failNext({ method: 'POST', path: '^/services/data/v62.0/composite/sobjects$', apply: true, holdMs: 60_000, count: 3, environment: 'SANDBOX' });
     const started = (await client.query(START_RESTORE, { snapshotId: snapshot.id, recordIds: invoices, targetInstanceId: sandbox })).startRestore;
     expect(started.__typename).toBe('Job');
     const deadline = Date.now() + 30_000;

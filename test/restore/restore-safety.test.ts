@@ -2,7 +2,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { reauthenticate, startConnectedInstance, type ConnectedSetup } from '../helpers/connected-instance.ts';
 import { backup, restore } from '../helpers/operations.ts';
 
-const COLLECTIONS = '/services/data/v62.0/composite/sobjects';
+// Exactly the collection create/update endpoint (a path prefix would also match the retrieve below it).
+const COLLECTIONS = '^/services/data/v62.0/composite/sobjects$';
 const COUNTED = ['undeleted', 'created', 'updated', 'unchanged', 'skipped', 'failed'] as const;
 
 type Summary = { objects: ({ object: string } & Record<(typeof COUNTED)[number], number>)[] };
@@ -48,6 +49,7 @@ describe('restores that never harm the org', () => {
     const job = await restore(setup.admin, snapshot.id, { objects: ['Account', 'Invoice__c'], targetInstanceId: sandbox });
     expect(job.status, JSON.stringify(job.failures)).toBe('SUCCEEDED');
     expect(job.failures.nodes).toEqual([]);
+    expect(setup.emulator.counters().faultsPending).toBe(0); // both creates met their fault
     expect(target().counts().Invoice__c).toBe(before + invoices);
     const accounts = snapshot.objects.find((o: { name: string }) => o.name === 'Account').recordCount;
     expect(target().counts().Account).toBe(accountsBefore + accounts);

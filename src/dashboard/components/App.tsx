@@ -1,6 +1,7 @@
 import { useEffect, useState } from 'preact/hooks';
 import { ApiError, request, storedKey } from '../api.ts';
 import { VIEWER, type ViewerResult } from '../operations.ts';
+import { ConfirmReauthentication, returnedLogin, type ReturnedLogin } from './ConfirmReauthentication.tsx';
 import { Dashboard } from './Dashboard.tsx';
 import { SignIn } from './SignIn.tsx';
 
@@ -26,6 +27,12 @@ function messageFor(error: unknown) {
 
 export function App() {
   const [phase, setPhase] = useState<Phase>(() => (storedKey.get() ? { kind: 'checking' } : { kind: 'signed-out' }));
+  // A Salesforce login handed on by /oauth/callback waits here until someone signed in confirms it.
+  const [login, setLogin] = useState<ReturnedLogin | undefined>(returnedLogin);
+  const closeLogin = () => {
+    history.replaceState(null, '', location.pathname);
+    setLogin(undefined);
+  };
 
   useEffect(() => {
     const key = storedKey.get();
@@ -75,6 +82,7 @@ export function App() {
       <main id="main" tabIndex={-1}>
         {phase.kind === 'checking' && <p role="status">Checking the saved API key…</p>}
         {phase.kind === 'signed-out' && <SignIn message={phase.message} onSubmit={signIn} />}
+        {phase.kind === 'signed-in' && login && <ConfirmReauthentication apiKey={phase.session.apiKey} login={login} onClose={closeLogin} />}
         {phase.kind === 'signed-in' && <Dashboard session={phase.session} onKeyRefused={() => signOut(REFUSED)} />}
       </main>
     </>

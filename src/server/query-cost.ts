@@ -1,0 +1,63 @@
+import {
+  getNamedType,
+  getNullableType,
+  GraphQLError,
+  isLeafType,
+  isListType,
+  type DocumentNode,
+  type GraphQLSchema,
+} from 'graphql';
+import { getComplexity, type ComplexityEstimator } from 'graphql-query-complexity';
+
+/** A page asked for without `first` is counted at this size (the largest default page). */
+export const ASSUMED_PAGE_SIZE = 50;
+/** A list without paging (an organisation's instances, a snapshot's objects) is counted at this size. */
+export const ASSUMED_LIST_SIZE = 10;
+
+/** Fields whose resolver runs its own query over a snapshot's rows, whatever the page. */
+const FIELD_WEIGHTS: Record<string, number> = {
+  'Snapshot.records': 2000,
+  'Snapshot.objects': 10,
+  'Snapshot.recordCount': 10,
+  'Job.failures': 10,
+};
+
+// Lists inside a page (edges, nodes, records) are counted by the field that took `first`.
+const isPageType = (name: string) => /(Connection|Page)$/.test(name);
+
+/**
+ * Every field costs 1 (a few that run a query of their own, more); a paged field multiplies what it selects by `first` (from literals and
+ * variables alike, so `first: $n` cannot hide a large page), other lists of objects by a
+ * stated size. Scalars and lists of scalars cost 1.
+ */
+const estimate: ComplexityEstimator = ({ type, field, args, childComplexity }) => {
+  const own = FIELD_WEIGHTS[`${type.name}.${field.name}`] ?? 1;
+  if (field.args.some((arg) => arg.name === 'first')) {
+    const first = typeof args.first === 'number' ? Math.max(args.first, 0) : ASSUMED_PAGE_SIZE;
+    return own + childComplexity * first;
+  }
+  const listOfObjects = isListType(getNullableType(field.type)) && !isLeafType(getNamedType(field.type));
+  if (listOfObjects && !isPageType(type.name)) return own + childComplexity * ASSUMED_LIST_SIZE;
+  return own + childComplexity;
+};
+
+/** The estimated cost of the operation with its variables, or an error when it passes `maxCost`. */
+export function checkCost(
+  schema: GraphQLSchema,
+  document: DocumentNode,
+  variables: Record<string, unknown> | undefined,
+  operationName: string | undefined,
+  maxCost: number,
+): GraphQLError | undefined {
+  let cost: number;
+  try {
+    cost = getComplexity({ schema, query: document, variables: variables ?? {}, operationName, estimators: [estimate] });
+  } catch {
+    // Bad variables: execution refuses them with graphql's own message.
+    return undefined;
+  }
+  if (cost <= maxCost) return undefined;
+  return new GraphQLError(`This operation is estimated to cost ${Math.round(cost)}, over the limit of ${maxCost}: ask for smaller pages or fewer nested lists`, {
+    extensions: { code: 'QUERY_TOO_COSTLY', cost: Math.round(cost), maxCost },
+  });
+}

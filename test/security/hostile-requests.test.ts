@@ -1,0 +1,281 @@
+import { randomUUID } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import WebSocket from 'ws';
+import { openDatabase } from '../../db/client.ts';
+import { instances, jobs } from '../../db/schema.ts';
+import { createSnapshotService } from '../../src/services/snapshots.ts';
+import { GraphQLClient } from '../helpers/graphql-client.ts';
+import { seedOrganisations } from '../helpers/seed-database.ts';
+import { OPERATOR_KEY, startTestServer } from '../helpers/server.ts';
+import { startServiceProcess, type ServiceProcess } from '../helpers/service-process.ts';
+
+/**
+ * The attacks of issue 14, each sent as an attacker would, against the built service in its own
+ * process on loopback. Every request is refused with a clear error before anything runs, or is
+ * cheap: its Server-Timing stays under 100 ms.
+ */
+
+const CHEAP_MS = 100;
+/** The service's resident memory may not pass this while the attacks run. */
+const MEMORY_BOUND = 400 * 1024 * 1024;
+
+interface Answer {
+  status: number;
+  headers: Headers;
+  body: { data?: unknown; errors?: { message: string; extensions?: Record<string, unknown> }[] };
+  serverMs: number;
+}
+
+let server: ServiceProcess & { dataDir: string };
+let viewer: GraphQLClient;
+let admin: GraphQLClient;
+let organisationId: string;
+let snapshotId: string;
+
+async function post(body: string, key?: string, headers: Record<string, string> = {}): Promise<Answer> {
+  const response = await fetch(`${server.url}/graphql`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...(key ? { authorization: `Bearer ${key}` } : {}), ...headers },
+    body,
+  });
+  const text = await response.text();
+  const serverMs = Number(/dur=([\d.]+)/.exec(response.headers.get('server-timing') ?? '')?.[1] ?? Number.NaN);
+  return { status: response.status, headers: response.headers, body: JSON.parse(text), serverMs };
+}
+
+const gql = (query: string, variables: Record<string, unknown> = {}, key?: string) => post(JSON.stringify({ query, variables }), key);
+
+/** Refused with an error that says why, and nothing internal in it. */
+function expectRefused(answer: Answer, code: string | RegExp) {
+  expect(answer.body.data ?? null).toBeNull();
+  const error = answer.body.errors?.[0];
+  expect(error?.extensions?.code).toMatch(code);
+  expect(error?.message).not.toMatch(/stack|TypeError|RangeError|SqliteError|Unexpected token|JSON at position/);
+  expect(answer.serverMs).toBeLessThan(CHEAP_MS);
+  figure(`server ms, ${code}`, answer.serverMs);
+}
+
+const nested = (levels: number) => {
+  let selection = 'name';
+  for (let level = 0; level < levels; level++) selection = level % 2 === 0 ? `instances { ${selection} }` : `organisation { ${selection} }`;
+  return `{ organisations { ${selection} } }`;
+};
+
+const aliasedSchema = (count: number) => `{ ${Array.from({ length: count }, (_, i) => `a${i}: __schema { types { name fields { name } } }`).join(' ')} }`;
+
+async function healthzLatency(): Promise<number> {
+  const started = performance.now();
+  const response = await fetch(`${server.url}/healthz`);
+  await response.text();
+  expect(response.status).toBe(200);
+  return performance.now() - started;
+}
+
+/** Twenty instances with jobs and a snapshot of 2,000 large records, written before the service starts. */
+function seed(databaseFile: string) {
+  const database = openDatabase(databaseFile);
+  const { db } = database;
+  seedOrganisations(db, 1, { instancesPerOrganisation: 20, jobsPerInstance: 5 });
+  const instance = db.select().from(instances).get()!;
+  const job = db.select().from(jobs).get()!;
+  const snapshots = createSnapshotService(database);
+  const snapshot = snapshots.begin(instance.id, job.id, undefined);
+  const filler = 'x'.repeat(2000);
+  for (let batch = 0; batch < 4; batch++) {
+    snapshots.storeRecords(
+      snapshot.id,
+      'Account',
+      Array.from({ length: 500 }, (_, i) => ({ Id: `001${String(batch * 500 + i).padStart(15, '0')}`, Name: `Account ${batch * 500 + i}`, Description: filler })),
+    );
+  }
+  snapshots.complete(snapshot, [{ name: 'Account', highWaterMark: null }]);
+  database.close();
+  return { organisationId: Buffer.from(`Organisation:${instance.organisationId}`).toString('base64url'), snapshotId: Buffer.from(`Snapshot:${snapshot.id}`).toString('base64url') };
+}
+
+beforeAll(async () => {
+  const dataDir = mkdtempSync(join(tmpdir(), 'sfbackup-hostile-'));
+  const seeded = seed(join(dataDir, 'backup.db'));
+  organisationId = seeded.organisationId;
+  snapshotId = seeded.snapshotId;
+  const service = await startServiceProcess({ DATABASE_URL: join(dataDir, 'backup.db'), ADMIN_API_KEY: OPERATOR_KEY, PORT: '0', SALESFORCE_CLIENT_ID: 'unused' });
+  server = Object.assign(service, { dataDir });
+  const operator = new GraphQLClient(server.url, OPERATOR_KEY);
+  const key = (role: string) =>
+    operator.query(
+      `mutation ($organisationId: ID!, $role: Role!) { createApiKey(organisationId: $organisationId, role: $role, name: "hostile") { ... on ApiKeyCreated { secret } } }`,
+      { organisationId, role },
+    );
+  admin = new GraphQLClient(server.url, (await key('ADMIN')).createApiKey.secret);
+  viewer = new GraphQLClient(server.url, (await key('VIEWER')).createApiKey.secret);
+});
+
+afterAll(async () => {
+  if (server) figure('service peak RSS (MB)', Math.round(server.peakRss() / 1048576));
+  await server?.stop();
+  if (server) rmSync(server.dataDir, { recursive: true, force: true });
+});
+
+/** REPORT_FIGURES=1 prints what the attacks cost, for the record. */
+function figure(name: string, value: number) {
+  if (process.env.REPORT_FIGURES) console.log(`hostile: ${name}: ${value}`);
+}
+
+/** Memory is checked after every attack: the bound holds for the whole suite. */
+afterEach(() => {
+  expect(server.peakRss()).toBeLessThan(MEMORY_BOUND);
+});
+
+
+describe('hostile requests', () => {
+  it('refuses 3,000 aliased __schema selections sent without a key, twenty at once, while /healthz answers', async () => {
+    const body = JSON.stringify({ query: aliasedSchema(3000) });
+    expect(body.length).toBeGreaterThan(150_000);
+    for (const key of [undefined, viewer.apiKey]) {
+      const health: number[] = [];
+      let running = true;
+      const probing = (async () => {
+        while (running) health.push(await healthzLatency());
+      })();
+      const answers = await Promise.all(Array.from({ length: 20 }, () => post(body, key)));
+      running = false;
+      await probing;
+      for (const answer of answers) expect(answer.status).toBe(key ? 200 : 413);
+      figure(`/healthz max ms under 20 attacks (key: ${key !== undefined})`, Math.round(Math.max(...health)));
+      expect(Math.max(...health), `/healthz with key ${key !== undefined}`).toBeLessThan(200);
+    }
+    expectRefused(await post(body), 'REQUEST_ENTITY_TOO_LARGE');
+    // With a key, the same document is refused for its length before it is parsed; a shorter one with too many tokens while parsed.
+    expectRefused(await post(body, viewer.apiKey), 'BAD_REQUEST');
+    expectRefused(await post(JSON.stringify({ query: aliasedSchema(150) }), viewer.apiKey), 'GRAPHQL_PARSE_FAILED');
+  });
+
+  it('gives no introspection and no suggestions without a key', async () => {
+    expectRefused(await gql('{ __schema { types { name } } }'), /GRAPHQL_VALIDATION_FAILED|QUERY_TOO_LARGE/);
+    const typo = await gql('{ organisatons { id } }');
+    expect(typo.body.errors?.[0]?.message).not.toContain('Did you mean');
+    const answered = await gql('{ viewer { isOperator } }');
+    expect(answered.body.errors?.[0]?.extensions?.code).toBe('UNAUTHENTICATED');
+  });
+
+  it('refuses nesting past the depth limit, 7 or 50 levels, before anything runs', async () => {
+    for (const levels of [7, 50]) expectRefused(await gql(nested(levels), {}, viewer.apiKey), 'QUERY_TOO_LARGE');
+  });
+
+  it('counts page sizes passed in variables and refuses what would multiply them', async () => {
+    const query = `query ($id: ID!, $n: Int) { snapshot(id: $id) { ... on Snapshot { instance { snapshots(first: $n) { nodes { records(object: "Account", first: $n) { records { id } } } } } } } }`;
+    const refused = await gql(query, { id: snapshotId, n: 100 }, viewer.apiKey);
+    expectRefused(refused, 'QUERY_TOO_COSTLY');
+    const small = await gql(query, { id: snapshotId, n: 2 }, viewer.apiKey);
+    expect(small.body.errors).toBeUndefined();
+    expect(small.serverMs).toBeLessThan(CHEAP_MS);
+  });
+
+  it('answers the largest allowed pages of large records cheaply', async () => {
+    const query = `query ($id: ID!, $after: String) { snapshot(id: $id) { ... on Snapshot { records(object: "Account", first: 100, after: $after) { records { id fields } endCursor } } } }`;
+    // The first run of a document compiles it (graphql-jit): that cost is reported, the next page is measured.
+    const first = await gql(query, { id: snapshotId, after: Buffer.from('1000').toString('base64url') }, viewer.apiKey);
+    figure('server ms, first run of a new document (compiled)', first.serverMs);
+    const page = await gql(query, { id: snapshotId }, viewer.apiKey);
+    figure('server ms, 100 records of 2 KB', page.serverMs);
+    expect(page.body.errors).toBeUndefined();
+    expect((page.body.data as { snapshot: { records: { records: unknown[] } } }).snapshot.records.records).toHaveLength(100);
+    expect(page.serverMs).toBeLessThan(CHEAP_MS);
+  });
+
+  it('refuses huge cursors, bad JSON, deep variables and odd names with clear errors and nothing internal', async () => {
+    const records = `query ($id: ID!, $after: String) { snapshot(id: $id) { ... on Snapshot { records(object: "Account", after: $after) { endCursor } } } }`;
+    const cursor = await gql(records, { id: snapshotId, after: 'A'.repeat(1_000_000) }, viewer.apiKey);
+    expect(cursor.body.errors?.[0]?.message).toBe('after is not a cursor of this list');
+    expect(cursor.serverMs).toBeLessThan(CHEAP_MS);
+
+    const badJson = await post('{"query": "{ viewer { isOperator } }"', viewer.apiKey);
+    expect(badJson.body.errors?.[0]?.message).toBe('POST body sent invalid JSON.');
+    expect(JSON.stringify(badJson.body)).not.toMatch(/position|Unexpected|Expected/);
+
+    const deep = `{"query":"query ($v: JSON) { viewer { isOperator } }","variables":{"v":${'['.repeat(200_000)}${']'.repeat(200_000)}}}`;
+    const deepAnswer = await post(deep, viewer.apiKey);
+    expect(deepAnswer.body.errors?.[0]?.message).toBe('The request body nests deeper than 64 levels.');
+    expect(deepAnswer.serverMs).toBeLessThan(CHEAP_MS);
+
+    const rename = `mutation ($organisationId: ID!, $name: String!) { createApiKey(organisationId: $organisationId, role: VIEWER, name: $name) { __typename ... on InvalidInput { message } } }`;
+    for (const name of ['\u0000', 'evil\u202Egnp.exe', '\u200B\u200B', 'tab\there', '\u2066 \u2069']) {
+      const answer = await gql(rename, { organisationId, name }, admin.apiKey);
+      expect((answer.body.data as { createApiKey: { __typename: string } }).createApiKey.__typename, JSON.stringify(name)).toBe('InvalidInput');
+    }
+  });
+
+  it('keeps cached answers within their byte budget while a key asks for thousands of distinct pages', async () => {
+    const query = `query ($id: ID!, $after: String) { snapshot(id: $id) { ... on Snapshot { records(object: "Account", first: 100, after: $after) { records { fields } } } } }`;
+    for (let round = 0; round < 20; round++) {
+      // Distinct cursors: every answer is a new ~220 KB entry.
+      await Promise.all(
+        Array.from({ length: 10 }, (_, i) => {
+          const after = Buffer.from(String(round * 10 + i)).toString('base64url');
+          return gql(query, { id: snapshotId, after }, viewer.apiKey);
+        }),
+      );
+    }
+    // 200 answers of about 220 KB would hold 44 MB uncapped; the budget is 32 MB (see the unit test).
+    expect(server.peakRss()).toBeLessThan(MEMORY_BOUND);
+  });
+
+  it('sends CORS headers to the service\'s own origin only, and refuses WebSockets from other origins', async () => {
+    const evil = await fetch(`${server.url}/graphql`, {
+      method: 'OPTIONS',
+      headers: { origin: 'https://evil.example', 'access-control-request-method': 'POST', 'access-control-request-headers': 'authorization' },
+    });
+    expect(evil.headers.get('access-control-allow-origin')).not.toBe('https://evil.example');
+    expect(evil.headers.get('access-control-allow-credentials')).toBeNull();
+    const status = await new Promise<number>((resolve) => {
+      const socket = new WebSocket(`${server.url.replace('http', 'ws')}/graphql`, 'graphql-transport-ws', { origin: 'https://evil.example' });
+      socket.on('unexpected-response', (_request, response) => resolve(response.statusCode ?? 0));
+      socket.on('open', () => resolve(101));
+    });
+    expect(status).toBe(403);
+  });
+
+  it('sends security headers on every page, and GraphiQL from its own files under a CSP', async () => {
+    for (const path of ['/', '/healthz', '/graphql']) {
+      const response = await fetch(`${server.url}${path}`, { headers: { accept: path === '/graphql' ? 'text/html' : '*/*' } });
+      expect(response.headers.get('x-content-type-options'), path).toBe('nosniff');
+      expect(response.headers.get('x-frame-options'), path).toBe('DENY');
+      expect(response.headers.get('content-security-policy'), path).toContain("frame-ancestors 'none'");
+    }
+    const graphiql = await fetch(`${server.url}/graphql`, { headers: { accept: 'text/html' } });
+    const html = await graphiql.text();
+    expect(html).not.toMatch(/https?:\/\//);
+    expect(html).not.toMatch(/<script>[^<]/);
+    expect(graphiql.headers.get('content-security-policy')).toContain("script-src 'self'");
+    const bundle = await fetch(`${server.url}/graphiql/graphiql.js`);
+    expect(bundle.status).toBe(200);
+    expect((await bundle.arrayBuffer()).byteLength).toBeGreaterThan(1_000_000);
+    expect((await fetch(`${server.url}/assets/index.js.map`)).status).toBe(404);
+  });
+});
+
+describe('wrong keys', () => {
+  it('throttles an address after 20 wrong keys with 429 and Retry-After, before looking at the key', async () => {
+    const own = await startTestServer();
+    try {
+      const answers = [];
+      for (let guess = 0; guess < 25; guess++) answers.push(await own.client(`sfb_${randomUUID()}`).request('{ viewer { isOperator } }').then(() => 0));
+      const last = await fetch(`${own.url}/graphql`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${own.operator.apiKey}` },
+        body: JSON.stringify({ query: '{ viewer { isOperator } }' }),
+      });
+      expect(last.status).toBe(429);
+      expect(Number(last.headers.get('retry-after'))).toBeGreaterThan(0);
+      expect(Number(last.headers.get('retry-after'))).toBeLessThanOrEqual(60);
+      expect(((await last.json()) as { errors: { extensions: { code: string } }[] }).errors[0].extensions.code).toBe('TOO_MANY_REQUESTS');
+      // A client without a key (the sign-in page) is still answered.
+      expect((await fetch(`${own.url}/healthz`)).status).toBe(200);
+    } finally {
+      await own.dispose();
+    }
+  });
+});
