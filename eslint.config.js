@@ -24,10 +24,10 @@ export default tseslint.config(
     },
   },
   {
-    // The NDJSON baseline is a plain Node script on purpose (what a user would write): no types to check.
+    // The benchmark's plain Node scripts (the NDJSON baseline, the load worker): no types to check.
     files: ['**/*.mjs'],
     ...tseslint.configs.disableTypeChecked,
-    languageOptions: { globals: { process: 'readonly', console: 'readonly', performance: 'readonly' } },
+    languageOptions: { globals: { process: 'readonly', console: 'readonly', performance: 'readonly', Buffer: 'readonly' } },
   },
   {
     // The emulator and the tests turn JSON scalars from requests and answers into text, as

@@ -7,6 +7,7 @@ export const TOKEN_STATUSES = ['AVAILABLE', 'USED', 'EXPIRED', 'REVOKED'] as con
 export const JOB_KINDS = ['BACKUP', 'RESTORE'] as const;
 export const JOB_STATUSES = ['QUEUED', 'RUNNING', 'SUCCEEDED', 'FAILED', 'CANCELLED'] as const;
 export const ROLES = ['VIEWER', 'OPERATOR', 'ADMIN'] as const;
+export const SNAPSHOT_OBJECT_STATES = ['COMPLETE', 'SKIPPED'] as const;
 
 export type Environment = (typeof ENVIRONMENTS)[number];
 export type InstanceStatus = (typeof INSTANCE_STATUSES)[number];
@@ -14,6 +15,7 @@ export type TokenStatus = (typeof TOKEN_STATUSES)[number];
 export type JobKind = (typeof JOB_KINDS)[number];
 export type JobStatus = (typeof JOB_STATUSES)[number];
 export type Role = (typeof ROLES)[number];
+export type SnapshotObjectState = (typeof SNAPSHOT_OBJECT_STATES)[number];
 
 /** What a backup was asked for, beyond its objects. */
 export interface BackupParameters {
@@ -259,8 +261,17 @@ export const snapshotObjects = sqliteTable(
     /** Live records of the object in the org at the snapshot's time. */
     recordCount: integer('record_count').notNull(),
     deletedCount: integer('deleted_count').notNull(),
-    /** Largest SystemModstamp seen: the next incremental backup asks for what came after. */
+    /**
+     * Salesforce's clock when this backup began reading the object, less a safety margin: the
+     * next incremental backup asks for what was stamped from then on. Null when skipped.
+     */
     highWaterMark: text('high_water_mark'),
+    /** COMPLETE, or SKIPPED when Salesforce refused the object (the reason says why). */
+    state: text('state', { enum: SNAPSHOT_OBJECT_STATES }).notNull().default('COMPLETE'),
+    reason: text('reason'),
+    /** Files (base64 fields) the object's records hold at the snapshot, and their total bytes. */
+    blobCount: integer('blob_count').notNull().default(0),
+    blobBytes: integer('blob_bytes').notNull().default(0),
   },
   (t) => [primaryKey({ columns: [t.snapshotId, t.name] })],
 );

@@ -86,7 +86,24 @@ builder.mutationField('addInstance', (t) =>
       organisationId: t.arg.globalID({ required: true }),
       environment: t.arg({ type: EnvironmentEnum, required: true }),
       name: t.arg.string({ required: true }),
+      loginUrl: t.arg.string({ description: "The org's own login host (My Domain, e.g. https://acme.my.salesforce.com) when its users must log in there; https:// only (http:// on loopback). Defaults to the environment's login host." }),
     },
-    resolve: (_root, args, ctx) => ctx.services.instances.add(viewerOf(ctx), OrganisationRef.idFrom(args.organisationId), args.environment, args.name),
+    resolve: (_root, args, ctx) =>
+      ctx.services.instances.add(viewerOf(ctx), OrganisationRef.idFrom(args.organisationId), args.environment, args.name, args.loginUrl),
+  }),
+);
+
+builder.mutationField('updateInstance', (t) =>
+  t.field({
+    type: InstanceRef,
+    description: "Renames an instance or changes its login host (null: the environment's default); the next login and token refresh use it. Role ADMIN.",
+    authScopes: { role: 'ADMIN' },
+    errors: { types: [NotFoundError, InvalidInputError] },
+    args: {
+      id: t.arg.globalID({ required: true }),
+      name: t.arg.string(),
+      loginUrl: t.arg.string(),
+    },
+    resolve: (_root, args, ctx) => ctx.services.instances.update(viewerOf(ctx), InstanceRef.idFrom(args.id), { name: args.name, loginUrl: args.loginUrl }),
   }),
 );

@@ -1,4 +1,4 @@
-import type { SnapshotObjectRow } from '../db/schema.ts';
+import { SNAPSHOT_OBJECT_STATES, type SnapshotObjectRow } from '../db/schema.ts';
 import { NotFoundError } from '../src/errors.ts';
 import type { StoredRecord } from '../src/services/snapshots.ts';
 import { builder, viewerOf } from './builder.ts';
@@ -12,11 +12,20 @@ export const SnapshotRef = nodeRef('Snapshot', (services, viewer, ids) => servic
 
 export const SnapshotConnection = builder.connectionObject({ type: SnapshotRef, name: 'SnapshotConnection' }, { name: 'SnapshotEdge' });
 
+const SnapshotObjectStateEnum = builder.enumType('SnapshotObjectState', {
+  values: SNAPSHOT_OBJECT_STATES,
+  description: 'COMPLETE: every record was copied; SKIPPED: Salesforce refused the object (see reason).',
+});
+
 const SnapshotObjectRef = builder.objectRef<SnapshotObjectRow>('SnapshotObject').implement({
   fields: (t) => ({
     name: t.exposeString('name'),
     recordCount: t.exposeInt('recordCount', { description: 'Records that existed in the org at the snapshot.' }),
     deletedCount: t.exposeInt('deletedCount', { description: "Records in the org's recycle bin at the snapshot." }),
+    state: t.expose('state', { type: SnapshotObjectStateEnum }),
+    reason: t.exposeString('reason', { nullable: true, description: "Salesforce's reason when the object was skipped." }),
+    blobCount: t.exposeInt('blobCount', { description: 'Files (base64 fields such as Attachment.Body) the records hold.' }),
+    blobBytes: t.exposeFloat('blobBytes', { description: 'Total size of those files, in bytes.' }),
   }),
 });
 

@@ -1,4 +1,3 @@
-import { filter, pipe } from 'graphql-yoga';
 import type { ReauthCompletedEvent, TokenExhaustedEvent } from '../src/events.ts';
 import { builder, viewerOf, type Context } from './builder.ts';
 import { TokenExhaustionReasonEnum } from './errors.ts';
@@ -32,9 +31,8 @@ const organisationOf = (id: GlobalId) => (id ? OrganisationRef.idFrom(id) : unde
 
 /** An instance's events, optionally narrowed to one instance. */
 function instanceEvents(ctx: Context, topic: 'tokenExhausted' | 'reauthCompleted', args: { organisationId?: GlobalId; instanceId?: GlobalId }) {
-  const events = ctx.services.subscriptions.subscribe(viewerOf(ctx), topic, organisationOf(args.organisationId));
   const instanceId = args.instanceId && InstanceRef.idFrom(args.instanceId);
-  return instanceId ? pipe(events, filter((event) => event.instance.id === instanceId)) : events;
+  return ctx.services.subscriptions.subscribe(viewerOf(ctx), topic, organisationOf(args.organisationId), (event) => !instanceId || event.instance.id === instanceId);
 }
 
 builder.subscriptionFields((t) => {
@@ -65,9 +63,8 @@ builder.subscriptionFields((t) => {
       description: `A job was queued, moved or finished. ${ORGANISATION_NOTE}`,
       args: { organisationId: t.arg.globalID(), jobId: t.arg.globalID() },
       subscribe: (_root, args, ctx) => {
-        const jobs = ctx.services.subscriptions.subscribe(viewerOf(ctx), 'jobUpdated', organisationOf(args.organisationId));
         const jobId = args.jobId && JobRef.idFrom(args.jobId);
-        return jobId ? pipe(jobs, filter((job) => job.id === jobId)) : jobs;
+        return ctx.services.subscriptions.subscribe(viewerOf(ctx), 'jobUpdated', organisationOf(args.organisationId), (job) => !jobId || job.id === jobId);
       },
       resolve: (job) => job,
     }),

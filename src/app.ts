@@ -5,6 +5,7 @@ import { createEventBus, type EventBus } from './events.ts';
 import { OAUTH_CALLBACK_PATH } from './server/oauth-callback.ts';
 import { loadSecretKey } from './secret-key.ts';
 import { createServices, type Services } from './services/index.ts';
+import type { BlobStore } from './storage/blob-store.ts';
 
 export interface App {
   config: Config;
@@ -15,6 +16,8 @@ export interface App {
   readonly publicUrl: string | undefined;
   /** Called by the server once it listens; PUBLIC_URL, when set, wins. */
   listeningAt(url: string): void;
+  /** Stored file bodies, by SHA-256 (internal: tests read them to compare bytes). */
+  blobs: BlobStore;
   /** Set on the first start without ADMIN_API_KEY: the generated operator key, to show once. */
   generatedOperatorKey: string | undefined;
   close(): Promise<void>;
@@ -29,7 +32,7 @@ export function createApp(config: Config, logger: YogaLogger): App {
   // Logins start only once the server listens; before that (revoking grants at start-up) the
   // redirect is not used, and the configured address stands in.
   const redirectUri = () => `${publicUrl ?? `http://${config.host}:${config.port}`}${OAUTH_CALLBACK_PATH}`;
-  const { services, worker } = createServices({ database, events, config, secretKey, logger, redirectUri });
+  const { services, worker, blobs } = createServices({ database, events, config, secretKey, logger, redirectUri });
   const generatedOperatorKey = services.apiKeys.ensureOperatorKey(config.adminApiKey);
   worker.start();
   return {
@@ -37,6 +40,7 @@ export function createApp(config: Config, logger: YogaLogger): App {
     database,
     events,
     services,
+    blobs,
     get publicUrl() {
       return publicUrl;
     },

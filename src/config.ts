@@ -24,6 +24,7 @@ const environmentSchema = z.object({
   JOB_CONCURRENCY: positiveInt.max(32).default(2),
   API_BUDGET_PERCENT: z.coerce.number().gt(0).max(100).default(50),
   FULL_BACKUP_EVERY: positiveInt.max(1000).default(10),
+  BULK_QUERY_THRESHOLD: positiveInt.default(10_000),
   SALESFORCE_RETRIES: positiveInt.max(10).default(4),
   SALESFORCE_RETRY_DELAY_MS: z.coerce.number().int().min(0).max(60_000).default(500),
   EMULATOR_RECORDS: z.coerce.number().int().min(0).default(200),
@@ -51,6 +52,8 @@ export type Config = Readonly<{
   apiBudgetShare: number;
   /** Every Nth backup of an instance is full; the others are incremental. */
   fullBackupEvery: number;
+  /** Objects with at least this many records are read through Bulk API 2.0 on full backups. */
+  bulkQueryThreshold: number;
   salesforceRetries: number;
   salesforceRetryDelayMs: number;
   emulatorRecords: number;
@@ -88,6 +91,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     jobConcurrency: e.JOB_CONCURRENCY,
     apiBudgetShare: e.API_BUDGET_PERCENT / 100,
     fullBackupEvery: e.FULL_BACKUP_EVERY,
+    bulkQueryThreshold: e.BULK_QUERY_THRESHOLD,
     salesforceRetries: e.SALESFORCE_RETRIES,
     salesforceRetryDelayMs: e.SALESFORCE_RETRY_DELAY_MS,
     emulatorRecords: e.EMULATOR_RECORDS,

@@ -49,11 +49,15 @@ export function createEventBus() {
     /**
      * Each subscriber gets a buffer of its own. (yoga's createPubSub takes one buffer instance for
      * every subscription: subscribers then took each other's events, and a slow one lost them.)
+     * Events `keep` refuses never enter the buffer (a filter downstream cost a second repeater).
      */
-    subscribe<T extends TopicName>(topic: T, organisationId: string): AsyncIterable<Topics[T][1]> {
+    subscribe<T extends TopicName>(topic: T, organisationId: string, keep: (payload: Topics[T][1]) => boolean = () => true): AsyncIterable<Topics[T][1]> {
       const type = `${topic}:${organisationId}`;
       return new Repeater<Topics[T][1]>((push, stop) => {
-        const listener = (event: Event) => void push((event as CustomEvent<Topics[T][1]>).detail);
+        const listener = (event: Event) => {
+          const payload = (event as CustomEvent<Topics[T][1]>).detail;
+          if (keep(payload)) void push(payload);
+        };
         eventTarget.addEventListener(type, listener);
         void stop.then(() => eventTarget.removeEventListener(type, listener));
       }, new SlidingBuffer(SUBSCRIBER_EVENT_BUFFER));

@@ -1,3 +1,4 @@
+import { dirname, join } from 'node:path';
 import { createLogger } from 'graphql-yoga';
 import { createApp } from './app.ts';
 import { ConfigError, loadConfig, type Config } from './config.ts';
@@ -21,7 +22,10 @@ const logger = createLogger(config.logLevel);
 // only then: a service with a real connected app does not carry its code and data).
 const emulator = config.salesforce.clientId
   ? undefined
-  : await import('./emulator/index.ts').then(({ startEmulator }) => startEmulator({ port: 0, records: config.emulatorRecords }));
+  : await import('./emulator/index.ts').then(({ startEmulator }) =>
+      // Its orgs, tokens and ports live beside the database: instances connected before a restart still work.
+      startEmulator({ port: 0, records: config.emulatorRecords, stateFile: join(dirname(config.databaseFile), 'emulator-state.json') }),
+    );
 if (emulator) {
   config = {
     ...config,

@@ -1,6 +1,7 @@
 import type { IncomingMessage } from 'node:http';
 import type { FaultRule } from './faults.ts';
 import { apiError, readBody } from './http.ts';
+import type { BulkJobSettings } from './org-data/index.ts';
 import type { EmulatorState } from './server.ts';
 import type { EmulatorResponse } from './types.ts';
 
@@ -84,6 +85,12 @@ async function readInput(req: IncomingMessage): Promise<Record<string, unknown>>
   throw new ControlInputError('the body must be a JSON object');
 }
 
+function environmentOf(input: Record<string, unknown>): 'PRODUCTION' | 'SANDBOX' | undefined {
+  const { environment } = input;
+  if (environment !== undefined && !ENVIRONMENTS.has(environment as string)) throw new ControlInputError('environment must be PRODUCTION or SANDBOX');
+  return environment as 'PRODUCTION' | 'SANDBOX' | undefined;
+}
+
 /** Test and demo controls under /__emulator/, loopback only. */
 export async function handleControl(state: EmulatorState, req: IncomingMessage, url: URL): Promise<EmulatorResponse> {
   if (!LOOPBACK.has(req.socket.remoteAddress ?? '')) return apiError(403, 'FORBIDDEN', 'Control endpoints answer loopback clients only');
@@ -116,6 +123,21 @@ export async function handleControl(state: EmulatorState, req: IncomingMessage, 
       case 'POST reset-faults':
         control.resetFaults();
         return ok;
+      case 'POST empty-recycle-bin':
+        return { status: 200, body: { purged: control.emptyRecycleBin(environmentOf(input)) } };
+      case 'POST age-recycle-bin':
+        return { status: 200, body: { purged: control.ageRecycleBin(nonNegative(input.days ?? 16, 'days'), environmentOf(input)) } };
+      case 'POST bulk-jobs': {
+        const settings: Partial<BulkJobSettings> = {};
+        if (input.processingMs !== undefined) settings.processingMs = nonNegative(input.processingMs, 'processingMs');
+        if (input.pageRecords !== undefined) settings.pageRecords = Math.max(1, nonNegative(input.pageRecords, 'pageRecords'));
+        if (input.failNext !== undefined) {
+          if (typeof input.failNext !== 'string') throw new ControlInputError('failNext must be a string');
+          settings.failNext = input.failNext;
+        }
+        control.configureBulkJobs(settings, environmentOf(input));
+        return ok;
+      }
       case 'POST automation':
         control.setAutomation({ assignmentRules: optionalBoolean(input.assignmentRules, 'assignmentRules'), duplicateRules: optionalBoolean(input.duplicateRules, 'duplicateRules') });
         return ok;
@@ -127,6 +149,9 @@ export async function handleControl(state: EmulatorState, req: IncomingMessage, 
     throw error;
   }
 }
+
+const orgsOf = (state: EmulatorState, environment?: 'PRODUCTION' | 'SANDBOX') =>
+  state.orgs.filter((org) => !environment || org.definition.environment === environment);
 
 /** The same controls for code that holds the emulator object. */
 export function controls(state: EmulatorState) {
@@ -150,6 +175,13 @@ export function controls(state: EmulatorState) {
     resetApiUsage: () => {
       for (const org of state.orgs) org.apiUsed = 0;
     },
+    /** `emptyRecycleBin` in each org (or the one named): returns how many records were purged. */
+    emptyRecycleBin: (environment?: 'PRODUCTION' | 'SANDBOX') => orgsOf(state, environment).reduce((sum, org) => sum + org.data.emptyRecycleBin(), 0),
+    /** Lets `days` pass for the recycle bins: what was deleted more than 15 days ago is purged. */
+    ageRecycleBin: (days: number, environment?: 'PRODUCTION' | 'SANDBOX') =>
+      orgsOf(state, environment).reduce((sum, org) => sum + org.data.ageRecycleBin(days), 0),
+    configureBulkJobs: (settings: Partial<BulkJobSettings>, environment?: 'PRODUCTION' | 'SANDBOX') =>
+      orgsOf(state, environment).forEach((org) => org.data.configureBulkJobs(settings)),
     /** Turns every org's assignment rules and Account duplicate rule on or off (both on by default). */
     setAutomation: (settings: { assignmentRules?: boolean; duplicateRules?: boolean }) => {
       const defined = Object.fromEntries(Object.entries(settings).filter(([, value]) => value !== undefined));
@@ -169,6 +201,7 @@ export function controls(state: EmulatorState) {
             dailyApiLimit: org.dailyApiLimit,
             approvalsHeld: state.tokens.activeGrants(org.user.username).length,
             records: org.data.counts(),
+            bulkJobs: org.data.bulkJobStats(),
             writes: org.data.writeCounters(),
           },
         ]),

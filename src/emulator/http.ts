@@ -16,9 +16,9 @@ export async function readBody(req: IncomingMessage): Promise<string> {
 /** Writes a response; a non-string body is JSON, a string is sent as the handler formatted it. */
 export function send(res: ServerResponse, response: EmulatorResponse, extraHeaders: Record<string, string> = {}) {
   const headers: Record<string, string> = { ...extraHeaders, ...response.headers };
-  let body: string | undefined;
+  let body: string | Buffer | undefined;
   if (response.body === undefined) body = undefined;
-  else if (typeof response.body === 'string') {
+  else if (typeof response.body === 'string' || Buffer.isBuffer(response.body)) {
     body = response.body;
     headers['content-type'] ??= headers['Content-Type'] ?? JSON_TYPE;
   } else {

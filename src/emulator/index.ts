@@ -4,6 +4,7 @@ import { controls } from './control.ts';
 import { FaultInjector } from './faults.ts';
 import { EmulatedOrg, ORG_DEFINITIONS, type EnvironmentName } from './org.ts';
 import { createRequestHandler } from './server.ts';
+import { readSavedEmulator, writeSavedEmulator, type SavedEmulator } from './saved-state.ts';
 import { TokenStore } from './tokens.ts';
 
 export interface EmulatorOptions {
@@ -17,6 +18,11 @@ export interface EmulatorOptions {
   dailyApiLimit?: number;
   /** Varies the generated data; the same seed gives the same records. */
   seed?: number;
+  /**
+   * Keeps the orgs (records, API usage), the live tokens and the ports in this file across
+   * restarts: saved a second after a change and on close, loaded on start.
+   */
+  stateFile?: string;
 }
 
 export interface EmulatedOrgInfo {
@@ -40,6 +46,7 @@ function advertisedHost(host: string): string {
 
 /** Starts the Salesforce emulator on a loopback port: two orgs, a connected app, and controls. */
 export async function startEmulator(options: EmulatorOptions = {}) {
+  const saved = options.stateFile ? readSavedEmulator(options.stateFile) : undefined;
   const tokens = new TokenStore((options.accessTokenTtlSeconds ?? 7200) * 1000, options.rotateRefreshTokens ?? false);
   const faults = new FaultInjector();
   const host = options.host ?? '127.0.0.1';
@@ -47,10 +54,13 @@ export async function startEmulator(options: EmulatorOptions = {}) {
   // org gets its own port: PRODUCTION on the requested one, SANDBOX on the next free one.
   const servers = await Promise.all(
     ORG_DEFINITIONS.map(async (_, index) => {
-      const server = createServer();
+      // Node refuses heads over 16 KB itself; the handler answers as Salesforce does instead.
+      const server = createServer({ maxHeaderSize: 256 * 1024 });
       await new Promise<void>((resolve, reject) => {
         server.once('error', reject);
-        server.listen(index === 0 ? (options.port ?? 0) : 0, host, resolve);
+        // A saved org comes back on its port: instances connected to it keep their URLs.
+        const savedPort = saved?.ports[ORG_DEFINITIONS[index].environment];
+        server.listen(savedPort ?? (index === 0 ? (options.port ?? 0) : 0), host, resolve);
       });
       return server;
     }),
@@ -65,9 +75,25 @@ export async function startEmulator(options: EmulatorOptions = {}) {
         tokens,
         options.records ?? 50,
         options.dailyApiLimit ?? 15000,
+        saved?.orgs[definition.environment],
       ),
   );
-  const state = { orgs: orgList, tokens, faults };
+  if (saved) tokens.load(saved.tokens, orgList.map((org) => org.user));
+  const portOf = (server: (typeof servers)[number]) => (server.address() as AddressInfo).port;
+  const save = () =>
+    options.stateFile &&
+    writeSavedEmulator(options.stateFile, {
+      version: 1,
+      ports: Object.fromEntries(orgList.map((org, index) => [org.definition.environment, portOf(servers[index])])) as SavedEmulator['ports'],
+      orgs: Object.fromEntries(orgList.map((org) => [org.definition.environment, org.dump()])) as SavedEmulator['orgs'],
+      tokens: tokens.dump(),
+    });
+  let saveTimer: NodeJS.Timeout | undefined;
+  const changed = () => {
+    if (options.stateFile) saveTimer ??= setTimeout(() => ((saveTimer = undefined), save()), 1000).unref();
+  };
+  save();
+  const state = { orgs: orgList, tokens, faults, changed };
   servers.forEach((server, index) => {
     const handle = createRequestHandler(state, orgList[index]);
     server.on('request', (req, res) => void handle(req, res));
@@ -94,7 +120,11 @@ export async function startEmulator(options: EmulatorOptions = {}) {
     data: { PRODUCTION: byEnvironment('PRODUCTION').data, SANDBOX: byEnvironment('SANDBOX').data },
     ...controls(state),
     setAccessTokenTtl: (seconds: number) => tokens.setAccessTokenTtl(seconds * 1000),
+    /** Writes the state file now (it is also written a second after each change, and on close). */
+    save: () => save(),
     close: async () => {
+      clearTimeout(saveTimer);
+      save();
       await Promise.all(
         servers.map(
           (server) =>

@@ -1,8 +1,15 @@
-import { OrgData, to18 } from './org-data/index.ts';
+import { OrgData, to18, type StoreDump } from './org-data/index.ts';
 import { OAuthEndpoints, type ConnectedAppRegistration } from './oauth.ts';
 import type { EmulatedUser, TokenStore } from './tokens.ts';
 
 export type EnvironmentName = 'PRODUCTION' | 'SANDBOX';
+
+/** An org as saved between runs: its records and its API usage. */
+export interface SavedOrg {
+  apiUsed: number;
+  dailyApiLimit: number;
+  data: StoreDump;
+}
 
 export interface OrgDefinition {
   environment: EnvironmentName;
@@ -44,9 +51,14 @@ export class EmulatedOrg {
     tokens: TokenStore,
     records: number,
     public dailyApiLimit: number,
+    saved?: SavedOrg,
   ) {
     this.user = { ...definition.user, orgId: definition.orgId };
-    this.data = new OrgData({ orgId: definition.orgId, seed: definition.seed, records });
+    this.data = new OrgData({ orgId: definition.orgId, seed: definition.seed, records, saved: saved?.data });
+    if (saved) {
+      this.apiUsed = saved.apiUsed;
+      this.dailyApiLimit = saved.dailyApiLimit;
+    }
     this.oauth = new OAuthEndpoints(app, { name: definition.name, loginUrl: this.loginUrl, instanceUrl: this.instanceUrl, user: this.user }, tokens);
   }
 
@@ -56,6 +68,10 @@ export class EmulatedOrg {
 
   get instanceUrl() {
     return this.baseUrl;
+  }
+
+  dump(): SavedOrg {
+    return { apiUsed: this.apiUsed, dailyApiLimit: this.dailyApiLimit, data: this.data.dump() };
   }
 
   limitInfo() {

@@ -13,6 +13,8 @@ export interface EmulatorState {
   orgs: EmulatedOrg[];
   tokens: TokenStore;
   faults: FaultInjector;
+  /** Called after a request that may have changed records, tokens or usage. */
+  changed?: () => void;
 }
 
 const DATA_PATH = /^\/services\/data\/v(\d+\.\d)(\/.*)?$/;
@@ -44,6 +46,9 @@ export function createRequestHandler(state: EmulatorState, org: EmulatedOrg) {
   async function route(req: IncomingMessage, url: URL): Promise<Routed> {
     const method = req.method ?? 'GET';
     const path = url.pathname;
+
+    const oversize = requestSizeError(req);
+    if (oversize) return { response: oversize };
 
     const fault = state.faults.take(method, path, org.definition.environment);
     if (fault && !fault.apply) return { response: faultResponse(fault), org, fault };
@@ -87,6 +92,10 @@ export function createRequestHandler(state: EmulatorState, org: EmulatedOrg) {
     const [, version, rest = ''] = data;
     if (rest === '' || rest === '/') return { response: { status: 200, body: versionRoot(version, org) }, org };
     if (rest === '/limits' || rest === '/limits/') return { response: { status: 200, body: org.limits() }, org };
+    if (rest === '/limits/recordCount') {
+      const names = url.searchParams.get('sObjects')?.split(',').filter(Boolean);
+      return { response: { status: 200, body: { sObjects: org.data.recordCounts(names) } }, org };
+    }
     const boundary = boundaryOf(req.headers['content-type']);
     const bytes = method === 'GET' || method === 'HEAD' ? Buffer.alloc(0) : await readBytes(req);
     const multipart = boundary ? fieldsOfMultipart(bytes, boundary) : undefined;
@@ -99,6 +108,7 @@ export function createRequestHandler(state: EmulatorState, org: EmulatedOrg) {
 
   return async (req: IncomingMessage, res: ServerResponse) => {
     const url = new URL(req.url ?? '/', 'http://emulator');
+    state.changed?.();
     try {
       if (url.pathname.startsWith('/__emulator/')) return send(res, await handleControl(state, req, url));
       const { response, org, fault } = await route(req, url);
@@ -113,6 +123,25 @@ export function createRequestHandler(state: EmulatorState, org: EmulatedOrg) {
     }
   };
 }
+
+/** Salesforce takes at most 16,384 bytes of request line and headers together. */
+export const MAX_REQUEST_HEAD_BYTES = 16_384;
+
+/** 414 when the request line alone is too long, 431 when headers take it over, as Salesforce answers. */
+function requestSizeError(req: IncomingMessage): EmulatorResponse | undefined {
+  const requestLine = Buffer.byteLength(`${req.method} ${req.url} HTTP/${req.httpVersion}\r\n`);
+  let head = requestLine;
+  for (let i = 0; i < req.rawHeaders.length; i += 2) head += Buffer.byteLength(`${req.rawHeaders[i]}: ${req.rawHeaders[i + 1]}\r\n`);
+  if (requestLine > MAX_REQUEST_HEAD_BYTES) return plainError(414, 'URI Too Long');
+  if (head > MAX_REQUEST_HEAD_BYTES) return plainError(431, 'Request Header Fields Too Large');
+  return undefined;
+}
+
+const plainError = (status: number, text: string): EmulatorResponse => ({
+  status,
+  headers: { 'Content-Type': 'text/html' },
+  body: `<html><head><title>${status} ${text}</title></head><body><h1>${text}</h1></body></html>`,
+});
 
 function faultResponse(fault: FaultRule): EmulatorResponse {
   return { status: fault.status ?? 503, body: fault.body ?? [{ message: 'Injected failure', errorCode: 'SERVER_UNAVAILABLE' }] };

@@ -31,6 +31,12 @@ interface AccessSession {
   expiresAt: number;
 }
 
+export interface TokenDump {
+  grants: { token: string; username: string; clientId: string; issuedAt: number }[];
+  sessions: { token: string; username: string; grant: string | null; expiresAt: number }[];
+  counters: TokenStore['counters'];
+}
+
 export const MAX_APPROVALS = 5;
 const CODE_LIFETIME_MS = 10 * 60 * 1000;
 const SWEEP_THRESHOLD = 10_000;
@@ -155,6 +161,32 @@ export class TokenStore {
     return [...this.grants.values()]
       .filter((g) => !g.revoked && g.user.username === username && (!clientId || g.clientId === clientId))
       .sort((a, b) => a.issuedAt - b.issuedAt);
+  }
+
+  /** Live grants and sessions (codes are short-lived and dropped), to start again with them. */
+  dump(): TokenDump {
+    const now = Date.now();
+    return {
+      grants: [...this.grants.values()].filter((g) => !g.revoked).map((g) => ({ token: g.token, username: g.user.username, clientId: g.clientId, issuedAt: g.issuedAt })),
+      sessions: [...this.sessions]
+        .filter(([, s]) => s.expiresAt > now && !s.grant?.revoked)
+        .map(([token, s]) => ({ token, username: s.user.username, grant: s.grant?.token ?? null, expiresAt: s.expiresAt })),
+      counters: { ...this.counters },
+    };
+  }
+
+  /** Grants and sessions saved by `dump`, for the users known now. */
+  load(dump: TokenDump, users: EmulatedUser[]): void {
+    const byName = new Map(users.map((user) => [user.username, user]));
+    for (const g of dump.grants) {
+      const user = byName.get(g.username);
+      if (user) this.grants.set(g.token, { token: g.token, user, clientId: g.clientId, issuedAt: g.issuedAt, revoked: false });
+    }
+    for (const s of dump.sessions) {
+      const user = byName.get(s.username);
+      if (user) this.sessions.set(s.token, { user, grant: s.grant ? this.grants.get(s.grant) : undefined, expiresAt: s.expiresAt });
+    }
+    Object.assign(this.counters, dump.counters);
   }
 
   private revokeGrant(grant: RefreshGrant) {

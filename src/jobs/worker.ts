@@ -5,6 +5,7 @@ import type { Config } from '../config.ts';
 import { decrypt } from '../crypto.ts';
 import { JobStoppedError, TOKEN_EXPIRED_MESSAGE } from '../errors.ts';
 import { isGrantRejected, salesforceFailure } from '../salesforce/errors.ts';
+import { buffer } from 'node:stream/consumers';
 import type { ConnectedApp } from '../salesforce/oauth.ts';
 import { CancelledError, SalesforceSession } from '../salesforce/session.ts';
 import type { Announcements } from '../services/announcements.ts';
@@ -15,6 +16,7 @@ import { createRestoreIntentService } from '../services/restore-intents.ts';
 import type { RestoredRecordService } from '../services/restored-records.ts';
 import { runRestore } from '../services/restore.ts';
 import type { SnapshotService } from '../services/snapshots.ts';
+import type { BlobStore } from '../storage/blob-store.ts';
 import type { TokenService } from '../services/tokens.ts';
 import { createProgress } from './progress.ts';
 import { cancelQueued, claimNext, failInterrupted, finish, type Outcome } from './queue.ts';
@@ -25,11 +27,12 @@ import { cancelQueued, claimNext, failInterrupted, finish, type Outcome } from '
  */
 export interface WorkerAccess {
   db: Db;
-  config: Pick<Config, 'jobConcurrency' | 'salesforceRetries' | 'salesforceRetryDelayMs' | 'apiBudgetShare' | 'fullBackupEvery'>;
+  config: Pick<Config, 'jobConcurrency' | 'salesforceRetries' | 'salesforceRetryDelayMs' | 'apiBudgetShare' | 'fullBackupEvery' | 'bulkQueryThreshold'>;
   secretKey: Buffer;
   connectedApp: () => ConnectedApp;
   tokens: TokenService;
   snapshots: SnapshotService;
+  blobs: BlobStore;
   restoredRecords: RestoredRecordService;
   grantReleaser: GrantReleaser;
   announce: Announcements;
@@ -81,14 +84,18 @@ export function createJobWorker(access: WorkerAccess) {
     });
   }
 
-  async function work(job: JobRow, session: SalesforceSession, progress: ReturnType<typeof createProgress>) {
+  async function work(job: JobRow, session: SalesforceSession, progress: ReturnType<typeof createProgress>, signal: AbortSignal) {
     const checkpoint = session.throwIfCancelled.bind(session);
     const { parameters } = job;
     if (job.kind === 'BACKUP') {
       const snapshot = await runBackup(job, session, access.snapshots, {
         fullBackupEvery: config.fullBackupEvery,
+        bulkThreshold: config.bulkQueryThreshold,
+        blobs: access.blobs,
         checkpoint,
+        signal,
         onProgress: (processed, total) => progress.update({ processed, total }),
+        onWarning: (warning) => progress.warn(warning),
       });
       progress.snapshotTaken(snapshot.id);
       return;
@@ -102,6 +109,7 @@ export function createJobWorker(access: WorkerAccess) {
       earlierNewIds: (sourceIds) => access.restoredRecords.newIds(job.instanceId, sourceIds),
       intents: createRestoreIntentService(db, job.instanceId, job.id),
       userId: instanceById(db, job.instanceId)?.salesforceUserId ?? undefined,
+      readBlob: (sha256) => buffer(access.blobs.read(sha256)),
       onProgress: (processed, failed, total) => progress.update({ processed, failed, total }),
       onSummary: (summary) => progress.restoreSummary(summary),
       onFailures: (failures) => progress.failures(failures),
@@ -137,7 +145,7 @@ export function createJobWorker(access: WorkerAccess) {
     let outcome: Outcome;
     try {
       session = openSession(job, signal);
-      await work(job, session, progress);
+      await work(job, session, progress, signal);
       outcome = { status: 'SUCCEEDED' };
     } catch (error) {
       // A failed backup's unfinished snapshot goes at once, not at the next start.

@@ -28,5 +28,5 @@ export function isGrantRejected(error: unknown): boolean {
 export function salesforceFailure(error: unknown): string | undefined {
   if (error instanceof ApiBudgetExceededError) return error.message;
   const { name, message } = error as Error;
-  return name && /^[A-Z_]+$/.test(name) ? `${name}: ${message}` : undefined;
+  return name && /^[A-Z][A-Z0-9_]+$/.test(name) ? `${name}: ${message}` : undefined;
 }

@@ -1,4 +1,5 @@
 import jsforce from 'jsforce';
+import { trustedInstanceUrl } from './hosts.ts';
 
 /** The connected app this service is registered as at Salesforce. */
 export interface ConnectedApp {
@@ -45,6 +46,8 @@ export async function exchangeCode(
 ): Promise<AuthorizedGrant> {
   const connection = new jsforce.Connection({ oauth2: oauth2(app, loginUrl), version: app.apiVersion });
   await connection.authorize(code, { code_verifier: codeVerifier });
+  // Checked before the first call that carries the new token.
+  const instanceUrl = trustedInstanceUrl(connection.instanceUrl, loginUrl);
   if (!connection.refreshToken) {
     throw new Error('Salesforce issued no refresh token: the connected app must allow the refresh_token scope');
   }
@@ -52,7 +55,7 @@ export async function exchangeCode(
   return {
     accessToken: connection.accessToken!,
     refreshToken: connection.refreshToken,
-    instanceUrl: connection.instanceUrl,
+    instanceUrl,
     salesforceOrgId: identity.organization_id,
     salesforceUserId: identity.user_id,
     username: identity.username,
@@ -70,7 +73,7 @@ export async function refreshSession(app: ConnectedApp, loginUrl: string, refres
   const response = await oauth2(app, loginUrl).refreshToken(refreshToken);
   return {
     accessToken: response.access_token,
-    instanceUrl: response.instance_url,
+    instanceUrl: trustedInstanceUrl(response.instance_url, loginUrl),
     refreshToken: response.refresh_token,
   };
 }

@@ -41,6 +41,28 @@ async function* queryAll(session: SalesforceSession, soql: string): AsyncGenerat
 
 const quoted = (ids: string[]) => ids.map((id) => `'${id.replace(/[^A-Za-z0-9]/g, '')}'`).join(',');
 
+// An id in `IN (…)`, URL-encoded: 18 characters, two quotes and a comma.
+const ENCODED_ID_BYTES = 27;
+
+/**
+ * A wide object's fields in groups whose URL-encoded list leaves room for ids in a GET: each group
+ * is queried on its own and the rows merged by Id.
+ */
+function fieldGroups(first: string[], fields: string[]): string[] {
+  const groups: string[][] = [];
+  let group = [...first];
+  for (const field of fields) {
+    if (first.includes(field)) continue;
+    if (encodeURIComponent([...group, field].join(', ')).length > QUERY_URL_BUDGET / 2) {
+      groups.push(group);
+      group = [...first];
+    }
+    group.push(field);
+  }
+  groups.push(group);
+  return groups.map((g) => g.join(', '));
+}
+
 /**
  * The records of given ids as the org holds them now, recycle bin included (`IsDeleted`); purged
  * ones are absent. Live records come from one SObject Collections retrieve (up to 2,000 ids, a
@@ -57,11 +79,13 @@ export async function currentRecords(session: SalesforceSession, object: string,
   });
   const missing = ids.filter((_, index) => !live[index]);
   for (const record of live) if (record) found.set(record.Id, record);
-  const select = wanted.join(', ');
-  const perQuery = Math.max(20, Math.min(COLLECTION_SIZE, Math.floor((QUERY_URL_BUDGET - select.length) / 21)));
-  for (let start = 0; start < missing.length; start += perQuery) {
-    const soql = `SELECT ${select} FROM ${object} WHERE Id IN (${quoted(missing.slice(start, start + perQuery))})`;
-    for await (const record of queryAll(session, soql)) found.set(record.Id, record);
+  // A wide object's fields go in groups that fit a GET, merged by Id.
+  for (const select of fieldGroups(['Id', 'IsDeleted', 'SystemModstamp'], fields)) {
+    const perQuery = Math.max(20, Math.min(COLLECTION_SIZE, Math.floor((QUERY_URL_BUDGET - encodeURIComponent(select).length) / ENCODED_ID_BYTES)));
+    for (let start = 0; start < missing.length; start += perQuery) {
+      const soql = `SELECT ${select} FROM ${object} WHERE Id IN (${quoted(missing.slice(start, start + perQuery))})`;
+      for await (const record of queryAll(session, soql)) found.set(record.Id, { ...found.get(record.Id), ...record });
+    }
   }
   return found;
 }
@@ -74,10 +98,19 @@ export function recordsCreatedSince(
   since: Date,
   createdById?: string,
 ): AsyncGenerator<OrgRecord> {
-  const select = [...new Set(['Id', ...fields])].join(', ');
   const byUser = createdById ? ` AND CreatedById = '${createdById.replace(/[^A-Za-z0-9]/g, '')}'` : '';
   const stamp = since.toISOString().replace(/\.\d{3}Z$/, 'Z');
-  return queryAll(session, `SELECT ${select} FROM ${object} WHERE CreatedDate >= ${stamp}${byUser} ORDER BY Id`);
+  const groups = fieldGroups(['Id'], fields);
+  if (groups.length === 1) return queryAll(session, `SELECT ${groups[0]} FROM ${object} WHERE CreatedDate >= ${stamp}${byUser} ORDER BY Id`);
+  return (async function* () {
+    const merged = new Map<string, OrgRecord>();
+    for (const select of groups) {
+      for await (const record of queryAll(session, `SELECT ${select} FROM ${object} WHERE CreatedDate >= ${stamp}${byUser} ORDER BY Id`)) {
+        merged.set(record.Id, { ...merged.get(record.Id), ...record });
+      }
+    }
+    yield* merged.values();
+  })();
 }
 
 /** Brings records back from the recycle bin with their ids (SOAP `undelete`; repeating it does no harm). */

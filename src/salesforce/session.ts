@@ -43,9 +43,24 @@ const TRANSIENT = new Set([
   'server_error',
 ]);
 
-function isTransient(error: unknown): boolean {
+export function isTransient(error: unknown): boolean {
   const { name, code } = error as { name?: string; code?: string };
   return TRANSIENT.has(name ?? '') || TRANSIENT.has(code ?? '') || /^ERROR_HTTP_5\d\d$/.test(name ?? '');
+}
+
+/** Salesforce's error body as jsforce would throw it: `name` is the error code. */
+async function httpError(response: Response): Promise<Error> {
+  const text = await response.text();
+  let error: Error;
+  try {
+    const [first] = JSON.parse(text) as { errorCode: string; message: string }[];
+    error = new Error(first.message);
+    error.name = first.errorCode;
+  } catch {
+    error = new Error(text.slice(0, 200) || response.statusText);
+    error.name = `ERROR_HTTP_${response.status}`;
+  }
+  return Object.assign(error, { status: response.status });
 }
 
 /**
@@ -134,6 +149,37 @@ export class SalesforceSession {
         `Stopped to stay within the API budget: ${usage.used} of ${usage.max} daily API calls used (budget ${Math.round(share * 100)} %)`,
       );
     }
+  }
+
+  /**
+   * A GET whose body the caller streams (files, Bulk API 2.0 CSV pages), with its headers. jsforce
+   * reads every body whole as text, so this goes through fetch with the session's access token:
+   * a 401 refreshes it through jsforce, once, and transient failures are retried as in `request`.
+   */
+  download(path: string): Promise<Response> {
+    const url = path.startsWith('/services/') ? `${this.connection.instanceUrl}${path}` : `${this.connection.instanceUrl}/services/data/v${this.connection.version}${path}`;
+    return this.withRetries(() => this.fetch(url), isTransient);
+  }
+
+  private async fetch(url: string, refreshed = false): Promise<Response> {
+    const sentAt = Date.now();
+    const response = await fetch(url, { headers: { authorization: `Bearer ${this.connection.accessToken}` }, signal: this.options.signal }).catch((error: unknown) => {
+      throw this.options.signal.aborted ? new CancelledError() : error;
+    });
+    this.noteLimitInfo(response.headers.get('sforce-limit-info'));
+    if (response.ok) return response;
+    if (response.status === 401 && !refreshed && this.connection._refreshDelegate) {
+      await response.body?.cancel();
+      await this.connection._refreshDelegate.refresh(sentAt);
+      return this.fetch(url, true);
+    }
+    throw await httpError(response);
+  }
+
+  /** Keeps the org's API usage current from a response jsforce did not see. */
+  private noteLimitInfo(header: string | null) {
+    const match = header && /api-usage=(\d+)\/(\d+)/.exec(header);
+    if (match) this.connection.limitInfo = { apiUsage: { used: Number(match[1]), limit: Number(match[2]) } };
   }
 
   /**

@@ -1,141 +1,157 @@
 import { setImmediate } from 'node:timers/promises';
 import type { JobRow, SnapshotRow } from '../../db/schema.ts';
 import { JobStoppedError } from '../errors.ts';
-import type { SalesforceSession } from '../salesforce/session.ts';
-import type { SalesforceRecord, SnapshotService } from './snapshots.ts';
+import { describeGlobal, describeSObjects, DescribeError, type DescribeGlobalResult, type DescribeSObjectResult } from '../salesforce/describe.ts';
+import { recordCounts } from '../salesforce/limits.ts';
+import { isGrantRejected } from '../salesforce/errors.ts';
+import { ApiBudgetExceededError, CancelledError, isTransient, type SalesforceSession } from '../salesforce/session.ts';
+import type { BlobStore } from '../storage/blob-store.ts';
+import { attachFiles } from './backup-files.ts';
+import { findPurged } from './backup-purges.ts';
+import { readObject, type ReadPlan } from './backup-reader.ts';
+import type { CompletedObject, SnapshotService } from './snapshots.ts';
 
-export interface GlobalDescribe {
-  sobjects: { name: string; queryable: boolean; retrieveable: boolean; replicateable: boolean }[];
-}
-
-interface ObjectDescribe {
-  /** The first three characters of the object's record ids; null for the few objects without ids of their own. */
-  keyPrefix: string | null;
-  fields: { name: string; type: string; createable: boolean; updateable: boolean; referenceTo: string[] }[];
-}
-
-interface QueryPage {
-  totalSize: number;
-  done: boolean;
-  nextRecordsUrl?: string;
-  records: SalesforceRecord[];
-}
-
-// Objects that only make sense inside Salesforce: change history, sharing rows, feeds.
-const DERIVED_OBJECT = /(History|Share|Feed)$/;
+// Objects that only mirror others: change history, sharing rows, feeds, change events.
+const MIRROR_OBJECT = /(History|Share|Feed|ChangeEvent)$/;
 // Compound fields repeat their components, which are queried on their own.
 const COMPOUND_TYPES = new Set(['address', 'location']);
-const PAGE_SIZE_HEADER = { 'Sforce-Query-Options': 'batchSize=2000' };
 // A page is stored a slice at a time, yielding in between, so the next page (already requested)
 // keeps streaming in; stored in one go, it waited in a full socket buffer.
 const STORE_SLICE = 500;
+/**
+ * A transaction stamps SystemModstamp when it saves but may commit later: the next incremental
+ * backup starts this long before the moment this one began, by Salesforce's clock.
+ */
+export const INCREMENTAL_SAFETY_MARGIN_MS = 10 * 60_000;
 
 export interface BackupOptions {
   /** An incremental backup every time but every Nth, which is full. */
   fullBackupEvery: number;
+  /** Objects past this many records are read through Bulk API 2.0 on a full pass. */
+  bulkThreshold: number;
+  blobs: BlobStore;
   onProgress: (processed: number, total: number) => void;
+  /** An object was skipped: its name and Salesforce's reason. */
+  onWarning: (warning: string) => void;
   /** Checked before each Salesforce call: throws when the job must stop (budget, cancel). */
   checkpoint: () => void;
+  signal: AbortSignal;
 }
 
+/** An object Salesforce would not give: its records are left out, the backup goes on. */
+class ObjectSkipped extends Error {}
+
 /** Objects a backup can take: the ones it takes when the user names none. */
-export function backupableObjects(global: GlobalDescribe): string[] {
+export function backupableObjects(global: Pick<DescribeGlobalResult, 'sobjects'>): string[] {
   return global.sobjects
-    .filter((o) => o.queryable && o.retrieveable && o.replicateable && !DERIVED_OBJECT.test(o.name))
+    .filter((o) => o.queryable && o.retrieveable && o.replicateable && !MIRROR_OBJECT.test(o.name))
     .map((o) => o.name);
 }
 
-export async function describeObject(session: SalesforceSession, object: string): Promise<ObjectDescribe> {
-  return session.request<ObjectDescribe>(`/sobjects/${encodeURIComponent(object)}/describe`);
+/** Errors that stop the whole job: everything else Salesforce answers about one object skips it. */
+function stopsTheJob(error: unknown): boolean {
+  const name = (error as Error)?.name;
+  return (
+    error instanceof CancelledError ||
+    error instanceof ApiBudgetExceededError ||
+    isGrantRejected(error) ||
+    name === 'INVALID_SESSION_ID' ||
+    // Salesforce unavailable after every retry: the next objects would fare no better.
+    isTransient(error)
+  );
+}
+
+/** Salesforce's reason for refusing an object, or undefined when the error is ours (a bug, the disk). */
+function refusalReason(error: unknown): string | undefined {
+  if (error instanceof ObjectSkipped) return error.message;
+  const { name, message } = error as Error;
+  if (!name || !/^[A-Z][A-Z0-9_]+$/.test(name)) return undefined;
+  return `${name}: ${message.trim()}`;
 }
 
 /**
- * Every page of a queryAll (deleted records included), however many: jsforce's autoFetch would
- * stop at 10,000. The next page is already on its way while the caller stores this one.
+ * Copies the org's records into a snapshot, object by object. An object Salesforce refuses is
+ * skipped with a warning; the others go on. After a full backup the next ones ask only for
+ * records stamped since the last backup began (less a margin), and learn which records were
+ * purged since, until the periodic full pass.
  */
-async function* queryAllPages(session: SalesforceSession, soql: string, checkpoint: () => void): AsyncGenerator<QueryPage> {
-  const fetchPage = (url: string) => {
-    checkpoint();
-    return session.request<QueryPage>({ method: 'GET', url, headers: PAGE_SIZE_HEADER });
-  };
-  let pending: Promise<QueryPage> | undefined = fetchPage(`/queryAll?q=${encodeURIComponent(soql)}`);
-  try {
-    while (pending) {
-      const page: QueryPage = await pending;
-      pending = !page.done && page.nextRecordsUrl ? fetchPage(page.nextRecordsUrl) : undefined;
-      yield page;
-    }
-  } finally {
-    // The caller stopped early (cancelled, or a write failed): the page on its way is not wanted.
-    pending?.catch(() => undefined);
-  }
-}
-
-/**
- * Copies the org's records into a snapshot, page by page. After a full backup, the next ones ask
- * only for records whose SystemModstamp passed the last high-water mark (deletions included),
- * until the periodic full pass.
- */
-export async function runBackup(
-  job: JobRow,
-  session: SalesforceSession,
-  snapshotsService: SnapshotService,
-  options: BackupOptions,
-): Promise<SnapshotRow> {
-  const objects = job.objects.length > 0 ? job.objects : backupableObjects(await session.request<GlobalDescribe>('/sobjects'));
+export async function runBackup(job: JobRow, session: SalesforceSession, snapshotsService: SnapshotService, options: BackupOptions): Promise<SnapshotRow> {
+  const { checkpoint } = options;
+  checkpoint();
+  const objects = job.objects.length > 0 ? job.objects : backupableObjects(await describeGlobal(session));
   const previous = snapshotsService.latestComplete(job.instanceId);
-  const full =
-    !previous || (job.parameters.kind === 'BACKUP' && job.parameters.full) || snapshotsService.chainLength(previous) >= options.fullBackupEvery;
+  const full = !previous || (job.parameters.kind === 'BACKUP' && job.parameters.full) || snapshotsService.chainLength(previous) >= options.fullBackupEvery;
   const base = full ? undefined : previous;
-  const marks = new Map(base ? snapshotsService.objectsOf([base.id]).map((o) => [o.name, o.highWaterMark]) : []);
+  const baseObjects = new Map(base ? snapshotsService.objectsOf([base.id]).map((o) => [o.name, o]) : []);
+
+  checkpoint();
+  const { counts, serverTime } = await recordCounts(session, objects);
+  const nextMark = new Date(serverTime.getTime() - INCREMENTAL_SAFETY_MARGIN_MS).toISOString().replace('Z', '+0000');
+  const describes = await describeSObjects(session, objects, checkpoint);
   const snapshot = snapshotsService.begin(job.instanceId, job.id, base);
 
-  const plans = [];
-  let total = 0;
-  for (const object of objects) {
-    options.checkpoint();
-    const describe = await describeObject(session, object);
-    const fields = describe.fields.filter((f) => !COMPOUND_TYPES.has(f.type)).map((f) => f.name);
-    const mark = marks.get(object);
-    // >= rather than >: a record saved in the same millisecond as the mark is fetched again
-    // (its unchanged version is not stored twice) instead of being missed.
-    const where = mark ? ` WHERE SystemModstamp >= ${soqlDateTime(mark)}` : '';
-    const count = await session.request<QueryPage>(`/queryAll?q=${encodeURIComponent(`SELECT COUNT() FROM ${object}${where}`)}`);
-    total += count.totalSize;
-    plans.push({ object, soql: `SELECT ${fields.join(', ')} FROM ${object}${where}` });
-  }
-  options.onProgress(0, total);
-
+  let total = full ? objects.reduce((sum, object) => sum + (counts.get(object) ?? 0), 0) : 0;
   let processed = 0;
-  const stored: { name: string; highWaterMark: string | null }[] = [];
-  for (const { object, soql } of plans) {
-    let received = 0;
-    let expected = 0;
-    let highWaterMark = marks.get(object) ?? null;
-    for await (const page of queryAllPages(session, soql, options.checkpoint)) {
-      expected = page.totalSize;
-      for (let start = 0; start < page.records.length; start += STORE_SLICE) {
-        snapshotsService.storeRecords(snapshot.id, object, page.records.slice(start, start + STORE_SLICE));
+  options.onProgress(0, total);
+  const results: CompletedObject[] = [];
+  for (const object of objects) {
+    const describe = describes.get(object);
+    const mark = baseObjects.get(object)?.highWaterMark ?? null;
+    try {
+      if (!describe || describe instanceof DescribeError) throw describe ?? new ObjectSkipped('not described');
+      const hasBlobs = await backupObject(object, describe, mark, (read, expected) => {
+        processed += read;
+        if (expected !== undefined) total += expected;
+        options.onProgress(processed, Math.max(total, processed));
+      });
+      results.push({ name: object, highWaterMark: nextMark, state: 'COMPLETE', reason: null, hasBlobs });
+    } catch (error) {
+      const reason = stopsTheJob(error) ? undefined : refusalReason(error);
+      if (reason === undefined) throw error;
+      snapshotsService.discardObject(snapshot.id, object);
+      options.onWarning(`${object} skipped: ${reason}`);
+      results.push({ name: object, highWaterMark: null, state: 'SKIPPED', reason, hasBlobs: false });
+    }
+  }
+  options.onProgress(processed, processed);
+  if (results.length > 0 && results.every((r) => r.state === 'SKIPPED')) {
+    throw new JobStoppedError(`Salesforce refused every object: ${results.map((r) => `${r.name} (${r.reason})`).join('; ')}`);
+  }
+  snapshotsService.complete(snapshot, results);
+  return snapshot;
+
+  /** Reads one object into the snapshot; returns whether it has files. */
+  async function backupObject(
+    object: string,
+    describe: DescribeSObjectResult,
+    mark: string | null,
+    progress: (read: number, expected?: number) => void,
+  ): Promise<boolean> {
+    const fields = describe.fields.filter((f) => !COMPOUND_TYPES.has(f.type));
+    const plan: ReadPlan = {
+      object,
+      fields: fields.map((f) => f.name),
+      fieldTypes: new Map(fields.map((f) => [f.name, f.type])),
+      blobFields: fields.filter((f) => f.type === 'base64').map((f) => f.name),
+      since: mark,
+      estimatedCount: counts.get(object) ?? 0,
+    };
+    const seen = new Set<string>();
+    const read = readObject(session, plan, { checkpoint, bulkThreshold: options.bulkThreshold, signal: options.signal });
+    for await (const { records, expected } of read) {
+      if (expected !== undefined && !full) progress(0, expected);
+      await attachFiles(session, options.blobs, plan, records, checkpoint);
+      for (let start = 0; start < records.length; start += STORE_SLICE) {
+        snapshotsService.storeRecords(snapshot.id, object, records.slice(start, start + STORE_SLICE));
         await setImmediate();
       }
-      for (const record of page.records) {
-        const stamp = record.SystemModstamp as string | undefined;
-        if (stamp && (!highWaterMark || stamp > highWaterMark)) highWaterMark = stamp;
-      }
-      received += page.records.length;
-      processed += page.records.length;
-      options.onProgress(processed, Math.max(total, processed));
+      for (const record of records) seen.add(record.Id);
+      progress(records.length);
     }
-    if (received !== expected) {
-      throw new JobStoppedError(`Salesforce announced ${expected} ${object} records but returned ${received}; the snapshot is not complete`);
+    if (base) {
+      const purged = await findPurged(session, { object, mark, seen, held: snapshotsService.recordIds(base, object), until: serverTime, checkpoint });
+      if (purged.length > 0) snapshotsService.storePurged(snapshot.id, object, purged);
     }
-    stored.push({ name: object, highWaterMark });
+    return plan.blobFields.length > 0;
   }
-  snapshotsService.complete(snapshot, stored);
-  return snapshot;
-}
-
-/** Salesforce returns `2024-01-15T10:30:00.000+0000`; SOQL wants an ISO offset. */
-function soqlDateTime(stamp: string): string {
-  return stamp.replace(/([+-]\d{2})(\d{2})$/, '$1:$2');
 }

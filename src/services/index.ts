@@ -1,4 +1,6 @@
+import { dirname, join } from 'node:path';
 import type { YogaLogger } from 'graphql-yoga';
+import { createLocalBlobStore } from '../storage/blob-store.ts';
 import type { DatabaseHandle } from '../../db/client.ts';
 import type { Config } from '../config.ts';
 import type { EventBus } from '../events.ts';
@@ -50,10 +52,11 @@ export function createServices({ database, events, config, secretKey, logger, re
   const instances = createInstanceService(db, announce, config);
   const tokens = createTokenService(db, secretKey);
   const snapshotStorage = createSnapshotService(database);
+  const blobs = createLocalBlobStore(join(dirname(config.databaseFile), 'blobs'));
   const snapshots = createSnapshotQueries(db, snapshotStorage);
   const grantReleaser = createGrantReleaser(db, tokens, connectedApp, logger);
   const restoredRecords = createRestoredRecordService(db);
-  const worker = createJobWorker({ db, config, secretKey, connectedApp, tokens, snapshots: snapshotStorage, restoredRecords, grantReleaser, announce, logger });
+  const worker = createJobWorker({ db, config, secretKey, connectedApp, tokens, snapshots: snapshotStorage, blobs, restoredRecords, grantReleaser, announce, logger });
   const starter = createJobStarter({ db, secretKey, connectedApp, instances, tokens, announce, onQueued: () => worker.wake() });
   const services = {
     apiKeys,
@@ -68,7 +71,7 @@ export function createServices({ database, events, config, secretKey, logger, re
     reauthentication: createReauthenticationService({ db, announce, secretKey, connectedApp, instances, tokens, grantReleaser }),
     subscriptions: createSubscriptionService(events),
   };
-  return { services, worker };
+  return { services, worker, blobs };
 }
 
 export type Services = ReturnType<typeof createServices>['services'];

@@ -3,11 +3,21 @@ import { asc, eq, inArray } from 'drizzle-orm';
 import { instances, organisations, type Environment, type InstanceRow } from '../../db/schema.ts';
 import type { Db } from '../../db/client.ts';
 import type { Config } from '../config.ts';
-import { NotFoundError } from '../errors.ts';
+import { InvalidInputError, NotFoundError } from '../errors.ts';
+import { LoginUrlError, normaliseLoginUrl } from '../salesforce/hosts.ts';
 import type { ApiUsage } from '../salesforce/session.ts';
 import type { Announcements } from './announcements.ts';
 import { validName } from './names.ts';
 import { canSeeOrganisation, type Viewer } from './viewer.ts';
+
+function validLoginUrl(value: string): string {
+  try {
+    return normaliseLoginUrl(value);
+  } catch (error) {
+    if (error instanceof LoginUrlError) throw new InvalidInputError(error.message, 'loginUrl', [value]);
+    throw error;
+  }
+}
 
 /** Unchecked: for flows authorised by other means (an OAuth state, a running job). */
 export function instanceById(db: Db, id: string): InstanceRow | undefined {
@@ -47,7 +57,11 @@ export function createInstanceService(db: Db, announce: Announcements, config: {
         .all();
     },
 
-    add(viewer: Viewer, organisationId: string, environment: Environment, name: string): InstanceRow {
+    /**
+     * Registers an org. `loginUrl` is the org's own login host (My Domain) when its users may not
+     * log in through the environment's default one.
+     */
+    add(viewer: Viewer, organisationId: string, environment: Environment, name: string, loginUrl?: string | null): InstanceRow {
       const organisation = canSeeOrganisation(viewer, organisationId)
         ? db.select({ id: organisations.id }).from(organisations).where(eq(organisations.id, organisationId)).get()
         : undefined;
@@ -59,13 +73,27 @@ export function createInstanceService(db: Db, announce: Announcements, config: {
           organisationId,
           environment,
           name: validName(name),
-          loginUrl: config.salesforce.loginUrls[environment],
+          loginUrl: loginUrl ? validLoginUrl(loginUrl) : config.salesforce.loginUrls[environment],
           tokenLimit: config.tokenLimit,
         })
         .returning()
         .get();
       announce.instanceChanged(instance);
       return instance;
+    },
+
+    /** Renames an instance or changes its login host (null: back to the environment's default). */
+    update(viewer: Viewer, id: string, changes: { name?: string | null; loginUrl?: string | null }): InstanceRow {
+      const instance = this.get(viewer, id);
+      const values: Partial<InstanceRow> = {};
+      if (changes.name != null) values.name = validName(changes.name);
+      if (changes.loginUrl !== undefined) {
+        values.loginUrl = changes.loginUrl === null ? config.salesforce.loginUrls[instance.environment] : validLoginUrl(changes.loginUrl);
+      }
+      if (Object.keys(values).length === 0) return instance;
+      const updated = db.update(instances).set(values).where(eq(instances.id, id)).returning().get();
+      announce.instanceChanged(updated);
+      return updated;
     },
   };
 }

@@ -2,9 +2,9 @@ import { randomUUID } from 'node:crypto';
 import type { Db } from '../../db/client.ts';
 import { jobs, type GrantRow, type InstanceRow, type JobParameters, type JobRow } from '../../db/schema.ts';
 import { encrypt } from '../crypto.ts';
-import jsforce from 'jsforce';
 import { InstanceNotConnectedError, InvalidInputError, SalesforceUnavailableError, TokenExpiredError } from '../errors.ts';
-import { backupableObjects, type GlobalDescribe } from './backup.ts';
+import { describeGlobalWith } from '../salesforce/describe.ts';
+import { backupableObjects } from './backup.ts';
 import { isGrantRejected } from '../salesforce/errors.ts';
 import { refreshSession, type ConnectedApp, type RefreshedSession } from '../salesforce/oauth.ts';
 import type { Announcements } from './announcements.ts';
@@ -126,7 +126,6 @@ export function createJobStarter({ db, secretKey, connectedApp, instances, token
 export type JobStarter = ReturnType<typeof createJobStarter>;
 
 async function unknownBackupObjects(session: RefreshedSession, apiVersion: string, objects: string[]): Promise<string[]> {
-  const connection = new jsforce.Connection({ instanceUrl: session.instanceUrl, accessToken: session.accessToken, version: apiVersion });
-  const eligible = new Set(backupableObjects(await connection.request<GlobalDescribe>('/sobjects')));
+  const eligible = new Set(backupableObjects(await describeGlobalWith({ ...session, apiVersion })));
   return objects.filter((name) => !eligible.has(name));
 }

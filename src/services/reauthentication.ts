@@ -4,6 +4,7 @@ import { oauthStates, type InstanceRow, type OAuthStateRow } from '../../db/sche
 import { decrypt, encrypt, randomToken, sha256 } from '../crypto.ts';
 import { InvalidStateError, ReauthenticationFailedError, WrongSalesforceOrgError } from '../errors.ts';
 import { authorizationRequest, exchangeCode, revokeToken, type AuthorizedGrant, type ConnectedApp } from '../salesforce/oauth.ts';
+import { UntrustedInstanceUrlError } from '../salesforce/hosts.ts';
 import type { GrantReleaser } from './grant-releaser.ts';
 import type { Announcements } from './announcements.ts';
 import { instanceById, type InstanceService } from './instances.ts';
@@ -82,6 +83,7 @@ export function createReauthenticationService({ db, announce, secretKey, connect
     try {
       authorized = await exchangeCode(app, instance.loginUrl, code, decrypt(secretKey, pending.codeVerifierCiphertext));
     } catch (error) {
+      if (error instanceof UntrustedInstanceUrlError) throw new ReauthenticationFailedError(error.message);
       throw new ReauthenticationFailedError(`Salesforce refused the login: ${(error as Error).message}`);
     }
     if (instance.salesforceOrgId && instance.salesforceOrgId !== authorized.salesforceOrgId) {

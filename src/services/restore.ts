@@ -332,8 +332,10 @@ export async function runRestore(
     }
 
     const load = (batchIds: string[]): StoredRecord[] => {
-      const records = read(batchIds).filter((record) => !record.deleted);
+      const all = read(batchIds);
+      const records = all.filter((record) => !record.deleted);
       processed += batchIds.length - records.length; // deleted in the snapshot: nothing to restore
+      for (const record of all) if (record.deleted) settled.add(record.recordId);
       const referenced = records.flatMap((record) => [record.recordId, ...lookups.map((field) => (record.data[field.name] as string | null) ?? '')]);
       for (const [sourceId, newId] of options.earlierNewIds(referenced.filter((id) => id && !newIds.has(id)))) newIds.set(sourceId, newId);
       if (!checkedFields && records.length > 0) {
@@ -407,7 +409,11 @@ export async function runRestore(
           count(object, 'skipped'); // changed since the snapshot and overwriting was declined: left as it is
           settled.add(record.recordId);
         } else if (found.IsDeleted !== true) existing.push({ record, current: found, undeleted: false });
-        else if (dryRun && comesBackWithParent(found, lookups)) existing.push({ record, current: found, undeleted: false });
+        else if (dryRun && comesBackWithParent(found, lookups)) {
+          existing.push({ record, current: found, undeleted: false });
+          // Its own cascade-deleted children come back with it in turn (Account → Contact → CampaignMember).
+          undeletedInDryRun.add(found.Id);
+        }
         else inRecycleBin.push({ record, current: found });
       }
       if (inRecycleBin.length > 0) {
@@ -429,7 +435,17 @@ export async function runRestore(
       options.onProgress(processed, failed, total);
     });
 
-    await createAll(object, toCreate, createable);
+    // A required lookup cannot be left empty for the second pass: such a record waits for the
+    // others of its object to be created, and fails if what it needs is still missing then.
+    const waitsOnRequired = (record: StoredRecord) => Object.keys(valuesOf(record, createable).waiting).some((name) => !fields.get(name)!.nillable);
+    const held = new Set(toCreate.filter(waitsOnRequired));
+    await createAll(object, toCreate.filter((record) => !held.has(record)), createable);
+    for (const record of [...held].filter(waitsOnRequired)) {
+      const field = Object.keys(valuesOf(record, createable).waiting).find((name) => !fields.get(name)!.nillable)!;
+      const message = `Its required lookup ${field} points to a record this restore has not put back yet (a cycle of required lookups); restore this record again afterwards.`;
+      fail(object, record.recordId, { statusCode: 'REQUIRED_LOOKUP_NOT_RESTORED', message });
+    }
+    await createAll(object, [...held].filter((record) => !waitsOnRequired(record)), createable);
     for (const record of toCreate) settled.add(record.recordId);
     options.onProgress(processed, failed, total);
 

@@ -9,6 +9,7 @@ import {
   snapshotRecords,
   snapshots,
   type SnapshotObjectRow,
+  type SnapshotObjectState,
   type SnapshotRow,
 } from '../../db/schema.ts';
 import { InvalidInputError } from '../errors.ts';
@@ -23,6 +24,21 @@ export interface StoredRecord {
 }
 
 const hashOf = (object: string, json: string) => hash('sha256', `${object}\0${json}`, 'base64url');
+
+/**
+ * The version a snapshot names for a record purged from Salesforce (emptied recycle bin, hard
+ * delete): the record is no longer part of the org from that snapshot on.
+ */
+const PURGED = 'purged';
+
+export interface CompletedObject {
+  name: string;
+  highWaterMark: string | null;
+  state: SnapshotObjectState;
+  reason: string | null;
+  /** The object has base64 fields: count the files its records hold. */
+  hasBlobs: boolean;
+}
 
 /**
  * Snapshot storage. Record contents are stored once by content hash; a snapshot row per record
@@ -65,11 +81,30 @@ export function createSnapshotService({ db, sqlite }: Pick<DatabaseHandle, 'db' 
       .innerJoin(recordVersions, and(eq(recordVersions.recordId, snapshotRecords.recordId), eq(recordVersions.hash, snapshotRecords.versionHash)))
       .where(and(inArray(snapshotRecords.snapshotId, chain), eq(snapshotRecords.object, object), filter))
       .groupBy(snapshotRecords.recordId)
-      // HAVING sees the newest version of each record, so older versions never match a search.
-      .having(options.search ? sql`${recordVersions.data} like ${`%${options.search}%`}` : undefined)
+      // HAVING sees the newest version of each record, so older versions never match a search,
+      // and a record purged since an older version is not there at all.
+      .having(and(sql`${snapshotRecords.versionHash} <> ${PURGED}`, options.search ? sql`${recordVersions.data} like ${`%${options.search}%`}` : undefined))
       .orderBy(asc(snapshotRecords.recordId))
       .limit(options.limit ?? -1)
       .offset(options.offset ?? 0);
+  }
+
+  /** The newest row of each record of one object along the snapshot's chain, of the given ids if any, by id. */
+  function newestRows(snapshot: SnapshotRow, object: string, recordIds?: string[]) {
+    return db
+      .select({ recordId: snapshotRecords.recordId, deleted: snapshotRecords.deleted, hash: snapshotRecords.versionHash, sequence: sql<number>`max(${snapshots.sequence})` })
+      .from(snapshotRecords)
+      .innerJoin(snapshots, eq(snapshots.id, snapshotRecords.snapshotId))
+      .where(
+        and(
+          inArray(snapshotRecords.snapshotId, chainOf(snapshot)),
+          eq(snapshotRecords.object, object),
+          recordIds ? inList(snapshotRecords.recordId, recordIds) : undefined,
+        ),
+      )
+      .groupBy(snapshotRecords.recordId)
+      .orderBy(asc(snapshotRecords.recordId))
+      .all();
   }
 
   const storedRecord =
@@ -136,6 +171,26 @@ export function createSnapshotService({ db, sqlite }: Pick<DatabaseHandle, 'db' 
       });
     },
 
+    /** Marks records as purged from the org since the snapshot's base. */
+    storePurged(snapshotId: string, object: string, recordIds: string[]): void {
+      db.transaction(() => {
+        for (const recordId of recordIds) {
+          insertVersion.run({ recordId, hash: PURGED, data: 'null' });
+          insertMembership.run({ snapshotId, object, recordId, versionHash: PURGED, deleted: 1 });
+        }
+      });
+    },
+
+    /** Drops what a backup stored of an object it then skipped. */
+    discardObject(snapshotId: string, object: string): void {
+      db.delete(snapshotRecords).where(and(eq(snapshotRecords.snapshotId, snapshotId), eq(snapshotRecords.object, object))).run();
+    },
+
+    /** Every record of one object the snapshot holds (purged ones left out), with whether it was deleted. */
+    recordIds(snapshot: SnapshotRow, object: string): Map<string, boolean> {
+      return new Map(newestRows(snapshot, object).filter((row) => row.hash !== PURGED).map((row) => [row.recordId, row.deleted]));
+    },
+
     /** The records of one object as they stood at the snapshot, deleted ones included. */
     state(snapshot: SnapshotRow, object: string, options: { search?: string; limit?: number; offset?: number } = {}): StoredRecord[] {
       return newestVersionsQuery(chainOf(snapshot), object, undefined, options).all().map(storedRecord(object));
@@ -143,21 +198,9 @@ export function createSnapshotService({ db, sqlite }: Pick<DatabaseHandle, 'db' 
 
     /** The ids of one object's records the snapshot holds and that were not deleted, of those given if any. */
     liveRecordIds(snapshot: SnapshotRow, object: string, recordIds?: string[]): string[] {
-      const rows = db
-        .select({ recordId: snapshotRecords.recordId, deleted: snapshotRecords.deleted, sequence: sql<number>`max(${snapshots.sequence})` })
-        .from(snapshotRecords)
-        .innerJoin(snapshots, eq(snapshots.id, snapshotRecords.snapshotId))
-        .where(
-          and(
-            inArray(snapshotRecords.snapshotId, chainOf(snapshot)),
-            eq(snapshotRecords.object, object),
-            recordIds ? inList(snapshotRecords.recordId, recordIds) : undefined,
-          ),
-        )
-        .groupBy(snapshotRecords.recordId)
-        .orderBy(asc(snapshotRecords.recordId))
-        .all();
-      return rows.filter((row) => !row.deleted).map((row) => row.recordId);
+      return newestRows(snapshot, object, recordIds)
+        .filter((row) => !row.deleted)
+        .map((row) => row.recordId);
     },
 
     /**
@@ -185,12 +228,17 @@ export function createSnapshotService({ db, sqlite }: Pick<DatabaseHandle, 'db' 
       return recordIds.filter((id) => !found.has(id));
     },
 
-    /** Per-object counts and high-water marks, then the snapshot becomes readable. */
-    complete(snapshot: SnapshotRow, objects: { name: string; highWaterMark: string | null }[]): void {
+    /** Per-object counts, states and high-water marks, then the snapshot becomes readable. */
+    complete(snapshot: SnapshotRow, objects: CompletedObject[]): void {
       const chain = chainOf(snapshot);
-      const counts = objects.map(({ name, highWaterMark }) => {
+      const counts = objects.map(({ name, highWaterMark, state, reason, hasBlobs }) => {
         const latest = db
-          .select({ deleted: snapshotRecords.deleted, sequence: sql<number>`max(${snapshots.sequence})`.as('sequence') })
+          .select({
+            recordId: snapshotRecords.recordId,
+            versionHash: snapshotRecords.versionHash,
+            deleted: snapshotRecords.deleted,
+            sequence: sql<number>`max(${snapshots.sequence})`.as('sequence'),
+          })
           .from(snapshotRecords)
           .innerJoin(snapshots, eq(snapshots.id, snapshotRecords.snapshotId))
           .where(and(inArray(snapshotRecords.snapshotId, chain), eq(snapshotRecords.object, name)))
@@ -199,8 +247,21 @@ export function createSnapshotService({ db, sqlite }: Pick<DatabaseHandle, 'db' 
         const { total, deleted } = db
           .select({ total: sql<number>`count(*)`, deleted: sql<number>`coalesce(sum(${latest.deleted}), 0)` })
           .from(latest)
+          .where(sql`${latest.versionHash} <> ${PURGED}`)
           .get()!;
-        return { snapshotId: snapshot.id, name, recordCount: total - deleted, deletedCount: deleted, highWaterMark };
+        // A file is a field whose value is `{"blob": sha256, "size": bytes}`.
+        const files = hasBlobs
+          ? db
+              .select({ count: sql<number>`count(*)`, bytes: sql<number>`coalesce(sum(json_extract(field.value, '$.size')), 0)` })
+              .from(latest)
+              .innerJoin(recordVersions, and(eq(recordVersions.recordId, latest.recordId), eq(recordVersions.hash, latest.versionHash)))
+              .innerJoin(sql`json_each(${recordVersions.data}) as field`, sql`field.type = 'object' and json_extract(field.value, '$.blob') is not null`)
+              .get()!
+          : { count: 0, bytes: 0 };
+        return {
+          snapshotId: snapshot.id, name, recordCount: total - deleted, deletedCount: deleted, highWaterMark, state, reason,
+          blobCount: files.count, blobBytes: files.bytes,
+        };
       });
       db.transaction((tx) => {
         if (counts.length > 0) tx.insert(snapshotObjects).values(counts).run();

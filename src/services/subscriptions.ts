@@ -11,12 +11,16 @@ export function createSubscriptionService(events: EventBus) {
      * Events of one organisation: the key's own unless it names another it may see. The operator
      * key must name one, so no stream ever mixes organisations.
      */
-    subscribe<T extends TopicName>(viewer: Viewer, topic: T, organisationId: string | null | undefined): AsyncIterable<Payload<T>> {
+    subscribe<T extends TopicName>(
+      viewer: Viewer,
+      topic: T,
+      organisationId: string | null | undefined,
+      keep: (payload: Payload<T>) => boolean = () => true,
+    ): AsyncIterable<Payload<T>> {
       const target = organisationId ?? (viewer.kind === 'member' ? viewer.organisationId : undefined);
       if (!target) throw new InvalidInputError('organisationId is required with the operator key', 'organisationId');
       if (!canSeeOrganisation(viewer, target)) throw new NotFoundError('Organisation', target);
-      // The pub/sub's tuple typing cannot follow a generic topic; every topic is keyed by organisation.
-      return (events.subscribe as (topic: TopicName, id: string) => AsyncIterable<Payload<T>>)(topic, target);
+      return events.subscribe(topic, target, keep);
     },
   };
 }

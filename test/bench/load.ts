@@ -1,16 +1,15 @@
-import autocannon from 'autocannon';
+import { once } from 'node:events';
+import { Worker } from 'node:worker_threads';
 
 export interface LoadResult {
   requestsPerSecond: number;
   p99Ms: number;
   requests: number;
   errors: number;
+  seconds: number;
 }
 
-/**
- * Drives an HTTP endpoint with autocannon from a worker thread, so the load generator does not
- * share the event loop of the server it measures.
- */
+/** Loads an HTTP endpoint with POSTs for about `durationSeconds` from a worker thread (load-worker.mjs). */
 export async function measureLoad(options: {
   url: string;
   body: string;
@@ -18,19 +17,10 @@ export async function measureLoad(options: {
   connections: number;
   durationSeconds: number;
 }): Promise<LoadResult> {
-  const result = await autocannon({
-    url: options.url,
-    method: 'POST',
-    body: options.body,
-    headers: { 'content-type': 'application/json', ...options.headers },
-    connections: options.connections,
-    duration: options.durationSeconds,
-    workers: 1,
+  const worker = new Worker(new URL('./load-worker.mjs', import.meta.url), {
+    workerData: { url: options.url, body: options.body, headers: options.headers ?? {}, connections: options.connections, seconds: options.durationSeconds },
   });
-  return {
-    requestsPerSecond: result.requests.average,
-    p99Ms: result.latency.p99,
-    requests: result.requests.total,
-    errors: result.errors + result.non2xx,
-  };
+  const [result] = (await once(worker, 'message')) as [Omit<LoadResult, 'requestsPerSecond'>];
+  await worker.terminate();
+  return { ...result, requestsPerSecond: result.requests / result.seconds };
 }

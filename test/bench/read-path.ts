@@ -1,5 +1,5 @@
 import { deepStrictEqual } from 'node:assert';
-import { createServer, type Server } from 'node:http';
+import { createServer, request as httpRequest, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { createSchema, createYoga } from 'graphql-yoga';
@@ -43,7 +43,7 @@ interface Target {
 
 /**
  * Loads the targets in turn, round after round, so a slow spell of this shared machine falls on
- * all of them alike; requests per second are totals over the rounds, p99 the median round's.
+ * all of them alike; requests per second are over all the rounds, p99 the median round's.
  */
 async function measureInRounds(targets: Target[], options: { connections: number; durationSeconds: number }): Promise<LoadResult[]> {
   const rounds = Math.max(3, Math.round(options.durationSeconds / 2));
@@ -55,9 +55,10 @@ async function measureInRounds(targets: Target[], options: { connections: number
   }
   return perTarget.map((results) => {
     const requests = results.reduce((sum, result) => sum + result.requests, 0);
+    const seconds = results.reduce((sum, result) => sum + result.seconds, 0);
     const errors = results.reduce((sum, result) => sum + result.errors, 0);
     if (errors > 0) throw new Error(`${errors} requests failed during the read-path benchmark`);
-    return { requests, requestsPerSecond: requests / options.durationSeconds, p99Ms: percentile(results.map((result) => result.p99Ms), 50), errors };
+    return { requests, seconds, requestsPerSecond: requests / seconds, p99Ms: percentile(results.map((result) => result.p99Ms), 50), errors };
   });
 }
 
@@ -67,10 +68,20 @@ const AUTHORIZATION = { authorization: `Bearer ${OPERATOR_KEY}` };
 const UNCACHED = { ...AUTHORIZATION, 'cache-control': 'no-cache' };
 
 
-async function post(url: string, body: string, headers: Record<string, string>) {
-  const response = await fetch(url, { method: 'POST', body, headers: { 'content-type': 'application/json', ...headers } });
-  if (!response.ok) throw new Error(`${url} answered ${response.status}`);
-  return response.text();
+/** A POST on a connection of its own (a pooled one may have been closed by the server meanwhile). */
+function post(url: string, body: string, headers: Record<string, string>): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const request = httpRequest(url, { method: 'POST', agent: false, headers: { 'content-type': 'application/json', ...headers } }, (response) => {
+      const chunks: Buffer[] = [];
+      response.on('data', (chunk: Buffer) => chunks.push(chunk));
+      response.on('end', () => {
+        if (response.statusCode !== 200) reject(new Error(`${url} answered ${response.statusCode}`));
+        else resolve(Buffer.concat(chunks).toString('utf8'));
+      });
+    });
+    request.on('error', reject);
+    request.end(body);
+  });
 }
 
 /** SQL statements of one uncached dashboard request with 10 organisations, then with 100. */

@@ -16,14 +16,14 @@ const { values } = parseArgs({
 });
 
 const sizes = values.quick
-  ? { connections: 10, durationSeconds: 4, organisations: 10, subscribers: 200, subscriberOrganisations: 20, recordsPerObject: 4_000, restoreRecords: 2_000 }
-  : { connections: 50, durationSeconds: 12, organisations: 50, subscribers: 1000, subscriberOrganisations: 100, recordsPerObject: 40_000, restoreRecords: 20_000 };
+  ? { connections: 4, durationSeconds: 4, organisations: 10, subscribers: 200, subscriberOrganisations: 20, recordsPerObject: 4_000, restoreRecords: 2_000 }
+  : { connections: 8, durationSeconds: 12, organisations: 50, subscribers: 1000, subscriberOrganisations: 100, recordsPerObject: 40_000, restoreRecords: 20_000 };
 
 type Row = [section: string, measure: string, value: string];
 const rows: Row[] = [];
 const results: Record<string, unknown> = { quick: values.quick, startedAt: new Date().toISOString() };
 const fixed = (value: number, digits = 1) => value.toFixed(digits);
-const load = (result: { requestsPerSecond: number; p99Ms: number }) => `${fixed(result.requestsPerSecond)} (${result.p99Ms})`;
+const load = (result: { requestsPerSecond: number; p99Ms: number }) => `${fixed(result.requestsPerSecond)} (${fixed(result.p99Ms, 0)})`;
 
 console.log(`Benchmark (${values.quick ? 'quick' : 'full'} sizes); this takes a while…`);
 
@@ -56,6 +56,7 @@ rows.push(
   ['backup', `full backup of ${jobs.records} records: rec/s (peak RSS MB)`, `${fixed(jobs.backup.recordsPerSecond, 0)} (${fixed(jobs.backup.peakRssMb)})`],
   ['backup', 'pipelined jsforce NDJSON script (plain node): rec/s (peak RSS MB)', `${fixed(jobs.ndjsonScript.recordsPerSecond, 0)} (${fixed(jobs.ndjsonScript.peakRssMb)})`],
   ['backup', 'service / NDJSON script', fixed(jobs.backupVsPipelinedNdjsonRatio, 3)],
+  ['backup', 'full backup: API calls per million records', fixed(jobs.backup.apiCallsPerMillionRecords, 1)],
   ['backup', `incremental after 1 % changed: seconds (MB added)`, `${fixed(jobs.incremental!.seconds, 2)} (${fixed(jobs.incremental!.addedMb, 2)})`],
   ['backup', 'incremental / full: time', fixed(jobs.incremental!.timeShareRatio, 3)],
   ['backup', 'incremental / full: bytes', fixed(jobs.incremental!.bytesShareRatio, 4)],
@@ -70,6 +71,7 @@ if (large) {
   rows.push(
     ['large', `full backup of ${large.records} records: rec/s`, fixed(large.backup.recordsPerSecond, 0)],
     ['large', 'peak RSS of the service (MB)', fixed(large.backup.peakRssMb)],
+    ['large', 'full backup: API calls per million records', fixed(large.backup.apiCallsPerMillionRecords, 1)],
   );
 }
 

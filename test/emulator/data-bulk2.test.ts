@@ -41,6 +41,7 @@ describe('Bulk API 2.0 query', () => {
   });
 
   it('follows Salesforce job shapes, pages with locators and ends with the literal null', async () => {
+    harness.data.configureBulkJobs({ processingMs: 400 });
     const created = await raw('POST', '/jobs/query', { operation: 'query', query: 'SELECT Id, Name FROM Contact ORDER BY Id' });
     expect(created.status).toBe(200);
     const job = JSON.parse(created.text);
@@ -48,6 +49,10 @@ describe('Bulk API 2.0 query', () => {
       id: expect.stringMatching(/^750[A-Za-z0-9]{15}$/), operation: 'query', object: 'Contact', state: 'UploadComplete',
       contentType: 'CSV', apiVersion: 62, lineEnding: 'LF', columnDelimiter: 'COMMA',
     });
+    // In progress for a while (the emulator's default processing time), then complete.
+    expect(JSON.parse((await raw('GET', `/jobs/query/${job.id}`)).text)).toMatchObject({ state: 'InProgress' });
+    await new Promise((resolve) => setTimeout(resolve, 450));
+    harness.data.configureBulkJobs({ processingMs: 100 });
     const polled = JSON.parse((await raw('GET', `/jobs/query/${job.id}`)).text);
     expect(polled).toMatchObject({ state: 'JobComplete', numberRecordsProcessed: 3000 });
 

@@ -8,9 +8,14 @@ beforeAll(async () => {
 afterAll(() => harness.close());
 
 describe('describe through jsforce', () => {
-  it('lists the objects, with a history object that is queryable but not replicateable', async () => {
+  it('lists a real org\'s objects, with history objects that are queryable but not replicateable', async () => {
     const global = await harness.connection().describeGlobal();
-    expect(global.sobjects.map((s) => s.name)).toEqual(['Account', 'Contact', 'Opportunity', 'Case', 'Invoice__c', 'AccountHistory']);
+    const names = global.sobjects.map((s) => s.name);
+    expect(names.length).toBeGreaterThanOrEqual(50);
+    expect(names).toEqual(expect.arrayContaining([
+      'Account', 'Contact', 'Opportunity', 'Case', 'Invoice__c', 'AccountHistory', 'Attachment', 'ContentVersion', 'Document',
+      'Task', 'RecordType', 'Loan_Application__c', 'ContentDocumentLink', 'Vote', 'AccountShare', 'AccountChangeEvent',
+    ]));
     const history = global.sobjects.find((s) => s.name === 'AccountHistory')!;
     expect(history).toMatchObject({ queryable: true, replicateable: false, createable: false });
     const invoice = global.sobjects.find((s) => s.name === 'Invoice__c')!;
@@ -29,13 +34,14 @@ describe('describe through jsforce', () => {
 
     const account = await conn.sobject('Account').describe();
     expect(account.fields.find((f) => f.name === 'External_Id__c')).toMatchObject({ externalId: true, unique: true, custom: true });
-    expect(account.childRelationships.map((r) => `${r.childSObject}.${r.field}:${r.relationshipName}:${r.cascadeDelete}`)).toEqual([
+    expect(account.childRelationships.map((r) => `${r.childSObject}.${r.field}:${r.relationshipName}:${r.cascadeDelete}`)).toEqual(expect.arrayContaining([
       'Contact.AccountId:Contacts:true',
       'Opportunity.AccountId:Opportunities:true',
       'Case.AccountId:Cases:true',
       'Invoice__c.Account__c:Invoices__r:false',
       'AccountHistory.AccountId:Histories:true',
-    ]);
+      'Account.ParentId:ChildAccounts:false',
+    ]));
 
     const invoice = await conn.sobject('Invoice__c').describe();
     const types = Object.fromEntries(invoice.fields.map((f) => [f.name, f.type]));
@@ -46,6 +52,16 @@ describe('describe through jsforce', () => {
     const status = invoice.fields.find((f) => f.name === 'Status__c')!;
     expect(status.picklistValues!.map((p) => p.value)).toContain('Paid');
     expect(invoice.fields.find((f) => f.name === 'Name')).toMatchObject({ autoNumber: true, createable: false });
+  });
+
+  it('has a polymorphic lookup, base64 files and an object too wide to list in a GET', async () => {
+    const conn = harness.connection();
+    const task = await conn.sobject('Task').describe();
+    expect(task.fields.find((f) => f.name === 'WhatId')).toMatchObject({ type: 'reference', referenceTo: ['Account', 'Opportunity', 'Case', 'Invoice__c'] });
+    const attachment = await conn.sobject('Attachment').describe();
+    expect(attachment.fields.find((f) => f.name === 'Body')).toMatchObject({ type: 'base64' });
+    const wide = await conn.sobject('Loan_Application__c').describe();
+    expect(wide.fields.filter((f) => f.custom).length).toBeGreaterThanOrEqual(600);
   });
 
   it('answers 404 NOT_FOUND for an unknown object', async () => {

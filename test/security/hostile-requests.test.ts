@@ -91,7 +91,7 @@ function seed(databaseFile: string) {
       Array.from({ length: 500 }, (_, i) => ({ Id: `001${String(batch * 500 + i).padStart(15, '0')}`, Name: `Account ${batch * 500 + i}`, Description: filler })),
     );
   }
-  snapshots.complete(snapshot, [{ name: 'Account', highWaterMark: null }]);
+  snapshots.complete(snapshot, [{ name: 'Account', highWaterMark: null, state: 'COMPLETE', reason: null, hasBlobs: false }]);
   database.close();
   return { organisationId: Buffer.from(`Organisation:${instance.organisationId}`).toString('base64url'), snapshotId: Buffer.from(`Snapshot:${snapshot.id}`).toString('base64url') };
 }

@@ -1,4 +1,8 @@
-/** Bulk API 2.0 query jobs: results are fixed when the job is created and served as CSV pages. */
+/**
+ * Bulk API 2.0 query jobs: results are fixed when the job is created and served as CSV pages.
+ * A job stays UploadComplete, then InProgress, for `processingMs` before it is JobComplete (or
+ * Failed), as a real org keeps a client polling.
+ */
 import type { EmulatorResponse } from '../types.ts';
 import { apiError, methodNotAllowed, notFound } from './errors.ts';
 import { encodeBase62, to18 } from './ids.ts';
@@ -19,12 +23,27 @@ interface QueryJob {
   lineEnding: 'LF' | 'CRLF';
   columnDelimiter: string;
   rows: Int32Array;
+  /** When processing ends; the job is JobComplete (or Failed) from then on. */
+  readyAt: number;
+  errorMessage: string | undefined;
   header: string;
   writeRow: (row: number) => string;
 }
 
+export interface BulkJobSettings {
+  /** How long a job stays queued and in progress. */
+  processingMs: number;
+  /** Records per results page when the client does not say (Salesforce picks its own). */
+  pageRecords: number;
+  /** The next job fails with this message. */
+  failNext?: string;
+}
+
 export class BulkQueryJobs {
   private readonly jobs = new Map<string, QueryJob>();
+  readonly settings: BulkJobSettings = { processingMs: 100, pageRecords: 100_000 };
+  /** Jobs created, and polls that found a job still queued or in progress. */
+  readonly stats = { created: 0, pollsInProgress: 0 };
   private counter = 0;
   private readonly userId: string;
 
@@ -72,6 +91,10 @@ export class BulkQueryJobs {
     const lineEnding = b.lineEnding === 'CRLF' ? 'CRLF' : 'LF';
     const plan = planQuery(b.query, this.store, this.now());
     if (plan.countOnly) return apiError(400, 'API_ERROR', 'Aggregate queries are not supported by Bulk API 2.0');
+    const failure = plan.columns.some((c) => c.field.type === 'base64')
+      ? 'FUNCTIONALITY_NOT_ENABLED: Selecting base64 data not supported in Bulk Query'
+      : this.settings.failNext;
+    this.settings.failNext = undefined;
     const job: QueryJob = {
       id: to18(`750${this.orgTag}0${encodeBase62(++this.counter, 9)}`),
       operation: b.operation,
@@ -82,10 +105,13 @@ export class BulkQueryJobs {
       lineEnding,
       columnDelimiter,
       rows: selectRows(plan, b.operation === 'queryAll'),
+      readyAt: this.now() + this.settings.processingMs,
+      errorMessage: failure,
       header: csvHeader(plan.columns, delimiter),
       writeRow: csvRowWriter(this.store, plan.columns, delimiter),
     };
     this.jobs.set(job.id, job);
+    this.stats.created++;
     return { status: 200, body: this.info(job) };
   }
 
@@ -106,13 +132,20 @@ export class BulkQueryJobs {
     };
   }
 
-  /** The snapshot is taken at creation, so the first poll already finds the job complete. */
+  /** UploadComplete until the first poll, InProgress until `readyAt`, then JobComplete or Failed. */
   private check(job: QueryJob): EmulatorResponse {
-    if (job.state === 'UploadComplete' || job.state === 'InProgress') job.state = 'JobComplete';
+    if (job.state === 'UploadComplete' || job.state === 'InProgress') {
+      if (this.now() < job.readyAt) {
+        job.state = 'InProgress';
+        this.stats.pollsInProgress++;
+      }
+      else job.state = job.errorMessage ? 'Failed' : 'JobComplete';
+    }
     return {
       status: 200,
       body: {
         ...this.info(job),
+        ...(job.state === 'Failed' ? { errorMessage: job.errorMessage } : {}),
         jobType: 'V2Query',
         numberRecordsProcessed: job.state === 'JobComplete' ? job.rows.length : 0,
         retries: 0,
@@ -133,10 +166,7 @@ export class BulkQueryJobs {
     return { status: 200, body: { done: true, records: [...this.jobs.values()].map((j) => this.info(j)), nextRecordsUrl: null } };
   }
 
-  /**
-   * One CSV page. Without `maxRecords` everything left is one page: jsforce pipes every page into
-   * one stream that the first page already ends (jsforce issue 1546).
-   */
+  /** One CSV page; `Sforce-Locator` names the next, or is the string `null` after the last. */
   private results(job: QueryJob, query: URLSearchParams): EmulatorResponse {
     if (job.state !== 'JobComplete') return apiError(400, 'INVALIDJOB', `Job is not complete: ${job.state}`);
     const locator = query.get('locator');
@@ -144,8 +174,8 @@ export class BulkQueryJobs {
     if (!Number.isInteger(start) || start < 0 || start > job.rows.length) {
       return apiError(400, 'INVALIDLOCATOR', `Invalid locator: ${locator}`);
     }
-    const maxRecords = Number(query.get('maxRecords') ?? 0);
-    const end = maxRecords > 0 ? Math.min(job.rows.length, start + maxRecords) : job.rows.length;
+    const maxRecords = Number(query.get('maxRecords') ?? 0) || this.settings.pageRecords;
+    const end = Math.min(job.rows.length, start + maxRecords);
     const newline = job.lineEnding === 'CRLF' ? '\r\n' : '\n';
     const lines = new Array<string>(end - start + 1);
     lines[0] = job.header;

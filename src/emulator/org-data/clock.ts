@@ -10,6 +10,11 @@ export class MonotonicClock {
     return this.last;
   }
 
+  /** The last timestamp handed out. */
+  get latest(): number {
+    return this.last;
+  }
+
   /** Raises the floor, e.g. past the newest generated timestamp. */
   advanceTo(ms: number): void {
     if (ms > this.last) this.last = ms;

@@ -1,5 +1,6 @@
 /** Incoming field values checked and converted to stored values, with Salesforce's errors. */
 import { canonicalId15 } from './ids.ts';
+import { isPolymorphic } from './field-defs.ts';
 import type { FieldDef } from './objects.ts';
 import { entityIsDeleted, RecordError } from './save-errors.ts';
 import type { OrgStore } from './store.ts';
@@ -11,6 +12,7 @@ export type WriteMode = 'create' | 'update';
 /** Keys that name the record rather than a field: never written. */
 const RESERVED_KEYS = new Set(['attributes', 'id']);
 
+const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/;
 const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
 
 function wrongType(f: FieldDef, value: unknown): RecordError {
@@ -44,7 +46,11 @@ function coerce(store: OrgStore, f: FieldDef, value: unknown): StoredValue {
       return ms;
     }
     case 'reference':
-      return coerceReference(store, f, value);
+      return isPolymorphic(f) ? coercePolymorphic(store, f, value) : coerceReference(store, f, value);
+    case 'base64': {
+      if (typeof value !== 'string' || !BASE64.test(value)) throw wrongType(f, value);
+      return value === '' ? null : value;
+    }
     default: {
       if (typeof value === 'object') throw wrongType(f, value);
       const text = String(value);
@@ -60,6 +66,22 @@ function coerce(store: OrgStore, f: FieldDef, value: unknown): StoredValue {
       return text === '' ? null : text;
     }
   }
+}
+
+/** A polymorphic lookup names a live record of one of its objects; stored as the 18-character id. */
+function coercePolymorphic(store: OrgStore, f: FieldDef, value: unknown): StoredValue {
+  if (typeof value !== 'string') throw wrongType(f, value);
+  if (value === '') return null;
+  const ref = store.resolve(value);
+  if (!ref || !f.referenceTo.includes(ref.table.name)) {
+    throw new RecordError('FIELD_INTEGRITY_EXCEPTION', `${f.label}: id value of incorrect type: ${value}`, [f.name]);
+  }
+  if (ref.table.isDeleted(ref.row)) {
+    const error = entityIsDeleted();
+    error.errors[0].fields = [f.name];
+    throw error;
+  }
+  return ref.table.codec.format(ref.row);
 }
 
 /** A lookup must name a live record of the referenced object; stored as its row. */

@@ -3,6 +3,7 @@ import {
   ACCOUNT_TYPES, CASE_ORIGINS, CASE_PRIORITIES, CASE_STATUSES, INDUSTRIES, INVOICE_STATUSES,
   LEAD_SOURCES, OPPORTUNITY_TYPES, RATINGS, STAGES,
 } from './objects.ts';
+import { generateRecordTypes, generateStandardObjects, recordTypeRows } from './generate-standard.ts';
 import { Random } from './prng.ts';
 import {
   CASE_SUBJECTS, CITIES, COMPANY_NOUNS, COMPANY_SUFFIXES, COMPANY_WORDS, DESCRIPTIONS, FIRST_NAMES,
@@ -73,6 +74,8 @@ export function generateOrgData(store: OrgStore, orgId: string, seed: number, pe
   const parentOf = (r: Random, row: number, parents: number) =>
     parents === 0 ? null : r.int(Math.min(parents, Math.max(1, Math.floor(((row + 1) * parents) / n))));
 
+  generateRecordTypes(store);
+  const accountRecordTypes = recordTypeRows(store, 'Account');
   const accounts = store.tables.get('Account')!;
   const accountCreated: number[] = [];
   {
@@ -98,6 +101,9 @@ export function generateOrgData(store: OrgStore, orgId: string, seed: number, pe
       w.set('BillingCountry', country);
       w.set('Description', r.chance(0.2) ? r.pick(DESCRIPTIONS) : null);
       w.set('External_Id__c', r.chance(0.9) ? `ERP-${tag}-${String(row + 1).padStart(7, '0')}` : null);
+      w.set('RecordTypeId', r.pick(accountRecordTypes));
+      // Subsidiaries point at an earlier account (never one of the first two).
+      w.set('ParentId', row > 10 && r.chance(0.15) ? 2 + r.int(row - 2) : null);
       audit(w, r, created);
       accountCreated.push(created);
       w.commit();
@@ -198,5 +204,6 @@ export function generateOrgData(store: OrgStore, orgId: string, seed: number, pe
     }
   }
 
+  generateStandardObjects(store, orgId, seed, perObject, HISTORY_START, HISTORY_END);
   store.clock.advanceTo(HISTORY_END);
 }

@@ -1,11 +1,13 @@
 /** An org's data API: describe, SOQL, records, collections, Bulk 2.0 query, seeded data. */
 import type { DataRequest, EmulatorResponse } from '../types.ts';
 import { writeContextOf, type WriteCounters } from './automation.ts';
-import { BulkQueryJobs } from './bulk2.ts';
+import { BulkQueryJobs, type BulkJobSettings } from './bulk2.ts';
 import { Collections } from './collections.ts';
 import { basicInfoBody, describeBody, describeGlobalBody } from './describe.ts';
 import { ApiError, methodNotAllowed, notFound } from './errors.ts';
 import { generateOrgData } from './generate.ts';
+import { blobBytes, blobResponse } from './blobs.ts';
+import { compositeReads } from './composite.ts';
 import { base62Tag } from './ids.ts';
 import { Mutator, Transaction } from './mutations.ts';
 import { CursorStore } from './query-cursors.ts';
@@ -15,19 +17,26 @@ import { fullRecordWriter } from './records-json.ts';
 import { replicationChanges } from './replication.ts';
 import { RecordError } from './save-errors.ts';
 import { SObjectRest } from './sobject-rest.ts';
-import { OrgStore } from './store.ts';
+import { OrgStore, type StoreDump } from './store.ts';
 import type { Table } from './table.ts';
 
 export { RecordError } from './save-errors.ts';
 export type { SaveError } from './save-errors.ts';
 export { checksumSuffix, to18 } from './ids.ts';
 export { DATA_OBJECTS } from './objects.ts';
+export type { BulkJobSettings } from './bulk2.ts';
+export type { StoreDump } from './store.ts';
+
+const DAY = 86_400_000;
+const RECYCLE_BIN_DAYS = 15;
 
 export interface OrgDataOptions {
   orgId: string;
   seed: number;
   /** Generated records per data object (Account, Contact, Opportunity, Case, Invoice__c). */
   records: number;
+  /** Records saved by `dump()`: the org starts from them instead of generating its data. */
+  saved?: StoreDump;
   /** Clock for audit fields, cursor expiry and date literals (tests); defaults to Date.now. */
   now?: () => number;
 }
@@ -50,7 +59,13 @@ export class OrgData {
     this.collections = new Collections(this.store);
     this.sobjects = new SObjectRest(this.store);
     this.mutator = new Mutator(this.store);
-    generateOrgData(this.store, opts.orgId, opts.seed, opts.records);
+    if (opts.saved) this.store.load(opts.saved);
+    else generateOrgData(this.store, opts.orgId, opts.seed, opts.records);
+  }
+
+  /** The org's records as they stand, to start it again from them (`saved`). */
+  dump(): StoreDump {
+    return this.store.dump();
   }
 
   handle(req: DataRequest): EmulatorResponse {
@@ -73,10 +88,59 @@ export class OrgData {
     return table.codec.format(this.mutator.create(table, fields, new Transaction()));
   }
 
-  /** Updates a live record by id; bumps LastModifiedDate and SystemModstamp. Throws RecordError. */
-  update(id: string, fields: Record<string, unknown>): void {
+  /**
+   * Updates a live record by id; bumps LastModifiedDate and SystemModstamp. Throws RecordError.
+   * `startedAt` models a long transaction that commits now but was stamped when it began.
+   */
+  update(id: string, fields: Record<string, unknown>, options: { startedAt?: number } = {}): void {
     const ref = liveRecord(this.store, id);
     this.mutator.update(ref.table, ref.row, fields, new Transaction());
+    if (options.startedAt !== undefined) {
+      ref.table.set(ref.row, ref.table.lastModifiedField, options.startedAt);
+      ref.table.set(ref.row, ref.table.systemModstampField, options.startedAt);
+    }
+  }
+
+  /** Purges every record in the recycle bin (`emptyRecycleBin`): gone from queryAll, still in getDeleted's log. */
+  emptyRecycleBin(): number {
+    return this.purgeDeleted(() => true);
+  }
+
+  /**
+   * Lets `days` pass for the recycle bin: deletions move that far into the past, and records
+   * deleted more than 15 days ago are purged, as Salesforce does.
+   */
+  ageRecycleBin(days: number): number {
+    const horizon = this.now() - RECYCLE_BIN_DAYS * DAY;
+    return this.purgeDeleted((table, row) => {
+      const deletedAt = (table.get(row, table.systemModstampField) as number) - days * DAY;
+      table.set(row, table.systemModstampField, deletedAt);
+      return deletedAt < horizon;
+    });
+  }
+
+  private purgeDeleted(shouldPurge: (table: Table, row: number) => boolean): number {
+    let purged = 0;
+    for (const table of this.store.tables.values()) {
+      for (let row = 0; row < table.length; row++) {
+        if (table.isDeleted(row) && !table.isPurged(row) && shouldPurge(table, row)) {
+          table.purge(row);
+          purged++;
+        }
+      }
+      table.dropIndexes();
+    }
+    return purged;
+  }
+
+  /** Live records of the objects named (all data objects when none), as `/limits/recordCount` reports them. */
+  recordCounts(objects: string[] | undefined): { count: number; name: string }[] {
+    const counts = this.store.counts();
+    const names = objects ?? Object.keys(counts);
+    return names.flatMap((name) => {
+      const table = this.store.table(name);
+      return table && table.name in counts ? [{ count: counts[table.name], name: table.name }] : [];
+    });
   }
 
   /** Moves a live record (and its cascade) to the recycle bin. Throws RecordError. */
@@ -91,6 +155,12 @@ export class OrgData {
     return JSON.parse(fullRecordWriter(this.store, ref.table, version)(ref.row)) as Record<string, unknown>;
   }
 
+  /** The raw bytes of a record's base64 field (Attachment.Body, ContentVersion.VersionData), or undefined. */
+  blob(id: string, field: string): Buffer | undefined {
+    const ref = this.store.resolve(id);
+    return ref ? blobBytes(this.store, ref.table, id, field) : undefined;
+  }
+
   /** Ids of an object's records in id order (live ones unless includeDeleted). */
   ids(object: string, options: { limit?: number; includeDeleted?: boolean } = {}): string[] {
     const table = this.store.table(object);
@@ -98,9 +168,20 @@ export class OrgData {
     const ids: string[] = [];
     const limit = options.limit ?? Infinity;
     for (let row = 0; row < table.length && ids.length < limit; row++) {
+      if (table.isPurged(row)) continue;
       if (options.includeDeleted || !table.isDeleted(row)) ids.push(table.codec.format(row));
     }
     return ids;
+  }
+
+  /** How Bulk API 2.0 query jobs behave: processing time, page size, a failure to come. */
+  configureBulkJobs(settings: Partial<BulkJobSettings>): void {
+    Object.assign(this.bulk.settings, settings);
+  }
+
+  /** Bulk API 2.0 query jobs created, and polls that found one still in progress. */
+  bulkJobStats(): { created: number; pollsInProgress: number } {
+    return { ...this.bulk.stats };
   }
 
   /**
@@ -160,6 +241,7 @@ export class OrgData {
         return runQuery(this.store, this.cursors, req.query.get('q'), head === 'queryAll', version, req.headers, this.now());
       case 'composite':
         if (rest[0] === 'sobjects') return this.routeCollections(req, rest.slice(1));
+        if (rest.length === 0 && method === 'POST') return compositeReads(req, (sub) => this.route(sub));
         return notFound();
       case 'jobs':
         if (rest[0] === 'query') return this.bulk.handle(method, rest.slice(1), req.query, req.body, version);
@@ -189,7 +271,7 @@ export class OrgData {
       return method === 'GET' ? { status: 200, body: describeBody(object, version) } : methodNotAllowed(method, ['GET']);
     }
     if (segments.length === 2 && (segments[1] === 'updated' || segments[1] === 'deleted')) {
-      return method === 'GET' ? replicationChanges(table, segments[1], req.query) : methodNotAllowed(method, ['GET']);
+      return method === 'GET' ? replicationChanges(table, segments[1], req.query, this.now()) : methodNotAllowed(method, ['GET']);
     }
     if (segments.length === 2) {
       const id = segments[1];
@@ -203,6 +285,9 @@ export class OrgData {
         default:
           return methodNotAllowed(method, ['GET', 'PATCH', 'DELETE']);
       }
+    }
+    if (segments.length === 3 && table.fields[table.fieldIndex(segments[2])]?.type === 'base64') {
+      return method === 'GET' ? blobResponse(this.store, table, segments[1], segments[2]) : methodNotAllowed(method, ['GET']);
     }
     if (segments.length === 3) {
       const [, field, value] = segments;

@@ -1,152 +1,8 @@
 /** The emulated schema: objects, fields and relationships, as describe reports them. */
+import { dataObject, field, lookup, readOnly, systemFields, type ObjectDef } from './field-defs.ts';
+import { RECORD_TYPE, STANDARD_OBJECTS } from './standard-objects.ts';
 
-export type FieldType =
-  | 'id'
-  | 'string'
-  | 'picklist'
-  | 'boolean'
-  | 'int'
-  | 'double'
-  | 'currency'
-  | 'percent'
-  | 'date'
-  | 'datetime'
-  | 'textarea'
-  | 'email'
-  | 'phone'
-  | 'url'
-  | 'reference';
-
-export interface FieldDef {
-  name: string;
-  label: string;
-  type: FieldType;
-  length: number;
-  precision: number;
-  scale: number;
-  nillable: boolean;
-  createable: boolean;
-  updateable: boolean;
-  defaultedOnCreate: boolean;
-  calculated: boolean;
-  autoNumber: boolean;
-  externalId: boolean;
-  idLookup: boolean;
-  unique: boolean;
-  custom: boolean;
-  nameField: boolean;
-  referenceTo: string[];
-  relationshipName: string | null;
-  /** Deleting the parent deletes this child (otherwise the lookup is cleared). */
-  cascadeDelete: boolean;
-  picklistValues: string[];
-  restrictedPicklist: boolean;
-  defaultValue: string | boolean | null;
-  /** Derived values (auto numbers, compound names): computed from the row, never stored. */
-  derived?: 'autoNumber' | 'contactName';
-  autoNumberFormat?: { prefix: string; digits: number; start: number };
-}
-
-export interface ObjectDef {
-  name: string;
-  label: string;
-  labelPlural: string;
-  keyPrefix: string;
-  custom: boolean;
-  createable: boolean;
-  queryable: boolean;
-  replicateable: boolean;
-  /** History objects and the like: described and queryable, but never generated or written. */
-  readOnly: boolean;
-  fields: FieldDef[];
-}
-
-type FieldOptions = Partial<Omit<FieldDef, 'name' | 'type'>>;
-
-const TYPE_LENGTH: Partial<Record<FieldType, number>> = {
-  id: 18,
-  reference: 18,
-  string: 255,
-  picklist: 255,
-  email: 80,
-  phone: 40,
-  url: 255,
-  textarea: 32000,
-};
-
-function field(name: string, type: FieldType, options: FieldOptions = {}): FieldDef {
-  const custom = name.endsWith('__c');
-  const numeric = type === 'int' || type === 'double' || type === 'currency' || type === 'percent';
-  return {
-    name,
-    label: options.label ?? name.replace(/__c$/, '').replace(/_/g, ' ').replace(/([a-z])([A-Z])/g, '$1 $2'),
-    type,
-    length: options.length ?? TYPE_LENGTH[type] ?? 0,
-    precision: options.precision ?? (numeric ? 18 : 0),
-    scale: options.scale ?? (type === 'currency' ? 2 : 0),
-    nillable: options.nillable ?? type !== 'boolean',
-    createable: options.createable ?? true,
-    updateable: options.updateable ?? options.createable ?? true,
-    defaultedOnCreate: options.defaultedOnCreate ?? type === 'boolean',
-    calculated: options.calculated ?? false,
-    autoNumber: options.autoNumber ?? false,
-    externalId: options.externalId ?? false,
-    idLookup: options.idLookup ?? options.externalId ?? false,
-    unique: options.unique ?? false,
-    custom: options.custom ?? custom,
-    nameField: options.nameField ?? false,
-    referenceTo: options.referenceTo ?? [],
-    relationshipName: options.relationshipName ?? null,
-    cascadeDelete: options.cascadeDelete ?? false,
-    picklistValues: options.picklistValues ?? [],
-    restrictedPicklist: options.restrictedPicklist ?? false,
-    defaultValue: options.defaultValue ?? (type === 'boolean' ? false : null),
-    derived: options.derived,
-    autoNumberFormat: options.autoNumberFormat,
-  };
-}
-
-const readOnly: FieldOptions = { createable: false, updateable: false };
-
-function systemFields(): FieldDef[] {
-  return [
-    field('Id', 'id', { ...readOnly, nillable: false, defaultedOnCreate: true, idLookup: true, label: 'Record ID' }),
-    field('IsDeleted', 'boolean', { ...readOnly, label: 'Deleted' }),
-  ];
-}
-
-function auditFields(): FieldDef[] {
-  const audit: FieldOptions = { ...readOnly, nillable: false, defaultedOnCreate: true };
-  return [
-    field('CreatedDate', 'datetime', { ...audit, label: 'Created Date' }),
-    field('LastModifiedDate', 'datetime', { ...audit, label: 'Last Modified Date' }),
-    field('SystemModstamp', 'datetime', { ...audit, label: 'System Modstamp' }),
-  ];
-}
-
-function lookup(name: string, target: string, relationshipName: string, cascadeDelete: boolean, label?: string): FieldDef {
-  return field(name, 'reference', { referenceTo: [target], relationshipName, cascadeDelete, label });
-}
-
-function dataObject(
-  name: string,
-  keyPrefix: string,
-  labelPlural: string,
-  fields: FieldDef[],
-): ObjectDef {
-  return {
-    name,
-    label: name.replace(/__c$/, '').replace(/_/g, ' '),
-    labelPlural,
-    keyPrefix,
-    custom: name.endsWith('__c'),
-    createable: true,
-    queryable: true,
-    replicateable: true,
-    readOnly: false,
-    fields: [...systemFields(), ...fields, ...auditFields()],
-  };
-}
+export type { FieldDef, FieldType, ObjectDef } from './field-defs.ts';
 
 export const INDUSTRIES = ['Agriculture', 'Banking', 'Biotechnology', 'Construction', 'Consulting', 'Education', 'Energy', 'Engineering', 'Finance', 'Healthcare', 'Hospitality', 'Insurance', 'Manufacturing', 'Media', 'Retail', 'Technology', 'Telecommunications', 'Transportation'];
 export const ACCOUNT_TYPES = ['Prospect', 'Customer - Direct', 'Customer - Channel', 'Channel Partner / Reseller', 'Installation Partner', 'Technology Partner', 'Other'];
@@ -172,6 +28,8 @@ const ACCOUNT = dataObject('Account', '001', 'Accounts', [
   field('BillingCountry', 'string', { length: 80, label: 'Billing Country' }),
   field('Description', 'textarea', { label: 'Account Description' }),
   field('External_Id__c', 'string', { length: 50, externalId: true, unique: true, label: 'External Id' }),
+  lookup('ParentId', 'Account', 'Parent', false, 'Parent Account ID'),
+  lookup('RecordTypeId', 'RecordType', 'RecordType', false, 'Record Type ID'),
 ]);
 
 const CONTACT = dataObject('Contact', '003', 'Contacts', [
@@ -251,7 +109,8 @@ const ACCOUNT_HISTORY: ObjectDef = {
   ],
 };
 
-export const OBJECTS: ObjectDef[] = [ACCOUNT, CONTACT, OPPORTUNITY, CASE, INVOICE, ACCOUNT_HISTORY];
+/** Generation order: parents before children. */
+export const OBJECTS: ObjectDef[] = [RECORD_TYPE, ACCOUNT, CONTACT, OPPORTUNITY, CASE, INVOICE, ACCOUNT_HISTORY, ...STANDARD_OBJECTS];
 
 /** Objects that hold generated data, parents before children. */
 export const DATA_OBJECTS = OBJECTS.filter((o) => !o.readOnly).map((o) => o.name);
@@ -276,13 +135,24 @@ const CHILD_RELATIONSHIP_NAMES: Record<string, string> = {
   'Case.ContactId': 'Cases',
   'Invoice__c.Account__c': 'Invoices__r',
   'AccountHistory.AccountId': 'Histories',
+  'Account.ParentId': 'ChildAccounts',
+  'Task.WhatId': 'Tasks',
+  'Task.WhoId': 'Tasks',
+  'Event.WhatId': 'Events',
+  'Event.WhoId': 'Events',
+  'Attachment.ParentId': 'Attachments',
+  'Note.ParentId': 'Notes',
+  'ContentVersion.ContentDocumentId': 'ContentVersions',
+  'ContentDocumentLink.LinkedEntityId': 'ContentDocumentLinks',
+  'ContentDocumentLink.ContentDocumentId': 'ContentDocumentLinks',
+  'Loan_Application__c.Account__c': 'Loan_Applications__r',
 };
 
 export function childRelationships(parent: string): ChildRelationship[] {
   const children: ChildRelationship[] = [];
   for (const child of OBJECTS) {
     for (const f of child.fields) {
-      if (f.type === 'reference' && f.referenceTo[0] === parent) {
+      if (f.type === 'reference' && f.referenceTo.includes(parent)) {
         children.push({
           childSObject: child.name,
           field: f.name,

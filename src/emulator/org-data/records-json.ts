@@ -1,4 +1,5 @@
 /** Records as REST JSON text, written straight from the columns (no intermediate objects). */
+import { isPolymorphic } from './field-defs.ts';
 import type { FieldDef } from './objects.ts';
 import type { FieldPath } from './soql-fields.ts';
 import type { OrgStore } from './store.ts';
@@ -12,6 +13,7 @@ export function jsonFormatter(store: OrgStore, table: Table, field: FieldDef): F
     case 'id':
       return (v) => (v === null ? 'null' : `"${table.codec.format(v as number)}"`);
     case 'reference': {
+      if (isPolymorphic(field)) return (v) => (v === null ? 'null' : `"${v as string}"`);
       const target = store.table(field.referenceTo[0])!;
       return (v) => (v === null ? 'null' : `"${target.codec.format(v as number)}"`);
     }
@@ -40,6 +42,13 @@ export function recordWriter(store: OrgStore, table: Table, columns: FieldPath[]
   const parts: ((row: number) => string)[] = [];
   const groups = new Map<string, FieldPath[]>();
   for (const path of columns) {
+    if (!path.via && path.field.type === 'base64') {
+      const key = `,"${path.field.name}":`;
+      const index = path.fieldIndex;
+      const base = `"/services/data/v${version}/sobjects/${table.name}/`;
+      parts.push((row) => key + (table.get(row, index) === null ? 'null' : `${base}${table.codec.format(row)}/${path.field.name}"`));
+      continue;
+    }
     if (!path.via) {
       const key = `,"${path.field.name}":`;
       const format = jsonFormatter(store, path.table, path.field);

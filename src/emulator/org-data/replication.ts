@@ -1,16 +1,25 @@
-/** `GET /sobjects/X/updated` and `/deleted` (getUpdated / getDeleted), driven by SystemModstamp. */
+/**
+ * `GET /sobjects/X/updated` and `/deleted` (getUpdated / getDeleted), driven by SystemModstamp.
+ * The delete log outlives the recycle bin (purged records are still listed) but reaches back
+ * only 15 days: an older start is refused, as Salesforce does.
+ */
 import type { EmulatorResponse } from '../types.ts';
 import { apiError } from './errors.ts';
 import type { Table } from './table.ts';
 import { formatDatetime, parseDatetime } from './values.ts';
 
 const MINUTE = 60_000;
+export const DELETE_LOG_DAYS = 15;
 
-export function replicationChanges(table: Table, kind: 'updated' | 'deleted', query: URLSearchParams): EmulatorResponse {
+export function replicationChanges(table: Table, kind: 'updated' | 'deleted', query: URLSearchParams, now: number): EmulatorResponse {
   const start = parseDatetime(query.get('start') ?? '');
   const end = parseDatetime(query.get('end') ?? '');
   if (start === null || end === null || end < start) {
     return apiError(400, 'INVALID_REPLICATION_DATE', 'start and end must be ISO 8601 datetimes, with start before end');
+  }
+  const earliest = Math.floor((now - DELETE_LOG_DAYS * 86_400_000) / MINUTE) * MINUTE;
+  if (start < earliest) {
+    return apiError(400, 'INVALID_REPLICATION_DATE', `startDate is before the earliest date available: ${formatDatetime(earliest)}`);
   }
   // Salesforce covers whole minutes only.
   const from = Math.floor(start / MINUTE) * MINUTE;
@@ -29,6 +38,6 @@ export function replicationChanges(table: Table, kind: 'updated' | 'deleted', qu
     status: 200,
     body: kind === 'updated'
       ? { ids, latestDateCovered }
-      : { deletedRecords, earliestDateAvailable: formatDatetime(from), latestDateCovered },
+      : { deletedRecords, earliestDateAvailable: formatDatetime(earliest), latestDateCovered },
   };
 }

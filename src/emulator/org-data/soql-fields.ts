@@ -23,7 +23,7 @@ export function resolveField(store: OrgStore, table: Table, path: string, soql: 
   }
   if (parts.length === 2) {
     const lookupIndex = table.fields.findIndex(
-      (f) => f.relationshipName !== null && f.relationshipName.toLowerCase() === parts[0].toLowerCase(),
+      (f) => f.relationshipName !== null && f.referenceTo.length === 1 && f.relationshipName.toLowerCase() === parts[0].toLowerCase(),
     );
     if (lookupIndex >= 0) {
       const lookup = table.fields[lookupIndex];

@@ -1,5 +1,6 @@
 /** WHERE clauses compiled to row predicates over stored values. */
 import type { Condition, WhereClause } from '@jetstreamapp/soql-parser-js';
+import { isPolymorphic } from './field-defs.ts';
 import { canonicalId15 } from './ids.ts';
 import { resolveField, type FieldPath } from './soql-fields.ts';
 import { soqlError } from './soql-errors.ts';
@@ -124,8 +125,9 @@ type Kind = 'id' | 'text' | 'number' | 'boolean' | 'date' | 'datetime';
 function kindOf(path: FieldPath): Kind {
   switch (path.field.type) {
     case 'id':
-    case 'reference':
       return 'id';
+    case 'reference':
+      return isPolymorphic(path.field) ? 'text' : 'id';
     case 'int':
     case 'double':
     case 'currency':

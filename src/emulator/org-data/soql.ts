@@ -1,5 +1,6 @@
 /** SOQL text to a query plan: selected fields, row predicate, order, limit. */
 import { parseQuery, type Query } from '@jetstreamapp/soql-parser-js';
+import { ApiError } from './errors.ts';
 import { soqlError, unsupportedObject } from './soql-errors.ts';
 import { resolveField, type FieldPath } from './soql-fields.ts';
 import { compileWhere, type RowPredicate } from './soql-where.ts';
@@ -32,11 +33,25 @@ function parse(soql: string): Query {
   }
 }
 
+/** Whether a WHERE clause compares one of the fields (by name, anywhere in it). */
+function filtersOn(where: Query['where'], fields: string[]): boolean {
+  const wanted = new Set(fields.map((f) => f.toLowerCase()));
+  for (let clause = where; clause; clause = (clause as { right?: Query['where'] }).right) {
+    const field = (clause.left as { field?: string } | undefined)?.field;
+    if (field && wanted.has(field.toLowerCase())) return true;
+  }
+  return false;
+}
+
 export function planQuery(soql: string, store: OrgStore, now: number): QueryPlan {
   const query = parse(soql);
   if (!query.sObject) throw soqlError('MALFORMED_QUERY', soql, undefined, 'unexpected token: FROM');
   const table = store.table(query.sObject);
   if (!table || !table.object.queryable) throw unsupportedObject(soql, query.sObject);
+  const restriction = table.object.restriction;
+  if (restriction && !filtersOn(query.where, restriction.filterFields)) {
+    throw new ApiError(400, restriction.errorCode, restriction.message);
+  }
   if (query.groupBy || query.having) {
     throw soqlError('MALFORMED_QUERY', soql, 'GROUP BY', 'GROUP BY is not supported by this emulator');
   }
@@ -118,7 +133,7 @@ export function selectRows(plan: QueryPlan, includeDeleted: boolean): Int32Array
   let rows = new Int32Array(table.length);
   let count = 0;
   for (let row = 0; row < table.length; row++) {
-    if (!includeDeleted && table.get(row, deletedField) === true) continue;
+    if (table.get(row, deletedField) === true && (!includeDeleted || table.isPurged(row))) continue;
     if (predicate && !predicate(row)) continue;
     rows[count++] = row;
   }

@@ -3,7 +3,12 @@ import { Automation } from './automation.ts';
 import { MonotonicClock } from './clock.ts';
 import { base62Tag, canonicalId15, IdCodec } from './ids.ts';
 import { DATA_OBJECTS, findObject, OBJECTS, type ObjectDef } from './objects.ts';
-import { Table } from './table.ts';
+import { Table, type TableDump } from './table.ts';
+
+export interface StoreDump {
+  clock: number;
+  tables: Record<string, TableDump>;
+}
 
 export interface RecordRef {
   table: Table;
@@ -22,11 +27,14 @@ export class OrgStore {
   constructor(orgId: string, seed: number, now: () => number) {
     const orgTag = base62Tag(`${orgId}:${seed}`, 2);
     for (const object of OBJECTS) {
-      // Counters start at an org-specific offset so ids look different between orgs.
-      const start = 1_000_000 + (parseInt(base62Tag(`${orgId}:${object.name}:${seed}`, 3), 36) % 50_000) * 1000;
-      const table = new Table(object, new IdCodec(object.keyPrefix, orgTag, start));
+      // Counters start at an org-specific offset so ids look different between orgs. Record types
+      // are metadata: a sandbox copied from production keeps their ids, so every org shares them.
+      const metadata = object.name === 'RecordType';
+      const start = metadata ? 1_000_000 : 1_000_000 + (parseInt(base62Tag(`${orgId}:${object.name}:${seed}`, 3), 36) % 50_000) * 1000;
+      const table = new Table(object, new IdCodec(object.keyPrefix, metadata ? base62Tag('metadata', 2) : orgTag, start));
       this.tables.set(object.name, table);
-      this.byPrefix.set(object.keyPrefix, table);
+      // Mirror objects share prefixes (017 for every history object); ids resolve to the first.
+      if (!this.byPrefix.has(object.keyPrefix)) this.byPrefix.set(object.keyPrefix, table);
     }
     this.clock = new MonotonicClock(now, 0);
   }
@@ -47,7 +55,17 @@ export class OrgStore {
     const table = this.byPrefix.get(id15.slice(0, 3));
     if (!table) return undefined;
     const row = table.codec.rowOf(id15);
-    return row >= 0 && row < table.length ? { table, row } : undefined;
+    return row >= 0 && row < table.length && !table.isPurged(row) ? { table, row } : undefined;
+  }
+
+  dump(): StoreDump {
+    return { clock: this.clock.latest, tables: Object.fromEntries([...this.tables].map(([name, table]) => [name, table.dump()])) };
+  }
+
+  /** Loads what `dump` saved into this empty store; objects the catalogue no longer has are dropped. */
+  load(dump: StoreDump): void {
+    for (const [name, table] of Object.entries(dump.tables)) this.tables.get(name)?.load(table);
+    this.clock.advanceTo(dump.clock);
   }
 
   counts(): Record<string, number> {

@@ -1,9 +1,15 @@
 /** One object's records in columns; a row number is the record's identity (see IdCodec). */
 import { BooleanColumn, NumberColumn, ReferenceColumn, StringColumn, type Column, type StoredValue } from './columns.ts';
 import { IdCodec } from './ids.ts';
+import { isPolymorphic } from './field-defs.ts';
 import type { FieldDef, ObjectDef } from './objects.ts';
 
 export type { StoredValue };
+
+export interface TableDump {
+  rows: StoredValue[][];
+  purged: number[];
+}
 
 function columnFor(f: FieldDef): Column | null {
   if (f.type === 'id' || f.derived) return null;
@@ -11,7 +17,7 @@ function columnFor(f: FieldDef): Column | null {
     case 'boolean':
       return new BooleanColumn();
     case 'reference':
-      return new ReferenceColumn();
+      return isPolymorphic(f) ? new StringColumn() : new ReferenceColumn();
     case 'int':
     case 'double':
     case 'currency':
@@ -28,6 +34,7 @@ export class Table {
   private readonly columns: (Column | null)[];
   private readonly byLowerName: Map<string, number>;
   private readonly externalIndexes = new Map<number, Map<string, number>>();
+  private readonly purged = new Set<number>();
   readonly isDeletedField: number;
   readonly createdDateField: number;
   readonly lastModifiedField: number;
@@ -99,6 +106,20 @@ export class Table {
     return this.get(row, this.isDeletedField) === true;
   }
 
+  /** Gone from the recycle bin (aged out, emptied): no query or id lookup finds it any more. */
+  isPurged(row: number): boolean {
+    return this.purged.has(row);
+  }
+
+  purge(row: number): void {
+    this.purged.add(row);
+  }
+
+  /** Purged rows, for saving the org. */
+  purgedRows(): number[] {
+    return [...this.purged];
+  }
+
   /** The row of a live record by external id value (case-insensitive), -1 if none. */
   findByExternalId(field: number, value: string): number {
     let index = this.externalIndexes.get(field);
@@ -125,6 +146,17 @@ export class Table {
   restore(row: number, values: StoredValue[]): void {
     for (let i = 0; i < this.columns.length; i++) this.columns[i]?.set(row, values[i]);
     this.externalIndexes.clear();
+  }
+
+  /** Every row's stored values and the purged rows, to save the org. */
+  dump(): TableDump {
+    return { rows: Array.from({ length: this.length }, (_, row) => this.snapshot(row)), purged: this.purgedRows() };
+  }
+
+  /** Rows saved by `dump`, into an empty table. */
+  load(dump: TableDump): void {
+    for (const values of dump.rows) this.append(values);
+    for (const row of dump.purged) this.purge(row);
   }
 
   liveCount(): number {

@@ -1,0 +1,121 @@
+/**
+ * Bulk API 2.0 query jobs: the SOQL goes in a POST body (no URI limit), the job is polled with
+ * backoff through UploadComplete and InProgress to JobComplete (Failed and Aborted end it), and
+ * the CSV results are read page by page through `Sforce-Locator`, typed from describe.
+ */
+import { setTimeout as sleep } from 'node:timers/promises';
+import { CsvRowReader } from './csv-rows.ts';
+import type { SalesforceRecord } from './query.ts';
+import type { SalesforceSession } from './session.ts';
+
+type JobState = 'UploadComplete' | 'InProgress' | 'JobComplete' | 'Failed' | 'Aborted';
+
+interface QueryJobInfo {
+  id: string;
+  state: JobState;
+  numberRecordsProcessed?: number;
+  errorMessage?: string;
+}
+
+/** The job ended Failed or Aborted: Salesforce's message says why. */
+export class BulkQueryFailedError extends Error {
+  constructor(state: JobState, message: string | undefined) {
+    super(`Bulk API 2.0 query job ${state}${message ? `: ${message}` : ''}`);
+    this.name = 'BULK_QUERY_FAILED';
+  }
+}
+
+export interface BulkQueryOptions {
+  checkpoint: () => void;
+  /** Field name → describe type, to turn CSV text back into the values the REST API returns. */
+  fieldTypes: Map<string, string>;
+  /** First pause before a poll, doubled each time up to `maxPollMs`. */
+  firstPollMs?: number;
+  maxPollMs?: number;
+  /** Called on each poll with the state seen (progress, tests). */
+  onPoll?: (state: JobState) => void;
+  /** Records per batch handed to the caller. */
+  batchSize?: number;
+  signal?: AbortSignal;
+}
+
+const NUMERIC = new Set(['int', 'double', 'currency', 'percent']);
+
+/** CSV text to the value REST would give: null for empty, booleans, numbers, REST's datetime form. */
+function typedValue(type: string | undefined, text: string): unknown {
+  if (text === '') return null;
+  if (type === 'boolean') return text === 'true';
+  if (type && NUMERIC.has(type)) return Number(text);
+  if (type === 'datetime') return text.replace(/Z$/, '+0000');
+  return text;
+}
+
+/** Runs a queryAll job and yields its records in batches, in the order of the query's fields. */
+export async function* bulkQueryAll(session: SalesforceSession, soql: string, options: BulkQueryOptions): AsyncGenerator<SalesforceRecord[]> {
+  const { checkpoint, fieldTypes, firstPollMs = 250, maxPollMs = 10_000, batchSize = 500 } = options;
+  checkpoint();
+  const created = await session.request<QueryJobInfo>({
+    method: 'POST',
+    url: '/jobs/query',
+    body: JSON.stringify({ operation: 'queryAll', query: soql, contentType: 'CSV', columnDelimiter: 'COMMA', lineEnding: 'LF' }),
+  });
+  let job = created;
+  try {
+    for (let pause = firstPollMs; job.state !== 'JobComplete'; pause = Math.min(pause * 2, maxPollMs)) {
+      if (job.state === 'Failed' || job.state === 'Aborted') throw new BulkQueryFailedError(job.state, job.errorMessage);
+      await sleep(pause, undefined, { signal: options.signal }).catch(() => undefined);
+      checkpoint();
+      job = await session.request<QueryJobInfo>(`/jobs/query/${job.id}`);
+      options.onPoll?.(job.state);
+    }
+  } catch (error) {
+    // Stopped while Salesforce still works on it (cancel, budget): let it go.
+    if (job.state === 'UploadComplete' || job.state === 'InProgress') {
+      await session.request({ method: 'PATCH', url: `/jobs/query/${job.id}`, body: JSON.stringify({ state: 'Aborted' }) }).catch(() => undefined);
+    }
+    throw error;
+  }
+
+  let received = 0;
+  let locator: string | null = null;
+  do {
+    checkpoint();
+    const response = await session.download(`/jobs/query/${job.id}/results${locator ? `?locator=${encodeURIComponent(locator)}` : ''}`);
+    const next = response.headers.get('sforce-locator');
+    locator = next && next !== 'null' ? next : null;
+    let header: string[] | undefined;
+    let types: (string | undefined)[] = [];
+    let batch: SalesforceRecord[] = [];
+    const reader = new CsvRowReader();
+    const decoder = new TextDecoder();
+    const toRecords = (rows: string[][]) => {
+      for (const row of rows) {
+        if (!header) {
+          header = row;
+          types = header.map((name) => fieldTypes.get(name));
+          continue;
+        }
+        const record: Record<string, unknown> = {};
+        for (let i = 0; i < header.length; i++) record[header[i]] = typedValue(types[i], row[i]);
+        batch.push(record as SalesforceRecord);
+      }
+    };
+    for await (const chunk of response.body as unknown as AsyncIterable<Uint8Array>) {
+      toRecords(reader.push(decoder.decode(chunk, { stream: true })));
+      if (batch.length >= batchSize) {
+        received += batch.length;
+        yield batch;
+        batch = [];
+      }
+    }
+    toRecords(reader.push(decoder.decode()));
+    toRecords(reader.end());
+    if (batch.length > 0) {
+      received += batch.length;
+      yield batch;
+    }
+  } while (locator);
+  if (job.numberRecordsProcessed !== undefined && received !== job.numberRecordsProcessed) {
+    throw new Error(`The Bulk API 2.0 job announced ${job.numberRecordsProcessed} records but returned ${received}`);
+  }
+}

@@ -1,0 +1,54 @@
+/** REST queries: queryAll pages (deleted records included), however many, and the GET size limit. */
+import type { SalesforceSession } from './session.ts';
+
+export type SalesforceRecord = Record<string, unknown> & { Id: string };
+
+export interface QueryPage<R = SalesforceRecord> {
+  totalSize: number;
+  done: boolean;
+  nextRecordsUrl?: string;
+  records: R[];
+}
+
+const PAGE_SIZE_HEADER = { 'Sforce-Query-Options': 'batchSize=2000' };
+
+/** Salesforce refuses a request line and headers over 16,384 bytes (414 or 431). */
+const MAX_REQUEST_HEAD_BYTES = 16_384;
+// Headers besides the access token (host, content type, query options, user agent, …), generously.
+const OTHER_HEADER_BYTES = 1_024;
+
+/** Whether a GET of this query stays within Salesforce's request size, headers included. */
+export function fitsInGet(session: SalesforceSession, soql: string): boolean {
+  const path = `/services/data/v${session.connection.version}/queryAll?q=${encodeURIComponent(soql)}`;
+  const head = `GET ${path} HTTP/1.1\r\n`.length + `Authorization: Bearer ${session.connection.accessToken ?? ''}\r\n`.length + OTHER_HEADER_BYTES;
+  return head <= MAX_REQUEST_HEAD_BYTES;
+}
+
+/**
+ * Every page of a queryAll, however many (jsforce's autoFetch would stop at 10,000). The next
+ * page is already on its way while the caller stores this one.
+ */
+export async function* queryAllPages<R = SalesforceRecord>(session: SalesforceSession, soql: string, checkpoint: () => void): AsyncGenerator<QueryPage<R>> {
+  const fetchPage = (url: string) => {
+    checkpoint();
+    return session.request<QueryPage<R>>({ method: 'GET', url, headers: PAGE_SIZE_HEADER });
+  };
+  let pending: Promise<QueryPage<R>> | undefined = fetchPage(`/queryAll?q=${encodeURIComponent(soql)}`);
+  try {
+    while (pending) {
+      const page: QueryPage<R> = await pending;
+      pending = !page.done && page.nextRecordsUrl ? fetchPage(page.nextRecordsUrl) : undefined;
+      yield page;
+    }
+  } finally {
+    // The caller stopped early (cancelled, or a write failed): the page on its way is not wanted.
+    pending?.catch(() => undefined);
+  }
+}
+
+/** The ids a query returns (recycle bin included), all pages. */
+export async function queryAllIds(session: SalesforceSession, soql: string, checkpoint: () => void): Promise<Set<string>> {
+  const ids = new Set<string>();
+  for await (const page of queryAllPages<{ Id: string }>(session, soql, checkpoint)) for (const record of page.records) ids.add(record.Id);
+  return ids;
+}
