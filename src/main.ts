@@ -27,11 +27,14 @@ const emulator = config.salesforce.clientId
       startEmulator({ port: 0, records: config.emulatorRecords, stateFile: join(dirname(config.databaseFile), 'emulator-state.json') }),
     );
 if (emulator) {
-  config.salesforce = {
-    ...config.salesforce,
-    clientId: emulator.clientId,
-    clientSecret: emulator.clientSecret,
-    loginUrls: { PRODUCTION: emulator.orgs.PRODUCTION.loginUrl, SANDBOX: emulator.orgs.SANDBOX.loginUrl },
+  config = {
+    ...config,
+    salesforce: {
+      ...config.salesforce,
+      clientId: emulator.clientId,
+      clientSecret: emulator.clientSecret,
+      loginUrls: { PRODUCTION: emulator.orgs.PRODUCTION.loginUrl, SANDBOX: emulator.orgs.SANDBOX.loginUrl },
+    },
   };
 }
 
@@ -46,8 +49,8 @@ if (emulator) {
       `(users ${emulator.orgs.PRODUCTION.username} and ${emulator.orgs.SANDBOX.username}, password ${emulator.orgs.PRODUCTION.password})`,
   );
 }
-logger.info(`Dashboard on ${app.config.publicUrl}/`);
-logger.info(`GraphQL API on ${app.config.publicUrl}/graphql (GraphiQL in a browser)`);
+logger.info(`Dashboard on ${app.publicUrl}/`);
+logger.info(`GraphQL API on ${app.publicUrl}/graphql (GraphiQL in a browser)`);
 if (app.generatedOperatorKey) {
   // Printed once: only its hash is stored.
   logger.info(`Operator API key (shown once, keep it): ${app.generatedOperatorKey}`);

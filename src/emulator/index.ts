@@ -89,7 +89,7 @@ export async function startEmulator(options: EmulatorOptions = {}) {
     (definition, index) =>
       new EmulatedOrg(
         { ...definition, seed: (options.seed ?? 0) * ORG_DEFINITIONS.length + definition.seed },
-        urlOf(servers[index]!),
+        urlOf(servers[index]),
         EMULATOR_CLIENT,
         tokens,
         options.records ?? 50,
@@ -103,7 +103,7 @@ export async function startEmulator(options: EmulatorOptions = {}) {
     options.stateFile &&
     writeSavedEmulator(options.stateFile, {
       version: 1,
-      ports: Object.fromEntries(orgList.map((org, index) => [org.definition.environment, portOf(servers[index]!)])) as SavedEmulator['ports'],
+      ports: Object.fromEntries(orgList.map((org, index) => [org.definition.environment, portOf(servers[index])])) as SavedEmulator['ports'],
       orgs: Object.fromEntries(orgList.map((org) => [org.definition.environment, org.dump()])) as SavedEmulator['orgs'],
       tokens: tokens.dump(),
     });
@@ -113,8 +113,11 @@ export async function startEmulator(options: EmulatorOptions = {}) {
   };
   save();
   const state = { orgs: orgList, tokens, faults, changed };
-  servers.forEach((server, index) => server.on('request', createRequestHandler(state, orgList[index]!)));
-  const url = urlOf(servers[0]!);
+  servers.forEach((server, index) => {
+    const handle = createRequestHandler(state, orgList[index]);
+    server.on('request', (req, res) => void handle(req, res));
+  });
+  const url = urlOf(servers[0]);
 
   const info = (org: EmulatedOrg): EmulatedOrgInfo => ({
     environment: org.definition.environment,
