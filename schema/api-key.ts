@@ -13,7 +13,7 @@ const ROLES: Record<Role, { description: string }> = {
 
 export const RoleEnum = builder.enumType('Role', { values: ROLES });
 
-const ApiKeyRef = builder.objectRef<ApiKeyRow>('ApiKey').implement({
+export const ApiKeyRef = builder.objectRef<ApiKeyRow>('ApiKey').implement({
   fields: (t) => ({
     id: t.id({ resolve: (key) => globalId('ApiKey', key.id) }),
     name: t.exposeString('name'),

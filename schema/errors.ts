@@ -2,6 +2,7 @@ import {
   InstanceNotConnectedError,
   InvalidInputError,
   InvalidStateError,
+  NameTakenError,
   NotFoundError,
   ReauthenticationFailedError,
   SalesforceUnavailableError,
@@ -22,6 +23,16 @@ builder.objectType(NotFoundError, {
   interfaces: [ErrorInterface],
   fields: (t) => ({
     entity: t.exposeString('entity', { description: 'The kind of thing that was looked for.' }),
+  }),
+});
+
+builder.objectType(NameTakenError, {
+  name: 'NameTaken',
+  description: 'Names are unique: organisations among all, instances within their organisation (letter case aside).',
+  interfaces: [ErrorInterface],
+  fields: (t) => ({
+    entity: t.exposeString('entity'),
+    name: t.exposeString('name', { description: 'The name asked for.' }),
   }),
 });
 

@@ -1,5 +1,6 @@
 import { ENVIRONMENTS, INSTANCE_STATUSES } from '../db/schema.ts';
-import { InvalidInputError, NotFoundError } from '../src/errors.ts';
+import { InvalidInputError, NameTakenError, NotFoundError, SalesforceUnavailableError } from '../src/errors.ts';
+import { DeletionRef } from './deletion.ts';
 import { builder, viewerOf } from './builder.ts';
 import { batchedConnection } from './connections.ts';
 import { JobConnection, JobRef } from './job.ts';
@@ -81,7 +82,7 @@ builder.mutationField('addInstance', (t) =>
     type: InstanceRef,
     description: 'Registers a Salesforce org of the organisation; it starts NOT_CONNECTED. Role ADMIN.',
     authScopes: { role: 'ADMIN' },
-    errors: { types: [NotFoundError, InvalidInputError] },
+    errors: { types: [NotFoundError, InvalidInputError, NameTakenError] },
     args: {
       organisationId: t.arg.globalID({ required: true }),
       environment: t.arg({ type: EnvironmentEnum, required: true }),
@@ -98,12 +99,39 @@ builder.mutationField('updateInstance', (t) =>
     type: InstanceRef,
     description: "Renames an instance or changes its login host (null: the environment's default); the next login and token refresh use it. Role ADMIN.",
     authScopes: { role: 'ADMIN' },
-    errors: { types: [NotFoundError, InvalidInputError] },
+    errors: { types: [NotFoundError, InvalidInputError, NameTakenError] },
     args: {
       id: t.arg.globalID({ required: true }),
       name: t.arg.string(),
       loginUrl: t.arg.string(),
     },
     resolve: (_root, args, ctx) => ctx.services.instances.update(viewerOf(ctx), InstanceRef.idFrom(args.id), { name: args.name, loginUrl: args.loginUrl }),
+  }),
+);
+
+builder.mutationField('disconnectInstance', (t) =>
+  t.field({
+    type: InstanceRef,
+    description:
+      'Revokes the access granted to the instance at Salesforce (/services/oauth2/revoke); it stays, NOT_CONNECTED, until access is granted again. Its snapshots are kept unless deleteSnapshots. Refused while a job is queued or running. Role ADMIN.',
+    authScopes: { role: 'ADMIN' },
+    errors: { types: [NotFoundError, InvalidInputError, SalesforceUnavailableError] },
+    args: { id: t.arg.globalID({ required: true }), deleteSnapshots: t.arg.boolean({ defaultValue: false }) },
+    resolve: (_root, args, ctx) => ctx.services.removals.disconnectInstance(viewerOf(ctx), InstanceRef.idFrom(args.id), args.deleteSnapshots ?? false),
+  }),
+);
+
+builder.mutationField('deleteInstance', (t) =>
+  t.field({
+    type: DeletionRef,
+    description:
+      "Revokes the instance's access at Salesforce and deletes it with its jobs and snapshots. confirmName must repeat the instance's name. To keep the snapshots, use disconnectInstance. Role ADMIN.",
+    authScopes: { role: 'ADMIN' },
+    errors: { types: [NotFoundError, InvalidInputError, SalesforceUnavailableError] },
+    args: { id: t.arg.globalID({ required: true }), confirmName: t.arg.string({ required: true }) },
+    resolve: async (_root, args, ctx) => {
+      const deleted = await ctx.services.removals.deleteInstance(viewerOf(ctx), InstanceRef.idFrom(args.id), args.confirmName);
+      return { typename: 'Instance', ...deleted };
+    },
   }),
 );

@@ -1,5 +1,6 @@
 import type { InstanceRow } from '../db/schema.ts';
-import { InvalidInputError, NotFoundError } from '../src/errors.ts';
+import { InvalidInputError, NameTakenError, NotFoundError, SalesforceUnavailableError } from '../src/errors.ts';
+import { DeletionRef } from './deletion.ts';
 import { builder, viewerOf } from './builder.ts';
 import { batchedConnection } from './connections.ts';
 import { InstanceRef } from './instance.ts';
@@ -55,8 +56,28 @@ builder.mutationFields((t) => ({
     type: OrganisationRef,
     description: 'Operator key only.',
     authScopes: { operator: true },
-    errors: { types: [InvalidInputError] },
+    errors: { types: [InvalidInputError, NameTakenError] },
     args: { name: t.arg.string({ required: true }) },
     resolve: (_root, { name }, ctx) => ctx.services.organisations.create(name),
+  }),
+  renameOrganisation: t.field({
+    type: OrganisationRef,
+    description: 'Operator key only.',
+    authScopes: { operator: true },
+    errors: { types: [NotFoundError, InvalidInputError, NameTakenError] },
+    args: { id: t.arg.globalID({ required: true }), name: t.arg.string({ required: true }) },
+    resolve: (_root, { id, name }, ctx) => ctx.services.organisations.rename(viewerOf(ctx), OrganisationRef.idFrom(id), name),
+  }),
+  deleteOrganisation: t.field({
+    type: DeletionRef,
+    description:
+      "Deletes the organisation and all its data: instances (their access revoked at Salesforce first), jobs, snapshots, record contents, files and keys. confirmName must repeat the organisation's name. Refused while a job is queued or running. Operator key only.",
+    authScopes: { operator: true },
+    errors: { types: [NotFoundError, InvalidInputError, SalesforceUnavailableError] },
+    args: { id: t.arg.globalID({ required: true }), confirmName: t.arg.string({ required: true }) },
+    resolve: async (_root, { id, confirmName }, ctx) => {
+      const deleted = await ctx.services.removals.deleteOrganisation(viewerOf(ctx), OrganisationRef.idFrom(id), confirmName);
+      return { typename: 'Organisation', ...deleted };
+    },
   }),
 }));

@@ -1,6 +1,8 @@
-import type { ReauthCompletedEvent, TokenExhaustedEvent } from '../src/events.ts';
+import type { ApiKeyChangedEvent, InstanceRemovedEvent, OrganisationChangedEvent, ReauthCompletedEvent, TokenExhaustedEvent } from '../src/events.ts';
+import { ApiKeyRef } from './api-key.ts';
 import { builder, viewerOf, type Context } from './builder.ts';
 import { TokenExhaustionReasonEnum } from './errors.ts';
+import { globalId } from './ids.ts';
 import { InstanceRef } from './instance.ts';
 import { JobRef } from './job.ts';
 import { tokenCount } from './loaders.ts';
@@ -8,7 +10,7 @@ import { OrganisationRef } from './organisation.ts';
 
 const TokenExhaustedEventRef = builder.objectRef<TokenExhaustedEvent>('TokenExhaustedEvent').implement({
   fields: (t) => ({
-    instance: t.field({ type: InstanceRef, resolve: (event) => event.instance }),
+    instance: t.field({ type: InstanceRef, resolve: (event) => event.instance.id }),
     message: t.exposeString('message'),
     reason: t.expose('reason', { type: TokenExhaustionReasonEnum }),
     occurredAt: t.expose('occurredAt', { type: 'DateTime' }),
@@ -17,9 +19,41 @@ const TokenExhaustedEventRef = builder.objectRef<TokenExhaustedEvent>('TokenExha
 
 const ReauthCompletedEventRef = builder.objectRef<ReauthCompletedEvent>('ReauthCompletedEvent').implement({
   fields: (t) => ({
-    instance: t.field({ type: InstanceRef, resolve: (event) => event.instance }),
+    instance: t.field({ type: InstanceRef, resolve: (event) => event.instance.id }),
     occurredAt: t.expose('occurredAt', { type: 'DateTime' }),
     tokensRemaining: t.int({ resolve: (event, _args, ctx) => tokenCount(ctx, event.instance.id, 'AVAILABLE') }),
+  }),
+});
+
+const ChangeEnum = builder.enumType('Change', { values: ['CREATED', 'UPDATED', 'DELETED'] as const });
+
+const OrganisationChangedEventRef = builder.objectRef<OrganisationChangedEvent>('OrganisationChangedEvent').implement({
+  description: 'An organisation was created, renamed or deleted.',
+  fields: (t) => ({
+    change: t.expose('change', { type: ChangeEnum }),
+    organisationId: t.id({ resolve: (event) => globalId('Organisation', event.organisationId) }),
+    organisation: t.field({
+      type: OrganisationRef,
+      nullable: true,
+      description: 'The organisation as it stands now; null once deleted.',
+      resolve: (event) => (event.change === 'DELETED' ? null : event.organisationId),
+    }),
+  }),
+});
+
+const InstanceRemovedEventRef = builder.objectRef<InstanceRemovedEvent>('InstanceRemovedEvent').implement({
+  description: 'An instance was deleted, with its snapshots and jobs.',
+  fields: (t) => ({
+    instanceId: t.id({ resolve: (event) => globalId('Instance', event.instanceId) }),
+    organisation: t.field({ type: OrganisationRef, resolve: (event) => event.organisationId }),
+  }),
+});
+
+const ApiKeyChangedEventRef = builder.objectRef<ApiKeyChangedEvent>('ApiKeyChangedEvent').implement({
+  description: 'A key was minted (CREATED) or revoked (UPDATED, with revokedAt set).',
+  fields: (t) => ({
+    change: t.expose('change', { type: ChangeEnum }),
+    apiKey: t.field({ type: ApiKeyRef, resolve: (event) => event.apiKey }),
   }),
 });
 
@@ -42,7 +76,30 @@ builder.subscriptionFields((t) => {
       description: `An instance was added or changed status or token count. ${ORGANISATION_NOTE}`,
       args: { organisationId: t.arg.globalID() },
       subscribe: (_root, args, ctx) => ctx.services.subscriptions.subscribe(viewerOf(ctx), 'instanceUpdated', organisationOf(args.organisationId)),
-      resolve: (instance) => instance,
+      // Through the loader, as a query reads it: never a partial row a publisher held.
+      resolve: (instance) => instance.id,
+    }),
+    instanceRemoved: t.field({
+      type: InstanceRemovedEventRef,
+      description: `An instance was deleted. ${ORGANISATION_NOTE}`,
+      args: { organisationId: t.arg.globalID() },
+      subscribe: (_root, args, ctx) => ctx.services.subscriptions.subscribe(viewerOf(ctx), 'instanceRemoved', organisationOf(args.organisationId)),
+      resolve: (event) => event,
+    }),
+    organisationChanged: t.field({
+      type: OrganisationChangedEventRef,
+      description: "An organisation was created, renamed or deleted. The operator key without organisationId hears every organisation's; another key its own organisation's.",
+      args: { organisationId: t.arg.globalID() },
+      subscribe: (_root, args, ctx) => ctx.services.subscriptions.subscribe(viewerOf(ctx), 'organisationChanged', organisationOf(args.organisationId)),
+      resolve: (event) => event,
+    }),
+    apiKeyChanged: t.field({
+      type: ApiKeyChangedEventRef,
+      description: `A key of the organisation was minted or revoked. Role ADMIN. ${ORGANISATION_NOTE}`,
+      authScopes: { role: 'ADMIN' },
+      args: { organisationId: t.arg.globalID() },
+      subscribe: (_root, args, ctx) => ctx.services.subscriptions.subscribe(viewerOf(ctx), 'apiKeyChanged', organisationOf(args.organisationId)),
+      resolve: (event) => event,
     }),
     tokenExhausted: t.field({
       type: TokenExhaustedEventRef,
@@ -66,7 +123,7 @@ builder.subscriptionFields((t) => {
         const jobId = args.jobId && JobRef.idFrom(args.jobId);
         return ctx.services.subscriptions.subscribe(viewerOf(ctx), 'jobUpdated', organisationOf(args.organisationId), (job) => !jobId || job.id === jobId);
       },
-      resolve: (job) => job,
+      resolve: (job) => job.id,
     }),
   };
 });

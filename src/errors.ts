@@ -19,6 +19,16 @@ export class NotFoundError extends DomainError {
   }
 }
 
+/** Another organisation, or another instance of the organisation, already has the name. */
+export class NameTakenError extends DomainError {
+  constructor(
+    readonly entity: string,
+    readonly name: string,
+  ) {
+    super(`${entity === 'Organisation' ? 'An organisation' : `An ${entity.toLowerCase()} of this organisation`} is already named "${name}"`);
+  }
+}
+
 export class InvalidInputError extends DomainError {
   constructor(
     message: string,

@@ -1,6 +1,6 @@
 import { setMaxListeners } from 'node:events';
 import { Repeater, SlidingBuffer } from '@repeaterjs/repeater';
-import type { InstanceRow, JobRow, OrganisationRow } from '../db/schema.ts';
+import type { ApiKeyRow, InstanceRow, JobRow } from '../db/schema.ts';
 import type { TokenExhaustionReason } from './errors.ts';
 
 export interface TokenExhaustedEvent {
@@ -15,14 +15,39 @@ export interface ReauthCompletedEvent {
   occurredAt: Date;
 }
 
-/** Every topic is keyed by organisation, so a subscriber can only ever be routed its own events. */
+export type Change = 'CREATED' | 'UPDATED' | 'DELETED';
+
+export interface OrganisationChangedEvent {
+  change: Change;
+  organisationId: string;
+}
+
+export interface InstanceRemovedEvent {
+  instanceId: string;
+  organisationId: string;
+}
+
+export interface ApiKeyChangedEvent {
+  change: Extract<Change, 'CREATED' | 'UPDATED'>;
+  apiKey: ApiKeyRow;
+}
+
+/**
+ * Every topic is keyed by organisation, so a subscriber can only ever be routed its own events.
+ * Organisation changes also go to OPERATOR_CHANNEL, where the operator key follows them all.
+ */
 export type Topics = {
-  organisationCreated: [organisationId: string, payload: OrganisationRow];
+  organisationChanged: [organisationId: string, payload: OrganisationChangedEvent];
   instanceUpdated: [organisationId: string, payload: InstanceRow];
+  instanceRemoved: [organisationId: string, payload: InstanceRemovedEvent];
   tokenExhausted: [organisationId: string, payload: TokenExhaustedEvent];
   reauthCompleted: [organisationId: string, payload: ReauthCompletedEvent];
   jobUpdated: [organisationId: string, payload: JobRow];
+  apiKeyChanged: [organisationId: string, payload: ApiKeyChangedEvent];
 };
+
+/** The key under which the operator key hears every organisation's changes; no organisation has it as id. */
+export const OPERATOR_CHANNEL = '*';
 
 type TopicName = keyof Topics;
 export type PublishedEvent = { [T in TopicName]: { topic: T; payload: Topics[T][1] } }[TopicName];

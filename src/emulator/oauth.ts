@@ -137,7 +137,8 @@ export class OAuthEndpoints {
   revoke(form: URLSearchParams): EmulatorResponse {
     const token = form.get('token');
     if (!token) return oauthError(400, 'unsupported_token_type', 'this token type is not supported');
-    this.tokens.revoke(token);
+    // Salesforce answers every error condition, an unknown or already revoked token included, with 400.
+    if (!this.tokens.revoke(token)) return oauthError(400, 'invalid_token', 'Token was invalid');
     return { status: 200, body: '' };
   }
 

@@ -131,10 +131,15 @@ export class TokenStore {
   }
 
   /** Revokes an access or a refresh token; a refresh token takes its access tokens with it. */
-  revoke(token: string): void {
+  /** Whether the token was live (a refresh token not yet revoked, or an access token). */
+  revoke(token: string): boolean {
     const grant = this.grants.get(token);
-    if (grant) this.revokeGrant(grant);
-    else this.sessions.delete(token);
+    if (grant) {
+      const live = !grant.revoked;
+      this.revokeGrant(grant);
+      return live;
+    }
+    return this.sessions.delete(token);
   }
 
   revokeUser(username: string): number {

@@ -21,11 +21,16 @@ function staleEntities(event: PublishedEvent): { typename: string; id?: string }
   const organisation = (id: string) => ({ typename: 'Organisation', id: globalId('Organisation', id) });
   const instance = (id: string) => ({ typename: 'Instance', id: globalId('Instance', id) });
   switch (event.topic) {
-    case 'organisationCreated':
-      // Lists of organisations gain one: drop every cached response holding an organisation.
+    case 'organisationChanged':
+      // Lists of organisations gain or lose one: drop every cached response holding an organisation.
       return [{ typename: 'Organisation' }];
     case 'instanceUpdated':
       return [instance(event.payload.id), organisation(event.payload.organisationId)];
+    case 'instanceRemoved':
+      return [instance(event.payload.instanceId), organisation(event.payload.organisationId)];
+    case 'apiKeyChanged':
+      // Key lists are not cached per key id: every answer that listed keys goes.
+      return [{ typename: 'ApiKey' }];
     case 'tokenExhausted':
     case 'reauthCompleted':
       return [instance(event.payload.instance.id), organisation(event.payload.instance.organisationId)];
@@ -67,8 +72,10 @@ export function responseCachePlugin({ store }: ResponseCache, viewerOf: (request
       const viewer = viewerOf(request, server);
       return viewer ? sessionOf(viewer) : null;
     },
-    // `Cache-Control: no-cache` asks for a fresh answer, as in HTTP caches.
-    enabled: (request, server) => viewerOf(request, server) !== null && !request.headers.get('cache-control')?.includes('no-cache'),
+    // `Cache-Control: no-cache` asks for a fresh answer, as in HTTP caches. Operations over
+    // graphql-ws come without a request (and without one, crashed the socket here): not cached.
+    enabled: (request: Request | undefined, server) =>
+      request !== undefined && viewerOf(request, server) !== null && !request.headers.get('cache-control')?.includes('no-cache'),
     // The default key hashes through WebCrypto's async digest, a measurable share of each hit.
     buildResponseCacheKey: ({ documentString, operationName, variableValues, sessionId }) =>
       `${sessionId ?? ''}|${sha256([documentString, operationName ?? '', variablesKey(variableValues)].join('|'))}`,

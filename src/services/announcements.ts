@@ -1,6 +1,6 @@
-import type { InstanceRow, JobRow, OrganisationRow } from '../../db/schema.ts';
+import type { ApiKeyRow, InstanceRow, JobRow, OrganisationRow } from '../../db/schema.ts';
 import { TOKEN_EXPIRED_MESSAGE, type TokenExhaustionReason } from '../errors.ts';
-import type { EventBus } from '../events.ts';
+import { OPERATOR_CHANNEL, type ApiKeyChangedEvent, type Change, type EventBus } from '../events.ts';
 
 /**
  * The events a state change owes its subscribers. Services are given this, never the event bus:
@@ -9,12 +9,22 @@ import type { EventBus } from '../events.ts';
  */
 export function createAnnouncements(events: EventBus) {
   return {
-    organisationCreated(organisation: OrganisationRow) {
-      events.publish('organisationCreated', organisation.id, organisation);
+    organisationChanged(organisation: Pick<OrganisationRow, 'id'>, change: Change) {
+      const event = { change, organisationId: organisation.id };
+      events.publish('organisationChanged', organisation.id, event);
+      events.publish('organisationChanged', OPERATOR_CHANNEL, event);
     },
 
     instanceChanged(instance: InstanceRow) {
       events.publish('instanceUpdated', instance.organisationId, instance);
+    },
+
+    instanceRemoved(instance: Pick<InstanceRow, 'id' | 'organisationId'>) {
+      events.publish('instanceRemoved', instance.organisationId, { instanceId: instance.id, organisationId: instance.organisationId });
+    },
+
+    apiKeyChanged(apiKey: ApiKeyRow, change: ApiKeyChangedEvent['change']) {
+      events.publish('apiKeyChanged', apiKey.organisationId, { change, apiKey });
     },
 
     tokensExhausted(instance: InstanceRow, reason: TokenExhaustionReason) {

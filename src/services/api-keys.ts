@@ -5,6 +5,7 @@ import type { Db } from '../../db/client.ts';
 import { randomToken, sha256 } from '../crypto.ts';
 import { canSeeOrganisation, type Viewer } from './viewer.ts';
 import { InvalidInputError, NotFoundError } from '../errors.ts';
+import type { Announcements } from './announcements.ts';
 import { validName } from './names.ts';
 
 const OPERATOR_KEY_SETTING = 'operator_key_hash';
@@ -14,7 +15,7 @@ const LAST_USE_PRECISION_MS = 60_000;
 // Keys recently presented, by the hash of their secret, so a request costs no statement.
 const KNOWN_KEYS_HELD = 10_000;
 
-export function createApiKeyService(db: Db) {
+export function createApiKeyService(db: Db, announce: Announcements) {
   const lastUseWritten = new Map<string, number>();
   // Only live keys are held; revoking one forgets it here before anything else.
   const knownKeys = new Map<string, ApiKeyRow>();
@@ -34,6 +35,13 @@ export function createApiKeyService(db: Db) {
   // Open subscriptions of a key end when its signal aborts.
   const revocations = new Map<string, AbortController>();
   const revokedListeners = new Set<(keyId: string) => void>();
+
+  /** Closes what the key has open (subscriptions, sockets) and drops its cached answers. */
+  function ended(keyId: string) {
+    revocations.get(keyId)?.abort();
+    revocations.delete(keyId);
+    for (const listener of revokedListeners) listener(keyId);
+  }
 
   function noteUse(key: ApiKeyRow, now: number) {
     if (now - (lastUseWritten.get(key.id) ?? key.lastUsedAt?.getTime() ?? 0) < LAST_USE_PRECISION_MS) return;
@@ -91,6 +99,7 @@ export function createApiKeyService(db: Db) {
         .values({ id: randomUUID(), organisationId, role, name: trimmed, secretHash: sha256(secret), expiresAt: expiresAt ?? null })
         .returning()
         .get();
+      announce.apiKeyChanged(key, 'CREATED');
       return { key, secret };
     },
 
@@ -106,10 +115,15 @@ export function createApiKeyService(db: Db) {
       if (key.revokedAt) return key;
       const revoked = db.update(apiKeys).set({ revokedAt: new Date() }).where(eq(apiKeys.id, keyId)).returning().get();
       knownKeys.delete(key.secretHash);
-      revocations.get(keyId)?.abort();
-      revocations.delete(keyId);
-      for (const listener of revokedListeners) listener(keyId);
+      ended(keyId);
+      announce.apiKeyChanged(revoked, 'UPDATED');
       return revoked;
+    },
+
+    /** The keys of a deleted organisation stop working at once, as if revoked. */
+    forgetOrganisation(organisationId: string, keyIds: string[]): void {
+      for (const [hash, key] of knownKeys) if (key.organisationId === organisationId) knownKeys.delete(hash);
+      for (const keyId of keyIds) ended(keyId);
     },
 
     /** Aborts when the key is revoked: its subscriptions end then. */

@@ -14,10 +14,12 @@ import { createJobStarter } from './job-starter.ts';
 import { createJobService } from './jobs.ts';
 import { createOrganisationService } from './organisations.ts';
 import { createReauthenticationService } from './reauthentication.ts';
+import { createRemovals } from './removals.ts';
 import { createRestoredRecordService } from './restored-records.ts';
 import { createSnapshotQueries } from './snapshot-queries.ts';
 import { createDataKeys } from './data-keys.ts';
 import { createSnapshotService } from './snapshots.ts';
+import { createStoredDataRemoval } from './stored-data.ts';
 import { createSubscriptionService } from './subscriptions.ts';
 import { createTokenService } from './tokens.ts';
 import type { Viewer } from './viewer.ts';
@@ -49,7 +51,7 @@ export function createServices({ database, events, config, secretKey, logger, re
     };
   };
   const announce = createAnnouncements(events);
-  const apiKeys = createApiKeyService(db);
+  const apiKeys = createApiKeyService(db, announce);
   const instances = createInstanceService(db, announce, config);
   const tokens = createTokenService(db, secretKey);
   const dataKeys = createDataKeys(db, secretKey);
@@ -60,9 +62,12 @@ export function createServices({ database, events, config, secretKey, logger, re
   const restoredRecords = createRestoredRecordService(db);
   const worker = createJobWorker({ db, config, secretKey, connectedApp, tokens, snapshots: snapshotStorage, blobs, restoredRecords, grantReleaser, announce, logger });
   const starter = createJobStarter({ db, secretKey, connectedApp, instances, tokens, announce, onQueued: () => worker.wake() });
+  const organisations = createOrganisationService(db, announce);
+  const storedData = createStoredDataRemoval(database, dataKeys, blobs);
   const services = {
     apiKeys,
-    organisations: createOrganisationService(db, announce),
+    organisations,
+    removals: createRemovals({ db, organisations, instances, tokens, apiKeys, storedData, connectedApp, announce, logger }),
     instances,
     tokens: {
       byIds: (viewer: Viewer, ids: readonly string[]) => tokens.byIds(viewer, ids),

@@ -1,13 +1,13 @@
 import { randomUUID } from 'node:crypto';
-import { asc, count, eq, inArray } from 'drizzle-orm';
+import { and, asc, count, eq, inArray } from 'drizzle-orm';
 import { instances, organisations, type Environment, type InstanceRow } from '../../db/schema.ts';
 import type { Db } from '../../db/client.ts';
 import type { Config } from '../config.ts';
-import { InvalidInputError, NotFoundError } from '../errors.ts';
+import { InvalidInputError, NameTakenError, NotFoundError } from '../errors.ts';
 import { LoginUrlError, normaliseLoginUrl } from '../salesforce/hosts.ts';
 import type { ApiUsage } from '../salesforce/session.ts';
 import type { Announcements } from './announcements.ts';
-import { validName } from './names.ts';
+import { sameName, validName } from './names.ts';
 import { canSeeOrganisation, type Viewer } from './viewer.ts';
 
 function validLoginUrl(value: string): string {
@@ -39,6 +39,18 @@ export function recordApiUsage(db: Db, instanceId: string, usage: ApiUsage | und
 }
 
 export function createInstanceService(db: Db, announce: Announcements, config: { tokenLimit: number; salesforce: Pick<Config['salesforce'], 'loginUrls'> }) {
+  /** A valid name no other instance of the organisation has. */
+  function freeName(organisationId: string, name: string, renaming?: string): string {
+    const valid = validName(name);
+    const holder = db
+      .select({ id: instances.id })
+      .from(instances)
+      .where(and(eq(instances.organisationId, organisationId), sameName(instances.name, valid)))
+      .get();
+    if (holder && holder.id !== renaming) throw new NameTakenError('Instance', valid);
+    return valid;
+  }
+
   return {
     get(viewer: Viewer, id: string): InstanceRow {
       const instance = instanceById(db, id);
@@ -79,7 +91,7 @@ export function createInstanceService(db: Db, announce: Announcements, config: {
           id: randomUUID(),
           organisationId,
           environment,
-          name: validName(name),
+          name: freeName(organisationId, name),
           loginUrl: loginUrl ? validLoginUrl(loginUrl) : config.salesforce.loginUrls[environment],
           tokenLimit: config.tokenLimit,
         })
@@ -93,7 +105,7 @@ export function createInstanceService(db: Db, announce: Announcements, config: {
     update(viewer: Viewer, id: string, changes: { name?: string | null; loginUrl?: string | null }): InstanceRow {
       const instance = this.get(viewer, id);
       const values: Partial<InstanceRow> = {};
-      if (changes.name != null) values.name = validName(changes.name);
+      if (changes.name != null) values.name = freeName(instance.organisationId, changes.name, instance.id);
       if (changes.loginUrl !== undefined) {
         values.loginUrl = changes.loginUrl === null ? config.salesforce.loginUrls[instance.environment] : validLoginUrl(changes.loginUrl);
       }

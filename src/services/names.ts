@@ -1,3 +1,5 @@
+import { sql, type SQL } from 'drizzle-orm';
+import type { SQLiteColumn } from 'drizzle-orm/sqlite-core';
 import { InvalidInputError } from '../errors.ts';
 
 // Control characters (NUL included) and the invisible marks that reorder or hide text.
@@ -12,4 +14,9 @@ export function validName(value: string, field = 'name'): string {
   if (FORBIDDEN.test(trimmed)) throw new InvalidInputError(`${field} must not contain control, zero-width or bidirectional characters`, field);
   if (!VISIBLE.test(trimmed)) throw new InvalidInputError(`${field} must contain a visible character`, field);
   return trimmed;
+}
+
+/** Names compare without letter case: "Acme" and "ACME" side by side would mislead. */
+export function sameName(column: SQLiteColumn, name: string): SQL {
+  return sql`lower(${column}) = lower(${name})`;
 }

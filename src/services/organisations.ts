@@ -2,12 +2,20 @@ import { randomUUID } from 'node:crypto';
 import { asc, eq, inArray } from 'drizzle-orm';
 import { organisations, type OrganisationRow } from '../../db/schema.ts';
 import type { Db } from '../../db/client.ts';
-import { NotFoundError } from '../errors.ts';
+import { NameTakenError, NotFoundError } from '../errors.ts';
 import type { Announcements } from './announcements.ts';
-import { validName } from './names.ts';
+import { sameName, validName } from './names.ts';
 import { canSeeOrganisation, type Viewer } from './viewer.ts';
 
 export function createOrganisationService(db: Db, announce: Announcements) {
+  /** A valid name no other organisation has. */
+  function freeName(name: string, renaming?: string): string {
+    const valid = validName(name);
+    const holder = db.select({ id: organisations.id }).from(organisations).where(sameName(organisations.name, valid)).get();
+    if (holder && holder.id !== renaming) throw new NameTakenError('Organisation', valid);
+    return valid;
+  }
+
   return {
     list(viewer: Viewer): OrganisationRow[] {
       const query = db.select().from(organisations);
@@ -31,9 +39,18 @@ export function createOrganisationService(db: Db, announce: Announcements) {
     },
 
     create(name: string): OrganisationRow {
-      const organisation = db.insert(organisations).values({ id: randomUUID(), name: validName(name) }).returning().get();
-      announce.organisationCreated(organisation);
+      const organisation = db.insert(organisations).values({ id: randomUUID(), name: freeName(name) }).returning().get();
+      announce.organisationChanged(organisation, 'CREATED');
       return organisation;
+    },
+
+    rename(viewer: Viewer, id: string, name: string): OrganisationRow {
+      const organisation = this.get(viewer, id);
+      const renamed = db.update(organisations).set({ name: freeName(name, organisation.id) }).where(eq(organisations.id, id)).returning().get();
+      announce.organisationChanged(renamed, 'UPDATED');
+      return renamed;
     },
   };
 }
+
+export type OrganisationService = ReturnType<typeof createOrganisationService>;

@@ -22,6 +22,8 @@ export interface BlobStore {
 /** The blob stores of every organisation, in one folder. */
 export interface BlobStores {
   forOrganisation(organisationId: string): BlobStore;
+  /** Deletes a file by name, if there is one (names are organisations' keyed digests: no two share one). */
+  remove(sha256: string): void;
 }
 
 /** How a stored record names a file: the value of its base64 field. */
@@ -97,5 +99,6 @@ export function createLocalBlobStore(dir: string, dataKeys: Pick<DataKeys, 'forO
       if (!store) stores.set(organisationId, (store = storeOf(organisationId)));
       return store;
     },
+    remove: (sha256) => rmSync(pathOf(sha256), { force: true }),
   };
 }

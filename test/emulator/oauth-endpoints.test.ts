@@ -170,6 +170,12 @@ describe('emulator OAuth endpoints, one by one', () => {
 
     expect((await revoke(grant.refreshToken)).status).toBe(200);
     expect(await limits(grant, again.body.access_token)).toBe(401);
+    // As Salesforce, a token already revoked or never issued is refused.
+    for (const token of [grant.refreshToken, 'never-issued']) {
+      const refused = await revoke(token);
+      expect(refused.status).toBe(400);
+      expect(await refused.json()).toEqual({ error: 'invalid_token', error_description: 'Token was invalid' });
+    }
     expect((await tokenPost({ grant_type: 'refresh_token', refresh_token: grant.refreshToken, ...app() })).body.error_description).toBe(
       'expired access/refresh token',
     );

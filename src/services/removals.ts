@@ -1,0 +1,121 @@
+import { and, eq, inArray, isNull } from 'drizzle-orm';
+import type { YogaLogger } from 'graphql-yoga';
+import type { Db } from '../../db/client.ts';
+import { apiKeys, grants, instances, jobs, organisations, tokens, type InstanceRow, type OrganisationRow } from '../../db/schema.ts';
+import { InvalidInputError, SalesforceUnavailableError } from '../errors.ts';
+import { revokeToken, type ConnectedApp } from '../salesforce/oauth.ts';
+import type { Announcements } from './announcements.ts';
+import type { ApiKeyService } from './api-keys.ts';
+import type { InstanceService } from './instances.ts';
+import type { OrganisationService } from './organisations.ts';
+import type { StoredDataRemoval } from './stored-data.ts';
+import type { TokenService } from './tokens.ts';
+import type { Viewer } from './viewer.ts';
+
+interface Dependencies {
+  db: Db;
+  organisations: OrganisationService;
+  instances: InstanceService;
+  tokens: TokenService;
+  apiKeys: ApiKeyService;
+  storedData: StoredDataRemoval;
+  connectedApp: () => ConnectedApp;
+  announce: Announcements;
+  logger: YogaLogger;
+}
+
+/** Salesforce's OAuth refusals (`invalid_token`, `invalid_request`…): the token is dead already. */
+const alreadyDead = (error: unknown) => /^(invalid|unsupported)_/.test((error as Error)?.name ?? '');
+
+/** The name typed again, as a person confirms a deletion. */
+function confirmed(expected: string, given: string, what: string): void {
+  if (given.trim() !== expected) throw new InvalidInputError(`To delete ${what}, confirmName must be its name, "${expected}"`, 'confirmName');
+}
+
+/**
+ * Disconnecting and deleting instances, and deleting organisations. Each first revokes the
+ * instances' grants at Salesforce (`/services/oauth2/revoke`): when Salesforce cannot be reached,
+ * nothing is changed and the caller is told to try again.
+ */
+export function createRemovals({ db, organisations: organisationService, instances: instanceService, tokens: tokenService, apiKeys: apiKeyService, storedData, connectedApp, announce, logger }: Dependencies) {
+  function refuseWhileBusy(instanceIds: string[], what: string): void {
+    if (instanceIds.length === 0) return;
+    const busy = db
+      .select({ id: jobs.id })
+      .from(jobs)
+      .where(and(inArray(jobs.instanceId, instanceIds), inArray(jobs.status, ['QUEUED', 'RUNNING'])))
+      .get();
+    if (busy) throw new InvalidInputError(`${what} has a job queued or running: cancel it or wait for it to end first`, 'id');
+  }
+
+  async function revokeGrantsOf(instance: InstanceRow): Promise<void> {
+    const live = db.select().from(grants).where(and(eq(grants.instanceId, instance.id), isNull(grants.revokedAt))).all();
+    for (const grant of live) {
+      try {
+        await revokeToken(connectedApp(), instance.loginUrl, tokenService.refreshTokenOf(grant));
+      } catch (error) {
+        if (!alreadyDead(error)) {
+          logger.warn(`Could not revoke a Salesforce grant of instance ${instance.id}: ${(error as Error).message}`);
+          throw new SalesforceUnavailableError(`Salesforce could not be reached to revoke the access of ${instance.name}: nothing was removed. Try again.`);
+        }
+      }
+      tokenService.markRevoked(grant.id);
+    }
+  }
+
+  return {
+    /**
+     * Revokes the instance's access at Salesforce: it stays, NOT_CONNECTED, until access is granted
+     * again; its snapshots stay unless `deleteSnapshots`.
+     */
+    async disconnectInstance(viewer: Viewer, id: string, deleteSnapshots: boolean): Promise<InstanceRow> {
+      const instance = instanceService.get(viewer, id);
+      refuseWhileBusy([instance.id], instance.name);
+      await revokeGrantsOf(instance);
+      const disconnected = db.transaction((tx) => {
+        tx.update(tokens).set({ status: 'REVOKED' }).where(and(eq(tokens.instanceId, id), eq(tokens.status, 'AVAILABLE'))).run();
+        if (deleteSnapshots) storedData.deleteSnapshotsOf(id);
+        return tx.update(instances).set({ status: 'NOT_CONNECTED', currentGrantId: null }).where(eq(instances.id, id)).returning().get();
+      });
+      announce.instanceChanged(disconnected);
+      return disconnected;
+    },
+
+    /** Revokes the instance's access at Salesforce and deletes it with its jobs and snapshots. */
+    async deleteInstance(viewer: Viewer, id: string, confirmName: string): Promise<InstanceRow> {
+      const instance = instanceService.get(viewer, id);
+      confirmed(instance.name, confirmName, 'the instance');
+      refuseWhileBusy([instance.id], instance.name);
+      await revokeGrantsOf(instance);
+      db.transaction((tx) => {
+        storedData.deleteSnapshotsOf(id);
+        tx.delete(instances).where(eq(instances.id, id)).run();
+      });
+      announce.instanceRemoved(instance);
+      return instance;
+    },
+
+    /**
+     * Deletes an organisation and everything of it: its instances (access revoked at Salesforce
+     * first), jobs, snapshots, record contents, files, keys and data key.
+     */
+    async deleteOrganisation(viewer: Viewer, id: string, confirmName: string): Promise<OrganisationRow> {
+      const organisation = organisationService.get(viewer, id);
+      confirmed(organisation.name, confirmName, 'the organisation');
+      const held = db.select().from(instances).where(eq(instances.organisationId, id)).all();
+      refuseWhileBusy(held.map((instance) => instance.id), organisation.name);
+      for (const instance of held) await revokeGrantsOf(instance);
+      const keyIds = db.select({ id: apiKeys.id }).from(apiKeys).where(eq(apiKeys.organisationId, id)).all().map((key) => key.id);
+      const files = db.transaction((tx) => {
+        const named = held.flatMap((instance) => storedData.deleteSnapshotsOf(instance.id, true));
+        tx.delete(organisations).where(eq(organisations.id, id)).run();
+        return named;
+      });
+      apiKeyService.forgetOrganisation(id, keyIds);
+      storedData.removeFiles(files);
+      for (const instance of held) announce.instanceRemoved(instance);
+      announce.organisationChanged(organisation, 'DELETED');
+      return organisation;
+    },
+  };
+}
