@@ -43,8 +43,9 @@ describe('subscriptions shared between API keys', () => {
     const received = await Promise.all(streams.map((stream) => stream.next()));
 
     for (const [event] of received) expect(event.data).toEqual({ instanceUpdated: { id: instanceId, tokensRemaining: 0 } });
-    // Three VIEWER keys share one execution; the ADMIN key has its own.
-    expect(server.app.database.statementCount() - before).toBe(2);
+    // Three VIEWER keys share one execution; the ADMIN key has its own. Each reads the instance
+    // through its loader, as a query does, and its tokens: two statements per execution.
+    expect(server.app.database.statementCount() - before).toBe(4);
 
     for (const stream of streams) stream.close();
     await Promise.all(sockets.map(async (socket) => socket.dispose()));

@@ -2,7 +2,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
-import { instances } from '../../db/schema.ts';
+import { instances, jobs } from '../../db/schema.ts';
 import { startEmulator } from '../../src/emulator/index.ts';
 import { emulatorEnvironment, followCallback, loginAtSalesforce, type Emulator } from '../helpers/connected-instance.ts';
 import { addInstance, createOrganisationWithKey } from '../helpers/fixtures.ts';
@@ -134,6 +134,7 @@ describe('subscription limits', () => {
     const { db } = server.app.database;
     const seeded = db.select().from(instances).all().at(-1)!;
     db.update(instances).set({ organisationId: localId(organisationId) }).run();
+    db.update(jobs).set({ organisationId: localId(organisationId) }).run();
     const { client } = await mintKey();
     const fat = `subscription { instanceUpdated { id jobs(first: 100) { edges { node { id kind status objects queuedAt progress { processed total } } } } } }`;
     const readers = await Promise.all(Array.from({ length: 20 }, () => rawSubscriber(client.apiKey!, fat)));
