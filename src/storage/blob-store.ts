@@ -1,5 +1,5 @@
 import { createHash, randomUUID } from 'node:crypto';
-import { createReadStream, createWriteStream, existsSync, mkdirSync, renameSync, rmSync } from 'node:fs';
+import { createReadStream, createWriteStream, existsSync, mkdirSync, readdirSync, renameSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -13,6 +13,9 @@ export interface BlobStore {
   write(source: AsyncIterable<Uint8Array>): Promise<{ sha256: string; size: number }>;
   read(sha256: string): Readable;
   has(sha256: string): boolean;
+  /** Every stored file's name and when it was written, for retention to find files nothing names. */
+  list(): { name: string; modifiedAt: number }[];
+  remove(sha256: string): void;
 }
 
 /** How a stored record names a file: the value of its base64 field. */
@@ -70,5 +73,13 @@ export function createLocalBlobStore(dir: string): BlobStore {
     read: (sha256) => createReadStream(pathOf(sha256)),
 
     has: (sha256) => SHA256_HEX.test(sha256) && existsSync(pathOf(sha256)),
+
+    list: () =>
+      readdirSync(dir, { withFileTypes: true })
+        .filter((entry) => entry.isDirectory() && /^[0-9a-f]{2}$/.test(entry.name))
+        .flatMap((folder) => readdirSync(join(dir, folder.name)).filter((name) => SHA256_HEX.test(name)))
+        .map((name) => ({ name, modifiedAt: statSync(pathOf(name)).mtimeMs })),
+
+    remove: (sha256) => rmSync(pathOf(sha256), { force: true }),
   };
 }
