@@ -21,6 +21,8 @@ interface Dependencies {
   clock: Clock;
   policies: BackupPolicyService;
   start: (instanceId: string, objects: string[]) => Promise<ScheduledStart>;
+  /** Tells subscribers the instance's schedule moved (a run recorded, a run deferred). */
+  scheduleChanged: (instanceId: string) => void;
   /** Called after a tick that started at least one run (retention prunes then). */
   afterRuns?: () => void;
   logger: YogaLogger;
@@ -34,7 +36,7 @@ interface Dependencies {
  * only one starts it. The next slot is the first after now: after downtime the missed slots
  * run once, not once each.
  */
-export function createScheduler({ db, clock, policies, start, afterRuns, logger, intervalMs }: Dependencies) {
+export function createScheduler({ db, clock, policies, start, scheduleChanged, afterRuns, logger, intervalMs }: Dependencies) {
   let timer: NodeJS.Timeout | undefined;
   let ticking: Promise<ScheduledRunRow[]> | undefined;
 
@@ -89,6 +91,7 @@ export function createScheduler({ db, clock, policies, start, afterRuns, logger,
     for (const policy of policies.due(now)) {
       const claimed = claim(policy, now);
       if (claimed) runs.push(await run(policy, claimed));
+      scheduleChanged(policy.instanceId);
     }
     if (runs.length > 0) afterRuns?.();
     return runs;

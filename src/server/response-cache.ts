@@ -27,6 +27,7 @@ function staleEntities(event: PublishedEvent): { typename: string; id?: string }
     case 'instanceUpdated':
       return [instance(event.payload.id), organisation(event.payload.organisationId)];
     case 'tokenExhausted':
+    case 'tokensLow':
     case 'reauthCompleted':
       return [instance(event.payload.instance.id), organisation(event.payload.instance.organisationId)];
     case 'jobUpdated': {

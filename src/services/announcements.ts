@@ -22,6 +22,10 @@ export function createAnnouncements(events: EventBus) {
     jobChanged(job: JobRow) {
       events.publish('jobUpdated', job.organisationId, job);
     },
+
+    tokensLow(instance: InstanceRow, tokensRemaining: number) {
+      events.publish('tokensLow', instance.organisationId, { instance, tokensRemaining, occurredAt: new Date() });
+    },
   };
 }
 

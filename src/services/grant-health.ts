@@ -33,8 +33,11 @@ interface Dependencies {
  */
 export function createGrantHealth({ db, tokens, announce, connectedApp, retry, now }: Dependencies) {
   function refused(grant: GrantRow): GrantRefusedError {
+    const wasLive = !tokens.grant(grant.id)?.revokedAt;
     const rejection = tokens.reject(grant.id);
-    if (rejection.exhaustedNow || rejection.refusedNow) announce.tokensExhausted(rejection.instance, 'REVOKED_BY_SALESFORCE');
+    // Also when every token was already spent: scheduled backups ran on the grant until now.
+    const lostNow = wasLive && rejection.instance.currentGrantId === grant.id;
+    if (rejection.exhaustedNow || lostNow) announce.tokensExhausted(rejection.instance, 'REVOKED_BY_SALESFORCE');
     return new GrantRefusedError("Salesforce refused the instance's grant: reauthenticate it");
   }
 
