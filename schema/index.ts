@@ -9,6 +9,7 @@ import './api-key.ts';
 import './viewer.ts';
 import './reauthentication.ts';
 import './subscriptions.ts';
+import './schedule.ts';
 import { builder } from './builder.ts';
 
 export const schema = builder.toSchema({ sortSchema: true });

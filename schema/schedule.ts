@@ -7,8 +7,8 @@ import { builder, viewerOf, type Context } from './builder.ts';
 import { batchedConnection } from './connections.ts';
 import { InstanceRef } from './instance.ts';
 import { JobRef } from './job.ts';
-import { loaded, NO_CACHE } from './loaders.ts';
-import { SnapshotRef } from './snapshot.ts';
+import { loaded, NO_CACHE, tokenCount } from './loaders.ts';
+import { globalId } from './ids.ts';
 
 const BackupFrequencyEnum = builder.enumType('BackupFrequency', {
   values: {
@@ -65,7 +65,7 @@ const RetentionPolicyRef = builder.objectRef<RetentionPolicyRow>('RetentionPolic
 
 const PrunedSnapshotRef = builder.objectRef<SnapshotRow>('PrunedSnapshot').implement({
   fields: (t) => ({
-    id: t.field({ type: 'ID', resolve: (snapshot) => SnapshotRef.globalId(snapshot.id) }),
+    id: t.field({ type: 'ID', resolve: (snapshot) => globalId('Snapshot', snapshot.id) }),
     createdAt: t.expose('createdAt', { type: 'DateTime' }),
     incremental: t.boolean({ resolve: (snapshot) => snapshot.baseSnapshotId !== null }),
   }),
@@ -105,6 +105,7 @@ function perInstanceLoader<T>(read: (ctx: Context, ids: readonly string[]) => Ma
 const policyLoader = perInstanceLoader((ctx, ids) => ctx.services.schedules.policies(viewerOf(ctx), ids));
 const lastRunLoader = perInstanceLoader((ctx, ids) => ctx.services.schedules.lastRuns(viewerOf(ctx), ids));
 const retentionLoader = perInstanceLoader((ctx, ids) => ctx.services.schedules.retentionPolicies(viewerOf(ctx), ids));
+const grantLoader = perInstanceLoader((ctx, ids) => ctx.services.schedules.currentGrants(viewerOf(ctx), ids));
 
 builder.objectFields(InstanceRef, (t) => ({
   policy: t.field({ type: BackupPolicyRef, nullable: true, resolve: (instance, _args, ctx) => policyLoader(ctx).load(instance.id) }),
@@ -129,6 +130,26 @@ builder.objectFields(InstanceRef, (t) => ({
     { name: 'ScheduledRunEdge' },
   ),
   retention: t.field({ type: RetentionPolicyRef, nullable: true, resolve: (instance, _args, ctx) => retentionLoader(ctx).load(instance.id) }),
+  tokensLow: t.boolean({
+    description: 'Few tokens left (TOKEN_WARNING_AT or fewer, not none): reauthenticate before they run out.',
+    resolve: async (instance, _args, ctx) => {
+      const remaining = await tokenCount(ctx, instance.id, 'AVAILABLE');
+      return remaining > 0 && remaining <= ctx.services.schedules.tokenWarningAt;
+    },
+  }),
+  grantLive: t.boolean({
+    description: 'Salesforce has not refused the current grant: scheduled backups run on it, even with every token spent.',
+    resolve: async (instance, _args, ctx) => {
+      const grant = await grantLoader(ctx).load(instance.id);
+      return grant !== null && grant.revokedAt === null;
+    },
+  }),
+  grantCheckedAt: t.field({
+    type: 'DateTime',
+    nullable: true,
+    description: 'When a grant check last had Salesforce accept the current grant (every GRANT_CHECK_MINUTES).',
+    resolve: async (instance, _args, ctx) => (await grantLoader(ctx).load(instance.id))?.checkedAt ?? null,
+  }),
 }));
 
 const mutationErrors = { types: [NotFoundError, InvalidInputError] };

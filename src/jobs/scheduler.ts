@@ -13,6 +13,9 @@ export interface Clock {
 
 export const systemClock: Clock = { now: () => new Date() };
 
+/** How often the scheduler looks for due runs. */
+export const SCHEDULER_INTERVAL_MS = 30_000;
+
 /** A claimed run that never got an outcome this long after (its process died) is recorded as skipped. */
 const ABANDONED_AFTER_MS = 10 * 60 * 1000;
 

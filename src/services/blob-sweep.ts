@@ -39,7 +39,7 @@ export function createBlobSweep({ sqlite }: Pick<DatabaseHandle, 'sqlite'>, blob
      WHERE r.object IN (SELECT value FROM json_each(@objects)) AND (r.object, r.record_id, r.snapshot_id) > (@object, @recordId, @snapshotId)
      ORDER BY r.object, r.record_id, r.snapshot_id LIMIT @limit`,
   );
-  const backupsSince = sqlite.prepare<[number], { count: number }>(
+  const backupsSince = sqlite.prepare<[number, number], { count: number }>(
     "SELECT count(*) AS count FROM jobs WHERE kind = 'BACKUP' AND (status = 'RUNNING' OR started_at >= ? OR finished_at >= ?)",
   );
   const backupRan = (since: number) => backupsSince.get(since, since)!.count > 0;

@@ -7,6 +7,7 @@ import { refreshSession, type ConnectedApp, type RefreshedSession } from '../sal
 import { isTransient } from '../salesforce/session.ts';
 import type { Announcements } from './announcements.ts';
 import type { TokenService } from './tokens.ts';
+import { canSeeOrganisation, type Viewer } from './viewer.ts';
 
 /** Salesforce keeps this many approvals per user and connected app; a new one evicts the oldest. */
 export const APPROVALS_PER_USER = 5;
@@ -96,6 +97,25 @@ export function createGrantHealth({ db, tokens, announce, connectedApp, retry, n
       const results = new Map<string, GrantCheck>();
       for (const { instance } of connected) results.set(instance.id, await check(instance));
       return results;
+    },
+
+    /**
+     * Before a login: when the user last seen on the instance already holds five live grants here,
+     * a new approval makes Salesforce evict the oldest. Names its instance when that is another
+     * one the viewer may see (another organisation's is only counted).
+     */
+    evictionRisk(viewer: Viewer, instance: InstanceRow): { approvalWarning: string | null; approvalsHeld: number; wouldRevoke: InstanceRow | null } {
+      const held = instance.salesforceUserId ? liveGrantsOfUser(db, instance.salesforceUserId) : [];
+      const oldest = held[0];
+      if (held.length < APPROVALS_PER_USER || !oldest || oldest.instance.id === instance.id) return { approvalWarning: null, approvalsHeld: held.length, wouldRevoke: null };
+      const visible = canSeeOrganisation(viewer, oldest.instance.organisationId);
+      const who = instance.username ?? 'The Salesforce user';
+      const loser = visible ? `"${oldest.instance.name}"` : 'an instance of another organisation in this service';
+      return {
+        approvalWarning: `${who} already holds ${held.length} grants here, Salesforce's limit per user: logging in again makes Salesforce revoke the oldest, and ${loser} loses access until it is reauthenticated.`,
+        approvalsHeld: held.length,
+        wouldRevoke: visible ? oldest.instance : null,
+      };
     },
 
     /**

@@ -4,17 +4,26 @@ import { createLocalBlobStore } from '../storage/blob-store.ts';
 import type { DatabaseHandle } from '../../db/client.ts';
 import type { Config } from '../config.ts';
 import type { EventBus } from '../events.ts';
+import { createGrantChecks } from '../jobs/grant-checks.ts';
+import { createScheduler, SCHEDULER_INTERVAL_MS, type Clock } from '../jobs/scheduler.ts';
 import { createJobWorker } from '../jobs/worker.ts';
 import type { ConnectedApp } from '../salesforce/oauth.ts';
 import { createAnnouncements } from './announcements.ts';
 import { createApiKeyService } from './api-keys.ts';
+import { createBackupPolicyService } from './backup-policies.ts';
+import { createBlobSweep } from './blob-sweep.ts';
+import { createGrantHealth } from './grant-health.ts';
 import { createGrantReleaser } from './grant-releaser.ts';
-import { createInstanceService } from './instances.ts';
+import { createInstanceService, instanceById } from './instances.ts';
 import { createJobStarter } from './job-starter.ts';
 import { createJobService } from './jobs.ts';
 import { createOrganisationService } from './organisations.ts';
 import { createReauthenticationService } from './reauthentication.ts';
 import { createRestoredRecordService } from './restored-records.ts';
+import { createRetentionService } from './retention.ts';
+import { createScheduledBackups } from './scheduled-backups.ts';
+import { createScheduleService } from './schedules.ts';
+import { createSnapshotPruner } from './snapshot-pruning.ts';
 import { createSnapshotQueries } from './snapshot-queries.ts';
 import { createSnapshotService } from './snapshots.ts';
 import { createSubscriptionService } from './subscriptions.ts';
@@ -30,13 +39,15 @@ export interface ServiceDependencies {
   logger: YogaLogger;
   /** Where Salesforce sends the browser back; known once the server listens. */
   redirectUri: () => string;
+  /** What the scheduler and retention take to be now (tests move it by hand). */
+  clock: Clock;
 }
 
 /**
  * The services the API calls, each method checking the viewer it is given, and the worker, which
  * reaches storage, tokens and grants directly through its own interface (`WorkerAccess`).
  */
-export function createServices({ database, events, config, secretKey, logger, redirectUri }: ServiceDependencies) {
+export function createServices({ database, events, config, secretKey, logger, redirectUri, clock }: ServiceDependencies) {
   const { db } = database;
   const connectedApp = (): ConnectedApp => {
     if (!config.salesforce.clientId) throw new Error('SALESFORCE_CLIENT_ID is not configured');
@@ -57,7 +68,35 @@ export function createServices({ database, events, config, secretKey, logger, re
   const grantReleaser = createGrantReleaser(db, tokens, connectedApp, logger);
   const restoredRecords = createRestoredRecordService(db);
   const worker = createJobWorker({ db, config, secretKey, connectedApp, tokens, snapshots: snapshotStorage, blobs, restoredRecords, grantReleaser, announce, logger });
-  const starter = createJobStarter({ db, secretKey, connectedApp, instances, tokens, announce, onQueued: () => worker.wake() });
+  const starter = createJobStarter({ db, secretKey, connectedApp, instances, tokens, announce, onQueued: () => worker.wake(), tokenWarningAt: config.tokenWarningAt });
+  const now = () => clock.now();
+  const retry = { attempts: config.salesforceRetries, baseDelayMs: config.salesforceRetryDelayMs };
+  const grantHealth = createGrantHealth({ db, tokens, announce, connectedApp, retry, now });
+  const policies = createBackupPolicyService(db, now);
+  const retention = createRetentionService({
+    database,
+    databaseFile: config.databaseFile,
+    pruner: createSnapshotPruner(database),
+    blobSweep: createBlobSweep(database, blobs, (_instanceId, data) => String(data)),
+    now,
+  });
+  const scheduledBackups = createScheduledBackups({ db, grantHealth, starter, announce, connectedApp, apiBudgetShare: config.apiBudgetShare });
+  const scheduler = createScheduler({
+    db,
+    clock,
+    policies,
+    start: (instanceId, objects) => scheduledBackups.start(instanceId, objects),
+    scheduleChanged: (instanceId) => {
+      const instance = instanceById(db, instanceId);
+      if (instance) announce.instanceChanged(instance);
+    },
+    afterRuns: () => {
+      retention.pruneAll().catch((error: unknown) => logger.warn(`Pruning failed: ${(error as Error).stack ?? String(error)}`));
+    },
+    logger,
+    intervalMs: SCHEDULER_INTERVAL_MS,
+  });
+  const grantChecks = createGrantChecks(grantHealth, config.grantCheckMinutes * 60_000, logger);
   const services = {
     apiKeys,
     organisations: createOrganisationService(db, announce),
@@ -68,10 +107,11 @@ export function createServices({ database, events, config, secretKey, logger, re
     },
     snapshots,
     jobs: createJobService({ db, instances, snapshots, snapshotStorage, starter, runner: worker }),
-    reauthentication: createReauthenticationService({ db, announce, secretKey, connectedApp, instances, tokens, grantReleaser }),
+    reauthentication: createReauthenticationService({ db, announce, secretKey, connectedApp, instances, tokens, grantReleaser, grantHealth }),
+    schedules: createScheduleService({ db, instances, policies, retention, announce, tokenWarningAt: config.tokenWarningAt }),
     subscriptions: createSubscriptionService(events),
   };
-  return { services, worker, blobs };
+  return { services, worker, blobs, scheduler, grantChecks };
 }
 
 export type Services = ReturnType<typeof createServices>['services'];

@@ -1,4 +1,6 @@
-import type { BackupPolicyRow, InstanceRow, RetentionPolicyRow, ScheduledRunRow } from '../../db/schema.ts';
+import { inArray } from 'drizzle-orm';
+import type { Db } from '../../db/client.ts';
+import { grants, type BackupPolicyRow, type GrantRow, type InstanceRow, type RetentionPolicyRow, type ScheduledRunRow } from '../../db/schema.ts';
 import { InvalidInputError } from '../errors.ts';
 import type { Announcements } from './announcements.ts';
 import type { BackupPolicyInput, BackupPolicyService } from './backup-policies.ts';
@@ -13,7 +15,17 @@ const HISTORY_PAGE_SIZE = 20;
 const byInstance = <T extends { instanceId: string }>(rows: T[]) => new Map(rows.map((row) => [row.instanceId, row]));
 
 /** Unattended operation as the API sees it: backup policies, their runs, and retention, per instance the viewer may see. */
-export function createScheduleService({ instances, policies, retention, announce }: { instances: InstanceService; policies: BackupPolicyService; retention: RetentionService; announce: Announcements }) {
+interface Dependencies {
+  db: Db;
+  instances: InstanceService;
+  policies: BackupPolicyService;
+  retention: RetentionService;
+  announce: Announcements;
+  /** Tokens left at which an instance counts as running low. */
+  tokenWarningAt: number;
+}
+
+export function createScheduleService({ db, instances, policies, retention, announce, tokenWarningAt }: Dependencies) {
   const visible = (viewer: Viewer, ids: readonly string[]) => instances.byIds(viewer, ids).map((instance) => instance.id);
 
   /** Changes the instance's settings and tells subscribers the instance changed. */
@@ -25,6 +37,15 @@ export function createScheduleService({ instances, policies, retention, announce
   }
 
   return {
+    tokenWarningAt,
+
+    /** The current grant of each instance (a grant health check's last word, whether Salesforce still accepts it). */
+    currentGrants(viewer: Viewer, ids: readonly string[]): Map<string, GrantRow> {
+      const grantIds = instances.byIds(viewer, ids).flatMap((instance) => (instance.currentGrantId ? [instance.currentGrantId] : []));
+      const rows = grantIds.length > 0 ? db.select().from(grants).where(inArray(grants.id, grantIds)).all() : [];
+      return byInstance(rows);
+    },
+
     policies: (viewer: Viewer, ids: readonly string[]): Map<string, BackupPolicyRow> => byInstance(policies.byInstanceIds(visible(viewer, ids))),
 
     lastRuns: (viewer: Viewer, ids: readonly string[]): Map<string, ScheduledRunRow> => byInstance(policies.lastRuns(visible(viewer, ids))),
@@ -35,7 +56,7 @@ export function createScheduleService({ instances, policies, retention, announce
     historyPages(viewer: Viewer, ids: readonly string[], request: PageRequest): Map<string, Page<ScheduledRunRow>> {
       const size = pageSize(request, HISTORY_PAGE_SIZE);
       const offset = request.after ? decodeCursor('scheduledRuns', request.after, ['number'] as const)[0] : 0;
-      const pages = new Map<string, Page<ScheduledRunRow>>(ids.map((id) => [id, pageOf([], size, request, () => '')]));
+      const pages = new Map<string, Page<ScheduledRunRow>>(ids.map((id) => [id, pageOf<ScheduledRunRow>([], size, request, () => '')]));
       for (const id of visible(viewer, ids)) {
         const rows = policies.history(id, offset + size + 1).slice(offset);
         pages.set(id, pageOf(rows, size, request, (row) => encodeCursor('scheduledRuns', offset + rows.indexOf(row) + 1)));

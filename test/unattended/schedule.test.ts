@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { startConnectedInstance, type ConnectedSetup } from '../helpers/connected-instance.ts';
+import { globalId } from '../../schema/ids.ts';
+import { emulatorEnvironment, startConnectedInstance, type ConnectedSetup } from '../helpers/connected-instance.ts';
 import { startTestServer } from '../helpers/server.ts';
 import { FakeClock, HOUR, jobEnded, SCHEDULE_STATE, SET_POLICY, START_BACKUP } from './helpers.ts';
 
@@ -46,14 +47,14 @@ describe('scheduled backups', () => {
     const { admin, instanceId, emulator } = setup;
     await admin.query(SET_POLICY, { instanceId, frequency: 'EVERY_12_HOURS' });
     const [first] = await setup.server.app.scheduler.tick();
-    await jobEnded(admin, first!.jobId!);
+    await jobEnded(admin, globalId('Job', first!.jobId!));
 
-    // Down from 00:10 to 01:00 two days later: the slots of 12:00, 00:00 and 12:00 were missed.
+    // Down until 01:00 two days later: the slots of the 5th at 12:00, the 6th at 00:00 and 12:00 were missed.
     const { dataDir, url } = setup.server;
     await setup.server.stop();
     clock.set('2026-01-07T01:00:00Z');
     const restarted = await startTestServer(
-      { SALESFORCE_CLIENT_ID: emulator.clientId, SALESFORCE_CLIENT_SECRET: emulator.clientSecret, SALESFORCE_LOGIN_URL_PRODUCTION: emulator.orgs.PRODUCTION.loginUrl },
+      emulatorEnvironment(emulator),
       dataDir,
       { clock },
     );
@@ -63,9 +64,10 @@ describe('scheduled backups', () => {
 
     const runs = await restarted.app.scheduler.tick();
     expect(runs).toHaveLength(1);
-    expect(runs[0]!.scheduledFor.toISOString()).toBe('2026-01-06T12:00:00.000Z');
+    // The run due first is the one that runs, once.
+    expect(runs[0]!.scheduledFor.toISOString()).toBe('2026-01-05T12:00:00.000Z');
     expect(await restarted.app.scheduler.tick()).toEqual([]);
-    await jobEnded(client, runs[0]!.jobId!);
+    await jobEnded(client, globalId('Job', runs[0]!.jobId!));
     expect(scheduledRunCount(setup)).toBe(2);
     expect((await client.query(SCHEDULE_STATE, { id: instanceId })).instance.nextBackupAt).toBe('2026-01-07T12:00:00.000Z');
   });
@@ -84,7 +86,7 @@ describe('scheduled backups', () => {
     await admin.query(SET_POLICY, { instanceId, frequency: 'EVERY_24_HOURS', objects: ['Account'] });
     const [run] = await server.app.scheduler.tick();
     expect(run).toMatchObject({ outcome: 'STARTED', reason: null });
-    expect(await jobEnded(admin, run!.jobId!)).toMatchObject({ status: 'SUCCEEDED' });
+    expect(await jobEnded(admin, globalId('Job', run!.jobId!))).toMatchObject({ status: 'SUCCEEDED' });
     const state = (await admin.query(SCHEDULE_STATE, { id: instanceId })).instance;
     expect(state).toMatchObject({ status: 'REAUTH_REQUIRED', tokensRemaining: 0, lastScheduledRun: { status: 'STARTED', reason: null, job: { status: 'SUCCEEDED' } } });
     expect((await admin.query(START_BACKUP, { instanceId })).startBackup.__typename).toBe('TokenExpired');
