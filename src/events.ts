@@ -30,6 +30,8 @@ export type Topics = {
   reauthCompleted: [organisationId: string, payload: ReauthCompletedEvent];
   jobUpdated: [organisationId: string, payload: JobRow];
   tokensLow: [organisationId: string, payload: TokensLowEvent];
+  /** Retention removed snapshots: answers holding them are stale. */
+  snapshotsPruned: [organisationId: string, payload: { instance: InstanceRow; snapshotIds: string[] }];
 };
 
 type TopicName = keyof Topics;

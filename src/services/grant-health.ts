@@ -4,7 +4,6 @@ import type { Db } from '../../db/client.ts';
 import { grants, instances, type GrantRow, type InstanceRow } from '../../db/schema.ts';
 import { isGrantRejected } from '../salesforce/errors.ts';
 import { refreshSession, type ConnectedApp, type RefreshedSession } from '../salesforce/oauth.ts';
-import { isTransient } from '../salesforce/session.ts';
 import type { Announcements } from './announcements.ts';
 import type { TokenService } from './tokens.ts';
 import { canSeeOrganisation, type Viewer } from './viewer.ts';
@@ -51,7 +50,8 @@ export function createGrantHealth({ db, tokens, announce, connectedApp, retry, n
         return session;
       } catch (error) {
         if (isGrantRejected(error)) throw refused(grant);
-        if (!isTransient(error) || attempt >= retry.attempts) throw error;
+        // Anything but a refusal may pass (a 503 page, a reset socket): try again, never mark the grant dead.
+        if (attempt >= retry.attempts) throw error;
         await sleep(retry.baseDelayMs * 2 ** (attempt - 1));
       }
     }

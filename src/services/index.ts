@@ -91,7 +91,15 @@ export function createServices({ database, events, config, secretKey, logger, re
       if (instance) announce.instanceChanged(instance);
     },
     afterRuns: () => {
-      retention.pruneAll().catch((error: unknown) => logger.warn(`Pruning failed: ${(error as Error).stack ?? String(error)}`));
+      retention.pruneAll().then(
+        (summaries) => {
+          for (const summary of summaries) {
+            const instance = summary.pruned[0] && instanceById(db, summary.pruned[0].instanceId);
+            if (instance) announce.snapshotsPruned(instance, summary.pruned.map((snapshot) => snapshot.id));
+          }
+        },
+        (error: unknown) => logger.warn(`Pruning failed: ${(error as Error).stack ?? String(error)}`),
+      );
     },
     logger,
     intervalMs: SCHEDULER_INTERVAL_MS,

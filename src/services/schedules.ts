@@ -78,7 +78,7 @@ export function createScheduleService({ db, instances, policies, retention, anno
       if (rules && !dryRun) throw new InvalidInputError('Other rules than the instance\'s can only be previewed: set them first, or pass dryRun: true', 'rules');
       const summary = await retention.prune(instance.id, { dryRun, rules: rules ?? undefined });
       if (!summary) throw new InvalidInputError('The instance has no retention policy: set one, or pass rules to preview', 'rules');
-      if (!dryRun) announce.instanceChanged(instance);
+      if (!dryRun) announce.snapshotsPruned(instance, summary.pruned.map((snapshot) => snapshot.id));
       return summary;
     },
   };

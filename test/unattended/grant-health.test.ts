@@ -2,7 +2,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { afterEach, describe, expect, it } from 'vitest';
 import { reauthenticate, startConnectedInstance, type ConnectedSetup } from '../helpers/connected-instance.ts';
 import { addInstance } from '../helpers/fixtures.ts';
-import { START_BACKUP, jobEnded } from './helpers.ts';
+import { jobEnded, rawId, START_BACKUP } from './helpers.ts';
 
 const TOKEN_EXHAUSTED = `subscription { tokenExhausted { reason message instance { id name status } } }`;
 const TOKENS_LOW = `subscription { tokensLow { tokensRemaining instance { id tokensRemaining tokensLow } } }`;
@@ -51,13 +51,13 @@ describe('grant health', () => {
     setup = await startConnectedInstance({ emulator: { records: 5 }, env: { SALESFORCE_RETRY_DELAY_MS: '10' } });
     const { admin, instanceId, emulator, server } = setup;
     emulator.failNext({ path: '/services/oauth2/token', status: 503, count: 2 });
-    expect((await server.app.grantChecks.runOnce()).get(instanceId)).toBe('ACCEPTED');
+    expect((await server.app.grantChecks.runOnce()).get(rawId(instanceId))).toBe('ACCEPTED');
     const checked = (await admin.query(INSTANCE, { id: instanceId })).instance;
     expect(checked).toMatchObject({ status: 'CONNECTED', tokensRemaining: 5 });
     expect(checked.grantCheckedAt).toBeTypeOf('string');
 
     emulator.failNext({ path: '/services/oauth2/token', status: 503, count: 20 });
-    expect((await server.app.grantChecks.runOnce()).get(instanceId)).toBe('UNREACHABLE');
+    expect((await server.app.grantChecks.runOnce()).get(rawId(instanceId))).toBe('UNREACHABLE');
     expect((await admin.query(INSTANCE, { id: instanceId })).instance).toMatchObject({ status: 'CONNECTED', tokensRemaining: 5 });
   });
 

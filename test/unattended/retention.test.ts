@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { startConnectedInstance, type ConnectedSetup } from '../helpers/connected-instance.ts';
 import type { GraphQLClient } from '../helpers/graphql-client.ts';
-import { FakeClock, HOUR, jobEnded } from './helpers.ts';
+import { FakeClock, HOUR, jobEnded, rawId } from './helpers.ts';
 
 const BACKUP = `mutation ($instanceId: ID!) { startBackup(instanceId: $instanceId, objects: ["Account", "Contact"]) { ... on Job { id } ... on Error { message } } }`;
 const SNAPSHOTS = `query ($id: ID!) { instance(id: $id) { ... on Instance { snapshots(first: 50) { nodes { id createdAt incremental } } } } }`;
@@ -71,7 +71,7 @@ describe('retention', () => {
 
     // The test ages the snapshots: one every 12 hours, the newest an hour before now.
     const age = server.app.database.sqlite.prepare('update snapshots set created_at = ? where id = ?');
-    const ids: string[] = oldestFirst.map((s: { id: string }) => Buffer.from(s.id, 'base64url').toString().split(':')[1]);
+    const ids: string[] = oldestFirst.map((s: { id: string }) => rawId(s.id));
     ids.forEach((id, i) => age.run(clock.now().getTime() - HOUR - (29 - i) * 12 * HOUR, id));
     const before = new Map<string, unknown>();
     for (const snapshot of oldestFirst) before.set(snapshot.id, await orgAt(admin, snapshot.id));

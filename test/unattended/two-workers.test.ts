@@ -5,7 +5,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { emulatorEnvironment, reauthenticate, startConnectedInstance, type ConnectedSetup } from '../helpers/connected-instance.ts';
 import { addInstance } from '../helpers/fixtures.ts';
 import { OPERATOR_KEY } from '../helpers/server.ts';
-import { FakeClock, SET_POLICY } from './helpers.ts';
+import { FakeClock, rawId, SET_POLICY } from './helpers.ts';
 
 const script = new URL('./scheduler-process.ts', import.meta.url).pathname;
 const root = new URL('../..', import.meta.url).pathname;
@@ -71,7 +71,7 @@ describe('two worker processes on one database', () => {
     const [first, second] = await Promise.all(workers.map((worker) => worker.claims()));
 
     const claimed = [...first!, ...second!];
-    expect(claimed.map((run) => run.instanceId).sort()).toEqual(instanceIds.map((id) => Buffer.from(id, 'base64url').toString().split(':')[1]).sort());
+    expect(claimed.map((run) => run.instanceId).sort()).toEqual(instanceIds.map((id) => rawId(id)).sort());
     expect(claimed.every((run) => run.outcome === 'STARTED' && run.jobId)).toBe(true);
     const reopened = new Database(join(server.dataDir, 'backup.db'), { readonly: true });
     try {
