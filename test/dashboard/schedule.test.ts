@@ -25,7 +25,7 @@ describe('the dashboard schedule', () => {
     const { server, admin, instanceId } = setup;
     const page = await chromium.context.newPage();
     page.setDefaultTimeout(20_000);
-    await page.goto(`${server.app.config.publicUrl}/`);
+    await page.goto(`${server.app.publicUrl}/`);
     await page.getByLabel('API key').fill(admin.apiKey!);
     await page.getByRole('button', { name: 'Sign in' }).click();
     await page.getByText('Live updates on').waitFor();

@@ -4,6 +4,7 @@ import type { InstanceDetails } from '../types.ts';
 import type { Actions, Outcome } from './Dashboard.tsx';
 import { JobList } from './JobList.tsx';
 import { RestoreForm } from './RestoreForm.tsx';
+import { UnattendedPanel } from './UnattendedPanel.tsx';
 
 interface Props {
   instance: InstanceDetails;
@@ -152,6 +153,11 @@ export function InstanceCard({ instance, exhaustedMessage, role, actions }: Prop
       <p class={`outcome ${outcome?.tone === 'error' ? 'outcome--error' : ''}`} role="status">
         {outcome?.message}
       </p>
+      {outcome?.proceedUrl && (
+        <a class="button button--danger" href={outcome.proceedUrl}>
+          Continue to Salesforce anyway
+        </a>
+      )}
 
       {restoring && (
         <RestoreForm
@@ -165,6 +171,8 @@ export function InstanceCard({ instance, exhaustedMessage, role, actions }: Prop
           }}
         />
       )}
+
+      {instance.status !== 'NOT_CONNECTED' && <UnattendedPanel instance={instance} role={role} />}
 
       <JobList instance={instance} canCancel={canOperate} actions={actions} />
     </article>
