@@ -76,7 +76,7 @@ export function createScheduler({ db, clock, policies, start, scheduleChanged, a
       result = { skipped: 'The service failed to start the backup; the next scheduled run will try again' };
     }
     const outcome = 'job' in result ? { jobId: result.job.id } : { outcome: 'SKIPPED' as const, reason: result.skipped };
-    return db.update(scheduledRuns).set(outcome).where(eq(scheduledRuns.id, claimed.id)).returning().get()!;
+    return db.update(scheduledRuns).set(outcome).where(eq(scheduledRuns.id, claimed.id)).returning().get();
   }
 
   /** Runs a process claimed but never started (it stopped in between) count as skipped. */

@@ -49,7 +49,7 @@ export function checkCron(expression: string): string {
     throw new ScheduleError(`Not a valid cron expression: ${(error as Error).message}`);
   }
   for (let i = 1; i < times.length; i++) {
-    if (times[i]!.getTime() - times[i - 1]!.getTime() < MINIMUM_INTERVAL_MINUTES * MINUTE) {
+    if (times[i].getTime() - times[i - 1].getTime() < MINIMUM_INTERVAL_MINUTES * MINUTE) {
       throw new ScheduleError(`Scheduled backups must be at least ${MINIMUM_INTERVAL_MINUTES} minutes apart`);
     }
   }

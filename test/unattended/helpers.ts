@@ -22,7 +22,7 @@ export class FakeClock implements Clock {
 export const HOUR = 3_600_000;
 
 /** The database id inside a global id. */
-export const rawId = (id: string) => Buffer.from(id, 'base64url').toString('utf8').split(':')[1]!;
+export const rawId = (id: string) => Buffer.from(id, 'base64url').toString('utf8').split(':')[1];
 
 export const SET_POLICY = `mutation ($instanceId: ID!, $frequency: BackupFrequency!, $cron: String, $windowStart: String, $windowHours: Int, $objects: [String!], $enabled: Boolean) {
   setBackupPolicy(instanceId: $instanceId, frequency: $frequency, cron: $cron, windowStart: $windowStart, windowHours: $windowHours, objects: $objects, enabled: $enabled) {

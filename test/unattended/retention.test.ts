@@ -58,9 +58,9 @@ describe('retention', () => {
 
     for (let i = 0; i < 30; i++) {
       if (i > 0) {
-        for (let j = 0; j < 10; j++) org.update(accounts[(i * 10 + j) % accounts.length]!, { Name: `Account ${i}-${j}`, Description: 'x'.repeat(400) });
-        org.update(contacts[i]!, { LastName: `Changed ${i}` });
-        if (i % 3 === 0) org.delete(contacts[100 + i]!);
+        for (let j = 0; j < 10; j++) org.update(accounts[(i * 10 + j) % accounts.length], { Name: `Account ${i}-${j}`, Description: 'x'.repeat(400) });
+        org.update(contacts[i], { LastName: `Changed ${i}` });
+        if (i % 3 === 0) org.delete(contacts[100 + i]);
         org.insert('Account', { Name: `New account ${i}` });
       }
       await jobEnded(admin, (await admin.query(BACKUP, { instanceId })).startBackup.id);

@@ -47,7 +47,7 @@ describe('scheduled backups', () => {
     const { admin, instanceId, emulator } = setup;
     await admin.query(SET_POLICY, { instanceId, frequency: 'EVERY_12_HOURS' });
     const [first] = await setup.server.app.scheduler.tick();
-    await jobEnded(admin, globalId('Job', first!.jobId!));
+    await jobEnded(admin, globalId('Job', first.jobId!));
 
     // Down until 01:00 two days later: the slots of the 5th at 12:00, the 6th at 00:00 and 12:00 were missed.
     const { dataDir, url } = setup.server;
@@ -65,9 +65,9 @@ describe('scheduled backups', () => {
     const runs = await restarted.app.scheduler.tick();
     expect(runs).toHaveLength(1);
     // The run due first is the one that runs, once.
-    expect(runs[0]!.scheduledFor.toISOString()).toBe('2026-01-05T12:00:00.000Z');
+    expect(runs[0].scheduledFor.toISOString()).toBe('2026-01-05T12:00:00.000Z');
     expect(await restarted.app.scheduler.tick()).toEqual([]);
-    await jobEnded(client, globalId('Job', runs[0]!.jobId!));
+    await jobEnded(client, globalId('Job', runs[0].jobId!));
     expect(scheduledRunCount(setup)).toBe(2);
     expect((await client.query(SCHEDULE_STATE, { id: instanceId })).instance.nextBackupAt).toBe('2026-01-07T12:00:00.000Z');
   });
@@ -86,7 +86,7 @@ describe('scheduled backups', () => {
     await admin.query(SET_POLICY, { instanceId, frequency: 'EVERY_24_HOURS', objects: ['Account'] });
     const [run] = await server.app.scheduler.tick();
     expect(run).toMatchObject({ outcome: 'STARTED', reason: null });
-    expect(await jobEnded(admin, globalId('Job', run!.jobId!))).toMatchObject({ status: 'SUCCEEDED' });
+    expect(await jobEnded(admin, globalId('Job', run.jobId!))).toMatchObject({ status: 'SUCCEEDED' });
     const state = (await admin.query(SCHEDULE_STATE, { id: instanceId })).instance;
     expect(state).toMatchObject({ status: 'REAUTH_REQUIRED', tokensRemaining: 0, lastScheduledRun: { status: 'STARTED', reason: null, job: { status: 'SUCCEEDED' } } });
     expect((await admin.query(START_BACKUP, { instanceId })).startBackup.__typename).toBe('TokenExpired');

@@ -70,7 +70,7 @@ describe('two worker processes on one database', () => {
     for (const worker of workers) worker.go();
     const [first, second] = await Promise.all(workers.map((worker) => worker.claims()));
 
-    const claimed = [...first!, ...second!];
+    const claimed = [...first, ...second];
     expect(claimed.map((run) => run.instanceId).sort()).toEqual(instanceIds.map((id) => rawId(id)).sort());
     expect(claimed.every((run) => run.outcome === 'STARTED' && run.jobId)).toBe(true);
     const reopened = new Database(join(server.dataDir, 'backup.db'), { readonly: true });

@@ -92,7 +92,7 @@ export function UnattendedPanel({ instance, role }: { instance: InstanceDetails;
   const send = async (query: string, variables: Record<string, unknown>, field: string, done: string) => {
     try {
       const data = await request<Record<string, Answer>>(apiKey, query, { instanceId: instance.id, ...variables });
-      const answer = data[field]!;
+      const answer = data[field];
       setMessage(answer.message ? { tone: 'error', text: answer.message } : { tone: 'info', text: done });
       await load();
       return answer;
@@ -105,14 +105,15 @@ export function UnattendedPanel({ instance, role }: { instance: InstanceDetails;
   const savePolicy = (event: Event) => {
     event.preventDefault();
     const form = new FormData(event.currentTarget as HTMLFormElement);
-    const frequency = form.get('frequency') as Frequency;
-    const windowStart = String(form.get('windowStart') ?? '');
-    const objects = String(form.get('objects') ?? '').split(',').map((name) => name.trim()).filter(Boolean);
+    const text = (name: string) => (form.get(name) as string | null) ?? '';
+    const frequency = text('frequency') as Frequency;
+    const windowStart = text('windowStart');
+    const objects = text('objects').split(',').map((name) => name.trim()).filter(Boolean);
     void send(
       SET_POLICY,
       {
         frequency,
-        cron: frequency === 'CRON' ? String(form.get('cron') ?? '') : null,
+        cron: frequency === 'CRON' ? text('cron') : null,
         windowStart: windowStart || null,
         windowHours: windowStart ? Number(form.get('windowHours') || 24) : null,
         objects,
@@ -276,7 +277,7 @@ export function UnattendedPanel({ instance, role }: { instance: InstanceDetails;
               <input name="keepLast" type="number" min={1} value={rules.keepLast} />
             </label>
             <div class="actions">
-              <button type="button" class="button button--quiet" onClick={(event) => void previewRetention((event.currentTarget as HTMLButtonElement).form!)}>
+              <button type="button" class="button button--quiet" onClick={(event) => void previewRetention((event.currentTarget).form!)}>
                 Preview
               </button>
               <button type="submit" class="button">
