@@ -5,9 +5,13 @@ import { createEventBus, type EventBus } from './events.ts';
 import type { GrantChecks } from './jobs/grant-checks.ts';
 import { systemClock, type Clock, type Scheduler } from './jobs/scheduler.ts';
 import { OAUTH_CALLBACK_PATH } from './server/oauth-callback.ts';
+import { parseSecretKey } from './crypto.ts';
+import { rotateSecretKey } from './secret-rotation.ts';
 import { loadSecretKey } from './secret-key.ts';
 import { createServices, type Services } from './services/index.ts';
-import type { BlobStore } from './storage/blob-store.ts';
+import type { BlobStores } from './storage/blob-store.ts';
+import type { DataKeys } from './services/data-keys.ts';
+import type { JobWorker } from './jobs/worker.ts';
 
 export interface App {
   config: Config;
@@ -19,7 +23,11 @@ export interface App {
   /** Called by the server once it listens; PUBLIC_URL, when set, wins. */
   listeningAt(url: string): void;
   /** Stored file bodies, by SHA-256 (internal: tests read them to compare bytes). */
-  blobs: BlobStore;
+  blobs: BlobStores;
+  /** Each organisation's data key (internal: tests open sealed rows with it). */
+  dataKeys: DataKeys;
+  /** Runs queued jobs (the benchmark stops it to time job starts alone). */
+  worker: JobWorker;
   /** Starts scheduled backups (internal: tests tick it with their own clock). */
   scheduler: Scheduler;
   /** Checks every connected instance's grant (internal: tests run it at once). */
@@ -33,12 +41,16 @@ export interface App {
 export function createApp(config: Config, logger: YogaLogger, options: { clock?: Clock } = {}): App {
   const database = openDatabase(config.databaseFile);
   const secretKey = loadSecretKey(config.secretKey, config.databaseFile);
+  if (config.previousSecretKey) {
+    const resealed = rotateSecretKey(database.sqlite, parseSecretKey(config.previousSecretKey), secretKey);
+    logger.info(`SECRET_KEY_PREVIOUS: ${resealed} secrets re-sealed with SECRET_KEY; remove SECRET_KEY_PREVIOUS now`);
+  }
   const events = createEventBus();
   let publicUrl = config.publicUrl;
   // Logins start only once the server listens; before that (revoking grants at start-up) the
   // redirect is not used, and the configured address stands in.
   const redirectUri = () => `${publicUrl ?? `http://${config.host}:${config.port}`}${OAUTH_CALLBACK_PATH}`;
-  const { services, worker, blobs, scheduler, grantChecks } = createServices({
+  const { services, worker, blobs, dataKeys, scheduler, grantChecks } = createServices({
     database,
     events,
     config,
@@ -57,6 +69,8 @@ export function createApp(config: Config, logger: YogaLogger, options: { clock?:
     events,
     services,
     blobs,
+    dataKeys,
+    worker,
     scheduler,
     grantChecks,
     get publicUrl() {

@@ -14,6 +14,7 @@ import {
   boundUnreadBytes,
   CLOSE_REVOKED,
   closeSocket,
+  MAX_MESSAGE_BYTES,
   MAX_SUBSCRIPTIONS_PER_CONNECTION,
   originAllowed,
 } from './websocket-limits.ts';
@@ -44,6 +45,8 @@ export function attachWebSocket(server: Server, yoga: GraphQLHandler, { config, 
   const wsServer = new WebSocketServer({
     server,
     path: GRAPHQL_PATH,
+    // A subscribe message is a few kilobytes; ws would accept 100 MiB.
+    maxPayload: MAX_MESSAGE_BYTES,
     verifyClient: ({ req }, answer) => {
       if (!originAllowed(req, new URL(config.publicUrl!).origin)) return answer(false, 403, 'Origin not allowed');
       const retryAfter = throttle.retryAfter(clientAddress(req));

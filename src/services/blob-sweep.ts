@@ -1,5 +1,6 @@
 import type { DatabaseHandle } from '../../db/client.ts';
-import type { BlobStore } from '../storage/blob-store.ts';
+import type { BlobStores } from '../storage/blob-store.ts';
+import type { DataKeys } from './data-keys.ts';
 
 const PAGE_ROWS = 2000;
 
@@ -9,8 +10,9 @@ interface FileRow {
   object: string;
   record_id: string;
   snapshot_id: string;
-  instance_id: string;
-  data: unknown;
+  organisation_id: string;
+  /** Sealed with the organisation's data key, or the plain JSON of rows written before sealing. */
+  data: Buffer | string;
 }
 
 /** The names of the files a record version holds: fields whose value is `{"blob": name, "size": bytes}`. */
@@ -29,12 +31,14 @@ export function fileNamesIn(json: string): string[] {
  * that hold files can tell; it reads a page at a time. A backup may be about to name a file it
  * found already stored, so the sweep deletes nothing when a backup ran at any time during it.
  */
-export function createBlobSweep({ sqlite }: Pick<DatabaseHandle, 'sqlite'>, blobs: Pick<BlobStore, 'list' | 'remove'>, open: (instanceId: string, data: unknown) => string) {
+export function createBlobSweep({ sqlite }: Pick<DatabaseHandle, 'sqlite'>, blobs: Pick<BlobStores, 'list' | 'remove'>, dataKeys: Pick<DataKeys, 'forOrganisation'>) {
+  const open = (row: FileRow) => (typeof row.data === 'string' ? row.data : dataKeys.forOrganisation(row.organisation_id).open(row.data).toString('utf8'));
   const fileObjects = sqlite.prepare<[], { name: string }>('SELECT DISTINCT name FROM snapshot_objects WHERE blob_count > 0');
   const page = sqlite.prepare<{ objects: string; object: string; recordId: string; snapshotId: string; limit: number }, FileRow>(
-    `SELECT r.object, r.record_id, r.snapshot_id, s.instance_id, v.data
+    `SELECT r.object, r.record_id, r.snapshot_id, i.organisation_id, v.data
      FROM snapshot_records r
      JOIN snapshots s ON s.id = r.snapshot_id
+     JOIN instances i ON i.id = s.instance_id
      JOIN record_versions v ON v.record_id = r.record_id AND v.hash = r.version_hash
      WHERE r.object IN (SELECT value FROM json_each(@objects)) AND (r.object, r.record_id, r.snapshot_id) > (@object, @recordId, @snapshotId)
      ORDER BY r.object, r.record_id, r.snapshot_id LIMIT @limit`,
@@ -54,7 +58,7 @@ export function createBlobSweep({ sqlite }: Pick<DatabaseHandle, 'sqlite'>, blob
       let after = { object: '', recordId: '', snapshotId: '' };
       for (;;) {
         const rows = page.all({ objects, ...after, limit: PAGE_ROWS });
-        for (const row of rows) for (const name of fileNamesIn(open(row.instance_id, row.data))) named.add(name);
+        for (const row of rows) for (const name of fileNamesIn(open(row))) named.add(name);
         if (rows.length < PAGE_ROWS) break;
         const last = rows.at(-1)!;
         after = { object: last.object, recordId: last.record_id, snapshotId: last.snapshot_id };

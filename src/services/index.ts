@@ -25,6 +25,7 @@ import { createScheduledBackups } from './scheduled-backups.ts';
 import { createScheduleService } from './schedules.ts';
 import { createSnapshotPruner } from './snapshot-pruning.ts';
 import { createSnapshotQueries } from './snapshot-queries.ts';
+import { createDataKeys } from './data-keys.ts';
 import { createSnapshotService } from './snapshots.ts';
 import { createSubscriptionService } from './subscriptions.ts';
 import { createTokenService } from './tokens.ts';
@@ -62,8 +63,9 @@ export function createServices({ database, events, config, secretKey, logger, re
   const apiKeys = createApiKeyService(db);
   const instances = createInstanceService(db, announce, config);
   const tokens = createTokenService(db, secretKey);
-  const snapshotStorage = createSnapshotService(database);
-  const blobs = createLocalBlobStore(join(dirname(config.databaseFile), 'blobs'));
+  const dataKeys = createDataKeys(db, secretKey);
+  const snapshotStorage = createSnapshotService(database, dataKeys);
+  const blobs = createLocalBlobStore(join(dirname(config.databaseFile), 'blobs'), dataKeys);
   const snapshots = createSnapshotQueries(db, snapshotStorage);
   const grantReleaser = createGrantReleaser(db, tokens, connectedApp, logger);
   const restoredRecords = createRestoredRecordService(db);
@@ -77,7 +79,7 @@ export function createServices({ database, events, config, secretKey, logger, re
     database,
     databaseFile: config.databaseFile,
     pruner: createSnapshotPruner(database),
-    blobSweep: createBlobSweep(database, blobs, (_instanceId, data) => String(data)),
+    blobSweep: createBlobSweep(database, blobs, dataKeys),
     now,
   });
   const scheduledBackups = createScheduledBackups({ db, grantHealth, starter, announce, connectedApp, apiBudgetShare: config.apiBudgetShare });
@@ -119,7 +121,7 @@ export function createServices({ database, events, config, secretKey, logger, re
     schedules: createScheduleService({ db, instances, policies, retention, announce, tokenWarningAt: config.tokenWarningAt }),
     subscriptions: createSubscriptionService(events),
   };
-  return { services, worker, blobs, scheduler, grantChecks };
+  return { services, worker, blobs, dataKeys, scheduler, grantChecks };
 }
 
 export type Services = ReturnType<typeof createServices>['services'];

@@ -1,5 +1,7 @@
-import { buffer } from 'node:stream/consumers';
 import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { buffer } from 'node:stream/consumers';
 import jsforce from 'jsforce';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startConnectedInstance, type ConnectedSetup } from '../helpers/connected-instance.ts';
@@ -31,6 +33,8 @@ const objectOf = (job: { snapshot: { objects: StoredObject[] } }, name: string) 
  * Backups against an org shaped like a real one: restricted objects, a 600-field object, files,
  * late commits, purges, and objects large enough for Bulk API 2.0 (the threshold is lowered here).
  */
+const localId = (globalId: string) => Buffer.from(globalId, 'base64url').toString().split(':')[1];
+
 describe('backups of a realistic org', () => {
   let setup: ConnectedSetup;
   let salesforce: jsforce.Connection;
@@ -71,13 +75,17 @@ describe('backups of a realistic org', () => {
     expect((await fetch(url, { headers: { authorization: `Bearer ${salesforce.accessToken}` } })).status).toBe(414);
 
     const before = setup.emulator.counters().orgs.PRODUCTION.bulkJobs;
-    setup.emulator.configureBulkJobs({ processingMs: 1_200 });
+    // Small result pages: the results come in several, one Sforce-Locator to the next.
+    setup.emulator.configureBulkJobs({ processingMs: 1_200, pageRecords: 7 });
     try {
       const job = await backup(setup.admin, setup.instanceId, { objects: ['Loan_Application__c', 'Account'], full: true });
       expect(job.status, job.error).toBe('SUCCEEDED');
       const after = setup.emulator.counters().orgs.PRODUCTION.bulkJobs;
       expect(after.created - before.created).toBe(2);
       expect(after.pollsInProgress - before.pollsInProgress).toBeGreaterThanOrEqual(4);
+      // Two jobs, each created, polled at least twice and read in ceil(n / 7) pages, plus record counts and describes.
+      const pages = Math.ceil(setup.emulator.data.PRODUCTION.counts().Loan_Application__c! / 7) + Math.ceil(setup.emulator.data.PRODUCTION.counts().Account! / 7);
+      expect(job.apiCalls).toBeGreaterThanOrEqual(2 + 2 * 2 + pages);
 
       const last = describe.fields.filter((f) => f.custom).at(-1)!.name;
       expect(last).toBe('Interest_Rate_Lock_Comments__c');
@@ -91,7 +99,7 @@ describe('backups of a realistic org', () => {
         expect(last in record.fields).toBe(true);
       }
     } finally {
-      setup.emulator.configureBulkJobs({ processingMs: 100 });
+      setup.emulator.configureBulkJobs({ processingMs: 100, pageRecords: 100_000 });
     }
   });
 
@@ -118,7 +126,7 @@ describe('backups of a realistic org', () => {
     const job = await backup(setup.admin, setup.instanceId, { objects: ['Attachment', 'ContentVersion'], full: true });
     expect(job.status, job.error).toBe('SUCCEEDED');
 
-    const blobs = setup.server.app.blobs;
+    const blobs = setup.server.app.blobs.forOrganisation(localId(setup.organisationId));
     for (const object of ['Attachment', 'ContentVersion']) {
       const field = object === 'Attachment' ? 'Body' : 'VersionData';
       const stored = await snapshotRecords(setup.admin, job.snapshot.id, object);
@@ -136,6 +144,10 @@ describe('backups of a realistic org', () => {
     const attachments = await snapshotRecords(setup.admin, job.snapshot.id, 'Attachment');
     const refOf = (id: string) => attachments.find((r) => r.id === id)!.fields.Body as { blob: string };
     expect(refOf(first).blob).toBe(refOf(copy).blob);
+    // On disk the file is sealed: its bytes appear nowhere in it.
+    const onDisk = readFileSync(join(setup.server.dataDir, 'blobs', refOf(first).blob.slice(0, 2), refOf(first).blob));
+    expect(onDisk.length).toBe(big.length + 29);
+    expect(onDisk.includes(big.subarray(0, 64))).toBe(false);
 
     // The next full pass keeps the files of unchanged records: record counts, one composite of
     // describes and one page per object, no file downloaded again.
