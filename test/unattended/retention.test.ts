@@ -25,9 +25,9 @@ const PRUNE = `mutation ($instanceId: ID!, $dryRun: Boolean!) {
 }`;
 
 /** The whole org as the snapshot holds it: every record of both objects, in id order. */
-async function orgAt(client: GraphQLClient, snapshotId: string) {
+async function orgAt(client: GraphQLClient, snapshotId: string, objects = ['Account', 'Contact']) {
   const state: Record<string, unknown[]> = {};
-  for (const object of ['Account', 'Contact']) {
+  for (const object of objects) {
     const records: unknown[] = [];
     let after: string | null = null;
     do {
@@ -108,5 +108,36 @@ describe('retention', () => {
       .prepare('select count(*) as n from record_versions v where not exists (select 1 from snapshot_records r where r.record_id = v.record_id and r.version_hash = v.hash)')
       .get() as { n: number };
     expect(orphans.n).toBe(0);
+  });
+
+  it("deletes a file no kept snapshot names any more, and keeps the files kept snapshots name", async () => {
+    setup = await startConnectedInstance({ emulator: { records: 5 } });
+    const { admin, instanceId, emulator, server, organisationId } = setup;
+    const org = emulator.data.PRODUCTION;
+    const account = org.ids('Account')[0]!;
+    const before = Buffer.from('the first scan '.repeat(2000));
+    const after = Buffer.from('the second scan '.repeat(2000));
+    const attachment = org.insert('Attachment', { ParentId: account, Name: 'scan.pdf', Body: before.toString('base64') });
+    const backUp = async () =>
+      jobEnded(admin, (await admin.query(`mutation ($instanceId: ID!) { startBackup(instanceId: $instanceId, objects: ["Attachment"]) { ... on Job { id } } }`, { instanceId })).startBackup.id);
+    await backUp();
+    const filesAfterFirst = server.app.blobs.list().length;
+    org.update(attachment, { Body: after.toString('base64') });
+    await backUp();
+    expect(server.app.blobs.list()).toHaveLength(filesAfterFirst + 1);
+
+    await admin.query(SET_RETENTION, { instanceId, rules: { keepAllDays: 0, dailyWeeks: 0, weeklyMonths: 0, keepLast: 1 } });
+    const pruned = (await admin.query(PRUNE, { instanceId, dryRun: false })).pruneSnapshots;
+    expect(pruned).toMatchObject({ kept: 1, filesDeleted: 1 });
+    expect(server.app.blobs.list()).toHaveLength(filesAfterFirst);
+
+    const [kept] = (await admin.query(SNAPSHOTS, { id: instanceId })).instance.snapshots.nodes;
+    const records = (await orgAt(admin, kept.id, ['Attachment'])) as Record<string, { id: string; fields: { Body: { blob: string } } }[]>;
+    const file = records.Attachment!.find((record) => record.id === attachment)!.fields.Body;
+    const chunks: Buffer[] = [];
+    for await (const chunk of server.app.blobs.forOrganisation(rawId(organisationId)).read(file.blob)) chunks.push(chunk as Buffer);
+    expect(Buffer.concat(chunks).equals(after)).toBe(true);
+    // Every other attachment's file is still there for the kept snapshot.
+    for (const record of records.Attachment!) expect(server.app.blobs.forOrganisation(rawId(organisationId)).has(record.fields.Body.blob)).toBe(true);
   });
 });
