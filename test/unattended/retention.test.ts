@@ -114,7 +114,7 @@ describe('retention', () => {
     setup = await startConnectedInstance({ emulator: { records: 5 } });
     const { admin, instanceId, emulator, server, organisationId } = setup;
     const org = emulator.data.PRODUCTION;
-    const account = org.ids('Account')[0]!;
+    const account = org.ids('Account')[0];
     const before = Buffer.from('the first scan '.repeat(2000));
     const after = Buffer.from('the second scan '.repeat(2000));
     const attachment = org.insert('Attachment', { ParentId: account, Name: 'scan.pdf', Body: before.toString('base64') });
@@ -133,11 +133,11 @@ describe('retention', () => {
 
     const [kept] = (await admin.query(SNAPSHOTS, { id: instanceId })).instance.snapshots.nodes;
     const records = (await orgAt(admin, kept.id, ['Attachment'])) as Record<string, { id: string; fields: { Body: { blob: string } } }[]>;
-    const file = records.Attachment!.find((record) => record.id === attachment)!.fields.Body;
+    const file = records.Attachment.find((record) => record.id === attachment)!.fields.Body;
     const chunks: Buffer[] = [];
     for await (const chunk of server.app.blobs.forOrganisation(rawId(organisationId)).read(file.blob)) chunks.push(chunk as Buffer);
     expect(Buffer.concat(chunks).equals(after)).toBe(true);
     // Every other attachment's file is still there for the kept snapshot.
-    for (const record of records.Attachment!) expect(server.app.blobs.forOrganisation(rawId(organisationId)).has(record.fields.Body.blob)).toBe(true);
+    for (const record of records.Attachment) expect(server.app.blobs.forOrganisation(rawId(organisationId)).has(record.fields.Body.blob)).toBe(true);
   });
 });
