@@ -55,7 +55,10 @@ export function InstanceCard({ instance, exhaustedMessage, role, actions }: Prop
       {needsReauth && (
         <div class="alert" id={`${base}-alert`}>
           <p class="alert-title">{exhaustedMessage ?? 'Reauthentication required'}</p>
-          <p>No backup or restore can start until this instance is reauthenticated with Salesforce.</p>
+          <p>
+            Backups and restores you start are refused until this instance is reauthenticated with Salesforce. Scheduled backups spend no
+            token: they go on for as long as Salesforce accepts the grant (see the schedule below).
+          </p>
           {canAdmin && (
             <button type="button" class="button button--danger" disabled={busy !== null} onClick={reauthenticate}>
               Reauthenticate
