@@ -8,12 +8,32 @@ import type { ReadPlan } from './backup-reader.ts';
 // Files on their way at once: each is one API call, streamed to disk.
 const CONCURRENT_FILES = 4;
 
+const isBlobRef = (value: unknown): value is BlobRef => typeof value === 'object' && value !== null && typeof (value as BlobRef).blob === 'string';
+
 /**
  * Replaces each file URL of the records by `{ blob, size }` once its bytes are stored. A file
- * Salesforce no longer has (404: deleted since the query, or no content) is null.
+ * Salesforce no longer has (404: deleted since the query, or no content) is null. A record the
+ * last snapshot holds with the same SystemModstamp keeps that snapshot's file, already stored:
+ * a full pass does not download unchanged files again.
  */
-export async function attachFiles(session: SalesforceSession, blobs: BlobStore, plan: ReadPlan, records: SalesforceRecord[], checkpoint: () => void): Promise<void> {
+export async function attachFiles(
+  session: SalesforceSession,
+  blobs: BlobStore,
+  plan: ReadPlan,
+  records: SalesforceRecord[],
+  options: { checkpoint: () => void; previously?: (ids: string[]) => Map<string, SalesforceRecord> },
+): Promise<void> {
   if (plan.blobFields.length === 0) return;
+  const previous = options.previously?.(records.map((record) => record.Id)) ?? new Map<string, SalesforceRecord>();
+  for (const record of records) {
+    const before = previous.get(record.Id);
+    if (!before || before.SystemModstamp !== record.SystemModstamp) continue;
+    for (const field of plan.blobFields) {
+      const kept = before[field];
+      if (typeof record[field] === 'string' && isBlobRef(kept) && blobs.has(kept.blob)) record[field] = kept;
+    }
+  }
+  const { checkpoint } = options;
   const work = records.flatMap((record) =>
     plan.blobFields.filter((field) => typeof record[field] === 'string').map((field) => ({ record, field, url: record[field] as string })),
   );

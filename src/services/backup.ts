@@ -96,7 +96,9 @@ export async function runBackup(job: JobRow, session: SalesforceSession, snapsho
   const results: CompletedObject[] = [];
   for (const object of objects) {
     const describe = describes.get(object);
-    const mark = baseObjects.get(object)?.highWaterMark ?? null;
+    // An object without SystemModstamp cannot be read incrementally: it is read whole each time.
+    const stamped = !describe || describe instanceof DescribeError || describe.fields.some((f) => f.name === 'SystemModstamp');
+    const mark = stamped ? (baseObjects.get(object)?.highWaterMark ?? null) : null;
     try {
       if (!describe || describe instanceof DescribeError) throw describe ?? new ObjectSkipped('not described');
       const hasBlobs = await backupObject(object, describe, mark, (read, expected) => {
@@ -137,10 +139,12 @@ export async function runBackup(job: JobRow, session: SalesforceSession, snapsho
       estimatedCount: counts.get(object) ?? 0,
     };
     const seen = new Set<string>();
+    const readPrevious = previous && plan.blobFields.length > 0 ? snapshotsService.recordReader(previous, object) : undefined;
+    const previously = readPrevious && ((ids: string[]) => new Map(readPrevious(ids).map((stored) => [stored.recordId, stored.data])));
     const read = readObject(session, plan, { checkpoint, bulkThreshold: options.bulkThreshold, signal: options.signal });
     for await (const { records, expected } of read) {
       if (expected !== undefined && !full) progress(0, expected);
-      await attachFiles(session, options.blobs, plan, records, checkpoint);
+      await attachFiles(session, options.blobs, plan, records, { checkpoint, previously });
       for (let start = 0; start < records.length; start += STORE_SLICE) {
         snapshotsService.storeRecords(snapshot.id, object, records.slice(start, start + STORE_SLICE));
         await setImmediate();

@@ -12,6 +12,7 @@ import {
   type SaveResult,
 } from '../salesforce/restore-writes.ts';
 import { JobStoppedError } from '../errors.ts';
+import { describeSObject } from '../salesforce/describe.ts';
 import { UnknownOutcomeError, type SalesforceSession } from '../salesforce/session.ts';
 import { fieldsToMatch, reconcileCreates, windowStart, type Reconciliation } from './create-reconciliation.ts';
 import { createCalls, filesOf, isBlobRef, withFileContents, withoutFiles } from './restore-files.ts';
@@ -218,7 +219,7 @@ export async function runRestore(
   const describes = new Map<string, ObjectDescribe>();
   for (const object of objects) {
     options.checkpoint();
-    const describe = await session.request<ObjectDescribe>(`/sobjects/${encodeURIComponent(object)}/describe`).catch((error: Error) => {
+    const describe = await (describeSObject(session, object) as unknown as Promise<ObjectDescribe>).catch((error: Error) => {
       if (error.name !== 'NOT_FOUND') throw error;
       throw new JobStoppedError(
         `The org has no object ${object} (any more, or not for this user), so nothing was restored. Restore the other objects by naming them, or give the user access to ${object}.`,

@@ -136,6 +136,13 @@ describe('backups of a realistic org', () => {
     const attachments = await snapshotRecords(setup.admin, job.snapshot.id, 'Attachment');
     const refOf = (id: string) => attachments.find((r) => r.id === id)!.fields.Body as { blob: string };
     expect(refOf(first).blob).toBe(refOf(copy).blob);
+
+    // The next full pass keeps the files of unchanged records: record counts, one composite of
+    // describes and one page per object, no file downloaded again.
+    const again = await backup(setup.admin, setup.instanceId, { objects: ['Attachment', 'ContentVersion'], full: true });
+    expect(again.status, again.error).toBe('SUCCEEDED');
+    expect(again.apiCalls).toBe(4);
+    expect(objectOf(again, 'Attachment')).toMatchObject({ blobCount: objectOf(job, 'Attachment').blobCount, blobBytes: objectOf(job, 'Attachment').blobBytes });
   });
 
   it('catches a change that committed after a backup with a stamp from before it', async () => {
