@@ -347,6 +347,32 @@ export const restoreIntents = sqliteTable(
 
 export type RestoreIntentRow = typeof restoreIntents.$inferSelect;
 
+/**
+ * What a snapshot changed since the one before it, kept when it is found (after the backup), so a
+ * comparison across many snapshots looks only at the records they changed. An incremental built on
+ * the previous snapshot changed exactly its own rows; for any other, `snapshot_changes` lists them.
+ */
+export const snapshotChangeSets = sqliteTable('snapshot_change_sets', {
+  snapshotId: text('snapshot_id')
+    .primaryKey()
+    .references(() => snapshots.id, { onDelete: 'cascade' }),
+  sinceSnapshotId: text('since_snapshot_id').notNull(),
+  /** The snapshot's own rows are its changes; none are listed in `snapshot_changes`. */
+  ownRows: integer('own_rows', { mode: 'boolean' }).notNull(),
+});
+
+export const snapshotChanges = sqliteTable(
+  'snapshot_changes',
+  {
+    snapshotId: text('snapshot_id')
+      .notNull()
+      .references(() => snapshots.id, { onDelete: 'cascade' }),
+    object: text('object').notNull(),
+    recordId: text('record_id').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.snapshotId, t.object, t.recordId] })],
+);
+
 /** When a backup raises a data alert: per instance; an instance without a row uses the defaults. */
 export const dataAlertThresholds = sqliteTable('data_alert_thresholds', {
   instanceId: text('instance_id')

@@ -1,11 +1,10 @@
 import { randomUUID } from 'node:crypto';
-import { and, desc, eq, inArray, isNotNull, isNull, lt, or, type SQL } from 'drizzle-orm';
+import { and, desc, eq, inArray, isNull, lt, or, type SQL } from 'drizzle-orm';
 import type { Db } from '../../db/client.ts';
 import {
   dataAlerts,
   dataAlertThresholds,
   instances,
-  snapshots,
   type DataAlertObjectValue,
   type DataAlertRow,
   type JobRow,
@@ -62,15 +61,6 @@ export function createDataAlertService(deps: Dependencies) {
     return row ? { percent: row.percent, minRecords: row.minRecords } : DEFAULT_DATA_ALERT_THRESHOLD;
   }
 
-  function previousSnapshot(snapshot: SnapshotRow): SnapshotRow | undefined {
-    return db
-      .select()
-      .from(snapshots)
-      .where(and(eq(snapshots.instanceId, snapshot.instanceId), isNotNull(snapshots.completedAt), lt(snapshots.sequence, snapshot.sequence)))
-      .orderBy(desc(snapshots.sequence))
-      .get();
-  }
-
   function byIds(viewer: Viewer, ids: readonly string[]): DataAlertRow[] {
     return db
       .select()
@@ -103,8 +93,8 @@ export function createDataAlertService(deps: Dependencies) {
     },
 
     /** Compares a backup's snapshot with the previous one; returns the alert it raised, if any. */
-    afterBackup(snapshot: SnapshotRow): DataAlertRow | undefined {
-      const previous = previousSnapshot(snapshot);
+    async afterBackup(snapshot: SnapshotRow): Promise<DataAlertRow | undefined> {
+      const previous = await compare.recordChanges(snapshot);
       if (!previous) return undefined;
       const threshold = thresholdOf(snapshot.instanceId);
       const previousCounts = new Map(storage.objectsOf([previous.id]).map((o) => [o.name, o.recordCount]));
