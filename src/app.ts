@@ -2,14 +2,22 @@ import type { YogaLogger } from 'graphql-yoga';
 import { openDatabase, type DatabaseHandle } from '../db/client.ts';
 import type { Config } from './config.ts';
 import { createEventBus, type EventBus } from './events.ts';
+import { OAUTH_CALLBACK_PATH } from './server/oauth-callback.ts';
 import { loadSecretKey } from './secret-key.ts';
 import { createServices, type Services } from './services/index.ts';
+import type { BlobStore } from './storage/blob-store.ts';
 
 export interface App {
   config: Config;
   database: DatabaseHandle;
   events: EventBus;
   services: Services;
+  /** Where browsers reach the service: PUBLIC_URL, or the address the server listens on. */
+  readonly publicUrl: string | undefined;
+  /** Called by the server once it listens; PUBLIC_URL, when set, wins. */
+  listeningAt(url: string): void;
+  /** Stored file bodies, by SHA-256 (internal: tests read them to compare bytes). */
+  blobs: BlobStore;
   /** Set on the first start without ADMIN_API_KEY: the generated operator key, to show once. */
   generatedOperatorKey: string | undefined;
   close(): Promise<void>;
@@ -20,17 +28,28 @@ export function createApp(config: Config, logger: YogaLogger): App {
   const database = openDatabase(config.databaseFile);
   const secretKey = loadSecretKey(config.secretKey, config.databaseFile);
   const events = createEventBus();
-  const services = createServices({ database, events, config, secretKey, logger });
+  let publicUrl = config.publicUrl;
+  // Logins start only once the server listens; before that (revoking grants at start-up) the
+  // redirect is not used, and the configured address stands in.
+  const redirectUri = () => `${publicUrl ?? `http://${config.host}:${config.port}`}${OAUTH_CALLBACK_PATH}`;
+  const { services, worker, blobs } = createServices({ database, events, config, secretKey, logger, redirectUri });
   const generatedOperatorKey = services.apiKeys.ensureOperatorKey(config.adminApiKey);
-  services.worker.start();
+  worker.start();
   return {
     config,
     database,
     events,
     services,
+    blobs,
+    get publicUrl() {
+      return publicUrl;
+    },
+    listeningAt(url) {
+      publicUrl ??= url;
+    },
     generatedOperatorKey,
     close: async () => {
-      await services.worker.stop();
+      await worker.stop();
       database.close();
     },
   };

@@ -100,7 +100,7 @@ export async function startServer(app: App, logger: YogaLogger): Promise<Running
   const { port } = server.address() as AddressInfo;
   const host = app.config.host.includes(':') ? `[${app.config.host}]` : app.config.host;
   // Without PUBLIC_URL, redirects come back to the address the server listens on.
-  app.config.publicUrl ??= `http://${app.config.host === '127.0.0.1' ? 'localhost' : host}:${port}`;
+  app.listeningAt(`http://${app.config.host === '127.0.0.1' ? 'localhost' : host}:${port}`);
   return {
     url: `http://${host}:${port}`,
     port,

@@ -7,7 +7,6 @@ import WebSocket from 'ws';
 import { openDatabase } from '../../db/client.ts';
 import { instances, jobs } from '../../db/schema.ts';
 import { createSnapshotService } from '../../src/services/snapshots.ts';
-import { createOrganisationWithKey } from '../helpers/fixtures.ts';
 import { GraphQLClient } from '../helpers/graphql-client.ts';
 import { seedOrganisations } from '../helpers/seed-database.ts';
 import { OPERATOR_KEY, startTestServer } from '../helpers/server.ts';
@@ -272,7 +271,7 @@ describe('wrong keys', () => {
       expect(last.status).toBe(429);
       expect(Number(last.headers.get('retry-after'))).toBeGreaterThan(0);
       expect(Number(last.headers.get('retry-after'))).toBeLessThanOrEqual(60);
-      expect(((await last.json()) as { errors: { extensions: { code: string } }[] }).errors[0]!.extensions.code).toBe('TOO_MANY_REQUESTS');
+      expect(((await last.json()) as { errors: { extensions: { code: string } }[] }).errors[0].extensions.code).toBe('TOO_MANY_REQUESTS');
       // A client without a key (the sign-in page) is still answered.
       expect((await fetch(`${own.url}/healthz`)).status).toBe(200);
     } finally {
