@@ -95,12 +95,8 @@ builder.mutationFields((t) => ({
       percent: t.arg.float({ required: true, description: "Share of an object's records, more than 0 and at most 100." }),
       minRecords: t.arg.int({ required: true }),
     },
-    resolve: (_root, args, ctx) => {
-      const viewer = viewerOf(ctx);
-      const instanceId = InstanceRef.idFrom(args.instanceId);
-      ctx.services.dataAlerts.setThreshold(viewer, instanceId, { percent: args.percent, minRecords: args.minRecords });
-      return ctx.services.instances.get(viewer, instanceId);
-    },
+    resolve: (_root, args, ctx) =>
+      ctx.services.dataAlerts.setThreshold(viewerOf(ctx), InstanceRef.idFrom(args.instanceId), { percent: args.percent, minRecords: args.minRecords }),
   }),
   restoreDataAlert: t.field({
     type: JobRef,

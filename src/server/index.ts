@@ -7,6 +7,8 @@ import { DASHBOARD_ASSETS_PREFIX, dashboardRoutes } from './dashboard-route.ts';
 import { createFailedKeyThrottle, type FailedKeyThrottle } from './failed-key-throttle.ts';
 import { GRAPHIQL_ASSETS_PREFIX, graphiqlRoutes } from './graphiql-route.ts';
 import { createGraphQLHandler, GRAPHQL_PATH } from './graphql.ts';
+import { EXPORT_LINK_PREFIX } from '../services/export-links.ts';
+import { EXPORTS_PATH, exportRoute } from './export-route.ts';
 import { OAUTH_CALLBACK_PATH, oauthCallbackRoute } from './oauth-callback.ts';
 import { withRequestId } from './request-ids.ts';
 import { createResponseCache } from './response-cache.ts';
@@ -61,20 +63,23 @@ export async function startServer(app: App, logger: YogaLogger): Promise<Running
   const authentication = createAuthentication(app.services, throttle);
   const responseCache = createResponseCache(app.events);
   app.services.apiKeys.onRevoked(responseCache.dropKey);
-  const yoga = createGraphQLHandler({ ...app, authentication, responseCache, logger });
+  const yoga = createGraphQLHandler({ ...app, publicUrl: () => app.publicUrl, authentication, responseCache, logger });
   const dashboard = dashboardRoutes();
-  const graphiql = graphiqlRoutes(() => app.config.publicUrl!);
+  const graphiql = graphiqlRoutes(() => app.publicUrl!);
+  const exports = exportRoute(app.services, authentication, logger);
   const routes: Record<string, Route> = {
     [OAUTH_CALLBACK_PATH]: oauthCallbackRoute(app.services.reauthentication, logger),
+    [EXPORTS_PATH]: exports,
     '/': dashboard.page,
     '/index.html': dashboard.page,
   };
   const server = createServer((req, res) => {
     const path = new URL(req.url ?? '/', 'http://localhost').pathname;
-    for (const [name, value] of Object.entries(securityHeaders(app.config.publicUrl!))) res.setHeader(name, value);
+    for (const [name, value] of Object.entries(securityHeaders(app.publicUrl!))) res.setHeader(name, value);
     const route =
       routes[path] ??
       (path.startsWith(DASHBOARD_ASSETS_PREFIX) ? dashboard.assets : undefined) ??
+      (path.startsWith(EXPORT_LINK_PREFIX) ? exports : undefined) ??
       (path.startsWith(GRAPHIQL_ASSETS_PREFIX) ? graphiql.assets : undefined) ??
       (path === GRAPHQL_PATH && graphiql.wanted(req) ? graphiql.page : undefined);
     if (route) {
@@ -92,7 +97,7 @@ export async function startServer(app: App, logger: YogaLogger): Promise<Running
       void yoga(req, res);
     });
   });
-  const websocket = attachWebSocket(server, yoga, { config: app.config, services: app.services, authentication, throttle });
+  const websocket = attachWebSocket(server, yoga, { config: app.config, services: app.services, authentication, throttle, publicUrl: () => app.publicUrl });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(app.config.port, app.config.host, resolve);

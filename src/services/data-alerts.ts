@@ -7,6 +7,7 @@ import {
   instances,
   type DataAlertObjectValue,
   type DataAlertRow,
+  type InstanceRow,
   type JobRow,
   type SnapshotRow,
 } from '../../db/schema.ts';
@@ -51,9 +52,10 @@ interface Dependencies {
 export function createDataAlertService(deps: Dependencies) {
   const { db, storage, compare, announce } = deps;
 
-  const visibleInstance = (viewer: Viewer, instanceId: string) => {
-    const instance = db.select({ organisationId: instances.organisationId }).from(instances).where(eq(instances.id, instanceId)).get();
+  const visibleInstance = (viewer: Viewer, instanceId: string): InstanceRow => {
+    const instance = db.select().from(instances).where(eq(instances.id, instanceId)).get();
     if (!instance || !canSeeOrganisation(viewer, instance.organisationId)) throw new NotFoundError('Instance', instanceId);
+    return instance;
   };
 
   function thresholdOf(instanceId: string): DataAlertThreshold {
@@ -81,15 +83,17 @@ export function createDataAlertService(deps: Dependencies) {
     get,
     thresholdOf,
 
-    setThreshold(viewer: Viewer, instanceId: string, threshold: DataAlertThreshold): DataAlertThreshold {
-      visibleInstance(viewer, instanceId);
+    setThreshold(viewer: Viewer, instanceId: string, threshold: DataAlertThreshold): InstanceRow {
+      const instance = visibleInstance(viewer, instanceId);
       if (!(threshold.percent > 0 && threshold.percent <= 100)) throw new InvalidInputError('percent must be more than 0 and at most 100', 'percent');
       if (!Number.isInteger(threshold.minRecords) || threshold.minRecords < 0) throw new InvalidInputError('minRecords must be a whole number of at least 0', 'minRecords');
       db.insert(dataAlertThresholds)
         .values({ instanceId, ...threshold })
         .onConflictDoUpdate({ target: dataAlertThresholds.instanceId, set: threshold })
         .run();
-      return threshold;
+      // Answers showing the instance's threshold are stale now.
+      announce.instanceChanged(instance);
+      return instance;
     },
 
     /** Compares a backup's snapshot with the previous one; returns the alert it raised, if any. */
