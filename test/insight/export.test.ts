@@ -14,7 +14,7 @@ const EXPORT_LINK = `mutation ($snapshotId: ID!, $object: String) {
   createExportLink(snapshotId: $snapshotId, object: $object) { __typename ... on ExportLink { url expiresAt } ... on Error { message } }
 }`;
 const REVOKE_KEY = `mutation ($id: ID!) { revokeApiKey(id: $id) { __typename } }`;
-const MY_KEY = `query { viewer { ... on ApiKeyViewer { key { id } } } }`;
+const MY_KEYS = `query { apiKeys(first: 10) { edges { node { id name } } } }`;
 
 /** Every entry of a zip: name and bytes. */
 async function unzip(bytes: Buffer): Promise<Map<string, Buffer>> {
@@ -114,16 +114,12 @@ describe('exports', () => {
     const byHeader = await fetch(new URL(`/exports?snapshot=${snapshotId}&object=Account`, server.url), { headers: { authorization: `Bearer ${other.apiKey}` } });
     expect(byHeader.status).toBe(404);
     expect((await admin.query(EXPORT_LINK, { snapshotId, object: 'Nothing__c' })).createExportLink.__typename).toBe('InvalidInput');
-
-    const { url } = (await other.query(EXPORT_LINK, { snapshotId: snapshotId, object: 'Account' })).createExportLink ?? {};
-    expect(url).toBeUndefined();
-    const { client: reader } = await createOrganisationWithKey(server.operator, 'Readers', 'VIEWER');
-    expect(reader).toBeDefined();
+    expect((await fetch(new URL(`/exports?snapshot=${snapshotId}&object=Account`, server.url))).status).toBe(401);
 
     const good = (await admin.query(EXPORT_LINK, { snapshotId, object: 'Account' })).createExportLink.url as string;
     const tampered = good.replace(/\.[^.]+$/, (signature) => `.${signature.slice(1, 2) === 'A' ? 'B' : 'A'}${signature.slice(2)}`);
     expect((await fetch(new URL(tampered, server.url))).status).toBe(403);
-    const keyId = (await admin.query(MY_KEY)).viewer.key.id;
+    const keyId = (await admin.query(MY_KEYS)).apiKeys.edges[0].node.id;
     await server.operator.query(REVOKE_KEY, { id: keyId });
     const afterRevocation = await fetch(new URL(good, server.url));
     expect(afterRevocation.status).toBe(403);
