@@ -119,6 +119,7 @@ describe('exports', () => {
     const good = (await admin.query(EXPORT_LINK, { snapshotId, object: 'Account' })).createExportLink.url as string;
     const tampered = good.replace(/\.[^.]+$/, (signature) => `.${signature.slice(1, 2) === 'A' ? 'B' : 'A'}${signature.slice(2)}`);
     expect((await fetch(new URL(tampered, server.url))).status).toBe(403);
+    expect((await fetch(new URL(good, server.url))).status).toBe(200);
     const keyId = (await admin.query(MY_KEYS)).apiKeys.edges[0].node.id;
     await server.operator.query(REVOKE_KEY, { id: keyId });
     const afterRevocation = await fetch(new URL(good, server.url));
