@@ -111,9 +111,9 @@ export function prepareSnapshotChanges(sqlite: Database.Database) {
     const classify = classifier(scope.oldChain.length, scope.newChain.length);
     const changed: ChangedRow[] = [];
     for (let start = 0; start < candidates.length; ) {
-      const objectOf = candidates[start]!.object;
+      const objectOf = candidates[start].object;
       let end = start;
-      while (end < candidates.length && candidates[end]!.object === objectOf) end += 1;
+      while (end < candidates.length && candidates[end].object === objectOf) end += 1;
       const ids = candidates.slice(start, end).map((key) => key.recordId);
       for (const row of classify.all({ ...chains, object: objectOf, ids: JSON.stringify(ids) }) as { recordId: string; kind: ChangeKind | null }[]) {
         if (row.kind) changed.push({ object: objectOf, recordId: row.recordId, kind: row.kind });

@@ -41,7 +41,7 @@ interface Dependencies {
 const MAX_TIMER_MS = 2 ** 31 - 1;
 
 /** graphql-ws on the same port and path as HTTP, run through yoga's envelop. */
-export function attachWebSocket(server: Server, yoga: GraphQLHandler, { config, services, authentication, throttle, publicUrl }: Dependencies) {
+export function attachWebSocket(server: Server, yoga: GraphQLHandler, { services, authentication, throttle, publicUrl }: Dependencies) {
   const wsServer = new WebSocketServer({
     server,
     path: GRAPHQL_PATH,

@@ -160,7 +160,7 @@ export function createExportService({ sqlite, storage, snapshots, blobs, links }
       const snapshot = snapshots.get(viewer, snapshotId);
       const objects = objectsToExport(snapshot, object);
       if (object === null) return { name: `snapshot-${stamp(snapshot)}.zip`, contentType: 'application/zip', body: archiveOf(snapshot, objects) };
-      if (objects[0]!.blobCount > 0) return { name: `${object}-${stamp(snapshot)}.zip`, contentType: 'application/zip', body: archiveOf(snapshot, objects) };
+      if (objects[0].blobCount > 0) return { name: `${object}-${stamp(snapshot)}.zip`, contentType: 'application/zip', body: archiveOf(snapshot, objects) };
       return { name: `${object}-${stamp(snapshot)}.csv`, contentType: 'text/csv; charset=utf-8', body: await csvOf(snapshot, object) };
     },
   };

@@ -70,7 +70,7 @@ describe('compare, alerts and exports in a real browser', () => {
     await expect.poll(() => changes.getByRole('listitem').count()).toBe(20);
     await compare.getByRole('button', { name: 'Show more changes' }).click();
     await expect.poll(() => changes.getByRole('listitem').count()).toBe(24);
-    const firstDeleted = [...deleted].sort()[0]!;
+    const firstDeleted = [...deleted].sort()[0];
     const change = changes.getByRole('listitem').filter({ hasText: firstDeleted });
     await change.getByText(`Deleted Contact ${firstDeleted}`).click();
     await change.getByRole('row', { name: /^IsDeleted false true$/ }).waitFor();

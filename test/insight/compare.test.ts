@@ -55,8 +55,8 @@ function bruteForce(before: Map<string, CsvRecord[]>, after: Map<string, CsvReco
   const counts: { object: string; created: number; updated: number; deleted: number }[] = [];
   const changes: { object: string; recordId: string; kind: string; cells: Record<string, [string, string]> }[] = [];
   for (const object of OBJECTS) {
-    const old = new Map(before.get(object)!.map((row) => [row.Id!, row]));
-    const current = new Map(after.get(object)!.map((row) => [row.Id!, row]));
+    const old = new Map(before.get(object)!.map((row) => [row.Id, row]));
+    const current = new Map(after.get(object)!.map((row) => [row.Id, row]));
     const tally = { object, created: 0, updated: 0, deleted: 0 };
     for (const id of [...new Set([...old.keys(), ...current.keys()])].sort()) {
       const a = old.get(id);
@@ -88,14 +88,14 @@ describe('comparing two snapshots', () => {
     const data = emulator.data.PRODUCTION;
     const change = (round: number) => {
       const accounts = data.ids('Account');
-      for (let i = 0; i < 4; i++) data.update(accounts[round * 4 + i]!, { Name: `Renamed ${round}-${i}`, Phone: null });
+      for (let i = 0; i < 4; i++) data.update(accounts[round * 4 + i], { Name: `Renamed ${round}-${i}`, Phone: null });
       const contacts = data.ids('Contact');
-      for (let i = 0; i < 3; i++) data.update(contacts[round * 3 + i]!, { Title: `Title ${round}-${i}` });
-      for (let i = 0; i < 5; i++) data.delete(contacts[contacts.length - 1 - i]!);
-      data.delete(accounts[accounts.length - 1]!); // with its contacts, opportunities and invoices
+      for (let i = 0; i < 3; i++) data.update(contacts[round * 3 + i], { Title: `Title ${round}-${i}` });
+      for (let i = 0; i < 5; i++) data.delete(contacts[contacts.length - 1 - i]);
+      data.delete(accounts[accounts.length - 1]); // with its contacts, opportunities and invoices
       data.insert('Account', { Name: `Added in round ${round}` });
       data.insert('Contact', { LastName: `Added ${round}`, AccountId: accounts[0] });
-      data.update(data.ids('Invoice__c')[round]!, { Amount__c: 1000 + round });
+      data.update(data.ids('Invoice__c')[round], { Amount__c: 1000 + round });
     };
 
     const snapshots: string[] = [];
@@ -127,14 +127,14 @@ describe('comparing two snapshots', () => {
         expected.changes.map(({ object, recordId, kind }) => ({ object, recordId, kind })),
       );
       for (const [i, found] of actual.changes.entries()) {
-        const { cells } = expected.changes[i]!;
+        const { cells } = expected.changes[i];
         const asCells = (value: unknown) => dataLoaderValue(value, () => '');
         if (found.kind === 'UPDATED') {
           // Field for field, the values the exports show on either side.
           expect(Object.fromEntries(found.fields.map((f) => [f.field, [asCells(f.old), asCells(f.new)]])), found.recordId).toEqual(cells);
         } else {
           const side = found.kind === 'CREATED' ? 1 : 0;
-          for (const f of found.fields) if (f.field in cells) expect(asCells(side ? f.new : f.old)).toBe(cells[f.field]![side]);
+          for (const f of found.fields) if (f.field in cells) expect(asCells(side ? f.new : f.old)).toBe(cells[f.field][side]);
         }
         expect(found.restoreFrom.id).toBe(found.kind === 'CREATED' ? to : from);
       }

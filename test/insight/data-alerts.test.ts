@@ -68,7 +68,7 @@ describe('mass-change alerts', () => {
       const second = await backup(admin, instanceId);
 
       await events.until(() => events.values.length > 0, 'the dataAlert event');
-      const pushed = events.values[0]!.data!.dataAlert;
+      const pushed = events.values[0].data!.dataAlert;
       expect(pushed.instance.id).toBe(instanceId);
       expect(pushed.acknowledgedAt).toBeNull();
       expect(pushed.objects).toEqual([{ object: 'Contact', previousCount: 300, created: 0, updated: 0, deleted: 120, percent: 40 }]);
@@ -95,7 +95,7 @@ describe('mass-change alerts', () => {
       const acknowledged = (await admin.query(ACKNOWLEDGE, { id: alert.id })).acknowledgeDataAlert;
       expect(acknowledged.acknowledgedBy).toBe('test');
       await events.until(() => events.values.length > 1, 'the acknowledgement event');
-      expect(events.values[1]!.data!.dataAlert.acknowledgedAt).toBe(acknowledged.acknowledgedAt);
+      expect(events.values[1].data!.dataAlert.acknowledgedAt).toBe(acknowledged.acknowledgedAt);
       expect((await admin.query(ALERTS, { id: instanceId })).instance.unacknowledged.edges).toHaveLength(0);
 
       // The restore undid the deletions: the next backup sees 120 Contacts come back, under the

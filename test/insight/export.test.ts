@@ -20,20 +20,21 @@ const MY_KEYS = `query { apiKeys(first: 10) { edges { node { id name } } } }`;
 async function unzip(bytes: Buffer): Promise<Map<string, Buffer>> {
   const zip = await new Promise<ZipFile>((resolve, reject) => fromBuffer(bytes, { lazyEntries: true }, (error, file) => (error ? reject(error) : resolve(file))));
   const entries = new Map<string, Buffer>();
-  return new Promise((resolve, reject) => {
-    zip.on('entry', (entry: Entry) => {
-      zip.openReadStream(entry, async (error, stream) => {
-        if (error) return reject(error);
-        const chunks: Buffer[] = [];
-        for await (const chunk of stream) chunks.push(chunk as Buffer);
-        entries.set(entry.fileName, Buffer.concat(chunks));
-        zip.readEntry();
-      });
+  const next = () =>
+    new Promise<Entry | undefined>((resolve, reject) => {
+      zip.once('entry', resolve).once('end', () => resolve(undefined)).once('error', reject);
+      zip.readEntry();
     });
-    zip.on('end', () => resolve(entries));
-    zip.on('error', reject);
-    zip.readEntry();
-  });
+  for (let entry = await next(); entry; entry = await next()) {
+    const stream = await new Promise<NodeJS.ReadableStream>((resolve, reject) =>
+      zip.openReadStream(entry, (error, opened) => (error ? reject(error) : resolve(opened))),
+    );
+    const chunks: Buffer[] = [];
+    for await (const chunk of stream) chunks.push(chunk as Buffer);
+    entries.set(entry.fileName, Buffer.concat(chunks));
+    zip.removeAllListeners('entry').removeAllListeners('end');
+  }
+  return entries;
 }
 
 describe('exports', () => {
@@ -62,7 +63,7 @@ describe('exports', () => {
     expect(records).toHaveLength(50);
     expect(records.every((r) => r.HasOptedOutOfEmail === 'true' || r.HasOptedOutOfEmail === 'false')).toBe(true);
     expect(records.find((r) => r.Birthdate)!.Birthdate).toMatch(/^\d{4}-\d{2}-\d{2}$/);
-    expect(records[0]!.CreatedDate).toMatch(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}\+0000$/);
+    expect(records[0].CreatedDate).toMatch(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}\+0000$/);
 
     // The org loses its Contacts for good; Data Loader puts them back from the CSV.
     const data = emulator.data.PRODUCTION;
@@ -74,7 +75,7 @@ describe('exports', () => {
     const createable = describe.fields.filter((f) => f.createable && columns.includes(f.name));
     const typed = (type: string, text: string) =>
       type === 'boolean' ? text === 'true' : ['int', 'double', 'currency', 'percent'].includes(type) ? Number(text) : text;
-    const bodies = records.map((row) => Object.fromEntries(createable.filter((f) => row[f.name] !== '').map((f) => [f.name, typed(f.type, row[f.name]!)])));
+    const bodies = records.map((row) => Object.fromEntries(createable.filter((f) => row[f.name] !== '').map((f) => [f.name, typed(f.type, row[f.name])])));
     const created: string[] = [];
     for (let start = 0; start < bodies.length; start += 200) {
       const results = await connection.sobject('Contact').create(bodies.slice(start, start + 200), { allOrNone: true });
@@ -83,7 +84,7 @@ describe('exports', () => {
     expect(created.every(Boolean)).toBe(true);
     for (const [i, id] of created.entries()) {
       const record = data.get(id)!;
-      for (const field of createable) expect(dataLoaderValue(record[field.name], () => ''), `${field.name} of row ${i}`).toBe(records[i]![field.name]);
+      for (const field of createable) expect(dataLoaderValue(record[field.name], () => ''), `${field.name} of row ${i}`).toBe(records[i][field.name]);
     }
   });
 
@@ -99,8 +100,8 @@ describe('exports', () => {
     expect(attachments.length).toBeGreaterThan(0);
     for (const row of attachments) {
       expect(row.Body).toBe(`Attachment/${row.Id}-Body`);
-      const original = emulator.data.PRODUCTION.blob(row.Id!, 'Body')!;
-      expect(createHash('sha256').update(entries.get(row.Body!)!).digest('hex')).toBe(createHash('sha256').update(original).digest('hex'));
+      const original = emulator.data.PRODUCTION.blob(row.Id, 'Body')!;
+      expect(createHash('sha256').update(entries.get(row.Body)!).digest('hex')).toBe(createHash('sha256').update(original).digest('hex'));
     }
     // The same CSV as one object's export, with the key in the header instead of a link.
     expect(parseCsv(entries.get('Account.csv')!.toString('utf8'))).toEqual(await downloadCsv(admin, snapshotId, 'Account'));

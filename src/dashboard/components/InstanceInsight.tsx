@@ -70,7 +70,7 @@ export function InstanceInsight({ instance, role, query }: Props) {
 
   const startJob = async (document: string, variables: Record<string, unknown>, key: string, what: string) => {
     try {
-      setNotice(started((await query<Record<string, JobStartResult>>(document, variables))[key]!, what));
+      setNotice(started((await query<Record<string, JobStartResult>>(document, variables))[key], what));
     } catch (error) {
       setNotice((error as Error).message);
     }
@@ -129,7 +129,7 @@ export function InstanceInsight({ instance, role, query }: Props) {
                       setComparing({
                         fromId: alert.previousSnapshot.id,
                         toId: alert.snapshot.id,
-                        object: alert.objects.length === 1 ? alert.objects[0]!.object : undefined,
+                        object: alert.objects.length === 1 ? alert.objects[0].object : undefined,
                         kinds: ['UPDATED', 'DELETED'],
                       })
                     }
