@@ -27,7 +27,7 @@ export default tseslint.config(
     // The benchmark's plain Node scripts (the NDJSON baseline, the load worker): no types to check.
     files: ['**/*.mjs'],
     ...tseslint.configs.disableTypeChecked,
-    languageOptions: { globals: { process: 'readonly', console: 'readonly', performance: 'readonly', Buffer: 'readonly' } },
+    languageOptions: { globals: { process: 'readonly', console: 'readonly', performance: 'readonly', Buffer: 'readonly', fetch: 'readonly', setTimeout: 'readonly' } },
   },
   {
     // The emulator and the tests turn JSON scalars from requests and answers into text, as

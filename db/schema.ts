@@ -78,6 +78,18 @@ export const apiKeys = sqliteTable(
   (t) => [uniqueIndex('api_keys_secret_hash').on(t.secretHash), index('api_keys_organisation').on(t.organisationId)],
 );
 
+/**
+ * Each organisation's data key, which encrypts its backed-up records and files (AES-256-GCM) and
+ * keys their deduplication digests. Stored wrapped (encrypted) by SECRET_KEY.
+ */
+export const organisationKeys = sqliteTable('organisation_keys', {
+  organisationId: text('organisation_id')
+    .primaryKey()
+    .references(() => organisations.id, { onDelete: 'cascade' }),
+  wrappedKey: text('wrapped_key').notNull(),
+  createdAt: createdAt(),
+});
+
 export const instances = sqliteTable(
   'instances',
   {

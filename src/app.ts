@@ -3,9 +3,13 @@ import { openDatabase, type DatabaseHandle } from '../db/client.ts';
 import type { Config } from './config.ts';
 import { createEventBus, type EventBus } from './events.ts';
 import { OAUTH_CALLBACK_PATH } from './server/oauth-callback.ts';
+import { parseSecretKey } from './crypto.ts';
+import { rotateSecretKey } from './secret-rotation.ts';
 import { loadSecretKey } from './secret-key.ts';
 import { createServices, type Services } from './services/index.ts';
-import type { BlobStore } from './storage/blob-store.ts';
+import type { BlobStores } from './storage/blob-store.ts';
+import type { DataKeys } from './services/data-keys.ts';
+import type { JobWorker } from './jobs/worker.ts';
 
 export interface App {
   config: Config;
@@ -17,7 +21,11 @@ export interface App {
   /** Called by the server once it listens; PUBLIC_URL, when set, wins. */
   listeningAt(url: string): void;
   /** Stored file bodies, by SHA-256 (internal: tests read them to compare bytes). */
-  blobs: BlobStore;
+  blobs: BlobStores;
+  /** Each organisation's data key (internal: tests open sealed rows with it). */
+  dataKeys: DataKeys;
+  /** Runs queued jobs (the benchmark stops it to time job starts alone). */
+  worker: JobWorker;
   /** Set on the first start without ADMIN_API_KEY: the generated operator key, to show once. */
   generatedOperatorKey: string | undefined;
   close(): Promise<void>;
@@ -27,12 +35,16 @@ export interface App {
 export function createApp(config: Config, logger: YogaLogger): App {
   const database = openDatabase(config.databaseFile);
   const secretKey = loadSecretKey(config.secretKey, config.databaseFile);
+  if (config.previousSecretKey) {
+    const resealed = rotateSecretKey(database.sqlite, parseSecretKey(config.previousSecretKey), secretKey);
+    logger.info(`SECRET_KEY_PREVIOUS: ${resealed} secrets re-sealed with SECRET_KEY; remove SECRET_KEY_PREVIOUS now`);
+  }
   const events = createEventBus();
   let publicUrl = config.publicUrl;
   // Logins start only once the server listens; before that (revoking grants at start-up) the
   // redirect is not used, and the configured address stands in.
   const redirectUri = () => `${publicUrl ?? `http://${config.host}:${config.port}`}${OAUTH_CALLBACK_PATH}`;
-  const { services, worker, blobs } = createServices({ database, events, config, secretKey, logger, redirectUri });
+  const { services, worker, blobs, dataKeys } = createServices({ database, events, config, secretKey, logger, redirectUri });
   const generatedOperatorKey = services.apiKeys.ensureOperatorKey(config.adminApiKey);
   worker.start();
   return {
@@ -41,6 +53,8 @@ export function createApp(config: Config, logger: YogaLogger): App {
     events,
     services,
     blobs,
+    dataKeys,
+    worker,
     get publicUrl() {
       return publicUrl;
     },

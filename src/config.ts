@@ -14,6 +14,10 @@ const environmentSchema = z.object({
     .string()
     .regex(/^(?:[0-9a-fA-F]{64}|[A-Za-z0-9+/_-]{43}=?)$/, 'must be 32 bytes as 64 hex digits or base64')
     .optional(),
+  SECRET_KEY_PREVIOUS: z
+    .string()
+    .regex(/^(?:[0-9a-fA-F]{64}|[A-Za-z0-9+/_-]{43}=?)$/, 'must be 32 bytes as 64 hex digits or base64')
+    .optional(),
   ADMIN_API_KEY: z.string().min(24, 'must be at least 24 characters').optional(),
   SALESFORCE_CLIENT_ID: z.string().min(1).optional(),
   SALESFORCE_CLIENT_SECRET: z.string().min(1).optional(),
@@ -39,6 +43,8 @@ export type Config = Readonly<{
   /** PUBLIC_URL; when unset, the server's own address is used once it listens (`App.publicUrl`). */
   publicUrl: string | undefined;
   secretKey: string | undefined;
+  /** The key SECRET_KEY replaces: what it sealed is re-sealed at start-up. */
+  previousSecretKey: string | undefined;
   adminApiKey: string | undefined;
   salesforce: {
     clientId: string | undefined;
@@ -77,6 +83,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     databaseFile: databaseFileFromUrl(e.DATABASE_URL),
     publicUrl: e.PUBLIC_URL?.replace(/\/$/, ''),
     secretKey: e.SECRET_KEY,
+    previousSecretKey: e.SECRET_KEY_PREVIOUS,
     adminApiKey: e.ADMIN_API_KEY,
     salesforce: {
       clientId: e.SALESFORCE_CLIENT_ID,

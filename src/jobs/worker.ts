@@ -16,7 +16,7 @@ import { createRestoreIntentService } from '../services/restore-intents.ts';
 import type { RestoredRecordService } from '../services/restored-records.ts';
 import { runRestore } from '../services/restore.ts';
 import type { SnapshotService } from '../services/snapshots.ts';
-import type { BlobStore } from '../storage/blob-store.ts';
+import type { BlobStores } from '../storage/blob-store.ts';
 import type { TokenService } from '../services/tokens.ts';
 import { createProgress } from './progress.ts';
 import { cancelQueued, claimNext, failInterrupted, finish, type Outcome } from './queue.ts';
@@ -32,7 +32,7 @@ export interface WorkerAccess {
   connectedApp: () => ConnectedApp;
   tokens: TokenService;
   snapshots: SnapshotService;
-  blobs: BlobStore;
+  blobs: BlobStores;
   restoredRecords: RestoredRecordService;
   grantReleaser: GrantReleaser;
   announce: Announcements;
@@ -94,7 +94,7 @@ export function createJobWorker(access: WorkerAccess) {
       const snapshot = await runBackup(job, session, access.snapshots, {
         fullBackupEvery: config.fullBackupEvery,
         bulkThreshold: config.bulkQueryThreshold,
-        blobs: access.blobs,
+        blobs: access.blobs.forOrganisation(job.organisationId),
         checkpoint,
         signal,
         onProgress: (processed, total) => progress.update({ processed, total }),
@@ -112,7 +112,7 @@ export function createJobWorker(access: WorkerAccess) {
       earlierNewIds: (sourceIds) => access.restoredRecords.newIds(job.instanceId, sourceIds),
       intents: createRestoreIntentService(db, job.instanceId, job.id),
       userId: instanceById(db, job.instanceId)?.salesforceUserId ?? undefined,
-      readBlob: (sha256) => buffer(access.blobs.read(sha256)),
+      readBlob: (sha256) => buffer(access.blobs.forOrganisation(job.organisationId).read(sha256)),
       onProgress: (processed, failed, total) => progress.update({ processed, failed, total }),
       onSummary: (summary) => progress.restoreSummary(summary),
       onFailures: (failures) => progress.failures(failures),

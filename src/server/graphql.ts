@@ -28,10 +28,9 @@ interface Dependencies {
   authentication: Authentication;
   responseCache: ResponseCache;
   logger: YogaLogger;
-  publicUrl: () => string | undefined;
 }
 
-export function createGraphQLHandler({ publicUrl, services, database, authentication, responseCache, logger }: Dependencies) {
+export function createGraphQLHandler({ config, services, database, authentication, responseCache, logger }: Dependencies) {
   return createYoga<ServerContext, Context>({
     schema,
     graphqlEndpoint: GRAPHQL_PATH,
@@ -40,7 +39,7 @@ export function createGraphQLHandler({ publicUrl, services, database, authentica
     graphiql: false,
     maxRequestBodySize: MAX_REQUEST_BYTES,
     // Keys travel in a header, never in cookies: only the service's own pages may call it from a browser.
-    cors: () => ({ origin: new URL(publicUrl()!).origin, credentials: false }),
+    cors: () => ({ origin: new URL(config.publicUrl!).origin, credentials: false }),
     context: (server) => authentication.contextOf(server),
     maskedErrors: {
       // Domain errors thrown outside typed results (subscriptions, lists) keep their message.

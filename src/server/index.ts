@@ -63,7 +63,7 @@ export async function startServer(app: App, logger: YogaLogger): Promise<Running
   const authentication = createAuthentication(app.services, throttle);
   const responseCache = createResponseCache(app.events);
   app.services.apiKeys.onRevoked(responseCache.dropKey);
-  const yoga = createGraphQLHandler({ ...app, publicUrl: () => app.publicUrl, authentication, responseCache, logger });
+  const yoga = createGraphQLHandler({ ...app, config: withPublicUrl(app), authentication, responseCache, logger });
   const dashboard = dashboardRoutes();
   const graphiql = graphiqlRoutes(() => app.publicUrl!);
   const exports = exportRoute(app.services, authentication, logger);
@@ -97,7 +97,7 @@ export async function startServer(app: App, logger: YogaLogger): Promise<Running
       void yoga(req, res);
     });
   });
-  const websocket = attachWebSocket(server, yoga, { config: app.config, services: app.services, authentication, throttle, publicUrl: () => app.publicUrl });
+  const websocket = attachWebSocket(server, yoga, { config: withPublicUrl(app), services: app.services, authentication, throttle });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(app.config.port, app.config.host, resolve);
@@ -114,6 +114,16 @@ export async function startServer(app: App, logger: YogaLogger): Promise<Running
       await websocket.close();
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+}
+
+/** The configuration with the address the service is reached at, known once the server listens. */
+function withPublicUrl(app: App): App['config'] {
+  return {
+    ...app.config,
+    get publicUrl() {
+      return app.publicUrl;
     },
   };
 }

@@ -30,8 +30,11 @@ const isPageType = (name: string) => /(Connection|Page)$/.test(name);
  * variables alike, so `first: $n` cannot hide a large page), other lists of objects by a
  * stated size. Scalars and lists of scalars cost 1.
  */
+/** A search opens every sealed version of the object until its page is full. */
+const SEARCH_WEIGHT = 20_000;
+
 const estimate: ComplexityEstimator = ({ type, field, args, childComplexity }) => {
-  const own = FIELD_WEIGHTS[`${type.name}.${field.name}`] ?? 1;
+  const own = typeof args.search === 'string' ? SEARCH_WEIGHT : (FIELD_WEIGHTS[`${type.name}.${field.name}`] ?? 1);
   if (field.args.some((arg) => arg.name === 'first')) {
     const first = typeof args.first === 'number' ? Math.max(args.first, 0) : ASSUMED_PAGE_SIZE;
     return own + childComplexity * first;

@@ -3,6 +3,8 @@ import type { WebSocket } from 'ws';
 
 /** Operations one graphql-ws connection may have open at once (the dashboard uses four). */
 export const MAX_SUBSCRIPTIONS_PER_CONNECTION = 20;
+/** Largest message a client may send (a subscribe with its query and variables). */
+export const MAX_MESSAGE_BYTES = 64 * 1024;
 /** Bytes of events a socket may leave unread before it is told it is too slow and closed. */
 export const MAX_UNREAD_BYTES = 1024 * 1024;
 /** How long a slow socket gets to take its close frame before it is cut. */

@@ -14,6 +14,7 @@ import {
   boundUnreadBytes,
   CLOSE_REVOKED,
   closeSocket,
+  MAX_MESSAGE_BYTES,
   MAX_SUBSCRIPTIONS_PER_CONNECTION,
   originAllowed,
 } from './websocket-limits.ts';
@@ -31,7 +32,6 @@ type EnvelopedArgs = ExecutionArgs & {
 
 interface Dependencies {
   config: Config;
-  publicUrl: () => string | undefined;
   services: Services;
   authentication: Authentication;
   throttle: FailedKeyThrottle;
@@ -41,12 +41,14 @@ interface Dependencies {
 const MAX_TIMER_MS = 2 ** 31 - 1;
 
 /** graphql-ws on the same port and path as HTTP, run through yoga's envelop. */
-export function attachWebSocket(server: Server, yoga: GraphQLHandler, { services, authentication, throttle, publicUrl }: Dependencies) {
+export function attachWebSocket(server: Server, yoga: GraphQLHandler, { config, services, authentication, throttle }: Dependencies) {
   const wsServer = new WebSocketServer({
     server,
     path: GRAPHQL_PATH,
+    // A subscribe message is a few kilobytes; ws would accept 100 MiB.
+    maxPayload: MAX_MESSAGE_BYTES,
     verifyClient: ({ req }, answer) => {
-      if (!originAllowed(req, new URL(publicUrl()!).origin)) return answer(false, 403, 'Origin not allowed');
+      if (!originAllowed(req, new URL(config.publicUrl!).origin)) return answer(false, 403, 'Origin not allowed');
       const retryAfter = throttle.retryAfter(clientAddress(req));
       if (retryAfter !== undefined) return answer(false, 429, 'Too many wrong API keys', { 'retry-after': String(retryAfter) });
       answer(true);

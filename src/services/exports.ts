@@ -7,7 +7,7 @@ import { ZipFile } from 'yazl';
 import { prepareRecordIdPages } from '../../db/record-id-pages.ts';
 import type { SnapshotObjectRow, SnapshotRow } from '../../db/schema.ts';
 import { InvalidInputError } from '../errors.ts';
-import type { BlobRef, BlobStore } from '../storage/blob-store.ts';
+import type { BlobRef, BlobStore, BlobStores } from '../storage/blob-store.ts';
 import type { ExportLink, ExportLinks } from './export-links.ts';
 import type { SnapshotQueries } from './snapshot-queries.ts';
 import type { SalesforceRecord, SnapshotService } from './snapshots.ts';
@@ -50,12 +50,13 @@ interface Dependencies {
   sqlite: Database.Database;
   storage: SnapshotService;
   snapshots: Pick<SnapshotQueries, 'get'>;
-  blobs: BlobStore;
+  blobs: BlobStores;
   links: ExportLinks;
 }
 
 export function createExportService({ sqlite, storage, snapshots, blobs, links }: Dependencies) {
   const recordIdPages = prepareRecordIdPages(sqlite);
+  const organisationOf = sqlite.prepare<[string], string>('SELECT organisation_id FROM instances WHERE id = ?').pluck();
 
   /** The live records of one object at the snapshot, a page at a time. */
   async function* livePages(snapshot: SnapshotRow, object: string, chain = storage.chain(snapshot)): AsyncGenerator<SalesforceRecord[]> {
@@ -109,13 +110,15 @@ export function createExportService({ sqlite, storage, snapshots, blobs, links }
   }
 
   async function fillArchive(zip: ZipFile, snapshot: SnapshotRow, objects: SnapshotObjectRow[]) {
+    // Files are sealed with the organisation's data key; its store opens them as they stream out.
+    const files: BlobStore = blobs.forOrganisation(organisationOf.get(snapshot.instanceId)!);
     for (const object of objects) {
       await addEntry(zip, `${object.name}.csv`, () => csvOf(snapshot, object.name));
       if (object.blobCount === 0) continue;
       for await (const records of livePages(snapshot, object.name)) {
         for (const record of records) {
           for (const [field, value] of Object.entries(record)) {
-            if (isBlobRef(value) && blobs.has(value.blob)) await addEntry(zip, blobPath(object.name, record.Id, field), () => blobs.read(value.blob));
+            if (isBlobRef(value) && files.has(value.blob)) await addEntry(zip, blobPath(object.name, record.Id, field), () => files.read(value.blob));
           }
         }
       }

@@ -20,6 +20,7 @@ import { createOrganisationService } from './organisations.ts';
 import { createReauthenticationService } from './reauthentication.ts';
 import { createRestoredRecordService } from './restored-records.ts';
 import { createSnapshotQueries } from './snapshot-queries.ts';
+import { createDataKeys } from './data-keys.ts';
 import { createSnapshotService } from './snapshots.ts';
 import { createSubscriptionService } from './subscriptions.ts';
 import { createTokenService } from './tokens.ts';
@@ -55,8 +56,9 @@ export function createServices({ database, events, config, secretKey, logger, re
   const apiKeys = createApiKeyService(db);
   const instances = createInstanceService(db, announce, config);
   const tokens = createTokenService(db, secretKey);
-  const snapshotStorage = createSnapshotService(database);
-  const blobs = createLocalBlobStore(join(dirname(config.databaseFile), 'blobs'));
+  const dataKeys = createDataKeys(db, secretKey);
+  const snapshotStorage = createSnapshotService(database, dataKeys);
+  const blobs = createLocalBlobStore(join(dirname(config.databaseFile), 'blobs'), dataKeys);
   const snapshots = createSnapshotQueries(db, snapshotStorage);
   const grantReleaser = createGrantReleaser(db, tokens, connectedApp, logger);
   const restoredRecords = createRestoredRecordService(db);
@@ -85,7 +87,7 @@ export function createServices({ database, events, config, secretKey, logger, re
     reauthentication: createReauthenticationService({ db, announce, secretKey, connectedApp, instances, tokens, grantReleaser }),
     subscriptions: createSubscriptionService(events),
   };
-  return { services, worker, blobs };
+  return { services, worker, blobs, dataKeys };
 }
 
 export type Services = ReturnType<typeof createServices>['services'];

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { asc, eq, inArray } from 'drizzle-orm';
+import { asc, count, eq, inArray } from 'drizzle-orm';
 import { instances, organisations, type Environment, type InstanceRow } from '../../db/schema.ts';
 import type { Db } from '../../db/client.ts';
 import type { Config } from '../config.ts';
@@ -18,6 +18,9 @@ function validLoginUrl(value: string): string {
     throw error;
   }
 }
+
+/** Keeps `Organisation.instances`, an unpaged list, small. */
+export const MAX_INSTANCES_PER_ORGANISATION = 50;
 
 /** Unchecked: for flows authorised by other means (an OAuth state, a running job). */
 export function instanceById(db: Db, id: string): InstanceRow | undefined {
@@ -66,6 +69,10 @@ export function createInstanceService(db: Db, announce: Announcements, config: {
         ? db.select({ id: organisations.id }).from(organisations).where(eq(organisations.id, organisationId)).get()
         : undefined;
       if (!organisation) throw new NotFoundError('Organisation', organisationId);
+      const { held } = db.select({ held: count() }).from(instances).where(eq(instances.organisationId, organisationId)).get()!;
+      if (held >= MAX_INSTANCES_PER_ORGANISATION) {
+        throw new InvalidInputError(`An organisation may have at most ${MAX_INSTANCES_PER_ORGANISATION} instances`, 'organisationId');
+      }
       const instance = db
         .insert(instances)
         .values({

@@ -1,9 +1,10 @@
-import { hash, randomUUID } from 'node:crypto';
-import { and, asc, countDistinct, desc, eq, inArray, isNotNull, isNull, sql, type SQL } from 'drizzle-orm';
+import { randomUUID } from 'node:crypto';
+import { and, asc, countDistinct, desc, eq, gt, inArray, isNotNull, isNull, sql, type SQL } from 'drizzle-orm';
 import type { DatabaseHandle } from '../../db/client.ts';
 import { inList, inListPlaceholder } from '../../db/in-list.ts';
 import { prepareRecordWrites } from '../../db/record-writes.ts';
 import {
+  instances,
   recordVersions,
   snapshotObjects,
   snapshotRecords,
@@ -13,6 +14,7 @@ import {
   type SnapshotRow,
 } from '../../db/schema.ts';
 import { InvalidInputError } from '../errors.ts';
+import type { DataKeys, OrganisationCipher } from './data-keys.ts';
 
 export type SalesforceRecord = Record<string, unknown> & { Id: string };
 
@@ -23,7 +25,11 @@ export interface StoredRecord {
   data: SalesforceRecord;
 }
 
-const hashOf = (object: string, json: string) => hash('sha256', `${object}\0${json}`, 'base64url');
+// Records opened at a time when every newest version must be read (a search, counting files).
+const OPENED_SLICE = 500;
+
+/** Stored contents: sealed bytes, or the plain JSON of rows written before encryption at rest. */
+type StoredData = Buffer | string;
 
 /**
  * The version a snapshot names for a record purged from Salesforce (emptied recycle bin, hard
@@ -45,8 +51,20 @@ export interface CompletedObject {
  * names the version it holds. An incremental snapshot stores only what changed since its base,
  * so its full state is its own rows laid over the chain of snapshots back to the last full one.
  */
-export function createSnapshotService({ db, sqlite }: Pick<DatabaseHandle, 'db' | 'sqlite'>) {
+export function createSnapshotService({ db, sqlite }: Pick<DatabaseHandle, 'db' | 'sqlite'>, dataKeys: DataKeys) {
   const { insertVersion, insertMembership } = prepareRecordWrites(sqlite);
+  const organisationOfInstance = db
+    .select({ organisationId: instances.organisationId })
+    .from(instances)
+    .where(eq(instances.id, sql.placeholder('instanceId')))
+    .prepare();
+  const instanceOfSnapshot = db.select({ instanceId: snapshots.instanceId }).from(snapshots).where(eq(snapshots.id, sql.placeholder('snapshotId'))).prepare();
+
+  /** The data key of the organisation an instance belongs to: its records are sealed with it. */
+  const cipherOfInstance = (instanceId: string): OrganisationCipher =>
+    dataKeys.forOrganisation(organisationOfInstance.get({ instanceId })!.organisationId);
+  const opened = (cipher: OrganisationCipher, data: StoredData): string =>
+    typeof data === 'string' ? data : cipher.open(data).toString('utf8');
 
   function chainOf(snapshot: SnapshotRow): string[] {
     const chain = [snapshot.id];
@@ -65,7 +83,7 @@ export function createSnapshotService({ db, sqlite }: Pick<DatabaseHandle, 'db' 
     chain: string[],
     object: string,
     filter: SQL | undefined,
-    options: { search?: string; limit?: number; offset?: number } = {},
+    options: { limit?: number; offset?: number } = {},
   ) {
     // SQLite takes the bare columns of a max() aggregate from the row holding the maximum:
     // the newest row of each record along the chain.
@@ -73,7 +91,7 @@ export function createSnapshotService({ db, sqlite }: Pick<DatabaseHandle, 'db' 
       .select({
         recordId: snapshotRecords.recordId,
         deleted: snapshotRecords.deleted,
-        data: recordVersions.data,
+        data: sql<StoredData>`${recordVersions.data}`,
         sequence: sql<number>`max(${snapshots.sequence})`,
       })
       .from(snapshotRecords)
@@ -81,9 +99,8 @@ export function createSnapshotService({ db, sqlite }: Pick<DatabaseHandle, 'db' 
       .innerJoin(recordVersions, and(eq(recordVersions.recordId, snapshotRecords.recordId), eq(recordVersions.hash, snapshotRecords.versionHash)))
       .where(and(inArray(snapshotRecords.snapshotId, chain), eq(snapshotRecords.object, object), filter))
       .groupBy(snapshotRecords.recordId)
-      // HAVING sees the newest version of each record, so older versions never match a search,
-      // and a record purged since an older version is not there at all.
-      .having(and(sql`${snapshotRecords.versionHash} <> ${PURGED}`, options.search ? sql`${recordVersions.data} like ${`%${options.search}%`}` : undefined))
+      // HAVING sees the newest version of each record: a record purged since an older version is not there at all.
+      .having(sql`${snapshotRecords.versionHash} <> ${PURGED}`)
       .orderBy(asc(snapshotRecords.recordId))
       .limit(options.limit ?? -1)
       .offset(options.offset ?? 0);
@@ -108,13 +125,40 @@ export function createSnapshotService({ db, sqlite }: Pick<DatabaseHandle, 'db' 
   }
 
   const storedRecord =
-    (object: string) =>
-    (row: { recordId: string; deleted: boolean; data: string }): StoredRecord => ({
+    (object: string, cipher: OrganisationCipher) =>
+    (row: { recordId: string; deleted: boolean; data: StoredData }): StoredRecord => ({
       object,
       recordId: row.recordId,
       deleted: row.deleted,
-      data: JSON.parse(row.data) as SalesforceRecord,
+      data: JSON.parse(opened(cipher, row.data)) as SalesforceRecord,
     });
+
+  /** The newest version of each record of an object along a chain, a slice at a time in id order. */
+  function* newestVersions(chain: string[], object: string) {
+    let after = '';
+    for (;;) {
+      const rows = newestVersionsQuery(chain, object, gt(snapshotRecords.recordId, after), { limit: OPENED_SLICE }).all();
+      yield* rows;
+      if (rows.length < OPENED_SLICE) return;
+      after = rows.at(-1)!.recordId;
+    }
+  }
+
+  /** Files the object's records hold at the snapshot: fields whose value is `{"blob": name, "size": bytes}`. */
+  function filesOf(chain: string[], object: string, cipher: OrganisationCipher) {
+    let count = 0;
+    let bytes = 0;
+    for (const row of newestVersions(chain, object)) {
+      for (const value of Object.values(JSON.parse(opened(cipher, row.data)) as Record<string, unknown>)) {
+        const file = value as { blob?: unknown; size?: unknown } | null;
+        if (file && typeof file === 'object' && typeof file.blob === 'string') {
+          count += 1;
+          bytes += Number(file.size ?? 0);
+        }
+      }
+    }
+    return { count, bytes };
+  }
 
   return {
     /** Unchecked: the caller was authorised by other means (a job, a checked snapshot). */
@@ -163,12 +207,15 @@ export function createSnapshotService({ db, sqlite }: Pick<DatabaseHandle, 'db' 
      * record to leave it out cost more than storing it.
      */
     storeRecords(snapshotId: string, object: string, records: SalesforceRecord[]): void {
+      const cipher = cipherOfInstance(instanceOfSnapshot.get({ snapshotId })!.instanceId);
       db.transaction(() => {
         for (const record of records) {
           record.attributes = undefined;
           const json = JSON.stringify(record);
-          const versionHash = hashOf(object, json);
-          insertVersion.run({ recordId: record.Id, hash: versionHash, data: json });
+          // A keyed digest: equal contents of one organisation are stored once, and the digest says
+          // nothing to whoever reads the database.
+          const versionHash = cipher.digest(`${object}\0${json}`);
+          insertVersion.run({ recordId: record.Id, hash: versionHash, data: cipher.seal(json) });
           insertMembership.run({ snapshotId, object, recordId: record.Id, versionHash, deleted: record.IsDeleted === true ? 1 : 0 });
         }
       });
@@ -196,7 +243,22 @@ export function createSnapshotService({ db, sqlite }: Pick<DatabaseHandle, 'db' 
 
     /** The records of one object as they stood at the snapshot, deleted ones included. */
     state(snapshot: SnapshotRow, object: string, options: { search?: string; limit?: number; offset?: number } = {}): StoredRecord[] {
-      return newestVersionsQuery(chainOf(snapshot), object, undefined, options).all().map(storedRecord(object));
+      const cipher = cipherOfInstance(snapshot.instanceId);
+      const toStored = storedRecord(object, cipher);
+      const { search, limit = Number.POSITIVE_INFINITY, offset = 0 } = options;
+      if (!search) return newestVersionsQuery(chainOf(snapshot), object, undefined, options).all().map(toStored);
+      // Contents are sealed: a search opens the newest versions in turn until the page is full,
+      // matching the JSON text as the database's LIKE did.
+      const needle = search.toLowerCase();
+      const found: StoredRecord[] = [];
+      let skipped = 0;
+      for (const row of newestVersions(chainOf(snapshot), object)) {
+        const text = opened(cipher, row.data);
+        if (!text.toLowerCase().includes(needle)) continue;
+        if (skipped < offset) skipped += 1;
+        else if (found.push(toStored({ ...row, data: text })) >= limit) break;
+      }
+      return found;
     },
 
     /** The ids of one object's records the snapshot holds and that were not deleted, of those given if any. */
@@ -213,7 +275,7 @@ export function createSnapshotService({ db, sqlite }: Pick<DatabaseHandle, 'db' 
     recordReader(snapshot: SnapshotRow, object: string): (recordIds: string[]) => StoredRecord[] {
       const filter = inListPlaceholder(snapshotRecords.recordId, sql.placeholder('recordIds'));
       const query = newestVersionsQuery(chainOf(snapshot), object, filter).prepare();
-      const toStored = storedRecord(object);
+      const toStored = storedRecord(object, cipherOfInstance(snapshot.instanceId));
       return (recordIds) => query.all({ recordIds: JSON.stringify(recordIds) }).map(toStored);
     },
 
@@ -252,15 +314,7 @@ export function createSnapshotService({ db, sqlite }: Pick<DatabaseHandle, 'db' 
           .from(latest)
           .where(sql`${latest.versionHash} <> ${PURGED}`)
           .get()!;
-        // A file is a field whose value is `{"blob": sha256, "size": bytes}`.
-        const files = hasBlobs
-          ? db
-              .select({ count: sql<number>`count(*)`, bytes: sql<number>`coalesce(sum(json_extract(field.value, '$.size')), 0)` })
-              .from(latest)
-              .innerJoin(recordVersions, and(eq(recordVersions.recordId, latest.recordId), eq(recordVersions.hash, latest.versionHash)))
-              .innerJoin(sql`json_each(${recordVersions.data}) as field`, sql`field.type = 'object' and json_extract(field.value, '$.blob') is not null`)
-              .get()!
-          : { count: 0, bytes: 0 };
+        const files = hasBlobs ? filesOf(chain, name, cipherOfInstance(snapshot.instanceId)) : { count: 0, bytes: 0 };
         return {
           snapshotId: snapshot.id, name, recordCount: total - deleted, deletedCount: deleted, highWaterMark, state, reason,
           blobCount: files.count, blobBytes: files.bytes,

@@ -1,18 +1,27 @@
-import { createHash, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import { createReadStream, createWriteStream, existsSync, mkdirSync, renameSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
+import type { DataKeys } from '../services/data-keys.ts';
 
 /**
- * Files of backed-up records, stored by the SHA-256 of their content: one copy per distinct
- * content, whatever the number of records and snapshots holding it.
+ * Files of backed-up records, sealed with their organisation's data key (AES-256-GCM) and named
+ * by its keyed digest (HMAC-SHA-256) of their content: one copy per distinct content within an
+ * organisation, whatever the number of records and snapshots holding it, and a name that tells
+ * nothing about the content.
  */
 export interface BlobStore {
-  /** Streams the content in, hashing as it goes; nothing is held whole in memory. */
+  /** Streams the content in, digesting and sealing as it goes; nothing is held whole in memory. */
   write(source: AsyncIterable<Uint8Array>): Promise<{ sha256: string; size: number }>;
+  /** The content, opened. */
   read(sha256: string): Readable;
   has(sha256: string): boolean;
+}
+
+/** The blob stores of every organisation, in one folder. */
+export interface BlobStores {
+  forOrganisation(organisationId: string): BlobStore;
 }
 
 /** How a stored record names a file: the value of its base64 field. */
@@ -28,7 +37,7 @@ const SHA256_HEX = /^[0-9a-f]{64}$/;
  * file first and is renamed into place once hashed, so a crash never leaves a partial blob under
  * its name.
  */
-export function createLocalBlobStore(dir: string): BlobStore {
+export function createLocalBlobStore(dir: string, dataKeys: Pick<DataKeys, 'forOrganisation'>): BlobStores {
   const temporary = join(dir, 'tmp');
   mkdirSync(temporary, { recursive: true });
   const pathOf = (sha256: string) => {
@@ -36,39 +45,57 @@ export function createLocalBlobStore(dir: string): BlobStore {
     return join(dir, sha256.slice(0, 2), sha256);
   };
 
-  return {
-    async write(source) {
-      const hash = createHash('sha256');
-      let size = 0;
-      const file = join(temporary, randomUUID());
-      try {
-        await pipeline(
-          source,
-          async function* (chunks: AsyncIterable<Uint8Array>) {
-            for await (const chunk of chunks) {
-              hash.update(chunk);
-              size += chunk.byteLength;
-              yield chunk;
-            }
-          },
-          createWriteStream(file),
-        );
-        const sha256 = hash.digest('hex');
-        const target = pathOf(sha256);
-        if (existsSync(target)) rmSync(file);
-        else {
-          mkdirSync(join(dir, sha256.slice(0, 2)), { recursive: true });
-          renameSync(file, target);
+  const storeOf = (organisationId: string): BlobStore => {
+    const cipher = dataKeys.forOrganisation(organisationId);
+    return {
+      async write(source) {
+        const { stream: seal, digest } = cipher.sealStream();
+        let size = 0;
+        const file = join(temporary, randomUUID());
+        try {
+          await pipeline(
+            source,
+            async function* (chunks: AsyncIterable<Uint8Array>) {
+              for await (const chunk of chunks) {
+                size += chunk.byteLength;
+                yield chunk;
+              }
+            },
+            seal,
+            createWriteStream(file, { mode: 0o600 }),
+          );
+          // Named by the organisation's keyed digest of the content (hex, as long as a SHA-256).
+          const sha256 = digest();
+          const target = pathOf(sha256);
+          if (existsSync(target)) rmSync(file);
+          else {
+            mkdirSync(join(dir, sha256.slice(0, 2)), { recursive: true });
+            renameSync(file, target);
+          }
+          return { sha256, size };
+        } catch (error) {
+          rmSync(file, { force: true });
+          throw error;
         }
-        return { sha256, size };
-      } catch (error) {
-        rmSync(file, { force: true });
-        throw error;
-      }
+      },
+
+      read(sha256) {
+        const open = cipher.openStream();
+        return createReadStream(pathOf(sha256))
+          .on('error', (error) => open.destroy(error))
+          .pipe(open);
+      },
+
+      has: (sha256) => SHA256_HEX.test(sha256) && existsSync(pathOf(sha256)),
+    };
+  };
+
+  const stores = new Map<string, BlobStore>();
+  return {
+    forOrganisation(organisationId) {
+      let store = stores.get(organisationId);
+      if (!store) stores.set(organisationId, (store = storeOf(organisationId)));
+      return store;
     },
-
-    read: (sha256) => createReadStream(pathOf(sha256)),
-
-    has: (sha256) => SHA256_HEX.test(sha256) && existsSync(pathOf(sha256)),
   };
 }

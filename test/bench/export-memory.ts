@@ -45,7 +45,7 @@ const config = loadConfig({ ...env, LOG_LEVEL: 'silent' });
 const app = createApp(config, createLogger('silent'));
 const organisation = app.services.organisations.create('Export memory');
 const instance = app.services.instances.add({ kind: 'operator' }, organisation.id, 'PRODUCTION', 'Large');
-const storage = createSnapshotService(app.database);
+const storage = createSnapshotService(app.database, app.dataKeys);
 const store = (snapshot: SnapshotRow, from: number, to: number, version: (n: number) => number) => {
   for (let start = from; start < to; start += 5000) {
     const records = [];

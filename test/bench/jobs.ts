@@ -5,6 +5,8 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import jsforce from 'jsforce';
 import { startEmulator } from '../../src/emulator/index.ts';
+import { loadSecretKey } from '../../src/secret-key.ts';
+import { unwrapCipher } from '../../src/services/data-keys.ts';
 import { emulatorEnvironment, reauthenticate } from '../helpers/connected-instance.ts';
 import { authorizeJsforce } from '../helpers/emulator-login.ts';
 import { addInstance, createOrganisationWithKey } from '../helpers/fixtures.ts';
@@ -78,6 +80,11 @@ const CALLS_IN_FLIGHT = 3;
  */
 function plainRestoreLoop(databaseFile: string, snapshotId: string, object: string, updateable: Set<string>, connection: jsforce.Connection) {
   const sqlite = new Database(databaseFile, { readonly: true });
+  // Contents are sealed with the organisation's data key, itself wrapped by the service's secret key.
+  const { wrappedKey } = sqlite
+    .prepare(`select k.wrapped_key as wrappedKey from organisation_keys k join instances i on i.organisation_id = k.organisation_id join snapshots s on s.instance_id = i.id where s.id = ?`)
+    .get(snapshotId) as { wrappedKey: string };
+  const cipher = unwrapCipher(loadSecretKey(undefined, databaseFile), wrappedKey);
   const records = sqlite.prepare(
     `with recursive chain(id, base, sequence) as (
        select id, base_snapshot_id, sequence from snapshots where id = ?
@@ -95,7 +102,7 @@ function plainRestoreLoop(databaseFile: string, snapshotId: string, object: stri
       const worker = async () => {
         while (next < ids.length) {
           const batch = ids.slice(next, (next += COLLECTION_SIZE));
-          const rows = records.all(snapshotId, JSON.stringify(batch), object) as { id: string; data: string }[];
+          const rows = records.all(snapshotId, JSON.stringify(batch), object) as { id: string; data: Buffer }[];
           const current = await connection.request<(Record<string, unknown> | null)[]>({
             method: 'POST',
             url: `/composite/sobjects/${object}`,
@@ -104,7 +111,7 @@ function plainRestoreLoop(databaseFile: string, snapshotId: string, object: stri
           });
           const updates = rows.flatMap(({ id, data }, index) => {
             const now = current[index] ?? {};
-            const fields = Object.entries(JSON.parse(data) as Record<string, unknown>).filter(([name, value]) => updateable.has(name) && (now[name] ?? null) !== (value ?? null));
+            const fields = Object.entries(JSON.parse(cipher.open(data).toString('utf8')) as Record<string, unknown>).filter(([name, value]) => updateable.has(name) && (now[name] ?? null) !== (value ?? null));
             return fields.length > 0 ? [Object.fromEntries([['Id', id], ...fields])] : [];
           });
           const saved = await connection.sobject(object).update(updates as { Id: string }[], { allOrNone: false });

@@ -32,7 +32,7 @@ async function unzip(bytes: Buffer): Promise<Map<string, Buffer>> {
     const chunks: Buffer[] = [];
     for await (const chunk of stream) chunks.push(chunk as Buffer);
     entries.set(entry.fileName, Buffer.concat(chunks));
-    zip.removeAllListeners('entry').removeAllListeners('end');
+    zip.removeAllListeners('entry').removeAllListeners('end').removeAllListeners('error');
   }
   return entries;
 }

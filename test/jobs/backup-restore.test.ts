@@ -7,6 +7,8 @@ const OBJECTS = ['Account', 'Contact', 'Opportunity', 'Case', 'Invoice__c'];
 // Queryable and replicateable, but Salesforce refuses them without a filter.
 const RESTRICTED = ['ContentDocumentLink', 'ContentFolderItem', 'IdeaComment', 'KnowledgeArticleVersion', 'Vote'];
 
+const localId = (globalId: string) => Buffer.from(globalId, 'base64url').toString().split(':')[1];
+
 describe('backup and restore against the emulator', () => {
   let setup: ConnectedSetup;
   const countsOf = () => setup.emulator.counters().orgs.PRODUCTION.records;
@@ -132,9 +134,14 @@ describe('backup and restore against the emulator', () => {
     const full = await backup(setup.admin, setup.instanceId, { objects: ['Invoice__c'] });
     const [good, bad] = data.ids('Invoice__c', { limit: 2 });
     // The snapshot holds a negative amount the org's validation rule now refuses.
-    setup.server.app.database.sqlite
-      .prepare(`update record_versions set data = json_set(data, '$.Amount__c', -5) where hash in (select version_hash from snapshot_records where record_id = ?)`)
-      .run(bad);
+    // (Contents are sealed with the organisation's data key: opened, changed and sealed again.)
+    const { sqlite } = setup.server.app.database;
+    const stored = sqlite
+      .prepare(`select v.hash, v.data from record_versions v join snapshot_records r on r.record_id = v.record_id and r.version_hash = v.hash where v.record_id = ?`)
+      .get(bad) as { hash: string; data: Buffer };
+    const cipher = setup.server.app.dataKeys.forOrganisation(localId(setup.organisationId));
+    const record = { ...JSON.parse(cipher.open(stored.data).toString()), Amount__c: -5 };
+    sqlite.prepare('update record_versions set data = ? where record_id = ? and hash = ?').run(cipher.seal(JSON.stringify(record)), bad, stored.hash);
     data.update(good, { Notes__c: 'to be restored' });
     const job = await restore(setup.admin, full.snapshot.id, { objects: ['Invoice__c'], recordIds: [good, bad] });
     expect(job.status).toBe('SUCCEEDED');

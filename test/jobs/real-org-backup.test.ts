@@ -1,5 +1,7 @@
-import { buffer } from 'node:stream/consumers';
 import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { buffer } from 'node:stream/consumers';
 import jsforce from 'jsforce';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startConnectedInstance, type ConnectedSetup } from '../helpers/connected-instance.ts';
@@ -31,6 +33,8 @@ const objectOf = (job: { snapshot: { objects: StoredObject[] } }, name: string) 
  * Backups against an org shaped like a real one: restricted objects, a 600-field object, files,
  * late commits, purges, and objects large enough for Bulk API 2.0 (the threshold is lowered here).
  */
+const localId = (globalId: string) => Buffer.from(globalId, 'base64url').toString().split(':')[1];
+
 describe('backups of a realistic org', () => {
   let setup: ConnectedSetup;
   let salesforce: jsforce.Connection;
@@ -118,7 +122,7 @@ describe('backups of a realistic org', () => {
     const job = await backup(setup.admin, setup.instanceId, { objects: ['Attachment', 'ContentVersion'], full: true });
     expect(job.status, job.error).toBe('SUCCEEDED');
 
-    const blobs = setup.server.app.blobs;
+    const blobs = setup.server.app.blobs.forOrganisation(localId(setup.organisationId));
     for (const object of ['Attachment', 'ContentVersion']) {
       const field = object === 'Attachment' ? 'Body' : 'VersionData';
       const stored = await snapshotRecords(setup.admin, job.snapshot.id, object);
@@ -136,6 +140,10 @@ describe('backups of a realistic org', () => {
     const attachments = await snapshotRecords(setup.admin, job.snapshot.id, 'Attachment');
     const refOf = (id: string) => attachments.find((r) => r.id === id)!.fields.Body as { blob: string };
     expect(refOf(first).blob).toBe(refOf(copy).blob);
+    // On disk the file is sealed: its bytes appear nowhere in it.
+    const onDisk = readFileSync(join(setup.server.dataDir, 'blobs', refOf(first).blob.slice(0, 2), refOf(first).blob));
+    expect(onDisk.length).toBe(big.length + 29);
+    expect(onDisk.includes(big.subarray(0, 64))).toBe(false);
 
     // The next full pass keeps the files of unchanged records: record counts, one composite of
     // describes and one page per object, no file downloaded again.

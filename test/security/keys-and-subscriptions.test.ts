@@ -121,6 +121,13 @@ describe('subscription limits', () => {
     await socket.dispose();
   });
 
+  it('closes a socket that sends a message over 64 KB', async () => {
+    const { client } = await mintKey();
+    const { socket, closed } = await rawSubscriber(client.apiKey!, INSTANCE_UPDATED);
+    socket.send(JSON.stringify({ id: '2', type: 'subscribe', payload: { query: `# ${'x'.repeat(100_000)}\n${INSTANCE_UPDATED}` } }));
+    expect((await closed).code).toBe(1009);
+  });
+
   it('tells and closes sockets that stop reading, keeping memory bounded', async () => {
     // Each event carries a hundred jobs (about 20 KB); twenty readers stop reading.
     seedOrganisations(server.app.database.db, 1, { instancesPerOrganisation: 1, jobsPerInstance: 100 });
