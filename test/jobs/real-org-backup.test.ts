@@ -75,13 +75,17 @@ describe('backups of a realistic org', () => {
     expect((await fetch(url, { headers: { authorization: `Bearer ${salesforce.accessToken}` } })).status).toBe(414);
 
     const before = setup.emulator.counters().orgs.PRODUCTION.bulkJobs;
-    setup.emulator.configureBulkJobs({ processingMs: 1_200 });
+    // Small result pages: the results come in several, one Sforce-Locator to the next.
+    setup.emulator.configureBulkJobs({ processingMs: 1_200, pageRecords: 7 });
     try {
       const job = await backup(setup.admin, setup.instanceId, { objects: ['Loan_Application__c', 'Account'], full: true });
       expect(job.status, job.error).toBe('SUCCEEDED');
       const after = setup.emulator.counters().orgs.PRODUCTION.bulkJobs;
       expect(after.created - before.created).toBe(2);
       expect(after.pollsInProgress - before.pollsInProgress).toBeGreaterThanOrEqual(4);
+      // Two jobs, each created, polled at least twice and read in ceil(n / 7) pages, plus record counts and describes.
+      const pages = Math.ceil(setup.emulator.data.PRODUCTION.counts().Loan_Application__c! / 7) + Math.ceil(setup.emulator.data.PRODUCTION.counts().Account! / 7);
+      expect(job.apiCalls).toBeGreaterThanOrEqual(2 + 2 * 2 + pages);
 
       const last = describe.fields.filter((f) => f.custom).at(-1)!.name;
       expect(last).toBe('Interest_Rate_Lock_Comments__c');
@@ -95,7 +99,7 @@ describe('backups of a realistic org', () => {
         expect(last in record.fields).toBe(true);
       }
     } finally {
-      setup.emulator.configureBulkJobs({ processingMs: 100 });
+      setup.emulator.configureBulkJobs({ processingMs: 100, pageRecords: 100_000 });
     }
   });
 

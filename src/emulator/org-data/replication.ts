@@ -1,7 +1,7 @@
 /**
  * `GET /sobjects/X/updated` and `/deleted` (getUpdated / getDeleted), driven by SystemModstamp.
  * The delete log outlives the recycle bin (purged records are still listed) but reaches back
- * only 15 days: an older start is refused, as Salesforce does.
+ * only 15 days, getUpdated 30: an older start is refused, as Salesforce does.
  */
 import type { EmulatorResponse } from '../types.ts';
 import { apiError } from './errors.ts';
@@ -10,6 +10,7 @@ import { formatDatetime, parseDatetime } from './values.ts';
 
 const MINUTE = 60_000;
 export const DELETE_LOG_DAYS = 15;
+const UPDATED_DAYS = 30;
 
 export function replicationChanges(table: Table, kind: 'updated' | 'deleted', query: URLSearchParams, now: number): EmulatorResponse {
   const start = parseDatetime(query.get('start') ?? '');
@@ -17,7 +18,7 @@ export function replicationChanges(table: Table, kind: 'updated' | 'deleted', qu
   if (start === null || end === null || end < start) {
     return apiError(400, 'INVALID_REPLICATION_DATE', 'start and end must be ISO 8601 datetimes, with start before end');
   }
-  const earliest = Math.floor((now - DELETE_LOG_DAYS * 86_400_000) / MINUTE) * MINUTE;
+  const earliest = Math.floor((now - (kind === 'deleted' ? DELETE_LOG_DAYS : UPDATED_DAYS) * 86_400_000) / MINUTE) * MINUTE;
   if (start < earliest) {
     return apiError(400, 'INVALID_REPLICATION_DATE', `startDate is before the earliest date available: ${formatDatetime(earliest)}`);
   }
