@@ -175,26 +175,23 @@ export function InstanceInsight({ instance, role, query }: Props) {
         <details class="snapshot-tools">
           <summary>Compare and export snapshots</summary>
           <div class="snapshot-pickers">
-            <label>
-              From
-              <select value={fromId} onChange={(event) => setFromId(event.currentTarget.value)}>
-                {snapshots.map((s) => (
-                  <option key={s.id} value={s.id}>
-                    {snapshotLabel(s.id)}
-                  </option>
-                ))}
-              </select>
-            </label>
-            <label>
-              To
-              <select value={toId} onChange={(event) => setToId(event.currentTarget.value)}>
-                {snapshots.map((s) => (
-                  <option key={s.id} value={s.id}>
-                    {snapshotLabel(s.id)}
-                  </option>
-                ))}
-              </select>
-            </label>
+            {(
+              [
+                ['From', fromId, setFromId],
+                ['To', toId, setToId],
+              ] as const
+            ).map(([label, value, choose]) => (
+              <label key={label}>
+                {label}
+                <select value={value} onChange={(event) => choose(event.currentTarget.value)}>
+                  {snapshots.map((s) => (
+                    <option key={s.id} value={s.id}>
+                      {snapshotLabel(s.id)}
+                    </option>
+                  ))}
+                </select>
+              </label>
+            ))}
           </div>
           <div class="actions">
             <button type="button" class="button button--quiet button--small" disabled={!fromId || !toId} onClick={() => setComparing({ fromId, toId })}>
