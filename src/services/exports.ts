@@ -41,11 +41,6 @@ export interface ExportFile {
   body: Readable;
 }
 
-/**
- * Snapshot exports for Data Loader: one CSV per object (API names as headers, live records only),
- * files beside it, a zip when there are files or several objects. Everything streams a page of
- * records at a time, whatever the size of the snapshot.
- */
 interface Dependencies {
   sqlite: Database.Database;
   storage: SnapshotService;
@@ -54,6 +49,11 @@ interface Dependencies {
   links: ExportLinks;
 }
 
+/**
+ * Snapshot exports for Data Loader: one CSV per object (API names as headers, live records only),
+ * files beside it, a zip when there are files or several objects. Everything streams a page of
+ * records at a time, whatever the size of the snapshot.
+ */
 export function createExportService({ sqlite, storage, snapshots, blobs, links }: Dependencies) {
   const recordIdPages = prepareRecordIdPages(sqlite);
   const organisationOf = sqlite.prepare<[string], string>('SELECT organisation_id FROM instances WHERE id = ?').pluck();
@@ -102,33 +102,36 @@ export function createExportService({ sqlite, storage, snapshots, blobs, links }
     return csv;
   }
 
-  /** Adds entries one after another: yazl writes them in order, so only the current one is open. */
-  async function addEntry(zip: ZipFile, name: string, open: () => Readable | Promise<Readable>) {
-    const stream = await open();
-    zip.addReadStreamLazy(name, (callback) => callback(null, stream));
-    await finished(stream);
-  }
-
-  async function fillArchive(zip: ZipFile, snapshot: SnapshotRow, objects: SnapshotObjectRow[]) {
-    // Files are sealed with the organisation's data key; its store opens them as they stream out.
-    const files: BlobStore = blobs.forOrganisation(organisationOf.get(snapshot.instanceId)!);
-    for (const object of objects) {
-      await addEntry(zip, `${object.name}.csv`, () => csvOf(snapshot, object.name));
-      if (object.blobCount === 0) continue;
-      for await (const records of livePages(snapshot, object.name)) {
-        for (const record of records) {
-          for (const [field, value] of Object.entries(record)) {
-            if (isBlobRef(value) && files.has(value.blob)) await addEntry(zip, blobPath(object.name, record.Id, field), () => files.read(value.blob));
-          }
-        }
-      }
-    }
-  }
-
+  /**
+   * A zip of the objects' CSVs and files, each entry added once the one before is written (yazl
+   * writes them in order), so only one is open; a download that stops ends the current entry.
+   */
   function archiveOf(snapshot: SnapshotRow, objects: SnapshotObjectRow[]): Readable {
     const zip = new ZipFile();
     const output = zip.outputStream as Readable;
-    fillArchive(zip, snapshot, objects).then(
+    let current: Readable | undefined;
+    output.once('close', () => current?.destroy());
+    const addEntry = async (name: string, stream: Readable) => {
+      current = stream;
+      zip.addReadStreamLazy(name, (callback) => callback(null, stream));
+      await finished(stream);
+    };
+    const fill = async () => {
+      // Files are sealed with the organisation's data key; its store opens them as they stream out.
+      const files: BlobStore = blobs.forOrganisation(organisationOf.get(snapshot.instanceId)!);
+      for (const object of objects) {
+        await addEntry(`${object.name}.csv`, await csvOf(snapshot, object.name));
+        if (object.blobCount === 0) continue;
+        for await (const records of livePages(snapshot, object.name)) {
+          for (const record of records) {
+            for (const [field, value] of Object.entries(record)) {
+              if (isBlobRef(value) && files.has(value.blob)) await addEntry(blobPath(object.name, record.Id, field), files.read(value.blob));
+            }
+          }
+        }
+      }
+    };
+    fill().then(
       () => zip.end(),
       (error: unknown) => output.destroy(error as Error),
     );
