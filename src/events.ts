@@ -1,6 +1,6 @@
 import { setMaxListeners } from 'node:events';
 import { Repeater, SlidingBuffer } from '@repeaterjs/repeater';
-import type { InstanceRow, JobRow, OrganisationRow } from '../db/schema.ts';
+import type { DataAlertRow, InstanceRow, JobRow, OrganisationRow } from '../db/schema.ts';
 import type { TokenExhaustionReason } from './errors.ts';
 
 export interface TokenExhaustedEvent {
@@ -32,6 +32,7 @@ export type Topics = {
   tokensLow: [organisationId: string, payload: TokensLowEvent];
   /** Retention removed snapshots: answers holding them are stale. */
   snapshotsPruned: [organisationId: string, payload: { instance: InstanceRow; snapshotIds: string[] }];
+  dataAlert: [organisationId: string, payload: DataAlertRow];
 };
 
 type TopicName = keyof Topics;

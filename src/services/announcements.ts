@@ -1,4 +1,4 @@
-import type { InstanceRow, JobRow, OrganisationRow } from '../../db/schema.ts';
+import type { DataAlertRow, InstanceRow, JobRow, OrganisationRow } from '../../db/schema.ts';
 import { TOKEN_EXPIRED_MESSAGE, type TokenExhaustionReason } from '../errors.ts';
 import type { EventBus } from '../events.ts';
 
@@ -38,6 +38,10 @@ export function createAnnouncements(events: EventBus) {
 
     tokensLow(instance: InstanceRow, tokensRemaining: number) {
       events.publish('tokensLow', instance.organisationId, { instance, tokensRemaining, occurredAt: new Date() });
+    },
+
+    dataAlertChanged(alert: DataAlertRow) {
+      events.publish('dataAlert', alert.organisationId, alert);
     },
   };
 }

@@ -13,6 +13,10 @@ import { createApiKeyService } from './api-keys.ts';
 import { createBackupPolicyService } from './backup-policies.ts';
 import { createBlobSweep } from './blob-sweep.ts';
 import { createGrantHealth } from './grant-health.ts';
+import { createCompareService } from './compare.ts';
+import { createDataAlertService } from './data-alerts.ts';
+import { createExportLinks } from './export-links.ts';
+import { createExportService } from './exports.ts';
 import { createGrantReleaser } from './grant-releaser.ts';
 import { createInstanceService, instanceById } from './instances.ts';
 import { createJobStarter } from './job-starter.ts';
@@ -69,8 +73,15 @@ export function createServices({ database, events, config, secretKey, logger, re
   const snapshots = createSnapshotQueries(db, snapshotStorage);
   const grantReleaser = createGrantReleaser(db, tokens, connectedApp, logger);
   const restoredRecords = createRestoredRecordService(db);
-  const worker = createJobWorker({ db, config, secretKey, connectedApp, tokens, snapshots: snapshotStorage, blobs, restoredRecords, grantReleaser, announce, logger });
+  const compare = createCompareService({ db, sqlite: database.sqlite, storage: snapshotStorage, snapshots });
+  const worker = createJobWorker({
+    db, config, secretKey, connectedApp, tokens, snapshots: snapshotStorage, blobs, restoredRecords, grantReleaser, announce, logger,
+    afterBackup: (snapshot) => dataAlerts.afterBackup(snapshot),
+  });
   const starter = createJobStarter({ db, secretKey, connectedApp, instances, tokens, announce, onQueued: () => worker.wake(), tokenWarningAt: config.tokenWarningAt });
+  const jobs = createJobService({ db, instances, snapshots, snapshotStorage, starter, runner: worker });
+  const dataAlerts = createDataAlertService({ db, storage: snapshotStorage, compare, announce, startRestore: jobs.startRestore });
+  const exportLinks = createExportLinks(secretKey, apiKeys);
   const now = () => clock.now();
   const retry = { attempts: config.salesforceRetries, baseDelayMs: config.salesforceRetryDelayMs };
   const grantHealth = createGrantHealth({ db, tokens, announce, connectedApp, retry, now });
@@ -116,9 +127,12 @@ export function createServices({ database, events, config, secretKey, logger, re
       currentByInstanceIds: (viewer: Viewer, instanceIds: readonly string[]) => tokens.currentByInstanceIds(viewer, instanceIds),
     },
     snapshots,
-    jobs: createJobService({ db, instances, snapshots, snapshotStorage, starter, runner: worker }),
     reauthentication: createReauthenticationService({ db, announce, secretKey, connectedApp, instances, tokens, grantReleaser, grantHealth }),
     schedules: createScheduleService({ db, instances, policies, retention, announce, tokenWarningAt: config.tokenWarningAt }),
+    jobs,
+    compare,
+    dataAlerts,
+    exports: createExportService({ sqlite: database.sqlite, storage: snapshotStorage, snapshots, blobs, links: exportLinks }),
     subscriptions: createSubscriptionService(events),
   };
   return { services, worker, blobs, dataKeys, scheduler, grantChecks };
