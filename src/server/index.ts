@@ -7,6 +7,8 @@ import { DASHBOARD_ASSETS_PREFIX, dashboardRoutes } from './dashboard-route.ts';
 import { createFailedKeyThrottle, type FailedKeyThrottle } from './failed-key-throttle.ts';
 import { GRAPHIQL_ASSETS_PREFIX, graphiqlRoutes } from './graphiql-route.ts';
 import { createGraphQLHandler, GRAPHQL_PATH } from './graphql.ts';
+import { EXPORT_LINK_PREFIX } from '../services/export-links.ts';
+import { EXPORTS_PATH, exportRoute } from './export-route.ts';
 import { OAUTH_CALLBACK_PATH, oauthCallbackRoute } from './oauth-callback.ts';
 import { withRequestId } from './request-ids.ts';
 import { createResponseCache } from './response-cache.ts';
@@ -64,8 +66,10 @@ export async function startServer(app: App, logger: YogaLogger): Promise<Running
   const yoga = createGraphQLHandler({ ...app, config: withPublicUrl(app), authentication, responseCache, logger });
   const dashboard = dashboardRoutes();
   const graphiql = graphiqlRoutes(() => app.publicUrl!);
+  const exports = exportRoute(app.services, authentication, logger);
   const routes: Record<string, Route> = {
     [OAUTH_CALLBACK_PATH]: oauthCallbackRoute(app.services.reauthentication, logger),
+    [EXPORTS_PATH]: exports,
     '/': dashboard.page,
     '/index.html': dashboard.page,
   };
@@ -75,6 +79,7 @@ export async function startServer(app: App, logger: YogaLogger): Promise<Running
     const route =
       routes[path] ??
       (path.startsWith(DASHBOARD_ASSETS_PREFIX) ? dashboard.assets : undefined) ??
+      (path.startsWith(EXPORT_LINK_PREFIX) ? exports : undefined) ??
       (path.startsWith(GRAPHIQL_ASSETS_PREFIX) ? graphiql.assets : undefined) ??
       (path === GRAPHQL_PATH && graphiql.wanted(req) ? graphiql.page : undefined);
     if (route) {
