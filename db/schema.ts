@@ -1,5 +1,5 @@
 import { sql } from 'drizzle-orm';
-import { index, integer, primaryKey, sqliteTable, text, uniqueIndex } from 'drizzle-orm/sqlite-core';
+import { index, integer, primaryKey, real, sqliteTable, text, uniqueIndex } from 'drizzle-orm/sqlite-core';
 
 export const ENVIRONMENTS = ['PRODUCTION', 'SANDBOX'] as const;
 export const INSTANCE_STATUSES = ['NOT_CONNECTED', 'CONNECTED', 'REAUTH_REQUIRED'] as const;
@@ -128,8 +128,18 @@ export const grants = sqliteTable(
     issuedAt: integer('issued_at', { mode: 'timestamp_ms' }).notNull(),
     /** Set once the refresh token was revoked at Salesforce (or found dead there). */
     revokedAt: integer('revoked_at', { mode: 'timestamp_ms' }),
+    /**
+     * Who approved it, and where: Salesforce keeps five approvals per user and connected app, and
+     * a sixth login evicts the oldest. Null on grants stored before this was recorded.
+     */
+    salesforceUserId: text('salesforce_user_id'),
+    loginUrl: text('login_url'),
+    /** When a grant health check last had Salesforce accept the refresh token. */
+    checkedAt: integer('checked_at', { mode: 'timestamp_ms' }),
+    /** Set once `tokensLow` was announced for this grant, so it is announced once. */
+    tokensLowAt: integer('tokens_low_at', { mode: 'timestamp_ms' }),
   },
-  (t) => [index('grants_instance').on(t.instanceId)],
+  (t) => [index('grants_instance').on(t.instanceId), index('grants_salesforce_user').on(t.salesforceUserId)],
 );
 
 export const tokens = sqliteTable(
@@ -380,3 +390,157 @@ export const restoreIntents = sqliteTable(
 );
 
 export type RestoreIntentRow = typeof restoreIntents.$inferSelect;
+
+export const BACKUP_FREQUENCIES = ['EVERY_12_HOURS', 'EVERY_18_HOURS', 'EVERY_24_HOURS', 'CRON'] as const;
+export const SCHEDULED_RUN_OUTCOMES = ['STARTED', 'SKIPPED'] as const;
+
+export type BackupFrequency = (typeof BACKUP_FREQUENCIES)[number];
+export type ScheduledRunOutcome = (typeof SCHEDULED_RUN_OUTCOMES)[number];
+
+/**
+ * When an instance is backed up without anyone starting it. `nextRunAt` is the claim: a scheduler
+ * starts a run only by moving it forward with one guarded UPDATE, so two processes never start
+ * the same run.
+ */
+export const backupPolicies = sqliteTable(
+  'backup_policies',
+  {
+    instanceId: text('instance_id')
+      .primaryKey()
+      .references(() => instances.id, { onDelete: 'cascade' }),
+    frequency: text('frequency', { enum: BACKUP_FREQUENCIES }).notNull(),
+    /** A five-field cron expression (UTC), for the CRON frequency. */
+    cron: text('cron'),
+    /** Runs start only within this daily window (UTC): its first minute after midnight and its length. */
+    windowStartMinute: integer('window_start_minute'),
+    windowMinutes: integer('window_minutes'),
+    /** Object API names to take; empty means the whole org. */
+    objects: text('objects', { mode: 'json' }).$type<string[]>().notNull().default(sql`'[]'`),
+    enabled: integer('enabled', { mode: 'boolean' }).notNull(),
+    /** The hour-based tiers count their slots from here. */
+    anchorAt: integer('anchor_at', { mode: 'timestamp_ms' }).notNull(),
+    /** The next slot; null while the policy is disabled. */
+    nextRunAt: integer('next_run_at', { mode: 'timestamp_ms' }),
+    updatedAt: integer('updated_at', { mode: 'timestamp_ms' }).notNull(),
+  },
+  (t) => [index('backup_policies_next_run').on(t.nextRunAt)],
+);
+
+/** Each scheduled slot a scheduler claimed: the job it started, or why it could not start one. */
+export const scheduledRuns = sqliteTable(
+  'scheduled_runs',
+  {
+    id: text('id').primaryKey(),
+    instanceId: text('instance_id')
+      .notNull()
+      .references(() => instances.id, { onDelete: 'cascade' }),
+    /** The slot the run was due at. */
+    scheduledFor: integer('scheduled_for', { mode: 'timestamp_ms' }).notNull(),
+    claimedAt: integer('claimed_at', { mode: 'timestamp_ms' }).notNull(),
+    outcome: text('outcome', { enum: SCHEDULED_RUN_OUTCOMES }).notNull(),
+    reason: text('reason'),
+    jobId: text('job_id'),
+  },
+  (t) => [uniqueIndex('scheduled_runs_slot').on(t.instanceId, t.scheduledFor), index('scheduled_runs_instance_claimed').on(t.instanceId, t.claimedAt)],
+);
+
+/**
+ * How long an instance's snapshots are kept (grandfather-father-son): every snapshot for
+ * `keepAllDays`, then the newest of each day for `dailyWeeks`, the newest of each week for
+ * `weeklyMonths`, and never fewer than the last `keepLast`.
+ */
+export const retentionPolicies = sqliteTable('retention_policies', {
+  instanceId: text('instance_id')
+    .primaryKey()
+    .references(() => instances.id, { onDelete: 'cascade' }),
+  keepAllDays: integer('keep_all_days').notNull(),
+  dailyWeeks: integer('daily_weeks').notNull(),
+  weeklyMonths: integer('weekly_months').notNull(),
+  keepLast: integer('keep_last').notNull(),
+  updatedAt: integer('updated_at', { mode: 'timestamp_ms' }).notNull(),
+});
+
+export type BackupPolicyRow = typeof backupPolicies.$inferSelect;
+export type ScheduledRunRow = typeof scheduledRuns.$inferSelect;
+export type RetentionPolicyRow = typeof retentionPolicies.$inferSelect;
+/**
+ * What a snapshot changed since the one before it, kept when it is found (after the backup), so a
+ * comparison across many snapshots looks only at the records they changed. An incremental built on
+ * the previous snapshot changed exactly its own rows; for any other, `snapshot_changes` lists them.
+ */
+export const snapshotChangeSets = sqliteTable('snapshot_change_sets', {
+  snapshotId: text('snapshot_id')
+    .primaryKey()
+    .references(() => snapshots.id, { onDelete: 'cascade' }),
+  sinceSnapshotId: text('since_snapshot_id').notNull(),
+  /** The snapshot's own rows are its changes; none are listed in `snapshot_changes`. */
+  ownRows: integer('own_rows', { mode: 'boolean' }).notNull(),
+});
+
+export const snapshotChanges = sqliteTable(
+  'snapshot_changes',
+  {
+    snapshotId: text('snapshot_id')
+      .notNull()
+      .references(() => snapshots.id, { onDelete: 'cascade' }),
+    object: text('object').notNull(),
+    recordId: text('record_id').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.snapshotId, t.object, t.recordId] })],
+);
+
+/** When a backup raises a data alert: per instance; an instance without a row uses the defaults. */
+export const dataAlertThresholds = sqliteTable('data_alert_thresholds', {
+  instanceId: text('instance_id')
+    .primaryKey()
+    .references(() => instances.id, { onDelete: 'cascade' }),
+  /** Share of an object's records deleted or changed since the previous backup, in percent. */
+  percent: real('percent').notNull(),
+  /** And at least this many records. */
+  minRecords: integer('min_records').notNull(),
+});
+
+/** One object's part in a data alert: how much of it the backup found deleted or changed. */
+export interface DataAlertObjectValue {
+  object: string;
+  /** Live records at the previous backup. */
+  previousCount: number;
+  created: number;
+  updated: number;
+  deleted: number;
+}
+
+/**
+ * A backup that found a large share of an object deleted or changed since the previous one: at most
+ * one per snapshot, listing every object past the instance's threshold.
+ */
+export const dataAlerts = sqliteTable(
+  'data_alerts',
+  {
+    id: text('id').primaryKey(),
+    organisationId: text('organisation_id')
+      .notNull()
+      .references(() => organisations.id, { onDelete: 'cascade' }),
+    instanceId: text('instance_id')
+      .notNull()
+      .references(() => instances.id, { onDelete: 'cascade' }),
+    snapshotId: text('snapshot_id')
+      .notNull()
+      .references(() => snapshots.id, { onDelete: 'cascade' }),
+    previousSnapshotId: text('previous_snapshot_id')
+      .notNull()
+      .references(() => snapshots.id, { onDelete: 'cascade' }),
+    objects: text('objects', { mode: 'json' }).$type<DataAlertObjectValue[]>().notNull(),
+    /** The threshold in force when the alert was raised. */
+    percent: real('percent').notNull(),
+    minRecords: integer('min_records').notNull(),
+    createdAt: createdAt(),
+    acknowledgedAt: integer('acknowledged_at', { mode: 'timestamp_ms' }),
+    /** The name of the key that acknowledged it, or `operator`. */
+    acknowledgedBy: text('acknowledged_by'),
+  },
+  (t) => [uniqueIndex('data_alerts_snapshot').on(t.snapshotId), index('data_alerts_instance').on(t.instanceId, t.createdAt)],
+);
+
+export type DataAlertThresholdRow = typeof dataAlertThresholds.$inferSelect;
+export type DataAlertRow = typeof dataAlerts.$inferSelect;

@@ -9,6 +9,10 @@ import './api-key.ts';
 import './viewer.ts';
 import './reauthentication.ts';
 import './subscriptions.ts';
+import './schedule.ts';
+import './compare.ts';
+import './data-alert.ts';
+import './snapshot-export.ts';
 import { builder } from './builder.ts';
 
 export const schema = builder.toSchema({ sortSchema: true });

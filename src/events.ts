@@ -1,12 +1,19 @@
 import { setMaxListeners } from 'node:events';
 import { Repeater, SlidingBuffer } from '@repeaterjs/repeater';
-import type { ApiKeyRow, InstanceRow, JobRow } from '../db/schema.ts';
+import type { ApiKeyRow, DataAlertRow, InstanceRow, JobRow } from '../db/schema.ts';
 import type { TokenExhaustionReason } from './errors.ts';
 
 export interface TokenExhaustedEvent {
   instance: InstanceRow;
   message: string;
   reason: TokenExhaustionReason;
+  occurredAt: Date;
+}
+
+/** An instance has few tokens left (`TOKEN_WARNING_AT`): reauthenticate before they run out. */
+export interface TokensLowEvent {
+  instance: InstanceRow;
+  tokensRemaining: number;
   occurredAt: Date;
 }
 
@@ -44,6 +51,10 @@ export type Topics = {
   reauthCompleted: [organisationId: string, payload: ReauthCompletedEvent];
   jobUpdated: [organisationId: string, payload: JobRow];
   apiKeyChanged: [organisationId: string, payload: ApiKeyChangedEvent];
+  tokensLow: [organisationId: string, payload: TokensLowEvent];
+  /** Retention removed snapshots: answers holding them are stale. */
+  snapshotsPruned: [organisationId: string, payload: { instance: InstanceRow; snapshotIds: string[] }];
+  dataAlert: [organisationId: string, payload: DataAlertRow];
 };
 
 /** The key under which the operator key hears every organisation's changes; no organisation has it as id. */

@@ -8,6 +8,8 @@ import { createFailedKeyThrottle, type FailedKeyThrottle } from './failed-key-th
 import { GRAPHIQL_ASSETS_PREFIX, graphiqlRoutes } from './graphiql-route.ts';
 import { HEALTH_PATH, healthRoute } from './health-route.ts';
 import { createGraphQLHandler, GRAPHQL_PATH } from './graphql.ts';
+import { EXPORT_LINK_PREFIX } from '../services/export-links.ts';
+import { EXPORTS_PATH, exportRoute } from './export-route.ts';
 import { OAUTH_CALLBACK_PATH, oauthCallbackRoute } from './oauth-callback.ts';
 import { withRequestId } from './request-ids.ts';
 import { createResponseCache } from './response-cache.ts';
@@ -65,9 +67,11 @@ export async function startServer(app: App, logger: YogaLogger): Promise<Running
   const yoga = createGraphQLHandler({ ...app, config: withPublicUrl(app), authentication, responseCache, logger });
   const dashboard = dashboardRoutes();
   const graphiql = graphiqlRoutes(() => app.publicUrl!);
+  const exports = exportRoute(app.services, authentication, logger);
   const routes: Record<string, Route> = {
     [OAUTH_CALLBACK_PATH]: oauthCallbackRoute(app.services.reauthentication, logger),
     [HEALTH_PATH]: healthRoute(app.database),
+    [EXPORTS_PATH]: exports,
     '/': dashboard.page,
     '/index.html': dashboard.page,
   };
@@ -77,6 +81,7 @@ export async function startServer(app: App, logger: YogaLogger): Promise<Running
     const route =
       routes[path] ??
       (path.startsWith(DASHBOARD_ASSETS_PREFIX) ? dashboard.assets : undefined) ??
+      (path.startsWith(EXPORT_LINK_PREFIX) ? exports : undefined) ??
       (path.startsWith(GRAPHIQL_ASSETS_PREFIX) ? graphiql.assets : undefined) ??
       (path === GRAPHQL_PATH && graphiql.wanted(req) ? graphiql.page : undefined);
     if (route) {

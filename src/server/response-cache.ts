@@ -32,8 +32,15 @@ function staleEntities(event: PublishedEvent): { typename: string; id?: string }
       // Key lists are not cached per key id: every answer that listed keys goes.
       return [{ typename: 'ApiKey' }];
     case 'tokenExhausted':
+    case 'tokensLow':
     case 'reauthCompleted':
       return [instance(event.payload.instance.id), organisation(event.payload.instance.organisationId)];
+    case 'snapshotsPruned':
+      return [
+        instance(event.payload.instance.id),
+        organisation(event.payload.instance.organisationId),
+        ...event.payload.snapshotIds.map((id) => ({ typename: 'Snapshot', id: globalId('Snapshot', id) })),
+      ];
     case 'jobUpdated': {
       const job = { typename: 'Job', id: globalId('Job', event.payload.id) };
       // A new job joins its instance's and organisation's lists; later changes touch only the job.
@@ -41,6 +48,9 @@ function staleEntities(event: PublishedEvent): { typename: string; id?: string }
         ? [job, instance(event.payload.instanceId), organisation(event.payload.organisationId)]
         : [job];
     }
+    case 'dataAlert':
+      // A new alert joins its instance's list; an acknowledgement changes the alert.
+      return [{ typename: 'DataAlert', id: globalId('DataAlert', event.payload.id) }, instance(event.payload.instanceId)];
   }
 }
 

@@ -1,4 +1,4 @@
-import type { ApiKeyRow, InstanceRow, JobRow, OrganisationRow } from '../../db/schema.ts';
+import type { ApiKeyRow, DataAlertRow, InstanceRow, JobRow, OrganisationRow } from '../../db/schema.ts';
 import { TOKEN_EXPIRED_MESSAGE, type TokenExhaustionReason } from '../errors.ts';
 import { OPERATOR_CHANNEL, type ApiKeyChangedEvent, type Change, type EventBus } from '../events.ts';
 
@@ -39,6 +39,19 @@ export function createAnnouncements(events: EventBus) {
 
     jobChanged(job: JobRow) {
       events.publish('jobUpdated', job.organisationId, job);
+    },
+
+    snapshotsPruned(instance: InstanceRow, snapshotIds: string[]) {
+      events.publish('snapshotsPruned', instance.organisationId, { instance, snapshotIds });
+      events.publish('instanceUpdated', instance.organisationId, instance);
+    },
+
+    tokensLow(instance: InstanceRow, tokensRemaining: number) {
+      events.publish('tokensLow', instance.organisationId, { instance, tokensRemaining, occurredAt: new Date() });
+    },
+
+    dataAlertChanged(alert: DataAlertRow) {
+      events.publish('dataAlert', alert.organisationId, alert);
     },
   };
 }

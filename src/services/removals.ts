@@ -74,9 +74,12 @@ export function createRemovals({ db, organisations: organisationService, instanc
       await revokeGrantsOf(instance);
       const disconnected = db.transaction((tx) => {
         tx.update(tokens).set({ status: 'REVOKED' }).where(and(eq(tokens.instanceId, id), eq(tokens.status, 'AVAILABLE'))).run();
-        if (deleteSnapshots) storedData.deleteSnapshotsOf(id);
         return tx.update(instances).set({ status: 'NOT_CONNECTED', currentGrantId: null }).where(eq(instances.id, id)).returning().get();
       });
+      if (deleteSnapshots) {
+        await storedData.deleteSnapshotsOf(id);
+        await storedData.removeUnnamedFiles();
+      }
       announce.instanceChanged(disconnected);
       return disconnected;
     },
@@ -87,10 +90,9 @@ export function createRemovals({ db, organisations: organisationService, instanc
       confirmed(instance.name, confirmName, 'the instance');
       refuseWhileBusy([instance.id], instance.name);
       await revokeGrantsOf(instance);
-      db.transaction((tx) => {
-        storedData.deleteSnapshotsOf(id);
-        tx.delete(instances).where(eq(instances.id, id)).run();
-      });
+      await storedData.deleteSnapshotsOf(id);
+      db.delete(instances).where(eq(instances.id, id)).run();
+      await storedData.removeUnnamedFiles();
       announce.instanceRemoved(instance);
       return instance;
     },
@@ -106,13 +108,10 @@ export function createRemovals({ db, organisations: organisationService, instanc
       refuseWhileBusy(held.map((instance) => instance.id), organisation.name);
       for (const instance of held) await revokeGrantsOf(instance);
       const keyIds = db.select({ id: apiKeys.id }).from(apiKeys).where(eq(apiKeys.organisationId, id)).all().map((key) => key.id);
-      const files = db.transaction((tx) => {
-        const named = held.flatMap((instance) => storedData.deleteSnapshotsOf(instance.id, true));
-        tx.delete(organisations).where(eq(organisations.id, id)).run();
-        return named;
-      });
+      for (const instance of held) await storedData.deleteSnapshotsOf(instance.id);
+      db.delete(organisations).where(eq(organisations.id, id)).run();
       apiKeyService.forgetOrganisation(id, keyIds);
-      storedData.removeFiles(files);
+      await storedData.removeUnnamedFiles();
       for (const instance of held) announce.instanceRemoved(instance);
       announce.organisationChanged(organisation, 'DELETED');
       return organisation;

@@ -24,7 +24,7 @@ describe('error texts', () => {
   let viewer: GraphQLClient;
 
   beforeAll(async () => {
-    server = await startTestServer({}, undefined, log.logger);
+    server = await startTestServer({}, undefined, { logger: log.logger });
     ({ organisationId } = await createOrganisationWithKey(server.operator, 'Errors Ltd'));
     ({ client: viewer } = await createOrganisationWithKey(server.operator, 'Viewers Ltd', 'VIEWER'));
   });

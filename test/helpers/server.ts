@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createLogger, type YogaLogger } from 'graphql-yoga';
 import { createApp, type App } from '../../src/app.ts';
+import type { Clock } from '../../src/jobs/scheduler.ts';
 import { loadConfig } from '../../src/config.ts';
 import { startServer, type RunningServer } from '../../src/server/index.ts';
 import { GraphQLClient } from './graphql-client.ts';
@@ -30,7 +31,11 @@ export async function statementsFor(server: TestServer, client: GraphQLClient, q
 }
 
 /** The real server on an ephemeral loopback port, with its own SQLite file. */
-export async function startTestServer(env: Record<string, string> = {}, dataDir?: string, logger: YogaLogger = createLogger('silent')): Promise<TestServer> {
+export async function startTestServer(
+  env: Record<string, string> = {},
+  dataDir?: string,
+  options: { clock?: Clock; logger?: YogaLogger } = {},
+): Promise<TestServer> {
   const dir = dataDir ?? mkdtempSync(join(tmpdir(), 'sfbackup-test-'));
   const config = loadConfig({
     PORT: '0',
@@ -40,7 +45,8 @@ export async function startTestServer(env: Record<string, string> = {}, dataDir?
     LOG_LEVEL: 'silent',
     ...env,
   });
-  const app = createApp(config, logger);
+  const logger = options.logger ?? createLogger('silent');
+  const app = createApp(config, logger, options);
   const server = await startServer(app, logger);
   let stopped = false;
   const stop = async () => {

@@ -60,7 +60,10 @@ describe('every live event', () => {
 
     await trigger(admin, organisationId);
 
-    const expected = subscriptionFields.map((field) => field.name);
+    // Mass-change alerts and low tokens need a backup deleting 40 % of an object or a policy's threshold:
+    // their own suites (test/insight, test/unattended) publish them; here their documents are still subscribed.
+    const triggeredElsewhere = new Set(['dataAlert', 'tokensLow']);
+    const expected = subscriptionFields.map((field) => field.name).filter((name) => !triggeredElsewhere.has(name));
     for (const name of expected) {
       const stream = streams.get(name)!;
       await stream.until(() => stream.values.length > 0, `a ${name} event`);

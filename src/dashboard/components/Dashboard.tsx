@@ -2,6 +2,7 @@ import { useCallback, useEffect, useMemo, useReducer, useRef, useState } from 'p
 import { ApiError, createLiveClient, request, type ConnectionState } from '../api.ts';
 import { JOB_KIND_LABEL, JOB_STATUS_LABEL } from '../format.ts';
 import { ADD_INSTANCE, CANCEL_JOB, INSTANCE, ORGANISATIONS, START_BACKUP, START_REAUTHENTICATION, START_RESTORE, SUBSCRIPTIONS } from '../operations.ts';
+import { alertEvents, alertSummary, DATA_ALERT_SUBSCRIPTION, type DataAlert } from '../insight.ts';
 import { findInstance, initialState, reducer } from '../store.ts';
 import type { Environment, InstanceDetails, InstanceSummary, Job, Organisation } from '../types.ts';
 import type { Session } from './App.tsx';
@@ -11,6 +12,8 @@ import { OrganisationView } from './OrganisationView.tsx';
 export interface Outcome {
   tone: 'info' | 'error';
   message: string;
+  /** Where to go on once the person has read the message (a login that would evict another grant). */
+  proceedUrl?: string;
 }
 
 export interface Actions {
@@ -19,6 +22,8 @@ export interface Actions {
   restore(instanceId: string, snapshotId: string, objects: string[], overwrite: boolean): Promise<Outcome>;
   cancel(jobId: string): Promise<Outcome | undefined>;
   addInstance(organisationId: string, environment: Environment, name: string): Promise<Outcome>;
+  /** Any other request with the page's key (the compare, alert and export views). */
+  query<T>(document: string, variables?: Record<string, unknown>): Promise<T>;
 }
 
 type MutationResult = (Job & { __typename: 'Job' }) | { __typename: string; message: string; instance?: { id: string } };
@@ -115,6 +120,12 @@ export function Dashboard({ session, onKeyRefused }: { session: Session; onKeyRe
           void reloadInstance(job.instance.id).catch(() => {});
         }
       });
+      listen<{ dataAlert: DataAlert }>(DATA_ALERT_SUBSCRIPTION, organisationId, (data) => {
+        const alert = data.dataAlert;
+        alertEvents.publish(alert);
+        const instance = findInstance(stateRef.current, alert.instance.id);
+        if (!alert.acknowledgedAt) announce(`Mass change found by the backup of ${instance?.name ?? 'an instance'}: ${alertSummary(alert)}.`);
+      });
     }
     return () => {
       for (const stop of stops) stop();
@@ -140,12 +151,14 @@ export function Dashboard({ session, onKeyRefused }: { session: Session; onKeyRe
     return {
       async reauthenticate(instanceId) {
         try {
-          const data = await request<{ startReauthentication: { __typename: string; authorizationUrl?: string; message?: string } }>(
+          const data = await request<{ startReauthentication: { __typename: string; authorizationUrl?: string; approvalWarning?: string | null; message?: string } }>(
             apiKey,
             START_REAUTHENTICATION,
             { instanceId },
           );
           const result = data.startReauthentication;
+          // Salesforce would revoke another instance's grant: say so and let the person choose.
+          if (result.authorizationUrl && result.approvalWarning) return { tone: 'error', message: result.approvalWarning, proceedUrl: result.authorizationUrl };
           if (result.authorizationUrl) {
             location.assign(result.authorizationUrl);
             return { tone: 'info', message: 'Opening the Salesforce login…' };
@@ -198,6 +211,7 @@ export function Dashboard({ session, onKeyRefused }: { session: Session; onKeyRe
           return failed(error);
         }
       },
+      query: (document, variables) => request(apiKey, document, variables),
     };
   }, [apiKey, onKeyRefused]);
 
