@@ -17,6 +17,28 @@ export type JobStatus = (typeof JOB_STATUSES)[number];
 export type Role = (typeof ROLES)[number];
 export type SnapshotObjectState = (typeof SNAPSHOT_OBJECT_STATES)[number];
 
+/** What a backup was asked for, beyond its objects. */
+export interface BackupParameters {
+  kind: 'BACKUP';
+  /** Copy everything even when an incremental backup would do. */
+  full: boolean;
+}
+
+/** What a restore was asked for: the request as checked when it started. */
+export interface RestoreParameters {
+  kind: 'RESTORE';
+  snapshotId: string;
+  objects: string[];
+  /** Salesforce ids to restore; empty means every record of the objects. */
+  recordIds: string[];
+  overwrite: boolean;
+  includeChildren: boolean;
+  /** Work out what would change, reading the org but writing nothing. */
+  dryRun?: boolean;
+}
+
+export type JobParameters = BackupParameters | RestoreParameters;
+
 const createdAt = () =>
   integer('created_at', { mode: 'timestamp_ms' })
     .notNull()
@@ -163,8 +185,8 @@ export const jobs = sqliteTable(
     status: text('status', { enum: JOB_STATUSES }).notNull().default('QUEUED'),
     /** Object API names asked for; empty means every eligible object. */
     objects: text('objects', { mode: 'json' }).$type<string[]>().notNull().default(sql`'[]'`),
-    /** Kind-specific parameters (restore source, record ids, flags). */
-    parameters: text('parameters', { mode: 'json' }).$type<Record<string, unknown>>().notNull().default(sql`'{}'`),
+    /** The job's request, one shape per kind (`parameters.kind` repeats `kind` so the type narrows). */
+    parameters: text('parameters', { mode: 'json' }).$type<JobParameters>().notNull().default(sql`'{}'`),
     /** The grant the job was started on, and the token it used. */
     grantId: text('grant_id'),
     tokenId: text('token_id'),
@@ -175,7 +197,7 @@ export const jobs = sqliteTable(
     total: integer('total'),
     apiCalls: integer('api_calls').notNull().default(0),
     error: text('error'),
-    /** A backup's snapshot, or the snapshot a restore reads. */
+    /** A backup's snapshot once complete, or the snapshot a restore reads (set when it is queued). */
     snapshotId: text('snapshot_id'),
     /** Notes for the user that are not failures, e.g. fields skipped in a restore. */
     warnings: text('warnings', { mode: 'json' }).$type<string[]>().notNull().default(sql`'[]'`),

@@ -1,18 +1,17 @@
 import { resolveOffsetConnection } from '@pothos/plugin-relay';
-import { ROLES, type ApiKeyRow } from '../db/schema.ts';
+import type { ApiKeyRow, Role } from '../db/schema.ts';
 import { InvalidInputError, NotFoundError } from '../src/errors.ts';
 import { builder, viewerOf } from './builder.ts';
 import { globalId, localId } from './ids.ts';
 import { OrganisationRef } from './organisation.ts';
 
-export const RoleEnum = builder.enumType('Role', {
-  values: {
-    VIEWER: { description: 'Reads everything of its organisation.' },
-    OPERATOR: { description: 'Also starts and cancels jobs.' },
-    ADMIN: { description: 'Also manages instances, reauthentication and keys.' },
-  },
-});
-void ROLES;
+const ROLES: Record<Role, { description: string }> = {
+  VIEWER: { description: 'Reads everything of its organisation.' },
+  OPERATOR: { description: 'Also starts and cancels jobs.' },
+  ADMIN: { description: 'Also manages instances, reauthentication and keys.' },
+};
+
+export const RoleEnum = builder.enumType('Role', { values: ROLES });
 
 const ApiKeyRef = builder.objectRef<ApiKeyRow>('ApiKey').implement({
   fields: (t) => ({
@@ -49,7 +48,7 @@ builder.mutationField('createApiKey', (t) =>
       expiresAt: t.arg({ type: 'DateTime', description: 'When the key stops working; never when omitted.' }),
     },
     resolve: (_root, args, ctx) =>
-      ctx.services.apiKeys.create(viewerOf(ctx), localId(args.organisationId, 'Organisation'), args.role, args.name, args.expiresAt),
+      ctx.services.apiKeys.create(viewerOf(ctx), OrganisationRef.idFrom(args.organisationId), args.role, args.name, args.expiresAt),
   }),
 );
 
@@ -61,7 +60,7 @@ builder.queryField('apiKeys', (t) =>
     args: { organisationId: t.arg.globalID({ description: "Defaults to the key's own organisation." }) },
     resolve: (_root, args, ctx) => {
       const viewer = viewerOf(ctx);
-      const organisationId = args.organisationId ? localId(args.organisationId, 'Organisation') : viewer.kind === 'member' ? viewer.organisationId : undefined;
+      const organisationId = args.organisationId ? OrganisationRef.idFrom(args.organisationId) : viewer.kind === 'member' ? viewer.organisationId : undefined;
       if (!organisationId) throw new InvalidInputError('organisationId is required with the operator key', 'organisationId');
       const keys = ctx.services.apiKeys.list(viewer, organisationId);
       return resolveOffsetConnection({ args, defaultSize: 20, maxSize: 100 }, ({ offset, limit }) => keys.slice(offset, offset + limit));

@@ -8,7 +8,7 @@ import { DateTimeResolver, JSONResolver } from 'graphql-scalars';
 import type { Role } from '../db/schema.ts';
 import { globalId } from './ids.ts';
 import type { Services } from '../src/services/index.ts';
-import { forbidden, hasRole, unauthenticated, type Viewer } from '../src/services/viewer.ts';
+import { hasRole, type Viewer } from '../src/services/viewer.ts';
 
 export interface Context {
   /** Null when the request carried no key, or one that matches nothing. */
@@ -16,6 +16,14 @@ export interface Context {
   /** Whether a key was sent at all, to tell a missing key from a wrong one. */
   apiKeyPresented: boolean;
   services: Services;
+}
+
+export function unauthenticated(message = 'A valid API key is required: send Authorization: Bearer <key>') {
+  return new GraphQLError(message, { extensions: { code: 'UNAUTHENTICATED', http: { status: 401 } } });
+}
+
+export function forbidden(message: string) {
+  return new GraphQLError(message, { extensions: { code: 'FORBIDDEN' } });
 }
 
 /** The viewer of a field that scope-auth already required to be authenticated. */
@@ -52,6 +60,8 @@ export const builder = new SchemaBuilder<{
     clientMutationId: 'omit',
     cursorType: 'String',
     nodesQueryOptions: false,
+    // Connections also list their nodes directly, for clients that need no cursor per item.
+    nodesOnConnection: true,
     decodeGlobalID: (globalID) => {
       const decoded = Buffer.from(globalID, 'base64url').toString('utf8');
       const separator = decoded.indexOf(':');

@@ -1,12 +1,12 @@
-import { ENVIRONMENTS, INSTANCE_STATUSES, type InstanceRow } from '../db/schema.ts';
+import { ENVIRONMENTS, INSTANCE_STATUSES } from '../db/schema.ts';
 import { InvalidInputError, NotFoundError } from '../src/errors.ts';
 import { builder, viewerOf } from './builder.ts';
-import { NO_CACHE } from './loaders.ts';
-import { localId } from './ids.ts';
-import { JobConnection, jobConnections } from './job.ts';
-import { currentTokensLoader } from './loaders.ts';
+import { batchedConnection } from './connections.ts';
+import { JobConnection, JobRef } from './job.ts';
+import { currentTokensLoader, tokenCount } from './loaders.ts';
+import { nodeRef } from './node-ref.ts';
 import { OrganisationRef } from './organisation.ts';
-import { SnapshotPageRef, snapshotPage } from './snapshot.ts';
+import { SnapshotConnection, SnapshotRef } from './snapshot.ts';
 import { TokenRef } from './token.ts';
 
 export const EnvironmentEnum = builder.enumType('Environment', { values: ENVIRONMENTS });
@@ -16,12 +16,7 @@ const ApiUsageRef = builder.objectRef<{ used: number; max: number }>('ApiUsage')
   fields: (t) => ({ used: t.exposeInt('used'), max: t.exposeInt('max') }),
 });
 
-export const InstanceRef = builder.loadableNodeRef<InstanceRow>('Instance', {
-  loaderOptions: NO_CACHE,
-  id: { resolve: (instance) => instance.id },
-  load: async (ids, ctx) => ctx.services.instances.byIds(viewerOf(ctx), ids),
-  sort: (instance) => instance.id,
-});
+export const InstanceRef = nodeRef('Instance', (services, viewer, ids) => services.instances.byIds(viewer, ids));
 
 InstanceRef.implement({
   fields: (t) => ({
@@ -36,13 +31,11 @@ InstanceRef.implement({
     tokenLimit: t.exposeInt('tokenLimit'),
     tokensUsed: t.int({
       description: 'Tokens of the current grant already used by jobs.',
-      resolve: async (instance, _args, ctx) =>
-        (await currentTokensLoader(ctx).load(instance.id)).filter((token) => token.status === 'USED').length,
+      resolve: (instance, _args, ctx) => tokenCount(ctx, instance.id, 'USED'),
     }),
     tokensRemaining: t.int({
       description: 'Jobs that can still start before reauthentication is needed.',
-      resolve: async (instance, _args, ctx) =>
-        (await currentTokensLoader(ctx).load(instance.id)).filter((token) => token.status === 'AVAILABLE').length,
+      resolve: (instance, _args, ctx) => tokenCount(ctx, instance.id, 'AVAILABLE'),
     }),
     tokens: t.field({
       type: [TokenRef],
@@ -50,12 +43,14 @@ InstanceRef.implement({
       resolve: (instance, _args, ctx) => currentTokensLoader(ctx).load(instance.id),
     }),
     lastAuthenticatedAt: t.expose('lastAuthenticatedAt', { type: 'DateTime', nullable: true }),
-    snapshots: t.field({
-      type: SnapshotPageRef,
+    snapshots: t.connection({
+      type: SnapshotRef,
       description: 'Complete snapshots, newest first.',
-      args: { first: t.arg.int(), after: t.arg.string() },
-      resolve: (instance, args, ctx) => snapshotPage(ctx.services.snapshots, instance.id, args),
-    }),
+      resolve: (instance, args, ctx) =>
+        batchedConnection(ctx, 'Instance.snapshots', args, instance.id, (ids, request) =>
+          ctx.services.snapshots.pagesByInstance(viewerOf(ctx), ids, request),
+        ),
+    }, SnapshotConnection),
     apiUsage: t.field({
       type: ApiUsageRef,
       nullable: true,
@@ -63,14 +58,12 @@ InstanceRef.implement({
       resolve: (instance) =>
         instance.apiUsageUsed === null || instance.apiUsageMax === null ? null : { used: instance.apiUsageUsed, max: instance.apiUsageMax },
     }),
-    jobs: t.loadable({
-      loaderOptions: NO_CACHE,
-      type: JobConnection,
-      byPath: true,
-      args: { first: t.arg.int(), after: t.arg.string() },
-      load: (ids: string[], ctx, args) => jobConnections(ids, args, ctx.services.jobs.pagesByInstance),
-      resolve: (instance) => instance.id,
-    }),
+    jobs: t.connection({
+      type: JobRef,
+      description: 'Jobs of the instance, newest first.',
+      resolve: (instance, args, ctx) =>
+        batchedConnection(ctx, 'Instance.jobs', args, instance.id, (ids, request) => ctx.services.jobs.pagesByInstance(viewerOf(ctx), ids, request)),
+    }, JobConnection),
   }),
 });
 
@@ -79,7 +72,7 @@ builder.queryField('instance', (t) =>
     type: InstanceRef,
     errors: { types: [NotFoundError] },
     args: { id: t.arg.globalID({ required: true }) },
-    resolve: (_root, { id }, ctx) => ctx.services.instances.get(viewerOf(ctx), localId(id, 'Instance')),
+    resolve: (_root, { id }, ctx) => ctx.services.instances.get(viewerOf(ctx), InstanceRef.idFrom(id)),
   }),
 );
 
@@ -96,7 +89,7 @@ builder.mutationField('addInstance', (t) =>
       loginUrl: t.arg.string({ description: "The org's own login host (My Domain, e.g. https://acme.my.salesforce.com) when its users must log in there; https:// only (http:// on loopback). Defaults to the environment's login host." }),
     },
     resolve: (_root, args, ctx) =>
-      ctx.services.instances.add(viewerOf(ctx), localId(args.organisationId, 'Organisation'), args.environment, args.name, args.loginUrl),
+      ctx.services.instances.add(viewerOf(ctx), OrganisationRef.idFrom(args.organisationId), args.environment, args.name, args.loginUrl),
   }),
 );
 
@@ -111,6 +104,6 @@ builder.mutationField('updateInstance', (t) =>
       name: t.arg.string(),
       loginUrl: t.arg.string(),
     },
-    resolve: (_root, args, ctx) => ctx.services.instances.update(viewerOf(ctx), localId(args.id, 'Instance'), { name: args.name, loginUrl: args.loginUrl }),
+    resolve: (_root, args, ctx) => ctx.services.instances.update(viewerOf(ctx), InstanceRef.idFrom(args.id), { name: args.name, loginUrl: args.loginUrl }),
   }),
 );

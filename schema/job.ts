@@ -6,24 +6,21 @@ import {
   SalesforceUnavailableError,
   TokenExpiredError,
 } from '../src/errors.ts';
-import { jobCursor, MAX_PAGE_SIZE, type JobPage, type JobPageArgs } from '../src/services/job-pages.ts';
 import { builder, viewerOf } from './builder.ts';
-import { NO_CACHE } from './loaders.ts';
-import { localId } from './ids.ts';
+import { batchedConnection } from './connections.ts';
 import { InstanceRef } from './instance.ts';
+import { nodeRef } from './node-ref.ts';
 import { SnapshotRef } from './snapshot.ts';
 
 export const JobKindEnum = builder.enumType('JobKind', { values: JOB_KINDS });
 export const JobStatusEnum = builder.enumType('JobStatus', { values: JOB_STATUSES });
 
-const DEFAULT_PAGE_SIZE = 20;
+/** What starting a job may answer instead of the job. */
+const JOB_START_ERRORS = [TokenExpiredError, InstanceNotConnectedError, NotFoundError, InvalidInputError, SalesforceUnavailableError];
 
-export const JobRef = builder.loadableNodeRef<JobRow>('Job', {
-  loaderOptions: NO_CACHE,
-  id: { resolve: (job) => job.id },
-  load: async (ids, ctx) => ctx.services.jobs.byIds(viewerOf(ctx), ids),
-  sort: (job) => job.id,
-});
+export const JobRef = nodeRef('Job', (services, viewer, ids) => services.jobs.byIds(viewer, ids));
+
+export const JobConnection = builder.connectionObject({ type: JobRef, name: 'JobConnection' }, { name: 'JobEdge' });
 
 const JobProgressRef = builder.objectRef<Pick<JobRow, 'processed' | 'failed' | 'total'>>('JobProgress').implement({
   fields: (t) => ({
@@ -35,6 +32,16 @@ const JobProgressRef = builder.objectRef<Pick<JobRow, 'processed' | 'failed' | '
       resolve: ({ processed, failed, total }) =>
         total === null ? null : total === 0 ? 100 : Math.min(100, Math.round(((processed + failed) / total) * 1000) / 10),
     }),
+  }),
+});
+
+const JobFailureRef = builder.objectRef<JobFailureRow>('JobFailure').implement({
+  description: 'A record Salesforce refused during a restore, with its reason.',
+  fields: (t) => ({
+    object: t.exposeString('object'),
+    recordId: t.exposeString('recordId', { nullable: true }),
+    statusCode: t.exposeString('statusCode'),
+    message: t.exposeString('message'),
   }),
 });
 
@@ -50,123 +57,54 @@ JobRef.implement({
     queuedAt: t.expose('queuedAt', { type: 'DateTime' }),
     startedAt: t.expose('startedAt', { type: 'DateTime', nullable: true }),
     finishedAt: t.expose('finishedAt', { type: 'DateTime', nullable: true }),
+    snapshot: t.field({
+      type: SnapshotRef,
+      nullable: true,
+      description: "A backup's snapshot once complete, or the snapshot a restore reads.",
+      resolve: (job) => job.snapshotId,
+    }),
+    warnings: t.exposeStringList('warnings'),
+    failures: t.connection(
+      {
+        type: JobFailureRef,
+        description: 'Records Salesforce refused, in the order they were reported.',
+        resolve: (job, args, ctx) =>
+          batchedConnection(ctx, 'Job.failures', args, job.id, (ids, request) => ctx.services.jobs.failurePagesByJob(viewerOf(ctx), ids, request)),
+      },
+      { name: 'JobFailureConnection' },
+      { name: 'JobFailureEdge' },
+    ),
   }),
 });
-
-export const JobConnection = builder.connectionObject({ type: JobRef, name: 'JobConnection' }, { name: 'JobEdge' });
-
-type ConnectionArgs = { first?: number | null; after?: string | null };
-
-function pageArgs(args: ConnectionArgs & Partial<Pick<JobPageArgs, 'status' | 'kind'>>): JobPageArgs {
-  return { first: args.first ?? DEFAULT_PAGE_SIZE, after: args.after, status: args.status, kind: args.kind };
-}
-
-function toConnection(page: JobPage, args: JobPageArgs) {
-  const edges = page.rows.map((job) => ({ cursor: jobCursor(job), node: job }));
-  return {
-    edges,
-    pageInfo: {
-      hasNextPage: page.hasNextPage,
-      hasPreviousPage: Boolean(args.after),
-      startCursor: edges[0]?.cursor ?? null,
-      endCursor: edges.at(-1)?.cursor ?? null,
-    },
-  };
-}
-
-/**
- * Newest-first job lists of many parents from one batch of pages, so the lists of every parent
- * in a response cost one statement.
- */
-export async function jobConnections(
-  parentIds: string[],
-  args: ConnectionArgs & Partial<Pick<JobPageArgs, 'status' | 'kind'>>,
-  loadPages: (parentIds: string[], args: JobPageArgs) => Map<string, JobPage>,
-) {
-  const normalised = pageArgs(args);
-  const pages = loadPages(parentIds, normalised);
-  return parentIds.map((id) => toConnection(pages.get(id)!, normalised));
-}
 
 builder.queryField('job', (t) =>
   t.field({
     type: JobRef,
     errors: { types: [NotFoundError] },
     args: { id: t.arg.globalID({ required: true }) },
-    resolve: (_root, { id }, ctx) => ctx.services.jobs.get(viewerOf(ctx), localId(id, 'Job')),
+    resolve: (_root, { id }, ctx) => ctx.services.jobs.get(viewerOf(ctx), JobRef.idFrom(id)),
   }),
 );
 
-builder.mutationField('startBackup', (t) =>
-  t.field({
+builder.mutationFields((t) => ({
+  startBackup: t.field({
     type: JobRef,
     description: 'Queues a backup of the instance, using one of its tokens. Role OPERATOR.',
     authScopes: { role: 'OPERATOR' },
-    errors: {
-      types: [TokenExpiredError, InstanceNotConnectedError, NotFoundError, InvalidInputError, SalesforceUnavailableError],
-    },
+    errors: { types: JOB_START_ERRORS },
     args: {
       instanceId: t.arg.globalID({ required: true }),
       objects: t.arg.stringList({ description: 'Object API names; every eligible object when omitted or empty.' }),
       full: t.arg.boolean({ description: 'Copy everything even when an incremental backup would do.' }),
     },
-    resolve: (_root, args, ctx) =>
-      ctx.services.jobs.startBackup(viewerOf(ctx), localId(args.instanceId, 'Instance'), args.objects ?? [], args.full ?? false),
+    resolve: (_root, args, ctx) => ctx.services.jobs.startBackup(viewerOf(ctx), InstanceRef.idFrom(args.instanceId), args.objects ?? [], args.full ?? false),
   }),
-);
-
-const JobFailureRef = builder.objectRef<JobFailureRow>('JobFailure').implement({
-  description: 'A record Salesforce refused during a restore, with its reason.',
-  fields: (t) => ({
-    object: t.exposeString('object'),
-    recordId: t.exposeString('recordId', { nullable: true }),
-    statusCode: t.exposeString('statusCode'),
-    message: t.exposeString('message'),
-  }),
-});
-
-const JobFailurePageRef = builder
-  .objectRef<{ failures: JobFailureRow[]; endCursor: string | null; hasNextPage: boolean }>('JobFailurePage')
-  .implement({
-    fields: (t) => ({
-      nodes: t.field({ type: [JobFailureRef], resolve: (page) => page.failures }),
-      endCursor: t.exposeString('endCursor', { nullable: true }),
-      hasNextPage: t.exposeBoolean('hasNextPage'),
-    }),
-  });
-
-builder.objectFields(JobRef, (t) => ({
-  snapshot: t.field({
-    type: SnapshotRef,
-    nullable: true,
-    description: "A backup's snapshot once complete, or the snapshot a restore reads.",
-    resolve: (job) => job.snapshotId ?? (job.parameters.snapshotId as string | undefined) ?? null,
-  }),
-  warnings: t.exposeStringList('warnings'),
-  failures: t.field({
-    type: JobFailurePageRef,
-    args: { first: t.arg.int(), after: t.arg.string() },
-    resolve: (job, args, ctx) => {
-      const first = args.first ?? 50;
-      if (first < 0 || first > MAX_PAGE_SIZE) throw new InvalidInputError(`first must be between 0 and ${MAX_PAGE_SIZE}`, 'first');
-      const after = args.after ? Number(Buffer.from(args.after, 'base64url').toString('utf8')) : 0;
-      const rows = ctx.services.jobs.failures(job.id, first, Number.isInteger(after) ? after : 0);
-      const failures = rows.slice(0, first);
-      const last = failures.at(-1);
-      return { failures, hasNextPage: rows.length > first, endCursor: last ? Buffer.from(String(last.id)).toString('base64url') : null };
-    },
-  }),
-}));
-
-builder.mutationFields((t) => ({
   startRestore: t.field({
     type: JobRef,
     description:
       'Queues a restore of a snapshot (all of it, some objects, or some records), using one token (none for a dry run). With includeChildren, records that point at the chosen ones are restored too, in whatever object they are. Role OPERATOR.',
     authScopes: { role: 'OPERATOR' },
-    errors: {
-      types: [TokenExpiredError, InstanceNotConnectedError, NotFoundError, InvalidInputError, SalesforceUnavailableError],
-    },
+    errors: { types: JOB_START_ERRORS },
     args: {
       snapshotId: t.arg.globalID({ required: true }),
       objects: t.arg.stringList({ description: 'Objects to restore; all of the snapshot when omitted or empty.' }),
@@ -181,8 +119,8 @@ builder.mutationFields((t) => ({
     },
     resolve: (_root, args, ctx) =>
       ctx.services.jobs.startRestore(viewerOf(ctx), {
-        snapshotId: localId(args.snapshotId, 'Snapshot'),
-        targetInstanceId: args.targetInstanceId ? localId(args.targetInstanceId, 'Instance') : undefined,
+        snapshotId: SnapshotRef.idFrom(args.snapshotId),
+        targetInstanceId: args.targetInstanceId ? InstanceRef.idFrom(args.targetInstanceId) : undefined,
         objects: args.objects ?? [],
         recordIds: args.recordIds ?? [],
         overwrite: args.overwrite ?? true,
@@ -196,6 +134,6 @@ builder.mutationFields((t) => ({
     authScopes: { role: 'OPERATOR' },
     errors: { types: [NotFoundError, InvalidInputError] },
     args: { id: t.arg.globalID({ required: true }) },
-    resolve: (_root, { id }, ctx) => ctx.services.jobs.cancel(viewerOf(ctx), localId(id, 'Job')),
+    resolve: (_root, { id }, ctx) => ctx.services.jobs.cancel(viewerOf(ctx), JobRef.idFrom(id)),
   }),
 }));

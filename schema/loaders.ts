@@ -1,7 +1,7 @@
 import { createContextCache } from '@pothos/core';
 import DataLoader from 'dataloader';
-import type { TokenRow } from '../db/schema.ts';
-import type { Context } from './builder.ts';
+import type { SnapshotObjectRow, TokenRow, TokenStatus } from '../db/schema.ts';
+import { viewerOf, type Context } from './builder.ts';
 
 /**
  * Loaders batch the loads of one tick but keep nothing between them: a subscription's context
@@ -10,13 +10,41 @@ import type { Context } from './builder.ts';
 export const NO_CACHE = { cache: false } as const;
 
 /**
+ * A batch load's answer as a promise. The services answer synchronously, and DataLoader turns a
+ * synchronous throw into a TypeError about its own contract, hiding a typed error (a bad cursor)
+ * from the client: thrown here, it rejects as itself.
+ */
+export const loaded = <T>(load: () => T): Promise<T> => new Promise<T>((resolve) => resolve(load()));
+
+/**
  * Current-grant tokens per instance, shared by `tokens`, `tokensUsed` and `tokensRemaining`
  * so the three fields cost one statement per batch of instances.
  */
 export const currentTokensLoader = createContextCache(
   (ctx: Context) =>
-    new DataLoader<string, TokenRow[]>(async (instanceIds) => {
-      const rows = ctx.services.tokens.currentByInstanceIds(instanceIds);
-      return instanceIds.map((id) => rows.filter((token) => token.instanceId === id));
-    }, NO_CACHE),
+    new DataLoader<string, TokenRow[]>(
+      (instanceIds) =>
+        loaded(() => {
+          const rows = ctx.services.tokens.currentByInstanceIds(viewerOf(ctx), instanceIds);
+          return instanceIds.map((id) => rows.filter((token) => token.instanceId === id));
+        }),
+      NO_CACHE,
+    ),
+);
+
+export async function tokenCount(ctx: Context, instanceId: string, status: TokenStatus): Promise<number> {
+  return (await currentTokensLoader(ctx).load(instanceId)).filter((token) => token.status === status).length;
+}
+
+/** Per-object counts of snapshots, shared by `objects` and `recordCount`. */
+export const snapshotObjectsLoader = createContextCache(
+  (ctx: Context) =>
+    new DataLoader<string, SnapshotObjectRow[]>(
+      (snapshotIds) =>
+        loaded(() => {
+          const bySnapshot = ctx.services.snapshots.objectsBySnapshot(viewerOf(ctx), snapshotIds);
+          return snapshotIds.map((id) => bySnapshot.get(id) ?? []);
+        }),
+      NO_CACHE,
+    ),
 );

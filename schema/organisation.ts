@@ -1,17 +1,13 @@
-import type { InstanceRow, OrganisationRow } from '../db/schema.ts';
+import type { InstanceRow } from '../db/schema.ts';
 import { InvalidInputError, NotFoundError } from '../src/errors.ts';
 import { builder, viewerOf } from './builder.ts';
-import { NO_CACHE } from './loaders.ts';
-import { localId } from './ids.ts';
+import { batchedConnection } from './connections.ts';
 import { InstanceRef } from './instance.ts';
-import { JobConnection, JobKindEnum, JobStatusEnum, jobConnections } from './job.ts';
+import { JobConnection, JobKindEnum, JobRef, JobStatusEnum } from './job.ts';
+import { loaded, NO_CACHE } from './loaders.ts';
+import { nodeRef } from './node-ref.ts';
 
-export const OrganisationRef = builder.loadableNodeRef<OrganisationRow>('Organisation', {
-  loaderOptions: NO_CACHE,
-  id: { resolve: (organisation) => organisation.id },
-  load: async (ids, ctx) => ctx.services.organisations.byIds(viewerOf(ctx), ids),
-  sort: (organisation) => organisation.id,
-});
+export const OrganisationRef = nodeRef('Organisation', (services, viewer, ids) => services.organisations.byIds(viewer, ids));
 
 OrganisationRef.implement({
   fields: (t) => ({
@@ -20,24 +16,23 @@ OrganisationRef.implement({
     instances: t.loadableGroup({
       loaderOptions: NO_CACHE,
       type: InstanceRef,
-      load: async (organisationIds: string[], ctx) => ctx.services.instances.byOrganisationIds(organisationIds),
+      load: (organisationIds: string[], ctx) => loaded(() => ctx.services.instances.byOrganisationIds(viewerOf(ctx), organisationIds)),
       // The ref also accepts bare ids; this loader always returns rows.
       group: (instance) => (instance as InstanceRow).organisationId,
       resolve: (organisation) => organisation.id,
     }),
-    jobs: t.loadable({
-      loaderOptions: NO_CACHE,
-      type: JobConnection,
-      byPath: true,
-      args: {
-        first: t.arg.int(),
-        after: t.arg.string(),
-        status: t.arg({ type: JobStatusEnum }),
-        kind: t.arg({ type: JobKindEnum }),
+    jobs: t.connection(
+      {
+        type: JobRef,
+        description: 'Jobs of every instance of the organisation, newest first.',
+        args: { status: t.arg({ type: JobStatusEnum }), kind: t.arg({ type: JobKindEnum }) },
+        resolve: (organisation, args, ctx) =>
+          batchedConnection(ctx, 'Organisation.jobs', args, organisation.id, (ids, request) =>
+            ctx.services.jobs.pagesByOrganisation(viewerOf(ctx), ids, request),
+          ),
       },
-      load: (ids: string[], ctx, args) => jobConnections(ids, args, ctx.services.jobs.pagesByOrganisation),
-      resolve: (organisation) => organisation.id,
-    }),
+      JobConnection,
+    ),
   }),
 });
 
@@ -51,7 +46,7 @@ builder.queryFields((t) => ({
     type: OrganisationRef,
     errors: { types: [NotFoundError] },
     args: { id: t.arg.globalID({ required: true }) },
-    resolve: (_root, { id }, ctx) => ctx.services.organisations.get(viewerOf(ctx), localId(id, 'Organisation')),
+    resolve: (_root, { id }, ctx) => ctx.services.organisations.get(viewerOf(ctx), OrganisationRef.idFrom(id)),
   }),
 }));
 

@@ -6,7 +6,6 @@ import {
 } from '../src/errors.ts';
 import type { ReauthenticationPreview, ReauthenticationStarted } from '../src/services/reauthentication.ts';
 import { builder, viewerOf } from './builder.ts';
-import { localId } from './ids.ts';
 import { InstanceRef } from './instance.ts';
 
 const ReauthenticationStartedRef = builder.objectRef<ReauthenticationStarted>('ReauthenticationStarted').implement({
@@ -36,8 +35,7 @@ builder.mutationFields((t) => ({
     authScopes: { role: 'ADMIN' },
     errors: { types: [NotFoundError] },
     args: { instanceId: t.arg.globalID({ required: true }) },
-    resolve: (_root, { instanceId }, ctx) =>
-      ctx.services.reauthentication.start(viewerOf(ctx), localId(instanceId, 'Instance')),
+    resolve: (_root, { instanceId }, ctx) => ctx.services.reauthentication.start(viewerOf(ctx), InstanceRef.idFrom(instanceId)),
   }),
   previewReauthentication: t.field({
     type: ReauthenticationPreviewRef,

@@ -1,17 +1,12 @@
-import { TOKEN_STATUSES, type TokenRow } from '../db/schema.ts';
-import { builder, viewerOf } from './builder.ts';
-import { NO_CACHE } from './loaders.ts';
+import { TOKEN_STATUSES } from '../db/schema.ts';
+import { builder } from './builder.ts';
 import { InstanceRef } from './instance.ts';
 import { JobRef } from './job.ts';
+import { nodeRef } from './node-ref.ts';
 
 export const TokenStatusEnum = builder.enumType('TokenStatus', { values: TOKEN_STATUSES });
 
-export const TokenRef = builder.loadableNodeRef<TokenRow>('Token', {
-  loaderOptions: NO_CACHE,
-  id: { resolve: (token) => token.id },
-  load: async (ids, ctx) => ctx.services.tokens.byIds(viewerOf(ctx), ids),
-  sort: (token) => token.id,
-});
+export const TokenRef = nodeRef('Token', (services, viewer, ids) => services.tokens.byIds(viewer, ids));
 
 TokenRef.implement({
   description: 'One use of the Salesforce grant: each job start consumes one. Never carries the secret.',

@@ -2,16 +2,30 @@ import type { YogaLogger } from 'graphql-yoga';
 import { openDatabase, type DatabaseHandle } from '../db/client.ts';
 import type { Config } from './config.ts';
 import { createEventBus, type EventBus } from './events.ts';
+import { OAUTH_CALLBACK_PATH } from './server/oauth-callback.ts';
 import { parseSecretKey } from './crypto.ts';
 import { rotateSecretKey } from './secret-rotation.ts';
 import { loadSecretKey } from './secret-key.ts';
 import { createServices, type Services } from './services/index.ts';
+import type { BlobStores } from './storage/blob-store.ts';
+import type { DataKeys } from './services/data-keys.ts';
+import type { JobWorker } from './jobs/worker.ts';
 
 export interface App {
   config: Config;
   database: DatabaseHandle;
   events: EventBus;
   services: Services;
+  /** Where browsers reach the service: PUBLIC_URL, or the address the server listens on. */
+  readonly publicUrl: string | undefined;
+  /** Called by the server once it listens; PUBLIC_URL, when set, wins. */
+  listeningAt(url: string): void;
+  /** Stored file bodies, by SHA-256 (internal: tests read them to compare bytes). */
+  blobs: BlobStores;
+  /** Each organisation's data key (internal: tests open sealed rows with it). */
+  dataKeys: DataKeys;
+  /** Runs queued jobs (the benchmark stops it to time job starts alone). */
+  worker: JobWorker;
   /** Set on the first start without ADMIN_API_KEY: the generated operator key, to show once. */
   generatedOperatorKey: string | undefined;
   close(): Promise<void>;
@@ -26,17 +40,30 @@ export function createApp(config: Config, logger: YogaLogger): App {
     logger.info(`SECRET_KEY_PREVIOUS: ${resealed} secrets re-sealed with SECRET_KEY; remove SECRET_KEY_PREVIOUS now`);
   }
   const events = createEventBus();
-  const services = createServices({ database, events, config, secretKey, logger });
+  let publicUrl = config.publicUrl;
+  // Logins start only once the server listens; before that (revoking grants at start-up) the
+  // redirect is not used, and the configured address stands in.
+  const redirectUri = () => `${publicUrl ?? `http://${config.host}:${config.port}`}${OAUTH_CALLBACK_PATH}`;
+  const { services, worker, blobs, dataKeys } = createServices({ database, events, config, secretKey, logger, redirectUri });
   const generatedOperatorKey = services.apiKeys.ensureOperatorKey(config.adminApiKey);
-  services.worker.start();
+  worker.start();
   return {
     config,
     database,
     events,
     services,
+    blobs,
+    dataKeys,
+    worker,
+    get publicUrl() {
+      return publicUrl;
+    },
+    listeningAt(url) {
+      publicUrl ??= url;
+    },
     generatedOperatorKey,
     close: async () => {
-      await services.worker.stop();
+      await worker.stop();
       database.close();
     },
   };

@@ -35,11 +35,12 @@ const environmentSchema = z.object({
   LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error', 'silent']).default('info'),
 });
 
-export type Config = {
+/** Read-only once loaded: what the server learns later (its address) lives on the App. */
+export type Config = Readonly<{
   port: number;
   host: string;
   databaseFile: string;
-  /** Undefined until the server knows its port, when PUBLIC_URL is unset. */
+  /** PUBLIC_URL; when unset, the server's own address is used once it listens (`App.publicUrl`). */
   publicUrl: string | undefined;
   secretKey: string | undefined;
   /** The key SECRET_KEY replaces: what it sealed is re-sealed at start-up. */
@@ -63,7 +64,7 @@ export type Config = {
   salesforceRetryDelayMs: number;
   emulatorRecords: number;
   logLevel: 'debug' | 'info' | 'warn' | 'error' | 'silent';
-};
+}>;
 
 export class ConfigError extends Error {}
 
@@ -72,7 +73,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const defined = Object.fromEntries(Object.entries(env).filter(([, value]) => value !== undefined && value !== ''));
   const parsed = environmentSchema.safeParse(defined);
   if (!parsed.success) {
-    const issue = parsed.error.issues[0]!;
+    const issue = parsed.error.issues[0];
     throw new ConfigError(`Invalid ${String(issue.path[0])}: ${issue.message}`);
   }
   const e = parsed.data;

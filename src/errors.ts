@@ -25,6 +25,9 @@ export class InvalidInputError extends DomainError {
   }
 }
 
+/** What a job start or a job answers when the instance has no usable token left. */
+export const TOKEN_EXPIRED_MESSAGE = 'expired access/refresh token';
+
 export type TokenExhaustionReason = 'LIMIT_REACHED' | 'REVOKED_BY_SALESFORCE';
 
 /** No token left on the instance's current grant: the user must reauthenticate. */
@@ -35,7 +38,7 @@ export class TokenExpiredError extends DomainError {
     readonly tokensUsed: number,
     readonly reason: TokenExhaustionReason,
   ) {
-    super('expired access/refresh token');
+    super(TOKEN_EXPIRED_MESSAGE);
   }
 }
 

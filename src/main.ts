@@ -27,11 +27,14 @@ const emulator = config.salesforce.clientId
       startEmulator({ port: 0, records: config.emulatorRecords, stateFile: join(dirname(config.databaseFile), 'emulator-state.json') }),
     );
 if (emulator) {
-  config.salesforce = {
-    ...config.salesforce,
-    clientId: emulator.clientId,
-    clientSecret: emulator.clientSecret,
-    loginUrls: { PRODUCTION: emulator.orgs.PRODUCTION.loginUrl, SANDBOX: emulator.orgs.SANDBOX.loginUrl },
+  config = {
+    ...config,
+    salesforce: {
+      ...config.salesforce,
+      clientId: emulator.clientId,
+      clientSecret: emulator.clientSecret,
+      loginUrls: { PRODUCTION: emulator.orgs.PRODUCTION.loginUrl, SANDBOX: emulator.orgs.SANDBOX.loginUrl },
+    },
   };
   logger.info(
     `No SALESFORCE_CLIENT_ID set: using the embedded Salesforce emulator at ${emulator.url} ` +
@@ -43,8 +46,8 @@ const app = createApp(config, logger);
 const server = await startServer(app, logger).catch((error: NodeJS.ErrnoException) =>
   fail(error.code === 'EADDRINUSE' ? `Invalid PORT: ${config.port} is already in use` : String(error)),
 );
-logger.info(`Dashboard on ${app.config.publicUrl}/`);
-logger.info(`GraphQL API on ${app.config.publicUrl}/graphql (GraphiQL in a browser)`);
+logger.info(`Dashboard on ${app.publicUrl}/`);
+logger.info(`GraphQL API on ${app.publicUrl}/graphql (GraphiQL in a browser)`);
 if (app.generatedOperatorKey) {
   // Printed once: only its hash is stored.
   logger.info(`Operator API key (shown once, keep it): ${app.generatedOperatorKey}`);

@@ -40,7 +40,7 @@ export async function request<T>(apiKey: string, query: string, variables: Recor
   }
   let body: { data?: T; errors?: GraphQLErrorShape[] };
   try {
-    body = await response.json();
+    body = (await response.json()) as typeof body;
   } catch {
     throw new ApiError(`The server answered ${response.status} without a GraphQL response.`, 'BAD_RESPONSE');
   }

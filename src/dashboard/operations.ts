@@ -1,88 +1,52 @@
-/**
- * The GraphQL documents the dashboard sends. Fields that the API gains over time (snapshots,
- * restore, API usage, failures, cancel) are asked for only when the served schema has them.
- */
+/** The GraphQL documents the dashboard sends; it is built and served with the API, so it asks for every field. */
 
-export interface Features {
-  apiUsage: boolean;
-  snapshots: boolean;
-  restore: boolean;
-  failures: boolean;
-  cancel: boolean;
-}
-
-export const VIEWER_AND_FEATURES = `query Viewer {
+export const VIEWER = `query Viewer {
   viewer { isOperator role keyName organisation { id name } }
-  instanceType: __type(name: "Instance") { fields { name } }
-  jobType: __type(name: "Job") { fields { name } }
-  mutationType: __type(name: "Mutation") { fields { name } }
 }`;
-
-type FieldList = { fields: { name: string }[] | null } | null;
 
 export interface ViewerResult {
   viewer: { isOperator: boolean; role: string | null; keyName: string | null; organisation: { id: string; name: string } | null };
-  instanceType: FieldList;
-  jobType: FieldList;
-  mutationType: FieldList;
-}
-
-export function featuresOf(result: ViewerResult): Features {
-  const has = (type: FieldList, name: string) => Boolean(type?.fields?.some((field) => field.name === name));
-  return {
-    apiUsage: has(result.instanceType, 'apiUsage'),
-    snapshots: has(result.instanceType, 'snapshots'),
-    restore: has(result.mutationType, 'startRestore'),
-    failures: has(result.jobType, 'failures'),
-    cancel: has(result.mutationType, 'cancelJob'),
-  };
 }
 
 export const JOBS_SHOWN = 8;
 export const SNAPSHOTS_SHOWN = 10;
 export const FAILURES_SHOWN = 20;
 
-function jobFields(features: Features) {
-  return `id kind status objects queuedAt startedAt finishedAt error apiCalls
+const JOB_FIELDS = `id kind status objects queuedAt startedAt finishedAt error apiCalls
     progress { processed failed total percent }
     instance { id }
-    ${features.failures ? `failures(first: ${FAILURES_SHOWN}) { nodes { object recordId statusCode message } hasNextPage }` : ''}`;
-}
+    failures(first: ${FAILURES_SHOWN}) { nodes { object recordId statusCode message } pageInfo { hasNextPage } }`;
 
 /** What every instance payload carries, from queries and subscriptions alike. */
-function instanceFields(features: Features) {
-  return `id name environment status username salesforceOrgId lastAuthenticatedAt tokenLimit tokensRemaining tokensUsed
-    ${features.apiUsage ? 'apiUsage { used max }' : ''}`;
-}
+const INSTANCE_FIELDS = `id name environment status username salesforceOrgId lastAuthenticatedAt tokenLimit tokensRemaining tokensUsed
+    apiUsage { used max }`;
 
-function instanceDetails(features: Features) {
-  return `${instanceFields(features)}
-    jobs(first: ${JOBS_SHOWN}) { edges { node { ${jobFields(features)} } } }
-    ${features.snapshots ? `snapshots(first: ${SNAPSHOTS_SHOWN}) { nodes { id createdAt incremental recordCount objects { name recordCount deletedCount } } }` : ''}`;
-}
+const INSTANCE_DETAILS = `${INSTANCE_FIELDS}
+    jobs(first: ${JOBS_SHOWN}) { edges { node { ${JOB_FIELDS} } } }
+    snapshots(first: ${SNAPSHOTS_SHOWN}) { nodes { id createdAt incremental recordCount objects { name recordCount deletedCount } } }`;
 
-export const organisationsQuery = (features: Features) => `query Dashboard {
-  organisations { id name instances { ${instanceDetails(features)} } }
+export const ORGANISATIONS = `query Dashboard {
+  organisations { id name instances { ${INSTANCE_DETAILS} } }
 }`;
 
-export const instanceQuery = (features: Features) => `query Instance($id: ID!) {
-  instance(id: $id) { __typename ... on Instance { ${instanceDetails(features)} } ... on Error { message } }
+export const INSTANCE = `query Instance($id: ID!) {
+  instance(id: $id) { __typename ... on Instance { ${INSTANCE_DETAILS} } ... on Error { message } }
 }`;
 
-export const subscriptions = (features: Features) => ({
+export const SUBSCRIPTIONS = {
   instanceUpdated: `subscription InstanceUpdated($organisationId: ID) {
-    instanceUpdated(organisationId: $organisationId) { ${instanceFields(features)} }
+    instanceUpdated(organisationId: $organisationId) { ${INSTANCE_FIELDS} }
   }`,
   tokenExhausted: `subscription TokenExhausted($organisationId: ID) {
-    tokenExhausted(organisationId: $organisationId) { message reason occurredAt instance { ${instanceFields(features)} } }
+    tokenExhausted(organisationId: $organisationId) { message reason occurredAt instance { ${INSTANCE_FIELDS} } }
   }`,
   reauthCompleted: `subscription ReauthCompleted($organisationId: ID) {
-    reauthCompleted(organisationId: $organisationId) { occurredAt instance { ${instanceFields(features)} } }
+    reauthCompleted(organisationId: $organisationId) { occurredAt instance { ${INSTANCE_FIELDS} } }
   }`,
   jobUpdated: `subscription JobUpdated($organisationId: ID) {
-    jobUpdated(organisationId: $organisationId) { ${jobFields(features)} }
+    jobUpdated(organisationId: $organisationId) { ${JOB_FIELDS} }
   }`,
-});
+};
 
 export const START_REAUTHENTICATION = `mutation StartReauthentication($instanceId: ID!) {
   startReauthentication(instanceId: $instanceId) {
@@ -92,28 +56,28 @@ export const START_REAUTHENTICATION = `mutation StartReauthentication($instanceI
   }
 }`;
 
-const jobResult = (features: Features) => `__typename
-    ... on Job { ${jobFields(features)} }
+const JOB_RESULT = `__typename
+    ... on Job { ${JOB_FIELDS} }
     ... on TokenExpired { message reason tokenLimit tokensUsed instance { id } }
     ... on InvalidInput { message field values }
     ... on Error { message }`;
 
-export const startBackupMutation = (features: Features) => `mutation StartBackup($instanceId: ID!) {
-  startBackup(instanceId: $instanceId) { ${jobResult(features)} }
+export const START_BACKUP = `mutation StartBackup($instanceId: ID!) {
+  startBackup(instanceId: $instanceId) { ${JOB_RESULT} }
 }`;
 
-export const startRestoreMutation = (features: Features) => `mutation StartRestore($snapshotId: ID!, $objects: [String!], $overwrite: Boolean) {
-  startRestore(snapshotId: $snapshotId, objects: $objects, overwrite: $overwrite) { ${jobResult(features)} }
+export const START_RESTORE = `mutation StartRestore($snapshotId: ID!, $objects: [String!], $overwrite: Boolean) {
+  startRestore(snapshotId: $snapshotId, objects: $objects, overwrite: $overwrite) { ${JOB_RESULT} }
 }`;
 
 export const CANCEL_JOB = `mutation CancelJob($id: ID!) {
   cancelJob(id: $id) { __typename ... on Job { id status } ... on Error { message } }
 }`;
 
-export const addInstanceMutation = (features: Features) => `mutation AddInstance($organisationId: ID!, $environment: Environment!, $name: String!) {
+export const ADD_INSTANCE = `mutation AddInstance($organisationId: ID!, $environment: Environment!, $name: String!) {
   addInstance(organisationId: $organisationId, environment: $environment, name: $name) {
     __typename
-    ... on Instance { ${instanceDetails(features)} }
+    ... on Instance { ${INSTANCE_DETAILS} }
     ... on Error { message }
   }
 }`;

@@ -9,10 +9,10 @@ interface Connection<T> {
   pageInfo?: { hasNextPage: boolean };
 }
 
-/** The newer lists (snapshots, failures) page with `nodes`. */
+/** Lists read without cursors take a connection's `nodes`. */
 interface Page<T> {
   nodes: T[];
-  hasNextPage?: boolean;
+  pageInfo?: { hasNextPage: boolean };
 }
 
 export interface Failure {
@@ -34,7 +34,7 @@ export interface Job {
   apiCalls: number;
   progress: { processed: number; failed: number; total: number | null; percent: number | null };
   instance: { id: string };
-  failures?: Page<Failure>;
+  failures: Page<Failure>;
 }
 
 export interface Snapshot {
@@ -57,12 +57,12 @@ export interface InstanceSummary {
   tokenLimit: number;
   tokensRemaining: number;
   tokensUsed: number;
-  apiUsage?: { used: number; max: number } | null;
+  apiUsage: { used: number; max: number } | null;
 }
 
 export interface InstanceDetails extends InstanceSummary {
   jobs: Connection<Job>;
-  snapshots?: Page<Snapshot>;
+  snapshots: Page<Snapshot>;
 }
 
 export interface Organisation {

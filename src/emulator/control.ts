@@ -70,7 +70,7 @@ function nonNegative(value: unknown, name: string): number {
 
 function optionalBoolean(value: unknown, name: string): boolean | undefined {
   if (value !== undefined && typeof value !== 'boolean') throw new ControlInputError(`${name} must be a boolean`);
-  return value as boolean | undefined;
+  return value;
 }
 
 async function readInput(req: IncomingMessage): Promise<Record<string, unknown>> {

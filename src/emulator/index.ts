@@ -59,7 +59,7 @@ export async function startEmulator(options: EmulatorOptions = {}) {
       await new Promise<void>((resolve, reject) => {
         server.once('error', reject);
         // A saved org comes back on its port: instances connected to it keep their URLs.
-        const savedPort = saved?.ports[ORG_DEFINITIONS[index]!.environment];
+        const savedPort = saved?.ports[ORG_DEFINITIONS[index].environment];
         server.listen(savedPort ?? (index === 0 ? (options.port ?? 0) : 0), host, resolve);
       });
       return server;
@@ -70,7 +70,7 @@ export async function startEmulator(options: EmulatorOptions = {}) {
     (definition, index) =>
       new EmulatedOrg(
         { ...definition, seed: (options.seed ?? 0) * ORG_DEFINITIONS.length + definition.seed },
-        urlOf(servers[index]!),
+        urlOf(servers[index]),
         EMULATOR_CLIENT,
         tokens,
         options.records ?? 50,
@@ -84,7 +84,7 @@ export async function startEmulator(options: EmulatorOptions = {}) {
     options.stateFile &&
     writeSavedEmulator(options.stateFile, {
       version: 1,
-      ports: Object.fromEntries(orgList.map((org, index) => [org.definition.environment, portOf(servers[index]!)])) as SavedEmulator['ports'],
+      ports: Object.fromEntries(orgList.map((org, index) => [org.definition.environment, portOf(servers[index])])) as SavedEmulator['ports'],
       orgs: Object.fromEntries(orgList.map((org) => [org.definition.environment, org.dump()])) as SavedEmulator['orgs'],
       tokens: tokens.dump(),
     });
@@ -94,8 +94,11 @@ export async function startEmulator(options: EmulatorOptions = {}) {
   };
   save();
   const state = { orgs: orgList, tokens, faults, changed };
-  servers.forEach((server, index) => server.on('request', createRequestHandler(state, orgList[index]!)));
-  const url = urlOf(servers[0]!);
+  servers.forEach((server, index) => {
+    const handle = createRequestHandler(state, orgList[index]);
+    server.on('request', (req, res) => void handle(req, res));
+  });
+  const url = urlOf(servers[0]);
 
   const info = (org: EmulatedOrg): EmulatedOrgInfo => ({
     environment: org.definition.environment,

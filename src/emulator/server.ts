@@ -68,7 +68,7 @@ export function createRequestHandler(state: EmulatorState, org: EmulatedOrg) {
       return { response: org.oauth.revoke(form) };
     }
     const identity = /^\/id\/[^/]+\/([^/]+)$/.exec(path);
-    if (identity && method === 'GET') return { response: org.oauth.identity(identity[1]!, bearer(req, url.searchParams)) };
+    if (identity && method === 'GET') return { response: org.oauth.identity(identity[1], bearer(req, url.searchParams)) };
     if (path === '/services/data' || path === '/services/data/') {
       return { response: { status: 200, body: ['58.0', '59.0', '60.0', '61.0', '62.0'].map((version) => ({ label: `v${version}`, url: `/services/data/v${version}`, version })) } };
     }
@@ -90,7 +90,7 @@ export function createRequestHandler(state: EmulatorState, org: EmulatedOrg) {
     }
     org.apiUsed += 1;
     const [, version, rest = ''] = data;
-    if (rest === '' || rest === '/') return { response: { status: 200, body: versionRoot(version!, org) }, org };
+    if (rest === '' || rest === '/') return { response: { status: 200, body: versionRoot(version, org) }, org };
     if (rest === '/limits' || rest === '/limits/') return { response: { status: 200, body: org.limits() }, org };
     if (rest === '/limits/recordCount') {
       const names = url.searchParams.get('sObjects')?.split(',').filter(Boolean);
@@ -102,7 +102,7 @@ export function createRequestHandler(state: EmulatorState, org: EmulatedOrg) {
     if (multipart && 'error' in multipart) return { response: multipart.error, org };
     const body = multipart ? multipart.fields : parseJson(bytes.toString('utf8'));
     if (body === Symbol.for('malformed')) return { response: apiError(400, 'JSON_PARSER_ERROR', 'The request body is not valid JSON'), org };
-    const response = await org.data.handle({ method, path: rest, version: version!, query: url.searchParams, headers: req.headers, body });
+    const response = org.data.handle({ method, path: rest, version: version, query: url.searchParams, headers: req.headers, body });
     return { response, org };
   }
 

@@ -24,7 +24,7 @@ export function soapFault(code: string, message: string): EmulatorResponse {
 }
 
 const valuesOf = (xml: string, element: string) =>
-  [...xml.matchAll(new RegExp(`<(?:\\w+:)?${element}>([^<]*)</(?:\\w+:)?${element}>`, 'g'))].map((m) => m[1]!.trim());
+  [...xml.matchAll(new RegExp(`<(?:\\w+:)?${element}>([^<]*)</(?:\\w+:)?${element}>`, 'g'))].map((m) => m[1].trim());
 
 function resultsXml(method: string, results: { id: string | null; success: boolean; errors: { statusCode: string; message: string }[] }[]) {
   const items = results.map((result) => {

@@ -82,7 +82,7 @@ export class TokenStore {
   grant(user: EmulatedUser, clientId: string): RefreshGrant {
     this.counters.authorizationCodeGrants += 1;
     const held = this.activeGrants(user.username, clientId);
-    if (held.length >= MAX_APPROVALS) this.revokeGrant(held[0]!);
+    if (held.length >= MAX_APPROVALS) this.revokeGrant(held[0]);
     const grant: RefreshGrant = { token: random('5Aep861', 64), user, clientId, issuedAt: Date.now(), revoked: false };
     this.grants.set(grant.token, grant);
     return grant;

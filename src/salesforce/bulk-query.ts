@@ -96,7 +96,7 @@ export async function* bulkQueryAll(session: SalesforceSession, soql: string, op
           continue;
         }
         const record: Record<string, unknown> = {};
-        for (let i = 0; i < header.length; i++) record[header[i]!] = typedValue(types[i], row[i]!);
+        for (let i = 0; i < header.length; i++) record[header[i]] = typedValue(types[i], row[i]);
         batch.push(record as SalesforceRecord);
       }
     };

@@ -60,7 +60,7 @@ export async function describeSObjects(
       }),
     });
     response.compositeResponse.forEach((sub, index) => {
-      const object = chunk[index]!;
+      const object = chunk[index];
       if (sub.httpStatusCode === 200) describes.set(object, sub.body as DescribeSObjectResult);
       else {
         const [error] = (sub.body as { errorCode: string; message: string }[] | null) ?? [];

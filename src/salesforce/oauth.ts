@@ -81,17 +81,3 @@ export async function refreshSession(app: ConnectedApp, loginUrl: string, refres
 export async function revokeToken(app: ConnectedApp, loginUrl: string, token: string): Promise<void> {
   await oauth2(app, loginUrl).revokeToken(token);
 }
-
-// invalid_grant descriptions: revoked or expired token, changed password, deactivated user or org.
-const GRANT_REJECTIONS = ['expired access/refresh token', 'authentication failure', 'inactive user', 'inactive organization'];
-
-/**
- * Whether Salesforce refused the grant itself: `invalid_grant` from a direct token call, or the
- * plain Error jsforce throws when its automatic refresh fails (it keeps only the description).
- */
-export function isGrantRejected(error: unknown): boolean {
-  if (!(error instanceof Error)) return false;
-  if (error.name === 'invalid_grant') return true;
-  const prefix = 'Unable to refresh session due to: ';
-  return error.message.startsWith(prefix) && GRANT_REJECTIONS.includes(error.message.slice(prefix.length));
-}

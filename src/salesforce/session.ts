@@ -54,8 +54,8 @@ async function httpError(response: Response): Promise<Error> {
   let error: Error;
   try {
     const [first] = JSON.parse(text) as { errorCode: string; message: string }[];
-    error = new Error(first!.message);
-    error.name = first!.errorCode;
+    error = new Error(first.message);
+    error.name = first.errorCode;
   } catch {
     error = new Error(text.slice(0, 200) || response.statusText);
     error.name = `ERROR_HTTP_${response.status}`;
@@ -113,8 +113,12 @@ export class SalesforceSession {
       // a token endpoint that is briefly unavailable.
       refreshFn: (connection, callback) => {
         this.withRetries(() => connection.oauth2.refreshToken(options.refreshToken()), isTransient).then(
-          (response) => callback(null, response.access_token, response),
-          (error: Error) => callback(error),
+          (response: jsforce.TokenResponse) => {
+            callback(null, response.access_token, response);
+          },
+          (error: Error) => {
+            callback(error);
+          },
         );
       },
       version: options.app.apiVersion,
@@ -213,8 +217,8 @@ export class SalesforceSession {
         headers: { 'content-type': 'application/json', ...normalised.headers },
       },
       // Retries are ours, for every method alike (jsforce would retry only GETs, sleeping up to 15 s).
-      { retry: { maxRetries: 0 } } as never,
-    ) as Promise<T>;
+      { retry: { maxRetries: 0 } },
+    );
   }
 
   private async withRetries<T>(call: () => Promise<T>, retryable: (error: unknown) => boolean): Promise<T> {

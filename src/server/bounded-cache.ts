@@ -65,7 +65,7 @@ export function createBoundedCache({ maxBytes, maxEntryBytes, now = Date.now }: 
         remove(key);
         return undefined;
       }
-      return entry.result as never;
+      return entry.result;
     },
     set(key, result, entities, ttl) {
       remove(key);

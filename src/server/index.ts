@@ -61,9 +61,9 @@ export async function startServer(app: App, logger: YogaLogger): Promise<Running
   const authentication = createAuthentication(app.services, throttle);
   const responseCache = createResponseCache(app.events);
   app.services.apiKeys.onRevoked(responseCache.dropKey);
-  const yoga = createGraphQLHandler({ ...app, authentication, responseCache, logger });
+  const yoga = createGraphQLHandler({ ...app, config: withPublicUrl(app), authentication, responseCache, logger });
   const dashboard = dashboardRoutes();
-  const graphiql = graphiqlRoutes(() => app.config.publicUrl!);
+  const graphiql = graphiqlRoutes(() => app.publicUrl!);
   const routes: Record<string, Route> = {
     [OAUTH_CALLBACK_PATH]: oauthCallbackRoute(app.services.reauthentication, logger),
     '/': dashboard.page,
@@ -71,7 +71,7 @@ export async function startServer(app: App, logger: YogaLogger): Promise<Running
   };
   const server = createServer((req, res) => {
     const path = new URL(req.url ?? '/', 'http://localhost').pathname;
-    for (const [name, value] of Object.entries(securityHeaders(app.config.publicUrl!))) res.setHeader(name, value);
+    for (const [name, value] of Object.entries(securityHeaders(app.publicUrl!))) res.setHeader(name, value);
     const route =
       routes[path] ??
       (path.startsWith(DASHBOARD_ASSETS_PREFIX) ? dashboard.assets : undefined) ??
@@ -92,7 +92,7 @@ export async function startServer(app: App, logger: YogaLogger): Promise<Running
       void yoga(req, res);
     });
   });
-  const websocket = attachWebSocket(server, yoga, { config: app.config, services: app.services, authentication, throttle });
+  const websocket = attachWebSocket(server, yoga, { config: withPublicUrl(app), services: app.services, authentication, throttle });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(app.config.port, app.config.host, resolve);
@@ -100,7 +100,7 @@ export async function startServer(app: App, logger: YogaLogger): Promise<Running
   const { port } = server.address() as AddressInfo;
   const host = app.config.host.includes(':') ? `[${app.config.host}]` : app.config.host;
   // Without PUBLIC_URL, redirects come back to the address the server listens on.
-  app.config.publicUrl ??= `http://${app.config.host === '127.0.0.1' ? 'localhost' : host}:${port}`;
+  app.listeningAt(`http://${app.config.host === '127.0.0.1' ? 'localhost' : host}:${port}`);
   return {
     url: `http://${host}:${port}`,
     port,
@@ -109,6 +109,16 @@ export async function startServer(app: App, logger: YogaLogger): Promise<Running
       await websocket.close();
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+}
+
+/** The configuration with the address the service is reached at, known once the server listens. */
+function withPublicUrl(app: App): App['config'] {
+  return {
+    ...app.config,
+    get publicUrl() {
+      return app.publicUrl;
     },
   };
 }

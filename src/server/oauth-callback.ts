@@ -31,7 +31,7 @@ function page(res: ServerResponse, status: number, title: string, detail: string
  * therefore never lands on the instance of whoever sent it.
  */
 export function oauthCallbackRoute(reauthentication: ReauthenticationService, logger: YogaLogger) {
-  return async (req: IncomingMessage, res: ServerResponse) => {
+  return (req: IncomingMessage, res: ServerResponse) => {
     const params = new URL(req.url ?? '/', 'http://localhost').searchParams;
     const state = params.get('state');
     const code = params.get('code');

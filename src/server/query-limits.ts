@@ -13,8 +13,7 @@ import {
   type ValidationRule,
 } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
-import type { Context } from '../../schema/builder.ts';
-import { unauthenticated } from '../services/viewer.ts';
+import { unauthenticated, type Context } from '../../schema/builder.ts';
 import { checkCost } from './query-cost.ts';
 
 /**
@@ -91,14 +90,14 @@ export function queryLimitsPlugin(callerOf: (serverContext: object) => Pick<Cont
     onValidate(payload) {
       const chosen = limitsOf(payload.context);
       for (const rule of chosen.rules) payload.addValidationRule(rule);
-      if (chosen === anonymous) return hideSuggestions(payload as never);
+      if (chosen === anonymous) return hideSuggestions(payload);
     },
     onExecute({ args, setResultAndStopExecution }) {
-      const error = costError(args, limitsOf(args.contextValue as object).limits);
+      const error = costError(args, limitsOf(args.contextValue).limits);
       if (error) setResultAndStopExecution({ errors: [error] });
     },
     onSubscribe({ args, setResultAndStopExecution }) {
-      const error = costError(args, limitsOf(args.contextValue as object).limits);
+      const error = costError(args, limitsOf(args.contextValue).limits);
       if (error) setResultAndStopExecution({ errors: [error] });
     },
   };

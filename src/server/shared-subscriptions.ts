@@ -20,7 +20,7 @@ const SUBSCRIBER_BUFFER = 1000;
  * compiled (graphql-jit) executions are plain already.
  */
 const withPlainData = (result: ExecutionResult): ExecutionResult =>
-  result.data && Object.getPrototypeOf(result.data) === null ? { ...result, data: JSON.parse(JSON.stringify(result.data)) } : result;
+  result.data && Object.getPrototypeOf(result.data) === null ? { ...result, data: JSON.parse(JSON.stringify(result.data)) as ExecutionResult['data'] } : result;
 
 /**
  * What a subscription's results depend on: the operation, its variables, and whose they are. The

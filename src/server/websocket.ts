@@ -1,5 +1,6 @@
 import type { Server } from 'node:http';
-import { GraphQLError, type ExecutionArgs } from 'graphql';
+import { GraphQLError, type DocumentNode, type ExecutionArgs, type GraphQLSchema, type execute as graphqlExecute, type subscribe as graphqlSubscribe } from 'graphql';
+import type { Context } from '../../schema/builder.ts';
 import { useServer } from 'graphql-ws/use/ws';
 import { WebSocketServer, type WebSocket } from 'ws';
 import type { Config } from '../config.ts';
@@ -19,6 +20,9 @@ import {
 } from './websocket-limits.ts';
 
 type Enveloped = ReturnType<GraphQLHandler['getEnveloped']>;
+// Envelop types its execute, subscribe, parse and validate loosely; these are graphql-js's.
+type Execution = ReturnType<typeof graphqlExecute>;
+type Subscription = ReturnType<typeof graphqlSubscribe>;
 type EnvelopedArgs = ExecutionArgs & {
   envelopedExecute: Enveloped['execute'];
   envelopedSubscribe: Enveloped['subscribe'];
@@ -76,10 +80,10 @@ export function attachWebSocket(server: Server, yoga: GraphQLHandler, { config, 
       // No internal message ever goes into a close reason.
       isProd: true,
       // The enveloped execute/subscribe travel on the args, not rootValue, which Pothos hands to root resolvers.
-      execute: (args) => withRequestId(() => (args as EnvelopedArgs).envelopedExecute(args)),
+      execute: (args) => withRequestId(() => (args as EnvelopedArgs).envelopedExecute(args) as Execution),
       subscribe: (args) => {
         const enveloped = args as EnvelopedArgs;
-        return withRequestId(() => sharing.subscribe(enveloped.sharingKey, () => enveloped.envelopedSubscribe(args))) as ReturnType<Enveloped['subscribe']>;
+        return withRequestId(() => sharing.subscribe(enveloped.sharingKey, () => enveloped.envelopedSubscribe(args) as Subscription)) as Subscription;
       },
       onConnect: (ctx) => {
         const { viewer } = authentication.authenticate(ctx.connectionParams?.authorization, clientAddress(ctx.extra.request));
@@ -90,32 +94,33 @@ export function attachWebSocket(server: Server, yoga: GraphQLHandler, { config, 
         if (Object.keys(ctx.subscriptions).length > MAX_SUBSCRIPTIONS_PER_CONNECTION) {
           return [new GraphQLError(`At most ${MAX_SUBSCRIPTIONS_PER_CONNECTION} operations may be open on one connection`, { extensions: { code: 'TOO_MANY_SUBSCRIPTIONS' } })];
         }
-        const { schema, execute, subscribe, contextFactory, parse, validate } = yoga.getEnveloped({
+        const enveloped = yoga.getEnveloped({
           ...ctx,
           req: ctx.extra.request,
           socket: ctx.extra.socket,
           connectionParams: ctx.connectionParams ?? {},
           params,
         });
-        let document;
+        const schema = enveloped.schema as GraphQLSchema;
+        let document: DocumentNode;
         try {
-          document = parse(params.query);
+          document = enveloped.parse(params.query) as DocumentNode;
         } catch (error) {
           if (error instanceof GraphQLError) return [error];
           throw error;
         }
         // Refused before anything is looked up when the operation is too costly.
-        const errors = validate(schema, document);
+        const errors = enveloped.validate(schema, document) as readonly GraphQLError[];
         if (errors.length) return errors;
-        const contextValue = await contextFactory();
+        const contextValue = (await enveloped.contextFactory()) as Context;
         return {
           schema,
           operationName: params.operationName,
           document,
           variableValues: params.variables,
           contextValue,
-          envelopedExecute: execute,
-          envelopedSubscribe: subscribe,
+          envelopedExecute: enveloped.execute,
+          envelopedSubscribe: enveloped.subscribe,
           sharingKey: sharingKeyOf(contextValue.viewer, params),
         };
       },

@@ -1,21 +1,29 @@
-import type { InstanceRow, JobRow } from '../../db/schema.ts';
-import { TokenExpiredError, type TokenExhaustionReason } from '../errors.ts';
+import type { InstanceRow, JobRow, OrganisationRow } from '../../db/schema.ts';
+import { TOKEN_EXPIRED_MESSAGE, type TokenExhaustionReason } from '../errors.ts';
 import type { EventBus } from '../events.ts';
 
-/** The events a state change owes its subscribers, published in one place so none is forgotten. */
+/**
+ * The events a state change owes its subscribers. Services are given this, never the event bus:
+ * the response cache drops answers on these events, so a change published elsewhere would leave
+ * stale answers behind.
+ */
 export function createAnnouncements(events: EventBus) {
   return {
+    organisationCreated(organisation: OrganisationRow) {
+      events.publish('organisationCreated', organisation.id, organisation);
+    },
+
     instanceChanged(instance: InstanceRow) {
       events.publish('instanceUpdated', instance.organisationId, instance);
     },
 
     tokensExhausted(instance: InstanceRow, reason: TokenExhaustionReason) {
-      events.publish('tokenExhausted', instance.organisationId, {
-        instance,
-        message: new TokenExpiredError(instance.id, instance.tokenLimit, 0, reason).message,
-        reason,
-        occurredAt: new Date(),
-      });
+      events.publish('tokenExhausted', instance.organisationId, { instance, message: TOKEN_EXPIRED_MESSAGE, reason, occurredAt: new Date() });
+      events.publish('instanceUpdated', instance.organisationId, instance);
+    },
+
+    reauthenticated(instance: InstanceRow) {
+      events.publish('reauthCompleted', instance.organisationId, { instance, occurredAt: new Date() });
       events.publish('instanceUpdated', instance.organisationId, instance);
     },
 

@@ -3,8 +3,7 @@ import { asc, eq } from 'drizzle-orm';
 import { apiKeys, organisations, settings, type ApiKeyRow, type Role } from '../../db/schema.ts';
 import type { Db } from '../../db/client.ts';
 import { randomToken, sha256 } from '../crypto.ts';
-import type { Viewer } from './viewer.ts';
-import { canSeeOrganisation } from './viewer.ts';
+import { canSeeOrganisation, type Viewer } from './viewer.ts';
 import { InvalidInputError, NotFoundError } from '../errors.ts';
 import { validName } from './names.ts';
 

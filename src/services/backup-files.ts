@@ -40,7 +40,7 @@ export async function attachFiles(
   let next = 0;
   const worker = async () => {
     while (next < work.length) {
-      const { record, field, url } = work[next++]!;
+      const { record, field, url } = work[next++];
       checkpoint();
       record[field] = await storeFile(session, blobs, url);
     }

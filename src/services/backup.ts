@@ -3,7 +3,7 @@ import type { JobRow, SnapshotRow } from '../../db/schema.ts';
 import { JobStoppedError } from '../errors.ts';
 import { describeGlobal, describeSObjects, DescribeError, type DescribeGlobalResult, type DescribeSObjectResult } from '../salesforce/describe.ts';
 import { recordCounts } from '../salesforce/limits.ts';
-import { isGrantRejected } from '../salesforce/oauth.ts';
+import { isGrantRejected } from '../salesforce/errors.ts';
 import { ApiBudgetExceededError, CancelledError, isTransient, type SalesforceSession } from '../salesforce/session.ts';
 import type { BlobStore } from '../storage/blob-store.ts';
 import { attachFiles } from './backup-files.ts';
@@ -80,7 +80,7 @@ export async function runBackup(job: JobRow, session: SalesforceSession, snapsho
   checkpoint();
   const objects = job.objects.length > 0 ? job.objects : backupableObjects(await describeGlobal(session));
   const previous = snapshotsService.latestComplete(job.instanceId);
-  const full = !previous || job.parameters.full === true || snapshotsService.chainLength(previous) >= options.fullBackupEvery;
+  const full = !previous || (job.parameters.kind === 'BACKUP' && job.parameters.full) || snapshotsService.chainLength(previous) >= options.fullBackupEvery;
   const base = full ? undefined : previous;
   const baseObjects = new Map(base ? snapshotsService.objectsOf([base.id]).map((o) => [o.name, o]) : []);
 

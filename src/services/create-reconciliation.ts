@@ -75,8 +75,8 @@ export function reconcileCreates(sent: SentCreate[], candidates: OrgRecord[], al
     if (alreadyMapped.has(candidate.Id)) continue;
     const matching = [...fieldSets.values()].map((fields) => groups.get(fingerprint(candidate, fields))).filter((group) => group !== undefined);
     if (matching.length === 0) unexplained += 1;
-    else if (matching.length > 1) matching.forEach((group) => contested.add(fingerprint(group.creates[0]!.body, group.fields)));
-    else matching[0]!.matches.push(candidate);
+    else if (matching.length > 1) matching.forEach((group) => contested.add(fingerprint(group.creates[0].body, group.fields)));
+    else matching[0].matches.push(candidate);
   }
 
   const since = windowStart(sent).toISOString();
@@ -89,7 +89,7 @@ export function reconcileCreates(sent: SentCreate[], candidates: OrgRecord[], al
       creates.forEach((create) => outcome.undecided.push({ sourceId: create.sourceId, reason }));
       continue;
     }
-    matches.forEach((match, index) => outcome.created.push([creates[index]!.sourceId, match.Id]));
+    matches.forEach((match, index) => outcome.created.push([creates[index].sourceId, match.Id]));
     for (const create of creates.slice(matches.length)) {
       if (unexplained === 0) outcome.notCreated.push(create.sourceId);
       else {

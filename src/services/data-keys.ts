@@ -1,4 +1,4 @@
-import { createCipheriv, createDecipheriv, createHmac, hkdfSync, randomBytes, type CipherGCM, type DecipherGCM } from 'node:crypto';
+import { createCipheriv, createDecipheriv, createHmac, hkdfSync, randomBytes, type DecipherGCM } from 'node:crypto';
 import { Transform } from 'node:stream';
 import { eq } from 'drizzle-orm';
 import type { Db } from '../../db/client.ts';
@@ -48,12 +48,12 @@ function cipherFor(dataKey: Buffer): OrganisationCipher {
   const header = (iv: Buffer) => Buffer.concat([Buffer.of(VERSION), iv]);
   const decipher = (sealed: Buffer) => {
     if (sealed[0] !== VERSION) throw new Error('Unrecognised sealed data');
-    return createDecipheriv(ALGORITHM, contentKey, sealed.subarray(1, HEADER_BYTES)) as DecipherGCM;
+    return createDecipheriv(ALGORITHM, contentKey, sealed.subarray(1, HEADER_BYTES));
   };
   return {
     seal(plaintext) {
       const iv = nextIv();
-      const cipher = createCipheriv(ALGORITHM, contentKey, iv) as CipherGCM;
+      const cipher = createCipheriv(ALGORITHM, contentKey, iv);
       const body = cipher.update(plaintext);
       const last = cipher.final();
       return Buffer.concat([header(iv), body, last, cipher.getAuthTag()]);
@@ -66,7 +66,7 @@ function cipherFor(dataKey: Buffer): OrganisationCipher {
     digest: (content) => createHmac('sha256', digestKey).update(content).digest('base64url'),
     sealStream() {
       const iv = randomBytes(IV_BYTES);
-      const cipher = createCipheriv(ALGORITHM, contentKey, iv) as CipherGCM;
+      const cipher = createCipheriv(ALGORITHM, contentKey, iv);
       const mac = createHmac('sha256', digestKey);
       let started = false;
       const stream = new Transform({

@@ -1,8 +1,9 @@
 import { and, eq, inArray } from 'drizzle-orm';
 import type { YogaLogger } from 'graphql-yoga';
 import type { Db } from '../../db/client.ts';
-import { instances, jobs } from '../../db/schema.ts';
+import { jobs } from '../../db/schema.ts';
 import { revokeToken, type ConnectedApp } from '../salesforce/oauth.ts';
+import { instanceById } from './instances.ts';
 import type { TokenService } from './tokens.ts';
 
 /**
@@ -14,7 +15,7 @@ export function createGrantReleaser(db: Db, tokens: TokenService, connectedApp: 
     async releaseIfIdle(grantId: string): Promise<void> {
       const grant = tokens.grant(grantId);
       if (!grant || grant.revokedAt) return;
-      const instance = db.select().from(instances).where(eq(instances.id, grant.instanceId)).get();
+      const instance = instanceById(db, grant.instanceId);
       if (!instance || instance.currentGrantId === grantId) return;
       const busy = db
         .select({ id: jobs.id })

@@ -4,20 +4,23 @@ import { createLocalBlobStore } from '../storage/blob-store.ts';
 import type { DatabaseHandle } from '../../db/client.ts';
 import type { Config } from '../config.ts';
 import type { EventBus } from '../events.ts';
+import { createJobWorker } from '../jobs/worker.ts';
 import type { ConnectedApp } from '../salesforce/oauth.ts';
 import { createAnnouncements } from './announcements.ts';
 import { createApiKeyService } from './api-keys.ts';
 import { createGrantReleaser } from './grant-releaser.ts';
 import { createInstanceService } from './instances.ts';
 import { createJobStarter } from './job-starter.ts';
-import { createJobWorker } from './job-worker.ts';
 import { createJobService } from './jobs.ts';
 import { createOrganisationService } from './organisations.ts';
 import { createReauthenticationService } from './reauthentication.ts';
+import { createRestoredRecordService } from './restored-records.ts';
+import { createSnapshotQueries } from './snapshot-queries.ts';
 import { createDataKeys } from './data-keys.ts';
 import { createSnapshotService } from './snapshots.ts';
 import { createSubscriptionService } from './subscriptions.ts';
 import { createTokenService } from './tokens.ts';
+import type { Viewer } from './viewer.ts';
 
 export interface ServiceDependencies {
   database: DatabaseHandle;
@@ -26,43 +29,51 @@ export interface ServiceDependencies {
   /** Encrypts Salesforce secrets at rest. */
   secretKey: Buffer;
   logger: YogaLogger;
+  /** Where Salesforce sends the browser back; known once the server listens. */
+  redirectUri: () => string;
 }
 
-export type Services = ReturnType<typeof createServices>;
-
-export function createServices({ database, events, config, secretKey, logger }: ServiceDependencies) {
+/**
+ * The services the API calls, each method checking the viewer it is given, and the worker, which
+ * reaches storage, tokens and grants directly through its own interface (`WorkerAccess`).
+ */
+export function createServices({ database, events, config, secretKey, logger, redirectUri }: ServiceDependencies) {
   const { db } = database;
-  // Read when needed: the public URL is only known once the server listens.
   const connectedApp = (): ConnectedApp => {
     if (!config.salesforce.clientId) throw new Error('SALESFORCE_CLIENT_ID is not configured');
     return {
       clientId: config.salesforce.clientId,
       clientSecret: config.salesforce.clientSecret,
-      redirectUri: `${config.publicUrl}/oauth/callback`,
+      redirectUri: redirectUri(),
       apiVersion: config.salesforce.apiVersion,
     };
   };
   const announce = createAnnouncements(events);
   const apiKeys = createApiKeyService(db);
-  const instances = createInstanceService(db, events, config);
+  const instances = createInstanceService(db, announce, config);
   const tokens = createTokenService(db, secretKey);
   const dataKeys = createDataKeys(db, secretKey);
-  const snapshots = createSnapshotService(database, dataKeys);
+  const snapshotStorage = createSnapshotService(database, dataKeys);
   const blobs = createLocalBlobStore(join(dirname(config.databaseFile), 'blobs'), dataKeys);
+  const snapshots = createSnapshotQueries(db, snapshotStorage);
   const grantReleaser = createGrantReleaser(db, tokens, connectedApp, logger);
-  const worker = createJobWorker({ db, config, secretKey, connectedApp, tokens, snapshots, blobs, grantReleaser, announce, logger });
+  const restoredRecords = createRestoredRecordService(db);
+  const worker = createJobWorker({ db, config, secretKey, connectedApp, tokens, snapshots: snapshotStorage, blobs, restoredRecords, grantReleaser, announce, logger });
   const starter = createJobStarter({ db, secretKey, connectedApp, instances, tokens, announce, onQueued: () => worker.wake() });
-  return {
+  const services = {
     apiKeys,
-    organisations: createOrganisationService(db, events),
+    organisations: createOrganisationService(db, announce),
     instances,
-    tokens,
+    tokens: {
+      byIds: (viewer: Viewer, ids: readonly string[]) => tokens.byIds(viewer, ids),
+      currentByInstanceIds: (viewer: Viewer, instanceIds: readonly string[]) => tokens.currentByInstanceIds(viewer, instanceIds),
+    },
     snapshots,
-    dataKeys,
-    blobs,
-    worker,
-    jobs: createJobService({ db, instances, snapshots, starter, worker }),
-    reauthentication: createReauthenticationService({ db, events, secretKey, connectedApp, instances, tokens, grantReleaser }),
+    jobs: createJobService({ db, instances, snapshots, snapshotStorage, starter, runner: worker }),
+    reauthentication: createReauthenticationService({ db, announce, secretKey, connectedApp, instances, tokens, grantReleaser }),
     subscriptions: createSubscriptionService(events),
   };
+  return { services, worker, blobs, dataKeys };
 }
+
+export type Services = ReturnType<typeof createServices>['services'];

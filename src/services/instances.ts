@@ -3,9 +3,10 @@ import { asc, count, eq, inArray } from 'drizzle-orm';
 import { instances, organisations, type Environment, type InstanceRow } from '../../db/schema.ts';
 import type { Db } from '../../db/client.ts';
 import type { Config } from '../config.ts';
-import type { EventBus } from '../events.ts';
 import { InvalidInputError, NotFoundError } from '../errors.ts';
 import { LoginUrlError, normaliseLoginUrl } from '../salesforce/hosts.ts';
+import type { ApiUsage } from '../salesforce/session.ts';
+import type { Announcements } from './announcements.ts';
 import { validName } from './names.ts';
 import { canSeeOrganisation, type Viewer } from './viewer.ts';
 
@@ -21,17 +22,28 @@ function validLoginUrl(value: string): string {
 /** Keeps `Organisation.instances`, an unpaged list, small. */
 export const MAX_INSTANCES_PER_ORGANISATION = 50;
 
-export function createInstanceService(db: Db, events: EventBus, config: Pick<Config, 'salesforce' | 'tokenLimit'>) {
+/** Unchecked: for flows authorised by other means (an OAuth state, a running job). */
+export function instanceById(db: Db, id: string): InstanceRow | undefined {
+  return db.select().from(instances).where(eq(instances.id, id)).get();
+}
+
+/** Keeps the org's API usage as a job last saw it; the instance as it now stands. */
+export function recordApiUsage(db: Db, instanceId: string, usage: ApiUsage | undefined): InstanceRow {
+  if (!usage) return instanceById(db, instanceId)!;
+  return db
+    .update(instances)
+    .set({ apiUsageUsed: usage.used, apiUsageMax: usage.max })
+    .where(eq(instances.id, instanceId))
+    .returning()
+    .get();
+}
+
+export function createInstanceService(db: Db, announce: Announcements, config: { tokenLimit: number; salesforce: Pick<Config['salesforce'], 'loginUrls'> }) {
   return {
     get(viewer: Viewer, id: string): InstanceRow {
-      const instance = db.select().from(instances).where(eq(instances.id, id)).get();
+      const instance = instanceById(db, id);
       if (!instance || !canSeeOrganisation(viewer, instance.organisationId)) throw new NotFoundError('Instance', id);
       return instance;
-    },
-
-    /** Unchecked lookup, for flows authorised by other means (an OAuth state, a running job). */
-    find(id: string): InstanceRow | undefined {
-      return db.select().from(instances).where(eq(instances.id, id)).get();
     },
 
     byIds(viewer: Viewer, ids: readonly string[]): InstanceRow[] {
@@ -39,11 +51,11 @@ export function createInstanceService(db: Db, events: EventBus, config: Pick<Con
       return rows.filter((row) => canSeeOrganisation(viewer, row.organisationId));
     },
 
-    byOrganisationIds(organisationIds: readonly string[]): InstanceRow[] {
+    byOrganisationIds(viewer: Viewer, organisationIds: readonly string[]): InstanceRow[] {
       return db
         .select()
         .from(instances)
-        .where(inArray(instances.organisationId, [...organisationIds]))
+        .where(inArray(instances.organisationId, organisationIds.filter((id) => canSeeOrganisation(viewer, id))))
         .orderBy(asc(instances.createdAt), asc(instances.id))
         .all();
     },
@@ -73,7 +85,7 @@ export function createInstanceService(db: Db, events: EventBus, config: Pick<Con
         })
         .returning()
         .get();
-      events.publish('instanceUpdated', organisationId, instance);
+      announce.instanceChanged(instance);
       return instance;
     },
 
@@ -82,18 +94,15 @@ export function createInstanceService(db: Db, events: EventBus, config: Pick<Con
       const instance = this.get(viewer, id);
       const values: Partial<InstanceRow> = {};
       if (changes.name != null) values.name = validName(changes.name);
-      if (changes.loginUrl !== undefined) values.loginUrl = changes.loginUrl === null ? config.salesforce.loginUrls[instance.environment] : validLoginUrl(changes.loginUrl);
+      if (changes.loginUrl !== undefined) {
+        values.loginUrl = changes.loginUrl === null ? config.salesforce.loginUrls[instance.environment] : validLoginUrl(changes.loginUrl);
+      }
       if (Object.keys(values).length === 0) return instance;
-      const updated = db.update(instances).set(values).where(eq(instances.id, id)).returning().get()!;
-      events.publish('instanceUpdated', updated.organisationId, updated);
+      const updated = db.update(instances).set(values).where(eq(instances.id, id)).returning().get();
+      announce.instanceChanged(updated);
       return updated;
-    },
-
-    /** Re-reads an instance and tells subscribers it changed. */
-    publishUpdate(instanceId: string): InstanceRow | undefined {
-      const instance = db.select().from(instances).where(eq(instances.id, instanceId)).get();
-      if (instance) events.publish('instanceUpdated', instance.organisationId, instance);
-      return instance;
     },
   };
 }
+
+export type InstanceService = ReturnType<typeof createInstanceService>;

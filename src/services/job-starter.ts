@@ -1,21 +1,23 @@
 import { randomUUID } from 'node:crypto';
 import type { Db } from '../../db/client.ts';
-import { jobs, type GrantRow, type InstanceRow, type JobKind, type JobRow } from '../../db/schema.ts';
+import { jobs, type GrantRow, type InstanceRow, type JobParameters, type JobRow } from '../../db/schema.ts';
 import { encrypt } from '../crypto.ts';
 import { InstanceNotConnectedError, InvalidInputError, SalesforceUnavailableError, TokenExpiredError } from '../errors.ts';
 import { describeGlobalWith } from '../salesforce/describe.ts';
 import { backupableObjects } from './backup.ts';
-import { isGrantRejected, refreshSession, type ConnectedApp, type RefreshedSession } from '../salesforce/oauth.ts';
+import { isGrantRejected } from '../salesforce/errors.ts';
+import { refreshSession, type ConnectedApp, type RefreshedSession } from '../salesforce/oauth.ts';
 import type { Announcements } from './announcements.ts';
-import type { createInstanceService } from './instances.ts';
+import type { InstanceService } from './instances.ts';
 import type { TokenReservation, TokenService } from './tokens.ts';
 import type { Viewer } from './viewer.ts';
 
 export interface JobRequest {
   instanceId: string;
-  kind: JobKind;
   objects: string[];
-  parameters?: Record<string, unknown>;
+  parameters: JobParameters;
+  /** The snapshot a restore reads. */
+  snapshotId?: string;
   /** False for a job that writes nothing (a dry run): it runs on the current grant without using a token. */
   spendsToken?: boolean;
 }
@@ -24,7 +26,7 @@ interface Dependencies {
   db: Db;
   secretKey: Buffer;
   connectedApp: () => ConnectedApp;
-  instances: ReturnType<typeof createInstanceService>;
+  instances: InstanceService;
   tokens: TokenService;
   announce: Announcements;
   /** Called once a job is queued, so a worker can pick it up. */
@@ -65,7 +67,7 @@ export function createJobStarter({ db, secretKey, connectedApp, instances, token
     async start(viewer: Viewer, request: JobRequest): Promise<JobRow> {
       const instance = instances.get(viewer, request.instanceId);
       // Bad input is refused before a token is reserved, so it changes and announces nothing.
-      const validated = request.kind === 'BACKUP' && request.objects.length > 0 ? await requireBackupObjects(instance, request.objects) : undefined;
+      const validated = request.parameters.kind === 'BACKUP' && request.objects.length > 0 ? await requireBackupObjects(instance, request.objects) : undefined;
       const jobId = randomUUID();
       let reservation: TokenReservation | undefined;
       let grant: GrantRow;
@@ -103,9 +105,10 @@ export function createJobStarter({ db, secretKey, connectedApp, instances, token
           id: jobId,
           organisationId: instance.organisationId,
           instanceId: instance.id,
-          kind: request.kind,
+          kind: request.parameters.kind,
           objects: request.objects,
-          parameters: request.parameters ?? {},
+          parameters: request.parameters,
+          snapshotId: request.snapshotId,
           grantId: grant.id,
           tokenId: reservation?.token.id ?? null,
           accessTokenCiphertext: encrypt(secretKey, session.accessToken),

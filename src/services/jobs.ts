@@ -1,13 +1,15 @@
-import { and, asc, eq, gt, inArray } from 'drizzle-orm';
+import { and, asc, gt, inArray } from 'drizzle-orm';
 import type { Db } from '../../db/client.ts';
+import { firstRowsPerParent } from '../../db/rows-per-parent.ts';
 import { jobFailures, jobs, type JobFailureRow, type JobRow } from '../../db/schema.ts';
 import { InvalidInputError, NotFoundError } from '../errors.ts';
-import type { createInstanceService } from './instances.ts';
-import { jobPagesByParent, type JobPageArgs } from './job-pages.ts';
+import type { InstanceService } from './instances.ts';
+import { jobPagesByParent, type JobPageRequest } from './job-pages.ts';
 import type { JobStarter } from './job-starter.ts';
-import type { JobWorker } from './job-worker.ts';
+import { decodeCursor, encodeCursor, pageSize, pagesPerParent, type Page, type PageRequest } from './paging.ts';
+import type { SnapshotQueries } from './snapshot-queries.ts';
 import type { SnapshotService } from './snapshots.ts';
-import { canSeeOrganisation, type Viewer } from './viewer.ts';
+import { canSeeOrganisation, organisationOf, type Viewer } from './viewer.ts';
 
 export interface RestoreRequest {
   snapshotId: string;
@@ -21,15 +23,25 @@ export interface RestoreRequest {
   dryRun: boolean;
 }
 
-interface Dependencies {
-  db: Db;
-  instances: ReturnType<typeof createInstanceService>;
-  snapshots: SnapshotService;
-  starter: JobStarter;
-  worker: JobWorker;
+/** How the jobs service reaches the worker that runs what it queues. */
+export interface JobRunner {
+  /** Stops a queued job at once and a running one at its next checkpoint. */
+  cancel(jobId: string): void;
 }
 
-export function createJobService({ db, instances, snapshots, starter, worker }: Dependencies) {
+interface Dependencies {
+  db: Db;
+  instances: InstanceService;
+  snapshots: SnapshotQueries;
+  snapshotStorage: SnapshotService;
+  starter: JobStarter;
+  runner: JobRunner;
+}
+
+const FAILURES_PAGE_SIZE = 50;
+const failureCursor = (failure: JobFailureRow) => encodeCursor('failures', failure.id);
+
+export function createJobService({ db, instances, snapshots, snapshotStorage, starter, runner }: Dependencies) {
   const byIds = (viewer: Viewer, ids: readonly string[]): JobRow[] =>
     db
       .select()
@@ -38,23 +50,39 @@ export function createJobService({ db, instances, snapshots, starter, worker }: 
       .all()
       .filter((row) => canSeeOrganisation(viewer, row.organisationId));
 
+  const get = (viewer: Viewer, id: string): JobRow => {
+    const [job] = byIds(viewer, [id]);
+    if (!job) throw new NotFoundError('Job', id);
+    return job;
+  };
+
   return {
     byIds,
+    get,
 
-    get(viewer: Viewer, id: string): JobRow {
-      const [job] = byIds(viewer, [id]);
-      if (!job) throw new NotFoundError('Job', id);
-      return job;
+    pagesByInstance: (viewer: Viewer, instanceIds: readonly string[], request: JobPageRequest) =>
+      jobPagesByParent(db, viewer, 'instanceId', instanceIds, request),
+
+    pagesByOrganisation: (viewer: Viewer, organisationIds: readonly string[], request: JobPageRequest) =>
+      jobPagesByParent(db, viewer, 'organisationId', organisationIds, request),
+
+    /** Records Salesforce refused, in the order they were reported, for many jobs in one statement. */
+    failurePagesByJob(viewer: Viewer, jobIds: readonly string[], request: PageRequest): Map<string, Page<JobFailureRow>> {
+      const size = pageSize(request, FAILURES_PAGE_SIZE);
+      const after = request.after ? decodeCursor('failures', request.after, ['number'] as const)[0] : undefined;
+      const visibleJobs = viewer.kind === 'member' ? db.select({ id: jobs.id }).from(jobs).where(organisationOf(viewer, jobs.organisationId)) : undefined;
+      const rows = firstRowsPerParent(db, jobFailures, jobIds, size + 1, (table) => ({
+        parent: table.jobId,
+        id: table.id,
+        where: and(visibleJobs && inArray(table.jobId, visibleJobs), after === undefined ? undefined : gt(table.id, after)),
+        orderBy: [asc(table.id)],
+      }));
+      return pagesPerParent(rows, jobIds, (failure) => failure.jobId, size, request, failureCursor);
     },
-
-    pagesByInstance: (instanceIds: readonly string[], args: JobPageArgs) => jobPagesByParent(db, 'instanceId', instanceIds, args),
-
-    pagesByOrganisation: (organisationIds: readonly string[], args: JobPageArgs) =>
-      jobPagesByParent(db, 'organisationId', organisationIds, args),
 
     startBackup(viewer: Viewer, instanceId: string, objects: string[], full: boolean): Promise<JobRow> {
       requireDistinct('objects', objects);
-      return starter.start(viewer, { instanceId, kind: 'BACKUP', objects, parameters: full ? { full } : {} });
+      return starter.start(viewer, { instanceId, objects, parameters: { kind: 'BACKUP', full } });
     },
 
     /** Checks everything that needs no Salesforce call before a token is used. */
@@ -67,37 +95,28 @@ export function createJobService({ db, instances, snapshots, starter, worker }: 
       if (target.organisationId !== source.organisationId) {
         throw new InvalidInputError('A snapshot restores only to an instance of its own organisation', 'targetInstanceId');
       }
-      const objects = snapshots.requireObjects(snapshot, request.objects);
+      const objects = snapshotStorage.requireObjects(snapshot, request.objects);
       if (request.recordIds.length > 0) {
-        const unknown = snapshots.missingRecordIds(snapshot, objects, request.recordIds);
+        const unknown = snapshotStorage.missingRecordIds(snapshot, objects, request.recordIds);
         if (unknown.length > 0) throw new InvalidInputError(`Records not in the snapshot: ${listed(unknown)}`, 'recordIds', unknown);
       }
+      const { snapshotId, recordIds, overwrite, includeChildren, dryRun } = request;
       return starter.start(viewer, {
         instanceId: target.id,
-        kind: 'RESTORE',
         objects,
-        parameters: { ...request, objects },
-        spendsToken: !request.dryRun,
+        snapshotId,
+        parameters: { kind: 'RESTORE', snapshotId, objects, recordIds, overwrite, includeChildren, dryRun },
+        spendsToken: !dryRun,
       });
     },
 
     cancel(viewer: Viewer, id: string): JobRow {
-      const job = this.get(viewer, id);
+      const job = get(viewer, id);
       if (job.status !== 'QUEUED' && job.status !== 'RUNNING') {
         throw new InvalidInputError(`The job is already ${job.status.toLowerCase()}`, 'id');
       }
-      return worker.cancel(job);
-    },
-
-    /** Records Salesforce refused, in the order they were reported, after an id (for paging). */
-    failures(jobId: string, first: number, afterId = 0): JobFailureRow[] {
-      return db
-        .select()
-        .from(jobFailures)
-        .where(and(eq(jobFailures.jobId, jobId), gt(jobFailures.id, afterId)))
-        .orderBy(asc(jobFailures.id))
-        .limit(first + 1)
-        .all();
+      runner.cancel(job.id);
+      return get(viewer, id);
     },
   };
 }

@@ -2,12 +2,12 @@ import { randomUUID } from 'node:crypto';
 import { asc, eq, inArray } from 'drizzle-orm';
 import { organisations, type OrganisationRow } from '../../db/schema.ts';
 import type { Db } from '../../db/client.ts';
-import type { EventBus } from '../events.ts';
 import { NotFoundError } from '../errors.ts';
+import type { Announcements } from './announcements.ts';
 import { validName } from './names.ts';
 import { canSeeOrganisation, type Viewer } from './viewer.ts';
 
-export function createOrganisationService(db: Db, events: EventBus) {
+export function createOrganisationService(db: Db, announce: Announcements) {
   return {
     list(viewer: Viewer): OrganisationRow[] {
       const query = db.select().from(organisations);
@@ -32,7 +32,7 @@ export function createOrganisationService(db: Db, events: EventBus) {
 
     create(name: string): OrganisationRow {
       const organisation = db.insert(organisations).values({ id: randomUUID(), name: validName(name) }).returning().get();
-      events.publish('organisationCreated', organisation.id, organisation);
+      announce.organisationCreated(organisation);
       return organisation;
     },
   };

@@ -3,11 +3,11 @@ import type { Db } from '../../db/client.ts';
 import { oauthStates, type InstanceRow, type OAuthStateRow } from '../../db/schema.ts';
 import { decrypt, encrypt, randomToken, sha256 } from '../crypto.ts';
 import { InvalidStateError, ReauthenticationFailedError, WrongSalesforceOrgError } from '../errors.ts';
-import type { EventBus } from '../events.ts';
 import { authorizationRequest, exchangeCode, revokeToken, type AuthorizedGrant, type ConnectedApp } from '../salesforce/oauth.ts';
 import { UntrustedInstanceUrlError } from '../salesforce/hosts.ts';
 import type { GrantReleaser } from './grant-releaser.ts';
-import type { createInstanceService } from './instances.ts';
+import type { Announcements } from './announcements.ts';
+import { instanceById, type InstanceService } from './instances.ts';
 import type { TokenService } from './tokens.ts';
 import { canSeeOrganisation, type Viewer } from './viewer.ts';
 
@@ -30,16 +30,16 @@ export interface ReauthenticationStarted {
 
 interface Dependencies {
   db: Db;
-  events: EventBus;
+  announce: Announcements;
   secretKey: Buffer;
   connectedApp: () => ConnectedApp;
-  instances: ReturnType<typeof createInstanceService>;
+  instances: InstanceService;
   tokens: TokenService;
   grantReleaser: GrantReleaser;
 }
 
 /** The OAuth web-server flow that (re)connects an instance: start, then complete from the callback. */
-export function createReauthenticationService({ db, events, secretKey, connectedApp, instances, tokens, grantReleaser }: Dependencies) {
+export function createReauthenticationService({ db, announce, secretKey, connectedApp, instances, tokens, grantReleaser }: Dependencies) {
   /** A live state of the viewer's organisation; unknown, expired, used and foreign states are refused. */
   function pendingState(viewer: Viewer | null, state: string, tx: Pick<Db, 'select'> = db) {
     const pending = tx.select().from(oauthStates).where(eq(oauthStates.stateHash, sha256(state))).get();
@@ -65,7 +65,7 @@ export function createReauthenticationService({ db, events, secretKey, connected
   }
 
   function instanceOf(pending: OAuthStateRow): InstanceRow {
-    const instance = instances.find(pending.instanceId);
+    const instance = instanceById(db, pending.instanceId);
     if (!instance) throw new InvalidStateError('The instance of this reauthentication no longer exists');
     return instance;
   }
@@ -143,9 +143,7 @@ export function createReauthenticationService({ db, events, secretKey, connected
       const authorized = previewedGrant(pending, code) ?? (await exchange(instance, pending, code));
 
       const { instance: connected, previousGrantId } = tokens.issueGrant(instance.id, authorized);
-      const occurredAt = new Date();
-      events.publish('reauthCompleted', connected.organisationId, { instance: connected, occurredAt });
-      events.publish('instanceUpdated', connected.organisationId, connected);
+      announce.reauthenticated(connected);
       if (previousGrantId) await grantReleaser.releaseIfIdle(previousGrantId);
       return connected;
     },

@@ -1,4 +1,7 @@
-import type { JobRow, ObjectRestoreSummaryValue, RestoreSummaryValue, SnapshotRow } from '../../db/schema.ts';
+// The restore engine, over 250 lines: its steps (describe, order, undelete, create with saved
+// intents and files, update, second-pass lookups, summary) share one restore's state, which
+// splitting the file would pass around; reconciliation and intents already live beside it.
+import type { ObjectRestoreSummaryValue, RestoreParameters, RestoreSummaryValue, SnapshotRow } from '../../db/schema.ts';
 import {
   COLLECTION_SIZE,
   createRecordWithFile,
@@ -18,16 +21,6 @@ import { fieldsToMatch, reconcileCreates, windowStart, type Reconciliation } fro
 import { createCalls, filesOf, isBlobRef, withFileContents, withoutFiles } from './restore-files.ts';
 import type { RestoreIntentService } from './restore-intents.ts';
 import type { SnapshotService, StoredRecord } from './snapshots.ts';
-
-export interface RestoreParameters {
-  snapshotId: string;
-  objects: string[];
-  recordIds: string[];
-  overwrite: boolean;
-  includeChildren: boolean;
-  /** Work out what would change, reading the org but writing nothing. */
-  dryRun?: boolean;
-}
 
 export interface RecordFailure {
   object: string;
@@ -103,7 +96,7 @@ async function inParallel<T>(items: T[], limit: number, work: (item: T) => Promi
   const lane = async () => {
     while (!failed && next < items.length) {
       try {
-        await work(items[next++]!);
+        await work(items[next++]);
       } catch (error) {
         failed = true;
         throw error;
@@ -114,7 +107,7 @@ async function inParallel<T>(items: T[], limit: number, work: (item: T) => Promi
 }
 
 /** Parents before children, following the lookups among the objects being restored (cycles broken anywhere). */
-function parentsFirst(objects: string[], references: Map<string, string[]>): string[] {
+export function parentsFirst(objects: string[], references: Map<string, string[]>): string[] {
   const ordered: string[] = [];
   const visiting = new Set<string>();
   const visit = (object: string) => {
@@ -152,7 +145,7 @@ function sameValue(field: FieldInfo, wanted: unknown, current: unknown): boolean
   const b = current === '' || current === undefined ? null : current;
   if (a === null || b === null) return a === b;
   // Ids compare by their case-sensitive 15 characters; the 18-character form adds a checksum.
-  if (field.type === 'reference' || field.type === 'id') return String(a).slice(0, 15) === String(b).slice(0, 15);
+  if (field.type === 'reference' || field.type === 'id') return (a as string).slice(0, 15) === (b as string).slice(0, 15);
   if (typeof a === 'number' || typeof b === 'number') return Number(a) === Number(b);
   return a === b;
 }
@@ -180,7 +173,7 @@ function dryRunWriter(): OrgWriter {
   return {
     undelete: (ids) => succeed(ids),
     create: (records) => succeed(records.map(() => `(new record ${++created})`)),
-    createWithFile: async () => ({ id: `(new record ${++created})`, success: true, errors: [] }),
+    createWithFile: () => Promise.resolve({ id: `(new record ${++created})`, success: true, errors: [] }),
     update: (records) => succeed(records.map((record) => record.id as string)),
   };
 }
@@ -201,7 +194,6 @@ const unknownError = { statusCode: 'UNKNOWN_EXCEPTION', message: 'Salesforce ref
  * Collections of at most 200 with allOrNone off: one refused record is reported and the rest go on.
  */
 export async function runRestore(
-  _job: JobRow,
   snapshot: SnapshotRow,
   session: SalesforceSession,
   snapshotsService: SnapshotService,
@@ -210,6 +202,15 @@ export async function runRestore(
 ): Promise<void> {
   const dryRun = params.dryRun === true;
   const writer = dryRun ? dryRunWriter() : orgWriter(session);
+  /** Sends updates a collection at a time, handing each answer to `settle`. */
+  const sendUpdates = async <E>(updates: { entry: E; body: Record<string, unknown> }[], settle: (entry: E, result: SaveResult) => void, afterBatch = () => {}) => {
+    for (const batch of chunks(updates, BATCH)) {
+      options.checkpoint();
+      const results = await writer.update(batch.map((update) => update.body));
+      results.forEach((result, index) => settle(batch[index].entry, result));
+      afterBatch();
+    }
+  };
   const intents = dryRun ? undefined : options.intents;
   const requested = snapshotsService.requireObjects(snapshot, params.objects);
   const followChildren = params.includeChildren && (params.recordIds.length > 0 || params.objects.length > 0);
@@ -336,11 +337,11 @@ export async function runRestore(
       const records = all.filter((record) => !record.deleted);
       processed += batchIds.length - records.length; // deleted in the snapshot: nothing to restore
       for (const record of all) if (record.deleted) settled.add(record.recordId);
-      const referenced = records.flatMap((record) => [record.recordId, ...lookups.map((field) => String(record.data[field.name] ?? ''))]);
+      const referenced = records.flatMap((record) => [record.recordId, ...lookups.map((field) => (record.data[field.name] as string | null) ?? '')]);
       for (const [sourceId, newId] of options.earlierNewIds(referenced.filter((id) => id && !newIds.has(id)))) newIds.set(sourceId, newId);
       if (!checkedFields && records.length > 0) {
         checkedFields = true;
-        const skipped = Object.keys(records[0]!.data).filter((name) => !fields.has(name) && !SYSTEM_FIELDS.has(name));
+        const skipped = Object.keys(records[0].data).filter((name) => !fields.has(name) && !SYSTEM_FIELDS.has(name));
         if (skipped.length > 0) options.onWarning(`${object}: fields no longer on the org were skipped: ${skipped.sort().join(', ')}`);
       }
       return records;
@@ -387,15 +388,10 @@ export async function runRestore(
         if (changes.length > 0) updates.push({ entry, body: { attributes: { type: object }, id: current.Id, ...Object.fromEntries(changes) } });
         else if (counted || !hasWaiting) count(object, outcomeOf(entry, false));
       }
-      for (const batch of chunks(updates, BATCH)) {
-        options.checkpoint();
-        const results = await writer.update(batch.map((update) => update.body));
-        results.forEach((result, index) => {
-          const { entry } = batch[index]!;
-          if (result.success) count(object, outcomeOf(entry, true));
-          else fail(object, entry.record.recordId, result.errors[0] ?? unknownError);
-        });
-      }
+      await sendUpdates(updates, (entry, result) => {
+        if (result.success) count(object, outcomeOf(entry, true));
+        else fail(object, entry.record.recordId, result.errors[0] ?? unknownError);
+      });
     };
 
     await inParallel(chunks(ids, BATCH), CALLS_IN_FLIGHT, async (batchIds) => {
@@ -425,11 +421,11 @@ export async function runRestore(
         options.checkpoint();
         const results = await writer.undelete(inRecycleBin.map(({ current }) => current.Id));
         // "Not in the recycle bin" after a retry whose first answer was lost: live again means it worked.
-        const notInBin = inRecycleBin.filter((_, index) => results[index]!.errors[0]?.statusCode === 'UNDELETE_FAILED');
+        const notInBin = inRecycleBin.filter((_, index) => results[index].errors[0]?.statusCode === 'UNDELETE_FAILED');
         const liveNow = notInBin.length > 0 ? await currentRecords(session, object, [], notInBin.map(({ current }) => current.Id)) : new Map();
         results.forEach((result, index) => {
-          const { record, current } = inRecycleBin[index]!;
-          if (result.success || liveNow.get(current.Id)?.IsDeleted === false) {
+          const { record, current } = inRecycleBin[index];
+          if (result.success || (liveNow.get(current.Id) as { IsDeleted?: boolean } | undefined)?.IsDeleted === false) {
             existing.push({ record, current, undeleted: true });
             if (dryRun) undeletedInDryRun.add(current.Id);
           } else fail(object, record.recordId, result.errors[0] ?? unknownError);
@@ -486,7 +482,7 @@ export async function runRestore(
           const done: [string, string][] = [];
           const refused: string[] = [];
           results.forEach((result, index) => {
-            const record = batch[index]!;
+            const record = batch[index];
             if (result.success && result.id) {
               created(record, result.id);
               done.push([record.recordId, result.id]);
@@ -526,10 +522,10 @@ export async function runRestore(
       return options.readBlob(sha256);
     };
     if (call.multipart) {
-      const { values } = call.items[0]!;
-      const [field, ref] = filesOf(values)[0]!;
+      const { values } = call.items[0];
+      const [field, ref] = filesOf(values)[0];
       if (dryRun) return [await writer.createWithFile(object, withoutFiles(values), { field, bytes: Buffer.alloc(0), filename: '' })];
-      const filename = String(values.Name ?? values.Title ?? values.PathOnClient ?? ref.blob);
+      const filename = (values.Name ?? values.Title ?? values.PathOnClient ?? ref.blob) as string;
       return [await writer.createWithFile(object, withoutFiles(values), { field, bytes: await readBlob(ref.blob), filename })];
     }
     const bodies = dryRun ? call.items.map(({ values }) => values) : await Promise.all(call.items.map(({ values }) => withFileContents(values, readBlob)));
@@ -538,7 +534,7 @@ export async function runRestore(
 
   /** In a dry run, a record in the recycle bin whose parent is undeleted with a cascade comes back with it. */
   function comesBackWithParent(current: OrgRecord, lookups: FieldInfo[]): boolean {
-    return lookups.some((field) => field.cascadeDelete && undeletedInDryRun.has(String(current[field.name] ?? '').slice(0, 18)));
+    return lookups.some((field) => field.cascadeDelete && undeletedInDryRun.has(((current[field.name] as string | null) ?? '').slice(0, 18)));
   }
 
   /** Finds what Salesforce made of an object's creates that have no answer, and records it. */
@@ -574,18 +570,16 @@ export async function runRestore(
       if (Object.keys(values).length > 0) updates.push({ entry, body: { attributes: { type: entry.object }, id: entry.liveId, ...values } });
       else if (!entry.counted) count(entry.object, 'unchanged');
     }
-    for (const batch of chunks(updates, BATCH)) {
-      options.checkpoint();
-      const results = await writer.update(batch.map((update) => update.body));
-      results.forEach((result, index) => {
-        const { entry } = batch[index]!;
+    await sendUpdates(
+      updates,
+      (entry, result) => {
         if (result.success) {
           if (!entry.counted) count(entry.object, 'updated');
         } else {
           fail(entry.object, entry.sourceId, result.errors[0] ?? unknownError, !entry.counted);
         }
-      });
-      options.onProgress(processed, failed, total);
-    }
+      },
+      () => options.onProgress(processed, failed, total),
+    );
   }
 }

@@ -13,9 +13,8 @@ import {
   type SnapshotObjectState,
   type SnapshotRow,
 } from '../../db/schema.ts';
-import { InvalidInputError, NotFoundError } from '../errors.ts';
+import { InvalidInputError } from '../errors.ts';
 import type { DataKeys, OrganisationCipher } from './data-keys.ts';
-import { canSeeOrganisation, type Viewer } from './viewer.ts';
 
 export type SalesforceRecord = Record<string, unknown> & { Id: string };
 
@@ -107,6 +106,24 @@ export function createSnapshotService({ db, sqlite }: Pick<DatabaseHandle, 'db' 
       .offset(options.offset ?? 0);
   }
 
+  /** The newest row of each record of one object along the snapshot's chain, of the given ids if any, by id. */
+  function newestRows(snapshot: SnapshotRow, object: string, recordIds?: string[]) {
+    return db
+      .select({ recordId: snapshotRecords.recordId, deleted: snapshotRecords.deleted, hash: snapshotRecords.versionHash, sequence: sql<number>`max(${snapshots.sequence})` })
+      .from(snapshotRecords)
+      .innerJoin(snapshots, eq(snapshots.id, snapshotRecords.snapshotId))
+      .where(
+        and(
+          inArray(snapshotRecords.snapshotId, chainOf(snapshot)),
+          eq(snapshotRecords.object, object),
+          recordIds ? inList(snapshotRecords.recordId, recordIds) : undefined,
+        ),
+      )
+      .groupBy(snapshotRecords.recordId)
+      .orderBy(asc(snapshotRecords.recordId))
+      .all();
+  }
+
   const storedRecord =
     (object: string, cipher: OrganisationCipher) =>
     (row: { recordId: string; deleted: boolean; data: StoredData }): StoredRecord => ({
@@ -144,43 +161,13 @@ export function createSnapshotService({ db, sqlite }: Pick<DatabaseHandle, 'db' 
   }
 
   return {
-    get(viewer: Viewer, id: string): SnapshotRow {
-      const row = db
-        .select({ snapshot: snapshots, organisationId: instances.organisationId })
-        .from(snapshots)
-        .innerJoin(instances, eq(instances.id, snapshots.instanceId))
-        .where(and(eq(snapshots.id, id), isNotNull(snapshots.completedAt)))
-        .get();
-      if (!row || !canSeeOrganisation(viewer, row.organisationId)) throw new NotFoundError('Snapshot', id);
-      return row.snapshot;
-    },
-
-    byIds(viewer: Viewer, ids: readonly string[]): SnapshotRow[] {
-      return db
-        .select({ snapshot: snapshots, organisationId: instances.organisationId })
-        .from(snapshots)
-        .innerJoin(instances, eq(instances.id, snapshots.instanceId))
-        .where(and(inArray(snapshots.id, [...ids]), isNotNull(snapshots.completedAt)))
-        .all()
-        .filter((row) => canSeeOrganisation(viewer, row.organisationId))
-        .map((row) => row.snapshot);
-    },
-
-    /** Newest complete snapshots first, after a sequence number (for paging). */
-    listForInstance(instanceId: string, first: number, beforeSequence?: number): SnapshotRow[] {
+    /** Unchecked: the caller was authorised by other means (a job, a checked snapshot). */
+    find(id: string): SnapshotRow | undefined {
       return db
         .select()
         .from(snapshots)
-        .where(
-          and(
-            eq(snapshots.instanceId, instanceId),
-            isNotNull(snapshots.completedAt),
-            beforeSequence === undefined ? undefined : sql`${snapshots.sequence} < ${beforeSequence}`,
-          ),
-        )
-        .orderBy(desc(snapshots.sequence))
-        .limit(first + 1)
-        .all();
+        .where(and(eq(snapshots.id, id), isNotNull(snapshots.completedAt)))
+        .get();
     },
 
     latestComplete(instanceId: string): SnapshotRow | undefined {
@@ -248,14 +235,7 @@ export function createSnapshotService({ db, sqlite }: Pick<DatabaseHandle, 'db' 
 
     /** Every record of one object the snapshot holds (purged ones left out), with whether it was deleted. */
     recordIds(snapshot: SnapshotRow, object: string): Map<string, boolean> {
-      const rows = db
-        .select({ recordId: snapshotRecords.recordId, deleted: snapshotRecords.deleted, hash: snapshotRecords.versionHash, sequence: sql<number>`max(${snapshots.sequence})` })
-        .from(snapshotRecords)
-        .innerJoin(snapshots, eq(snapshots.id, snapshotRecords.snapshotId))
-        .where(and(inArray(snapshotRecords.snapshotId, chainOf(snapshot)), eq(snapshotRecords.object, object)))
-        .groupBy(snapshotRecords.recordId)
-        .all();
-      return new Map(rows.filter((row) => row.hash !== PURGED).map((row) => [row.recordId, row.deleted]));
+      return new Map(newestRows(snapshot, object).filter((row) => row.hash !== PURGED).map((row) => [row.recordId, row.deleted]));
     },
 
     /** The records of one object as they stood at the snapshot, deleted ones included. */
@@ -280,21 +260,9 @@ export function createSnapshotService({ db, sqlite }: Pick<DatabaseHandle, 'db' 
 
     /** The ids of one object's records the snapshot holds and that were not deleted, of those given if any. */
     liveRecordIds(snapshot: SnapshotRow, object: string, recordIds?: string[]): string[] {
-      const rows = db
-        .select({ recordId: snapshotRecords.recordId, deleted: snapshotRecords.deleted, sequence: sql<number>`max(${snapshots.sequence})` })
-        .from(snapshotRecords)
-        .innerJoin(snapshots, eq(snapshots.id, snapshotRecords.snapshotId))
-        .where(
-          and(
-            inArray(snapshotRecords.snapshotId, chainOf(snapshot)),
-            eq(snapshotRecords.object, object),
-            recordIds ? inList(snapshotRecords.recordId, recordIds) : undefined,
-          ),
-        )
-        .groupBy(snapshotRecords.recordId)
-        .orderBy(asc(snapshotRecords.recordId))
-        .all();
-      return rows.filter((row) => !row.deleted).map((row) => row.recordId);
+      return newestRows(snapshot, object, recordIds)
+        .filter((row) => !row.deleted)
+        .map((row) => row.recordId);
     },
 
     /**

@@ -18,8 +18,6 @@ export interface TokenReservation {
 
 export interface GrantRejection {
   instance: InstanceRow;
-  /** False when the grant was no longer the instance's current one: only its own jobs are affected. */
-  wasCurrent: boolean;
   /** True when this call moved the instance to REAUTH_REQUIRED (so it should be announced once). */
   exhaustedNow: boolean;
 }
@@ -32,7 +30,7 @@ export interface GrantRejection {
 export function createTokenService(db: Db, secretKey: Buffer) {
   // Read for every instance shown and every instance event a subscription executes: prepared once.
   const currentTokens = db
-    .select(getTableColumns(tokens))
+    .select({ ...getTableColumns(tokens), organisationId: instances.organisationId })
     .from(tokens)
     .innerJoin(instances, and(eq(instances.id, tokens.instanceId), eq(instances.currentGrantId, tokens.grantId)))
     .where(inListPlaceholder(tokens.instanceId, sql.placeholder('instanceIds')))
@@ -49,8 +47,11 @@ export function createTokenService(db: Db, secretKey: Buffer) {
 
   return {
     /** The tokens of each instance's current grant, in the order they are used. */
-    currentByInstanceIds(instanceIds: readonly string[]): TokenRow[] {
-      return currentTokens.all({ instanceIds: JSON.stringify(instanceIds) });
+    currentByInstanceIds(viewer: Viewer, instanceIds: readonly string[]): TokenRow[] {
+      return currentTokens
+        .all({ instanceIds: JSON.stringify(instanceIds) })
+        .filter((row) => canSeeOrganisation(viewer, row.organisationId))
+        .map(({ organisationId: _organisation, ...token }) => token);
     },
 
     byIds(viewer: Viewer, ids: readonly string[]): TokenRow[] {
@@ -190,7 +191,7 @@ export function createTokenService(db: Db, secretKey: Buffer) {
         const grant = tx.select().from(grants).where(eq(grants.id, grantId)).get()!;
         tx.update(grants).set({ revokedAt: grant.revokedAt ?? new Date() }).where(eq(grants.id, grantId)).run();
         const instance = tx.select().from(instances).where(eq(instances.id, grant.instanceId)).get()!;
-        if (instance.currentGrantId !== grantId) return { instance, wasCurrent: false, exhaustedNow: false };
+        if (instance.currentGrantId !== grantId) return { instance, exhaustedNow: false };
         tx.update(tokens)
           .set({ status: 'EXPIRED' })
           .where(and(eq(tokens.grantId, grantId), eq(tokens.status, 'AVAILABLE')))
@@ -198,14 +199,14 @@ export function createTokenService(db: Db, secretKey: Buffer) {
         if (reservedTokenId) {
           tx.update(tokens).set({ status: 'EXPIRED' }).where(eq(tokens.id, reservedTokenId)).run();
         }
-        if (instance.status === 'REAUTH_REQUIRED') return { instance, wasCurrent: true, exhaustedNow: false };
+        if (instance.status === 'REAUTH_REQUIRED') return { instance, exhaustedNow: false };
         const updated = tx
           .update(instances)
           .set({ status: 'REAUTH_REQUIRED' })
           .where(and(eq(instances.id, instance.id), ne(instances.status, 'REAUTH_REQUIRED')))
           .returning()
           .get();
-        return { instance: updated, wasCurrent: true, exhaustedNow: true };
+        return { instance: updated, exhaustedNow: true };
       });
     },
 

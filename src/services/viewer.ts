@@ -1,4 +1,4 @@
-import { GraphQLError } from 'graphql';
+import { eq, type Column, type SQL } from 'drizzle-orm';
 import type { Role } from '../../db/schema.ts';
 
 /** Who is calling: the service operator, or a key scoped to one organisation. */
@@ -16,10 +16,7 @@ export function canSeeOrganisation(viewer: Viewer, organisationId: string): bool
   return viewer.kind === 'operator' || viewer.organisationId === organisationId;
 }
 
-export function unauthenticated(message = 'A valid API key is required: send Authorization: Bearer <key>') {
-  return new GraphQLError(message, { extensions: { code: 'UNAUTHENTICATED', http: { status: 401 } } });
-}
-
-export function forbidden(message: string) {
-  return new GraphQLError(message, { extensions: { code: 'FORBIDDEN' } });
+/** A condition keeping rows of the viewer's organisation (none for the operator), for batched reads. */
+export function organisationOf(viewer: Viewer, organisationColumn: Column): SQL | undefined {
+  return viewer.kind === 'operator' ? undefined : eq(organisationColumn, viewer.organisationId);
 }

@@ -5,9 +5,8 @@ import { Worker } from 'node:worker_threads';
 import { eq } from 'drizzle-orm';
 import WebSocket, { WebSocketServer } from 'ws';
 import { instances } from '../../db/schema.ts';
-import { CANCEL_JOB, featuresOf, startBackupMutation, subscriptions, VIEWER_AND_FEATURES } from '../../src/dashboard/operations.ts';
+import { CANCEL_JOB, START_BACKUP, SUBSCRIPTIONS } from '../../src/dashboard/operations.ts';
 import { startEmulator } from '../../src/emulator/index.ts';
-import { globalId } from '../../schema/ids.ts';
 import { emulatorEnvironment, reauthenticate, type Emulator } from '../helpers/connected-instance.ts';
 import { addInstance, createOrganisationWithKey } from '../helpers/fixtures.ts';
 import { startTestServer, type TestServer } from '../helpers/server.ts';
@@ -141,7 +140,7 @@ async function rawWsServer(clients: number) {
       });
       const start = performance.now();
       let i = 0;
-      for (const client of wss.clients) client.send(payloads[i++ % payloads.length]!);
+      for (const client of wss.clients) client.send(payloads[i++ % payloads.length]);
       await all;
       return received.map((at) => at - start);
     },
@@ -167,10 +166,9 @@ export async function benchFanOut(options: { clients: number; organisations: num
   const emulator = await startEmulator({ port: 0, records: 5, dailyApiLimit: 100_000_000 });
   const server = await startTestServer({ ...emulatorEnvironment(emulator), TOKEN_LIMIT: '100' });
   try {
-    const features = featuresOf(await server.operator.query(VIEWER_AND_FEATURES));
-    const documents = subscriptions(features);
+    const documents = SUBSCRIPTIONS;
     const dashboardSubscriptions = [documents.instanceUpdated, documents.tokenExhausted, documents.reauthCompleted, documents.jobUpdated];
-    const startBackup = startBackupMutation(features);
+    const startBackup = START_BACKUP;
     const keysPerOrganisation = Math.ceil(options.clients / options.organisations);
     const organisations = await inBatches(Array.from({ length: options.organisations }, (_, i) => i), 10, (i) =>
       createOrganisation(server, emulator, i, keysPerOrganisation),
@@ -189,7 +187,7 @@ export async function benchFanOut(options: { clients: number; organisations: num
     );
 
     const { db } = server.app.database;
-    const rows = organisations.map((organisation) => db.select().from(instances).where(eq(instances.id, Buffer.from(organisation.instanceId, 'base64url').toString().split(':')[1]!)).get()!);
+    const rows = organisations.map((organisation) => db.select().from(instances).where(eq(instances.id, Buffer.from(organisation.instanceId, 'base64url').toString().split(':')[1])).get()!);
     const serviceRound = async () => {
       const received: number[] = [];
       const messages: string[] = [];
@@ -213,7 +211,7 @@ export async function benchFanOut(options: { clients: number; organisations: num
       return { latencies: received.map((at) => at - start), messages };
     };
 
-    await server.app.services.worker.stop();
+    await server.app.worker.stop();
     // A first pass warms up the mutation; it is not counted.
     await startBackupLatencies(server, connected, startBackup, 1);
     const without: number[] = [];

@@ -85,7 +85,7 @@ export function handWrittenDashboardServer(databaseFile: string): Server {
             nodes: jobFailures
               .slice(0, FAILURES_SHOWN)
               .map((failure) => ({ object: failure.object, recordId: failure.record_id, statusCode: failure.status_code, message: failure.message })),
-            hasNextPage: jobFailures.length > FAILURES_SHOWN,
+            pageInfo: { hasNextPage: jobFailures.length > FAILURES_SHOWN },
           },
         },
       };

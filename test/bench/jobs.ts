@@ -13,7 +13,7 @@ import { addInstance, createOrganisationWithKey } from '../helpers/fixtures.ts';
 import { GraphQLClient } from '../helpers/graphql-client.ts';
 import { OPERATOR_KEY } from '../helpers/server.ts';
 import { buildService, peakRssOf, startServiceProcess } from '../helpers/service-process.ts';
-import { backup, START_RESTORE } from '../jobs/operations.ts';
+import { backup, START_RESTORE } from '../helpers/operations.ts';
 
 const OBJECTS = ['Account', 'Contact', 'Opportunity', 'Case', 'Invoice__c'];
 const MB = 1024 * 1024;
@@ -146,7 +146,7 @@ export async function benchJobs(options: { recordsPerObject: number; restoreReco
     const { organisationId, client } = await createOrganisationWithKey(operator, 'Bench');
     const instanceId = await addInstance(client, organisationId, 'PRODUCTION');
     await reauthenticate(client, instanceId, emulator.orgs.PRODUCTION);
-    const records = OBJECTS.reduce((sum, object) => sum + emulator.data.PRODUCTION.counts()[object]!, 0);
+    const records = OBJECTS.reduce((sum, object) => sum + emulator.data.PRODUCTION.counts()[object], 0);
 
     // The script runs before and after the backup, so that a slow spell of the machine weighs on both.
     const session = await authorizeJsforce(emulator);
@@ -225,7 +225,7 @@ export async function benchJobs(options: { recordsPerObject: number; restoreReco
         const job = finished()!.data.jobUpdated;
         if (job.status !== 'SUCCEEDED' || job.progress.failed > 0) throw new Error(`Restore failed: ${JSON.stringify(job)}`);
       };
-      const loop = plainRestoreLoop(databaseFile, Buffer.from(snapshotId, 'base64url').toString('utf8').split(':')[1]!, 'Account', updateable, connection);
+      const loop = plainRestoreLoop(databaseFile, Buffer.from(snapshotId, 'base64url').toString('utf8').split(':')[1], 'Account', updateable, connection);
       const byPlainLoop = () => loop.restore(ids);
       // Turn about, so that a slow spell of the machine falls on both alike.
       let restoreSeconds = 0;

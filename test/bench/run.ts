@@ -75,8 +75,8 @@ if (large) {
   );
 }
 
-const width = [0, 1, 2].map((i) => Math.max(...rows.map((row) => row[i]!.length), 8));
-const line = (row: string[]) => row.map((cell, i) => cell.padEnd(width[i]!)).join('  ');
+const width = [0, 1, 2].map((i) => Math.max(...rows.map((row) => row[i].length), 8));
+const line = (row: string[]) => row.map((cell, i) => cell.padEnd(width[i])).join('  ');
 console.log(line(['section', 'measure', 'value']));
 console.log(width.map((w) => '-'.repeat(w)).join('  '));
 for (const row of rows) console.log(line(row));

@@ -52,7 +52,7 @@ afterAll(async () => {
 async function openSignedIn(): Promise<Page> {
   const page = await chromium.context.newPage();
   page.setDefaultTimeout(20_000);
-  await page.goto(`${server.app.config.publicUrl}/`);
+  await page.goto(`${server.app.publicUrl}/`);
   await page.getByLabel('API key').fill(apiKey);
   await page.getByRole('button', { name: 'Sign in' }).click();
   await page.getByText('Live updates on').waitFor();
@@ -93,7 +93,7 @@ describe('the dashboard in a real browser', () => {
     // A wrong key is refused with a message.
     const page = await chromium.context.newPage();
     page.setDefaultTimeout(20_000);
-    await page.goto(`${server.app.config.publicUrl}/`);
+    await page.goto(`${server.app.publicUrl}/`);
     await page.getByLabel('API key').fill('not-a-real-key');
     await page.getByRole('button', { name: 'Sign in' }).click();
     await page.getByRole('alert').filter({ hasText: 'not recognised' }).waitFor();

@@ -27,12 +27,12 @@ describe('Bulk API 2.0 query', () => {
     const records = (await stream.toArray()) as Row[];
     expect(records).toHaveLength(3001);
     expect(records.find((r) => r.Id === id)).toMatchObject({ Name: 'Tricky, Inc.', Description: tricky, IsDeleted: 'false' });
-    expect(records[0]!.CreatedDate).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/);
+    expect(records[0].CreatedDate).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/);
   });
 
   it('includes deleted records with queryAll', async () => {
     const [victim] = harness.data.ids('Invoice__c', { limit: 1 });
-    harness.data.delete(victim!);
+    harness.data.delete(victim);
     const conn = harness.connection();
     const live = (await (await conn.bulk2.query('SELECT Id FROM Invoice__c')).toArray()) as Row[];
     const all = (await (await conn.bulk2.query('SELECT Id, IsDeleted FROM Invoice__c', { scanAll: true })).toArray()) as Row[];

@@ -33,7 +33,7 @@ describe('composite collections through jsforce', () => {
       success: false,
       errors: [{ statusCode: 'REQUIRED_FIELD_MISSING', message: 'Required fields are missing: [LastName]', fields: ['LastName'] }],
     });
-    const created = harness.data.get(results[0]!.id!)!;
+    const created = harness.data.get(results[0].id!)!;
     expect(created).toMatchObject({ LastName: 'Okafor', Name: 'Okafor', AccountId: accountId, Birthdate: '1990-02-03', IsDeleted: false });
     expect(created.CreatedDate).toBe(created.SystemModstamp);
   });
@@ -41,7 +41,7 @@ describe('composite collections through jsforce', () => {
   it('fires the invoice validation rule and fills defaults', async () => {
     const results = await harness.connection().sobject('Invoice__c').create([{ Amount__c: -5 }, { Amount__c: 12.345 }, { Amount__c: 1, Status__c: 'Lost' }]);
     expect(codes(results)).toEqual(['FIELD_CUSTOM_VALIDATION_EXCEPTION', 'OK', 'INVALID_OR_NULL_FOR_RESTRICTED_PICKLIST']);
-    expect(harness.data.get(results[1]!.id!)).toMatchObject({ Amount__c: 12.35, Status__c: 'Draft', Paid__c: false, Name: 'INV-000101' });
+    expect(harness.data.get(results[1].id!)).toMatchObject({ Amount__c: 12.35, Status__c: 'Draft', Paid__c: false, Name: 'INV-000101' });
   });
 
   it('rolls everything back with allOrNone when one record fails', async () => {
@@ -49,31 +49,31 @@ describe('composite collections through jsforce', () => {
     const before = harness.data.counts();
     const results = await conn.sobject('Account').create([{ Name: 'Good 1' }, { Name: null }, { Name: 'Good 2' }], { allOrNone: true });
     expect(codes(results)).toEqual(['ALL_OR_NONE_OPERATION_ROLLED_BACK', 'REQUIRED_FIELD_MISSING', 'ALL_OR_NONE_OPERATION_ROLLED_BACK']);
-    expect(results[0]!.id).toBeUndefined();
+    expect(results[0].id).toBeUndefined();
     expect(harness.data.counts()).toEqual(before);
 
     const [a, b] = harness.data.ids('Account', { limit: 2 });
-    const nameBefore = harness.data.get(a!)!.Name;
-    const updates = await conn.sobject('Account').update([{ Id: a!, Name: 'Changed' }, { Id: b!, Name: '' }], { allOrNone: true });
+    const nameBefore = harness.data.get(a)!.Name;
+    const updates = await conn.sobject('Account').update([{ Id: a, Name: 'Changed' }, { Id: b, Name: '' }], { allOrNone: true });
     expect(codes(updates)).toEqual(['ALL_OR_NONE_OPERATION_ROLLED_BACK', 'REQUIRED_FIELD_MISSING']);
-    expect(updates[0]!.id).toBe(a);
-    expect(harness.data.get(a!)!.Name).toBe(nameBefore);
+    expect(updates[0].id).toBe(a);
+    expect(harness.data.get(a)!.Name).toBe(nameBefore);
   });
 
   it('updates with lowercase ids, bumping LastModifiedDate and SystemModstamp monotonically', async () => {
     const conn = harness.connection();
     const [a, b] = harness.data.ids('Opportunity', { limit: 2 });
     const results = await conn.sobject('Opportunity').update([
-      { Id: a!, StageName: 'Closed Won', Amount: 1234.5 },
-      { Id: b!, StageName: 'Closed Lost' },
-      { Id: b!, CreatedDate: '2020-01-01T00:00:00Z' },
+      { Id: a, StageName: 'Closed Won', Amount: 1234.5 },
+      { Id: b, StageName: 'Closed Lost' },
+      { Id: b, CreatedDate: '2020-01-01T00:00:00Z' },
       { Id: '006000000000000AAA', StageName: 'Closed Won' },
       { Id: 'nope', StageName: 'Closed Won' },
-      { Id: harness.data.ids('Account', { limit: 1 })[0]!, Name: 'wrong object' },
+      { Id: harness.data.ids('Account', { limit: 1 })[0], Name: 'wrong object' },
     ]);
     expect(codes(results)).toEqual(['OK', 'OK', 'INVALID_FIELD_FOR_INSERT_UPDATE', 'INVALID_CROSS_REFERENCE_KEY', 'MALFORMED_ID', 'INVALID_ID_FIELD']);
-    const first = harness.data.get(a!)!;
-    const second = harness.data.get(b!)!;
+    const first = harness.data.get(a)!;
+    const second = harness.data.get(b)!;
     expect(first).toMatchObject({ StageName: 'Closed Won', Amount: 1234.5 });
     expect(first.LastModifiedDate).toBe(first.SystemModstamp);
     expect(String(second.SystemModstamp) > String(first.SystemModstamp)).toBe(true);
@@ -86,9 +86,9 @@ describe('composite collections through jsforce', () => {
     expect(first.map((r) => [r.success, r.created])).toEqual([[true, true], [true, true]]);
     const second = await conn.sobject('Account').upsert([{ External_Id__c: 'ups-1', Name: 'Renamed' }, { External_Id__c: 'UPS-3', Name: null }], 'External_Id__c');
     expect(second.map((r) => r.created)).toEqual([false, undefined]);
-    expect(second[0]!.id).toBe(first[0]!.id);
+    expect(second[0].id).toBe(first[0].id);
     expect(codes(second)).toEqual(['OK', 'REQUIRED_FIELD_MISSING']);
-    expect(harness.data.get(first[0]!.id!)!.Name).toBe('Renamed');
+    expect(harness.data.get(first[0].id!)!.Name).toBe('Renamed');
     await expect(conn.sobject('Account').upsert([{ Name: 'x', Phone: '1' }], 'Phone')).rejects.toMatchObject({ errorCode: 'INVALID_FIELD' });
     const duplicate = await conn.sobject('Account').create([{ Name: 'Dup', External_Id__c: 'UPS-2' }]);
     expect(codes(duplicate)).toEqual(['DUPLICATE_VALUE']);
@@ -116,9 +116,9 @@ describe('composite collections through jsforce', () => {
     expect(codes(lookupToDeleted)).toEqual(['ENTITY_IS_DELETED']);
 
     const [keep, drop] = harness.data.ids('Invoice__c', { limit: 2 });
-    const rolledBack = await conn.sobject('Invoice__c').destroy([keep!, accountId], { allOrNone: true });
+    const rolledBack = await conn.sobject('Invoice__c').destroy([keep, accountId], { allOrNone: true });
     expect(codes(rolledBack)).toEqual(['ALL_OR_NONE_OPERATION_ROLLED_BACK', 'ENTITY_IS_DELETED']);
-    expect(harness.data.get(keep!)!.IsDeleted).toBe(false);
+    expect(harness.data.get(keep)!.IsDeleted).toBe(false);
     expect(drop).toBeDefined();
   });
 
@@ -129,7 +129,7 @@ describe('composite collections through jsforce', () => {
       message: 'record limit reached. cannot submit more than 200 records into this call',
     });
     const cases = harness.data.ids('Case');
-    const ids = Array.from({ length: 201 }, (_, i) => cases[i % cases.length]!);
+    const ids = Array.from({ length: 201 }, (_, i) => cases[i % cases.length]);
     await expect(harness.connection().sobject('Case').destroy(ids)).rejects.toMatchObject({ errorCode: 'EXCEEDED_ID_LIMIT' });
   });
 

@@ -36,7 +36,7 @@ describe('seeded generation', () => {
     const a = new OrgData({ orgId: '00D000000000001EAA', seed: 1, records: 20 });
     const b = new OrgData({ orgId: '00D000000000001EAA', seed: 1, records: 20 });
     const other = new OrgData({ orgId: '00D000000000002EAA', seed: 2, records: 20 });
-    const first = (d: OrgData) => d.get(d.ids('Contact')[7]!);
+    const first = (d: OrgData) => d.get(d.ids('Contact')[7]);
     expect(first(a)).toEqual(first(b));
     expect(a.ids('Account')).toEqual(b.ids('Account'));
     expect(other.ids('Account')[0]).not.toBe(a.ids('Account')[0]);

@@ -16,11 +16,11 @@ describe('SOQL over REST through jsforce', () => {
       'SELECT Id, Name, Amount__c, Due_Date__c, Paid__c, CreatedDate, Account__c FROM Invoice__c LIMIT 1',
     );
     const [record] = result.records;
-    expect(Object.keys(record!)).toEqual(['attributes', 'Id', 'Name', 'Amount__c', 'Due_Date__c', 'Paid__c', 'CreatedDate', 'Account__c']);
-    expect(record!.attributes).toEqual({ type: 'Invoice__c', url: `/services/data/v62.0/sobjects/Invoice__c/${record!.Id}` });
-    expect(record!.CreatedDate).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}\+0000$/);
-    expect(record!.Due_Date__c).toMatch(/^\d{4}-\d\d-\d\d$/);
-    expect(typeof record!.Paid__c).toBe('boolean');
+    expect(Object.keys(record)).toEqual(['attributes', 'Id', 'Name', 'Amount__c', 'Due_Date__c', 'Paid__c', 'CreatedDate', 'Account__c']);
+    expect(record.attributes).toEqual({ type: 'Invoice__c', url: `/services/data/v62.0/sobjects/Invoice__c/${record.Id}` });
+    expect(record.CreatedDate).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}\+0000$/);
+    expect(record.Due_Date__c).toMatch(/^\d{4}-\d\d-\d\d$/);
+    expect(typeof record.Paid__c).toBe('boolean');
   });
 
   it('filters, orders and limits', async () => {
@@ -55,13 +55,13 @@ describe('SOQL over REST through jsforce', () => {
   it('matches ids given with 15 or 18 characters, and parent fields', async () => {
     const conn = harness.connection();
     const [contactId] = harness.data.ids('Contact', { limit: 1 });
-    const contact = harness.data.get(contactId!)!;
-    const by15 = await conn.query<Row>(`SELECT Id, Account.Name FROM Contact WHERE Id = '${contactId!.slice(0, 15)}'`);
+    const contact = harness.data.get(contactId)!;
+    const by15 = await conn.query<Row>(`SELECT Id, Account.Name FROM Contact WHERE Id = '${contactId.slice(0, 15)}'`);
     const by18 = await conn.query<Row>(`SELECT Id FROM Contact WHERE Id IN ('${contactId}')`);
-    expect(by15.records[0]!.Id).toBe(contactId);
+    expect(by15.records[0].Id).toBe(contactId);
     expect(by18.totalSize).toBe(1);
     if (contact.AccountId) {
-      expect(by15.records[0]!.Account).toMatchObject({ attributes: { type: 'Account' }, Name: harness.data.get(contact.AccountId as string)!.Name });
+      expect(by15.records[0].Account).toMatchObject({ attributes: { type: 'Account' }, Name: harness.data.get(contact.AccountId as string)!.Name });
       const children = await conn.query(`SELECT Id FROM Contact WHERE AccountId = '${contact.AccountId}'`);
       expect(children.totalSize).toBeGreaterThanOrEqual(1);
     }
@@ -96,7 +96,7 @@ describe('SOQL over REST through jsforce', () => {
   it('sees deleted records only through queryAll, with IsDeleted true, and continues queryAll cursors', async () => {
     const conn = harness.connection();
     const [victim] = harness.data.ids('Opportunity', { limit: 1 });
-    await conn.sobject('Opportunity').destroy(victim!);
+    await conn.sobject('Opportunity').destroy(victim);
     const live = await conn.query(`SELECT Id FROM Opportunity WHERE Id = '${victim}'`);
     expect(live.totalSize).toBe(0);
     const scanned = await conn.query<Row>(`SELECT Id, IsDeleted FROM Opportunity WHERE IsDeleted = true`, { scanAll: true });
@@ -134,7 +134,7 @@ describe('query cursors', () => {
       headers: { 'sforce-query-options': 'batchSize=200' }, body: undefined,
     });
     const first = data.handle(request('/query', 'SELECT Id FROM Account'));
-    const locator = /"nextRecordsUrl":"\/services\/data\/v62\.0\/query\/([^"/]+)"/.exec(String(first.body))![1]!;
+    const locator = /"nextRecordsUrl":"\/services\/data\/v62\.0\/query\/([^"/]+)"/.exec(String(first.body))![1];
     now += 14 * 60_000;
     expect(data.handle(request(`/query/${locator}`)).status).toBe(200);
     now += 16 * 60_000;

@@ -182,20 +182,20 @@ describe('emulator OAuth endpoints, one by one', () => {
       for (let i = 0; i < 5; i++) grants.push(await authorizeWithEmulator(own));
       expect(own.counters().orgs.PRODUCTION.approvalsHeld).toBe(5);
       // Refreshes add no approval; the other org's user keeps its own count.
-      await oauth2For(own, 'PRODUCTION', false).refreshToken(grants[1]!.refreshToken);
+      await oauth2For(own, 'PRODUCTION', false).refreshToken(grants[1].refreshToken);
       await authorizeWithEmulator(own, 'SANDBOX');
       expect(own.counters().orgs.PRODUCTION.approvalsHeld).toBe(5);
       expect(own.counters().orgs.SANDBOX.approvalsHeld).toBe(1);
 
       await authorizeWithEmulator(own);
       expect(own.counters().orgs.PRODUCTION.approvalsHeld).toBe(5);
-      const evicted = new jsforce.Connection({ instanceUrl: grants[0]!.instanceUrl, accessToken: grants[0]!.accessToken, version: '62.0' });
+      const evicted = new jsforce.Connection({ instanceUrl: grants[0].instanceUrl, accessToken: grants[0].accessToken, version: '62.0' });
       await expect(evicted.query('SELECT Id FROM Account')).rejects.toMatchObject({ name: 'INVALID_SESSION_ID' });
-      await expect(oauth2For(own, 'PRODUCTION', false).refreshToken(grants[0]!.refreshToken)).rejects.toMatchObject({
+      await expect(oauth2For(own, 'PRODUCTION', false).refreshToken(grants[0].refreshToken)).rejects.toMatchObject({
         name: 'invalid_grant',
         message: 'expired access/refresh token',
       });
-      await expect(oauth2For(own, 'PRODUCTION', false).refreshToken(grants[1]!.refreshToken)).resolves.toHaveProperty('access_token');
+      await expect(oauth2For(own, 'PRODUCTION', false).refreshToken(grants[1].refreshToken)).resolves.toHaveProperty('access_token');
     } finally {
       await own.close();
     }

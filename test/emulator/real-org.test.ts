@@ -17,7 +17,7 @@ describe('what a real org does that a tidy one does not', () => {
       name: 'MALFORMED_QUERY',
       message: expect.stringMatching(/^Implementation restriction: ContentDocumentLink requires a filter/),
     });
-    const document = harness.data.ids('ContentDocument')[0]!;
+    const document = harness.data.ids('ContentDocument')[0];
     const filtered = await conn.query(`SELECT Id FROM ContentDocumentLink WHERE ContentDocumentId = '${document}'`);
     expect(filtered.done).toBe(true);
   });
@@ -31,10 +31,10 @@ describe('what a real org does that a tidy one does not', () => {
   });
 
   it('returns files as URLs in queries and their raw bytes from those URLs', async () => {
-    const id = harness.data.ids('Attachment')[0]!;
+    const id = harness.data.ids('Attachment')[0];
     const { records } = await harness.connection().query<{ Body: string }>(`SELECT Id, Body FROM Attachment WHERE Id = '${id}'`);
-    expect(records[0]!.Body).toBe(`/services/data/v62.0/sobjects/Attachment/${id}/Body`);
-    const response = await fetch(`${harness.instanceUrl}${records[0]!.Body}`, { headers: { authorization: `Bearer ${harness.accessToken}` } });
+    expect(records[0].Body).toBe(`/services/data/v62.0/sobjects/Attachment/${id}/Body`);
+    const response = await fetch(`${harness.instanceUrl}${records[0].Body}`, { headers: { authorization: `Bearer ${harness.accessToken}` } });
     expect(response.headers.get('content-type')).toBe('application/octet-stream');
     expect(Buffer.from(await response.arrayBuffer()).equals(harness.data.blob(id, 'Body')!)).toBe(true);
   });
@@ -53,7 +53,7 @@ describe('what a real org does that a tidy one does not', () => {
       headers: { 'content-type': 'application/json' },
     });
     expect(result.compositeResponse.map((r) => r.httpStatusCode)).toEqual([200, 404]);
-    expect(result.compositeResponse[0]!.body.name).toBe('Account');
+    expect(result.compositeResponse[0].body.name).toBe('Account');
     const counts = await (await get('/limits/recordCount?sObjects=Account,Task')).json();
     expect(counts).toEqual({ sObjects: [{ count: harness.data.counts().Account, name: 'Account' }, { count: harness.data.counts().Task, name: 'Task' }] });
   });

@@ -30,9 +30,9 @@ describe('emulator: undelete, automation and faults on writes', () => {
     const account = data().ids('Account').find((id) => data().ids('Contact').some((c) => data().get(c)!.AccountId === id))!;
     const contacts = data().ids('Contact').filter((c) => data().get(c)!.AccountId === account);
     data().delete(account);
-    expect(data().get(contacts[0]!)!.IsDeleted).toBe(true);
+    expect(data().get(contacts[0])!.IsDeleted).toBe(true);
 
-    const results = await connection.soap.undelete([account, data().ids('Contact')[0]!]);
+    const results = await connection.soap.undelete([account, data().ids('Contact')[0]]);
     expect(results[0]).toMatchObject({ id: account, success: true });
     // A record that is not in the recycle bin fails alone, as Salesforce says.
     expect(results[1]).toMatchObject({ success: false, errors: [{ statusCode: 'UNDELETE_FAILED', message: 'Entity is not in the recycle bin' }] });
@@ -47,7 +47,7 @@ describe('emulator: undelete, automation and faults on writes', () => {
     await create([{ attributes: { type: 'Case' }, Subject: 'left alone' }]);
     expect(writes().assignmentRulesFired).toBe(1);
 
-    const name = data().get(data().ids('Account')[0]!)!.Name;
+    const name = data().get(data().ids('Account')[0])!.Name;
     const [refused] = await create([{ attributes: { type: 'Account' }, Name: name }], { 'Sforce-Auto-Assign': 'FALSE' });
     expect(refused).toMatchObject({ success: false, errors: [{ statusCode: 'DUPLICATES_DETECTED' }] });
     expect(writes().duplicatesBlocked).toBe(1);

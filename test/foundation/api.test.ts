@@ -158,6 +158,11 @@ describe('GraphQL over HTTP', () => {
     const badPage = await acmeAdmin.request(`{ organisations { jobs(first: 1000) { edges { cursor } } } }`);
     expect(badPage.errors?.[0]).toMatchObject({ message: 'first must be between 0 and 100', extensions: { code: 'BAD_USER_INPUT' } });
 
+    const badCursor = await acmeAdmin.request(`{ organisations { jobs(first: 1, after: "not-a-cursor") { edges { cursor } } } }`);
+    expect(badCursor.errors?.[0]).toMatchObject({ message: 'after is not a cursor of this list', extensions: { code: 'BAD_USER_INPUT' } });
+    const backwards = await acmeAdmin.request(`{ organisations { jobs(last: 1) { edges { cursor } } } }`);
+    expect(backwards.errors?.[0]).toMatchObject({ message: 'Lists page forwards only: use first and after', extensions: { code: 'BAD_USER_INPUT' } });
+
     const after = await server.operator.query('{ organisations { name instances { name } } }');
     expect(after).toEqual(before);
   });

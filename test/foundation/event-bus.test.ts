@@ -43,7 +43,7 @@ describe('event bus', () => {
     for (let n = 1; n <= total; n += 1) events.publish('jobUpdated', 'org-1', job(n));
     expect((await first).value.id).toBe('job-1');
     const rest = await take(lagging, SUBSCRIBER_EVENT_BUFFER);
-    expect(rest[0]!.id).toBe(`job-${total - SUBSCRIBER_EVENT_BUFFER + 1}`);
+    expect(rest[0].id).toBe(`job-${total - SUBSCRIBER_EVENT_BUFFER + 1}`);
     expect(rest.at(-1)!.id).toBe(`job-${total}`);
     await lagging.return?.();
   });

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { addInstance, createOrganisationWithKey } from '../helpers/fixtures.ts';
 import type { GraphQLClient } from '../helpers/graphql-client.ts';
-import { startTestServer, type TestServer } from '../helpers/server.ts';
+import { startTestServer, statementsFor, type TestServer } from '../helpers/server.ts';
 
 const LIST = '{ organisations { id name instances { id name status } } }';
 
@@ -14,11 +14,7 @@ describe('cached query results', () => {
   });
   afterAll(() => server.dispose());
 
-  const statements = async (client: GraphQLClient, query: string) => {
-    const before = server.app.database.statementCount();
-    const data = await client.query(query);
-    return { data, statements: server.app.database.statementCount() - before };
-  };
+  const statements = (client: GraphQLClient, query: string) => statementsFor(server, client, query);
 
   it('answers a repeated query without the database, and freshly once something it shows changed', async () => {
     const first = await statements(acme.client, LIST);

@@ -31,7 +31,7 @@ describe('subscriptions shared between API keys', () => {
     const viewers = await Promise.all([1, 2, 3].map(() => keyOf(server, organisationId, 'VIEWER')));
     const clients = [...viewers, admin];
     const sockets = clients.map((client) => client.ws());
-    const streams = clients.map((client, i) => client.subscribeWs(sockets[i]!, INSTANCE_UPDATED, { organisationId }));
+    const streams = clients.map((client, i) => client.subscribeWs(sockets[i], INSTANCE_UPDATED, { organisationId }));
     await Promise.all(streams.map((stream) => stream.opening()));
     await sleep(SUBSCRIPTION_SETTLE_MS);
 
@@ -42,11 +42,11 @@ describe('subscriptions shared between API keys', () => {
     server.app.events.publish('instanceUpdated', row!.organisationId, row!);
     const received = await Promise.all(streams.map((stream) => stream.next()));
 
-    for (const [event] of received) expect(event!.data).toEqual({ instanceUpdated: { id: instanceId, tokensRemaining: 0 } });
+    for (const [event] of received) expect(event.data).toEqual({ instanceUpdated: { id: instanceId, tokensRemaining: 0 } });
     // Three VIEWER keys share one execution; the ADMIN key has its own.
     expect(server.app.database.statementCount() - before).toBe(2);
 
     for (const stream of streams) stream.close();
-    await Promise.all(sockets.map((socket) => socket.dispose()));
+    await Promise.all(sockets.map(async (socket) => socket.dispose()));
   });
 });

@@ -28,12 +28,12 @@ function formFields(html: string): { action: string; fields: Record<string, stri
   const form = /<form[^>]*action="([^"]*)"[^>]*>([\s\S]*?)<\/form>/i.exec(html);
   if (!form) throw new Error(`No form on the login page: ${html.slice(0, 500)}`);
   const fields: Record<string, string> = {};
-  for (const input of form[2]!.matchAll(/<input([^>]*)>/gi)) {
-    const name = /name="([^"]*)"/.exec(input[1]!)?.[1];
-    const value = /value="([^"]*)"/.exec(input[1]!)?.[1] ?? '';
+  for (const input of form[2].matchAll(/<input([^>]*)>/gi)) {
+    const name = /name="([^"]*)"/.exec(input[1])?.[1];
+    const value = /value="([^"]*)"/.exec(input[1])?.[1] ?? '';
     if (name) fields[name] = value.replace(/&amp;/g, '&').replace(/&quot;/g, '"').replace(/&#39;/g, "'").replace(/&lt;/g, '<').replace(/&gt;/g, '>');
   }
-  return { action: form[1]!.replace(/&amp;/g, '&'), fields };
+  return { action: form[1].replace(/&amp;/g, '&'), fields };
 }
 
 /**

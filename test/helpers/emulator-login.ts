@@ -67,5 +67,5 @@ export async function authorizeWithEmulator(emulator: Emulator, environment: Env
   });
   const token = (await response.json()) as Record<string, string>;
   if (response.status !== 200) throw new Error(`Token exchange failed (${response.status}): ${JSON.stringify(token)}`);
-  return { accessToken: token.access_token!, refreshToken: token.refresh_token!, instanceUrl: token.instance_url!, id: token.id! };
+  return { accessToken: token.access_token, refreshToken: token.refresh_token, instanceUrl: token.instance_url, id: token.id };
 }

@@ -1,6 +1,16 @@
-import { randomUUID } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
+import { jobFailures, jobs, snapshotObjects, snapshots } from '../../db/schema.ts';
 import type { Db } from '../../db/client.ts';
-import { grants, instances, jobFailures, jobs, organisations, snapshotObjects, snapshots, tokens } from '../../db/schema.ts';
+import { createEventBus } from '../../src/events.ts';
+import { createAnnouncements } from '../../src/services/announcements.ts';
+import { createInstanceService } from '../../src/services/instances.ts';
+import { createOrganisationService } from '../../src/services/organisations.ts';
+import { createTokenService } from '../../src/services/tokens.ts';
+import type { Viewer } from '../../src/services/viewer.ts';
+
+const OPERATOR: Viewer = { kind: 'operator' };
+const SEED_CONFIG = { tokenLimit: 5, salesforce: { loginUrls: { PRODUCTION: 'https://login.salesforce.com', SANDBOX: 'https://test.salesforce.com' } } };
+const AUTHORIZED = { accessToken: 'seeded', refreshToken: 'seeded', instanceUrl: 'https://seeded.my.salesforce.com', salesforceUserId: '005000000000001AAA', username: 'seed@example.com' };
 
 export interface SeedOptions {
   instancesPerOrganisation: number;
@@ -14,34 +24,27 @@ export interface SeedOptions {
 const SNAPSHOT_OBJECTS = ['Account', 'Case', 'Contact', 'Opportunity'];
 
 /**
- * Writes organisations with connected instances, tokens, jobs (restores with failures) and
- * snapshots straight into the database: quick fixtures for read-path tests and the benchmark,
- * which exercise only the API's reads.
+ * Many organisations for the benchmark's read path, quickly: organisations, instances, grants and
+ * tokens through the services (a grant as if Salesforce had approved it, a token used per job),
+ * and the rows finished jobs leave (restores with failures, snapshots) written as they would stand.
+ * Tests seed through the real flows instead (seed-organisations.ts).
  */
 export function seedOrganisations(db: Db, count: number, overrides: Partial<SeedOptions> = {}) {
   const options: SeedOptions = { instancesPerOrganisation: 2, jobsPerInstance: 3, snapshotsPerInstance: 2, failuresPerRestore: 2, ...overrides };
+  // The services on the same database; their events reach no one (as the rows of finished jobs do not).
+  const announce = createAnnouncements(createEventBus());
+  const organisationService = createOrganisationService(db, announce);
+  const instanceService = createInstanceService(db, announce, SEED_CONFIG);
+  // Seeded refresh tokens are never sent to Salesforce: any key may encrypt them.
+  const tokenService = createTokenService(db, randomBytes(32));
   const now = Date.now();
-  db.transaction((tx) => {
-    for (let o = 0; o < count; o++) {
-      const organisationId = randomUUID();
-      tx.insert(organisations).values({ id: organisationId, name: `Organisation ${o}`, createdAt: new Date(now + o) }).run();
-      for (let i = 0; i < options.instancesPerOrganisation; i++) {
-        const instanceId = randomUUID();
-        const grantId = randomUUID();
-        tx.insert(instances)
-          .values({
-            id: instanceId,
-            organisationId,
-            environment: i % 2 === 0 ? 'PRODUCTION' : 'SANDBOX',
-            name: `Instance ${o}.${i}`,
-            status: 'CONNECTED',
-            loginUrl: 'https://login.salesforce.com',
-            tokenLimit: 5,
-            currentGrantId: grantId,
-            createdAt: new Date(now + i),
-          })
-          .run();
-        tx.insert(grants).values({ id: grantId, instanceId, refreshTokenCiphertext: 'v1.x.y.z', issuedAt: new Date(now) }).run();
+  for (let o = 0; o < count; o++) {
+    const organisationId = organisationService.create(`Organisation ${o}`).id;
+    for (let i = 0; i < options.instancesPerOrganisation; i++) {
+      const instance = instanceService.add(OPERATOR, organisationId, i % 2 === 0 ? 'PRODUCTION' : 'SANDBOX', `Instance ${o}.${i}`);
+      const instanceId = instance.id;
+      tokenService.issueGrant(instanceId, { ...AUTHORIZED, salesforceOrgId: `00D${o}.${i}` });
+      db.transaction((tx) => {
         const jobIds: string[] = [];
         for (let j = 0; j < options.jobsPerInstance; j++) {
           const jobId = randomUUID();
@@ -90,34 +93,8 @@ export function seedOrganisations(db: Db, count: number, overrides: Partial<Seed
             tx.insert(snapshotObjects).values({ snapshotId, name, recordCount: 100 * (position + 1), deletedCount: position, highWaterMark: null }).run();
           }
         }
-        for (let t = 0; t < 5; t++) {
-          const used = t < jobIds.length;
-          tx.insert(tokens)
-            .values({
-              id: randomUUID(),
-              instanceId,
-              grantId,
-              position: t,
-              status: used ? 'USED' : 'AVAILABLE',
-              issuedAt: new Date(now),
-              usedAt: used ? new Date(now + t) : null,
-              jobId: used ? jobIds[t] : null,
-            })
-            .run();
-        }
-      }
-    }
-  });
-}
-
-export const DASHBOARD_QUERY = `{
-  organisations {
-    id name
-    jobs(first: 3) { edges { node { id status kind } } }
-    instances {
-      id name environment status tokenLimit tokensUsed tokensRemaining
-      tokens { id status usedAt job { id status } }
-      jobs(first: 1) { edges { node { id status progress { processed total percent } finishedAt } } pageInfo { hasNextPage } }
+        return jobIds;
+      }).slice(0, instance.tokenLimit).forEach((jobId) => tokenService.reserve(instanceId, jobId));
     }
   }
-}`;
+}

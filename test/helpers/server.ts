@@ -22,6 +22,13 @@ export interface TestServer {
   dispose(): Promise<void>;
 }
 
+/** What a request answers, and the SQL statements the server ran to answer it. */
+export async function statementsFor(server: TestServer, client: GraphQLClient, query: string) {
+  const before = server.app.database.statementCount();
+  const data = await client.query(query);
+  return { data, statements: server.app.database.statementCount() - before };
+}
+
 /** The real server on an ephemeral loopback port, with its own SQLite file. */
 export async function startTestServer(env: Record<string, string> = {}, dataDir?: string): Promise<TestServer> {
   const dir = dataDir ?? mkdtempSync(join(tmpdir(), 'sfbackup-test-'));

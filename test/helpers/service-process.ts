@@ -28,14 +28,14 @@ export async function startServiceProcess(env: Record<string, string>, args: str
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';
-  child.stdout!.on('data', (chunk) => (output += chunk));
-  child.stderr!.on('data', (chunk) => (output += chunk));
+  child.stdout.on('data', (chunk) => (output += chunk));
+  child.stderr.on('data', (chunk) => (output += chunk));
   for (;;) {
     const match = /GraphQL API on (http:\/\/\S+)\/graphql/.exec(output);
     if (match) {
       return {
         child,
-        url: match[1]!,
+        url: match[1],
         output: () => output,
         peakRss: () => peakRssOf(child.pid!),
         stop: async () => {

@@ -1,17 +1,17 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { reauthenticate, startConnectedInstance, type ConnectedSetup } from '../helpers/connected-instance.ts';
 import { createOrganisationWithKey } from '../helpers/fixtures.ts';
-import { backup, restore, START_BACKUP, START_RESTORE } from './operations.ts';
+import { backup, restore, START_BACKUP, START_RESTORE } from '../helpers/operations.ts';
 
 const OBJECTS = ['Account', 'Contact', 'Opportunity', 'Case', 'Invoice__c'];
 // Queryable and replicateable, but Salesforce refuses them without a filter.
 const RESTRICTED = ['ContentDocumentLink', 'ContentFolderItem', 'IdeaComment', 'KnowledgeArticleVersion', 'Vote'];
 
-const localId = (globalId: string) => Buffer.from(globalId, 'base64url').toString().split(':')[1]!;
+const localId = (globalId: string) => Buffer.from(globalId, 'base64url').toString().split(':')[1];
 
 describe('backup and restore against the emulator', () => {
   let setup: ConnectedSetup;
-  const countsOf = () => setup.emulator.counters().orgs.PRODUCTION.records as Record<string, number>;
+  const countsOf = () => setup.emulator.counters().orgs.PRODUCTION.records;
 
   beforeAll(async () => {
     setup = await startConnectedInstance({ emulator: { records: 300 }, env: { TOKEN_LIMIT: '20' } });
@@ -34,7 +34,7 @@ describe('backup and restore against the emulator', () => {
     for (const object of skipped) expect(object.reason).toMatch(/^MALFORMED_QUERY: Implementation restriction/);
     expect(job.warnings).toHaveLength(RESTRICTED.length);
     expect(job.snapshot.incremental).toBe(false);
-    expect(job.snapshot.recordCount).toBe(complete.reduce((sum: number, object: StoredObject) => sum + counts[object.name]!, 0));
+    expect(job.snapshot.recordCount).toBe(complete.reduce((sum: number, object: StoredObject) => sum + counts[object.name], 0));
   });
 
   it('stores nothing new for unchanged data, and an incremental backup captures exactly the changes', async () => {
@@ -48,8 +48,8 @@ describe('backup and restore against the emulator', () => {
     expect(versions()).toBe(before);
 
     const [changed, deleted] = data.ids('Opportunity', { limit: 2 });
-    data.update(changed!, { Name: 'Changed after the full backup' });
-    data.delete(deleted!);
+    data.update(changed, { Name: 'Changed after the full backup' });
+    data.delete(deleted);
     const added = data.insert('Account', { Name: 'Added after the full backup' });
 
     const incremental = await backup(setup.admin, setup.instanceId);
@@ -62,28 +62,28 @@ describe('backup and restore against the emulator', () => {
     expect(stored.Account.recordCount).toBe(counts.Account);
 
     const page = await setup.admin.query(
-      `query ($id: ID!, $search: String) { snapshot(id: $id) { ... on Snapshot { records(object: "Opportunity", search: $search) { records { id deleted fields } } } } }`,
+      `query ($id: ID!, $search: String) { snapshot(id: $id) { ... on Snapshot { records(object: "Opportunity", search: $search) { nodes { id deleted fields } } } } }`,
       { id: incremental.snapshot.id, search: 'Changed after the full backup' },
     );
-    expect(page.snapshot.records.records).toEqual([expect.objectContaining({ id: changed, deleted: false })]);
+    expect(page.snapshot.records.nodes).toEqual([expect.objectContaining({ id: changed, deleted: false })]);
     const addedSearch = await setup.admin.query(
-      `query ($id: ID!) { snapshot(id: $id) { ... on Snapshot { records(object: "Account", search: "Added after the full backup") { records { id } } } } }`,
+      `query ($id: ID!) { snapshot(id: $id) { ... on Snapshot { records(object: "Account", search: "Added after the full backup") { nodes { id } } } } }`,
       { id: incremental.snapshot.id },
     );
-    expect(addedSearch.snapshot.records.records).toEqual([{ id: added }]);
+    expect(addedSearch.snapshot.records.nodes).toEqual([{ id: added }]);
   });
 
   it('brings a deleted Account back from the recycle bin with its id and its Contacts, and existing records to their snapshot values', async () => {
     const data = setup.emulator.data.PRODUCTION;
     const full = await backup(setup.admin, setup.instanceId, { full: true });
-    const accountId = data.ids('Account', { limit: 1 })[0]!;
+    const accountId = data.ids('Account', { limit: 1 })[0];
     const contacts = data.ids('Contact').filter((id) => data.get(id)!.AccountId === accountId);
     expect(contacts.length).toBeGreaterThan(0);
     const originalName = data.get(accountId)!.Name;
-    const survivor = data.ids('Account', { limit: 2 })[1]!;
+    const survivor = data.ids('Account', { limit: 2 })[1];
     data.update(survivor, { Name: 'Renamed since the snapshot' });
     data.delete(accountId); // cascades to its contacts, opportunities and cases
-    const accounts = data.counts().Account!;
+    const accounts = data.counts().Account;
 
     const job = await restore(setup.admin, full.snapshot.id, { recordIds: [accountId, survivor], includeChildren: true });
     expect(job.status, JSON.stringify(job)).toBe('SUCCEEDED');
@@ -102,27 +102,27 @@ describe('backup and restore against the emulator', () => {
   it('restores records asked for by id across objects, and leaves one deleted in the snapshot deleted', async () => {
     const data = setup.emulator.data.PRODUCTION;
     const [invoice] = data.ids('Invoice__c', { limit: 1 });
-    data.delete(invoice!);
+    data.delete(invoice);
     const snapshot = (await backup(setup.admin, setup.instanceId, { full: true })).snapshot;
     const [opportunity] = data.ids('Opportunity', { limit: 1 });
     const [contact] = data.ids('Contact', { limit: 1 });
-    const before = { opportunity: data.get(opportunity!)!.Name, contact: data.get(contact!)!.LastName };
-    data.update(opportunity!, { Name: 'Edited after the snapshot' });
-    data.update(contact!, { LastName: 'Edited after the snapshot' });
+    const before = { opportunity: data.get(opportunity)!.Name, contact: data.get(contact)!.LastName };
+    data.update(opportunity, { Name: 'Edited after the snapshot' });
+    data.update(contact, { LastName: 'Edited after the snapshot' });
 
     const job = await restore(setup.admin, snapshot.id, { recordIds: [contact, invoice, opportunity] });
     expect(job.status, JSON.stringify(job)).toBe('SUCCEEDED');
     expect(job.progress).toMatchObject({ processed: 3, failed: 0, total: 3, percent: 100 });
-    expect(data.get(opportunity!)!.Name).toBe(before.opportunity);
-    expect(data.get(contact!)!.LastName).toBe(before.contact);
-    expect(data.get(invoice!)!.IsDeleted).toBe(true);
+    expect(data.get(opportunity)!.Name).toBe(before.opportunity);
+    expect(data.get(contact)!.LastName).toBe(before.contact);
+    expect(data.get(invoice)!.IsDeleted).toBe(true);
     expect(data.ids('Invoice__c')).not.toContain(invoice);
   });
 
   it('leaves records changed since the snapshot alone with overwrite false', async () => {
     const data = setup.emulator.data.PRODUCTION;
     const full = await backup(setup.admin, setup.instanceId, { objects: ['Account'] });
-    const accountId = data.ids('Account', { limit: 1 })[0]!;
+    const accountId = data.ids('Account', { limit: 1 })[0];
     data.update(accountId, { Name: 'Edited by a user later' });
     const job = await restore(setup.admin, full.snapshot.id, { objects: ['Account'], recordIds: [accountId], overwrite: false });
     expect(job.status).toBe('SUCCEEDED');
@@ -139,10 +139,10 @@ describe('backup and restore against the emulator', () => {
     const stored = sqlite
       .prepare(`select v.hash, v.data from record_versions v join snapshot_records r on r.record_id = v.record_id and r.version_hash = v.hash where v.record_id = ?`)
       .get(bad) as { hash: string; data: Buffer };
-    const cipher = setup.server.app.services.dataKeys.forOrganisation(localId(setup.organisationId));
+    const cipher = setup.server.app.dataKeys.forOrganisation(localId(setup.organisationId));
     const record = { ...JSON.parse(cipher.open(stored.data).toString()), Amount__c: -5 };
     sqlite.prepare('update record_versions set data = ? where record_id = ? and hash = ?').run(cipher.seal(JSON.stringify(record)), bad, stored.hash);
-    data.update(good!, { Notes__c: 'to be restored' });
+    data.update(good, { Notes__c: 'to be restored' });
     const job = await restore(setup.admin, full.snapshot.id, { objects: ['Invoice__c'], recordIds: [good, bad] });
     expect(job.status).toBe('SUCCEEDED');
     expect(job.progress).toMatchObject({ processed: 1, failed: 1, total: 2 });
@@ -186,11 +186,11 @@ describe('backup and restore against the emulator', () => {
     await reauthenticate(setup.admin, sandbox, setup.emulator.orgs.SANDBOX);
     const sandboxData = setup.emulator.data.SANDBOX;
     const before = sandboxData.counts();
-    const accountId = setup.emulator.data.PRODUCTION.ids('Account', { limit: 1 })[0]!;
+    const accountId = setup.emulator.data.PRODUCTION.ids('Account', { limit: 1 })[0];
     const job = await restore(setup.admin, full.snapshot.id, { recordIds: [accountId], includeChildren: true, targetInstanceId: sandbox });
     expect(job.status, JSON.stringify(job)).toBe('SUCCEEDED');
-    expect(sandboxData.counts().Account).toBe(before.Account! + 1);
-    expect(sandboxData.counts().Contact).toBeGreaterThan(before.Contact!);
+    expect(sandboxData.counts().Account).toBe(before.Account + 1);
+    expect(sandboxData.counts().Contact).toBeGreaterThan(before.Contact);
   });
 });
 

@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { startConnectedInstance, reauthenticate, type ConnectedSetup } from '../helpers/connected-instance.ts';
-import { backup, jobState, START_BACKUP, waitForJob } from './operations.ts';
+import { backup, isFinished, jobState, START_BACKUP, waitForJob } from '../helpers/operations.ts';
+import { waitUntil } from '../helpers/wait.ts';
 
 const FAST_RETRIES = { SALESFORCE_RETRIES: '3', SALESFORCE_RETRY_DELAY_MS: '10' };
 const INSTANCE = `query ($id: ID!) { instance(id: $id) { ... on Instance { status tokensUsed tokensRemaining apiUsage { used max } tokens { status } } } }`;
@@ -147,11 +148,10 @@ describe('jobs under faults', () => {
   });
 
   async function waitForProgress(jobId: string) {
-    for (;;) {
+    await waitUntil(async () => {
       const job = await jobState(setup!.admin, jobId);
-      if (job.progress.processed > 0) return job;
-      if (job.status !== 'QUEUED' && job.status !== 'RUNNING') throw new Error(`Job ended early: ${JSON.stringify(job)}`);
-      await new Promise((resolve) => setTimeout(resolve, 20));
-    }
+      if (isFinished(job.status)) throw new Error(`Job ended early: ${JSON.stringify(job)}`);
+      return job.progress.processed > 0;
+    }, `job ${jobId} to store a page`);
   }
 });

@@ -1,44 +1,16 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startConnectedInstance, type ConnectedSetup } from '../helpers/connected-instance.ts';
 import type { GraphQLClient } from '../helpers/graphql-client.ts';
+import { backup, snapshotRecords } from '../helpers/operations.ts';
 
-const START_BACKUP = `mutation ($instanceId: ID!) { startBackup(instanceId: $instanceId) { __typename ... on Job { id } ... on Error { message } } }`;
-const JOB = `query ($id: ID!) {
-  job(id: $id) { ... on Job { status error progress { processed total } snapshot { id incremental recordCount objects { name state recordCount deletedCount } } } }
-}`;
-const RECORDS = `query ($id: ID!, $object: String!, $after: String) {
-  snapshot(id: $id) { ... on Snapshot { records(object: $object, first: 100, after: $after) { records { id deleted fields } endCursor hasNextPage } } }
-}`;
-const JOB_UPDATED = `subscription { jobUpdated { id status } }`;
 const OBJECTS = ['Account', 'Contact', 'Opportunity', 'Case', 'Invoice__c'];
 
-async function backup(client: GraphQLClient, instanceId: string) {
-  const socket = client.ws();
-  try {
-    const events = client.subscribeWs(socket, JOB_UPDATED);
-    await events.opening();
-    const started = (await client.query(START_BACKUP, { instanceId })).startBackup;
-    expect(started.__typename, started.message).toBe('Job');
-    await events.until(() => events.values.some((v) => v.data?.jobUpdated.id === started.id && v.data.jobUpdated.status !== 'QUEUED' && v.data.jobUpdated.status !== 'RUNNING'), 'the backup', 30_000);
-    const job = (await client.query(JOB, { id: started.id })).job;
-    expect(job.status, job.error).toBe('SUCCEEDED');
-    return job;
-  } finally {
-    await socket.dispose();
-  }
+async function backupSucceeded(client: GraphQLClient, instanceId: string) {
+  const job = await backup(client, instanceId, {}, 30_000);
+  expect(job.status, job.error).toBe('SUCCEEDED');
+  return job;
 }
 
-async function snapshotState(client: GraphQLClient, snapshotId: string, object: string) {
-  const records: { id: string; deleted: boolean; fields: Record<string, unknown> }[] = [];
-  let after: string | null = null;
-  for (;;) {
-    const page: { records: typeof records; endCursor: string | null; hasNextPage: boolean } = (await client.query(RECORDS, { id: snapshotId, object, after }))
-      .snapshot.records;
-    records.push(...page.records);
-    if (!page.hasNextPage) return records.sort((a, b) => a.id.localeCompare(b.id));
-    after = page.endCursor;
-  }
-}
 
 /**
  * Incremental snapshots store only what changed, yet each must read as the whole org at its
@@ -68,16 +40,16 @@ describe('a chain of incremental backups', () => {
     const snapshots: { id: string; incremental: boolean; org: ReturnType<typeof orgCopy> }[] = [];
     const change = (round: number) => {
       const accounts = data.ids('Account');
-      data.update(accounts[round]!, { Name: `Renamed in round ${round}` });
-      data.update(data.ids('Contact')[round + 3]!, { Title: `Promoted in round ${round}` });
-      data.delete(accounts[accounts.length - 1 - round]!); // with its contacts, opportunities and cases
+      data.update(accounts[round], { Name: `Renamed in round ${round}` });
+      data.update(data.ids('Contact')[round + 3], { Title: `Promoted in round ${round}` });
+      data.delete(accounts[accounts.length - 1 - round]); // with its contacts, opportunities and cases
       data.insert('Account', { Name: `Added in round ${round}` });
-      data.delete(data.ids('Invoice__c')[round]!);
+      data.delete(data.ids('Invoice__c')[round]);
     };
     let fullPass = 0;
     for (let round = 0; round < 4; round++) {
       if (round > 0) change(round);
-      const job = await backup(admin, instanceId);
+      const job = await backupSucceeded(admin, instanceId);
       snapshots.push({ id: job.snapshot.id, incremental: job.snapshot.incremental, org: orgCopy() });
       const counts = data.counts();
       for (const object of job.snapshot.objects.filter((o: { state: string }) => o.state === 'COMPLETE')) {
@@ -92,7 +64,7 @@ describe('a chain of incremental backups', () => {
     // Every snapshot, read after all four backups, is still the org as it was at its own time.
     for (const [index, snapshot] of snapshots.entries()) {
       for (const object of OBJECTS) {
-        expect(await snapshotState(admin, snapshot.id, object), `${object} in snapshot ${index}`).toEqual(snapshot.org[object]);
+        expect((await snapshotRecords(admin, snapshot.id, object)).sort((a, b) => a.id.localeCompare(b.id)), `${object} in snapshot ${index}`).toEqual(snapshot.org[object]);
       }
     }
   });

@@ -8,6 +8,7 @@ import { startEmulator } from '../../src/emulator/index.ts';
 import { emulatorEnvironment, reauthenticate, type Emulator } from '../helpers/connected-instance.ts';
 import { addInstance, createOrganisationWithKey } from '../helpers/fixtures.ts';
 import { GraphQLClient } from '../helpers/graphql-client.ts';
+import { isFinished, START_BACKUP } from '../helpers/operations.ts';
 import { OPERATOR_KEY } from '../helpers/server.ts';
 import { serviceArgs } from '../helpers/service-process.ts';
 
@@ -17,7 +18,6 @@ const JOB_UPDATED = `subscription ($jobId: ID) { jobUpdated(jobId: $jobId) { id 
 const SNAPSHOTS = `query ($id: ID!) {
   instance(id: $id) { ... on Instance { snapshots(first: 10) { nodes { id recordCount objects { name state recordCount } } } } }
 }`;
-const START_BACKUP = `mutation ($instanceId: ID!) { startBackup(instanceId: $instanceId) { __typename ... on Job { id } ... on Error { message } } }`;
 
 interface ServerProcess {
   child: ChildProcess;
@@ -38,10 +38,10 @@ async function spawnServer(env: Record<string, string>): Promise<ServerProcess> 
     const onData = (chunk: Buffer) => {
       output += chunk.toString();
       const match = /GraphQL API on (http:\/\/\S+)\/graphql/.exec(output);
-      if (match) resolve(match[1]!);
+      if (match) resolve(match[1]);
     };
-    child.stdout!.on('data', onData);
-    child.stderr!.on('data', onData);
+    child.stdout.on('data', onData);
+    child.stderr.on('data', onData);
     void exited.then(() => reject(new Error(`The server exited before listening: ${output}`)));
   });
   return { child, url, exited };
@@ -64,7 +64,7 @@ describe('a server killed with SIGKILL in the middle of a backup', () => {
   it('keeps no partial snapshot as complete, fails the interrupted job with a clear error, and passes the integrity check', async () => {
     emulator = await startEmulator({ port: 0, records: 100 });
     const data = emulator.data.PRODUCTION;
-    const account = data.ids('Account', { limit: 1 })[0]!;
+    const account = data.ids('Account', { limit: 1 })[0];
     // Enough invoices for several pages, so the kill lands between pages.
     for (let i = 0; i < 12_000; i++) data.insert('Invoice__c', { Account__c: account, Amount__c: i });
 
@@ -108,8 +108,8 @@ describe('a server killed with SIGKILL in the middle of a backup', () => {
     expect(killed).toEqual([{ status: 'RUNNING' }]); // killed mid-backup, not after it
     const partial = left.prepare('select id, completed_at from snapshots').all() as { id: string; completed_at: number | null }[];
     expect(partial).toHaveLength(1);
-    expect(partial[0]!.completed_at).toBeNull();
-    const partialRecords = left.prepare('select count(*) as n from snapshot_records where snapshot_id = ?').get(partial[0]!.id) as { n: number };
+    expect(partial[0].completed_at).toBeNull();
+    const partialRecords = left.prepare('select count(*) as n from snapshot_records where snapshot_id = ?').get(partial[0].id) as { n: number };
     expect(partialRecords.n).toBeGreaterThan(0);
     left.close();
 
@@ -134,7 +134,7 @@ describe('a server killed with SIGKILL in the middle of a backup', () => {
     let finished = (await restarted.query(JOB, { id: next.id })).job;
     if (finished.status === 'QUEUED' || finished.status === 'RUNNING') {
       await nextUpdates.until(
-        () => nextUpdates.values.some((v) => ['SUCCEEDED', 'FAILED', 'CANCELLED'].includes(v.data?.jobUpdated.status)),
+        () => nextUpdates.values.some((v) => isFinished(v.data?.jobUpdated.status)),
         'the next backup to finish',
         60_000,
       );

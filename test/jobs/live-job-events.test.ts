@@ -1,10 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { subscriptions } from '../../src/dashboard/operations.ts';
+import { SUBSCRIPTIONS } from '../../src/dashboard/operations.ts';
 import { startConnectedInstance, type ConnectedSetup } from '../helpers/connected-instance.ts';
-import { backup, restore } from './operations.ts';
+import { backup, isFinished, restore } from '../helpers/operations.ts';
 
-const ALL_FEATURES = { apiUsage: true, snapshots: true, restore: true, failures: true, cancel: true };
-const FINAL = ['SUCCEEDED', 'FAILED', 'CANCELLED'];
 
 describe('live job events on a dashboard connection', () => {
   let setup: ConnectedSetup;
@@ -16,11 +14,11 @@ describe('live job events on a dashboard connection', () => {
   it("ends every job's event stream with its final status while Salesforce is slow", async () => {
     // The dashboard's own subscriptions, all on one graphql-ws connection.
     const socket = setup.admin.ws();
-    const streams = Object.values(subscriptions(ALL_FEATURES)).map((document) =>
+    const streams = Object.values(SUBSCRIPTIONS).map((document) =>
       setup.admin.subscribeWs(socket, document, { organisationId: setup.organisationId }),
     );
     await Promise.all(streams.map((stream) => stream.opening()));
-    const jobEvents = streams[Object.keys(subscriptions(ALL_FEATURES)).indexOf('jobUpdated')]!;
+    const jobEvents = streams[Object.keys(SUBSCRIPTIONS).indexOf('jobUpdated')];
     await new Promise((resolve) => setTimeout(resolve, 300));
 
     // Events then come in bursts between slow Salesforce calls.
@@ -30,10 +28,10 @@ describe('live job events on a dashboard connection', () => {
     setup.emulator.setLatency(0);
 
     for (const job of [backupJob, restoreJob]) {
-      expect(FINAL).toContain(job.status);
+      expect(isFinished(job.status), job.status).toBe(true);
       const eventsOf = () => jobEvents.values.filter((event) => event.data?.jobUpdated?.id === job.id);
       await jobEvents.until(() => eventsOf().at(-1)?.data.jobUpdated.status === job.status, `${job.kind} ${job.status} event`);
-      expect(eventsOf()[0]!.data.jobUpdated.status).toBe('QUEUED');
+      expect(eventsOf()[0].data.jobUpdated.status).toBe('QUEUED');
       expect(eventsOf().every((event) => event.data.jobUpdated.instance.id === setup.instanceId)).toBe(true);
     }
     for (const stream of streams) expect(stream.error).toBeUndefined();

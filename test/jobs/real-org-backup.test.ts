@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startConnectedInstance, type ConnectedSetup } from '../helpers/connected-instance.ts';
 import { authorizeJsforce } from '../helpers/emulator-login.ts';
 import type { GraphQLClient } from '../helpers/graphql-client.ts';
-import { backup } from './operations.ts';
+import { backup } from '../helpers/operations.ts';
 
 const RECORDS = `query ($id: ID!, $object: String!, $after: String) {
   snapshot(id: $id) { ... on Snapshot { records(object: $object, first: 100, after: $after) { records { id deleted fields } endCursor hasNextPage } } }
@@ -33,7 +33,7 @@ const objectOf = (job: { snapshot: { objects: StoredObject[] } }, name: string) 
  * Backups against an org shaped like a real one: restricted objects, a 600-field object, files,
  * late commits, purges, and objects large enough for Bulk API 2.0 (the threshold is lowered here).
  */
-const localId = (globalId: string) => Buffer.from(globalId, 'base64url').toString().split(':')[1]!;
+const localId = (globalId: string) => Buffer.from(globalId, 'base64url').toString().split(':')[1];
 
 describe('backups of a realistic org', () => {
   let setup: ConnectedSetup;
@@ -120,13 +120,13 @@ describe('backups of a realistic org', () => {
   it('stores attachment bytes identically, one copy per distinct content', async () => {
     const data = setup.emulator.data.PRODUCTION;
     const big = randomBytes(3 * 1024 * 1024);
-    const parent = data.ids('Account')[3]!;
+    const parent = data.ids('Account')[3];
     const first = data.insert('Attachment', { ParentId: parent, Name: 'contract.pdf', Body: big.toString('base64') });
     const copy = data.insert('Attachment', { ParentId: parent, Name: 'contract copy.pdf', Body: big.toString('base64') });
     const job = await backup(setup.admin, setup.instanceId, { objects: ['Attachment', 'ContentVersion'], full: true });
     expect(job.status, job.error).toBe('SUCCEEDED');
 
-    const blobs = setup.server.app.services.blobs.forOrganisation(localId(setup.organisationId));
+    const blobs = setup.server.app.blobs.forOrganisation(localId(setup.organisationId));
     for (const object of ['Attachment', 'ContentVersion']) {
       const field = object === 'Attachment' ? 'Body' : 'VersionData';
       const stored = await snapshotRecords(setup.admin, job.snapshot.id, object);
@@ -162,12 +162,12 @@ describe('backups of a realistic org', () => {
     const [seenEarlier, lateOne] = data.ids('Contact', { limit: 2 });
     const transactionStart = Date.now() - 30_000;
     // Saved and committed just before the backup, which sees it: the newest stamp the backup reads.
-    data.update(seenEarlier!, { Title: 'Seen by the first backup' });
+    data.update(seenEarlier, { Title: 'Seen by the first backup' });
     const base = await backup(setup.admin, setup.instanceId, { objects: ['Contact'], full: true });
     expect(base.status).toBe('SUCCEEDED');
     // A long transaction stamped before that save commits only after the backup: taking the next
     // window from the newest stamp seen would miss it.
-    data.update(lateOne!, { Title: 'Committed late' }, { startedAt: transactionStart });
+    data.update(lateOne, { Title: 'Committed late' }, { startedAt: transactionStart });
     const next = await backup(setup.admin, setup.instanceId, { objects: ['Contact'] });
     expect(next.snapshot.incremental).toBe(true);
     const stored = await snapshotRecords(setup.admin, next.snapshot.id, 'Contact');
@@ -178,14 +178,14 @@ describe('backups of a realistic org', () => {
   it('leaves records purged from the recycle bin out of the next snapshot', async () => {
     const data = setup.emulator.data.PRODUCTION;
     const cases = data.ids('Case');
-    const deletedBefore = cases[0]!;
+    const deletedBefore = cases[0];
     data.delete(deletedBefore);
     const base = await backup(setup.admin, setup.instanceId, { objects: ['Case'], full: true });
     const inBase = await snapshotRecords(setup.admin, base.snapshot.id, 'Case');
     expect(inBase.find((r) => r.id === deletedBefore)).toMatchObject({ deleted: true });
 
     // Deleted and purged between two backups: the first saw it live, the second must not.
-    const purgedNow = cases[1]!;
+    const purgedNow = cases[1];
     data.delete(purgedNow);
     expect(setup.emulator.emptyRecycleBin('PRODUCTION')).toBeGreaterThanOrEqual(2);
     const next = await backup(setup.admin, setup.instanceId, { objects: ['Case'] });
@@ -199,7 +199,7 @@ describe('backups of a realistic org', () => {
     expect((await snapshotRecords(setup.admin, base.snapshot.id, 'Case')).map((r) => r.id)).toContain(purgedNow);
 
     // Deleted, then aged out of the recycle bin after the backup that saw it deleted.
-    const agedOut = cases[2]!;
+    const agedOut = cases[2];
     data.delete(agedOut);
     const sawIt = await backup(setup.admin, setup.instanceId, { objects: ['Case'] });
     expect((await snapshotRecords(setup.admin, sawIt.snapshot.id, 'Case')).find((r) => r.id === agedOut)).toMatchObject({ deleted: true });

@@ -7,7 +7,7 @@ import { addInstance, createOrganisationWithKey } from '../helpers/fixtures.ts';
 import { GraphQLClient } from '../helpers/graphql-client.ts';
 import { OPERATOR_KEY } from '../helpers/server.ts';
 import { startServiceProcess, type ServiceProcess } from '../helpers/service-process.ts';
-import { backup } from './operations.ts';
+import { backup } from '../helpers/operations.ts';
 
 const START_REAUTHENTICATION = `mutation ($instanceId: ID!) { startReauthentication(instanceId: $instanceId) { ... on ReauthenticationStarted { authorizationUrl } } }`;
 const emulatorUrlOf = (service: ServiceProcess) => /embedded Salesforce emulator at (http:\/\/\S+)/.exec(service.output())?.[1];

@@ -1,34 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { reauthenticate, startConnectedInstance, type ConnectedSetup } from '../helpers/connected-instance.ts';
-import type { GraphQLClient } from '../helpers/graphql-client.ts';
+import { runJob, START_BACKUP, START_RESTORE } from '../helpers/operations.ts';
 
-const START_BACKUP = `mutation ($instanceId: ID!) { startBackup(instanceId: $instanceId) { __typename ... on Job { id } ... on Error { message } } }`;
-const START_RESTORE = `mutation ($snapshotId: ID!, $objects: [String!], $recordIds: [ID!], $targetInstanceId: ID) {
-  startRestore(snapshotId: $snapshotId, objects: $objects, recordIds: $recordIds, targetInstanceId: $targetInstanceId) { __typename ... on Job { id } ... on Error { message } }
-}`;
-const JOB = `query ($id: ID!) {
-  job(id: $id) { ... on Job { status error progress { processed failed total } snapshot { id } failures(first: 10) { nodes { recordId statusCode message } } } }
-}`;
-const JOB_UPDATED = `subscription { jobUpdated { id status } }`;
-const TERMINAL = ['SUCCEEDED', 'FAILED', 'CANCELLED'];
 
-async function run(client: GraphQLClient, mutation: string, variables: Record<string, unknown>) {
-  const socket = client.ws();
-  try {
-    const events = client.subscribeWs(socket, JOB_UPDATED);
-    await events.opening();
-    const started = Object.values(await client.query(mutation, variables))[0] as { __typename: string; id: string; message?: string };
-    expect(started.__typename, started.message).toBe('Job');
-    await events.until(
-      () => events.values.some((v) => v.data?.jobUpdated.id === started.id && TERMINAL.includes(v.data.jobUpdated.status)),
-      'the job to end',
-      30_000,
-    );
-    return (await client.query(JOB, { id: started.id })).job;
-  } finally {
-    await socket.dispose();
-  }
-}
 
 /**
  * A re-created record gets a new id (here: restored into a sandbox, which never held it). The
@@ -52,31 +26,31 @@ describe('restores that build on earlier restores', () => {
       })
     ).addInstance.id;
     await reauthenticate(admin, sandbox, emulator.orgs.SANDBOX);
-    const snapshotId = (await run(admin, START_BACKUP, { instanceId })).snapshot.id;
+    const snapshotId = (await runJob(admin, START_BACKUP, { instanceId })).snapshot.id;
     const account = source.ids('Account').find((id) => source.ids('Contact').filter((c) => source.get(c)!.AccountId === id).length >= 2)!;
     const contacts = source.ids('Contact').filter((c) => source.get(c)!.AccountId === account);
     const name = source.get(account)!.Name;
     const before = target.counts();
 
     // First the Account alone: a new id in the sandbox.
-    const accounts = await run(admin, START_RESTORE, { snapshotId, objects: ['Account'], recordIds: [account], targetInstanceId: sandbox });
+    const accounts = await runJob(admin, START_RESTORE, { snapshotId, objects: ['Account'], recordIds: [account], targetInstanceId: sandbox });
     expect(accounts).toMatchObject({ status: 'SUCCEEDED', progress: { processed: 1, failed: 0 } });
     const recreated = target.ids('Account').filter((id) => target.get(id)!.Name === name);
     expect(recreated).toHaveLength(1);
-    const newAccount = recreated[0]!;
+    const newAccount = recreated[0];
 
     // Then its Contacts, in another job: they point at the re-created Account.
-    const children = await run(admin, START_RESTORE, { snapshotId, objects: ['Contact'], recordIds: contacts, targetInstanceId: sandbox });
+    const children = await runJob(admin, START_RESTORE, { snapshotId, objects: ['Contact'], recordIds: contacts, targetInstanceId: sandbox });
     expect(children.failures.nodes).toEqual([]);
     expect(children).toMatchObject({ status: 'SUCCEEDED', progress: { processed: contacts.length, failed: 0 } });
     expect(target.ids('Contact').filter((c) => target.get(c)!.AccountId === newAccount)).toHaveLength(contacts.length);
 
     // The same restores again: the re-created records are updated, not made once more.
     target.update(newAccount, { Name: 'Renamed after the restore' });
-    const again = await run(admin, START_RESTORE, { snapshotId, objects: ['Account', 'Contact'], recordIds: [account, ...contacts], targetInstanceId: sandbox });
+    const again = await runJob(admin, START_RESTORE, { snapshotId, objects: ['Account', 'Contact'], recordIds: [account, ...contacts], targetInstanceId: sandbox });
     expect(again).toMatchObject({ status: 'SUCCEEDED', progress: { failed: 0 } });
     expect(target.get(newAccount)!.Name).toBe(name);
-    expect(target.counts()).toMatchObject({ Account: before.Account! + 1, Contact: before.Contact! + contacts.length });
+    expect(target.counts()).toMatchObject({ Account: before.Account + 1, Contact: before.Contact + contacts.length });
     expect(target.ids('Contact').filter((c) => target.get(c)!.AccountId === newAccount)).toHaveLength(contacts.length);
   });
 });

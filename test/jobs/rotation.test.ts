@@ -1,12 +1,9 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { startConnectedInstance, type ConnectedSetup } from '../helpers/connected-instance.ts';
+import { isFinished, START_BACKUP } from '../helpers/operations.ts';
 
-const START_BACKUP = `mutation ($instanceId: ID!, $objects: [String!]) {
-  startBackup(instanceId: $instanceId, objects: $objects) { __typename ... on Job { id } ... on Error { message } }
-}`;
 const JOB_UPDATED = `subscription ($jobId: ID) { jobUpdated(jobId: $jobId) { id status error progress { processed } } }`;
 const INSTANCE = `query ($id: ID!) { instance(id: $id) { ... on Instance { status tokensUsed tokensRemaining } } }`;
-const TERMINAL = ['SUCCEEDED', 'FAILED', 'CANCELLED'];
 
 /**
  * Orgs can rotate refresh tokens: each refresh answers a new one and kills the one it used. The
@@ -30,7 +27,7 @@ describe('refresh-token rotation', () => {
     return {
       progressed: () => events.until(() => mine().some((job) => job.progress.processed > 0), 'a stored page', 30_000),
       ended: async () => {
-        await events.until(() => mine().some((job) => TERMINAL.includes(job.status)), `job ${started.id} to end`, 30_000);
+        await events.until(() => mine().some((job) => isFinished(job.status)), `job ${started.id} to end`, 30_000);
         await socket.dispose();
         return mine().at(-1);
       },

@@ -2,17 +2,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startConnectedInstance, type ConnectedSetup } from '../helpers/connected-instance.ts';
 import { createOrganisationWithKey } from '../helpers/fixtures.ts';
 import type { GraphQLClient } from '../helpers/graphql-client.ts';
+import { CANCEL_JOB, isFinished, runJob, snapshotRecords, START_BACKUP, START_RESTORE, waitForJob } from '../helpers/operations.ts';
 
 const OBJECTS = ['Account', 'Contact', 'Opportunity', 'Case', 'Invoice__c'];
-const TERMINAL = ['SUCCEEDED', 'FAILED', 'CANCELLED'];
 
-const START_BACKUP = `mutation ($instanceId: ID!, $objects: [String!], $full: Boolean) {
-  startBackup(instanceId: $instanceId, objects: $objects, full: $full) { __typename ... on Job { id status } ... on Error { message } }
-}`;
-const START_RESTORE = `mutation ($snapshotId: ID!, $objects: [String!], $recordIds: [ID!]) {
-  startRestore(snapshotId: $snapshotId, objects: $objects, recordIds: $recordIds) { __typename ... on Job { id status } ... on Error { message } }
-}`;
-const CANCEL = `mutation ($id: ID!) { cancelJob(id: $id) { __typename ... on Job { id status } ... on Error { message } } }`;
 const JOB = `query ($id: ID!) {
   job(id: $id) {
     __typename
@@ -22,54 +15,15 @@ const JOB = `query ($id: ID!) {
 }`;
 const JOB_UPDATED = `subscription { jobUpdated { id kind status apiCalls progress { processed failed total } } }`;
 const SNAPSHOT = `query ($id: ID!) { snapshot(id: $id) { __typename ... on Snapshot { id recordCount } ... on Error { message } } }`;
-const RECORDS = `query ($id: ID!, $object: String!, $after: String) {
-  snapshot(id: $id) { ... on Snapshot { records(object: $object, first: 40, after: $after) { records { id deleted fields } endCursor hasNextPage } } }
-}`;
 const SNAPSHOTS = `query ($id: ID!, $after: String) {
-  instance(id: $id) { ... on Instance { snapshots(first: 1, after: $after) { nodes { id } endCursor hasNextPage } } }
+  instance(id: $id) { ... on Instance { snapshots(first: 1, after: $after) { nodes { id } pageInfo { endCursor hasNextPage } } } }
 }`;
 const FAILURES = `query ($id: ID!, $after: String) {
-  job(id: $id) { ... on Job { failures(first: 1, after: $after) { nodes { object recordId statusCode message } endCursor hasNextPage } } }
+  job(id: $id) { ... on Job { failures(first: 1, after: $after) { nodes { object recordId statusCode message } pageInfo { endCursor hasNextPage } } } }
 }`;
 const TOKENS = `query ($id: ID!) { instance(id: $id) { ... on Instance { tokensUsed } } }`;
 
-/** Waits for a job to end through its jobUpdated events over graphql-ws, then reads it once. */
-async function finished(client: GraphQLClient, id: string) {
-  const socket = client.ws();
-  try {
-    const stream = client.subscribeWs(socket, `subscription ($id: ID) { jobUpdated(jobId: $id) { status } }`, { id });
-    await stream.opening();
-    let job = (await client.query(JOB, { id })).job;
-    if (!TERMINAL.includes(job.status)) {
-      await stream.until(() => stream.values.some((v) => TERMINAL.includes(v.data?.jobUpdated.status)), `job ${id} to end`, 60_000);
-      job = (await client.query(JOB, { id })).job;
-    }
-    return job;
-  } finally {
-    await socket.dispose();
-  }
-}
 
-async function run(client: GraphQLClient, mutation: string, variables: Record<string, unknown>) {
-  const data = await client.query(mutation, variables);
-  const started = Object.values(data)[0] as { __typename: string; id: string; message?: string };
-  expect(started.__typename, started.message).toBe('Job');
-  return finished(client, started.id);
-}
-
-/** Every record of an object in a snapshot, through Snapshot.records pages. */
-async function snapshotRecords(client: GraphQLClient, snapshotId: string, object: string) {
-  const records: { id: string; deleted: boolean; fields: Record<string, unknown> }[] = [];
-  let after: string | null = null;
-  for (;;) {
-    const page: { records: typeof records; endCursor: string | null; hasNextPage: boolean } = (
-      await client.query(RECORDS, { id: snapshotId, object, after })
-    ).snapshot.records;
-    records.push(...page.records);
-    if (!page.hasNextPage) return records;
-    after = page.endCursor;
-  }
-}
 
 // Fields Salesforce sets itself (ids, audit stamps, auto numbers): not restored, so not compared.
 const SYSTEM = new Set(['attributes', 'Id', 'IsDeleted', 'CreatedDate', 'LastModifiedDate', 'SystemModstamp']);
@@ -89,7 +43,7 @@ function signatures(object: string, records: Record<string, unknown>[], byId: (i
         if (SYSTEM.has(name) || AUTO_NUMBER.has(`${object}.${name}`)) continue;
         if (LOOKUPS.has(name)) {
           const parent = typeof value === 'string' ? byId(value) : undefined;
-          out[name] = value === null ? null : depth < 2 && parent ? signatures(String(parent.attributes ?? ''), [parent], byId, depth + 1)[0] : 'dangling';
+          out[name] = value === null ? null : depth < 2 && parent ? signatures(parent.attributes as string, [parent], byId, depth + 1)[0] : 'dangling';
         } else out[name] = value;
       }
       return JSON.stringify(out);
@@ -116,7 +70,7 @@ describe('jobs through the API: live progress, a full round trip, access and pag
   it('restores a whole snapshot so the org holds exactly its records again, deleted Accounts with their children re-linked', async () => {
     const { admin, instanceId, emulator } = setup;
     const data = emulator.data.PRODUCTION;
-    const backup = await run(admin, START_BACKUP, { instanceId });
+    const backup = await runJob(admin, START_BACKUP, { instanceId });
     expect(backup.status).toBe('SUCCEEDED');
     const snapshotId = backup.snapshot.id;
 
@@ -128,7 +82,7 @@ describe('jobs through the API: live progress, a full round trip, access and pag
     };
     const stored = new Map<string, Record<string, unknown>[]>();
     for (const object of OBJECTS) {
-      const records = await snapshotRecords(admin, snapshotId, object);
+      const records = await snapshotRecords(admin, snapshotId, object, 40);
       expect(records.every((r) => !r.deleted)).toBe(true);
       stored.set(object, records.map((r) => ({ ...r.fields, attributes: object })));
       expect(new Set(records.map((r) => r.id)).size, `${object} pages hold no duplicates`).toBe(records.length);
@@ -138,18 +92,18 @@ describe('jobs through the API: live progress, a full round trip, access and pag
 
     // A user's bad day: edits, and two Accounts deleted with everything that cascades from them.
     const accounts = data.ids('Account');
-    data.update(accounts[5]!, { Name: 'Renamed by mistake', Phone: null });
-    data.update(data.ids('Contact')[7]!, { Title: 'Changed by mistake' });
-    data.update(data.ids('Invoice__c')[3]!, { Amount__c: 0.01 });
-    const deleted = [accounts[0]!, accounts[1]!];
+    data.update(accounts[5], { Name: 'Renamed by mistake', Phone: null });
+    data.update(data.ids('Contact')[7], { Title: 'Changed by mistake' });
+    data.update(data.ids('Invoice__c')[3], { Amount__c: 0.01 });
+    const deleted = [accounts[0], accounts[1]];
     const children = ['Contact', 'Opportunity', 'Case'].flatMap((object) =>
       data.ids(object).filter((id) => deleted.includes(data.get(id)!.AccountId as string)),
     );
     expect(children.length).toBeGreaterThan(0);
     deleted.forEach((id) => data.delete(id));
-    expect(data.get(deleted[0]!)!.IsDeleted).toBe(true);
+    expect(data.get(deleted[0])!.IsDeleted).toBe(true);
 
-    const restore = await run(admin, START_RESTORE, { snapshotId });
+    const restore = await runJob(admin, START_RESTORE, { snapshotId });
     expect(restore).toMatchObject({ status: 'SUCCEEDED', error: null });
     expect(restore.progress).toMatchObject({ failed: 0, percent: 100 });
     expect(restore.apiCalls).toBeGreaterThan(0);
@@ -169,7 +123,7 @@ describe('jobs through the API: live progress, a full round trip, access and pag
   it('pushes progress over graphql-ws as pages arrive and on every status change, to its organisation only', async () => {
     const { admin, instanceId, emulator } = setup;
     const data = emulator.data.PRODUCTION;
-    const account = data.ids('Account', { limit: 1 })[0]!;
+    const account = data.ids('Account', { limit: 1 })[0];
     for (let i = 0; i < 6000; i++) data.insert('Invoice__c', { Account__c: account, Amount__c: i });
 
     const socket = admin.ws();
@@ -181,13 +135,13 @@ describe('jobs through the API: live progress, a full round trip, access and pag
     emulator.setLatency(400);
     const started = (await admin.query(START_BACKUP, { instanceId, objects: ['Invoice__c'], full: true })).startBackup;
     const mine = () => events.values.map((v) => v.data!.jobUpdated).filter((job) => job.id === started.id);
-    await events.until(() => mine().some((job) => TERMINAL.includes(job.status)), 'the backup to end', 60_000);
+    await events.until(() => mine().some((job) => isFinished(job.status)), 'the backup to end', 60_000);
     emulator.setLatency(0);
 
     const updates = mine();
     const statuses = updates.map((job) => job.status).filter((status, i, all) => status !== all[i - 1]);
     expect(statuses).toEqual(['QUEUED', 'RUNNING', 'SUCCEEDED']);
-    const total = data.counts().Invoice__c!;
+    const total = data.counts().Invoice__c;
     const processed = updates.map((job) => job.progress.processed);
     expect(processed).toEqual([...processed].sort((a, b) => a - b));
     const partial = updates.filter((job) => job.progress.processed > 0 && job.progress.processed < total);
@@ -205,12 +159,12 @@ describe('jobs through the API: live progress, a full round trip, access and pag
 
   it('fails a backup whose pages end before the totalSize Salesforce announced, keeping no snapshot', async () => {
     const { admin, instanceId, emulator } = setup;
-    const total = emulator.data.PRODUCTION.counts().Invoice__c!;
+    const total = emulator.data.PRODUCTION.counts().Invoice__c;
     expect(total).toBeGreaterThan(2000); // more than one page
     const snapshotsBefore = (await admin.query(SNAPSHOTS, { id: instanceId })).instance.snapshots.nodes;
     // The second page claims to be the last and holds nothing: a silently truncated result.
     emulator.failNext({ method: 'GET', path: '^/services/data/v[\\d.]+/query/', count: 1, status: 200, body: { totalSize: total, done: true, records: [] } });
-    const job = await run(admin, START_BACKUP, { instanceId, objects: ['Invoice__c'], full: true });
+    const job = await runJob(admin, START_BACKUP, { instanceId, objects: ['Invoice__c'], full: true });
     expect(job).toMatchObject({ status: 'FAILED', snapshot: null });
     expect(job.error).toContain(`announced ${total} Invoice__c records but returned 2000`);
     expect((await admin.query(SNAPSHOTS, { id: instanceId })).instance.snapshots.nodes).toEqual(snapshotsBefore);
@@ -218,7 +172,7 @@ describe('jobs through the API: live progress, a full round trip, access and pag
 
   it('cancels a running restore between batches: it stops part-way and ends CANCELLED', async () => {
     const { admin, instanceId, emulator } = setup;
-    const snapshotId = (await run(admin, START_BACKUP, { instanceId, objects: ['Invoice__c'], full: true })).snapshot.id;
+    const snapshotId = (await runJob(admin, START_BACKUP, { instanceId, objects: ['Invoice__c'], full: true })).snapshot.id;
     const socket = admin.ws();
     const events = admin.subscribeWs(socket, JOB_UPDATED);
     await events.opening();
@@ -226,8 +180,8 @@ describe('jobs through the API: live progress, a full round trip, access and pag
     const started = (await admin.query(START_RESTORE, { snapshotId })).startRestore;
     const mine = () => events.values.map((v) => v.data!.jobUpdated).filter((job) => job.id === started.id);
     await events.until(() => mine().some((job) => job.progress.processed > 0), 'a written batch', 30_000);
-    expect((await admin.query(CANCEL, { id: started.id })).cancelJob.__typename).toBe('Job');
-    await events.until(() => mine().some((job) => TERMINAL.includes(job.status)), 'the restore to stop', 30_000);
+    expect((await admin.query(CANCEL_JOB, { id: started.id })).cancelJob.__typename).toBe('Job');
+    await events.until(() => mine().some((job) => isFinished(job.status)), 'the restore to stop', 30_000);
     emulator.setLatency(0);
     await socket.dispose();
     const job = (await admin.query(JOB, { id: started.id })).job;
@@ -249,7 +203,7 @@ describe('jobs through the API: live progress, a full round trip, access and pag
     for (const [mutation, variables] of [
       [START_BACKUP, { instanceId }],
       [START_RESTORE, { snapshotId }],
-      [CANCEL, { id: someJob }],
+      [CANCEL_JOB, { id: someJob }],
     ] as const) {
       const refused = await viewer.request(mutation, variables);
       expect(refused.errors?.[0]?.extensions?.code, mutation).toBe('FORBIDDEN');
@@ -258,7 +212,7 @@ describe('jobs through the API: live progress, a full round trip, access and pag
     expect((await stranger.query(SNAPSHOT, { id: snapshotId })).snapshot.__typename).toBe('NotFound');
     expect((await stranger.query(JOB, { id: someJob })).job.__typename).toBe('NotFound');
     expect((await stranger.query(START_RESTORE, { snapshotId })).startRestore.__typename).toBe('NotFound');
-    expect((await stranger.query(CANCEL, { id: someJob })).cancelJob.__typename).toBe('NotFound');
+    expect((await stranger.query(CANCEL_JOB, { id: someJob })).cancelJob.__typename).toBe('NotFound');
     expect((await stranger.query(START_BACKUP, { instanceId })).startBackup.__typename).toBe('NotFound');
 
     expect({ tokens: await tokensUsed(), jobs: jobCount() }).toEqual(before);
@@ -269,7 +223,7 @@ describe('jobs through the API: live progress, a full round trip, access and pag
     const jobCount = () => (server.app.database.sqlite.prepare('select count(*) as n from jobs').get() as { n: number }).n;
     const before = { tokens: (await admin.query(TOKENS, { id: instanceId })).instance.tokensUsed, jobs: jobCount() };
     const snapshotId = (await admin.query(SNAPSHOTS, { id: instanceId })).instance.snapshots.nodes[0].id;
-    const account = setup.emulator.data.PRODUCTION.ids('Account', { limit: 1 })[0]!;
+    const account = setup.emulator.data.PRODUCTION.ids('Account', { limit: 1 })[0];
     const INVALID = `... on InvalidInput { field values }`;
     const backup = (
       await admin.query(START_BACKUP.replace('... on Error', `${INVALID} ... on Error`), { instanceId, objects: ['Account', 'Contact', 'Account'] })
@@ -287,12 +241,12 @@ describe('jobs through the API: live progress, a full round trip, access and pag
     const seen: string[] = [];
     let after: string | null = null;
     for (;;) {
-      const page: { nodes: { id: string }[]; endCursor: string; hasNextPage: boolean } = (await admin.query(SNAPSHOTS, { id: instanceId, after }))
+      const page: { nodes: { id: string }[]; pageInfo: { endCursor: string; hasNextPage: boolean } } = (await admin.query(SNAPSHOTS, { id: instanceId, after }))
         .instance.snapshots;
       expect(page.nodes.length).toBeLessThanOrEqual(1);
       seen.push(...page.nodes.map((n) => n.id));
-      if (!page.hasNextPage) break;
-      after = page.endCursor;
+      if (!page.pageInfo.hasNextPage) break;
+      after = page.pageInfo.endCursor;
     }
     const jobsWithSnapshots = (
       await admin.query(`query ($id: ID!) { instance(id: $id) { ... on Instance { jobs(first: 50) { edges { node { kind status snapshot { id } } } } } } }`, { id: instanceId })
@@ -306,22 +260,22 @@ describe('jobs through the API: live progress, a full round trip, access and pag
     // Contacts whose Account is gone for good (not restored with them) are refused one by one.
     const data = emulator.data.PRODUCTION;
     const snapshotId = seen.at(-1)!; // the first, full snapshot
-    const inSnapshot = new Set((await snapshotRecords(admin, snapshotId, 'Contact')).map((r) => r.id));
+    const inSnapshot = new Set((await snapshotRecords(admin, snapshotId, 'Contact', 40)).map((r) => r.id));
     const contactsOf = (account: string) => data.ids('Contact').filter((c) => data.get(c)!.AccountId === account);
     const account = data.ids('Account').find((id) => contactsOf(id).length >= 2 && contactsOf(id).every((c) => inSnapshot.has(c)))!;
     const orphans = contactsOf(account);
     data.delete(account);
-    const restore = await run(admin, START_RESTORE, { snapshotId, objects: ['Contact'], recordIds: orphans });
+    const restore = await runJob(admin, START_RESTORE, { snapshotId, objects: ['Contact'], recordIds: orphans });
     expect(restore.status).toBe('SUCCEEDED');
     expect(restore.progress.failed).toBe(orphans.length);
     const failures: { object: string; recordId: string; statusCode: string; message: string }[] = [];
     let cursor: string | null = null;
     for (;;) {
-      const page: { nodes: typeof failures; endCursor: string; hasNextPage: boolean } = (await admin.query(FAILURES, { id: restore.id, after: cursor })).job.failures;
+      const page: { nodes: typeof failures; pageInfo: { endCursor: string; hasNextPage: boolean } } = (await admin.query(FAILURES, { id: restore.id, after: cursor })).job.failures;
       expect(page.nodes.length).toBeLessThanOrEqual(1);
       failures.push(...page.nodes);
-      if (!page.hasNextPage) break;
-      cursor = page.endCursor;
+      if (!page.pageInfo.hasNextPage) break;
+      cursor = page.pageInfo.endCursor;
     }
     expect(failures.map((f) => f.recordId).sort()).toEqual([...orphans].sort());
     for (const failure of failures) {
@@ -352,8 +306,8 @@ describe('a backup refused for unknown objects', () => {
       expect(started.__typename).toBe('Job');
       await exhausted.until(() => exhausted.values.length > 0, 'the real exhaustion');
       expect(exhausted.values.map((v) => v.data!.tokenExhausted.reason)).toEqual(['LIMIT_REACHED']);
-      expect(instanceEvents.values[0]!.data!.instanceUpdated).toEqual({ status: 'REAUTH_REQUIRED', tokensRemaining: 0 });
-      await finished(admin, started.id);
+      expect(instanceEvents.values[0].data!.instanceUpdated).toEqual({ status: 'REAUTH_REQUIRED', tokensRemaining: 0 });
+      await waitForJob(admin, started.id);
       await socket.dispose();
     } finally {
       await setup.close();

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { normaliseLoginUrl, trustedInstanceUrl, UntrustedInstanceUrlError } from '../../src/salesforce/hosts.ts';
 import { reauthenticate, startConnectedInstance, type ConnectedSetup } from '../helpers/connected-instance.ts';
-import { INSTANCE_STATE } from './operations.ts';
+import { INSTANCE_STATE } from '../helpers/operations.ts';
 
 const ADD = `mutation ($organisationId: ID!, $loginUrl: String) {
   addInstance(organisationId: $organisationId, environment: PRODUCTION, name: "My Domain org", loginUrl: $loginUrl) {

@@ -2,6 +2,8 @@ import { readFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { grants } from '../../db/schema.ts';
+import { decrypt } from '../../src/crypto.ts';
+import { loadSecretKey } from '../../src/secret-key.ts';
 import {
   emulatorEnvironment,
   loginAtSalesforce,
@@ -11,7 +13,7 @@ import {
 } from '../helpers/connected-instance.ts';
 import { createOrganisationWithKey } from '../helpers/fixtures.ts';
 import { startTestServer } from '../helpers/server.ts';
-import { COMPLETE_REAUTHENTICATION, INSTANCE_STATE, START_BACKUP } from './operations.ts';
+import { COMPLETE_REAUTHENTICATION, INSTANCE_STATE, START_BACKUP } from '../helpers/operations.ts';
 
 const START = `mutation ($instanceId: ID!) {
   startReauthentication(instanceId: $instanceId) {
@@ -40,7 +42,7 @@ describe('reauthentication states, consent and secrets at rest', () => {
     expect(Object.fromEntries(url.searchParams)).toMatchObject({
       response_type: 'code',
       client_id: emulator.clientId,
-      redirect_uri: `${server.app.config.publicUrl}/oauth/callback`,
+      redirect_uri: `${server.app.publicUrl}/oauth/callback`,
       state: started.state,
       scope: 'api refresh_token',
       prompt: 'login consent',
@@ -127,7 +129,8 @@ describe('reauthentication states, consent and secrets at rest', () => {
     const { admin, instanceId, emulator } = setup;
     let server = setup.server;
     const grant = server.app.database.db.select().from(grants).get()!;
-    const refreshToken = server.app.services.tokens.refreshTokenOf(grant);
+    const secretKey = loadSecretKey(server.app.config.secretKey, server.app.config.databaseFile);
+    const refreshToken = decrypt(secretKey, grant.refreshTokenCiphertext);
     expect(refreshToken.length).toBeGreaterThan(20);
 
     const everything = JSON.stringify(await admin.query(INSTANCE_STATE, { id: instanceId }));

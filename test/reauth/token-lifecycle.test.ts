@@ -2,7 +2,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { afterEach, describe, expect, it } from 'vitest';
 import { reauthenticate, startConnectedInstance, type ConnectedSetup } from '../helpers/connected-instance.ts';
 import { createOrganisationWithKey } from '../helpers/fixtures.ts';
-import { INSTANCE_STATE, REAUTH_COMPLETED, START_BACKUP, TOKEN_EXHAUSTED } from './operations.ts';
+import { INSTANCE_STATE, REAUTH_COMPLETED, START_BACKUP, TOKEN_EXHAUSTED } from '../helpers/operations.ts';
 
 const SUBSCRIPTION_SETTLE_MS = 300;
 
@@ -97,7 +97,7 @@ describe('tokens and reauthentication, end to end', () => {
     await exhausted.opening();
     await sleep(SUBSCRIPTION_SETTLE_MS);
 
-    await emulator.revokeAllTokens(emulator.orgs.PRODUCTION.username);
+    emulator.revokeAllTokens(emulator.orgs.PRODUCTION.username);
     const refused = (await admin.query(START_BACKUP, { instanceId })).startBackup;
     expect(refused).toMatchObject({
       __typename: 'TokenExpired',

@@ -46,7 +46,7 @@ describe('reconciling creates with what Salesforce holds', () => {
   it('sends nothing again while a record created in the window matches nothing sent: it may be a copy changed since', () => {
     const outcome = reconcileCreates([sent('003A', { LastName: 'Smith' })], [org('003X', { LastName: 'Smith-Jones' })], new Set());
     expect(outcome.notCreated).toEqual([]);
-    expect(outcome.undecided[0]!.reason).toMatch(/1 record\(s\) created since .* match nothing this restore sent/);
+    expect(outcome.undecided[0].reason).toMatch(/1 record\(s\) created since .* match nothing this restore sent/);
   });
 
   it('looks for records created from a little before the first send, for clock skew', () => {

@@ -9,7 +9,7 @@ import { addInstance, createOrganisationWithKey } from '../helpers/fixtures.ts';
 import { GraphQLClient } from '../helpers/graphql-client.ts';
 import { OPERATOR_KEY } from '../helpers/server.ts';
 import { startServiceProcess, type ServiceProcess } from '../helpers/service-process.ts';
-import { backup, restore, START_RESTORE } from '../jobs/operations.ts';
+import { backup, restore, START_RESTORE } from '../helpers/operations.ts';
 
 const INVOICES = 900;
 
@@ -43,14 +43,14 @@ describe('a service killed with SIGKILL while restore creates are in flight', ()
     await reauthenticate(client, production, emulator.orgs.PRODUCTION);
     await reauthenticate(client, sandbox, emulator.orgs.SANDBOX);
     const snapshot = (await backup(client, production, { objects: ['Invoice__c'] })).snapshot;
-    const before = target.counts().Invoice__c!;
+    const before = target.counts().Invoice__c;
 
     // Three creates go through, but their answers are held back; the service dies waiting for them.
     emulator.failNext({ method: 'POST', path: '^/services/data/v62.0/composite/sobjects$', apply: true, holdMs: 60_000, count: 3, environment: 'SANDBOX' });
     const started = (await client.query(START_RESTORE, { snapshotId: snapshot.id, recordIds: invoices, targetInstanceId: sandbox })).startRestore;
     expect(started.__typename).toBe('Job');
     const deadline = Date.now() + 30_000;
-    while (target.counts().Invoice__c! < before + 600 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 20));
+    while (target.counts().Invoice__c < before + 600 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 20));
     expect(target.counts().Invoice__c).toBe(before + 600);
     service.child.kill('SIGKILL');
     await new Promise((resolve) => service!.child.once('exit', resolve));

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startConnectedInstance, type ConnectedSetup } from '../helpers/connected-instance.ts';
-import { backup, restore } from '../jobs/operations.ts';
+import { backup, restore } from '../helpers/operations.ts';
 
 /**
  * Records purged from the recycle bin are created again: lookups of any shape follow them to their
@@ -36,14 +36,14 @@ describe('restores of purged records: lookups and files', () => {
     expect(job.restoreSummary).toMatchObject({ created: 3, failed: 0 });
     const [newParent] = named('Account', 'Parent Holdings');
     const [newChild] = named('Account', 'Child Subsidiary');
-    expect(data().get(newChild!)!.ParentId).toBe(newParent);
-    expect(data().get(newParent!)!.ParentId).toBe(newChild);
+    expect(data().get(newChild)!.ParentId).toBe(newParent);
+    expect(data().get(newParent)!.ParentId).toBe(newChild);
     const newTask = data().ids('Task').find((id) => data().get(id)!.Subject === 'Call the parent')!;
     expect(data().get(newTask)!.WhatId).toBe(newParent);
   });
 
   it('brings a deleted attachment back byte for byte: undeleted from the recycle bin, created again once purged', async () => {
-    const account = data().ids('Account')[0]!;
+    const account = data().ids('Account')[0];
     const bytes = randomBytes(300_000);
     const attachment = data().insert('Attachment', { ParentId: account, Name: 'scan.pdf', ContentType: 'application/pdf', Body: bytes.toString('base64') });
     const snapshot = (await backup(setup.admin, setup.instanceId, { objects: ['Attachment'] })).snapshot;
@@ -59,11 +59,11 @@ describe('restores of purged records: lookups and files', () => {
     expect(created.restoreSummary).toMatchObject({ created: 1 });
     const [copy] = named('Attachment', 'scan.pdf');
     expect(copy).not.toBe(attachment);
-    expect(data().blob(copy!, 'Body')!.equals(bytes)).toBe(true);
+    expect(data().blob(copy, 'Body')!.equals(bytes)).toBe(true);
   });
 
   it('sends a file too large for a JSON create as multipart, byte for byte', async () => {
-    const account = data().ids('Account')[0]!;
+    const account = data().ids('Account')[0];
     const bytes = randomBytes(21 * 1024 * 1024);
     const attachment = data().insert('Attachment', { ParentId: account, Name: 'video.mp4', Body: bytes.toString('base64') });
     const snapshot = (await backup(setup.admin, setup.instanceId, { objects: ['Attachment'] })).snapshot;
@@ -72,6 +72,6 @@ describe('restores of purged records: lookups and files', () => {
     const job = await restore(setup.admin, snapshot.id, { recordIds: [attachment] });
     expect(job.status, JSON.stringify(job.failures)).toBe('SUCCEEDED');
     const [copy] = named('Attachment', 'video.mp4');
-    expect(data().blob(copy!, 'Body')!.equals(bytes)).toBe(true);
+    expect(data().blob(copy, 'Body')!.equals(bytes)).toBe(true);
   });
 });

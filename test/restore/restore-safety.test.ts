@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { reauthenticate, startConnectedInstance, type ConnectedSetup } from '../helpers/connected-instance.ts';
-import { backup, restore } from '../jobs/operations.ts';
+import { backup, restore } from '../helpers/operations.ts';
 
 // Exactly the collection create/update endpoint (a path prefix would also match the retrieve below it).
 const COLLECTIONS = '^/services/data/v62.0/composite/sobjects$';
@@ -36,12 +36,12 @@ describe('restores that never harm the org', () => {
     (await setup.admin.query(`query ($id: ID!) { instance(id: $id) { ... on Instance { tokensRemaining } } }`, { id })).instance.tokensRemaining;
 
   it('creates each record exactly once when Salesforce applies a create and then answers 503 or drops the connection', async () => {
-    const account = production().ids('Account')[0]!;
+    const account = production().ids('Account')[0];
     for (let i = 0; i < 570; i++) production().insert('Invoice__c', { Account__c: account, Amount__c: i, Notes__c: `invoice ${i % 7}` });
     const snapshot = (await backup(setup.admin, setup.instanceId, { objects: ['Account', 'Invoice__c'] })).snapshot;
     const invoices = snapshot.objects.find((o: { name: string }) => o.name === 'Invoice__c').recordCount;
-    const before = target().counts().Invoice__c!;
-    const accountsBefore = target().counts().Account!;
+    const before = target().counts().Invoice__c;
+    const accountsBefore = target().counts().Account;
     // The first create goes through but its answer is a 503; the second's connection drops after it went through.
     setup.emulator.failNext({ method: 'POST', path: COLLECTIONS, status: 503, apply: true, environment: 'SANDBOX' });
     setup.emulator.failNext({ method: 'POST', path: COLLECTIONS, drop: true, apply: true, environment: 'SANDBOX' });
@@ -77,7 +77,7 @@ describe('restores that never harm the org', () => {
     const snapshot = (await backup(setup.admin, setup.instanceId, { objects: ['Account', 'Case'] })).snapshot;
     // The sandbox already holds an Account of the same name: the duplicate rule's alert is acknowledged.
     target().insert('Account', { Name: 'Globex Holdings' });
-    production().update(cases[0]!, { Subject: 'Edited in production' });
+    production().update(cases[0], { Subject: 'Edited in production' });
     const writes = { production: production().writeCounters(), sandbox: target().writeCounters() };
 
     const edited = await restore(setup.admin, snapshot.id, { recordIds: cases });

@@ -10,7 +10,6 @@ import { instances, jobs } from '../../db/schema.ts';
 import { parseSecretKey } from '../../src/crypto.ts';
 import { createDataKeys } from '../../src/services/data-keys.ts';
 import { createSnapshotService } from '../../src/services/snapshots.ts';
-import { createOrganisationWithKey } from '../helpers/fixtures.ts';
 import { GraphQLClient } from '../helpers/graphql-client.ts';
 import { seedOrganisations } from '../helpers/seed-database.ts';
 import { OPERATOR_KEY, startTestServer } from '../helpers/server.ts';
@@ -39,7 +38,7 @@ interface Answer {
 
 /** User and system CPU time of the service process so far, in ms. */
 function serviceCpuMs(): number {
-  const fields = readFileSync(`/proc/${server.child.pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+  const fields = readFileSync(`/proc/${server.child.pid}/stat`, 'utf8').split(') ')[1].split(' ');
   return (Number(fields[11]) + Number(fields[12])) * 10;
 }
 
@@ -282,7 +281,7 @@ describe('hostile requests', () => {
     const results = [];
     for (let i = 0; i < 31; i++) results.push((await gql(add, { organisationId, name: `Sandbox ${i}` }, admin.apiKey)).body.data as { addInstance: { __typename: string; message?: string } });
     expect(results.slice(0, 30).every((result) => result.addInstance.__typename === 'Instance')).toBe(true);
-    expect(results[30]!.addInstance).toEqual({ __typename: 'InvalidInput', message: 'An organisation may have at most 50 instances' });
+    expect(results[30].addInstance).toEqual({ __typename: 'InvalidInput', message: 'An organisation may have at most 50 instances' });
   });
 
   it('sends CORS headers to the service\'s own origin only, and refuses WebSockets from other origins', async () => {
@@ -333,7 +332,7 @@ describe('wrong keys', () => {
       expect(last.status).toBe(429);
       expect(Number(last.headers.get('retry-after'))).toBeGreaterThan(0);
       expect(Number(last.headers.get('retry-after'))).toBeLessThanOrEqual(60);
-      expect(((await last.json()) as { errors: { extensions: { code: string } }[] }).errors[0]!.extensions.code).toBe('TOO_MANY_REQUESTS');
+      expect(((await last.json()) as { errors: { extensions: { code: string } }[] }).errors[0].extensions.code).toBe('TOO_MANY_REQUESTS');
       // A client without a key (the sign-in page) is still answered.
       expect((await fetch(`${own.url}/healthz`)).status).toBe(200);
     } finally {

@@ -22,7 +22,7 @@ const CREATE_KEY = `mutation ($organisationId: ID!, $role: Role!, $name: String!
 const LIST_KEYS = `{ apiKeys { edges { node { id name role createdAt lastUsedAt expiresAt revokedAt } } } }`;
 const REVOKE = `mutation ($id: ID!) { revokeApiKey(id: $id) { __typename ... on ApiKey { revokedAt } } }`;
 
-const localId = (globalId: string) => Buffer.from(globalId, 'base64url').toString().split(':')[1]!;
+const localId = (globalId: string) => Buffer.from(globalId, 'base64url').toString().split(':')[1];
 
 let server: TestServer;
 let admin: GraphQLClient;
@@ -115,7 +115,7 @@ describe('subscription limits', () => {
     await sleep(SUBSCRIPTION_SETTLE_MS * 2);
     const refused = streams.filter((stream) => stream.error);
     expect(refused).toHaveLength(5);
-    expect(refused[0]!.error!.message).toContain('At most 20 operations may be open on one connection');
+    expect(refused[0].error!.message).toContain('At most 20 operations may be open on one connection');
     await addInstance(admin, organisationId, 'SANDBOX', 'Seen by twenty');
     for (const stream of streams.filter((s) => !s.error)) await stream.next();
     await socket.dispose();
@@ -192,8 +192,8 @@ describe('OAuth bound to who started it', () => {
     // A's dashboard, signed in with A's key, cannot complete B's reauthentication.
     const complete = `mutation ($state: String!, $code: String!) { completeReauthentication(state: $state, code: $code) { __typename } }`;
     const preview = `mutation ($state: String!, $code: String!) { previewReauthentication(state: $state, code: $code) { __typename } }`;
-    expect((await a.client.query(preview, login!)).previewReauthentication.__typename).toBe('InvalidState');
-    expect((await a.client.query(complete, login!)).completeReauthentication.__typename).toBe('InvalidState');
+    expect((await a.client.query(preview, login)).previewReauthentication.__typename).toBe('InvalidState');
+    expect((await a.client.query(complete, login)).completeReauthentication.__typename).toBe('InvalidState');
     // B holds the state but never sees the code, which stayed in A's browser.
     const guessed = { state: started.state, code: 'guessed-code' };
     expect((await b.client.query(preview, guessed)).previewReauthentication.__typename).toBe('ReauthenticationFailed');

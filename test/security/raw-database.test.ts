@@ -2,7 +2,7 @@ import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { startConnectedInstance, type ConnectedSetup } from '../helpers/connected-instance.ts';
-import { backup } from '../jobs/operations.ts';
+import { backup } from '../helpers/operations.ts';
 
 const SALESFORCE_ID = /^[a-zA-Z0-9]{15}(?:[a-zA-Z0-9]{3})?$/;
 const DATE_OR_TIME = /^\d{4}-\d{2}-\d{2}/;

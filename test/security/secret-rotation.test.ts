@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { decrypt, generateSecretKey, parseSecretKey } from '../../src/crypto.ts';
 import { emulatorEnvironment, startConnectedInstance, type ConnectedSetup } from '../helpers/connected-instance.ts';
-import { backup } from '../jobs/operations.ts';
+import { backup } from '../helpers/operations.ts';
 import { startTestServer } from '../helpers/server.ts';
 
 describe('rotating SECRET_KEY', () => {

@@ -1,6 +1,6 @@
 import { useEffect, useState } from 'preact/hooks';
 import { ApiError, request, storedKey } from '../api.ts';
-import { VIEWER_AND_FEATURES, featuresOf, type Features, type ViewerResult } from '../operations.ts';
+import { VIEWER, type ViewerResult } from '../operations.ts';
 import { ConfirmReauthentication, returnedLogin, type ReturnedLogin } from './ConfirmReauthentication.tsx';
 import { Dashboard } from './Dashboard.tsx';
 import { SignIn } from './SignIn.tsx';
@@ -8,17 +8,16 @@ import { SignIn } from './SignIn.tsx';
 export interface Session {
   apiKey: string;
   viewer: ViewerResult['viewer'];
-  features: Features;
 }
 
 type Phase = { kind: 'checking' } | { kind: 'signed-out'; message?: string } | { kind: 'signed-in'; session: Session };
 
 const REFUSED = 'That API key is not recognised. Check it and try again.';
 
-/** Asks the API who the key is (and what the schema offers); a refused key is a message, not an exception. */
+/** Asks the API who the key is; a refused key is a message, not an exception. */
 async function openSession(apiKey: string): Promise<Session> {
-  const result = await request<ViewerResult>(apiKey, VIEWER_AND_FEATURES);
-  return { apiKey, viewer: result.viewer, features: featuresOf(result) };
+  const result = await request<ViewerResult>(apiKey, VIEWER);
+  return { apiKey, viewer: result.viewer };
 }
 
 function messageFor(error: unknown) {

@@ -1,16 +1,7 @@
 import { useCallback, useEffect, useMemo, useReducer, useRef, useState } from 'preact/hooks';
 import { ApiError, createLiveClient, request, type ConnectionState } from '../api.ts';
 import { JOB_KIND_LABEL, JOB_STATUS_LABEL } from '../format.ts';
-import {
-  CANCEL_JOB,
-  addInstanceMutation,
-  START_REAUTHENTICATION,
-  instanceQuery,
-  organisationsQuery,
-  startBackupMutation,
-  startRestoreMutation,
-  subscriptions,
-} from '../operations.ts';
+import { ADD_INSTANCE, CANCEL_JOB, INSTANCE, ORGANISATIONS, START_BACKUP, START_REAUTHENTICATION, START_RESTORE, SUBSCRIPTIONS } from '../operations.ts';
 import { findInstance, initialState, reducer } from '../store.ts';
 import type { Environment, InstanceDetails, InstanceSummary, Job, Organisation } from '../types.ts';
 import type { Session } from './App.tsx';
@@ -43,7 +34,7 @@ const isUnauthenticated = (error: unknown) => error instanceof ApiError && error
 const isFinished = (status: Job['status']) => status === 'SUCCEEDED' || status === 'FAILED' || status === 'CANCELLED';
 
 export function Dashboard({ session, onKeyRefused }: { session: Session; onKeyRefused: () => void }) {
-  const { apiKey, features, viewer } = session;
+  const { apiKey, viewer } = session;
   const [state, dispatch] = useReducer(reducer, initialState);
   const stateRef = useRef(state);
   stateRef.current = state;
@@ -54,21 +45,21 @@ export function Dashboard({ session, onKeyRefused }: { session: Session; onKeyRe
 
   const load = useCallback(async () => {
     try {
-      const data = await request<{ organisations: Organisation[] }>(apiKey, organisationsQuery(features));
+      const data = await request<{ organisations: Organisation[] }>(apiKey, ORGANISATIONS);
       dispatch({ type: 'loaded', organisations: data.organisations });
       setLoadError(null);
     } catch (error) {
       if (isUnauthenticated(error)) return onKeyRefused();
       setLoadError((error as Error).message);
     }
-  }, [apiKey, features, onKeyRefused]);
+  }, [apiKey, onKeyRefused]);
 
   const reloadInstance = useCallback(
     async (id: string) => {
-      const data = await request<{ instance: InstanceDetails & { __typename: string } }>(apiKey, instanceQuery(features), { id });
+      const data = await request<{ instance: InstanceDetails & { __typename: string } }>(apiKey, INSTANCE, { id });
       if (data.instance.__typename === 'Instance') dispatch({ type: 'instance', instance: data.instance });
     },
-    [apiKey, features],
+    [apiKey],
   );
 
   useEffect(() => {
@@ -86,14 +77,14 @@ export function Dashboard({ session, onKeyRefused }: { session: Session; onKeyRe
       if (next === 'connected' && connections++ > 0) void load();
       if (next === 'refused') onKeyRefused();
     });
-    const documents = subscriptions(features);
+    const documents = SUBSCRIPTIONS;
     const stops: (() => void)[] = [];
     const listen = <T,>(query: string, organisationId: string, handle: (data: T) => void) =>
       stops.push(
         client.subscribe<T>(
           { query, variables: { organisationId } },
           {
-            next: (result) => result.data && handle(result.data as T),
+            next: (result) => result.data && handle(result.data),
             error: () => {},
             complete: () => {},
           },
@@ -129,7 +120,7 @@ export function Dashboard({ session, onKeyRefused }: { session: Session; onKeyRe
       for (const stop of stops) stop();
       void client.dispose();
     };
-  }, [apiKey, features, organisationIds, load, reloadInstance, announce, onKeyRefused]);
+  }, [apiKey, organisationIds, load, reloadInstance, announce, onKeyRefused]);
 
   const actions = useMemo<Actions>(() => {
     /** A job mutation's answer: the job, TokenExpired (offer reauthentication), or another typed error. */
@@ -166,7 +157,7 @@ export function Dashboard({ session, onKeyRefused }: { session: Session; onKeyRe
       },
       async backup(instanceId) {
         try {
-          const data = await request<{ startBackup: MutationResult }>(apiKey, startBackupMutation(features), { instanceId });
+          const data = await request<{ startBackup: MutationResult }>(apiKey, START_BACKUP, { instanceId });
           return settle(data.startBackup, instanceId, 'Backup queued.');
         } catch (error) {
           return failed(error);
@@ -174,7 +165,7 @@ export function Dashboard({ session, onKeyRefused }: { session: Session; onKeyRe
       },
       async restore(instanceId, snapshotId, objects, overwrite) {
         try {
-          const data = await request<{ startRestore: MutationResult }>(apiKey, startRestoreMutation(features), {
+          const data = await request<{ startRestore: MutationResult }>(apiKey, START_RESTORE, {
             snapshotId,
             objects: objects.length ? objects : null,
             overwrite,
@@ -188,7 +179,7 @@ export function Dashboard({ session, onKeyRefused }: { session: Session; onKeyRe
         try {
           const data = await request<{ addInstance: InstanceDetails & { __typename: string; message?: string } }>(
             apiKey,
-            addInstanceMutation(features),
+            ADD_INSTANCE,
             { organisationId, environment, name },
           );
           const result = data.addInstance;
@@ -208,7 +199,7 @@ export function Dashboard({ session, onKeyRefused }: { session: Session; onKeyRe
         }
       },
     };
-  }, [apiKey, features, onKeyRefused]);
+  }, [apiKey, onKeyRefused]);
 
   return (
     <div class="dashboard">
@@ -242,7 +233,6 @@ export function Dashboard({ session, onKeyRefused }: { session: Session; onKeyRe
           key={organisation.id}
           organisation={organisation}
           exhaustion={state.exhaustion}
-          features={features}
           role={viewer.role}
           actions={actions}
         />

@@ -1,6 +1,5 @@
 import { useState } from 'preact/hooks';
 import { STATUS_LABEL, allowed, formatDate, formatNumber } from '../format.ts';
-import type { Features } from '../operations.ts';
 import type { InstanceDetails } from '../types.ts';
 import type { Actions, Outcome } from './Dashboard.tsx';
 import { JobList } from './JobList.tsx';
@@ -10,7 +9,6 @@ interface Props {
   instance: InstanceDetails;
   /** The API's message from tokenExhausted or a TokenExpired answer, until the instance is connected again. */
   exhaustedMessage: string | undefined;
-  features: Features;
   role: string | null;
   actions: Actions;
 }
@@ -24,7 +22,7 @@ function lastSuccessfulBackup(instance: InstanceDetails): string | null {
   return candidates.sort().at(-1) ?? null;
 }
 
-export function InstanceCard({ instance, exhaustedMessage, features, role, actions }: Props) {
+export function InstanceCard({ instance, exhaustedMessage, role, actions }: Props) {
   const [busy, setBusy] = useState<'reauth' | 'backup' | null>(null);
   const [outcome, setOutcome] = useState<Outcome | null>(null);
   const [restoring, setRestoring] = useState(false);
@@ -96,21 +94,19 @@ export function InstanceCard({ instance, exhaustedMessage, features, role, actio
           <dt>Last successful backup</dt>
           <dd>{last ? <time dateTime={last}>{formatDate(last)}</time> : <span class="muted">None yet</span>}</dd>
         </div>
-        {features.apiUsage && (
-          <div>
-            <dt>API usage</dt>
-            <dd>
-              {instance.apiUsage ? (
-                <>
-                  {formatNumber(instance.apiUsage.used)} of {formatNumber(instance.apiUsage.max)} calls
-                  {instance.apiUsage.max > 0 && ` (${Math.round((instance.apiUsage.used / instance.apiUsage.max) * 100)} %)`}
-                </>
-              ) : (
-                <span class="muted">No reading yet</span>
-              )}
-            </dd>
-          </div>
-        )}
+        <div>
+          <dt>API usage</dt>
+          <dd>
+            {instance.apiUsage ? (
+              <>
+                {formatNumber(instance.apiUsage.used)} of {formatNumber(instance.apiUsage.max)} calls
+                {instance.apiUsage.max > 0 && ` (${Math.round((instance.apiUsage.used / instance.apiUsage.max) * 100)} %)`}
+              </>
+            ) : (
+              <span class="muted">No reading yet</span>
+            )}
+          </dd>
+        </div>
         <div>
           <dt>Last authenticated</dt>
           <dd>
@@ -139,7 +135,7 @@ export function InstanceCard({ instance, exhaustedMessage, features, role, actio
             {busy === 'backup' ? 'Starting backup…' : 'Back up now'}
           </button>
         )}
-        {canOperate && features.restore && features.snapshots && instance.status !== 'NOT_CONNECTED' && (
+        {canOperate && instance.status !== 'NOT_CONNECTED' && (
           <button
             type="button"
             class="button button--quiet"
@@ -170,7 +166,7 @@ export function InstanceCard({ instance, exhaustedMessage, features, role, actio
         />
       )}
 
-      <JobList instance={instance} canCancel={canOperate && features.cancel} actions={actions} />
+      <JobList instance={instance} canCancel={canOperate} actions={actions} />
     </article>
   );
 }

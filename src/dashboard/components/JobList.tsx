@@ -51,7 +51,7 @@ function JobItem({ job, canCancel, actions }: { job: Job; canCancel: boolean; ac
               </li>
             ))}
           </ul>
-          {job.failures?.hasNextPage && <p class="muted">Only the first {failures.length} are shown.</p>}
+          {job.failures?.pageInfo?.hasNextPage && <p class="muted">Only the first {failures.length} are shown.</p>}
         </details>
       )}
       {canCancel && active && (

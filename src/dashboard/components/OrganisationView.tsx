@@ -1,6 +1,5 @@
 import { useRef, useState } from 'preact/hooks';
 import { allowed } from '../format.ts';
-import type { Features } from '../operations.ts';
 import type { Environment, Organisation } from '../types.ts';
 import type { Actions } from './Dashboard.tsx';
 import { AddInstanceForm } from './AddInstanceForm.tsx';
@@ -12,13 +11,12 @@ const tabStorageKey = (organisationId: string) => `sfbackup.tab.${organisationId
 interface Props {
   organisation: Organisation;
   exhaustion: Record<string, string>;
-  features: Features;
   role: string | null;
   actions: Actions;
 }
 
 /** One organisation: its instances under PRODUCTION and SANDBOX tabs (the WAI-ARIA tabs pattern). */
-export function OrganisationView({ organisation, exhaustion, features, role, actions }: Props) {
+export function OrganisationView({ organisation, exhaustion, role, actions }: Props) {
   const [selected, setSelected] = useState<Environment>(() => {
     const saved = sessionStorage.getItem(tabStorageKey(organisation.id));
     return saved === 'SANDBOX' ? 'SANDBOX' : 'PRODUCTION';
@@ -43,7 +41,7 @@ export function OrganisationView({ organisation, exhaustion, features, role, act
     const next = moves[event.key];
     if (next === undefined) return;
     event.preventDefault();
-    choose(ENVIRONMENTS[next]!, true);
+    choose(ENVIRONMENTS[next], true);
   };
 
   return (
@@ -103,7 +101,6 @@ export function OrganisationView({ organisation, exhaustion, features, role, act
                     key={instance.id}
                     instance={instance}
                     exhaustedMessage={exhaustion[instance.id]}
-                    features={features}
                     role={role}
                     actions={actions}
                   />

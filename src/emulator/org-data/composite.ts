@@ -27,8 +27,8 @@ export function compositeReads(req: DataRequest, route: (sub: DataRequest) => Em
         ? apiError(405, 'METHOD_NOT_ALLOWED', 'This emulator runs GET subrequests only')
         : !match
           ? apiError(400, 'INVALID_INPUT', `Invalid subrequest url: ${sub.url}`)
-          : route({ ...req, method: 'GET', version: match[1]!, path: match[2]!, query: new URLSearchParams(match[3] ?? ''), body: undefined });
-    const body = typeof response.body === 'string' ? JSON.parse(response.body) : response.body ?? null;
+          : route({ ...req, method: 'GET', version: match[1], path: match[2], query: new URLSearchParams(match[3] ?? ''), body: undefined });
+    const body: unknown = typeof response.body === 'string' ? JSON.parse(response.body) : (response.body ?? null);
     return { body, httpHeaders: {}, httpStatusCode: response.status, referenceId: sub.referenceId ?? null };
   });
   return { status: 200, body: { compositeResponse } };

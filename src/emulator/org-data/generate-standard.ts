@@ -15,7 +15,7 @@ export function generateRecordTypes(store: OrgStore): void {
   const table = store.tables.get('RecordType')!;
   const types: [string, string][] = [['Account', 'Business'], ['Account', 'Partner'], ['Opportunity', 'New Business'], ['Opportunity', 'Renewal'], ['Case', 'Support']];
   for (const [object, name] of types) {
-    const values: StoredValue[] = new Array(table.fields.length).fill(null);
+    const values = new Array<StoredValue>(table.fields.length).fill(null);
     const set = (field: string, value: StoredValue) => (values[table.fieldIndex(field)] = value);
     set('Name', name);
     set('DeveloperName', name.replace(/\W/g, '_'));

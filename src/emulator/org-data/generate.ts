@@ -38,7 +38,7 @@ interface RowWriter {
 }
 
 function rowWriter(table: Table): RowWriter {
-  const values: StoredValue[] = new Array(table.fields.length).fill(null);
+  const values = new Array<StoredValue>(table.fields.length).fill(null);
   const indexes = new Map(table.fields.map((f, i) => [f.name, i]));
   return {
     values,

@@ -164,7 +164,7 @@ export class Mutator {
     for (const f of ref.table.fields) {
       if (f.type !== 'reference' || !f.cascadeDelete) continue;
       const parent = ref.table.get(ref.row, ref.table.fieldIndex(f.name));
-      const parentTable = this.store.table(f.referenceTo[0]!);
+      const parentTable = this.store.table(f.referenceTo[0]);
       if (typeof parent === 'number' && parentTable?.isDeleted(parent)) {
         throw new RecordError('UNDELETE_FAILED', `Its parent record (${f.name}) is in the recycle bin: undelete that record first`, [f.name]);
       }

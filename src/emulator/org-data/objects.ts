@@ -1,5 +1,5 @@
 /** The emulated schema: objects, fields and relationships, as describe reports them. */
-import { auditFields, dataObject, field, lookup, readOnly, systemFields, type FieldDef, type ObjectDef } from './field-defs.ts';
+import { dataObject, field, lookup, readOnly, systemFields, type ObjectDef } from './field-defs.ts';
 import { RECORD_TYPE, STANDARD_OBJECTS } from './standard-objects.ts';
 
 export type { FieldDef, FieldType, ObjectDef } from './field-defs.ts';

@@ -21,7 +21,7 @@ export function batchSizeOf(headers: IncomingHttpHeaders): number | undefined {
 function page(cursors: CursorStore, cursor: Cursor, offset: number, version: string): EmulatorResponse {
   const { rows, writeRecord } = cursor;
   const end = Math.min(rows.length, offset + cursor.batchSize);
-  const records: string[] = new Array(end - offset);
+  const records = new Array<string>(end - offset);
   for (let i = offset; i < end; i++) records[i - offset] = writeRecord(rows[i]);
   const done = end >= rows.length;
   if (done) cursors.close(cursor);

@@ -11,7 +11,7 @@ export interface FieldPath {
   fieldIndex: number;
   /** For a parent field: the lookup on the queried object and its relationship name. */
   via?: { lookupIndex: number; relationshipName: string };
-  read(row: number): StoredValue;
+  read: (row: number) => StoredValue;
 }
 
 export function resolveField(store: OrgStore, table: Table, path: string, soql: string): FieldPath {

@@ -177,7 +177,7 @@ function compileCondition(condition: Condition, ctx: CompileContext): RowPredica
   if (!Array.isArray(c.value) && (c.literalType === 'DATE_LITERAL' || c.literalType === 'DATE_N_LITERAL')) {
     if (kind !== 'date' && kind !== 'datetime') throw typeError(kind === 'number' ? 'double' : 'string');
     const range = dateLiteralRange(c.value as string, ctx.now);
-    if (!range) throw soqlError('MALFORMED_QUERY', ctx.soql, c.value as string, `unsupported date literal: ${c.value}`);
+    if (!range) throw soqlError('MALFORMED_QUERY', ctx.soql, c.value, `unsupported date literal: ${c.value}`);
     const [lo, hi]: [StoredValue, StoredValue] = kind === 'date' ? [formatDate(range[0]), formatDate(range[1])] : range;
     return rangePredicate(path, operator, lo as number, hi as number, ctx, c.field);
   }

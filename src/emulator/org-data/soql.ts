@@ -26,7 +26,7 @@ export interface QueryPlan {
 
 function parse(soql: string): Query {
   try {
-    return parseQuery(soql) as Query;
+    return parseQuery(soql);
   } catch (err) {
     const found = /but found[:\s-]*>?\s*'([^']*)'/.exec((err as Error).message)?.[1];
     throw soqlError('MALFORMED_QUERY', soql, found || undefined, found ? `unexpected token: '${found}'` : 'unexpected end of query');
@@ -79,7 +79,7 @@ export function planQuery(soql: string, store: OrgStore, now: number): QueryPlan
         if (!seen.has(`.${field.name.toLowerCase()}`)) add(resolveField(store, table, field.name, soql), field.name);
       }
     } else {
-      const token = 'rawValue' in f ? (f.rawValue as string | undefined) : undefined;
+      const token = 'rawValue' in f ? (f.rawValue) : undefined;
       throw soqlError('MALFORMED_QUERY', soql, token, 'Only plain fields, parent fields, FIELDS() and COUNT() are supported by this emulator');
     }
   }

@@ -1,0 +1,64 @@
+import { createContextCache } from '@pothos/core';
+import DataLoader from 'dataloader';
+import { InvalidInputError } from '../src/errors.ts';
+import type { Page, PageRequest } from '../src/services/paging.ts';
+import type { Context } from './builder.ts';
+import { loaded, NO_CACHE } from './loaders.ts';
+
+/** The arguments `t.connection` gives every list. */
+export interface ConnectionArgs {
+  first?: number | null;
+  after?: string | null;
+  last?: number | null;
+  before?: string | null;
+}
+
+/** Lists page forwards; `last` and `before` are refused like any other bad argument. */
+export function forwardPage(args: ConnectionArgs): PageRequest {
+  if (args.last != null) throw new InvalidInputError('Lists page forwards only: use first and after', 'last');
+  if (args.before != null) throw new InvalidInputError('Lists page forwards only: use first and after', 'before');
+  return { first: args.first, after: args.after };
+}
+
+export function toConnection<T>(page: Page<T>) {
+  const edges = page.rows.map((node) => ({ cursor: page.cursorOf(node), node }));
+  return {
+    edges,
+    pageInfo: {
+      hasNextPage: page.hasNextPage,
+      hasPreviousPage: page.hasPreviousPage,
+      startCursor: edges[0]?.cursor ?? null,
+      endCursor: edges.at(-1)?.cursor ?? null,
+    },
+  };
+}
+
+const pageLoaders = createContextCache(() => new Map<string, DataLoader<string, Page<unknown>>>());
+
+/**
+ * One parent's connection, loaded in one batch with the same field of every other parent asking
+ * with the same arguments, so a response listing many parents costs one statement per field.
+ */
+export async function batchedConnection<A extends ConnectionArgs, T>(
+  ctx: Context,
+  field: string,
+  args: A,
+  parentId: string,
+  load: (parentIds: readonly string[], request: A & PageRequest) => Map<string, Page<T>>,
+) {
+  const key = `${field}:${JSON.stringify(args)}`;
+  const loaders = pageLoaders(ctx);
+  let loader = loaders.get(key) as DataLoader<string, Page<T>> | undefined;
+  if (!loader) {
+    loader = new DataLoader<string, Page<T>>(
+      (parentIds) =>
+        loaded(() => {
+          const pages = load(parentIds, { ...args, ...forwardPage(args) });
+          return parentIds.map((id) => pages.get(id)!);
+        }),
+      NO_CACHE,
+    );
+    loaders.set(key, loader as DataLoader<string, Page<unknown>>);
+  }
+  return toConnection(await loader.load(parentId));
+}

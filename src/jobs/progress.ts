@@ -1,0 +1,67 @@
+import { eq, sql } from 'drizzle-orm';
+import type { Db } from '../../db/client.ts';
+import { jobFailures, jobs, type JobRow, type RestoreSummaryValue } from '../../db/schema.ts';
+import type { Announcements } from '../services/announcements.ts';
+import type { RecordFailure } from '../services/restore.ts';
+
+export const PROGRESS_EVENT_INTERVAL_MS = 250;
+
+type Figures = Partial<Pick<JobRow, 'processed' | 'failed' | 'total'>>;
+
+/**
+ * What a running job reports as it goes. Figures are saved and announced together, throttled
+ * leading and trailing: the latest go out within one interval (they also expire cached answers),
+ * however fast pages arrive.
+ */
+export function createProgress(db: Db, announce: Announcements, jobId: string, apiCalls: () => number) {
+  let figures: Figures = {};
+  let lastSaved = 0;
+  let trailing: NodeJS.Timeout | undefined;
+
+  function save(): JobRow {
+    clearTimeout(trailing);
+    trailing = undefined;
+    lastSaved = Date.now();
+    const saved = db
+      .update(jobs)
+      .set({ ...figures, apiCalls: apiCalls() })
+      .where(eq(jobs.id, jobId))
+      .returning()
+      .get();
+    figures = {};
+    return saved;
+  }
+
+  return {
+    update(values: Figures) {
+      Object.assign(figures, values);
+      const wait = PROGRESS_EVENT_INTERVAL_MS - (Date.now() - lastSaved);
+      if (wait <= 0) announce.jobChanged(save());
+      else trailing ??= setTimeout(() => announce.jobChanged(save()), wait);
+    },
+
+    /** Saves what is pending without announcing it: the job's next state change does. */
+    flush: () => void save(),
+
+    snapshotTaken(snapshotId: string) {
+      db.update(jobs).set({ snapshotId }).where(eq(jobs.id, jobId)).run();
+    },
+
+    warn(warning: string) {
+      db.update(jobs)
+        .set({ warnings: sql`json_insert(${jobs.warnings}, '$[#]', ${warning})` })
+        .where(eq(jobs.id, jobId))
+        .run();
+    },
+
+    restoreSummary(restoreSummary: RestoreSummaryValue) {
+      db.update(jobs).set({ restoreSummary }).where(eq(jobs.id, jobId)).run();
+    },
+
+    failures(failures: RecordFailure[]) {
+      db.insert(jobFailures)
+        .values(failures.map((failure) => ({ ...failure, jobId })))
+        .run();
+    },
+  };
+}

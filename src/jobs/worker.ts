@@ -1,0 +1,197 @@
+import type { YogaLogger } from 'graphql-yoga';
+import type { Db } from '../../db/client.ts';
+import type { JobRow } from '../../db/schema.ts';
+import type { Config } from '../config.ts';
+import { decrypt } from '../crypto.ts';
+import { JobStoppedError, TOKEN_EXPIRED_MESSAGE } from '../errors.ts';
+import { isGrantRejected, salesforceFailure } from '../salesforce/errors.ts';
+import { buffer } from 'node:stream/consumers';
+import type { ConnectedApp } from '../salesforce/oauth.ts';
+import { CancelledError, SalesforceSession } from '../salesforce/session.ts';
+import type { Announcements } from '../services/announcements.ts';
+import { runBackup } from '../services/backup.ts';
+import type { GrantReleaser } from '../services/grant-releaser.ts';
+import { instanceById, recordApiUsage } from '../services/instances.ts';
+import { createRestoreIntentService } from '../services/restore-intents.ts';
+import type { RestoredRecordService } from '../services/restored-records.ts';
+import { runRestore } from '../services/restore.ts';
+import type { SnapshotService } from '../services/snapshots.ts';
+import type { BlobStores } from '../storage/blob-store.ts';
+import type { TokenService } from '../services/tokens.ts';
+import { createProgress } from './progress.ts';
+import { cancelQueued, claimNext, failInterrupted, finish, type Outcome } from './queue.ts';
+
+/**
+ * What the worker reaches beyond any viewer's: it acts for jobs that were authorised when they
+ * were started, so it reads snapshots and grants unchecked.
+ */
+export interface WorkerAccess {
+  db: Db;
+  config: Pick<Config, 'jobConcurrency' | 'salesforceRetries' | 'salesforceRetryDelayMs' | 'apiBudgetShare' | 'fullBackupEvery' | 'bulkQueryThreshold'>;
+  secretKey: Buffer;
+  connectedApp: () => ConnectedApp;
+  tokens: TokenService;
+  snapshots: SnapshotService;
+  blobs: BlobStores;
+  restoredRecords: RestoredRecordService;
+  grantReleaser: GrantReleaser;
+  announce: Announcements;
+  logger: YogaLogger;
+}
+
+const RESTART_MESSAGE = 'The service restarted while this job was running; start it again';
+const STOPPED_MESSAGE = 'The service stopped while this job was running; start it again';
+
+/**
+ * Runs queued jobs in this process, a few at once and never two on one instance (see queue.ts
+ * for why that needs a single process).
+ */
+export function createJobWorker(access: WorkerAccess) {
+  const { db, config, announce, tokens } = access;
+  const running = new Map<string, AbortController>();
+  let stopped = true;
+
+  function pump() {
+    while (!stopped && running.size < config.jobConcurrency) {
+      const job = claimNext(db);
+      if (!job) return;
+      const controller = new AbortController();
+      running.set(job.id, controller);
+      announce.jobChanged(job);
+      void run(job, controller.signal).finally(() => {
+        running.delete(job.id);
+        pump();
+      });
+    }
+  }
+
+  function openSession(job: JobRow, signal: AbortSignal): SalesforceSession {
+    const instance = instanceById(db, job.instanceId)!;
+    const grant = job.grantId ? tokens.grant(job.grantId) : undefined;
+    if (!grant || !job.accessTokenCiphertext || !instance.instanceUrl) {
+      throw new JobStoppedError('The job has no Salesforce session: reauthenticate the instance, then start the job again');
+    }
+    return new SalesforceSession({
+      app: access.connectedApp(),
+      loginUrl: instance.loginUrl,
+      instanceUrl: instance.instanceUrl,
+      accessToken: decrypt(access.secretKey, job.accessTokenCiphertext),
+      refreshToken: () => tokens.refreshTokenOf(tokens.grant(grant.id) ?? grant),
+      onRefreshTokenRotated: (token) => tokens.rotate(grant.id, token),
+      retry: { attempts: config.salesforceRetries, baseDelayMs: config.salesforceRetryDelayMs },
+      apiBudgetShare: config.apiBudgetShare,
+      signal,
+    });
+  }
+
+  async function work(job: JobRow, session: SalesforceSession, progress: ReturnType<typeof createProgress>, signal: AbortSignal) {
+    const checkpoint = session.throwIfCancelled.bind(session);
+    const { parameters } = job;
+    if (job.kind === 'BACKUP') {
+      const snapshot = await runBackup(job, session, access.snapshots, {
+        fullBackupEvery: config.fullBackupEvery,
+        bulkThreshold: config.bulkQueryThreshold,
+        blobs: access.blobs.forOrganisation(job.organisationId),
+        checkpoint,
+        signal,
+        onProgress: (processed, total) => progress.update({ processed, total }),
+        onWarning: (warning) => progress.warn(warning),
+      });
+      progress.snapshotTaken(snapshot.id);
+      return;
+    }
+    // Jobs queued before parameters named their kind carry no typed request.
+    if (parameters.kind !== 'RESTORE') throw new Error('This restore was queued by an older version of the service; start it again');
+    const snapshot = access.snapshots.find(parameters.snapshotId);
+    if (!snapshot) throw new Error('The snapshot of this restore no longer exists');
+    await runRestore(snapshot, session, access.snapshots, parameters, {
+      checkpoint,
+      earlierNewIds: (sourceIds) => access.restoredRecords.newIds(job.instanceId, sourceIds),
+      intents: createRestoreIntentService(db, job.instanceId, job.id),
+      userId: instanceById(db, job.instanceId)?.salesforceUserId ?? undefined,
+      readBlob: (sha256) => buffer(access.blobs.forOrganisation(job.organisationId).read(sha256)),
+      onProgress: (processed, failed, total) => progress.update({ processed, failed, total }),
+      onSummary: (summary) => progress.restoreSummary(summary),
+      onFailures: (failures) => progress.failures(failures),
+      onWarning: (warning) => progress.warn(warning),
+    });
+  }
+
+  /** How a job that threw ends; a grant Salesforce refused also expires the instance's tokens. */
+  function outcomeOf(job: JobRow, error: unknown, signal: AbortSignal): Outcome {
+    if (stopped) return { status: 'FAILED', error: STOPPED_MESSAGE };
+    if (error instanceof CancelledError || signal.aborted) return { status: 'CANCELLED' };
+    if (isGrantRejected(error)) {
+      if (job.grantId) {
+        const rejection = tokens.reject(job.grantId);
+        if (rejection.exhaustedNow) announce.tokensExhausted(rejection.instance, 'REVOKED_BY_SALESFORCE');
+      }
+      return { status: 'FAILED', error: TOKEN_EXPIRED_MESSAGE };
+    }
+    if (error instanceof JobStoppedError) return { status: 'FAILED', error: error.message };
+    const answered = salesforceFailure(error);
+    if (answered) return { status: 'FAILED', error: answered };
+    // Never an internal exception's text: the details go to the log, the user gets what to do.
+    access.logger.warn(`Job ${job.id} failed: ${(error as Error).stack ?? String(error)}`);
+    return {
+      status: 'FAILED',
+      error: `The job stopped on an unexpected error in the service; nothing more was written. Start it again, and if it stops again, report job ${job.id}.`,
+    };
+  }
+
+  async function run(job: JobRow, signal: AbortSignal) {
+    let session: SalesforceSession | undefined;
+    const progress = createProgress(db, announce, job.id, () => session?.apiCalls ?? 0);
+    let outcome: Outcome;
+    try {
+      session = openSession(job, signal);
+      await work(job, session, progress, signal);
+      outcome = { status: 'SUCCEEDED' };
+    } catch (error) {
+      // A failed backup's unfinished snapshot goes at once, not at the next start.
+      if (job.kind === 'BACKUP') access.snapshots.discardUnfinishedOf(job.id);
+      outcome = outcomeOf(job, error, signal);
+    }
+    progress.flush();
+    const finished = finish(db, job.id, outcome);
+    if (finished) announce.jobChanged(finished);
+    announce.instanceChanged(recordApiUsage(db, job.instanceId, session?.apiUsage));
+    if (job.grantId) await access.grantReleaser.releaseIfIdle(job.grantId);
+  }
+
+  return {
+    /** Fails jobs a previous process left running (their snapshots were never completed), then starts work. */
+    start() {
+      stopped = false;
+      access.snapshots.discardIncomplete();
+      const interrupted = failInterrupted(db, RESTART_MESSAGE);
+      interrupted.forEach((job) => announce.jobChanged(job));
+      // A superseded grant kept only for these jobs is given back, as when a job ends.
+      for (const grantId of new Set(interrupted.flatMap((job) => (job.grantId ? [job.grantId] : [])))) {
+        void access.grantReleaser.releaseIfIdle(grantId);
+      }
+      pump();
+    },
+
+    wake: () => pump(),
+
+    /** Stops a queued job at once and a running one at its next checkpoint. */
+    cancel(jobId: string): void {
+      const cancelled = cancelQueued(db, jobId);
+      if (cancelled) {
+        announce.jobChanged(cancelled);
+        if (cancelled.grantId) void access.grantReleaser.releaseIfIdle(cancelled.grantId);
+      } else running.get(jobId)?.abort();
+    },
+
+    /** Lets running jobs stop at their next checkpoint; they are failed on the next start if cut short. */
+    async stop() {
+      stopped = true;
+      for (const controller of running.values()) controller.abort();
+      const deadline = Date.now() + 5000;
+      while (running.size > 0 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 20));
+    },
+  };
+}
+
+export type JobWorker = ReturnType<typeof createJobWorker>;
