@@ -9,6 +9,8 @@ import './api-key.ts';
 import './viewer.ts';
 import './reauthentication.ts';
 import './subscriptions.ts';
+import { recordMutations } from './audit.ts';
 import { builder } from './builder.ts';
 
-export const schema = builder.toSchema({ sortSchema: true });
+// Every mutation leaves one audit entry, recorded here rather than in each resolver.
+export const schema = recordMutations(builder.toSchema({ sortSchema: true }));

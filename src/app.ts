@@ -1,6 +1,7 @@
 import type { YogaLogger } from 'graphql-yoga';
 import { openDatabase, type DatabaseHandle } from '../db/client.ts';
 import type { Config } from './config.ts';
+import { createAuditRetention } from './jobs/audit-retention.ts';
 import { createEventBus, type EventBus } from './events.ts';
 import { OAUTH_CALLBACK_PATH } from './server/oauth-callback.ts';
 import { parseSecretKey } from './crypto.ts';
@@ -47,6 +48,8 @@ export function createApp(config: Config, logger: YogaLogger): App {
   const { services, worker, blobs, dataKeys } = createServices({ database, events, config, secretKey, logger, redirectUri });
   const generatedOperatorKey = services.apiKeys.ensureOperatorKey(config.adminApiKey);
   worker.start();
+  const auditRetention = createAuditRetention(services.audit, config.auditRetentionDays, logger);
+  auditRetention.start();
   return {
     config,
     database,
@@ -64,6 +67,7 @@ export function createApp(config: Config, logger: YogaLogger): App {
     generatedOperatorKey,
     close: async () => {
       await worker.stop();
+      await auditRetention.stop();
       database.close();
     },
   };

@@ -8,6 +8,7 @@ import { createJobWorker } from '../jobs/worker.ts';
 import type { ConnectedApp } from '../salesforce/oauth.ts';
 import { createAnnouncements } from './announcements.ts';
 import { createApiKeyService } from './api-keys.ts';
+import { createAuditLog } from './audit.ts';
 import { createGrantReleaser } from './grant-releaser.ts';
 import { createInstanceService } from './instances.ts';
 import { createJobStarter } from './job-starter.ts';
@@ -50,6 +51,7 @@ export function createServices({ database, events, config, secretKey, logger, re
   };
   const announce = createAnnouncements(events);
   const apiKeys = createApiKeyService(db);
+  const audit = createAuditLog(db);
   const instances = createInstanceService(db, announce, config);
   const tokens = createTokenService(db, secretKey);
   const dataKeys = createDataKeys(db, secretKey);
@@ -62,6 +64,7 @@ export function createServices({ database, events, config, secretKey, logger, re
   const starter = createJobStarter({ db, secretKey, connectedApp, instances, tokens, announce, onQueued: () => worker.wake() });
   const services = {
     apiKeys,
+    audit,
     organisations: createOrganisationService(db, announce),
     instances,
     tokens: {
