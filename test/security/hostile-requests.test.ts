@@ -278,8 +278,12 @@ describe('hostile requests', () => {
 
   it('keeps the unpaged list of an organisation\'s instances to 50', async () => {
     const add = `mutation ($organisationId: ID!, $name: String!) { addInstance(organisationId: $organisationId, environment: SANDBOX, name: $name) { __typename ... on Error { message } } }`;
-    const results = [];
-    for (let i = 0; i < 31; i++) results.push((await gql(add, { organisationId, name: `Sandbox ${i}` }, admin.apiKey)).body.data as { addInstance: { __typename: string; message?: string } });
+    type Added = { addInstance: { __typename: string; message?: string } };
+    const results: Added[] = [];
+    for (let i = 0; i < 31; i++) {
+      const data = (await gql(add, { organisationId, name: `Sandbox ${i}` }, admin.apiKey)).body.data as Added;
+      results.push(data);
+    }
     expect(results.slice(0, 30).every((result) => result.addInstance.__typename === 'Instance')).toBe(true);
     expect(results[30].addInstance).toEqual({ __typename: 'InvalidInput', message: 'An organisation may have at most 50 instances' });
   });
