@@ -1,5 +1,5 @@
 import { sql } from 'drizzle-orm';
-import { index, integer, primaryKey, sqliteTable, text, uniqueIndex } from 'drizzle-orm/sqlite-core';
+import { index, integer, primaryKey, real, sqliteTable, text, uniqueIndex } from 'drizzle-orm/sqlite-core';
 
 export const ENVIRONMENTS = ['PRODUCTION', 'SANDBOX'] as const;
 export const INSTANCE_STATUSES = ['NOT_CONNECTED', 'CONNECTED', 'REAUTH_REQUIRED'] as const;
@@ -381,7 +381,89 @@ export const restoreIntents = sqliteTable(
 
 export type RestoreIntentRow = typeof restoreIntents.$inferSelect;
 
-export const AUDIT_ACTOR_KINDS = ['OPERATOR', 'API_KEY', 'SCHEDULER', 'ANONYMOUS'] as const;
+/**
+ * What a snapshot changed since the one before it, kept when it is found (after the backup), so a
+ * comparison across many snapshots looks only at the records they changed. An incremental built on
+ * the previous snapshot changed exactly its own rows; for any other, `snapshot_changes` lists them.
+ */
+export const snapshotChangeSets = sqliteTable('snapshot_change_sets', {
+  snapshotId: text('snapshot_id')
+    .primaryKey()
+    .references(() => snapshots.id, { onDelete: 'cascade' }),
+  sinceSnapshotId: text('since_snapshot_id').notNull(),
+  /** The snapshot's own rows are its changes; none are listed in `snapshot_changes`. */
+  ownRows: integer('own_rows', { mode: 'boolean' }).notNull(),
+});
+
+export const snapshotChanges = sqliteTable(
+  'snapshot_changes',
+  {
+    snapshotId: text('snapshot_id')
+      .notNull()
+      .references(() => snapshots.id, { onDelete: 'cascade' }),
+    object: text('object').notNull(),
+    recordId: text('record_id').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.snapshotId, t.object, t.recordId] })],
+);
+
+/** When a backup raises a data alert: per instance; an instance without a row uses the defaults. */
+export const dataAlertThresholds = sqliteTable('data_alert_thresholds', {
+  instanceId: text('instance_id')
+    .primaryKey()
+    .references(() => instances.id, { onDelete: 'cascade' }),
+  /** Share of an object's records deleted or changed since the previous backup, in percent. */
+  percent: real('percent').notNull(),
+  /** And at least this many records. */
+  minRecords: integer('min_records').notNull(),
+});
+
+/** One object's part in a data alert: how much of it the backup found deleted or changed. */
+export interface DataAlertObjectValue {
+  object: string;
+  /** Live records at the previous backup. */
+  previousCount: number;
+  created: number;
+  updated: number;
+  deleted: number;
+}
+
+/**
+ * A backup that found a large share of an object deleted or changed since the previous one: at most
+ * one per snapshot, listing every object past the instance's threshold.
+ */
+export const dataAlerts = sqliteTable(
+  'data_alerts',
+  {
+    id: text('id').primaryKey(),
+    organisationId: text('organisation_id')
+      .notNull()
+      .references(() => organisations.id, { onDelete: 'cascade' }),
+    instanceId: text('instance_id')
+      .notNull()
+      .references(() => instances.id, { onDelete: 'cascade' }),
+    snapshotId: text('snapshot_id')
+      .notNull()
+      .references(() => snapshots.id, { onDelete: 'cascade' }),
+    previousSnapshotId: text('previous_snapshot_id')
+      .notNull()
+      .references(() => snapshots.id, { onDelete: 'cascade' }),
+    objects: text('objects', { mode: 'json' }).$type<DataAlertObjectValue[]>().notNull(),
+    /** The threshold in force when the alert was raised. */
+    percent: real('percent').notNull(),
+    minRecords: integer('min_records').notNull(),
+    createdAt: createdAt(),
+    acknowledgedAt: integer('acknowledged_at', { mode: 'timestamp_ms' }),
+    /** The name of the key that acknowledged it, or `operator`. */
+    acknowledgedBy: text('acknowledged_by'),
+  },
+  (t) => [uniqueIndex('data_alerts_snapshot').on(t.snapshotId), index('data_alerts_instance').on(t.instanceId, t.createdAt)],
+);
+
+export type DataAlertThresholdRow = typeof dataAlertThresholds.$inferSelect;
+export type DataAlertRow = typeof dataAlerts.$inferSelect;
+
+export const AUDIT_ACTOR_KINDS = ['OPERATOR', 'API_KEY', 'SCHEDULER', 'SYSTEM', 'ANONYMOUS'] as const;
 export const AUDIT_OUTCOMES = ['SUCCEEDED', 'FAILED', 'DENIED'] as const;
 export type AuditActorKind = (typeof AUDIT_ACTOR_KINDS)[number];
 export type AuditOutcome = (typeof AUDIT_OUTCOMES)[number];
@@ -399,7 +481,7 @@ export const auditEntries = sqliteTable(
     /** Whose log it is; null for entries only the operator sees (a wrong key, an action on no organisation). */
     organisationId: text('organisation_id'),
     actorKind: text('actor_kind', { enum: AUDIT_ACTOR_KINDS }).notNull(),
-    /** The key's name, `operator`, `scheduler`, or `anonymous`. */
+    /** The key's name, `operator`, `scheduler`, `system` (what the service does of itself, as raising an alert) or `anonymous`. */
     actorName: text('actor_name').notNull(),
     actorKeyId: text('actor_key_id'),
     actorRole: text('actor_role', { enum: ROLES }),

@@ -17,7 +17,7 @@ const AuditEntryRef = builder.objectRef<AuditEntryRow>('AuditEntry').implement({
     id: t.id({ resolve: (entry) => globalId('AuditEntry', String(entry.id)) }),
     at: t.expose('at', { type: 'DateTime' }),
     actorKind: t.expose('actorKind', { type: AuditActorKindEnum }),
-    actorName: t.exposeString('actorName', { description: 'The key’s name, `operator`, `scheduler` or `anonymous`.' }),
+    actorName: t.exposeString('actorName', { description: 'The key’s name, `operator`, `scheduler`, `system` or `anonymous`.' }),
     actorRole: t.expose('actorRole', { type: RoleEnum, nullable: true }),
     actorKeyId: t.id({ nullable: true, resolve: (entry) => (entry.actorKeyId ? globalId('ApiKey', entry.actorKeyId) : null) }),
     action: t.exposeString('action', { description: 'The mutation, or `signInFailed`, `oauthCallback`, `export`, `exportAuditLog`, `scheduledBackup`, `dataAlert`.' }),

@@ -9,6 +9,9 @@ import './api-key.ts';
 import './viewer.ts';
 import './reauthentication.ts';
 import './subscriptions.ts';
+import './compare.ts';
+import './data-alert.ts';
+import './snapshot-export.ts';
 import { recordMutations } from './audit.ts';
 import { builder } from './builder.ts';
 

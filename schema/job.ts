@@ -16,7 +16,7 @@ export const JobKindEnum = builder.enumType('JobKind', { values: JOB_KINDS });
 export const JobStatusEnum = builder.enumType('JobStatus', { values: JOB_STATUSES });
 
 /** What starting a job may answer instead of the job. */
-const JOB_START_ERRORS = [TokenExpiredError, InstanceNotConnectedError, NotFoundError, InvalidInputError, SalesforceUnavailableError];
+export const JOB_START_ERRORS = [TokenExpiredError, InstanceNotConnectedError, NotFoundError, InvalidInputError, SalesforceUnavailableError];
 
 export const JobRef = nodeRef('Job', (services, viewer, ids) => services.jobs.byIds(viewer, ids));
 

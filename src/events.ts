@@ -1,6 +1,6 @@
 import { setMaxListeners } from 'node:events';
 import { Repeater, SlidingBuffer } from '@repeaterjs/repeater';
-import type { InstanceRow, JobRow, OrganisationRow } from '../db/schema.ts';
+import type { DataAlertRow, InstanceRow, JobRow, OrganisationRow } from '../db/schema.ts';
 import type { TokenExhaustionReason } from './errors.ts';
 
 export interface TokenExhaustedEvent {
@@ -22,6 +22,7 @@ export type Topics = {
   tokenExhausted: [organisationId: string, payload: TokenExhaustedEvent];
   reauthCompleted: [organisationId: string, payload: ReauthCompletedEvent];
   jobUpdated: [organisationId: string, payload: JobRow];
+  dataAlert: [organisationId: string, payload: DataAlertRow];
 };
 
 type TopicName = keyof Topics;

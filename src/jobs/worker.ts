@@ -1,6 +1,6 @@
 import type { YogaLogger } from 'graphql-yoga';
 import type { Db } from '../../db/client.ts';
-import type { JobRow } from '../../db/schema.ts';
+import type { JobRow, SnapshotRow } from '../../db/schema.ts';
 import type { Config } from '../config.ts';
 import { decrypt } from '../crypto.ts';
 import { JobStoppedError, TOKEN_EXPIRED_MESSAGE } from '../errors.ts';
@@ -37,6 +37,8 @@ export interface WorkerAccess {
   grantReleaser: GrantReleaser;
   announce: Announcements;
   logger: YogaLogger;
+  /** Runs once a backup has succeeded: what it changed is noted and may raise a data alert. */
+  afterBackup: (snapshot: SnapshotRow) => Promise<unknown>;
 }
 
 const RESTART_MESSAGE = 'The service restarted while this job was running; start it again';
@@ -84,7 +86,8 @@ export function createJobWorker(access: WorkerAccess) {
     });
   }
 
-  async function work(job: JobRow, session: SalesforceSession, progress: ReturnType<typeof createProgress>, signal: AbortSignal) {
+  /** Runs the job; a backup returns its snapshot. */
+  async function work(job: JobRow, session: SalesforceSession, progress: ReturnType<typeof createProgress>, signal: AbortSignal): Promise<SnapshotRow | undefined> {
     const checkpoint = session.throwIfCancelled.bind(session);
     const { parameters } = job;
     if (job.kind === 'BACKUP') {
@@ -98,7 +101,7 @@ export function createJobWorker(access: WorkerAccess) {
         onWarning: (warning) => progress.warn(warning),
       });
       progress.snapshotTaken(snapshot.id);
-      return;
+      return snapshot;
     }
     // Jobs queued before parameters named their kind carry no typed request.
     if (parameters.kind !== 'RESTORE') throw new Error('This restore was queued by an older version of the service; start it again');
@@ -115,6 +118,7 @@ export function createJobWorker(access: WorkerAccess) {
       onFailures: (failures) => progress.failures(failures),
       onWarning: (warning) => progress.warn(warning),
     });
+    return undefined;
   }
 
   /** How a job that threw ends; a grant Salesforce refused also expires the instance's tokens. */
@@ -143,9 +147,10 @@ export function createJobWorker(access: WorkerAccess) {
     let session: SalesforceSession | undefined;
     const progress = createProgress(db, announce, job.id, () => session?.apiCalls ?? 0);
     let outcome: Outcome;
+    let snapshot: SnapshotRow | undefined;
     try {
       session = openSession(job, signal);
-      await work(job, session, progress, signal);
+      snapshot = await work(job, session, progress, signal);
       outcome = { status: 'SUCCEEDED' };
     } catch (error) {
       // A failed backup's unfinished snapshot goes at once, not at the next start.
@@ -157,6 +162,8 @@ export function createJobWorker(access: WorkerAccess) {
     if (finished) announce.jobChanged(finished);
     announce.instanceChanged(recordApiUsage(db, job.instanceId, session?.apiUsage));
     if (job.grantId) await access.grantReleaser.releaseIfIdle(job.grantId);
+    // The backup has succeeded whatever happens here; a failure costs only the comparison's shortcut or an alert.
+    if (snapshot && outcome.status === 'SUCCEEDED') await access.afterBackup(snapshot).catch((error: unknown) => access.logger.warn(`After backup ${job.id}: ${String(error)}`));
   }
 
   return {

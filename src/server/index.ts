@@ -8,6 +8,8 @@ import { DASHBOARD_ASSETS_PREFIX, dashboardRoutes } from './dashboard-route.ts';
 import { createFailedKeyThrottle, type FailedKeyThrottle } from './failed-key-throttle.ts';
 import { GRAPHIQL_ASSETS_PREFIX, graphiqlRoutes } from './graphiql-route.ts';
 import { createGraphQLHandler, GRAPHQL_PATH } from './graphql.ts';
+import { EXPORT_LINK_PREFIX } from '../services/export-links.ts';
+import { EXPORTS_PATH, exportRoute } from './export-route.ts';
 import { OAUTH_CALLBACK_PATH, oauthCallbackRoute } from './oauth-callback.ts';
 import { withRequestId } from './request-ids.ts';
 import { createResponseCache } from './response-cache.ts';
@@ -66,8 +68,10 @@ export async function startServer(app: App, logger: YogaLogger): Promise<Running
   const dashboard = dashboardRoutes();
   const graphiql = graphiqlRoutes(() => app.publicUrl!);
   const auditExport = auditExportRoute(app.services.audit, (req) => authentication.authenticate(req.headers.authorization, clientAddress(req)).viewer);
+  const exports = exportRoute(app.services, authentication, logger);
   const routes: Record<string, Route> = {
     [OAUTH_CALLBACK_PATH]: oauthCallbackRoute(app.services.reauthentication, app.services.audit, logger),
+    [EXPORTS_PATH]: exports,
     '/': dashboard.page,
     '/index.html': dashboard.page,
     [AUDIT_EXPORT_PATH]: (req, res) => (refusedAtTheDoor(req, res, throttle) ? undefined : auditExport(req, res)),
@@ -78,6 +82,7 @@ export async function startServer(app: App, logger: YogaLogger): Promise<Running
     const route =
       routes[path] ??
       (path.startsWith(DASHBOARD_ASSETS_PREFIX) ? dashboard.assets : undefined) ??
+      (path.startsWith(EXPORT_LINK_PREFIX) ? exports : undefined) ??
       (path.startsWith(GRAPHIQL_ASSETS_PREFIX) ? graphiql.assets : undefined) ??
       (path === GRAPHQL_PATH && graphiql.wanted(req) ? graphiql.page : undefined);
     if (route) {

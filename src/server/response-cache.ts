@@ -36,6 +36,9 @@ function staleEntities(event: PublishedEvent): { typename: string; id?: string }
         ? [job, instance(event.payload.instanceId), organisation(event.payload.organisationId)]
         : [job];
     }
+    case 'dataAlert':
+      // A new alert joins its instance's list; an acknowledgement changes the alert.
+      return [{ typename: 'DataAlert', id: globalId('DataAlert', event.payload.id) }, instance(event.payload.instanceId)];
   }
 }
 

@@ -1,4 +1,4 @@
-import type { InstanceRow, JobRow, OrganisationRow } from '../../db/schema.ts';
+import type { DataAlertRow, InstanceRow, JobRow, OrganisationRow } from '../../db/schema.ts';
 import { TOKEN_EXPIRED_MESSAGE, type TokenExhaustionReason } from '../errors.ts';
 import type { EventBus } from '../events.ts';
 
@@ -29,6 +29,10 @@ export function createAnnouncements(events: EventBus) {
 
     jobChanged(job: JobRow) {
       events.publish('jobUpdated', job.organisationId, job);
+    },
+
+    dataAlertChanged(alert: DataAlertRow) {
+      events.publish('dataAlert', alert.organisationId, alert);
     },
   };
 }

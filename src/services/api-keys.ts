@@ -14,6 +14,15 @@ const LAST_USE_PRECISION_MS = 60_000;
 // Keys recently presented, by the hash of their secret, so a request costs no statement.
 const KNOWN_KEYS_HELD = 10_000;
 
+const memberViewer = (key: ApiKeyRow): Viewer => ({
+  kind: 'member',
+  organisationId: key.organisationId,
+  role: key.role,
+  keyId: key.id,
+  keyName: key.name,
+  expiresAt: key.expiresAt,
+});
+
 export function createApiKeyService(db: Db) {
   const lastUseWritten = new Map<string, number>();
   // Only live keys are held; revoking one forgets it here before anything else.
@@ -57,7 +66,14 @@ export function createApiKeyService(db: Db) {
       const now = Date.now();
       if (!key || key.revokedAt || (key.expiresAt && key.expiresAt.getTime() <= now)) return null;
       noteUse(key, now);
-      return { kind: 'member', organisationId: key.organisationId, role: key.role, keyId: key.id, keyName: key.name, expiresAt: key.expiresAt };
+      return memberViewer(key);
+    },
+
+    /** The viewer of a key known by its id (a signed link names it), or null when it is revoked or expired. */
+    viewerOfKey(keyId: string): Viewer | null {
+      const key = db.select().from(apiKeys).where(eq(apiKeys.id, keyId)).get();
+      if (!key || key.revokedAt || (key.expiresAt && key.expiresAt.getTime() <= Date.now())) return null;
+      return memberViewer(key);
     },
 
     /**

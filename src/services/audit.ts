@@ -13,8 +13,8 @@ import {
 import { decodeCursor, encodeCursor, pageOf, pageSize, type Page, type PageRequest } from './paging.ts';
 import { organisationOf, type Viewer } from './viewer.ts';
 
-/** Who acted: a key (or the operator key), the scheduler, or a caller without a valid key. */
-export type AuditActor = Viewer | 'scheduler' | 'anonymous';
+/** Who acted: a key (or the operator key), the scheduler, the service itself, or a caller without a valid key. */
+export type AuditActor = Viewer | 'scheduler' | 'system' | 'anonymous';
 
 export interface AuditTarget {
   /** The GraphQL type name: Organisation, Instance, Snapshot, Job, ApiKey… */
@@ -50,6 +50,7 @@ const DETAIL_MAX = 500;
 
 function actorColumns(actor: AuditActor): { actorKind: AuditActorKind; actorName: string; actorKeyId: string | null; actorRole: AuditEntryRow['actorRole'] } {
   if (actor === 'scheduler') return { actorKind: 'SCHEDULER', actorName: 'scheduler', actorKeyId: null, actorRole: null };
+  if (actor === 'system') return { actorKind: 'SYSTEM', actorName: 'system', actorKeyId: null, actorRole: null };
   if (actor === 'anonymous') return { actorKind: 'ANONYMOUS', actorName: 'anonymous', actorKeyId: null, actorRole: null };
   if (actor.kind === 'operator') return { actorKind: 'OPERATOR', actorName: 'operator', actorKeyId: null, actorRole: null };
   return { actorKind: 'API_KEY', actorName: actor.keyName, actorKeyId: actor.keyId, actorRole: actor.role };

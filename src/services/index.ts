@@ -9,6 +9,10 @@ import type { ConnectedApp } from '../salesforce/oauth.ts';
 import { createAnnouncements } from './announcements.ts';
 import { createApiKeyService } from './api-keys.ts';
 import { createAuditLog } from './audit.ts';
+import { createCompareService } from './compare.ts';
+import { createDataAlertService } from './data-alerts.ts';
+import { createExportLinks } from './export-links.ts';
+import { createExportService } from './exports.ts';
 import { createGrantReleaser } from './grant-releaser.ts';
 import { createInstanceService } from './instances.ts';
 import { createJobStarter } from './job-starter.ts';
@@ -60,8 +64,15 @@ export function createServices({ database, events, config, secretKey, logger, re
   const snapshots = createSnapshotQueries(db, snapshotStorage);
   const grantReleaser = createGrantReleaser(db, tokens, connectedApp, logger);
   const restoredRecords = createRestoredRecordService(db);
-  const worker = createJobWorker({ db, config, secretKey, connectedApp, tokens, snapshots: snapshotStorage, blobs, restoredRecords, grantReleaser, announce, logger });
+  const compare = createCompareService({ db, sqlite: database.sqlite, storage: snapshotStorage, snapshots });
+  const worker = createJobWorker({
+    db, config, secretKey, connectedApp, tokens, snapshots: snapshotStorage, blobs, restoredRecords, grantReleaser, announce, logger,
+    afterBackup: (snapshot) => dataAlerts.afterBackup(snapshot),
+  });
   const starter = createJobStarter({ db, secretKey, connectedApp, instances, tokens, announce, onQueued: () => worker.wake() });
+  const jobs = createJobService({ db, instances, snapshots, snapshotStorage, starter, runner: worker });
+  const dataAlerts = createDataAlertService({ db, storage: snapshotStorage, compare, announce, audit, startRestore: jobs.startRestore });
+  const exportLinks = createExportLinks(secretKey, apiKeys);
   const services = {
     apiKeys,
     audit,
@@ -72,7 +83,10 @@ export function createServices({ database, events, config, secretKey, logger, re
       currentByInstanceIds: (viewer: Viewer, instanceIds: readonly string[]) => tokens.currentByInstanceIds(viewer, instanceIds),
     },
     snapshots,
-    jobs: createJobService({ db, instances, snapshots, snapshotStorage, starter, runner: worker }),
+    jobs,
+    compare,
+    dataAlerts,
+    exports: createExportService({ sqlite: database.sqlite, storage: snapshotStorage, snapshots, blobs, links: exportLinks }),
     reauthentication: createReauthenticationService({ db, announce, secretKey, connectedApp, instances, tokens, grantReleaser }),
     subscriptions: createSubscriptionService(events),
   };

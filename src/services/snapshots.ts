@@ -181,6 +181,9 @@ export function createSnapshotService({ db, sqlite }: Pick<DatabaseHandle, 'db' 
 
     chainLength: (snapshot: SnapshotRow) => chainOf(snapshot).length,
 
+    /** The snapshots whose rows make up this one's state, newest first: itself, then its bases. */
+    chain: (snapshot: SnapshotRow): string[] => chainOf(snapshot),
+
     objectsOf(snapshotIds: readonly string[]): SnapshotObjectRow[] {
       return db.select().from(snapshotObjects).where(inArray(snapshotObjects.snapshotId, [...snapshotIds])).orderBy(asc(snapshotObjects.name)).all();
     },

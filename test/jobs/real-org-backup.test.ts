@@ -10,7 +10,7 @@ import type { GraphQLClient } from '../helpers/graphql-client.ts';
 import { backup } from '../helpers/operations.ts';
 
 const RECORDS = `query ($id: ID!, $object: String!, $after: String) {
-  snapshot(id: $id) { ... on Snapshot { records(object: $object, first: 100, after: $after) { records { id deleted fields } endCursor hasNextPage } } }
+  snapshot(id: $id) { ... on Snapshot { records(object: $object, first: 100, after: $after) { nodes { id deleted fields } pageInfo { endCursor hasNextPage } } } }
 }`;
 
 type StoredObject = { name: string; state: string; reason: string | null; recordCount: number; deletedCount: number; blobCount: number; blobBytes: number };
@@ -20,10 +20,10 @@ async function snapshotRecords(client: GraphQLClient, snapshotId: string, object
   const records: SnapshotRecord[] = [];
   let after: string | null = null;
   for (;;) {
-    const page: { records: SnapshotRecord[]; endCursor: string | null; hasNextPage: boolean } = (await client.query(RECORDS, { id: snapshotId, object, after })).snapshot.records;
-    records.push(...page.records);
-    if (!page.hasNextPage) return records;
-    after = page.endCursor;
+    const page: { nodes: SnapshotRecord[]; pageInfo: { endCursor: string | null; hasNextPage: boolean } } = (await client.query(RECORDS, { id: snapshotId, object, after })).snapshot.records;
+    records.push(...page.nodes);
+    if (!page.pageInfo.hasNextPage) return records;
+    after = page.pageInfo.endCursor;
   }
 }
 

@@ -2,6 +2,7 @@ import { useCallback, useEffect, useMemo, useReducer, useRef, useState } from 'p
 import { ApiError, createLiveClient, request, type ConnectionState } from '../api.ts';
 import { JOB_KIND_LABEL, JOB_STATUS_LABEL } from '../format.ts';
 import { ADD_INSTANCE, CANCEL_JOB, INSTANCE, ORGANISATIONS, START_BACKUP, START_REAUTHENTICATION, START_RESTORE, SUBSCRIPTIONS } from '../operations.ts';
+import { alertEvents, alertSummary, DATA_ALERT_SUBSCRIPTION, type DataAlert } from '../insight.ts';
 import { findInstance, initialState, reducer } from '../store.ts';
 import type { Environment, InstanceDetails, InstanceSummary, Job, Organisation } from '../types.ts';
 import type { Session } from './App.tsx';
@@ -19,6 +20,8 @@ export interface Actions {
   restore(instanceId: string, snapshotId: string, objects: string[], overwrite: boolean): Promise<Outcome>;
   cancel(jobId: string): Promise<Outcome | undefined>;
   addInstance(organisationId: string, environment: Environment, name: string): Promise<Outcome>;
+  /** Any other request with the page's key (the compare, alert and export views). */
+  query<T>(document: string, variables?: Record<string, unknown>): Promise<T>;
 }
 
 type MutationResult = (Job & { __typename: 'Job' }) | { __typename: string; message: string; instance?: { id: string } };
@@ -115,6 +118,12 @@ export function Dashboard({ session, onKeyRefused }: { session: Session; onKeyRe
           void reloadInstance(job.instance.id).catch(() => {});
         }
       });
+      listen<{ dataAlert: DataAlert }>(DATA_ALERT_SUBSCRIPTION, organisationId, (data) => {
+        const alert = data.dataAlert;
+        alertEvents.publish(alert);
+        const instance = findInstance(stateRef.current, alert.instance.id);
+        if (!alert.acknowledgedAt) announce(`Mass change found by the backup of ${instance?.name ?? 'an instance'}: ${alertSummary(alert)}.`);
+      });
     }
     return () => {
       for (const stop of stops) stop();
@@ -198,6 +207,7 @@ export function Dashboard({ session, onKeyRefused }: { session: Session; onKeyRe
           return failed(error);
         }
       },
+      query: (document, variables) => request(apiKey, document, variables),
     };
   }, [apiKey, onKeyRefused]);
 

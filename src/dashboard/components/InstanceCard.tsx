@@ -2,6 +2,7 @@ import { useState } from 'preact/hooks';
 import { STATUS_LABEL, allowed, formatDate, formatNumber } from '../format.ts';
 import type { InstanceDetails } from '../types.ts';
 import type { Actions, Outcome } from './Dashboard.tsx';
+import { InstanceInsight } from './InstanceInsight.tsx';
 import { JobList } from './JobList.tsx';
 import { RestoreForm } from './RestoreForm.tsx';
 
@@ -165,6 +166,8 @@ export function InstanceCard({ instance, exhaustedMessage, role, actions }: Prop
           }}
         />
       )}
+
+      <InstanceInsight instance={instance} role={role} query={actions.query} />
 
       <JobList instance={instance} canCancel={canOperate} actions={actions} />
     </article>
