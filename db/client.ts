@@ -45,6 +45,9 @@ export function openDatabase(file: string): DatabaseHandle {
   // Takes effect only on a new file (before WAL and the first table): most rows hold a record's
   // JSON, and larger pages made storing a backup about a third faster. Existing files keep theirs.
   sqlite.pragma('page_size = 16384');
+  // Also only on a new file: pages freed by retention can be given back in small steps
+  // (`incremental_vacuum`) instead of a VACUUM that rewrites the whole file.
+  sqlite.pragma('auto_vacuum = INCREMENTAL');
   sqlite.pragma('journal_mode = WAL');
   sqlite.pragma('foreign_keys = ON');
   sqlite.pragma('busy_timeout = 5000');

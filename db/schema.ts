@@ -128,8 +128,18 @@ export const grants = sqliteTable(
     issuedAt: integer('issued_at', { mode: 'timestamp_ms' }).notNull(),
     /** Set once the refresh token was revoked at Salesforce (or found dead there). */
     revokedAt: integer('revoked_at', { mode: 'timestamp_ms' }),
+    /**
+     * Who approved it, and where: Salesforce keeps five approvals per user and connected app, and
+     * a sixth login evicts the oldest. Null on grants stored before this was recorded.
+     */
+    salesforceUserId: text('salesforce_user_id'),
+    loginUrl: text('login_url'),
+    /** When a grant health check last had Salesforce accept the refresh token. */
+    checkedAt: integer('checked_at', { mode: 'timestamp_ms' }),
+    /** Set once `tokensLow` was announced for this grant, so it is announced once. */
+    tokensLowAt: integer('tokens_low_at', { mode: 'timestamp_ms' }),
   },
-  (t) => [index('grants_instance').on(t.instanceId)],
+  (t) => [index('grants_instance').on(t.instanceId), index('grants_salesforce_user').on(t.salesforceUserId)],
 );
 
 export const tokens = sqliteTable(
@@ -381,6 +391,78 @@ export const restoreIntents = sqliteTable(
 
 export type RestoreIntentRow = typeof restoreIntents.$inferSelect;
 
+export const BACKUP_FREQUENCIES = ['EVERY_12_HOURS', 'EVERY_18_HOURS', 'EVERY_24_HOURS', 'CRON'] as const;
+export const SCHEDULED_RUN_OUTCOMES = ['STARTED', 'SKIPPED'] as const;
+
+export type BackupFrequency = (typeof BACKUP_FREQUENCIES)[number];
+export type ScheduledRunOutcome = (typeof SCHEDULED_RUN_OUTCOMES)[number];
+
+/**
+ * When an instance is backed up without anyone starting it. `nextRunAt` is the claim: a scheduler
+ * starts a run only by moving it forward with one guarded UPDATE, so two processes never start
+ * the same run.
+ */
+export const backupPolicies = sqliteTable(
+  'backup_policies',
+  {
+    instanceId: text('instance_id')
+      .primaryKey()
+      .references(() => instances.id, { onDelete: 'cascade' }),
+    frequency: text('frequency', { enum: BACKUP_FREQUENCIES }).notNull(),
+    /** A five-field cron expression (UTC), for the CRON frequency. */
+    cron: text('cron'),
+    /** Runs start only within this daily window (UTC): its first minute after midnight and its length. */
+    windowStartMinute: integer('window_start_minute'),
+    windowMinutes: integer('window_minutes'),
+    /** Object API names to take; empty means the whole org. */
+    objects: text('objects', { mode: 'json' }).$type<string[]>().notNull().default(sql`'[]'`),
+    enabled: integer('enabled', { mode: 'boolean' }).notNull(),
+    /** The hour-based tiers count their slots from here. */
+    anchorAt: integer('anchor_at', { mode: 'timestamp_ms' }).notNull(),
+    /** The next slot; null while the policy is disabled. */
+    nextRunAt: integer('next_run_at', { mode: 'timestamp_ms' }),
+    updatedAt: integer('updated_at', { mode: 'timestamp_ms' }).notNull(),
+  },
+  (t) => [index('backup_policies_next_run').on(t.nextRunAt)],
+);
+
+/** Each scheduled slot a scheduler claimed: the job it started, or why it could not start one. */
+export const scheduledRuns = sqliteTable(
+  'scheduled_runs',
+  {
+    id: text('id').primaryKey(),
+    instanceId: text('instance_id')
+      .notNull()
+      .references(() => instances.id, { onDelete: 'cascade' }),
+    /** The slot the run was due at. */
+    scheduledFor: integer('scheduled_for', { mode: 'timestamp_ms' }).notNull(),
+    claimedAt: integer('claimed_at', { mode: 'timestamp_ms' }).notNull(),
+    outcome: text('outcome', { enum: SCHEDULED_RUN_OUTCOMES }).notNull(),
+    reason: text('reason'),
+    jobId: text('job_id'),
+  },
+  (t) => [uniqueIndex('scheduled_runs_slot').on(t.instanceId, t.scheduledFor), index('scheduled_runs_instance_claimed').on(t.instanceId, t.claimedAt)],
+);
+
+/**
+ * How long an instance's snapshots are kept (grandfather-father-son): every snapshot for
+ * `keepAllDays`, then the newest of each day for `dailyWeeks`, the newest of each week for
+ * `weeklyMonths`, and never fewer than the last `keepLast`.
+ */
+export const retentionPolicies = sqliteTable('retention_policies', {
+  instanceId: text('instance_id')
+    .primaryKey()
+    .references(() => instances.id, { onDelete: 'cascade' }),
+  keepAllDays: integer('keep_all_days').notNull(),
+  dailyWeeks: integer('daily_weeks').notNull(),
+  weeklyMonths: integer('weekly_months').notNull(),
+  keepLast: integer('keep_last').notNull(),
+  updatedAt: integer('updated_at', { mode: 'timestamp_ms' }).notNull(),
+});
+
+export type BackupPolicyRow = typeof backupPolicies.$inferSelect;
+export type ScheduledRunRow = typeof scheduledRuns.$inferSelect;
+export type RetentionPolicyRow = typeof retentionPolicies.$inferSelect;
 /**
  * What a snapshot changed since the one before it, kept when it is found (after the backup), so a
  * comparison across many snapshots looks only at the records they changed. An incremental built on

@@ -9,6 +9,7 @@ import './api-key.ts';
 import './viewer.ts';
 import './reauthentication.ts';
 import './subscriptions.ts';
+import './schedule.ts';
 import './compare.ts';
 import './data-alert.ts';
 import './snapshot-export.ts';

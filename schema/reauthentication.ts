@@ -15,6 +15,12 @@ const ReauthenticationStartedRef = builder.objectRef<ReauthenticationStarted>('R
     state: t.exposeString('state', { description: 'Single use; pass it to completeReauthentication when handling the redirect yourself.' }),
     expiresAt: t.expose('expiresAt', { type: 'DateTime' }),
     instance: t.field({ type: InstanceRef, resolve: (started) => started.instance }),
+    approvalWarning: t.exposeString('approvalWarning', {
+      nullable: true,
+      description: "Show before redirecting: this login would make Salesforce revoke another instance's grant (five approvals per user).",
+    }),
+    approvalsHeld: t.exposeInt('approvalsHeld', { description: 'Live grants in this service of the Salesforce user last seen on the instance.' }),
+    wouldRevoke: t.field({ type: InstanceRef, nullable: true, description: 'The instance that would lose access.', resolve: (started) => started.wouldRevoke }),
   }),
 });
 

@@ -1,4 +1,4 @@
-import type { ReauthCompletedEvent, TokenExhaustedEvent } from '../src/events.ts';
+import type { ReauthCompletedEvent, TokenExhaustedEvent, TokensLowEvent } from '../src/events.ts';
 import { builder, viewerOf, type Context } from './builder.ts';
 import { TokenExhaustionReasonEnum } from './errors.ts';
 import { InstanceRef } from './instance.ts';
@@ -23,6 +23,14 @@ const ReauthCompletedEventRef = builder.objectRef<ReauthCompletedEvent>('ReauthC
   }),
 });
 
+const TokensLowEventRef = builder.objectRef<TokensLowEvent>('TokensLowEvent').implement({
+  fields: (t) => ({
+    instance: t.field({ type: InstanceRef, resolve: (event) => event.instance }),
+    tokensRemaining: t.exposeInt('tokensRemaining'),
+    occurredAt: t.expose('occurredAt', { type: 'DateTime' }),
+  }),
+});
+
 const ORGANISATION_NOTE = "organisationId defaults to the key's own; the operator key must name one.";
 
 type GlobalId = { typename: string; id: string } | null | undefined;
@@ -30,7 +38,7 @@ type GlobalId = { typename: string; id: string } | null | undefined;
 const organisationOf = (id: GlobalId) => (id ? OrganisationRef.idFrom(id) : undefined);
 
 /** An instance's events, optionally narrowed to one instance. */
-function instanceEvents(ctx: Context, topic: 'tokenExhausted' | 'reauthCompleted', args: { organisationId?: GlobalId; instanceId?: GlobalId }) {
+function instanceEvents(ctx: Context, topic: 'tokenExhausted' | 'reauthCompleted' | 'tokensLow', args: { organisationId?: GlobalId; instanceId?: GlobalId }) {
   const instanceId = args.instanceId && InstanceRef.idFrom(args.instanceId);
   return ctx.services.subscriptions.subscribe(viewerOf(ctx), topic, organisationOf(args.organisationId), (event) => !instanceId || event.instance.id === instanceId);
 }
@@ -56,6 +64,13 @@ builder.subscriptionFields((t) => {
       description: `An instance was reauthenticated and has fresh tokens. ${ORGANISATION_NOTE}`,
       args: { organisationId: t.arg.globalID(), instanceId: t.arg.globalID() },
       subscribe: (_root, args, ctx) => instanceEvents(ctx, 'reauthCompleted', args) as AsyncIterable<ReauthCompletedEvent>,
+      resolve: (event) => event,
+    }),
+    tokensLow: t.field({
+      type: TokensLowEventRef,
+      description: `A job start left an instance TOKEN_WARNING_AT tokens (default 1): reauthenticate before they run out. Once per grant. ${ORGANISATION_NOTE}`,
+      args: { organisationId: t.arg.globalID(), instanceId: t.arg.globalID() },
+      subscribe: (_root, args, ctx) => instanceEvents(ctx, 'tokensLow', args) as AsyncIterable<TokensLowEvent>,
       resolve: (event) => event,
     }),
     jobUpdated: t.field({

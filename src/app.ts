@@ -3,6 +3,8 @@ import { openDatabase, type DatabaseHandle } from '../db/client.ts';
 import type { Config } from './config.ts';
 import { createAuditRetention } from './jobs/audit-retention.ts';
 import { createEventBus, type EventBus } from './events.ts';
+import type { GrantChecks } from './jobs/grant-checks.ts';
+import { systemClock, type Clock, type Scheduler } from './jobs/scheduler.ts';
 import { OAUTH_CALLBACK_PATH } from './server/oauth-callback.ts';
 import { parseSecretKey } from './crypto.ts';
 import { rotateSecretKey } from './secret-rotation.ts';
@@ -27,13 +29,17 @@ export interface App {
   dataKeys: DataKeys;
   /** Runs queued jobs (the benchmark stops it to time job starts alone). */
   worker: JobWorker;
+  /** Starts scheduled backups (internal: tests tick it with their own clock). */
+  scheduler: Scheduler;
+  /** Checks every connected instance's grant (internal: tests run it at once). */
+  grantChecks: GrantChecks;
   /** Set on the first start without ADMIN_API_KEY: the generated operator key, to show once. */
   generatedOperatorKey: string | undefined;
   close(): Promise<void>;
 }
 
 /** Everything but the network: database, events and services, wired once. */
-export function createApp(config: Config, logger: YogaLogger): App {
+export function createApp(config: Config, logger: YogaLogger, options: { clock?: Clock } = {}): App {
   const database = openDatabase(config.databaseFile);
   const secretKey = loadSecretKey(config.secretKey, config.databaseFile);
   if (config.previousSecretKey) {
@@ -45,9 +51,19 @@ export function createApp(config: Config, logger: YogaLogger): App {
   // Logins start only once the server listens; before that (revoking grants at start-up) the
   // redirect is not used, and the configured address stands in.
   const redirectUri = () => `${publicUrl ?? `http://${config.host}:${config.port}`}${OAUTH_CALLBACK_PATH}`;
-  const { services, worker, blobs, dataKeys } = createServices({ database, events, config, secretKey, logger, redirectUri });
+  const { services, worker, blobs, dataKeys, scheduler, grantChecks } = createServices({
+    database,
+    events,
+    config,
+    secretKey,
+    logger,
+    redirectUri,
+    clock: options.clock ?? systemClock,
+  });
   const generatedOperatorKey = services.apiKeys.ensureOperatorKey(config.adminApiKey);
   worker.start();
+  scheduler.start();
+  grantChecks.start();
   const auditRetention = createAuditRetention(services.audit, config.auditRetentionDays, logger);
   auditRetention.start();
   return {
@@ -58,6 +74,8 @@ export function createApp(config: Config, logger: YogaLogger): App {
     blobs,
     dataKeys,
     worker,
+    scheduler,
+    grantChecks,
     get publicUrl() {
       return publicUrl;
     },
@@ -66,6 +84,7 @@ export function createApp(config: Config, logger: YogaLogger): App {
     },
     generatedOperatorKey,
     close: async () => {
+      await Promise.all([scheduler.stop(), grantChecks.stop()]);
       await worker.stop();
       await auditRetention.stop();
       database.close();

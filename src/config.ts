@@ -25,6 +25,8 @@ const environmentSchema = z.object({
   SALESFORCE_LOGIN_URL_SANDBOX: urlString.default('https://test.salesforce.com'),
   SALESFORCE_API_VERSION: z.string().regex(/^\d{2,3}\.0$/, 'must look like 62.0').default('62.0'),
   TOKEN_LIMIT: positiveInt.max(100).default(5),
+  TOKEN_WARNING_AT: z.coerce.number().int().min(0).max(100).default(1),
+  GRANT_CHECK_MINUTES: z.coerce.number().positive().max(1440).default(15),
   JOB_CONCURRENCY: positiveInt.max(32).default(2),
   API_BUDGET_PERCENT: z.coerce.number().gt(0).max(100).default(50),
   FULL_BACKUP_EVERY: positiveInt.max(1000).default(10),
@@ -54,6 +56,10 @@ export type Config = Readonly<{
     apiVersion: string;
   };
   tokenLimit: number;
+  /** Tokens left at which `tokensLow` is announced (0: never). */
+  tokenWarningAt: number;
+  /** How often every connected instance's grant is checked with a refresh. */
+  grantCheckMinutes: number;
   jobConcurrency: number;
   /** Share of the org's daily API limit a job may bring usage up to (0.5 = 50 %). */
   apiBudgetShare: number;
@@ -98,6 +104,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       apiVersion: e.SALESFORCE_API_VERSION,
     },
     tokenLimit: e.TOKEN_LIMIT,
+    tokenWarningAt: e.TOKEN_WARNING_AT,
+    grantCheckMinutes: e.GRANT_CHECK_MINUTES,
     jobConcurrency: e.JOB_CONCURRENCY,
     apiBudgetShare: e.API_BUDGET_PERCENT / 100,
     fullBackupEvery: e.FULL_BACKUP_EVERY,

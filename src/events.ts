@@ -10,6 +10,13 @@ export interface TokenExhaustedEvent {
   occurredAt: Date;
 }
 
+/** An instance has few tokens left (`TOKEN_WARNING_AT`): reauthenticate before they run out. */
+export interface TokensLowEvent {
+  instance: InstanceRow;
+  tokensRemaining: number;
+  occurredAt: Date;
+}
+
 export interface ReauthCompletedEvent {
   instance: InstanceRow;
   occurredAt: Date;
@@ -22,6 +29,9 @@ export type Topics = {
   tokenExhausted: [organisationId: string, payload: TokenExhaustedEvent];
   reauthCompleted: [organisationId: string, payload: ReauthCompletedEvent];
   jobUpdated: [organisationId: string, payload: JobRow];
+  tokensLow: [organisationId: string, payload: TokensLowEvent];
+  /** Retention removed snapshots: answers holding them are stale. */
+  snapshotsPruned: [organisationId: string, payload: { instance: InstanceRow; snapshotIds: string[] }];
   dataAlert: [organisationId: string, payload: DataAlertRow];
 };
 

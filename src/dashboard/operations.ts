@@ -51,7 +51,7 @@ export const SUBSCRIPTIONS = {
 export const START_REAUTHENTICATION = `mutation StartReauthentication($instanceId: ID!) {
   startReauthentication(instanceId: $instanceId) {
     __typename
-    ... on ReauthenticationStarted { authorizationUrl }
+    ... on ReauthenticationStarted { authorizationUrl approvalWarning }
     ... on Error { message }
   }
 }`;

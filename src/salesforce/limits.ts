@@ -1,4 +1,5 @@
 /** The org's limits and approximate record counts. */
+import jsforce from 'jsforce';
 import type { SalesforceSession } from './session.ts';
 
 const MAX_NAMES_LENGTH = 8_000;
@@ -22,4 +23,14 @@ export async function recordCounts(session: SalesforceSession, objects: string[]
 
 export function limits(session: SalesforceSession): Promise<Record<string, { Max: number; Remaining: number }>> {
   return session.request('/limits');
+}
+
+/**
+ * The org's daily API usage from `/limits` (one API call), on a session opened from a refresh
+ * outside any job (a scheduled backup checks its budget before it starts).
+ */
+export async function dailyApiUsage(session: { instanceUrl: string; accessToken: string }, apiVersion: string): Promise<{ used: number; max: number }> {
+  const connection = new jsforce.Connection({ instanceUrl: session.instanceUrl, accessToken: session.accessToken, version: apiVersion });
+  const { DailyApiRequests } = await connection.request<{ DailyApiRequests: { Max: number; Remaining: number } }>('/limits');
+  return { used: DailyApiRequests.Max - DailyApiRequests.Remaining, max: DailyApiRequests.Max };
 }

@@ -27,8 +27,15 @@ function staleEntities(event: PublishedEvent): { typename: string; id?: string }
     case 'instanceUpdated':
       return [instance(event.payload.id), organisation(event.payload.organisationId)];
     case 'tokenExhausted':
+    case 'tokensLow':
     case 'reauthCompleted':
       return [instance(event.payload.instance.id), organisation(event.payload.instance.organisationId)];
+    case 'snapshotsPruned':
+      return [
+        instance(event.payload.instance.id),
+        organisation(event.payload.instance.organisationId),
+        ...event.payload.snapshotIds.map((id) => ({ typename: 'Snapshot', id: globalId('Snapshot', id) })),
+      ];
     case 'jobUpdated': {
       const job = { typename: 'Job', id: globalId('Job', event.payload.id) };
       // A new job joins its instance's and organisation's lists; later changes touch only the job.

@@ -31,6 +31,15 @@ export function createAnnouncements(events: EventBus) {
       events.publish('jobUpdated', job.organisationId, job);
     },
 
+    snapshotsPruned(instance: InstanceRow, snapshotIds: string[]) {
+      events.publish('snapshotsPruned', instance.organisationId, { instance, snapshotIds });
+      events.publish('instanceUpdated', instance.organisationId, instance);
+    },
+
+    tokensLow(instance: InstanceRow, tokensRemaining: number) {
+      events.publish('tokensLow', instance.organisationId, { instance, tokensRemaining, occurredAt: new Date() });
+    },
+
     dataAlertChanged(alert: DataAlertRow) {
       events.publish('dataAlert', alert.organisationId, alert);
     },

@@ -4,22 +4,31 @@ import { createLocalBlobStore } from '../storage/blob-store.ts';
 import type { DatabaseHandle } from '../../db/client.ts';
 import type { Config } from '../config.ts';
 import type { EventBus } from '../events.ts';
+import { createGrantChecks } from '../jobs/grant-checks.ts';
+import { createScheduler, SCHEDULER_INTERVAL_MS, type Clock } from '../jobs/scheduler.ts';
 import { createJobWorker } from '../jobs/worker.ts';
 import type { ConnectedApp } from '../salesforce/oauth.ts';
 import { createAnnouncements } from './announcements.ts';
 import { createApiKeyService } from './api-keys.ts';
 import { createAuditLog } from './audit.ts';
+import { createBackupPolicyService } from './backup-policies.ts';
+import { createBlobSweep } from './blob-sweep.ts';
+import { createGrantHealth } from './grant-health.ts';
 import { createCompareService } from './compare.ts';
 import { createDataAlertService } from './data-alerts.ts';
 import { createExportLinks } from './export-links.ts';
 import { createExportService } from './exports.ts';
 import { createGrantReleaser } from './grant-releaser.ts';
-import { createInstanceService } from './instances.ts';
+import { createInstanceService, instanceById } from './instances.ts';
 import { createJobStarter } from './job-starter.ts';
 import { createJobService } from './jobs.ts';
 import { createOrganisationService } from './organisations.ts';
 import { createReauthenticationService } from './reauthentication.ts';
 import { createRestoredRecordService } from './restored-records.ts';
+import { createRetentionService } from './retention.ts';
+import { createScheduledBackups } from './scheduled-backups.ts';
+import { createScheduleService } from './schedules.ts';
+import { createSnapshotPruner } from './snapshot-pruning.ts';
 import { createSnapshotQueries } from './snapshot-queries.ts';
 import { createDataKeys } from './data-keys.ts';
 import { createSnapshotService } from './snapshots.ts';
@@ -36,13 +45,15 @@ export interface ServiceDependencies {
   logger: YogaLogger;
   /** Where Salesforce sends the browser back; known once the server listens. */
   redirectUri: () => string;
+  /** What the scheduler and retention take to be now (tests move it by hand). */
+  clock: Clock;
 }
 
 /**
  * The services the API calls, each method checking the viewer it is given, and the worker, which
  * reaches storage, tokens and grants directly through its own interface (`WorkerAccess`).
  */
-export function createServices({ database, events, config, secretKey, logger, redirectUri }: ServiceDependencies) {
+export function createServices({ database, events, config, secretKey, logger, redirectUri, clock }: ServiceDependencies) {
   const { db } = database;
   const connectedApp = (): ConnectedApp => {
     if (!config.salesforce.clientId) throw new Error('SALESFORCE_CLIENT_ID is not configured');
@@ -69,10 +80,46 @@ export function createServices({ database, events, config, secretKey, logger, re
     db, config, secretKey, connectedApp, tokens, snapshots: snapshotStorage, blobs, restoredRecords, grantReleaser, announce, logger,
     afterBackup: (snapshot) => dataAlerts.afterBackup(snapshot),
   });
-  const starter = createJobStarter({ db, secretKey, connectedApp, instances, tokens, announce, onQueued: () => worker.wake() });
+  const starter = createJobStarter({ db, secretKey, connectedApp, instances, tokens, announce, onQueued: () => worker.wake(), tokenWarningAt: config.tokenWarningAt });
   const jobs = createJobService({ db, instances, snapshots, snapshotStorage, starter, runner: worker });
   const dataAlerts = createDataAlertService({ db, storage: snapshotStorage, compare, announce, audit, startRestore: jobs.startRestore });
   const exportLinks = createExportLinks(secretKey, apiKeys);
+  const now = () => clock.now();
+  const retry = { attempts: config.salesforceRetries, baseDelayMs: config.salesforceRetryDelayMs };
+  const grantHealth = createGrantHealth({ db, tokens, announce, connectedApp, retry, now });
+  const policies = createBackupPolicyService(db, now);
+  const retention = createRetentionService({
+    database,
+    databaseFile: config.databaseFile,
+    pruner: createSnapshotPruner(database),
+    blobSweep: createBlobSweep(database, blobs, dataKeys),
+    now,
+  });
+  const scheduledBackups = createScheduledBackups({ db, grantHealth, starter, announce, connectedApp, apiBudgetShare: config.apiBudgetShare });
+  const scheduler = createScheduler({
+    db,
+    clock,
+    policies,
+    start: (instanceId, objects) => scheduledBackups.start(instanceId, objects),
+    scheduleChanged: (instanceId) => {
+      const instance = instanceById(db, instanceId);
+      if (instance) announce.instanceChanged(instance);
+    },
+    afterRuns: () => {
+      retention.pruneAll().then(
+        (summaries) => {
+          for (const summary of summaries) {
+            const instance = summary.pruned[0] && instanceById(db, summary.pruned[0].instanceId);
+            if (instance) announce.snapshotsPruned(instance, summary.pruned.map((snapshot) => snapshot.id));
+          }
+        },
+        (error: unknown) => logger.warn(`Pruning failed: ${(error as Error).stack ?? String(error)}`),
+      );
+    },
+    logger,
+    intervalMs: SCHEDULER_INTERVAL_MS,
+  });
+  const grantChecks = createGrantChecks(grantHealth, config.grantCheckMinutes * 60_000, logger);
   const services = {
     apiKeys,
     audit,
@@ -83,14 +130,15 @@ export function createServices({ database, events, config, secretKey, logger, re
       currentByInstanceIds: (viewer: Viewer, instanceIds: readonly string[]) => tokens.currentByInstanceIds(viewer, instanceIds),
     },
     snapshots,
+    reauthentication: createReauthenticationService({ db, announce, secretKey, connectedApp, instances, tokens, grantReleaser, grantHealth }),
+    schedules: createScheduleService({ db, instances, policies, retention, announce, tokenWarningAt: config.tokenWarningAt }),
     jobs,
     compare,
     dataAlerts,
     exports: createExportService({ sqlite: database.sqlite, storage: snapshotStorage, snapshots, blobs, links: exportLinks }),
-    reauthentication: createReauthenticationService({ db, announce, secretKey, connectedApp, instances, tokens, grantReleaser }),
     subscriptions: createSubscriptionService(events),
   };
-  return { services, worker, blobs, dataKeys };
+  return { services, worker, blobs, dataKeys, scheduler, grantChecks };
 }
 
 export type Services = ReturnType<typeof createServices>['services'];

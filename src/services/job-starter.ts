@@ -31,6 +31,8 @@ interface Dependencies {
   announce: Announcements;
   /** Called once a job is queued, so a worker can pick it up. */
   onQueued: (job: JobRow) => void;
+  /** Tokens left at which `tokensLow` is announced. */
+  tokenWarningAt: number;
 }
 
 /**
@@ -38,7 +40,7 @@ interface Dependencies {
  * refresh-token grant. A refused grant expires the instance's tokens; other failures give the
  * token back.
  */
-export function createJobStarter({ db, secretKey, connectedApp, instances, tokens, announce, onQueued }: Dependencies) {
+export function createJobStarter({ db, secretKey, connectedApp, instances, tokens, announce, onQueued, tokenWarningAt }: Dependencies) {
   /**
    * Checks the objects against the org's describeGlobal with a session of the current grant; a
    * refresh is no job start, so it uses no token. When the grant cannot give a session the check
@@ -79,6 +81,9 @@ export function createJobStarter({ db, secretKey, connectedApp, instances, token
         reservation = tokens.reserve(instance.id, jobId);
         if (reservation.exhausted) announce.tokensExhausted(reservation.instance, 'LIMIT_REACHED');
         else announce.instanceChanged(reservation.instance);
+        if (reservation.remaining > 0 && reservation.remaining <= tokenWarningAt && tokens.flagTokensLow(reservation.grant.id)) {
+          announce.tokensLow(reservation.instance, reservation.remaining);
+        }
         grant = reservation.grant;
       }
 
@@ -99,28 +104,36 @@ export function createJobStarter({ db, secretKey, connectedApp, instances, token
         if (session.refreshToken) tokens.rotate(grant.id, session.refreshToken);
       }
 
-      const job = db
-        .insert(jobs)
-        .values({
-          id: jobId,
-          organisationId: instance.organisationId,
-          instanceId: instance.id,
-          kind: request.parameters.kind,
-          objects: request.objects,
-          parameters: request.parameters,
-          snapshotId: request.snapshotId,
-          grantId: grant.id,
-          tokenId: reservation?.token.id ?? null,
-          accessTokenCiphertext: encrypt(secretKey, session.accessToken),
-          queuedAt: new Date(),
-        })
-        .returning()
-        .get();
-      announce.jobChanged(job);
-      onQueued(job);
-      return job;
+      return queue(instance, grant, session, request, { jobId, tokenId: reservation?.token.id ?? null });
     },
+
+    /** Queues a job on a session already opened on the grant (a scheduled backup's, which spends no token). */
+    queue: (instance: InstanceRow, grant: GrantRow, session: RefreshedSession, request: JobRequest) =>
+      queue(instance, grant, session, request, { jobId: randomUUID(), tokenId: null }),
   };
+
+  function queue(instance: InstanceRow, grant: GrantRow, session: RefreshedSession, request: JobRequest, ids: { jobId: string; tokenId: string | null }): JobRow {
+    const job = db
+      .insert(jobs)
+      .values({
+        id: ids.jobId,
+        organisationId: instance.organisationId,
+        instanceId: instance.id,
+        kind: request.parameters.kind,
+        objects: request.objects,
+        parameters: request.parameters,
+        snapshotId: request.snapshotId,
+        grantId: grant.id,
+        tokenId: ids.tokenId,
+        accessTokenCiphertext: encrypt(secretKey, session.accessToken),
+        queuedAt: new Date(),
+      })
+      .returning()
+      .get();
+    announce.jobChanged(job);
+    onQueued(job);
+    return job;
+  }
 }
 
 export type JobStarter = ReturnType<typeof createJobStarter>;

@@ -5,6 +5,7 @@ import { decrypt, encrypt, randomToken, sha256 } from '../crypto.ts';
 import { InvalidStateError, ReauthenticationFailedError, WrongSalesforceOrgError } from '../errors.ts';
 import { authorizationRequest, exchangeCode, revokeToken, type AuthorizedGrant, type ConnectedApp } from '../salesforce/oauth.ts';
 import { UntrustedInstanceUrlError } from '../salesforce/hosts.ts';
+import type { GrantHealth } from './grant-health.ts';
 import type { GrantReleaser } from './grant-releaser.ts';
 import type { Announcements } from './announcements.ts';
 import { instanceById, type InstanceService } from './instances.ts';
@@ -26,6 +27,12 @@ export interface ReauthenticationStarted {
   state: string;
   expiresAt: Date;
   instance: InstanceRow;
+  /** Set when the login would make Salesforce evict another instance's grant: say so before redirecting. */
+  approvalWarning: string | null;
+  /** Live grants here of the Salesforce user last seen on the instance. */
+  approvalsHeld: number;
+  /** The instance that would lose access, when the viewer may see it. */
+  wouldRevoke: InstanceRow | null;
 }
 
 interface Dependencies {
@@ -36,10 +43,11 @@ interface Dependencies {
   instances: InstanceService;
   tokens: TokenService;
   grantReleaser: GrantReleaser;
+  grantHealth: GrantHealth;
 }
 
 /** The OAuth web-server flow that (re)connects an instance: start, then complete from the callback. */
-export function createReauthenticationService({ db, announce, secretKey, connectedApp, instances, tokens, grantReleaser }: Dependencies) {
+export function createReauthenticationService({ db, announce, secretKey, connectedApp, instances, tokens, grantReleaser, grantHealth }: Dependencies) {
   /** A live state of the viewer's organisation; unknown, expired, used and foreign states are refused. */
   function pendingState(viewer: Viewer | null, state: string, tx: Pick<Db, 'select'> = db) {
     const pending = tx.select().from(oauthStates).where(eq(oauthStates.stateHash, sha256(state))).get();
@@ -110,7 +118,7 @@ export function createReauthenticationService({ db, announce, secretKey, connect
           expiresAt,
         })
         .run();
-      return { authorizationUrl: url, state, expiresAt, instance };
+      return { authorizationUrl: url, state, expiresAt, instance, ...grantHealth.evictionRisk(viewer, instance) };
     },
 
     /**
@@ -145,6 +153,8 @@ export function createReauthenticationService({ db, announce, secretKey, connect
       const { instance: connected, previousGrantId } = tokens.issueGrant(instance.id, authorized);
       announce.reauthenticated(connected);
       if (previousGrantId) await grantReleaser.releaseIfIdle(previousGrantId);
+      // A sixth live approval of the user: Salesforce has just evicted the oldest; find whose.
+      await grantHealth.checkEvicted(tokens.grant(connected.currentGrantId!)!);
       return connected;
     },
 

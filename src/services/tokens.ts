@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { and, asc, eq, getTableColumns, inArray, ne, sql } from 'drizzle-orm';
+import { and, asc, eq, getTableColumns, inArray, isNull, ne, sql } from 'drizzle-orm';
 import { inListPlaceholder } from '../../db/in-list.ts';
 import type { Db } from '../../db/client.ts';
 import { grants, instances, tokens, type GrantRow, type InstanceRow, type TokenRow } from '../../db/schema.ts';
@@ -14,6 +14,8 @@ export interface TokenReservation {
   instance: InstanceRow;
   /** True when this reservation took the last token, so the instance now needs reauthentication. */
   exhausted: boolean;
+  /** Tokens of the grant still available after this one. */
+  remaining: number;
 }
 
 export interface GrantRejection {
@@ -88,7 +90,14 @@ export function createTokenService(db: Db, secretKey: Buffer) {
         if (!instance) throw new NotFoundError('Instance', instanceId);
         const grantId = randomUUID();
         tx.insert(grants)
-          .values({ id: grantId, instanceId, refreshTokenCiphertext: encrypt(secretKey, authorized.refreshToken), issuedAt: now })
+          .values({
+            id: grantId,
+            instanceId,
+            refreshTokenCiphertext: encrypt(secretKey, authorized.refreshToken),
+            issuedAt: now,
+            salesforceUserId: authorized.salesforceUserId,
+            loginUrl: instance.loginUrl,
+          })
           .run();
         tx.insert(tokens)
           .values(
@@ -160,7 +169,7 @@ export function createTokenService(db: Db, secretKey: Buffer) {
           ? tx.update(instances).set({ status: 'REAUTH_REQUIRED' }).where(eq(instances.id, instanceId)).returning().get()
           : instance;
         const grant = tx.select().from(grants).where(eq(grants.id, grantId)).get()!;
-        return { token: used, grant, instance: current, exhausted: remaining === 0 };
+        return { token: used, grant, instance: current, exhausted: remaining === 0, remaining };
       });
     },
 
@@ -212,6 +221,11 @@ export function createTokenService(db: Db, secretKey: Buffer) {
 
     markRevoked(grantId: string): void {
       db.update(grants).set({ revokedAt: new Date() }).where(eq(grants.id, grantId)).run();
+    },
+
+    /** Marks the grant's tokens as running low; true only the first time, so the warning goes out once. */
+    flagTokensLow(grantId: string): boolean {
+      return db.update(grants).set({ tokensLowAt: new Date() }).where(and(eq(grants.id, grantId), isNull(grants.tokensLowAt))).run().changes > 0;
     },
   };
 }

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { createReadStream, createWriteStream, existsSync, mkdirSync, renameSync, rmSync } from 'node:fs';
+import { createReadStream, createWriteStream, existsSync, mkdirSync, readdirSync, renameSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -22,6 +22,9 @@ export interface BlobStore {
 /** The blob stores of every organisation, in one folder. */
 export interface BlobStores {
   forOrganisation(organisationId: string): BlobStore;
+  /** Every stored file's name and when it was written, for retention to find files nothing names. */
+  list(): { name: string; modifiedAt: number }[];
+  remove(name: string): void;
 }
 
 /** How a stored record names a file: the value of its base64 field. */
@@ -97,5 +100,13 @@ export function createLocalBlobStore(dir: string, dataKeys: Pick<DataKeys, 'forO
       if (!store) stores.set(organisationId, (store = storeOf(organisationId)));
       return store;
     },
+
+    list: () =>
+      readdirSync(dir, { withFileTypes: true })
+        .filter((entry) => entry.isDirectory() && /^[0-9a-f]{2}$/.test(entry.name))
+        .flatMap((folder) => readdirSync(join(dir, folder.name)).filter((name) => SHA256_HEX.test(name)))
+        .map((name) => ({ name, modifiedAt: statSync(pathOf(name)).mtimeMs })),
+
+    remove: (name) => rmSync(pathOf(name), { force: true }),
   };
 }

@@ -84,7 +84,7 @@ function post(url: string, body: string, headers: Record<string, string>): Promi
   });
 }
 
-/** SQL statements of one uncached dashboard request with 10 organisations, then with 100. */
+/** SQL statements of an uncached dashboard request with 10 organisations, then with 100. */
 async function statementsAt10And100(): Promise<[number, number]> {
   const service = await startTestServer();
   try {
@@ -92,6 +92,8 @@ async function statementsAt10And100(): Promise<[number, number]> {
     const counts: number[] = [];
     for (const added of [10, 90]) {
       seedOrganisations(service.app.database.db, added, SEED);
+      // Counted on the second request: the first may also fill caches kept for later ones.
+      await post(`${service.url}/graphql`, body, UNCACHED);
       const before = service.app.database.statementCount();
       await post(`${service.url}/graphql`, body, UNCACHED);
       counts.push(service.app.database.statementCount() - before);

@@ -1,4 +1,5 @@
 import { startEmulator } from '../../src/emulator/index.ts';
+import type { Clock } from '../../src/jobs/scheduler.ts';
 import { addInstance, createOrganisationWithKey } from './fixtures.ts';
 import type { GraphQLClient } from './graphql-client.ts';
 import { startTestServer, type TestServer } from './server.ts';
@@ -120,11 +121,13 @@ export async function startConnectedInstance(
     environment?: EnvironmentName;
     emulator?: Parameters<typeof startEmulator>[0];
     env?: Record<string, string>;
+    /** The scheduler's clock (tests of schedules move it by hand). */
+    clock?: Clock;
   } = {},
 ): Promise<ConnectedSetup> {
   const environment = options.environment ?? 'PRODUCTION';
   const emulator = await startEmulator({ port: 0, ...options.emulator });
-  const server = await startTestServer({ ...emulatorEnvironment(emulator), ...options.env });
+  const server = await startTestServer({ ...emulatorEnvironment(emulator), ...options.env }, undefined, { clock: options.clock });
   const { organisationId, client: admin } = await createOrganisationWithKey(server.operator, 'Acme');
   const instanceId = await addInstance(admin, organisationId, environment);
   const org = emulator.orgs[environment];

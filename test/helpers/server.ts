@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createLogger } from 'graphql-yoga';
 import { createApp, type App } from '../../src/app.ts';
+import type { Clock } from '../../src/jobs/scheduler.ts';
 import { loadConfig } from '../../src/config.ts';
 import { startServer, type RunningServer } from '../../src/server/index.ts';
 import { GraphQLClient } from './graphql-client.ts';
@@ -30,7 +31,7 @@ export async function statementsFor(server: TestServer, client: GraphQLClient, q
 }
 
 /** The real server on an ephemeral loopback port, with its own SQLite file. */
-export async function startTestServer(env: Record<string, string> = {}, dataDir?: string): Promise<TestServer> {
+export async function startTestServer(env: Record<string, string> = {}, dataDir?: string, options: { clock?: Clock } = {}): Promise<TestServer> {
   const dir = dataDir ?? mkdtempSync(join(tmpdir(), 'sfbackup-test-'));
   const config = loadConfig({
     PORT: '0',
@@ -41,7 +42,7 @@ export async function startTestServer(env: Record<string, string> = {}, dataDir?
     ...env,
   });
   const logger = createLogger('silent');
-  const app = createApp(config, logger);
+  const app = createApp(config, logger, options);
   const server = await startServer(app, logger);
   let stopped = false;
   const stop = async () => {

@@ -12,6 +12,8 @@ import { OrganisationView } from './OrganisationView.tsx';
 export interface Outcome {
   tone: 'info' | 'error';
   message: string;
+  /** Where to go on once the person has read the message (a login that would evict another grant). */
+  proceedUrl?: string;
 }
 
 export interface Actions {
@@ -149,12 +151,14 @@ export function Dashboard({ session, onKeyRefused }: { session: Session; onKeyRe
     return {
       async reauthenticate(instanceId) {
         try {
-          const data = await request<{ startReauthentication: { __typename: string; authorizationUrl?: string; message?: string } }>(
+          const data = await request<{ startReauthentication: { __typename: string; authorizationUrl?: string; approvalWarning?: string | null; message?: string } }>(
             apiKey,
             START_REAUTHENTICATION,
             { instanceId },
           );
           const result = data.startReauthentication;
+          // Salesforce would revoke another instance's grant: say so and let the person choose.
+          if (result.authorizationUrl && result.approvalWarning) return { tone: 'error', message: result.approvalWarning, proceedUrl: result.authorizationUrl };
           if (result.authorizationUrl) {
             location.assign(result.authorizationUrl);
             return { tone: 'info', message: 'Opening the Salesforce login…' };

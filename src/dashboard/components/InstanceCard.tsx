@@ -5,6 +5,7 @@ import type { Actions, Outcome } from './Dashboard.tsx';
 import { InstanceInsight } from './InstanceInsight.tsx';
 import { JobList } from './JobList.tsx';
 import { RestoreForm } from './RestoreForm.tsx';
+import { UnattendedPanel } from './UnattendedPanel.tsx';
 
 interface Props {
   instance: InstanceDetails;
@@ -55,7 +56,10 @@ export function InstanceCard({ instance, exhaustedMessage, role, actions }: Prop
       {needsReauth && (
         <div class="alert" id={`${base}-alert`}>
           <p class="alert-title">{exhaustedMessage ?? 'Reauthentication required'}</p>
-          <p>No backup or restore can start until this instance is reauthenticated with Salesforce.</p>
+          <p>
+            Backups and restores you start are refused until this instance is reauthenticated with Salesforce. Scheduled backups spend no
+            token: they go on for as long as Salesforce accepts the grant (see the schedule below).
+          </p>
           {canAdmin && (
             <button type="button" class="button button--danger" disabled={busy !== null} onClick={reauthenticate}>
               Reauthenticate
@@ -153,6 +157,11 @@ export function InstanceCard({ instance, exhaustedMessage, role, actions }: Prop
       <p class={`outcome ${outcome?.tone === 'error' ? 'outcome--error' : ''}`} role="status">
         {outcome?.message}
       </p>
+      {outcome?.proceedUrl && (
+        <a class="button button--danger" href={outcome.proceedUrl}>
+          Continue to Salesforce anyway
+        </a>
+      )}
 
       {restoring && (
         <RestoreForm
@@ -167,6 +176,7 @@ export function InstanceCard({ instance, exhaustedMessage, role, actions }: Prop
         />
       )}
 
+      {instance.status !== 'NOT_CONNECTED' && <UnattendedPanel instance={instance} role={role} />}
       <InstanceInsight instance={instance} role={role} query={actions.query} />
 
       <JobList instance={instance} canCancel={canOperate} actions={actions} />

@@ -1,0 +1,127 @@
+import { randomUUID } from 'node:crypto';
+import { and, eq, isNull, lt } from 'drizzle-orm';
+import type { YogaLogger } from 'graphql-yoga';
+import type { Db } from '../../db/client.ts';
+import { backupPolicies, scheduledRuns, type BackupPolicyRow, type ScheduledRunRow } from '../../db/schema.ts';
+import { shapeOf, type BackupPolicyService } from '../services/backup-policies.ts';
+import { inWindow, nextSlot, windowOpening } from '../services/schedule-times.ts';
+import type { ScheduledStart } from '../services/scheduled-backups.ts';
+
+export interface Clock {
+  now(): Date;
+}
+
+export const systemClock: Clock = { now: () => new Date() };
+
+/** How often the scheduler looks for due runs. */
+export const SCHEDULER_INTERVAL_MS = 30_000;
+
+/** A claimed run that never got an outcome this long after (its process died) is recorded as skipped. */
+const ABANDONED_AFTER_MS = 10 * 60 * 1000;
+
+interface Dependencies {
+  db: Db;
+  clock: Clock;
+  policies: BackupPolicyService;
+  start: (instanceId: string, objects: string[]) => Promise<ScheduledStart>;
+  /** Tells subscribers the instance's schedule moved (a run recorded, a run deferred). */
+  scheduleChanged: (instanceId: string) => void;
+  /** Called after a tick that started at least one run (retention prunes then). */
+  afterRuns?: () => void;
+  logger: YogaLogger;
+  /** How often due runs are looked for. */
+  intervalMs: number;
+}
+
+/**
+ * Starts scheduled backups. Each due run is claimed from the database by moving the policy's
+ * `nextRunAt` on with one UPDATE guarded by the value read, so of two processes (or two ticks)
+ * only one starts it. The next slot is the first after now: after downtime the missed slots
+ * run once, not once each.
+ */
+export function createScheduler({ db, clock, policies, start, scheduleChanged, afterRuns, logger, intervalMs }: Dependencies) {
+  let timer: NodeJS.Timeout | undefined;
+  let ticking: Promise<ScheduledRunRow[]> | undefined;
+
+  /** Claims the policy's due run, or only moves it to the window's next opening. */
+  function claim(policy: BackupPolicyRow, now: Date): ScheduledRunRow | undefined {
+    const shape = shapeOf(policy);
+    const defer = !inWindow(shape.window, now);
+    const next = defer ? windowOpening(shape.window, now) : nextSlot(shape, now);
+    return db.transaction(
+      (tx) => {
+        const moved = tx
+          .update(backupPolicies)
+          .set({ nextRunAt: next })
+          .where(and(eq(backupPolicies.instanceId, policy.instanceId), eq(backupPolicies.nextRunAt, policy.nextRunAt!), eq(backupPolicies.enabled, true)))
+          .run().changes;
+        if (moved === 0 || defer) return undefined;
+        return tx
+          .insert(scheduledRuns)
+          .values({ id: randomUUID(), instanceId: policy.instanceId, scheduledFor: policy.nextRunAt!, claimedAt: now, outcome: 'STARTED' })
+          .onConflictDoNothing()
+          .returning()
+          .get();
+      },
+      { behavior: 'immediate' },
+    );
+  }
+
+  async function run(policy: BackupPolicyRow, claimed: ScheduledRunRow): Promise<ScheduledRunRow> {
+    let result: ScheduledStart;
+    try {
+      result = await start(policy.instanceId, policy.objects);
+    } catch (error) {
+      logger.warn(`Scheduled backup of instance ${policy.instanceId} could not start: ${(error as Error).stack ?? String(error)}`);
+      result = { skipped: 'The service failed to start the backup; the next scheduled run will try again' };
+    }
+    const outcome = 'job' in result ? { jobId: result.job.id } : { outcome: 'SKIPPED' as const, reason: result.skipped };
+    return db.update(scheduledRuns).set(outcome).where(eq(scheduledRuns.id, claimed.id)).returning().get();
+  }
+
+  /** Runs a process claimed but never started (it stopped in between) count as skipped. */
+  function closeAbandoned(now: Date) {
+    db.update(scheduledRuns)
+      .set({ outcome: 'SKIPPED', reason: 'The service stopped while starting this run' })
+      .where(and(eq(scheduledRuns.outcome, 'STARTED'), isNull(scheduledRuns.jobId), lt(scheduledRuns.claimedAt, new Date(now.getTime() - ABANDONED_AFTER_MS))))
+      .run();
+  }
+
+  async function tickOnce(): Promise<ScheduledRunRow[]> {
+    const now = clock.now();
+    closeAbandoned(now);
+    const runs: ScheduledRunRow[] = [];
+    for (const policy of policies.due(now)) {
+      const claimed = claim(policy, now);
+      if (claimed) runs.push(await run(policy, claimed));
+      scheduleChanged(policy.instanceId);
+    }
+    if (runs.length > 0) afterRuns?.();
+    return runs;
+  }
+
+  return {
+    /** Starts every run that is due now; one tick at a time. Returns the runs it claimed. */
+    tick(): Promise<ScheduledRunRow[]> {
+      ticking ??= tickOnce().finally(() => {
+        ticking = undefined;
+      });
+      return ticking;
+    },
+
+    start() {
+      timer ??= setInterval(() => {
+        this.tick().catch((error: unknown) => logger.warn(`Scheduler tick failed: ${(error as Error).stack ?? String(error)}`));
+      }, intervalMs);
+      timer.unref();
+    },
+
+    async stop() {
+      if (timer) clearInterval(timer);
+      timer = undefined;
+      await ticking;
+    },
+  };
+}
+
+export type Scheduler = ReturnType<typeof createScheduler>;

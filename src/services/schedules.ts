@@ -1,0 +1,87 @@
+import { inArray } from 'drizzle-orm';
+import type { Db } from '../../db/client.ts';
+import { grants, type BackupPolicyRow, type GrantRow, type InstanceRow, type RetentionPolicyRow, type ScheduledRunRow } from '../../db/schema.ts';
+import { InvalidInputError } from '../errors.ts';
+import type { Announcements } from './announcements.ts';
+import type { BackupPolicyInput, BackupPolicyService } from './backup-policies.ts';
+import type { InstanceService } from './instances.ts';
+import { decodeCursor, encodeCursor, pageOf, pageSize, type Page, type PageRequest } from './paging.ts';
+import type { PruneSummary, RetentionService } from './retention.ts';
+import type { RetentionRules } from './retention-plan.ts';
+import type { Viewer } from './viewer.ts';
+
+const HISTORY_PAGE_SIZE = 20;
+
+const byInstance = <T extends { instanceId: string }>(rows: T[]) => new Map(rows.map((row) => [row.instanceId, row]));
+
+/** Unattended operation as the API sees it: backup policies, their runs, and retention, per instance the viewer may see. */
+interface Dependencies {
+  db: Db;
+  instances: InstanceService;
+  policies: BackupPolicyService;
+  retention: RetentionService;
+  announce: Announcements;
+  /** Tokens left at which an instance counts as running low. */
+  tokenWarningAt: number;
+}
+
+export function createScheduleService({ db, instances, policies, retention, announce, tokenWarningAt }: Dependencies) {
+  const visible = (viewer: Viewer, ids: readonly string[]) => instances.byIds(viewer, ids).map((instance) => instance.id);
+
+  /** Changes the instance's settings and tells subscribers the instance changed. */
+  function changed(viewer: Viewer, instanceId: string, change: (instance: InstanceRow) => void): InstanceRow {
+    const instance = instances.get(viewer, instanceId);
+    change(instance);
+    announce.instanceChanged(instance);
+    return instance;
+  }
+
+  return {
+    tokenWarningAt,
+
+    /** The current grant of each instance (a grant health check's last word, whether Salesforce still accepts it). */
+    currentGrants(viewer: Viewer, ids: readonly string[]): Map<string, GrantRow> {
+      const grantIds = instances.byIds(viewer, ids).flatMap((instance) => (instance.currentGrantId ? [instance.currentGrantId] : []));
+      const rows = grantIds.length > 0 ? db.select().from(grants).where(inArray(grants.id, grantIds)).all() : [];
+      return byInstance(rows);
+    },
+
+    policies: (viewer: Viewer, ids: readonly string[]): Map<string, BackupPolicyRow> => byInstance(policies.byInstanceIds(visible(viewer, ids))),
+
+    lastRuns: (viewer: Viewer, ids: readonly string[]): Map<string, ScheduledRunRow> => byInstance(policies.lastRuns(visible(viewer, ids))),
+
+    retentionPolicies: (viewer: Viewer, ids: readonly string[]): Map<string, RetentionPolicyRow> => byInstance(retention.byInstanceIds(visible(viewer, ids))),
+
+    /** Scheduled runs of each instance, newest first. */
+    historyPages(viewer: Viewer, ids: readonly string[], request: PageRequest): Map<string, Page<ScheduledRunRow>> {
+      const size = pageSize(request, HISTORY_PAGE_SIZE);
+      const offset = request.after ? decodeCursor('scheduledRuns', request.after, ['number'] as const)[0] : 0;
+      const pages = new Map<string, Page<ScheduledRunRow>>(ids.map((id) => [id, pageOf<ScheduledRunRow>([], size, request, () => '')]));
+      for (const id of visible(viewer, ids)) {
+        const rows = policies.history(id, offset + size + 1).slice(offset);
+        pages.set(id, pageOf(rows, size, request, (row) => encodeCursor('scheduledRuns', offset + rows.indexOf(row) + 1)));
+      }
+      return pages;
+    },
+
+    setPolicy: (viewer: Viewer, instanceId: string, input: BackupPolicyInput) => changed(viewer, instanceId, (instance) => policies.set(instance.id, input)),
+
+    clearPolicy: (viewer: Viewer, instanceId: string) => changed(viewer, instanceId, (instance) => policies.clear(instance.id)),
+
+    setRetention: (viewer: Viewer, instanceId: string, rules: RetentionRules) => changed(viewer, instanceId, (instance) => retention.set(instance.id, rules)),
+
+    clearRetention: (viewer: Viewer, instanceId: string) => changed(viewer, instanceId, (instance) => retention.clear(instance.id)),
+
+    /** Prunes by the instance's retention (or shows, with dryRun, what would go; `rules` previews other settings). */
+    async prune(viewer: Viewer, instanceId: string, dryRun: boolean, rules?: RetentionRules | null): Promise<PruneSummary> {
+      const instance = instances.get(viewer, instanceId);
+      if (rules && !dryRun) throw new InvalidInputError('Other rules than the instance\'s can only be previewed: set them first, or pass dryRun: true', 'rules');
+      const summary = await retention.prune(instance.id, { dryRun, rules: rules ?? undefined });
+      if (!summary) throw new InvalidInputError('The instance has no retention policy: set one, or pass rules to preview', 'rules');
+      if (!dryRun) announce.snapshotsPruned(instance, summary.pruned.map((snapshot) => snapshot.id));
+      return summary;
+    },
+  };
+}
+
+export type ScheduleService = ReturnType<typeof createScheduleService>;
