@@ -544,3 +544,39 @@ export const dataAlerts = sqliteTable(
 
 export type DataAlertThresholdRow = typeof dataAlertThresholds.$inferSelect;
 export type DataAlertRow = typeof dataAlerts.$inferSelect;
+
+export const AUDIT_ACTOR_KINDS = ['OPERATOR', 'API_KEY', 'SCHEDULER', 'SYSTEM', 'ANONYMOUS'] as const;
+export const AUDIT_OUTCOMES = ['SUCCEEDED', 'FAILED', 'DENIED'] as const;
+export type AuditActorKind = (typeof AUDIT_ACTOR_KINDS)[number];
+export type AuditOutcome = (typeof AUDIT_OUTCOMES)[number];
+
+/**
+ * Who did what to which target, and how it ended. Appended only (the API has no way to change an
+ * entry); pruned after AUDIT_RETENTION_DAYS. No foreign keys: entries outlive what they name.
+ */
+export const auditEntries = sqliteTable(
+  'audit_entries',
+  {
+    /** Rising with time: the order of the log and its cursor. */
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    at: integer('at', { mode: 'timestamp_ms' }).notNull(),
+    /** Whose log it is; null for entries only the operator sees (a wrong key, an action on no organisation). */
+    organisationId: text('organisation_id'),
+    actorKind: text('actor_kind', { enum: AUDIT_ACTOR_KINDS }).notNull(),
+    /** The key's name, `operator`, `scheduler`, `system` (what the service does of itself, as raising an alert) or `anonymous`. */
+    actorName: text('actor_name').notNull(),
+    actorKeyId: text('actor_key_id'),
+    actorRole: text('actor_role', { enum: ROLES }),
+    /** A mutation's field name, or an event such as `signInFailed`, `export`, `scheduledBackup`. */
+    action: text('action').notNull(),
+    targetType: text('target_type'),
+    targetId: text('target_id'),
+    outcome: text('outcome', { enum: AUDIT_OUTCOMES }).notNull(),
+    /** Why it failed or was denied, or a short description; never a secret. */
+    detail: text('detail'),
+    clientAddress: text('client_address'),
+  },
+  (t) => [index('audit_entries_organisation').on(t.organisationId, t.id), index('audit_entries_at').on(t.at)],
+);
+
+export type AuditEntryRow = typeof auditEntries.$inferSelect;

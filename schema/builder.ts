@@ -7,7 +7,7 @@ import { GraphQLError } from 'graphql';
 import { DateTimeResolver, JSONResolver } from 'graphql-scalars';
 import type { Role } from '../db/schema.ts';
 import { forbiddenMessage } from './forbidden.ts';
-import { globalId } from './ids.ts';
+import { decodeGlobalId, globalId } from './ids.ts';
 import type { Services } from '../src/services/index.ts';
 import { hasRole, type Viewer } from '../src/services/viewer.ts';
 
@@ -16,6 +16,8 @@ export interface Context {
   viewer: Viewer | null;
   /** Whether a key was sent at all, to tell a missing key from a wrong one. */
   apiKeyPresented: boolean;
+  /** The caller's network address, for the audit log. */
+  clientAddress: string;
   services: Services;
 }
 
@@ -64,12 +66,9 @@ export const builder = new SchemaBuilder<{
     // Connections also list their nodes directly, for clients that need no cursor per item.
     nodesOnConnection: true,
     decodeGlobalID: (globalID) => {
-      const decoded = Buffer.from(globalID, 'base64url').toString('utf8');
-      const separator = decoded.indexOf(':');
-      if (separator <= 0 || separator === decoded.length - 1) {
-        throw new GraphQLError(`"${globalID}" is not a valid id`, { extensions: { code: 'BAD_USER_INPUT' } });
-      }
-      return { typename: decoded.slice(0, separator), id: decoded.slice(separator + 1) };
+      const decoded = decodeGlobalId(globalID);
+      if (!decoded) throw new GraphQLError(`"${globalID}" is not a valid id`, { extensions: { code: 'BAD_USER_INPUT' } });
+      return decoded;
     },
     encodeGlobalID: (typename, id) => globalId(typename, String(id)),
   },

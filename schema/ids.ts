@@ -8,3 +8,16 @@ export function localId(decoded: { typename: string; id: string }, typename: str
 }
 
 export { globalId };
+
+/** The type and row id a global id names; undefined when the text is not one. */
+export function decodeGlobalId(globalID: string): { typename: string; id: string } | undefined {
+  const decoded = Buffer.from(globalID, 'base64url').toString('utf8');
+  const separator = decoded.indexOf(':');
+  if (separator <= 0 || separator === decoded.length - 1) return undefined;
+  return { typename: decoded.slice(0, separator), id: decoded.slice(separator + 1) };
+}
+
+/** The row id of a global id given as a filter; text that is no global id is kept, and matches nothing. */
+export function rowIdOf(value: string | null | undefined): string | null {
+  return value ? (decodeGlobalId(value)?.id ?? value) : null;
+}

@@ -13,6 +13,8 @@ import './schedule.ts';
 import './compare.ts';
 import './data-alert.ts';
 import './snapshot-export.ts';
+import { recordMutations } from './audit.ts';
 import { builder } from './builder.ts';
 
-export const schema = builder.toSchema({ sortSchema: true });
+// Every mutation leaves one audit entry, recorded here rather than in each resolver.
+export const schema = recordMutations(builder.toSchema({ sortSchema: true }));

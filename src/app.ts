@@ -1,6 +1,7 @@
 import type { YogaLogger } from 'graphql-yoga';
 import { openDatabase, type DatabaseHandle } from '../db/client.ts';
 import type { Config } from './config.ts';
+import { createAuditRetention } from './jobs/audit-retention.ts';
 import { createEventBus, type EventBus } from './events.ts';
 import type { GrantChecks } from './jobs/grant-checks.ts';
 import { systemClock, type Clock, type Scheduler } from './jobs/scheduler.ts';
@@ -63,6 +64,8 @@ export function createApp(config: Config, logger: YogaLogger, options: { clock?:
   worker.start();
   scheduler.start();
   grantChecks.start();
+  const auditRetention = createAuditRetention(services.audit, config.auditRetentionDays, logger);
+  auditRetention.start();
   return {
     config,
     database,
@@ -83,6 +86,7 @@ export function createApp(config: Config, logger: YogaLogger, options: { clock?:
     close: async () => {
       await Promise.all([scheduler.stop(), grantChecks.stop()]);
       await worker.stop();
+      await auditRetention.stop();
       database.close();
     },
   };

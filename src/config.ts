@@ -34,6 +34,7 @@ const environmentSchema = z.object({
   SALESFORCE_RETRIES: positiveInt.max(10).default(4),
   SALESFORCE_RETRY_DELAY_MS: z.coerce.number().int().min(0).max(60_000).default(500),
   EMULATOR_RECORDS: z.coerce.number().int().min(0).default(200),
+  AUDIT_RETENTION_DAYS: positiveInt.max(36_500).default(365),
   LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error', 'silent']).default('info'),
 });
 
@@ -69,6 +70,8 @@ export type Config = Readonly<{
   salesforceRetries: number;
   salesforceRetryDelayMs: number;
   emulatorRecords: number;
+  /** Audit entries older than this many days are pruned. */
+  auditRetentionDays: number;
   logLevel: 'debug' | 'info' | 'warn' | 'error' | 'silent';
 }>;
 
@@ -110,6 +113,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     salesforceRetries: e.SALESFORCE_RETRIES,
     salesforceRetryDelayMs: e.SALESFORCE_RETRY_DELAY_MS,
     emulatorRecords: e.EMULATOR_RECORDS,
+    auditRetentionDays: e.AUDIT_RETENTION_DAYS,
     logLevel: e.LOG_LEVEL,
   };
 }

@@ -31,8 +31,11 @@ export function createAuthentication(services: Services, throttle: FailedKeyThro
   function authenticate(authorization: unknown, address: string): Context {
     const key = apiKeyFrom(authorization);
     const viewer = key ? services.apiKeys.authenticate(key) : null;
-    if (key && !viewer) throttle.recordFailure(address);
-    return { services, apiKeyPresented: key !== undefined, viewer };
+    if (key && !viewer) {
+      throttle.recordFailure(address);
+      services.audit.record({ actor: 'anonymous', action: 'signInFailed', outcome: 'DENIED', detail: 'The API key is not recognised', clientAddress: address });
+    }
+    return { services, apiKeyPresented: key !== undefined, viewer, clientAddress: address };
   }
 
   return {

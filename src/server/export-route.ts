@@ -45,14 +45,18 @@ export function exportRoute(services: Services, authentication: Authentication, 
       object = url.searchParams.get('object');
       if (!snapshotId) return refuse(res, 400, 'BAD_USER_INPUT', 'snapshot must be the id of a snapshot');
     }
+    const record = (outcome: 'SUCCEEDED' | 'FAILED', detail: string) =>
+      services.audit.record({ actor: viewer, action: 'export', target: { type: 'Snapshot', id: snapshotId }, outcome, detail, clientAddress: clientAddress(req) });
     let file;
     try {
       file = await services.exports.open(viewer, snapshotId, object);
     } catch (error) {
+      if (error instanceof DomainError) record('FAILED', error.message);
       if (error instanceof NotFoundError) return refuse(res, 404, 'NOT_FOUND', error.message);
       if (error instanceof DomainError) return refuse(res, 400, 'BAD_USER_INPUT', error.message);
       throw error;
     }
+    record('SUCCEEDED', object ? `${object} as CSV` : 'the whole snapshot as a zip');
     res.writeHead(200, {
       'content-type': file.contentType,
       'content-disposition': `attachment; filename="${file.name.replace(/[^\w.-]/g, '_')}"`,

@@ -2,6 +2,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo } from 'node:net';
 import type { YogaLogger } from 'graphql-yoga';
 import type { App } from '../app.ts';
+import { AUDIT_EXPORT_PATH, auditExportRoute } from './audit-export-route.ts';
 import { clientAddress, createAuthentication } from './context.ts';
 import { DASHBOARD_ASSETS_PREFIX, dashboardRoutes } from './dashboard-route.ts';
 import { createFailedKeyThrottle, type FailedKeyThrottle } from './failed-key-throttle.ts';
@@ -67,13 +68,15 @@ export async function startServer(app: App, logger: YogaLogger): Promise<Running
   const yoga = createGraphQLHandler({ ...app, config: withPublicUrl(app), authentication, responseCache, logger });
   const dashboard = dashboardRoutes();
   const graphiql = graphiqlRoutes(() => app.publicUrl!);
+  const auditExport = auditExportRoute(app.services.audit, (req) => authentication.authenticate(req.headers.authorization, clientAddress(req)).viewer);
   const exports = exportRoute(app.services, authentication, logger);
   const routes: Record<string, Route> = {
-    [OAUTH_CALLBACK_PATH]: oauthCallbackRoute(app.services.reauthentication, logger),
+    [OAUTH_CALLBACK_PATH]: oauthCallbackRoute(app.services.reauthentication, app.services.audit, logger),
     [HEALTH_PATH]: healthRoute(app.database),
     [EXPORTS_PATH]: exports,
     '/': dashboard.page,
     '/index.html': dashboard.page,
+    [AUDIT_EXPORT_PATH]: (req, res) => (refusedAtTheDoor(req, res, throttle) ? undefined : auditExport(req, res)),
   };
   const server = createServer((req, res) => {
     const path = new URL(req.url ?? '/', 'http://localhost').pathname;

@@ -1,7 +1,9 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { YogaLogger } from 'graphql-yoga';
 import { DomainError } from '../errors.ts';
+import type { AuditLog } from '../services/audit.ts';
 import type { ReauthenticationService } from '../services/reauthentication.ts';
+import { clientAddress } from './context.ts';
 
 export const OAUTH_CALLBACK_PATH = '/oauth/callback';
 /** Where the dashboard picks up a login to confirm: in the fragment, which browsers never send on. */
@@ -30,7 +32,7 @@ function page(res: ServerResponse, status: number, title: string, detail: string
  * the reauthentication sees who logged in and confirms. A login sent to someone else's admin
  * therefore never lands on the instance of whoever sent it.
  */
-export function oauthCallbackRoute(reauthentication: ReauthenticationService, logger: YogaLogger) {
+export function oauthCallbackRoute(reauthentication: ReauthenticationService, audit: AuditLog, logger: YogaLogger) {
   return (req: IncomingMessage, res: ServerResponse) => {
     const params = new URL(req.url ?? '/', 'http://localhost').searchParams;
     const state = params.get('state');
@@ -39,12 +41,23 @@ export function oauthCallbackRoute(reauthentication: ReauthenticationService, lo
     if (req.method !== 'GET') return page(res, 405, 'Method not allowed', 'Salesforce redirects here with a GET request.');
     if (!state) return page(res, 400, 'Reauthentication failed', 'The request carries no state.');
     if (error) {
+      const reason = `Salesforce says: ${params.get('error_description') ?? error}`;
+      let login: { instanceId: string; organisationId: string } | undefined;
       try {
-        reauthentication.cancel(state);
+        login = reauthentication.cancel(state);
       } catch (failure) {
         if (!(failure instanceof DomainError)) logger.error(failure);
       }
-      return page(res, 200, 'Access not granted', `Salesforce says: ${params.get('error_description') ?? error}. The instance is unchanged.`);
+      audit.record({
+        actor: 'anonymous',
+        action: 'oauthCallback',
+        target: login && { type: 'Instance', id: login.instanceId },
+        organisationId: login?.organisationId ?? null,
+        outcome: 'DENIED',
+        detail: reason,
+        clientAddress: clientAddress(req),
+      });
+      return page(res, 200, 'Access not granted', `${reason}. The instance is unchanged.`);
     }
     if (!code) return page(res, 400, 'Reauthentication failed', 'The request carries no authorization code.');
     res.writeHead(303, { location: `/${DASHBOARD_REAUTHENTICATION_FRAGMENT}${new URLSearchParams({ state, code })}`, 'cache-control': 'no-store' });

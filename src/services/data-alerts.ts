@@ -13,6 +13,7 @@ import {
 } from '../../db/schema.ts';
 import { InvalidInputError, NotFoundError } from '../errors.ts';
 import type { Announcements } from './announcements.ts';
+import type { AuditLog } from './audit.ts';
 import type { CompareService, Comparison } from './compare.ts';
 import type { RestoreRequest } from './jobs.ts';
 import { decodeCursor, encodeCursor, pageOf, pageSize, type Page, type PageRequest } from './paging.ts';
@@ -46,6 +47,7 @@ interface Dependencies {
   storage: SnapshotService;
   compare: CompareService;
   announce: Announcements;
+  audit: AuditLog;
   startRestore: (viewer: Viewer, request: RestoreRequest) => Promise<JobRow>;
 }
 
@@ -122,7 +124,17 @@ export function createDataAlertService(deps: Dependencies) {
         .onConflictDoNothing()
         .returning()
         .get();
-      if (alert) announce.dataAlertChanged(alert);
+      if (alert) {
+        announce.dataAlertChanged(alert);
+        deps.audit.record({
+          actor: 'system',
+          action: 'dataAlert',
+          target: { type: 'Snapshot', id: snapshot.id },
+          organisationId,
+          outcome: 'SUCCEEDED',
+          detail: `Raised for ${passed.map((change) => change.object).join(', ')}`,
+        });
+      }
       return alert;
     },
 

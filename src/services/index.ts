@@ -10,6 +10,7 @@ import { createJobWorker } from '../jobs/worker.ts';
 import type { ConnectedApp } from '../salesforce/oauth.ts';
 import { createAnnouncements } from './announcements.ts';
 import { createApiKeyService } from './api-keys.ts';
+import { createAuditLog } from './audit.ts';
 import { createBackupPolicyService } from './backup-policies.ts';
 import { createBlobSweep } from './blob-sweep.ts';
 import { createGrantHealth } from './grant-health.ts';
@@ -67,6 +68,7 @@ export function createServices({ database, events, config, secretKey, logger, re
   };
   const announce = createAnnouncements(events);
   const apiKeys = createApiKeyService(db, announce);
+  const audit = createAuditLog(db);
   const instances = createInstanceService(db, announce, config);
   const tokens = createTokenService(db, secretKey);
   const dataKeys = createDataKeys(db, secretKey);
@@ -82,7 +84,7 @@ export function createServices({ database, events, config, secretKey, logger, re
   });
   const starter = createJobStarter({ db, secretKey, connectedApp, instances, tokens, announce, onQueued: () => worker.wake(), tokenWarningAt: config.tokenWarningAt });
   const jobs = createJobService({ db, instances, snapshots, snapshotStorage, starter, runner: worker });
-  const dataAlerts = createDataAlertService({ db, storage: snapshotStorage, compare, announce, startRestore: jobs.startRestore });
+  const dataAlerts = createDataAlertService({ db, storage: snapshotStorage, compare, announce, audit, startRestore: jobs.startRestore });
   const exportLinks = createExportLinks(secretKey, apiKeys);
   const now = () => clock.now();
   const retry = { attempts: config.salesforceRetries, baseDelayMs: config.salesforceRetryDelayMs };
@@ -126,6 +128,7 @@ export function createServices({ database, events, config, secretKey, logger, re
   const storedData = createStoredDataRemoval(database, pruner, blobSweep);
   const services = {
     apiKeys,
+    audit,
     organisations,
     removals: createRemovals({ db, organisations, instances, tokens, apiKeys, storedData, connectedApp, announce, logger }),
     instances,

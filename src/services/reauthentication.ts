@@ -159,8 +159,10 @@ export function createReauthenticationService({ db, announce, secretKey, connect
     },
 
     /** Salesforce sent the user back without a code (denied consent): the state is spent, nothing else changes. */
-    cancel(state: string): void {
-      consumeState(null, state);
+    /** Ends a login Salesforce refused; answers the instance it was for. */
+    cancel(state: string): { instanceId: string; organisationId: string } {
+      const { instanceId, organisationId } = consumeState(null, state);
+      return { instanceId, organisationId };
     },
   };
 }

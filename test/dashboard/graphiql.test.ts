@@ -22,12 +22,12 @@ describe('GraphiQL', () => {
     const violations: string[] = [];
     page.on('request', (request) => {
       const url = new URL(request.url());
-      if (!['data:', 'blob:'].includes(url.protocol) && url.origin !== new URL(server.app.config.publicUrl!).origin) foreign.push(request.url());
+      if (!['data:', 'blob:'].includes(url.protocol) && url.origin !== new URL(server.app.publicUrl!).origin) foreign.push(request.url());
     });
     page.on('console', (message) => {
       if (/Content Security Policy|Refused to/i.test(message.text())) violations.push(message.text());
     });
-    await page.goto(`${server.app.config.publicUrl}/graphql`);
+    await page.goto(`${server.app.publicUrl}/graphql`);
     await page.locator('.graphiql-container').first().waitFor();
     await page.getByRole('button', { name: /Execute query/i }).waitFor();
     expect(foreign).toEqual([]);

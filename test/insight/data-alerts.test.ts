@@ -78,6 +78,8 @@ describe('mass-change alerts', () => {
       expect(listed.dataAlerts.edges).toHaveLength(1);
       const alert = listed.dataAlerts.edges[0].node;
       expect(alert).toMatchObject({ id: pushed.id, snapshot: { id: second }, previousSnapshot: { id: first } });
+      const audit = await admin.query(`{ auditLog(filter: { action: "dataAlert" }) { nodes { actorKind targetId outcome detail } } }`);
+      expect(audit.auditLog.nodes).toEqual([{ actorKind: 'SYSTEM', targetId: second, outcome: 'SUCCEEDED', detail: 'Raised for Contact' }]);
       const comparison = (await admin.query(ALERT_COMPARISON, { id: alert.id })).node.comparison;
       expect(comparison).toMatchObject({ from: { id: first }, to: { id: second } });
       expect(comparison.objects).toContainEqual({ object: 'Contact', created: 0, updated: 0, deleted: 120 });

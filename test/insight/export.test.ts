@@ -57,6 +57,9 @@ describe('exports', () => {
     const response = await fetch(new URL(link.url, server.url));
     expect(response.status).toBe(200);
     expect(response.headers.get('content-disposition')).toMatch(/^attachment; filename="Contact-\d{8}-\d{6}\.csv"$/);
+    // The download is in the audit log, as the key that made the link.
+    const audit = await admin.query(`{ auditLog(first: 1, filter: { action: "export" }) { nodes { actorName outcome targetId detail } } }`);
+    expect(audit.auditLog.nodes).toEqual([{ actorName: 'test', outcome: 'SUCCEEDED', targetId: snapshotId, detail: 'Contact as CSV' }]);
     const { columns, records } = parseCsv(await response.text());
     expect(columns.slice(0, 2)).toEqual(['Id', 'IsDeleted']);
     expect(columns).toEqual(expect.arrayContaining(['AccountId', 'FirstName', 'LastName', 'Birthdate', 'HasOptedOutOfEmail', 'CreatedDate']));

@@ -2,6 +2,7 @@ import { useEffect, useState } from 'preact/hooks';
 import { ApiError, request, storedKey } from '../api.ts';
 import { VIEWER, type ViewerResult } from '../operations.ts';
 import { ConfirmReauthentication, returnedLogin, type ReturnedLogin } from './ConfirmReauthentication.tsx';
+import { AuditLogPage } from './AuditLogPage.tsx';
 import { Dashboard } from './Dashboard.tsx';
 import { SignIn } from './SignIn.tsx';
 
@@ -25,7 +26,23 @@ function messageFor(error: unknown) {
   return error instanceof Error ? error.message : String(error);
 }
 
+/** The page a hash names; the instances are the default. */
+type View = 'instances' | 'audit-log';
+const AUDIT_LOG_HASH = '#audit-log';
+const viewOfLocation = (): View => (location.hash === AUDIT_LOG_HASH ? 'audit-log' : 'instances');
+
+function useView(): View {
+  const [view, setView] = useState<View>(viewOfLocation);
+  useEffect(() => {
+    const follow = () => setView(viewOfLocation());
+    addEventListener('hashchange', follow);
+    return () => removeEventListener('hashchange', follow);
+  }, []);
+  return view;
+}
+
 export function App() {
+  const view = useView();
   const [phase, setPhase] = useState<Phase>(() => (storedKey.get() ? { kind: 'checking' } : { kind: 'signed-out' }));
   // A Salesforce login handed on by /oauth/callback waits here until someone signed in confirms it.
   const [login, setLogin] = useState<ReturnedLogin | undefined>(returnedLogin);
@@ -69,6 +86,16 @@ export function App() {
       <header class="top-bar">
         <span class="brand">Salesforce backup</span>
         {phase.kind === 'signed-in' && (
+          <nav aria-label="Pages" class="pages">
+            <a href="#" aria-current={view === 'instances' ? 'page' : undefined}>
+              Instances
+            </a>
+            <a href={AUDIT_LOG_HASH} aria-current={view === 'audit-log' ? 'page' : undefined}>
+              Audit log
+            </a>
+          </nav>
+        )}
+        {phase.kind === 'signed-in' && (
           <div class="who">
             <span>
               {phase.session.viewer.isOperator ? 'Operator key' : `${phase.session.viewer.keyName ?? 'API key'} · ${phase.session.viewer.role ?? ''}`}
@@ -83,7 +110,8 @@ export function App() {
         {phase.kind === 'checking' && <p role="status">Checking the saved API key…</p>}
         {phase.kind === 'signed-out' && <SignIn message={phase.message} onSubmit={signIn} />}
         {phase.kind === 'signed-in' && login && <ConfirmReauthentication apiKey={phase.session.apiKey} login={login} onClose={closeLogin} />}
-        {phase.kind === 'signed-in' && <Dashboard session={phase.session} onKeyRefused={() => signOut(REFUSED)} />}
+        {phase.kind === 'signed-in' && view === 'instances' && <Dashboard session={phase.session} onKeyRefused={() => signOut(REFUSED)} />}
+        {phase.kind === 'signed-in' && view === 'audit-log' && <AuditLogPage apiKey={phase.session.apiKey} />}
       </main>
     </>
   );
