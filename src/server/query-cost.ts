@@ -22,7 +22,7 @@ const FIELD_WEIGHTS: Record<string, number> = {
   'Job.failures': 10,
 };
 
-// Lists inside a page (edges, nodes, records) are counted by the field that took `first`.
+// Lists inside a page (a connection's edges and nodes) are counted by the field that took `first`.
 const isPageType = (name: string) => /(Connection|Page)$/.test(name);
 
 /**
@@ -36,8 +36,9 @@ const SEARCH_WEIGHT = 20_000;
 const estimate: ComplexityEstimator = ({ type, field, args, childComplexity }) => {
   const own = typeof args.search === 'string' ? SEARCH_WEIGHT : (FIELD_WEIGHTS[`${type.name}.${field.name}`] ?? 1);
   if (field.args.some((arg) => arg.name === 'first')) {
-    const first = typeof args.first === 'number' ? Math.max(args.first, 0) : ASSUMED_PAGE_SIZE;
-    return own + childComplexity * first;
+    // A Relay connection also takes `last`; whichever is given sizes the page.
+    const size = typeof args.first === 'number' ? args.first : typeof args.last === 'number' ? args.last : ASSUMED_PAGE_SIZE;
+    return own + childComplexity * Math.max(size, 0);
   }
   const listOfObjects = isListType(getNullableType(field.type)) && !isLeafType(getNamedType(field.type));
   if (listOfObjects && !isPageType(type.name)) return own + childComplexity * ASSUMED_LIST_SIZE;

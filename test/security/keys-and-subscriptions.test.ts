@@ -2,7 +2,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
-import { instances } from '../../db/schema.ts';
+import { instances, jobs } from '../../db/schema.ts';
 import { startEmulator } from '../../src/emulator/index.ts';
 import { emulatorEnvironment, followCallback, loginAtSalesforce, type Emulator } from '../helpers/connected-instance.ts';
 import { addInstance, createOrganisationWithKey } from '../helpers/fixtures.ts';
@@ -133,15 +133,21 @@ describe('subscription limits', () => {
     seedOrganisations(server.app.database.db, 1, { instancesPerOrganisation: 1, jobsPerInstance: 100 });
     const { db } = server.app.database;
     const seeded = db.select().from(instances).all().at(-1)!;
+    // Moved into this key's organisation with their jobs, which carry their organisation too.
     db.update(instances).set({ organisationId: localId(organisationId) }).run();
+    db.update(jobs).set({ organisationId: localId(organisationId) }).run();
     const { client } = await mintKey();
     const fat = `subscription { instanceUpdated { id jobs(first: 100) { edges { node { id kind status objects queuedAt progress { processed total } } } } } }`;
     const readers = await Promise.all(Array.from({ length: 20 }, () => rawSubscriber(client.apiKey!, fat)));
     await sleep(SUBSCRIPTION_SETTLE_MS);
+    const row = db.select().from(instances).where(eq(instances.id, seeded.id)).get()!;
+    // An event as the readers get it, before they stop: a hundred jobs.
+    const delivered = new Promise<string>((resolve) => readers[0].socket.once('message', (message) => resolve(String(message))));
+    server.app.events.publish('instanceUpdated', row.organisationId, row);
+    expect(JSON.parse(await delivered).payload.data.instanceUpdated.jobs.edges).toHaveLength(100);
     for (const { socket } of readers) (socket as unknown as { _socket: { pause(): void } })._socket.pause();
     const rssBefore = process.memoryUsage().rss;
     let peak = rssBefore;
-    const row = db.select().from(instances).where(eq(instances.id, seeded.id)).get()!;
     for (let event = 0; event < 300; event++) {
       server.app.events.publish('instanceUpdated', row.organisationId, row);
       if (event % 20 === 0) {

@@ -8,7 +8,7 @@ const SALESFORCE_ID = /^[a-zA-Z0-9]{15}(?:[a-zA-Z0-9]{3})?$/;
 const DATE_OR_TIME = /^\d{4}-\d{2}-\d{2}/;
 
 const RECORDS = `query ($id: ID!, $object: String!, $after: String) {
-  snapshot(id: $id) { ... on Snapshot { records(object: $object, first: 100, after: $after) { records { fields } endCursor hasNextPage } } }
+  snapshot(id: $id) { ... on Snapshot { records(object: $object, first: 100, after: $after) { nodes { fields } pageInfo { endCursor hasNextPage } } } }
 }`;
 
 describe('data at rest', () => {
@@ -27,16 +27,16 @@ describe('data at rest', () => {
     for (const { name } of job.snapshot.objects as { name: string }[]) {
       let after: string | null = null;
       do {
-        const page: { records: { fields: Record<string, unknown> }[]; endCursor: string | null; hasNextPage: boolean } = (
+        const page: { nodes: { fields: Record<string, unknown> }[]; pageInfo: { endCursor: string | null; hasNextPage: boolean } } = (
           await setup.admin.query(RECORDS, { id: job.snapshot.id, object: name, after })
         ).snapshot.records;
-        for (const record of page.records) {
+        for (const record of page.nodes) {
           for (const value of Object.values(record.fields)) {
             if (typeof value !== 'string' || value.length < 6 || SALESFORCE_ID.test(value) || DATE_OR_TIME.test(value) || objectNames.has(value)) continue;
             values.add(value);
           }
         }
-        after = page.hasNextPage ? page.endCursor : null;
+        after = page.pageInfo.hasNextPage ? page.pageInfo.endCursor : null;
       } while (after);
     }
     expect(values.size).toBeGreaterThan(100);
