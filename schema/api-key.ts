@@ -1,7 +1,7 @@
-import { resolveOffsetConnection } from '@pothos/plugin-relay';
 import type { ApiKeyRow, Role } from '../db/schema.ts';
 import { InvalidInputError, NotFoundError } from '../src/errors.ts';
 import { builder, viewerOf } from './builder.ts';
+import { forwardPage, toConnection } from './connections.ts';
 import { globalId, localId } from './ids.ts';
 import { OrganisationRef } from './organisation.ts';
 
@@ -62,8 +62,7 @@ builder.queryField('apiKeys', (t) =>
       const viewer = viewerOf(ctx);
       const organisationId = args.organisationId ? OrganisationRef.idFrom(args.organisationId) : viewer.kind === 'member' ? viewer.organisationId : undefined;
       if (!organisationId) throw new InvalidInputError('organisationId is required with the operator key', 'organisationId');
-      const keys = ctx.services.apiKeys.list(viewer, organisationId);
-      return resolveOffsetConnection({ args, defaultSize: 20, maxSize: 100 }, ({ offset, limit }) => keys.slice(offset, offset + limit));
+      return toConnection(ctx.services.apiKeys.page(viewer, organisationId, forwardPage(args)));
     },
   }),
 );

@@ -1,11 +1,12 @@
 import { randomUUID } from 'node:crypto';
-import { asc, eq } from 'drizzle-orm';
+import { and, asc, eq, gt, or } from 'drizzle-orm';
 import { apiKeys, organisations, settings, type ApiKeyRow, type Role } from '../../db/schema.ts';
 import type { Db } from '../../db/client.ts';
 import { randomToken, sha256 } from '../crypto.ts';
 import { canSeeOrganisation, type Viewer } from './viewer.ts';
 import { InvalidInputError, NotFoundError } from '../errors.ts';
 import { validName } from './names.ts';
+import { decodeCursor, encodeCursor, pageOf, pageSize, type Page, type PageRequest } from './paging.ts';
 
 const OPERATOR_KEY_SETTING = 'operator_key_hash';
 const KEY_PREFIX = 'sfb_';
@@ -13,6 +14,7 @@ const KEY_PREFIX = 'sfb_';
 const LAST_USE_PRECISION_MS = 60_000;
 // Keys recently presented, by the hash of their secret, so a request costs no statement.
 const KNOWN_KEYS_HELD = 10_000;
+const DEFAULT_PAGE_SIZE = 20;
 
 const memberViewer = (key: ApiKeyRow): Viewer => ({
   kind: 'member',
@@ -111,9 +113,24 @@ export function createApiKeyService(db: Db) {
     },
 
     /** An organisation's keys, revoked ones included, oldest first. */
-    list(viewer: Viewer, organisationId: string): ApiKeyRow[] {
+    page(viewer: Viewer, organisationId: string, request: PageRequest): Page<ApiKeyRow> {
       if (!canSeeOrganisation(viewer, organisationId)) throw new NotFoundError('Organisation', organisationId);
-      return db.select().from(apiKeys).where(eq(apiKeys.organisationId, organisationId)).orderBy(asc(apiKeys.createdAt), asc(apiKeys.id)).all();
+      const size = pageSize(request, DEFAULT_PAGE_SIZE);
+      const after = request.after ? decodeCursor('apiKeys', request.after, ['number', 'string'] as const) : undefined;
+      const rows = db
+        .select()
+        .from(apiKeys)
+        .where(
+          and(
+            eq(apiKeys.organisationId, organisationId),
+            after &&
+              or(gt(apiKeys.createdAt, new Date(after[0])), and(eq(apiKeys.createdAt, new Date(after[0])), gt(apiKeys.id, after[1]))),
+          ),
+        )
+        .orderBy(asc(apiKeys.createdAt), asc(apiKeys.id))
+        .limit(size + 1)
+        .all();
+      return pageOf(rows, size, request, (key) => encodeCursor('apiKeys', key.createdAt.getTime(), key.id));
     },
 
     /** Refuses the key from now on and ends whatever it has open. */

@@ -188,4 +188,23 @@ describe('GraphQL over HTTP', () => {
     const viewer = await server.client(secret).query('{ viewer { role organisation { name } } }');
     expect(viewer.viewer).toEqual({ role: 'VIEWER', organisation: { name: 'Globex' } });
   });
+  it('pages API keys like every other list: oldest first, by cursor, refusing a cursor of another list', async () => {
+    const KEYS = `query ($first: Int, $after: String) {
+      apiKeys(first: $first, after: $after) { edges { node { name role } } pageInfo { hasNextPage endCursor } }
+    }`;
+    const all = (await acmeAdmin.query(KEYS, { first: 100 })).apiKeys;
+    expect(all.edges.map((edge: any) => edge.node.role)).toEqual(['ADMIN', 'VIEWER', 'OPERATOR']);
+    expect(all.pageInfo.hasNextPage).toBe(false);
+
+    const first = (await acmeAdmin.query(KEYS, { first: 2 })).apiKeys;
+    expect(first.edges.map((edge: any) => edge.node.role)).toEqual(['ADMIN', 'VIEWER']);
+    expect(first.pageInfo.hasNextPage).toBe(true);
+    const rest = (await acmeAdmin.query(KEYS, { first: 2, after: first.pageInfo.endCursor })).apiKeys;
+    expect(rest.edges.map((edge: any) => edge.node.role)).toEqual(['OPERATOR']);
+    expect(rest.pageInfo.hasNextPage).toBe(false);
+
+    const refused = await acmeAdmin.request(KEYS, { after: Buffer.from(JSON.stringify(['auditLog', 1])).toString('base64url') });
+    expect(refused.errors?.[0]?.message).toBe('after is not a cursor of this list');
+    expect(refused.data ?? null).toBeNull();
+  });
 });
