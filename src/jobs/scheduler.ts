@@ -6,6 +6,7 @@ import { backupPolicies, scheduledRuns, type BackupPolicyRow, type ScheduledRunR
 import { shapeOf, type BackupPolicyService } from '../services/backup-policies.ts';
 import { inWindow, nextSlot, windowOpening } from '../services/schedule-times.ts';
 import type { ScheduledStart } from '../services/scheduled-backups.ts';
+import type { AuditLog } from '../services/audit.ts';
 
 export interface Clock {
   now(): Date;
@@ -23,6 +24,7 @@ interface Dependencies {
   db: Db;
   clock: Clock;
   policies: BackupPolicyService;
+  audit: AuditLog;
   start: (instanceId: string, objects: string[]) => Promise<ScheduledStart>;
   /** Tells subscribers the instance's schedule moved (a run recorded, a run deferred). */
   scheduleChanged: (instanceId: string) => void;
@@ -39,7 +41,7 @@ interface Dependencies {
  * only one starts it. The next slot is the first after now: after downtime the missed slots
  * run once, not once each.
  */
-export function createScheduler({ db, clock, policies, start, scheduleChanged, afterRuns, logger, intervalMs }: Dependencies) {
+export function createScheduler({ db, clock, policies, audit, start, scheduleChanged, afterRuns, logger, intervalMs }: Dependencies) {
   let timer: NodeJS.Timeout | undefined;
   let ticking: Promise<ScheduledRunRow[]> | undefined;
 
@@ -76,6 +78,12 @@ export function createScheduler({ db, clock, policies, start, scheduleChanged, a
       result = { skipped: 'The service failed to start the backup; the next scheduled run will try again' };
     }
     const outcome = 'job' in result ? { jobId: result.job.id } : { outcome: 'SKIPPED' as const, reason: result.skipped };
+    audit.record({
+      actor: 'scheduler',
+      action: 'scheduledBackup',
+      target: { type: 'Instance', id: policy.instanceId },
+      ...('job' in result ? { outcome: 'SUCCEEDED', detail: 'Backup queued' } : { outcome: 'FAILED', detail: result.skipped }),
+    });
     return db.update(scheduledRuns).set(outcome).where(eq(scheduledRuns.id, claimed.id)).returning().get();
   }
 

@@ -104,6 +104,7 @@ export function createServices({ database, events, config, secretKey, logger, re
     db,
     clock,
     policies,
+    audit,
     start: (instanceId, objects) => scheduledBackups.start(instanceId, objects),
     scheduleChanged: (instanceId) => {
       const instance = instanceById(db, instanceId);

@@ -144,3 +144,20 @@ describe('layout', () => {
     await page.close();
   });
 });
+
+describe('small defects', () => {
+  it('says there is nothing to follow live, rather than connecting forever, when there is no organisation', async () => {
+    const empty = await startTestServer();
+    try {
+      const page = await chromium.context.newPage();
+      await page.goto(`${empty.app.publicUrl}/`);
+      await page.getByLabel('API key').fill(empty.operator.apiKey!);
+      await page.getByRole('button', { name: 'Sign in' }).click();
+      await page.getByRole('status').filter({ hasText: 'No organisations to follow live yet' }).waitFor();
+      expect(await page.getByText('Connecting live updates…').count()).toBe(0);
+      await page.close();
+    } finally {
+      await empty.dispose();
+    }
+  });
+});

@@ -82,7 +82,12 @@ async function restoreAccounts(card: Locator, watched: Locator) {
   await card.getByRole('button', { name: 'Restore…' }).click();
   const form = card.getByRole('form', { name: `Restore ${INSTANCE}` });
   await form.getByRole('checkbox', { name: /^Account\b/ }).check();
-  await form.getByRole('checkbox', { name: 'Overwrite records changed since the snapshot' }).waitFor();
+  // Overwriting records changed since is a choice to make, not a default; the form stays inside its card.
+  const overwrite = form.getByRole('checkbox', { name: 'Overwrite records changed since the snapshot' });
+  expect(await overwrite.isChecked()).toBe(false);
+  await overwrite.check();
+  const [formBox, cardBox] = [(await form.boundingBox())!, (await card.boundingBox())!];
+  expect(formBox.x + formBox.width).toBeLessThanOrEqual(cardBox.x + cardBox.width);
   await form.getByRole('button', { name: 'Start restore' }).click();
   await card.locator('li.job[data-status="SUCCEEDED"]', { hasText: 'Restore' }).getByText('100 %').waitFor();
   await watched.locator('li.job[data-status="SUCCEEDED"]', { hasText: 'Restore' }).getByText('100 %').waitFor();

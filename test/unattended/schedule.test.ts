@@ -110,6 +110,10 @@ describe('scheduled backups', () => {
     const state = (await admin.query(SCHEDULE_STATE, { id: instanceId })).instance;
     expect(state.status).toBe('REAUTH_REQUIRED');
     expect(state.lastScheduledRun).toMatchObject({ status: 'SKIPPED', reason: "Salesforce refused the instance's grant: reauthenticate it", job: null });
+    const audit = await admin.query(`{ auditLog(filter: { actor: "scheduler" }) { nodes { actorKind action targetId outcome detail } } }`);
+    expect(audit.auditLog.nodes).toEqual(
+      [revoked.reason, busy.reason].map((detail) => ({ actorKind: 'SCHEDULER', action: 'scheduledBackup', targetId: instanceId, outcome: 'FAILED', detail })),
+    );
 
     const invalid = (await admin.query(SET_POLICY, { instanceId, frequency: 'CRON', cron: '* * * * *' })).setBackupPolicy;
     expect(invalid).toMatchObject({ __typename: 'InvalidInput', field: 'cron' });

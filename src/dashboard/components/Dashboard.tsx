@@ -219,9 +219,10 @@ export function Dashboard({ session, onKeyRefused }: { session: Session; onKeyRe
     <div class="dashboard">
       <div class="dashboard-heading">
         <h1>Salesforce instances</h1>
-        <p class={`connection connection--${connection}`} role="status">
+        {/* With no organisation there is nothing to subscribe to, so no socket opens. */}
+        <p class={`connection connection--${state.organisations?.length === 0 ? 'idle' : connection}`} role="status">
           <span class="dot" aria-hidden="true" />
-          {CONNECTION_LABEL[connection]}
+          {state.organisations?.length === 0 ? 'No organisations to follow live yet' : CONNECTION_LABEL[connection]}
         </p>
       </div>
       <div class="visually-hidden" aria-live="polite" aria-atomic="true" data-testid="announcer">

@@ -25,7 +25,8 @@ function JobItem({ job, canCancel, actions }: { job: Job; canCancel: boolean; ac
         <span class={`job-status job-status--${job.status.toLowerCase()}`}>{JOB_STATUS_LABEL[job.status]}</span>
       </div>
       <div class="job-progress">
-        <progress aria-labelledby={labelId} max={100} value={percent ?? undefined} />
+        {/* Without a value a bar is indeterminate (animated): only a job still going may show that. */}
+        <progress aria-labelledby={labelId} max={100} value={percent ?? (active ? undefined : 0)} />
         <span class="job-percent">{percent === null ? '' : `${Math.floor(percent)} %`}</span>
       </div>
       <div class="job-meta muted">

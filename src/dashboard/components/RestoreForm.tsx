@@ -14,7 +14,8 @@ export function RestoreForm({ id, instance, onSubmit, onCancel }: Props) {
   const snapshots = instance.snapshots?.nodes ?? [];
   const [snapshotId, setSnapshotId] = useState(snapshots[0]?.id ?? '');
   const [chosen, setChosen] = useState<Set<string>>(new Set());
-  const [overwrite, setOverwrite] = useState(true);
+  // Records changed since the snapshot are kept unless the user asks otherwise.
+  const [overwrite, setOverwrite] = useState(false);
   const [busy, setBusy] = useState(false);
   const snapshot = snapshots.find((candidate) => candidate.id === snapshotId);
 
