@@ -138,7 +138,8 @@ builder.subscriptionFields((t) => {
         const jobId = args.jobId && JobRef.idFrom(args.jobId);
         return ctx.services.subscriptions.subscribe(viewerOf(ctx), 'jobUpdated', organisationOf(args.organisationId), (job) => !jobId || job.id === jobId);
       },
-      resolve: (job) => job.id,
+      // The row as it was when published: a QUEUED event must still say QUEUED once the job runs.
+      resolve: (job) => job,
     }),
   };
 });

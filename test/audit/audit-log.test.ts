@@ -152,7 +152,7 @@ describe('mutations', () => {
     );
     expect(refused.errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
     const [denied] = await auditLog(viewer.client, { action: 'addInstance' });
-    expect(denied).toMatchObject({ actorRole: 'VIEWER', outcome: 'DENIED', detail: 'This API key is not allowed to do that', organisationId: viewer.organisationId });
+    expect(denied).toMatchObject({ actorRole: 'VIEWER', outcome: 'DENIED', detail: 'This needs a key with role ADMIN; this key has role VIEWER', organisationId: viewer.organisationId });
   });
 
   it('a document with two mutations leaves two entries; an operator action lands in the organisation it touched', async () => {
