@@ -132,8 +132,10 @@ describe('jobs under faults', () => {
   });
 
   it('cancels a running job within seconds and a queued one at once', async () => {
-    setup = await startConnectedInstance({ emulator: { records: 6000 } });
-    setup.emulator.setLatency(20);
+    // A 503 on the second page holds the running job in a three-second retry pause, so it cannot
+    // finish before the cancel arrives however fast the machine is; the cancel cuts the pause short.
+    setup = await startConnectedInstance({ emulator: { records: 6000 }, env: { SALESFORCE_RETRY_DELAY_MS: '3000' } });
+    setup.emulator.failNext({ method: 'GET', path: '^/services/data/v[\\d.]+/query/', count: 1, status: 503 });
     const running = await startBackup({ objects: ['Account', 'Contact'] });
     const queued = await startBackup({ objects: ['Account'] }); // one job per instance: this one waits
     await waitForProgress(running);
