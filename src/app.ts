@@ -41,6 +41,9 @@ export interface App {
 /** Everything but the network: database, events and services, wired once. */
 export function createApp(config: Config, logger: YogaLogger, options: { clock?: Clock } = {}): App {
   const database = openDatabase(config.databaseFile);
+  if (database.convertedToIncrementalVacuumMs !== undefined) {
+    logger.info(`Database rewritten once (${database.convertedToIncrementalVacuumMs} ms) so that space freed by retention goes back to the disk`);
+  }
   const secretKey = loadSecretKey(config.secretKey, config.databaseFile);
   if (config.previousSecretKey) {
     const resealed = rotateSecretKey(database.sqlite, parseSecretKey(config.previousSecretKey), secretKey);
@@ -51,7 +54,7 @@ export function createApp(config: Config, logger: YogaLogger, options: { clock?:
   // Logins start only once the server listens; before that (revoking grants at start-up) the
   // redirect is not used, and the configured address stands in.
   const redirectUri = () => `${publicUrl ?? `http://${config.host}:${config.port}`}${OAUTH_CALLBACK_PATH}`;
-  const { services, worker, blobs, dataKeys, scheduler, grantChecks } = createServices({
+  const { services, worker, blobs, dataKeys, scheduler, grantChecks, retentionPass } = createServices({
     database,
     events,
     config,
@@ -64,6 +67,7 @@ export function createApp(config: Config, logger: YogaLogger, options: { clock?:
   worker.start();
   scheduler.start();
   grantChecks.start();
+  retentionPass.start();
   const auditRetention = createAuditRetention(services.audit, config.auditRetentionDays, logger);
   auditRetention.start();
   return {
@@ -84,7 +88,7 @@ export function createApp(config: Config, logger: YogaLogger, options: { clock?:
     },
     generatedOperatorKey,
     close: async () => {
-      await Promise.all([scheduler.stop(), grantChecks.stop()]);
+      await Promise.all([scheduler.stop(), grantChecks.stop(), retentionPass.stop()]);
       await worker.stop();
       await auditRetention.stop();
       database.close();

@@ -27,6 +27,7 @@ const environmentSchema = z.object({
   TOKEN_LIMIT: positiveInt.max(100).default(5),
   TOKEN_WARNING_AT: z.coerce.number().int().min(0).max(100).default(1),
   GRANT_CHECK_MINUTES: z.coerce.number().positive().max(1440).default(15),
+  RETENTION_CHECK_MINUTES: z.coerce.number().positive().max(1440).default(60),
   JOB_CONCURRENCY: positiveInt.max(32).default(2),
   API_BUDGET_PERCENT: z.coerce.number().gt(0).max(100).default(50),
   FULL_BACKUP_EVERY: positiveInt.max(1000).default(10),
@@ -60,6 +61,8 @@ export type Config = Readonly<{
   tokenWarningAt: number;
   /** How often every connected instance's grant is checked with a refresh. */
   grantCheckMinutes: number;
+  /** How often every instance's retention rules are applied. */
+  retentionCheckMinutes: number;
   jobConcurrency: number;
   /** Share of the org's daily API limit a job may bring usage up to (0.5 = 50 %). */
   apiBudgetShare: number;
@@ -106,6 +109,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     tokenLimit: e.TOKEN_LIMIT,
     tokenWarningAt: e.TOKEN_WARNING_AT,
     grantCheckMinutes: e.GRANT_CHECK_MINUTES,
+    retentionCheckMinutes: e.RETENTION_CHECK_MINUTES,
     jobConcurrency: e.JOB_CONCURRENCY,
     apiBudgetShare: e.API_BUDGET_PERCENT / 100,
     fullBackupEvery: e.FULL_BACKUP_EVERY,

@@ -5,6 +5,7 @@ import type { DatabaseHandle } from '../../db/client.ts';
 import type { Config } from '../config.ts';
 import type { EventBus } from '../events.ts';
 import { createGrantChecks } from '../jobs/grant-checks.ts';
+import { createRetentionPass } from '../jobs/retention-pass.ts';
 import { createScheduler, SCHEDULER_INTERVAL_MS, type Clock } from '../jobs/scheduler.ts';
 import { createJobWorker } from '../jobs/worker.ts';
 import type { ConnectedApp } from '../salesforce/oauth.ts';
@@ -99,6 +100,15 @@ export function createServices({ database, events, config, secretKey, logger, re
     blobSweep,
     now,
   });
+  const retentionPass = createRetentionPass(
+    retention,
+    ({ pruned }) => {
+      const instance = instanceById(db, pruned[0].instanceId);
+      if (instance) announce.snapshotsPruned(instance, pruned.map((snapshot) => snapshot.id));
+    },
+    config.retentionCheckMinutes * 60_000,
+    logger,
+  );
   const scheduledBackups = createScheduledBackups({ db, grantHealth, starter, announce, connectedApp, apiBudgetShare: config.apiBudgetShare });
   const scheduler = createScheduler({
     db,
@@ -110,17 +120,7 @@ export function createServices({ database, events, config, secretKey, logger, re
       const instance = instanceById(db, instanceId);
       if (instance) announce.instanceChanged(instance);
     },
-    afterRuns: () => {
-      retention.pruneAll().then(
-        (summaries) => {
-          for (const summary of summaries) {
-            const instance = summary.pruned[0] && instanceById(db, summary.pruned[0].instanceId);
-            if (instance) announce.snapshotsPruned(instance, summary.pruned.map((snapshot) => snapshot.id));
-          }
-        },
-        (error: unknown) => logger.warn(`Pruning failed: ${(error as Error).stack ?? String(error)}`),
-      );
-    },
+    afterRuns: () => void retentionPass.run(),
     logger,
     intervalMs: SCHEDULER_INTERVAL_MS,
   });
@@ -146,7 +146,7 @@ export function createServices({ database, events, config, secretKey, logger, re
     exports: createExportService({ sqlite: database.sqlite, storage: snapshotStorage, snapshots, blobs, links: exportLinks }),
     subscriptions: createSubscriptionService(events),
   };
-  return { services, worker, blobs, dataKeys, scheduler, grantChecks };
+  return { services, worker, blobs, dataKeys, scheduler, grantChecks, retentionPass };
 }
 
 export type Services = ReturnType<typeof createServices>['services'];
