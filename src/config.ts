@@ -29,6 +29,7 @@ const environmentSchema = z.object({
   GRANT_CHECK_MINUTES: z.coerce.number().positive().max(1440).default(15),
   RETENTION_CHECK_MINUTES: z.coerce.number().positive().max(1440).default(60),
   JOB_CONCURRENCY: positiveInt.max(32).default(2),
+  JOB_LEASE_SECONDS: z.coerce.number().min(1).max(3600).default(30),
   API_BUDGET_PERCENT: z.coerce.number().gt(0).max(100).default(50),
   FULL_BACKUP_EVERY: positiveInt.max(1000).default(10),
   BULK_QUERY_THRESHOLD: positiveInt.default(10_000),
@@ -64,6 +65,8 @@ export type Config = Readonly<{
   /** How often every instance's retention rules are applied. */
   retentionCheckMinutes: number;
   jobConcurrency: number;
+  /** How long a running job stays held unless its worker renews the lease: a worker silent this long is taken to have died. */
+  jobLeaseSeconds: number;
   /** Share of the org's daily API limit a job may bring usage up to (0.5 = 50 %). */
   apiBudgetShare: number;
   /** Every Nth backup of an instance is full; the others are incremental. */
@@ -111,6 +114,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     grantCheckMinutes: e.GRANT_CHECK_MINUTES,
     retentionCheckMinutes: e.RETENTION_CHECK_MINUTES,
     jobConcurrency: e.JOB_CONCURRENCY,
+    jobLeaseSeconds: e.JOB_LEASE_SECONDS,
     apiBudgetShare: e.API_BUDGET_PERCENT / 100,
     fullBackupEvery: e.FULL_BACKUP_EVERY,
     bulkQueryThreshold: e.BULK_QUERY_THRESHOLD,

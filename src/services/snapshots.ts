@@ -1,10 +1,11 @@
 import { randomUUID } from 'node:crypto';
-import { and, asc, countDistinct, desc, eq, gt, inArray, isNotNull, isNull, sql, type SQL } from 'drizzle-orm';
+import { and, asc, countDistinct, desc, eq, gt, inArray, isNotNull, isNull, notInArray, sql, type SQL } from 'drizzle-orm';
 import type { DatabaseHandle } from '../../db/client.ts';
 import { inList, inListPlaceholder } from '../../db/in-list.ts';
 import { prepareRecordWrites } from '../../db/record-writes.ts';
 import {
   instances,
+  jobs,
   recordVersions,
   snapshotObjects,
   snapshotRecords,
@@ -331,9 +332,10 @@ export function createSnapshotService({ db, sqlite }: Pick<DatabaseHandle, 'db' 
       db.delete(snapshots).where(and(eq(snapshots.jobId, jobId), isNull(snapshots.completedAt))).run();
     },
 
-    /** Drops snapshots a crash left unfinished; they were never readable. */
+    /** Drops snapshots a crash left unfinished (they were never readable), but not those a running job writes. */
     discardIncomplete(): number {
-      return db.delete(snapshots).where(isNull(snapshots.completedAt)).run().changes;
+      const running = db.select({ id: jobs.id }).from(jobs).where(eq(jobs.status, 'RUNNING'));
+      return db.delete(snapshots).where(and(isNull(snapshots.completedAt), notInArray(snapshots.jobId, running))).run().changes;
     },
 
     requireObjects(snapshot: SnapshotRow, requested: string[]): string[] {
