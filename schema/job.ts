@@ -10,6 +10,7 @@ import { builder, viewerOf } from './builder.ts';
 import { batchedConnection } from './connections.ts';
 import { InstanceRef } from './instance.ts';
 import { nodeRef } from './node-ref.ts';
+import { restoreOptionArgs, restoreOptions } from './restore-options.ts';
 import { SnapshotRef } from './snapshot.ts';
 
 export const JobKindEnum = builder.enumType('JobKind', { values: JOB_KINDS });
@@ -107,25 +108,18 @@ builder.mutationFields((t) => ({
     errors: { types: JOB_START_ERRORS },
     args: {
       snapshotId: t.arg.globalID({ required: true }),
-      objects: t.arg.stringList({ description: 'Objects to restore; all of the snapshot when omitted or empty.' }),
+      ...restoreOptionArgs(t.arg),
       recordIds: t.arg.idList({ description: 'Salesforce ids of the records to restore; all when omitted or empty.' }),
-      overwrite: t.arg.boolean({ defaultValue: true, description: 'When false, records changed since the snapshot are left as they are.' }),
       includeChildren: t.arg.boolean({ defaultValue: false, description: 'Also restore records that point at the chosen ones, five levels down.' }),
       targetInstanceId: t.arg.globalID({ description: 'Another instance of the same organisation (e.g. a sandbox seeded from production).' }),
-      dryRun: t.arg.boolean({
-        defaultValue: false,
-        description: 'Work out what would be undeleted, created, updated or left unchanged (Job.restoreSummary), writing nothing and using no token.',
-      }),
     },
     resolve: (_root, args, ctx) =>
       ctx.services.jobs.startRestore(viewerOf(ctx), {
         snapshotId: SnapshotRef.idFrom(args.snapshotId),
         targetInstanceId: args.targetInstanceId ? InstanceRef.idFrom(args.targetInstanceId) : undefined,
-        objects: args.objects ?? [],
+        ...restoreOptions(args),
         recordIds: args.recordIds ?? [],
-        overwrite: args.overwrite ?? true,
         includeChildren: args.includeChildren ?? false,
-        dryRun: args.dryRun ?? false,
       }),
   }),
   cancelJob: t.field({

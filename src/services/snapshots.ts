@@ -108,12 +108,16 @@ export function createSnapshotService(handle: Pick<DatabaseHandle, 'db' | 'sqlit
     },
 
     requireObjects(snapshot: SnapshotRow, requested: string[]): string[] {
-      const known = this.objectsOf([snapshot.id]).map((o) => o.name);
-      const unknown = requested.filter((name) => !known.includes(name));
-      if (unknown.length > 0) throw new InvalidInputError(`Objects not in the snapshot: ${unknown.join(', ')}`, 'objects', unknown);
-      return requested.length > 0 ? requested : known;
+      return chooseObjects(requested, this.objectsOf([snapshot.id]).map((o) => o.name), 'the snapshot');
     },
   };
 }
 
 export type SnapshotService = ReturnType<typeof createSnapshotService>;
+
+/** The objects a request names, all of `known` when it names none; a name not known is refused. */
+export function chooseObjects(requested: string[], known: string[], where: string): string[] {
+  const unknown = requested.filter((name) => !known.includes(name));
+  if (unknown.length > 0) throw new InvalidInputError(`Objects not in ${where}: ${unknown.join(', ')}`, 'objects', unknown);
+  return requested.length > 0 ? requested : known;
+}
