@@ -205,6 +205,8 @@ export const jobs = sqliteTable(
     processed: integer('processed').notNull().default(0),
     failed: integer('failed').notNull().default(0),
     total: integer('total'),
+    /** A backup's records stored as new versions (new, changed, deleted or purged since the previous backup); null for restores. */
+    changed: integer('changed'),
     apiCalls: integer('api_calls').notNull().default(0),
     error: text('error'),
     /** A backup's snapshot once complete, or the snapshot a restore reads (set when it is queued). */

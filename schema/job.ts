@@ -23,9 +23,19 @@ export const JobRef = nodeRef('Job', (services, viewer, ids) => services.jobs.by
 
 export const JobConnection = builder.connectionObject({ type: JobRef, name: 'JobConnection' }, { name: 'JobEdge' });
 
-const JobProgressRef = builder.objectRef<Pick<JobRow, 'processed' | 'failed' | 'total'>>('JobProgress').implement({
+const JobProgressRef = builder.objectRef<Pick<JobRow, 'kind' | 'processed' | 'failed' | 'total' | 'changed'>>('JobProgress').implement({
   fields: (t) => ({
     processed: t.exposeInt('processed', { description: 'Records read (backup) or written (restore) so far.' }),
+    checked: t.int({
+      nullable: true,
+      description: 'Backups: records read from Salesforce and compared with what the service already held. Null for restores.',
+      resolve: (job) => (job.kind === 'BACKUP' ? job.processed : null),
+    }),
+    changed: t.exposeInt('changed', {
+      nullable: true,
+      description:
+        'Backups: of the records checked, those new or changed since the previous backup, plus records deleted or purged since. 0 when nothing changed. Null for restores (see restoreSummary) and for backups run before this was counted.',
+    }),
     failed: t.exposeInt('failed', { description: 'Records Salesforce refused.' }),
     total: t.exposeInt('total', { nullable: true, description: 'Records expected, once known.' }),
     percent: t.float({

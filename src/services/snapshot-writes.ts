@@ -76,12 +76,14 @@ export function createSnapshotWrites({ db, sqlite }: Pick<DatabaseHandle, 'db' |
     },
 
     /**
-     * Stores records in one transaction; versions already held are not stored again.
+     * Stores records in one transaction; versions already held are not stored again. Returns how
+     * many were new versions: records new or changed (SystemModstamp is part of the contents).
      * Drops each record's `attributes` (Salesforce's type and URL envelope) in place: copying every
      * record to leave it out cost more than storing it.
      */
-    storeRecords(snapshotId: string, object: string, records: SalesforceRecord[]): void {
+    storeRecords(snapshotId: string, object: string, records: SalesforceRecord[]): number {
       const cipher = versions.cipherOfInstance(instanceOfSnapshot.get({ snapshotId })!.instanceId);
+      let changed = 0;
       db.transaction(() => {
         for (const record of records) {
           record.attributes = undefined;
@@ -89,10 +91,11 @@ export function createSnapshotWrites({ db, sqlite }: Pick<DatabaseHandle, 'db' |
           // A keyed digest: equal contents of one organisation are stored once, and the digest says
           // nothing to whoever reads the database.
           const versionHash = cipher.digest(`${object}\0${json}`);
-          insertVersion.run({ recordId: record.Id, hash: versionHash, data: cipher.seal(json) });
+          changed += insertVersion.run({ recordId: record.Id, hash: versionHash, data: cipher.seal(json) }).changes;
           insertMembership.run({ snapshotId, object, recordId: record.Id, versionHash, deleted: record.IsDeleted === true ? 1 : 0 });
         }
       });
+      return changed;
     },
 
     /** Marks records as purged from the org since the snapshot's base. */
