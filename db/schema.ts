@@ -50,11 +50,16 @@ export const settings = sqliteTable('settings', {
   value: text('value').notNull(),
 });
 
-export const organisations = sqliteTable('organisations', {
-  id: text('id').primaryKey(),
-  name: text('name').notNull(),
-  createdAt: createdAt(),
-});
+export const organisations = sqliteTable(
+  'organisations',
+  {
+    id: text('id').primaryKey(),
+    name: text('name').notNull(),
+    createdAt: createdAt(),
+  },
+  // Unique letter case aside, as services/names.ts compares them: the service answers NameTaken first, the index holds in a race.
+  (t) => [uniqueIndex('organisations_name').on(sql`lower(${t.name})`)],
+);
 
 /** Organisation-scoped API keys; only a SHA-256 of the secret is kept. */
 export const apiKeys = sqliteTable(
@@ -113,7 +118,7 @@ export const instances = sqliteTable(
     apiUsageMax: integer('api_usage_max'),
     createdAt: createdAt(),
   },
-  (t) => [index('instances_organisation').on(t.organisationId)],
+  (t) => [index('instances_organisation').on(t.organisationId), uniqueIndex('instances_organisation_name').on(t.organisationId, sql`lower(${t.name})`)],
 );
 
 /** One OAuth approval at Salesforce: the refresh token, encrypted at rest. */
@@ -205,6 +210,8 @@ export const jobs = sqliteTable(
     processed: integer('processed').notNull().default(0),
     failed: integer('failed').notNull().default(0),
     total: integer('total'),
+    /** A backup's records stored as new versions (new, changed, deleted or purged since the previous backup); null for restores. */
+    changed: integer('changed'),
     apiCalls: integer('api_calls').notNull().default(0),
     error: text('error'),
     /** A backup's snapshot once complete, or the snapshot a restore reads (set when it is queued). */

@@ -13,7 +13,7 @@ export const SNAPSHOTS_SHOWN = 10;
 export const FAILURES_SHOWN = 20;
 
 const JOB_FIELDS = `id kind status objects queuedAt startedAt finishedAt error apiCalls
-    progress { processed failed total percent }
+    progress { processed failed total percent changed }
     instance { id }
     failures(first: ${FAILURES_SHOWN}) { nodes { object recordId statusCode message } pageInfo { hasNextPage } }`;
 

@@ -6,7 +6,7 @@ import type { RecordFailure } from '../services/restore.ts';
 
 export const PROGRESS_EVENT_INTERVAL_MS = 250;
 
-type Figures = Partial<Pick<JobRow, 'processed' | 'failed' | 'total'>>;
+type Figures = Partial<Pick<JobRow, 'processed' | 'failed' | 'total' | 'changed'>>;
 
 /**
  * What a running job reports as it goes. Figures are saved and announced together, throttled

@@ -105,7 +105,7 @@ export function createJobWorker(access: WorkerAccess) {
         blobs: access.blobs.forOrganisation(job.organisationId),
         checkpoint,
         signal,
-        onProgress: (processed, total) => progress.update({ processed, total }),
+        onProgress: (figures) => progress.update(figures),
         onWarning: (warning) => progress.warn(warning),
       });
       progress.snapshotTaken(snapshot.id);

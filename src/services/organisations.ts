@@ -4,8 +4,10 @@ import { organisations, type OrganisationRow } from '../../db/schema.ts';
 import type { Db } from '../../db/client.ts';
 import { NameTakenError, NotFoundError } from '../errors.ts';
 import type { Announcements } from './announcements.ts';
-import { sameName, validName } from './names.ts';
+import { guardedByNameIndex, sameName, validName } from './names.ts';
 import { canSeeOrganisation, type Viewer } from './viewer.ts';
+
+const NAME_INDEX = 'organisations_name';
 
 export function createOrganisationService(db: Db, announce: Announcements) {
   /** A valid name no other organisation has. */
@@ -39,14 +41,16 @@ export function createOrganisationService(db: Db, announce: Announcements) {
     },
 
     create(name: string): OrganisationRow {
-      const organisation = db.insert(organisations).values({ id: randomUUID(), name: freeName(name) }).returning().get();
+      const free = freeName(name);
+      const organisation = guardedByNameIndex(NAME_INDEX, 'Organisation', free, () => db.insert(organisations).values({ id: randomUUID(), name: free }).returning().get());
       announce.organisationChanged(organisation, 'CREATED');
       return organisation;
     },
 
     rename(viewer: Viewer, id: string, name: string): OrganisationRow {
       const organisation = this.get(viewer, id);
-      const renamed = db.update(organisations).set({ name: freeName(name, organisation.id) }).where(eq(organisations.id, id)).returning().get();
+      const free = freeName(name, organisation.id);
+      const renamed = guardedByNameIndex(NAME_INDEX, 'Organisation', free, () => db.update(organisations).set({ name: free }).where(eq(organisations.id, id)).returning().get());
       announce.organisationChanged(renamed, 'UPDATED');
       return renamed;
     },

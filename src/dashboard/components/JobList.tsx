@@ -3,10 +3,17 @@ import { JOB_KIND_LABEL, JOB_STATUS_LABEL, formatDate, formatNumber } from '../f
 import type { InstanceDetails, Job } from '../types.ts';
 import type { Actions } from './Dashboard.tsx';
 
+/** A backup also says how many of the records it checked had changed (null for restores). */
+type Progress = Job['progress'] & { changed?: number | null };
+
 function progressText(job: Job) {
-  const { processed, total, failed } = job.progress;
-  const records = total === null ? `${formatNumber(processed)} records` : `${formatNumber(processed)} of ${formatNumber(total)} records`;
-  return failed > 0 ? `${records}, ${formatNumber(failed)} failed` : records;
+  const { processed, total, failed, changed } = job.progress as Progress;
+  const counted = total === null ? `${formatNumber(processed)} records` : `${formatNumber(processed)} of ${formatNumber(total)} records`;
+  if (changed !== undefined && changed !== null) {
+    if (job.status === 'SUCCEEDED' && changed === 0) return `No changes: ${formatNumber(processed)} records checked`;
+    return `${formatNumber(changed)} changed, ${counted} checked`;
+  }
+  return failed > 0 ? `${counted}, ${formatNumber(failed)} failed` : counted;
 }
 
 function JobItem({ job, canCancel, actions }: { job: Job; canCancel: boolean; actions: Actions }) {
