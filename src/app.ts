@@ -3,6 +3,7 @@ import { openDatabase, type DatabaseHandle } from '../db/client.ts';
 import type { Config } from './config.ts';
 import { createAuditRetention } from './jobs/audit-retention.ts';
 import { createEventBus, type EventBus } from './events.ts';
+import { createMetrics, type Metrics } from './metrics.ts';
 import type { GrantChecks } from './jobs/grant-checks.ts';
 import { systemClock, type Clock, type Scheduler } from './jobs/scheduler.ts';
 import { OAUTH_CALLBACK_PATH } from './server/oauth-callback.ts';
@@ -33,6 +34,8 @@ export interface App {
   scheduler: Scheduler;
   /** Checks every connected instance's grant (internal: tests run it at once). */
   grantChecks: GrantChecks;
+  /** What `/metrics` reports. */
+  metrics: Metrics;
   /** Set on the first start without ADMIN_API_KEY: the generated operator key, to show once. */
   generatedOperatorKey: string | undefined;
   close(): Promise<void>;
@@ -50,6 +53,7 @@ export function createApp(config: Config, logger: YogaLogger, options: { clock?:
     logger.info(`SECRET_KEY_PREVIOUS: ${resealed} secrets re-sealed with SECRET_KEY; remove SECRET_KEY_PREVIOUS now`);
   }
   const events = createEventBus();
+  const metrics = createMetrics(database.db, events.subscriberCount);
   let publicUrl = config.publicUrl;
   // Logins start only once the server listens; before that (revoking grants at start-up) the
   // redirect is not used, and the configured address stands in.
@@ -62,6 +66,7 @@ export function createApp(config: Config, logger: YogaLogger, options: { clock?:
     logger,
     redirectUri,
     clock: options.clock ?? systemClock,
+    metrics,
   });
   const generatedOperatorKey = services.apiKeys.ensureOperatorKey(config.adminApiKey);
   worker.start();
@@ -86,6 +91,7 @@ export function createApp(config: Config, logger: YogaLogger, options: { clock?:
     listeningAt(url) {
       publicUrl ??= url;
     },
+    metrics,
     generatedOperatorKey,
     close: async () => {
       await Promise.all([scheduler.stop(), grantChecks.stop(), retentionPass.stop()]);

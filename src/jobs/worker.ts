@@ -3,6 +3,7 @@ import type { YogaLogger } from 'graphql-yoga';
 import type { Db } from '../../db/client.ts';
 import type { JobRow, SnapshotRow } from '../../db/schema.ts';
 import type { Config } from '../config.ts';
+import type { Metrics } from '../metrics.ts';
 import { decrypt } from '../crypto.ts';
 import { JobStoppedError, TOKEN_EXPIRED_MESSAGE } from '../errors.ts';
 import { isGrantRejected, salesforceFailure } from '../salesforce/errors.ts';
@@ -38,6 +39,7 @@ export interface WorkerAccess {
   grantReleaser: GrantReleaser;
   announce: Announcements;
   logger: YogaLogger;
+  metrics: Metrics;
   /** Runs once a backup has succeeded: what it changed is noted and may raise a data alert. */
   afterBackup: (snapshot: SnapshotRow) => Promise<unknown>;
 }
@@ -67,6 +69,7 @@ export function createJobWorker(access: WorkerAccess) {
       if (!job) return;
       const controller = new AbortController();
       running.set(job.id, controller);
+      access.metrics.jobStarted(job);
       announce.jobChanged(job);
       void run(job, controller.signal).finally(() => {
         running.delete(job.id);
@@ -153,7 +156,7 @@ export function createJobWorker(access: WorkerAccess) {
 
   async function run(job: JobRow, signal: AbortSignal) {
     let session: SalesforceSession | undefined;
-    const progress = createProgress(db, announce, job.id, () => session?.apiCalls ?? 0);
+    const progress = createProgress(db, announce, job.id, () => session?.apiCalls ?? 0, (added) => access.metrics.recordsProcessed(job.kind, added));
     let outcome: Outcome;
     let snapshot: SnapshotRow | undefined;
     try {
@@ -169,6 +172,7 @@ export function createJobWorker(access: WorkerAccess) {
     const finished = finish(db, job.id, owner, outcome);
     if (finished) announce.jobChanged(finished);
     announce.instanceChanged(recordApiUsage(db, job.instanceId, session?.apiUsage));
+    if (session) access.metrics.salesforceUsed(job.kind, session.apiCalls, session.apiErrors);
     if (job.grantId) await access.grantReleaser.releaseIfIdle(job.grantId);
     // The backup has succeeded whatever happens here; a failure costs only the comparison's shortcut or an alert.
     if (snapshot && outcome.status === 'SUCCEEDED') await access.afterBackup(snapshot).catch((error: unknown) => access.logger.warn(`After backup ${job.id}: ${String(error)}`));
