@@ -226,6 +226,8 @@ export const jobs = sqliteTable(
     /** The worker process running the job, and until when it holds it unless it renews. */
     leaseOwner: text('lease_owner'),
     leaseExpiresAt: integer('lease_expires_at', { mode: 'timestamp_ms' }),
+    /** Set when someone cancels the job while it runs: its worker, in whichever process, stops it. */
+    cancelRequestedAt: integer('cancel_requested_at', { mode: 'timestamp_ms' }),
   },
   (t) => [
     index('jobs_instance_queued').on(t.instanceId, t.queuedAt),

@@ -69,12 +69,20 @@ export function createApp(config: Config, logger: YogaLogger, options: { clock?:
     metrics,
   });
   const generatedOperatorKey = services.apiKeys.ensureOperatorKey(config.adminApiKey);
-  worker.start();
-  scheduler.start();
-  grantChecks.start();
-  retentionPass.start();
+  // Keys and organisations are cached per process: what another process revoked or deleted is forgotten here too.
+  events.observe((event) => {
+    if (event.topic === 'apiKeyChanged' && event.payload.apiKey.revokedAt) services.apiKeys.revokedElsewhere(event.payload.apiKey);
+    if (event.topic === 'organisationChanged' && event.payload.change === 'DELETED') services.apiKeys.forgetOrganisation(event.payload.organisationId, []);
+  });
   const auditRetention = createAuditRetention(services.audit, config.auditRetentionDays, logger);
-  auditRetention.start();
+  // An api process runs nothing on its own: jobs, schedules and checks belong to the workers.
+  if (config.serviceRole !== 'api') {
+    worker.start();
+    scheduler.start();
+    grantChecks.start();
+    retentionPass.start();
+    auditRetention.start();
+  }
   return {
     config,
     database,
@@ -97,6 +105,7 @@ export function createApp(config: Config, logger: YogaLogger, options: { clock?:
       await Promise.all([scheduler.stop(), grantChecks.stop(), retentionPass.stop()]);
       await worker.stop();
       await auditRetention.stop();
+      await events.close();
       database.close();
     },
   };

@@ -38,6 +38,8 @@ const environmentSchema = z.object({
   EMULATOR_RECORDS: z.coerce.number().int().min(0).default(200),
   AUDIT_RETENTION_DAYS: positiveInt.max(36_500).default(365),
   LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error', 'silent']).default('info'),
+  SERVICE_ROLE: z.enum(['all', 'api', 'worker']).default('all'),
+  REDIS_URL: z.url({ protocol: /^rediss?$/ }).optional(),
 });
 
 /** Read-only once loaded: what the server learns later (its address) lives on the App. */
@@ -79,6 +81,10 @@ export type Config = Readonly<{
   /** Audit entries older than this many days are pruned. */
   auditRetentionDays: number;
   logLevel: 'debug' | 'info' | 'warn' | 'error' | 'silent';
+  /** `api` serves requests and runs no jobs; `worker` runs jobs and timers, serving only health and metrics. */
+  serviceRole: 'all' | 'api' | 'worker';
+  /** Events go through Redis pub/sub to the service's other processes; unset, they stay in this one. */
+  redisUrl: string | undefined;
 }>;
 
 export class ConfigError extends Error {}
@@ -123,6 +129,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     emulatorRecords: e.EMULATOR_RECORDS,
     auditRetentionDays: e.AUDIT_RETENTION_DAYS,
     logLevel: e.LOG_LEVEL,
+    serviceRole: e.SERVICE_ROLE,
+    redisUrl: e.REDIS_URL,
   };
 }
 

@@ -37,16 +37,29 @@ export function claimNext(db: Db, lease: Lease): JobRow | undefined {
     .get();
 }
 
-/** Moves the worker's leases on; returns the ids it still holds (a job it lost is not among them). */
-export function renewLeases(db: Db, lease: Lease, jobIds: string[]): Set<string> {
-  if (jobIds.length === 0) return new Set();
+/**
+ * Moves the worker's leases on. Returns the jobs it still holds, and whether someone asked to
+ * cancel each (a job it lost is not among them).
+ */
+export function renewLeases(db: Db, lease: Lease, jobIds: string[]): Map<string, { cancelRequested: boolean }> {
+  if (jobIds.length === 0) return new Map();
   const renewed = db
     .update(jobs)
     .set({ leaseExpiresAt: lease.expiresAt })
     .where(and(inArray(jobs.id, jobIds), eq(jobs.status, 'RUNNING'), eq(jobs.leaseOwner, lease.owner)))
-    .returning({ id: jobs.id })
+    .returning({ id: jobs.id, cancelRequestedAt: jobs.cancelRequestedAt })
     .all();
-  return new Set(renewed.map((row) => row.id));
+  return new Map(renewed.map((row) => [row.id, { cancelRequested: row.cancelRequestedAt !== null }]));
+}
+
+/** Asks the worker running the job, in whichever process, to stop it at its next checkpoint. */
+export function requestCancel(db: Db, jobId: string): boolean {
+  const asked = db
+    .update(jobs)
+    .set({ cancelRequestedAt: new Date() })
+    .where(and(eq(jobs.id, jobId), eq(jobs.status, 'RUNNING')))
+    .run();
+  return asked.changes > 0;
 }
 
 export type Outcome = { status: 'SUCCEEDED' | 'CANCELLED'; error?: undefined } | { status: 'FAILED'; error: string };

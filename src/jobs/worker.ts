@@ -21,7 +21,7 @@ import type { SnapshotService } from '../services/snapshots.ts';
 import type { BlobStores } from '../storage/blob-store.ts';
 import type { TokenService } from '../services/tokens.ts';
 import { createProgress } from './progress.ts';
-import { cancelQueued, claimNext, failExpired, finish, renewLeases, type Lease, type Outcome } from './queue.ts';
+import { cancelQueued, claimNext, failExpired, finish, renewLeases, requestCancel, type Lease, type Outcome } from './queue.ts';
 
 /**
  * What the worker reaches beyond any viewer's: it acts for jobs that were authorised when they
@@ -29,6 +29,8 @@ import { cancelQueued, claimNext, failExpired, finish, renewLeases, type Lease, 
  */
 export interface WorkerAccess {
   db: Db;
+  /** The queue's own statements (claims, leases), outside the per-request statement count. */
+  queueDb: Db;
   config: Pick<Config, 'jobConcurrency' | 'jobLeaseSeconds' | 'salesforceRetries' | 'salesforceRetryDelayMs' | 'apiBudgetShare' | 'fullBackupEvery' | 'bulkQueryThreshold'>;
   secretKey: Buffer;
   connectedApp: () => ConnectedApp;
@@ -65,7 +67,7 @@ export function createJobWorker(access: WorkerAccess) {
 
   function pump() {
     while (!stopped && running.size < config.jobConcurrency) {
-      const job = claimNext(db, lease());
+      const job = claimNext(access.queueDb, lease());
       if (!job) return;
       const controller = new AbortController();
       running.set(job.id, controller);
@@ -169,7 +171,7 @@ export function createJobWorker(access: WorkerAccess) {
       outcome = outcomeOf(job, error, signal);
     }
     progress.flush();
-    const finished = finish(db, job.id, owner, outcome);
+    const finished = finish(access.queueDb, job.id, owner, outcome);
     if (finished) announce.jobChanged(finished);
     announce.instanceChanged(recordApiUsage(db, job.instanceId, session?.apiUsage));
     if (session) access.metrics.salesforceUsed(job.kind, session.apiCalls, session.apiErrors);
@@ -180,7 +182,7 @@ export function createJobWorker(access: WorkerAccess) {
 
   /** Ends the jobs of workers that stopped renewing their leases, as a job that failed. */
   function failJobsOfLostWorkers() {
-    const lost = failExpired(db, new Date(), LOST_WORKER_MESSAGE);
+    const lost = failExpired(access.queueDb, new Date(), LOST_WORKER_MESSAGE);
     for (const job of lost) {
       // Its unfinished snapshot was never readable.
       if (job.kind === 'BACKUP') access.snapshots.discardUnfinishedOf(job.id);
@@ -192,10 +194,16 @@ export function createJobWorker(access: WorkerAccess) {
     }
   }
 
-  /** A job whose lease another worker ended (this process stalled past it) stops here too. */
+  /**
+   * Stops the jobs someone cancelled through another process, and those whose lease another
+   * worker ended (this process stalled past it).
+   */
   function renew() {
-    const held = renewLeases(db, lease(), [...running.keys()]);
-    for (const [jobId, controller] of running) if (!held.has(jobId)) controller.abort();
+    const held = renewLeases(access.queueDb, lease(), [...running.keys()]);
+    for (const [jobId, controller] of running) {
+      const job = held.get(jobId);
+      if (!job || job.cancelRequested) controller.abort();
+    }
   }
 
   function beat() {
@@ -222,13 +230,16 @@ export function createJobWorker(access: WorkerAccess) {
 
     wake: () => pump(),
 
-    /** Stops a queued job at once and a running one at its next checkpoint. */
+    /**
+     * Stops a queued job at once, and a running one at its next checkpoint: here, or within a
+     * heartbeat in the process that runs it.
+     */
     cancel(jobId: string): void {
-      const cancelled = cancelQueued(db, jobId);
+      const cancelled = cancelQueued(access.queueDb, jobId);
       if (cancelled) {
         announce.jobChanged(cancelled);
         if (cancelled.grantId) void access.grantReleaser.releaseIfIdle(cancelled.grantId);
-      } else running.get(jobId)?.abort();
+      } else if (requestCancel(access.queueDb, jobId)) running.get(jobId)?.abort();
     },
 
     /** Lets running jobs stop at their next checkpoint; they are failed on the next start if cut short. */

@@ -75,7 +75,7 @@ export async function startServer(app: App, logger: YogaLogger): Promise<Running
   const metrics = metricsRoute(app.metrics, signIn);
   const routes: Record<string, Route> = {
     [OAUTH_CALLBACK_PATH]: oauthCallbackRoute(app.services.reauthentication, app.services.audit, logger),
-    [HEALTH_PATH]: healthRoute(app.database),
+    [HEALTH_PATH]: healthRoute(app.database, app.events.relayState),
     [EXPORTS_PATH]: exports,
     '/': dashboard.page,
     '/index.html': dashboard.page,
@@ -85,6 +85,9 @@ export async function startServer(app: App, logger: YogaLogger): Promise<Running
   const server = createServer((req, res) => {
     const path = new URL(req.url ?? '/', 'http://localhost').pathname;
     for (const [name, value] of Object.entries(securityHeaders(app.publicUrl!))) res.setHeader(name, value);
+    if (app.config.serviceRole === 'worker' && path !== HEALTH_PATH && path !== METRICS_PATH) {
+      return refuse(res, 404, 'NOT_FOUND', 'This is a worker process (SERVICE_ROLE=worker): it serves only /healthz and /metrics');
+    }
     const route =
       routes[path] ??
       (path.startsWith(DASHBOARD_ASSETS_PREFIX) ? dashboard.assets : undefined) ??
@@ -111,7 +114,7 @@ export async function startServer(app: App, logger: YogaLogger): Promise<Running
     server.listen(app.config.port, app.config.host, resolve);
   });
   // Attached once listening: ws re-emits the server's errors, and a busy port then printed its stack.
-  const websocket = attachWebSocket(server, yoga, { config: withPublicUrl(app), services: app.services, authentication, throttle });
+  const websocket = app.config.serviceRole === 'worker' ? undefined : attachWebSocket(server, yoga, { config: withPublicUrl(app), services: app.services, authentication, throttle });
   const { port } = server.address() as AddressInfo;
   const host = app.config.host.includes(':') ? `[${app.config.host}]` : app.config.host;
   // Without PUBLIC_URL, redirects come back to the address the server listens on.
@@ -121,7 +124,7 @@ export async function startServer(app: App, logger: YogaLogger): Promise<Running
     port,
     cacheStats: responseCache.store.stats,
     close: async () => {
-      await websocket.close();
+      await websocket?.close();
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
     },

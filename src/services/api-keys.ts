@@ -153,6 +153,12 @@ export function createApiKeyService(db: Db, announce: Announcements) {
       return revoked;
     },
 
+    /** A key revoked by another of the service's processes: this one forgets it and ends what it has open. */
+    revokedElsewhere(key: ApiKeyRow): void {
+      knownKeys.delete(key.secretHash);
+      ended(key.id);
+    },
+
     /** The keys of a deleted organisation stop working at once, as if revoked. */
     forgetOrganisation(organisationId: string, keyIds: string[]): void {
       for (const [hash, key] of knownKeys) if (key.organisationId === organisationId) knownKeys.delete(hash);

@@ -82,7 +82,7 @@ export function createServices({ database, events, config, secretKey, logger, re
   const restoredRecords = createRestoredRecordService(db);
   const compare = createCompareService({ db, sqlite: database.sqlite, storage: snapshotStorage, snapshots });
   const worker = createJobWorker({
-    db, config, secretKey, connectedApp, tokens, snapshots: snapshotStorage, blobs, restoredRecords, grantReleaser, announce, logger, metrics,
+    db, queueDb: database.uncounted, config, secretKey, connectedApp, tokens, snapshots: snapshotStorage, blobs, restoredRecords, grantReleaser, announce, logger, metrics,
     afterBackup: (snapshot) => dataAlerts.afterBackup(snapshot),
   });
   const starter = createJobStarter({ db, secretKey, connectedApp, instances, tokens, announce, onQueued: () => worker.wake(), tokenWarningAt: config.tokenWarningAt });
