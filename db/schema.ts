@@ -223,6 +223,9 @@ export const jobs = sqliteTable(
     queuedAt: integer('queued_at', { mode: 'timestamp_ms' }).notNull(),
     startedAt: integer('started_at', { mode: 'timestamp_ms' }),
     finishedAt: integer('finished_at', { mode: 'timestamp_ms' }),
+    /** The worker process running the job, and until when it holds it unless it renews. */
+    leaseOwner: text('lease_owner'),
+    leaseExpiresAt: integer('lease_expires_at', { mode: 'timestamp_ms' }),
   },
   (t) => [
     index('jobs_instance_queued').on(t.instanceId, t.queuedAt),

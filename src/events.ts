@@ -77,6 +77,7 @@ export function createEventBus() {
   // A dashboard fleet is many listeners on one organisation's topic, not a leak.
   setMaxListeners(0, eventTarget);
   const observers = new Set<(event: PublishedEvent) => void>();
+  let subscribers = 0;
   const undelivered: CustomEvent[] = [];
   const deliver = () => {
     for (const event of undelivered.splice(0)) eventTarget.dispatchEvent(event);
@@ -95,7 +96,11 @@ export function createEventBus() {
           if (keep(payload)) void push(payload);
         };
         eventTarget.addEventListener(type, listener);
-        void stop.then(() => eventTarget.removeEventListener(type, listener));
+        subscribers += 1;
+        void stop.then(() => {
+          eventTarget.removeEventListener(type, listener);
+          subscribers -= 1;
+        });
       }, new SlidingBuffer(SUBSCRIBER_EVENT_BUFFER));
     },
     /**
@@ -111,5 +116,7 @@ export function createEventBus() {
     observe(observer: (event: PublishedEvent) => void) {
       observers.add(observer);
     },
+    /** Subscriptions listening now. */
+    subscriberCount: () => subscribers,
   };
 }

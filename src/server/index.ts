@@ -8,6 +8,7 @@ import { DASHBOARD_ASSETS_PREFIX, dashboardRoutes } from './dashboard-route.ts';
 import { createFailedKeyThrottle, type FailedKeyThrottle } from './failed-key-throttle.ts';
 import { GRAPHIQL_ASSETS_PREFIX, graphiqlRoutes } from './graphiql-route.ts';
 import { HEALTH_PATH, healthRoute } from './health-route.ts';
+import { METRICS_PATH, metricsRoute } from './metrics-route.ts';
 import { createGraphQLHandler, GRAPHQL_PATH } from './graphql.ts';
 import { EXPORT_LINK_PREFIX } from '../services/export-links.ts';
 import { EXPORTS_PATH, exportRoute } from './export-route.ts';
@@ -68,8 +69,10 @@ export async function startServer(app: App, logger: YogaLogger): Promise<Running
   const yoga = createGraphQLHandler({ ...app, config: withPublicUrl(app), authentication, responseCache, logger });
   const dashboard = dashboardRoutes();
   const graphiql = graphiqlRoutes(() => app.publicUrl!);
-  const auditExport = auditExportRoute(app.services.audit, (req) => authentication.authenticate(req.headers.authorization, clientAddress(req)).viewer);
+  const signIn = (req: IncomingMessage) => authentication.authenticate(req.headers.authorization, clientAddress(req)).viewer;
+  const auditExport = auditExportRoute(app.services.audit, signIn);
   const exports = exportRoute(app.services, authentication, logger);
+  const metrics = metricsRoute(app.metrics, signIn);
   const routes: Record<string, Route> = {
     [OAUTH_CALLBACK_PATH]: oauthCallbackRoute(app.services.reauthentication, app.services.audit, logger),
     [HEALTH_PATH]: healthRoute(app.database),
@@ -77,6 +80,7 @@ export async function startServer(app: App, logger: YogaLogger): Promise<Running
     '/': dashboard.page,
     '/index.html': dashboard.page,
     [AUDIT_EXPORT_PATH]: (req, res) => (refusedAtTheDoor(req, res, throttle) ? undefined : auditExport(req, res)),
+    [METRICS_PATH]: (req, res) => (refusedAtTheDoor(req, res, throttle) ? undefined : metrics(req, res)),
   };
   const server = createServer((req, res) => {
     const path = new URL(req.url ?? '/', 'http://localhost').pathname;

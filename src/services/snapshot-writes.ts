@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
-import { and, eq, inArray, isNull, sql } from 'drizzle-orm';
+import { and, eq, inArray, isNull, notInArray, sql } from 'drizzle-orm';
 import type { DatabaseHandle } from '../../db/client.ts';
 import { prepareRecordWrites } from '../../db/record-writes.ts';
-import { snapshotObjects, snapshotRecords, snapshots, type SnapshotObjectState, type SnapshotRow } from '../../db/schema.ts';
+import { jobs, snapshotObjects, snapshotRecords, snapshots, type SnapshotObjectState, type SnapshotRow } from '../../db/schema.ts';
 import type { OrganisationCipher } from './data-keys.ts';
 import { PURGED, type SalesforceRecord, type SnapshotVersions } from './snapshot-versions.ts';
 
@@ -135,9 +135,10 @@ export function createSnapshotWrites({ db, sqlite }: Pick<DatabaseHandle, 'db' |
       db.delete(snapshots).where(and(eq(snapshots.jobId, jobId), isNull(snapshots.completedAt))).run();
     },
 
-    /** Drops snapshots a crash left unfinished; they were never readable. */
+    /** Drops snapshots a crash left unfinished (they were never readable), but not those a running job writes. */
     discardIncomplete(): number {
-      return db.delete(snapshots).where(isNull(snapshots.completedAt)).run().changes;
+      const running = db.select({ id: jobs.id }).from(jobs).where(eq(jobs.status, 'RUNNING'));
+      return db.delete(snapshots).where(and(isNull(snapshots.completedAt), notInArray(snapshots.jobId, running))).run().changes;
     },
   };
 }

@@ -47,6 +47,23 @@ describe('migrations', () => {
     ]);
   });
 
+  it('rewrite a file made before incremental vacuum once, keeping its rows, so pruning can shrink it', () => {
+    const file = join(dir, 'no-auto-vacuum.db');
+    const old = databaseUpTo(file, '0003_restored_records');
+    expect(old.pragma('auto_vacuum', { simple: true })).toBe(0);
+    old.prepare('insert into record_versions (hash, data) values (?, ?)').run('h1', JSON.stringify({ Id: '001000000000001AAA' }));
+    old.close();
+
+    const first = openDatabase(file);
+    expect(first.convertedToIncrementalVacuumMs).toBeGreaterThanOrEqual(0);
+    expect(first.sqlite.pragma('auto_vacuum', { simple: true })).toBe(2);
+    expect(first.sqlite.prepare('select record_id from record_versions').all()).toEqual([{ record_id: '001000000000001AAA' }]);
+    first.close();
+    const again = openDatabase(file);
+    expect(again.convertedToIncrementalVacuumMs).toBeUndefined();
+    again.close();
+  });
+
   it('rename names taken twice before names had unique indexes, so the indexes build on an existing database', () => {
     const file = join(dir, 'before-0013.db');
     const old = databaseUpTo(file, '0012_job_changed_records');
