@@ -13,6 +13,7 @@ import { createGraphQLHandler, GRAPHQL_PATH } from './graphql.ts';
 import { EXPORT_LINK_PREFIX } from '../services/export-links.ts';
 import { EXPORTS_PATH, exportRoute } from './export-route.ts';
 import { OAUTH_CALLBACK_PATH, oauthCallbackRoute } from './oauth-callback.ts';
+import { refuse } from './refuse.ts';
 import { withRequestId } from './request-ids.ts';
 import { createResponseCache } from './response-cache.ts';
 import { securityHeaders } from './security-headers.ts';
@@ -40,11 +41,6 @@ type Route = (req: IncomingMessage, res: ServerResponse) => void | Promise<void>
 
 /** Without a key, nothing a caller may do needs more than this; the body is not even read. */
 export const ANONYMOUS_MAX_BODY_BYTES = 4096;
-
-function refuse(res: ServerResponse, status: number, code: string, message: string, headers: Record<string, string> = {}) {
-  res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', ...headers });
-  res.end(JSON.stringify({ errors: [{ message, extensions: { code } }] }));
-}
 
 /** Refused before yoga sees it: too many wrong keys from the address, or a large body without a key. */
 function refusedAtTheDoor(req: IncomingMessage, res: ServerResponse, throttle: FailedKeyThrottle): boolean {

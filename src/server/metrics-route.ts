@@ -1,13 +1,9 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Metrics } from '../metrics.ts';
 import type { Viewer } from '../services/viewer.ts';
+import { refuse } from './refuse.ts';
 
 export const METRICS_PATH = '/metrics';
-
-function refuse(res: ServerResponse, status: number, message: string) {
-  res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store' });
-  res.end(JSON.stringify({ error: message }));
-}
 
 /**
  * GET /metrics in Prometheus's text format, for the operator key only (Prometheus sends it with
@@ -15,10 +11,10 @@ function refuse(res: ServerResponse, status: number, message: string) {
  */
 export function metricsRoute(metrics: Metrics, signIn: (req: IncomingMessage) => Viewer | null) {
   return async (req: IncomingMessage, res: ServerResponse) => {
-    if (req.method !== 'GET') return refuse(res, 405, 'Use GET');
+    if (req.method !== 'GET') return refuse(res, 405, 'METHOD_NOT_ALLOWED', 'Use GET');
     const viewer = signIn(req);
-    if (!viewer) return refuse(res, 401, 'A valid API key is required: send Authorization: Bearer <key>');
-    if (viewer.kind !== 'operator') return refuse(res, 403, 'Metrics need the operator key');
+    if (!viewer) return refuse(res, 401, 'UNAUTHENTICATED', 'A valid API key is required: send Authorization: Bearer <key>');
+    if (viewer.kind !== 'operator') return refuse(res, 403, 'FORBIDDEN', 'Metrics need the operator key');
     const body = await metrics.registry.metrics();
     res.writeHead(200, { 'content-type': metrics.registry.contentType, 'cache-control': 'no-store' });
     res.end(body);
