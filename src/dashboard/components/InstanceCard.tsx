@@ -1,8 +1,9 @@
-import { useState } from 'preact/hooks';
+import { useEffect, useState } from 'preact/hooks';
 import { STATUS_LABEL, allowed, formatDate, formatNumber } from '../format.ts';
 import type { InstanceDetails } from '../types.ts';
-import type { Actions, Outcome } from './Dashboard.tsx';
+import type { Actions, Outcome } from '../actions.ts';
 import { InstanceInsight } from './InstanceInsight.tsx';
+import { InstanceSettings } from './InstanceSettings.tsx';
 import { JobList } from './JobList.tsx';
 import { RestoreForm } from './RestoreForm.tsx';
 import { UnattendedPanel } from './UnattendedPanel.tsx';
@@ -19,9 +20,21 @@ interface Props {
 function lastSuccessfulBackup(instance: InstanceDetails): string | null {
   const candidates = [
     instance.snapshots?.nodes[0]?.createdAt,
-    ...instance.jobs.edges.filter(({ node }) => node.kind === 'BACKUP' && node.status === 'SUCCEEDED').map(({ node }) => node.finishedAt),
+    ...instance.jobs.nodes.filter((job) => job.kind === 'BACKUP' && job.status === 'SUCCEEDED').map((job) => job.finishedAt),
   ].filter((value): value is string => Boolean(value));
   return candidates.sort().at(-1) ?? null;
+}
+
+/** A username or host broken only after its @ and dots, never inside a word. */
+const breakable = (text: string) => text.split(/(?<=[@.])/).flatMap((part, index) => (index === 0 ? [part] : [<wbr key={index} />, part]));
+
+/**
+ * Why the instance needs reauthentication: the API's message while the page has it (tokenExhausted,
+ * TokenExpired); after a reload, what the instance itself shows.
+ */
+function reauthReason(instance: InstanceDetails, exhaustedMessage: string | undefined) {
+  if (exhaustedMessage) return exhaustedMessage;
+  return instance.tokensRemaining === 0 ? 'expired access/refresh token: every token of this grant is used' : 'Salesforce refused this instance’s grant';
 }
 
 export function InstanceCard({ instance, exhaustedMessage, role, actions }: Props) {
@@ -44,6 +57,12 @@ export function InstanceCard({ instance, exhaustedMessage, role, actions }: Prop
     setBusy(null);
     if (result) setOutcome(result);
   };
+  // A notice about a job ("Backup queued.") goes once that job has ended: the job list says how.
+  const noticeJob = outcome?.jobId && instance.jobs.nodes.find((job) => job.id === outcome.jobId);
+  const noticeOutdated = noticeJob && !['QUEUED', 'RUNNING'].includes(noticeJob.status);
+  useEffect(() => {
+    if (noticeOutdated) setOutcome(null);
+  }, [noticeOutdated]);
   const reauthenticate = () => run('reauth', () => actions.reauthenticate(instance.id));
 
   return (
@@ -55,7 +74,7 @@ export function InstanceCard({ instance, exhaustedMessage, role, actions }: Prop
 
       {needsReauth && (
         <div class="alert" id={`${base}-alert`}>
-          <p class="alert-title">{exhaustedMessage ?? 'Reauthentication required'}</p>
+          <p class="alert-title">{reauthReason(instance, exhaustedMessage)}</p>
           <p>
             Backups and restores you start are refused until this instance is reauthenticated with Salesforce. Scheduled backups spend no
             token: they go on for as long as Salesforce accepts the grant (see the schedule below).
@@ -71,7 +90,7 @@ export function InstanceCard({ instance, exhaustedMessage, role, actions }: Prop
       <dl class="facts">
         <div>
           <dt>Salesforce username</dt>
-          <dd>{instance.username ?? <span class="muted">Not connected yet</span>}</dd>
+          <dd>{instance.username ? <span class="username">{breakable(instance.username)}</span> : <span class="muted">Not connected yet</span>}</dd>
         </div>
         <div>
           <dt>Org ID</dt>
@@ -176,6 +195,7 @@ export function InstanceCard({ instance, exhaustedMessage, role, actions }: Prop
         />
       )}
 
+      {canAdmin && <InstanceSettings instance={instance} actions={actions} />}
       {instance.status !== 'NOT_CONNECTED' && <UnattendedPanel instance={instance} role={role} />}
       <InstanceInsight instance={instance} role={role} query={actions.query} />
 
