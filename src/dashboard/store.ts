@@ -11,6 +11,8 @@ export interface State {
   /** The cursor of the next page of organisations, when there is one (the operator key's list is paged). */
   nextPage: string | null;
   exhaustion: Record<string, string>;
+  /** Instances deleted while the page is open: a read of one still under way must not bring it back. */
+  removed: string[];
 }
 
 export type Action =
@@ -22,7 +24,7 @@ export type Action =
   | { type: 'job'; job: Job }
   | { type: 'added'; organisationId: string; instance: InstanceDetails };
 
-export const initialState: State = { organisations: null, nextPage: null, exhaustion: {} };
+export const initialState: State = { organisations: null, nextPage: null, exhaustion: {}, removed: [] };
 
 function mapInstances(state: State, id: string, update: (instance: InstanceDetails) => InstanceDetails): Organisation[] | null {
   return (
@@ -49,7 +51,7 @@ export function reducer(state: State, action: Action): State {
     case 'removed': {
       const organisations =
         state.organisations?.map((organisation) => ({ ...organisation, instances: organisation.instances.filter((instance) => instance.id !== action.instanceId) })) ?? null;
-      return { ...state, organisations, exhaustion: withoutKey(state.exhaustion, action.instanceId) };
+      return { ...state, organisations, exhaustion: withoutKey(state.exhaustion, action.instanceId), removed: [...state.removed, action.instanceId] };
     }
     case 'instance': {
       const organisations = mapInstances(state, action.instance.id, (instance) => ({ ...instance, ...action.instance }));
@@ -64,6 +66,7 @@ export function reducer(state: State, action: Action): State {
       return { ...state, organisations, exhaustion: { ...state.exhaustion, [action.instance.id]: action.message } };
     }
     case 'added': {
+      if (state.removed.includes(action.instance.id)) return state;
       // instanceUpdated may have announced it first: add it once.
       if (findInstance(state, action.instance.id)) return reducer(state, { type: 'instance', instance: action.instance });
       const organisations =
