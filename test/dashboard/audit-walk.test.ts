@@ -146,15 +146,19 @@ describe('layout', () => {
 });
 
 describe('small defects', () => {
-  it('says there is nothing to follow live, rather than connecting forever, when there is no organisation', async () => {
+  it('follows organisations being created, rather than connecting forever, when the operator has none yet', async () => {
     const empty = await startTestServer();
     try {
       const page = await chromium.context.newPage();
       await page.goto(`${empty.app.publicUrl}/`);
       await page.getByLabel('API key').fill(empty.operator.apiKey!);
       await page.getByRole('button', { name: 'Sign in' }).click();
-      await page.getByRole('status').filter({ hasText: 'No organisations to follow live yet' }).waitFor();
+      await page.getByText('No organisations yet.').waitFor();
+      await page.getByRole('status').filter({ hasText: 'Live updates on' }).waitFor();
       expect(await page.getByText('Connecting live updates…').count()).toBe(0);
+      // The first organisation, created by another client, shows without a reload.
+      await createOrganisationWithKey(empty.operator, 'First');
+      await page.getByRole('heading', { name: 'First' }).waitFor();
       await page.close();
     } finally {
       await empty.dispose();
