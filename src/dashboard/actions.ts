@@ -76,7 +76,7 @@ export function createActions(apiKey: string, dispatch: (action: Action) => void
         return { tone: 'info', message: started, jobId: job.id };
       },
       (refusal) => {
-        if (refusal.__typename === 'TokenExpired') dispatch({ type: 'exhausted', instance: { id: instanceId }, message: refusal.message! });
+        if (refusal.__typename === 'TokenExpired') dispatch({ type: 'exhausted', instance: { id: instanceId }, message: refusal.message });
       },
     );
 
