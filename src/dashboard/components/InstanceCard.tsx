@@ -6,6 +6,7 @@ import { InstanceInsight } from './InstanceInsight.tsx';
 import { InstanceSettings } from './InstanceSettings.tsx';
 import { JobList } from './JobList.tsx';
 import { RestoreForm } from './RestoreForm.tsx';
+import { SnapshotBrowser } from './SnapshotBrowser.tsx';
 import { UnattendedPanel } from './UnattendedPanel.tsx';
 
 interface Props {
@@ -198,6 +199,7 @@ export function InstanceCard({ instance, exhaustedMessage, role, actions }: Prop
       {canAdmin && <InstanceSettings instance={instance} actions={actions} />}
       {instance.status !== 'NOT_CONNECTED' && <UnattendedPanel instance={instance} role={role} />}
       <InstanceInsight instance={instance} role={role} query={actions.query} />
+      <SnapshotBrowser instance={instance} query={actions.query} />
 
       <JobList instance={instance} canCancel={canOperate} actions={actions} />
     </article>
