@@ -49,10 +49,7 @@ export function App() {
   const [phase, setPhase] = useState<Phase>(() => (storedKey.get() ? { kind: 'checking' } : { kind: 'signed-out' }));
   // A Salesforce login handed on by /oauth/callback waits here until someone signed in confirms it.
   const [login, setLogin] = useState<ReturnedLogin | undefined>(returnedLogin);
-  const closeLogin = () => {
-    history.replaceState(null, '', location.pathname);
-    setLogin(undefined);
-  };
+  const closeLogin = () => setLogin(undefined);
 
   useEffect(() => {
     const key = storedKey.get();
