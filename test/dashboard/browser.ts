@@ -51,15 +51,18 @@ const axeSource = readFileSync(createRequire(import.meta.url).resolve('axe-core/
 
 /**
  * axe-core's WCAG 2.1 A/AA rules (labels, names, roles, contrast...) on the page as it is now.
- * Returns one line per violation, so an assertion shows what is wrong.
+ * Returns one line per violation of the impacts given (every impact by default), so an assertion
+ * shows what is wrong.
  */
-export async function accessibilityViolations(page: Page): Promise<string[]> {
+export async function accessibilityViolations(page: Page, impacts?: string[]): Promise<string[]> {
   // Evaluated through the DevTools protocol, which the page's content security policy does not govern.
   await page.evaluate(axeSource);
-  return page.evaluate(async () => {
-    const axe = (window as unknown as { axe: { run(context: Document, options: unknown): Promise<{ passes: unknown[]; violations: { id: string; help: string; nodes: { target: unknown }[] }[] }> } }).axe;
+  return page.evaluate(async (kept) => {
+    const axe = (window as unknown as { axe: { run(context: Document, options: unknown): Promise<{ passes: unknown[]; violations: { id: string; impact: string; help: string; nodes: { target: unknown }[] }[] }> } }).axe;
     const result = await axe.run(document, { runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'] } });
     if (result.passes.length === 0) return ['axe checked nothing: is the page empty?'];
-    return result.violations.map((violation) => `${violation.id}: ${violation.help} (${violation.nodes.map((node) => JSON.stringify(node.target)).join(', ')})`);
-  });
+    return result.violations
+      .filter((violation) => !kept || kept.includes(violation.impact))
+      .map((violation) => `${violation.id} (${violation.impact}): ${violation.help} (${violation.nodes.map((node) => JSON.stringify(node.target)).join(', ')})`);
+  }, impacts);
 }

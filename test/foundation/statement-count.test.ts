@@ -9,7 +9,7 @@ async function everyPage(server: TestServer) {
   let after: string | null = null;
   do {
     const before = server.app.database.statementCount();
-    const { organisations } = await server.operator.query(ORGANISATIONS, { after });
+    const { organisations }: { organisations: { nodes: any[]; pageInfo: { hasNextPage: boolean; endCursor: string } } } = await server.operator.query(ORGANISATIONS, { after });
     pages.push({ organisations, statements: server.app.database.statementCount() - before });
     after = organisations.pageInfo.hasNextPage ? organisations.pageInfo.endCursor : null;
   } while (after);
