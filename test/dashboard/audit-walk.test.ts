@@ -5,7 +5,7 @@ import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { addInstance, createOrganisationWithKey } from '../helpers/fixtures.ts';
 import { startTestServer, type TestServer } from '../helpers/server.ts';
-import { accessibilityViolations, buildDashboard, launchChromium } from './browser.ts';
+import { accessibilityViolations, buildDashboard, launchChromium, sidewaysOverflow, signIn as signInAt } from './browser.ts';
 
 /**
  * The audit log page in headless Chromium against the real server: what a key's organisation did,
@@ -37,30 +37,13 @@ afterAll(async () => {
   await server?.dispose();
 });
 
-async function signIn(key: string, width = 1280): Promise<Page> {
-  const page = await chromium.context.newPage();
-  page.setDefaultTimeout(20_000);
-  await page.setViewportSize({ width, height: 900 });
-  await page.goto(`${server.app.publicUrl}/`);
-  await page.getByLabel('API key').fill(key);
-  await page.getByRole('button', { name: 'Sign in' }).click();
-  await page.getByRole('heading', { name: 'Salesforce instances' }).waitFor();
-  return page;
-}
+const signIn = (key: string, width = 1280) => signInAt(chromium.context, server.app.publicUrl!, key, width);
 
 const openAuditLog = async (page: Page) => {
   await page.getByRole('navigation', { name: 'Pages' }).getByRole('link', { name: 'Audit log' }).click();
   await page.getByRole('heading', { name: 'Audit log' }).waitFor();
   await page.getByRole('table').waitFor();
 };
-
-/** The elements reaching past the window's right edge, named so a failure shows them; none when nothing scrolls sideways. */
-const sidewaysOverflow = (page: Page) =>
-  page.evaluate(() => {
-    if (document.documentElement.scrollWidth <= window.innerWidth) return [];
-    const wide = [...document.querySelectorAll('body *')].filter((element) => element.getBoundingClientRect().right > window.innerWidth);
-    return wide.map((element) => `${element.tagName.toLowerCase()}.${element.className} reaches ${Math.round(element.getBoundingClientRect().right)} px`);
-  });
 
 describe('audit log page', () => {
   it("lists the organisation's entries newest first, filters them, and passes axe", async () => {

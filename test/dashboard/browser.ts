@@ -66,3 +66,23 @@ export async function accessibilityViolations(page: Page, impacts?: string[]): P
       .map((violation) => `${violation.id} (${violation.impact}): ${violation.help} (${violation.nodes.map((node) => JSON.stringify(node.target)).join(', ')})`);
   }, impacts);
 }
+
+/** A new tab at the given width, signed in with the key on the dashboard's sign-in form; resolves once the instances page shows. */
+export async function signIn(context: BrowserContext, publicUrl: string, key: string, width = 1280): Promise<Page> {
+  const page = await context.newPage();
+  page.setDefaultTimeout(20_000);
+  await page.setViewportSize({ width, height: 900 });
+  await page.goto(`${publicUrl}/`);
+  await page.getByLabel('API key').fill(key);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.getByRole('heading', { name: 'Salesforce instances' }).waitFor();
+  return page;
+}
+
+/** The elements reaching past the window's right edge, named so a failure shows them; none when nothing scrolls sideways. */
+export const sidewaysOverflow = (page: Page) =>
+  page.evaluate(() => {
+    if (document.documentElement.scrollWidth <= window.innerWidth) return [];
+    const wide = [...document.querySelectorAll('body *')].filter((element) => element.getBoundingClientRect().right > window.innerWidth);
+    return wide.map((element) => `${element.tagName.toLowerCase()}.${element.className} reaches ${Math.round(element.getBoundingClientRect().right)} px`);
+  });

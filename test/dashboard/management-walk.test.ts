@@ -4,7 +4,7 @@ import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startConnectedInstance, type ConnectedSetup } from '../helpers/connected-instance.ts';
 import { addInstance, createOrganisationWithKey } from '../helpers/fixtures.ts';
-import { accessibilityViolations, buildDashboard, launchChromium } from './browser.ts';
+import { accessibilityViolations, buildDashboard, launchChromium, sidewaysOverflow, signIn as signInAt } from './browser.ts';
 
 /**
  * The operator's organisations and keys page, and an instance's settings, in headless Chromium
@@ -31,13 +31,7 @@ afterAll(async () => {
 });
 
 async function signIn(key: string, width = 1280): Promise<Page> {
-  const page = await chromium.context.newPage();
-  page.setDefaultTimeout(20_000);
-  await page.setViewportSize({ width, height: 900 });
-  await page.goto(`${setup.server.app.publicUrl}/`);
-  await page.getByLabel('API key').fill(key);
-  await page.getByRole('button', { name: 'Sign in' }).click();
-  await page.getByRole('heading', { name: 'Salesforce instances' }).waitFor();
+  const page = await signInAt(chromium.context, setup.server.app.publicUrl!, key, width);
   // The socket is open: what another client changes from here on arrives over it.
   await page.getByText('Live updates on').waitFor();
   return page;
@@ -47,13 +41,6 @@ const openOrganisations = async (page: Page, name = 'Organisations') => {
   await page.getByRole('navigation', { name: 'Pages' }).getByRole('link', { name }).click();
   await page.getByRole('heading', { level: 1, name }).waitFor();
 };
-
-const sidewaysOverflow = (page: Page) =>
-  page.evaluate(() => {
-    if (document.documentElement.scrollWidth <= window.innerWidth) return [];
-    const wide = [...document.querySelectorAll('body *')].filter((element) => element.getBoundingClientRect().right > window.innerWidth);
-    return wide.map((element) => `${element.tagName.toLowerCase()}.${element.className} reaches ${Math.round(element.getBoundingClientRect().right)} px`);
-  });
 
 const REVOKE = `mutation ($id: ID!) { revokeApiKey(id: $id) { __typename } }`;
 const MINT = `mutation ($organisationId: ID!) { createApiKey(organisationId: $organisationId, role: VIEWER, name: "from a script") { ... on ApiKeyCreated { apiKey { id } } } }`;
