@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { reauthenticate, startConnectedInstance, type ConnectedSetup } from '../helpers/connected-instance.ts';
 import { addInstance } from '../helpers/fixtures.ts';
 import { backup, CANCEL_JOB, START_BACKUP, waitForJob } from '../helpers/operations.ts';
-import { accessibilityViolations, buildDashboard, launchChromium } from './browser.ts';
+import { accessibilityViolations, buildDashboard, launchChromium, signIn as signInAt } from './browser.ts';
 
 /**
  * What a new user tripped over, each checked in headless Chromium against the real server and
@@ -39,12 +39,7 @@ afterAll(async () => {
 });
 
 async function signIn(width = 1280): Promise<Page> {
-  const page = await chromium.context.newPage();
-  page.setDefaultTimeout(20_000);
-  await page.setViewportSize({ width, height: 900 });
-  await page.goto(`${setup.server.app.publicUrl}/`);
-  await page.getByLabel('API key').fill(setup.admin.apiKey!);
-  await page.getByRole('button', { name: 'Sign in' }).click();
+  const page = await signInAt(chromium.context, setup.server.app.publicUrl!, setup.admin.apiKey!, width);
   await page.getByText('Live updates on').waitFor();
   return page;
 }

@@ -2,11 +2,11 @@ import { useState } from 'preact/hooks';
 import type { Actions, Outcome } from '../actions.ts';
 import type { InstanceDetails } from '../types.ts';
 import { ConfirmByName } from './ConfirmByName.tsx';
+import { RenameForm } from './RenameForm.tsx';
 
 /** Rename, disconnect (keeping or deleting the snapshots) or delete one instance; role ADMIN. */
 export function InstanceSettings({ instance, actions }: { instance: InstanceDetails; actions: Actions }) {
   const base = `instance-${instance.id}-settings`;
-  const [name, setName] = useState(instance.name);
   const [deleteSnapshots, setDeleteSnapshots] = useState(false);
   const [busy, setBusy] = useState(false);
   const [outcome, setOutcome] = useState<Outcome | null>(null);
@@ -21,22 +21,7 @@ export function InstanceSettings({ instance, actions }: { instance: InstanceDeta
   return (
     <details class="instance-settings">
       <summary>Manage instance</summary>
-      <form
-        class="inline-form"
-        aria-label={`Rename ${instance.name}`}
-        onSubmit={(event) => {
-          event.preventDefault();
-          void run(() => actions.renameInstance(instance.id, name));
-        }}
-      >
-        <label for={`${base}-name`}>Name</label>
-        <div class="actions">
-          <input id={`${base}-name`} type="text" required value={name} onInput={(event) => setName(event.currentTarget.value)} />
-          <button type="submit" class="button button--quiet" disabled={busy || name.trim() === instance.name}>
-            Rename
-          </button>
-        </div>
-      </form>
+      <RenameForm id={`${base}-name`} current={instance.name} busy={busy} onRename={(name) => void run(() => actions.renameInstance(instance.id, name))} />
 
       {instance.status !== 'NOT_CONNECTED' && (
         <fieldset class="disconnect">

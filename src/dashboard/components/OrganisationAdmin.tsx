@@ -5,16 +5,15 @@ import { DELETE_ORGANISATION, RENAME_ORGANISATION, type OrganisationItem } from 
 import { ApiKeysPanel } from './ApiKeysPanel.tsx';
 import { ConfirmByName } from './ConfirmByName.tsx';
 import type { Management } from './OrganisationsPage.tsx';
+import { RenameForm } from './RenameForm.tsx';
 
 /** One organisation on the operator's page: rename it, delete it with everything it holds, manage its keys. */
 export function OrganisationAdmin({ organisation, management, onDeleted }: { organisation: OrganisationItem; management: Management; onDeleted: (id: string) => void }) {
   const base = `organisation-${organisation.id}`;
-  const [name, setName] = useState(organisation.name);
   const [busy, setBusy] = useState(false);
   const [outcome, setOutcome] = useState<Outcome | null>(null);
 
-  const rename = async (event: Event) => {
-    event.preventDefault();
+  const rename = async (name: string) => {
     setBusy(true);
     const result = await management.mutate<OrganisationItem>(RENAME_ORGANISATION, 'renameOrganisation', { id: organisation.id, name });
     setBusy(false);
@@ -38,15 +37,7 @@ export function OrganisationAdmin({ organisation, management, onDeleted }: { org
       <ApiKeysPanel organisation={organisation} management={management} />
       <details class="organisation-settings">
         <summary>Rename or delete {organisation.name}</summary>
-        <form class="inline-form" aria-label={`Rename ${organisation.name}`} onSubmit={(event) => void rename(event)}>
-          <label for={`${base}-rename`}>Name</label>
-          <div class="actions">
-            <input id={`${base}-rename`} type="text" required value={name} onInput={(event) => setName(event.currentTarget.value)} />
-            <button type="submit" class="button button--quiet" disabled={busy}>
-              Rename
-            </button>
-          </div>
-        </form>
+        <RenameForm id={`${base}-rename`} current={organisation.name} busy={busy} onRename={(name) => void rename(name)} />
         <ConfirmByName
           id={`${base}-delete`}
           name={organisation.name}
