@@ -13,14 +13,16 @@ export function handWrittenDashboardServer(databaseFile: string): Server {
   const sqlite = new Database(databaseFile, { readonly: true });
   const operatorHash = sqlite.prepare(`select value from settings where key = 'operator_key_hash'`).pluck();
   const organisations = sqlite.prepare('select id, name, created_at from organisations order by created_at, id limit ?');
-  const instances = sqlite.prepare('select * from instances order by created_at, id');
+  // Everything below reads the instances of the page's organisations only (a JSON array of their ids).
+  const shown = 'i.organisation_id in (select value from json_each(?))';
+  const instances = sqlite.prepare(`select * from instances i where ${shown} order by created_at, id`);
   const tokens = sqlite.prepare(
-    `select t.instance_id, t.status from tokens t join instances i on i.id = t.instance_id and i.current_grant_id = t.grant_id`,
+    `select t.instance_id, t.status from tokens t join instances i on i.id = t.instance_id and i.current_grant_id = t.grant_id where ${shown}`,
   );
   // Each instance's newest jobs and snapshots through their (instance, order) indexes.
   const jobs = sqlite.prepare(
     `select j.* from instances i join jobs j on j.id in (select id from jobs where instance_id = i.id order by queued_at desc, id desc limit ?)
-     order by j.queued_at desc, j.id desc`,
+     where ${shown} order by j.queued_at desc, j.id desc`,
   );
   const failures = sqlite.prepare(
     `select * from (select f.*, row_number() over (partition by job_id order by id) as position
@@ -30,7 +32,7 @@ export function handWrittenDashboardServer(databaseFile: string): Server {
   const snapshots = sqlite.prepare(
     `select s.* from instances i join snapshots s on s.id in
        (select id from snapshots where instance_id = i.id and completed_at is not null order by sequence desc limit ?)
-     order by s.sequence desc`,
+     where ${shown} order by s.sequence desc`,
   );
   const snapshotObjects = sqlite.prepare(
     'select snapshot_id, name, record_count, deleted_count from snapshot_objects where snapshot_id in (select value from json_each(?)) order by name',
@@ -52,14 +54,17 @@ export function handWrittenDashboardServer(databaseFile: string): Server {
   type Row = Record<string, any>;
 
   function dashboard() {
-    const tokensByInstance = groupBy(tokens.all() as Row[], 'instance_id');
-    const jobRows = jobs.all(JOBS_SHOWN) as Row[];
+    const organisationRows = organisations.all(ORGANISATIONS_SHOWN + 1) as Row[];
+    const page = organisationRows.slice(0, ORGANISATIONS_SHOWN);
+    const pageIds = JSON.stringify(page.map((organisation) => organisation.id));
+    const tokensByInstance = groupBy(tokens.all(pageIds) as Row[], 'instance_id');
+    const jobRows = jobs.all(JOBS_SHOWN, pageIds) as Row[];
     const failuresByJob = groupBy(failures.all(JSON.stringify(jobRows.map((job) => job.id)), FAILURES_SHOWN + 1) as Row[], 'job_id');
     const jobsByInstance = groupBy(jobRows, 'instance_id');
-    const snapshotRows = snapshots.all(SNAPSHOTS_SHOWN) as Row[];
+    const snapshotRows = snapshots.all(SNAPSHOTS_SHOWN, pageIds) as Row[];
     const objectsBySnapshot = groupBy(snapshotObjects.all(JSON.stringify(snapshotRows.map((s) => s.id))) as Row[], 'snapshot_id');
     const snapshotsByInstance = groupBy(snapshotRows, 'instance_id');
-    const instancesByOrganisation = groupBy(instances.all() as Row[], 'organisation_id');
+    const instancesByOrganisation = groupBy(instances.all(pageIds) as Row[], 'organisation_id');
 
     const job = (row: Row) => {
       const jobFailures = failuresByJob.get(row.id) ?? [];
@@ -117,12 +122,11 @@ export function handWrittenDashboardServer(databaseFile: string): Server {
         snapshots: { nodes: (snapshotsByInstance.get(row.id) ?? []).map(snapshot) },
       };
     };
-    const organisationRows = organisations.all(ORGANISATIONS_SHOWN + 1) as Row[];
-    const last = organisationRows.slice(0, ORGANISATIONS_SHOWN).at(-1);
+    const last = page.at(-1);
     return {
       data: {
         organisations: {
-          nodes: organisationRows.slice(0, ORGANISATIONS_SHOWN).map((organisation) => ({
+          nodes: page.map((organisation) => ({
             id: globalId('Organisation', organisation.id),
             name: organisation.name,
             instances: (instancesByOrganisation.get(organisation.id) ?? []).map(instance),
