@@ -1,4 +1,5 @@
 import { ApiError, request } from './api.ts';
+import { exhaustionText, type ExhaustionReason } from './format.ts';
 import {
   ADD_INSTANCE,
   CANCEL_JOB,
@@ -36,7 +37,7 @@ export interface Actions {
 }
 
 type Answer = { __typename: string; message?: string };
-type MutationResult = (Job & { __typename: 'Job' }) | (Answer & { message: string; instance?: { id: string } });
+type MutationResult = (Job & { __typename: 'Job' }) | (Answer & { message: string; reason?: ExhaustionReason; instance?: { id: string } });
 
 export const isUnauthenticated = (error: unknown) => error instanceof ApiError && error.code === 'UNAUTHENTICATED';
 
@@ -76,7 +77,7 @@ export function createActions(apiKey: string, dispatch: (action: Action) => void
         return { tone: 'info', message: started, jobId: job.id };
       },
       (refusal) => {
-        if (refusal.__typename === 'TokenExpired') dispatch({ type: 'exhausted', instance: { id: instanceId }, message: refusal.message });
+        if (refusal.__typename === 'TokenExpired') dispatch({ type: 'exhausted', instance: { id: instanceId }, message: exhaustionText(refusal.message, refusal.reason!) });
       },
     );
 

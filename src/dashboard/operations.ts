@@ -128,3 +128,5 @@ export const DISCONNECT_INSTANCE = `mutation DisconnectInstance($id: ID!, $delet
 export const DELETE_INSTANCE = `mutation DeleteInstance($id: ID!, $confirmName: String!) {
   deleteInstance(id: $id, confirmName: $confirmName) { __typename ... on Deletion { id name } ... on Error { message } }
 }`;
+
+export const GRANT_LIVE = `query GrantLive($id: ID!) { instance(id: $id) { ... on Instance { grantLive } } }`;

@@ -127,7 +127,7 @@ describe('small defects', () => {
     await second.getByText('Reauthentication required', { exact: true }).waitFor();
     await page.reload();
     await page.getByText('Live updates on').waitFor();
-    await second.getByText('expired access/refresh token', { exact: false }).waitFor();
+    await second.getByText('expired access/refresh token: every token of this grant is used').waitFor();
     expect(await second.getByText('Reauthentication required').count()).toBe(1);
     await page.close();
   });
@@ -187,6 +187,20 @@ describe('snapshot browser', () => {
     expect(await idRow.getByRole('cell').allTextContents()).toEqual([recordId, recordId]);
     expect(await accessibilityViolations(page)).toEqual([]);
     await production.screenshot({ path: join(SCREENSHOT_DIR, 'snapshot-browser.png') });
+    await page.close();
+  });
+});
+
+describe('a grant Salesforce refused', () => {
+  it('says so on a page opened afterwards, once', { timeout: 60_000 }, async () => {
+    setup.emulator.revokeAllTokens(setup.credentials.username);
+    // The next job start finds the grant refused; the page opens after the event has gone by.
+    const refused = (await setup.admin.query(START_BACKUP, { instanceId: instances['org 5'] })).startBackup;
+    expect(refused.__typename).not.toBe('Job');
+    const page = await signIn();
+    const fifth = card(page, 'org 5');
+    await fifth.getByText('expired access/refresh token: Salesforce refused the grant').waitFor();
+    expect(await fifth.getByText('Reauthentication required').count()).toBe(1);
     await page.close();
   });
 });

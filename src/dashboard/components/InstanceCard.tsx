@@ -8,6 +8,7 @@ import { JobList } from './JobList.tsx';
 import { RestoreForm } from './RestoreForm.tsx';
 import { SnapshotBrowser } from './SnapshotBrowser.tsx';
 import { UnattendedPanel } from './UnattendedPanel.tsx';
+import { useReauthReason } from './useReauthReason.ts';
 
 interface Props {
   instance: InstanceDetails;
@@ -29,15 +30,6 @@ function lastSuccessfulBackup(instance: InstanceDetails): string | null {
 /** A username or host broken only after its @ and dots, never inside a word. */
 const breakable = (text: string) => text.split(/(?<=[@.])/).flatMap((part, index) => (index === 0 ? [part] : [<wbr key={index} />, part]));
 
-/**
- * Why the instance needs reauthentication: the API's message while the page has it (tokenExhausted,
- * TokenExpired); after a reload, what the instance itself shows.
- */
-function reauthReason(instance: InstanceDetails, exhaustedMessage: string | undefined) {
-  if (exhaustedMessage) return exhaustedMessage;
-  return instance.tokensRemaining === 0 ? 'expired access/refresh token: every token of this grant is used' : 'Salesforce refused this instance’s grant';
-}
-
 export function InstanceCard({ instance, exhaustedMessage, role, actions }: Props) {
   const [busy, setBusy] = useState<'reauth' | 'backup' | null>(null);
   const [outcome, setOutcome] = useState<Outcome | null>(null);
@@ -49,6 +41,7 @@ export function InstanceCard({ instance, exhaustedMessage, role, actions }: Prop
   const canOperate = allowed(role, 'OPERATOR');
   const last = lastSuccessfulBackup(instance);
   const remainingShare = instance.tokenLimit > 0 ? instance.tokensRemaining / instance.tokenLimit : 0;
+  const reauthReason = useReauthReason(instance, needsReauth, exhaustedMessage, actions.query);
   const reauthLabel = instance.status === 'NOT_CONNECTED' ? 'Grant access' : 'Reauthenticate';
 
   const run = async (kind: 'reauth' | 'backup', action: () => Promise<Outcome | undefined>) => {
@@ -75,7 +68,7 @@ export function InstanceCard({ instance, exhaustedMessage, role, actions }: Prop
 
       {needsReauth && (
         <div class="alert" id={`${base}-alert`}>
-          <p class="alert-title">{reauthReason(instance, exhaustedMessage)}</p>
+          <p class="alert-title">{reauthReason}</p>
           <p>
             Backups and restores you start are refused until this instance is reauthenticated with Salesforce. Scheduled backups spend no
             token: they go on for as long as Salesforce accepts the grant (see the schedule below).

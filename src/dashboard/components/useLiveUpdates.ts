@@ -1,6 +1,6 @@
 import { useEffect, useRef, useState, type Dispatch } from 'preact/hooks';
 import { createLiveClient, type ConnectionState } from '../api.ts';
-import { JOB_KIND_LABEL, JOB_STATUS_LABEL } from '../format.ts';
+import { exhaustionText, JOB_KIND_LABEL, JOB_STATUS_LABEL, type ExhaustionReason } from '../format.ts';
 import { alertEvents, alertSummary, DATA_ALERT_SUBSCRIPTION, type DataAlert } from '../insight.ts';
 import { SUBSCRIPTIONS } from '../operations.ts';
 import { findInstance, type Action, type State } from '../store.ts';
@@ -63,9 +63,9 @@ export function useLiveUpdates({ apiKey, followsEveryOrganisation, state, dispat
       listen<{ instanceRemoved: { instanceId: string } }>(SUBSCRIPTIONS.instanceRemoved, scope, ({ instanceRemoved }) =>
         dispatch({ type: 'removed', instanceId: instanceRemoved.instanceId }),
       );
-      listen<{ tokenExhausted: { message: string; instance: InstanceSummary } }>(SUBSCRIPTIONS.tokenExhausted, scope, ({ tokenExhausted }) => {
-        const { instance, message } = tokenExhausted;
-        dispatch({ type: 'exhausted', instance, message });
+      listen<{ tokenExhausted: { message: string; reason: ExhaustionReason; instance: InstanceSummary } }>(SUBSCRIPTIONS.tokenExhausted, scope, ({ tokenExhausted }) => {
+        const { instance, message, reason } = tokenExhausted;
+        dispatch({ type: 'exhausted', instance, message: exhaustionText(message, reason) });
         announce(`${instance.name}: ${message}. Reauthenticate before the next backup or restore.`);
       });
       listen<{ reauthCompleted: { instance: InstanceSummary } }>(SUBSCRIPTIONS.reauthCompleted, scope, ({ reauthCompleted: { instance } }) => {
