@@ -80,7 +80,7 @@ function expectCheap(answer: Answer, what: string) {
 const nested = (levels: number) => {
   let selection = 'name';
   for (let level = 0; level < levels; level++) selection = level % 2 === 0 ? `instances { ${selection} }` : `organisation { ${selection} }`;
-  return `{ organisations { ${selection} } }`;
+  return `{ organisations { nodes { ${selection} } } }`;
 };
 
 const aliasedSchema = (count: number) => `{ ${Array.from({ length: count }, (_, i) => `a${i}: __schema { types { name fields { name } } }`).join(' ')} }`;

@@ -70,7 +70,7 @@ describe('API keys', () => {
 
   it('revokes a key at once: its open WebSocket and SSE subscriptions close, its cached answers go, its next request is refused', async () => {
     const { id, client } = await mintKey();
-    const query = '{ organisations { id name } }';
+    const query = '{ organisations { nodes { id name } } }';
     await client.query(query);
     await client.query(query);
     const cachedBefore = server.server.cacheStats().entries;

@@ -1,7 +1,7 @@
 import { useState } from 'preact/hooks';
 import { JOB_KIND_LABEL, JOB_STATUS_LABEL, formatDate, formatNumber } from '../format.ts';
 import type { InstanceDetails, Job } from '../types.ts';
-import type { Actions } from './Dashboard.tsx';
+import type { Actions } from '../actions.ts';
 
 /** A backup also says how many of the records it checked had changed (null for restores). */
 type Progress = Job['progress'] & { changed?: number | null };
@@ -77,7 +77,7 @@ function JobItem({ job, canCancel, actions }: { job: Job; canCancel: boolean; ac
 }
 
 export function JobList({ instance, canCancel, actions }: { instance: InstanceDetails; canCancel: boolean; actions: Actions }) {
-  const jobs = instance.jobs.edges.map((edge) => edge.node);
+  const jobs = instance.jobs.nodes;
   const headingId = `instance-${instance.id}-jobs`;
   return (
     <section class="jobs" aria-labelledby={headingId}>
