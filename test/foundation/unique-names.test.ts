@@ -35,7 +35,7 @@ describe('unique names under a race', () => {
     await server.dispose();
   });
 
-  const organisationNames = async () => (await server.operator.query('{ organisations { name } }')).organisations.map((o: { name: string }) => o.name);
+  const organisationNames = async () => (await server.operator.query('{ organisations(first: 100) { nodes { name } } }')).organisations.nodes.map((o: { name: string }) => o.name);
 
   it('answers NameTaken when the index refuses an organisation created or renamed at the same moment', async () => {
     const created = await server.operator.request(`mutation { createOrganisation(name: "Racer") { __typename ... on Error { message } } }`);
@@ -57,7 +57,7 @@ describe('unique names under a race', () => {
     });
     expect(added.errors).toBeUndefined();
     expect(added.data.addInstance).toEqual({ __typename: 'NameTaken', message: 'An instance of this organisation is already named "Racing org"' });
-    const listed = await admin.query(`{ organisations { instances { name } } }`);
-    expect(listed.organisations[0].instances).toEqual([]);
+    const listed = await admin.query(`{ organisations { nodes { instances { name } } } }`);
+    expect(listed.organisations.nodes[0].instances).toEqual([]);
   });
 });
