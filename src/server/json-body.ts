@@ -8,13 +8,24 @@ export const MAX_QUERY_LENGTH = 16_384;
 
 const badRequest = (message: string) => createGraphQLError(message, { extensions: { http: { status: 400, spec: true }, code: 'BAD_REQUEST' } });
 
+/** Whether the body holds at most `limit` opening brackets: then it cannot nest deeper. Native search, no loop over every byte. */
+function fewBrackets(bytes: Uint8Array, limit: number): boolean {
+  const buffer = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  let count = 0;
+  for (const bracket of [0x5b, 0x7b]) {
+    for (let at = buffer.indexOf(bracket); at >= 0; at = buffer.indexOf(bracket, at + 1)) if (++count > limit) return false;
+  }
+  return true;
+}
+
 /**
- * The deepest nesting of arrays and objects in a JSON body, strings skipped; stops counting past
- * `limit`. Read as bytes (UTF-8 continuation bytes are never ASCII): about 4× faster than by character.
+ * Whether a JSON body nests arrays and objects deeper than `limit`, strings skipped. Read as bytes
+ * (UTF-8 continuation bytes are never ASCII): about 4× faster than by character; a body with few
+ * brackets is not read at all.
  */
-export function jsonDepth(bytes: Uint8Array, limit = MAX_JSON_DEPTH): number {
+export function nestsDeeperThan(bytes: Uint8Array, limit = MAX_JSON_DEPTH): boolean {
+  if (fewBrackets(bytes, limit)) return false;
   let depth = 0;
-  let deepest = 0;
   const length = bytes.length;
   for (let i = 0; i < length; i++) {
     const c = bytes[i];
@@ -22,10 +33,10 @@ export function jsonDepth(bytes: Uint8Array, limit = MAX_JSON_DEPTH): number {
       // A string: skip to its closing quote, past escapes.
       for (i++; i < length && bytes[i] !== 0x22; i++) if (bytes[i] === 0x5c) i++;
     } else if (c === 0x5b || c === 0x7b) {
-      if (++depth > deepest && (deepest = depth) > limit) return deepest;
+      if (++depth > limit) return true;
     } else if (c === 0x5d || c === 0x7d) depth--;
   }
-  return deepest;
+  return false;
 }
 
 const decoder = new TextDecoder();
@@ -42,7 +53,7 @@ export function jsonBodyPlugin(): Plugin {
       setRequestParser(async (incoming) => {
         const bytes = new Uint8Array(await incoming.arrayBuffer());
         await nextTurn();
-        if (jsonDepth(bytes) > MAX_JSON_DEPTH) throw badRequest(`The request body nests deeper than ${MAX_JSON_DEPTH} levels.`);
+        if (nestsDeeperThan(bytes)) throw badRequest(`The request body nests deeper than ${MAX_JSON_DEPTH} levels.`);
         let body: unknown;
         try {
           body = JSON.parse(decoder.decode(bytes));
