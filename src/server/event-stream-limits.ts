@@ -3,8 +3,11 @@ import { isAsyncIterable, type Plugin } from 'graphql-yoga';
 import { until } from './revocation.ts';
 import { MAX_UNREAD_BYTES } from './websocket-limits.ts';
 
-/** How long a slow reader gets to take its last event before its connection is cut. */
-const CLOSE_GRACE_MS = 5000;
+/**
+ * How long a slow reader gets to take its backlog and last event before its connection is cut:
+ * 1 MB at 50 KB/s. Until then it holds what it left unread, bounded.
+ */
+const CLOSE_GRACE_MS = 20_000;
 
 const EVENT_START = Buffer.from('event:');
 const startsEvent = (chunk: unknown) => chunk instanceof Uint8Array && Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength).subarray(0, EVENT_START.length).equals(EVENT_START);
@@ -18,7 +21,7 @@ export const slowReaderEvents = (limit: number) =>
  * are (websocket-limits.ts). Events are written without waiting for the reader, so a backlog sits
  * in the connection's buffer, where it is counted; before the next event, a reader more than
  * `limit` bytes behind is sent an error event saying why and the end of the stream, and its
- * subscription ends. A reader that takes neither within the grace time is cut off. A reader
+ * subscription ends. A reader that has not taken them within CLOSE_GRACE_MS is cut off. A reader
  * that goes away ends its subscription at once too.
  */
 export function boundUnreadEventBytes(res: ServerResponse, limit = MAX_UNREAD_BYTES): AbortSignal {
