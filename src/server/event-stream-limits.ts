@@ -27,7 +27,11 @@ export const slowReaderEvents = (limit: number) =>
 export function boundUnreadEventBytes(res: ServerResponse, limit = MAX_UNREAD_BYTES): AbortSignal {
   const ended = new AbortController();
   const write = res.write.bind(res) as (chunk: unknown) => boolean;
+  let eventStream: boolean | undefined;
   res.write = ((chunk: unknown) => {
+    // Headers are set by the first write. Other streamed answers (multipart) keep waiting for the reader.
+    eventStream ??= String(res.getHeader('content-type')).startsWith('text/event-stream');
+    if (!eventStream) return write(chunk);
     if (ended.signal.aborted || res.writableEnded) return true;
     if (startsEvent(chunk) && res.writableLength > limit) {
       ended.abort();
