@@ -253,6 +253,17 @@ describe('hostile requests', () => {
     for (const levels of [7, 50]) expectRefused(await gql(nested(levels), {}, viewer.apiKey), 'QUERY_TOO_LARGE');
   });
 
+  it('refuses more than 15 aliases or 10 directives with a key, and any without, before anything runs', async () => {
+    const aliased = (count: number) => `{ ${Array.from({ length: count }, (_, i) => `v${i}: viewer { isOperator }`).join(' ')} }`;
+    const directed = (count: number) => `{ viewer { ${Array.from({ length: count }, () => '... @include(if: true) { isOperator }').join(' ')} } }`;
+    expect((await gql(aliased(15), {}, viewer.apiKey)).body.errors).toBeUndefined();
+    expectRefused(await gql(aliased(16), {}, viewer.apiKey), 'QUERY_TOO_LARGE');
+    expect((await gql(directed(10), {}, viewer.apiKey)).body.errors).toBeUndefined();
+    expectRefused(await gql(directed(11), {}, viewer.apiKey), 'QUERY_TOO_LARGE');
+    expectRefused(await gql(aliased(1)), 'QUERY_TOO_LARGE');
+    expectRefused(await gql(directed(1)), 'QUERY_TOO_LARGE');
+  });
+
   it('counts page sizes passed in variables and refuses what would multiply them', async () => {
     const query = `query ($id: ID!, $n: Int) { snapshot(id: $id) { ... on Snapshot { instance { snapshots(first: $n) { nodes { records(object: "Account", first: $n) { nodes { id } } } } } } } }`;
     const refused = await gql(query, { id: snapshotId, n: 100 }, viewer.apiKey);
