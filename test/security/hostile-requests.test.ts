@@ -275,10 +275,11 @@ describe('hostile requests', () => {
 
   it('answers the largest allowed pages of large records cheaply', async () => {
     const query = `query ($id: ID!, $after: String) { snapshot(id: $id) { ... on Snapshot { records(object: "Account", first: 100, after: $after) { nodes { id fields } pageInfo { endCursor } } } } }`;
-    // The first run of a document compiles it (graphql-jit): that cost is reported, the next page is measured.
+    // A document's second run compiles it (graphql-jit): that cost is reported, the next page is measured.
     const first = await gql(query, { id: snapshotId, after: encodeCursor('records', 1000) }, viewer.apiKey);
-    expect(first.body.errors).toBeUndefined();
-    figure('first run of a new document (compiled): server ms / CPU ms', `${first.serverMs} / ${first.cpuMs}`);
+    const second = await gql(query, { id: snapshotId, after: encodeCursor('records', 1100) }, viewer.apiKey);
+    for (const run of [first, second]) expect(run.body.errors).toBeUndefined();
+    figure('a document run first / run again and compiled: server ms / CPU ms', `${first.serverMs} / ${first.cpuMs}, ${second.serverMs} / ${second.cpuMs}`);
     const page = await gql(query, { id: snapshotId }, viewer.apiKey);
     expect(page.body.errors).toBeUndefined();
     expect((page.body.data as { snapshot: { records: { nodes: unknown[] } } }).snapshot.records.nodes).toHaveLength(100);
@@ -287,8 +288,8 @@ describe('hostile requests', () => {
 
   it('searches sealed records cheaply enough: 2,000 records of 2 KB opened for a term none holds', async () => {
     const query = `query ($id: ID!, $search: String!) { snapshot(id: $id) { ... on Snapshot { records(object: "Account", search: $search, first: 100) { nodes { id } pageInfo { hasNextPage } } } } }`;
-    // Compiled on its first run (reported above for another document): the second is measured.
-    await gql(query, { id: snapshotId, search: 'warming up' }, viewer.apiKey);
+    // Compiled on its second run (reported above for another document): the third is measured.
+    for (const search of ['warming up', 'compiling']) await gql(query, { id: snapshotId, search }, viewer.apiKey);
     const answer = await gql(query, { id: snapshotId, search: 'no such words' }, viewer.apiKey);
     expect(answer.body.errors).toBeUndefined();
     expect((answer.body.data as { snapshot: { records: { nodes: unknown[] } } }).snapshot.records.nodes).toEqual([]);
