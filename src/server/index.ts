@@ -5,6 +5,7 @@ import type { App } from '../app.ts';
 import { AUDIT_EXPORT_PATH, auditExportRoute } from './audit-export-route.ts';
 import { clientAddress, createAuthentication } from './context.ts';
 import { DASHBOARD_ASSETS_PREFIX, dashboardRoutes } from './dashboard-route.ts';
+import { compileBudget } from './compile-budget.ts';
 import { createFailedKeyThrottle, type FailedKeyThrottle } from './failed-key-throttle.ts';
 import { GRAPHIQL_ASSETS_PREFIX, graphiqlRoutes } from './graphiql-route.ts';
 import { HEALTH_PATH, healthRoute } from './health-route.ts';
@@ -24,6 +25,8 @@ export interface RunningServer {
   port: number;
   /** What the response cache holds now (entries, bytes). */
   cacheStats(): { entries: number; bytes: number };
+  /** Documents graphql-jit has been allowed to compile. */
+  compiledDocuments(): number;
   close(): Promise<void>;
 }
 
@@ -37,32 +40,58 @@ function timeResponse(res: ServerResponse) {
   } as ServerResponse['writeHead'];
 }
 
+interface Throttles {
+  wrongKeys: FailedKeyThrottle;
+  /** Requests without a key that the audit log records as denied. */
+  anonymousDenials: FailedKeyThrottle;
+}
+
 type Route = (req: IncomingMessage, res: ServerResponse) => void | Promise<void>;
 
 /** Without a key, nothing a caller may do needs more than this; the body is not even read. */
 export const ANONYMOUS_MAX_BODY_BYTES = 4096;
 
-/** Refused before yoga sees it: too many wrong keys from the address, or a large body without a key. */
-function refusedAtTheDoor(req: IncomingMessage, res: ServerResponse, throttle: FailedKeyThrottle): boolean {
+const tooMany = (res: ServerResponse, retryAfter: number, what: string) =>
+  refuse(res, 429, 'TOO_MANY_REQUESTS', `Too many ${what} from this address: try again in ${retryAfter} s`, { 'retry-after': String(retryAfter) });
+
+/**
+ * Refused before yoga sees it: too many wrong keys from the address, or, without a key, too many
+ * refused mutations or a large body.
+ */
+function refusedAtTheDoor(req: IncomingMessage, res: ServerResponse, throttles: Throttles): boolean {
   if (req.headers.authorization === undefined) {
+    const retryAfter = throttles.anonymousDenials.retryAfter(clientAddress(req));
+    if (retryAfter !== undefined) {
+      tooMany(res, retryAfter, 'refused requests without an API key');
+      return true;
+    }
     if (Number(req.headers['content-length'] ?? 0) <= ANONYMOUS_MAX_BODY_BYTES) return false;
     refuse(res, 413, 'REQUEST_ENTITY_TOO_LARGE', `Without an API key a request may carry at most ${ANONYMOUS_MAX_BODY_BYTES} bytes`);
     return true;
   }
   // Wrong keys from this address are answered without looking at the key, until its window ends.
-  const retryAfter = throttle.retryAfter(clientAddress(req));
+  const retryAfter = throttles.wrongKeys.retryAfter(clientAddress(req));
   if (retryAfter === undefined) return false;
-  refuse(res, 429, 'TOO_MANY_REQUESTS', `Too many wrong API keys from this address: try again in ${retryAfter} s`, { 'retry-after': String(retryAfter) });
+  tooMany(res, retryAfter, 'wrong API keys');
   return true;
 }
 
 /** One HTTP port: GraphQL over HTTP and SSE, graphql-ws, health, and the routes other areas add. */
 export async function startServer(app: App, logger: YogaLogger): Promise<RunningServer> {
-  const throttle = createFailedKeyThrottle();
-  const authentication = createAuthentication(app.services, throttle);
+  const throttles: Throttles = { wrongKeys: createFailedKeyThrottle(), anonymousDenials: createFailedKeyThrottle() };
+  const authentication = createAuthentication(app.services, throttles.wrongKeys);
   const responseCache = createResponseCache(app.events);
   app.services.apiKeys.onRevoked(responseCache.dropKey);
-  const yoga = createGraphQLHandler({ ...app, config: withPublicUrl(app), authentication, responseCache, logger });
+  const compiles = compileBudget();
+  const yoga = createGraphQLHandler({
+    ...app,
+    config: withPublicUrl(app),
+    authentication,
+    responseCache,
+    anonymousDenials: throttles.anonymousDenials,
+    compiles,
+    logger,
+  });
   const dashboard = dashboardRoutes();
   const graphiql = graphiqlRoutes(() => app.publicUrl!);
   const signIn = (req: IncomingMessage) => authentication.authenticate(req.headers.authorization, clientAddress(req)).viewer;
@@ -70,13 +99,13 @@ export async function startServer(app: App, logger: YogaLogger): Promise<Running
   const exports = exportRoute(app.services, authentication, logger);
   const metrics = metricsRoute(app.metrics, signIn);
   const routes: Record<string, Route> = {
-    [OAUTH_CALLBACK_PATH]: oauthCallbackRoute(app.services.reauthentication, app.services.audit, logger),
+    [OAUTH_CALLBACK_PATH]: oauthCallbackRoute(app.services.reauthentication, app.services.audit, throttles.anonymousDenials, logger),
     [HEALTH_PATH]: healthRoute(app.database, app.events.relayState),
     [EXPORTS_PATH]: exports,
     '/': dashboard.page,
     '/index.html': dashboard.page,
-    [AUDIT_EXPORT_PATH]: (req, res) => (refusedAtTheDoor(req, res, throttle) ? undefined : auditExport(req, res)),
-    [METRICS_PATH]: (req, res) => (refusedAtTheDoor(req, res, throttle) ? undefined : metrics(req, res)),
+    [AUDIT_EXPORT_PATH]: (req, res) => (refusedAtTheDoor(req, res, throttles) ? undefined : auditExport(req, res)),
+    [METRICS_PATH]: (req, res) => (refusedAtTheDoor(req, res, throttles) ? undefined : metrics(req, res)),
   };
   const server = createServer((req, res) => {
     const path = new URL(req.url ?? '/', 'http://localhost').pathname;
@@ -99,7 +128,7 @@ export async function startServer(app: App, logger: YogaLogger): Promise<Running
       return;
     }
     timeResponse(res);
-    if (refusedAtTheDoor(req, res, throttle)) return;
+    if (refusedAtTheDoor(req, res, throttles)) return;
     withRequestId((id) => {
       res.setHeader('x-request-id', id);
       void yoga(req, res);
@@ -110,7 +139,8 @@ export async function startServer(app: App, logger: YogaLogger): Promise<Running
     server.listen(app.config.port, app.config.host, resolve);
   });
   // Attached once listening: ws re-emits the server's errors, and a busy port then printed its stack.
-  const websocket = app.config.serviceRole === 'worker' ? undefined : attachWebSocket(server, yoga, { config: withPublicUrl(app), services: app.services, authentication, throttle });
+  const websocket =
+    app.config.serviceRole === 'worker' ? undefined : attachWebSocket(server, yoga, { config: withPublicUrl(app), services: app.services, authentication, throttle: throttles.wrongKeys });
   const { port } = server.address() as AddressInfo;
   const host = app.config.host.includes(':') ? `[${app.config.host}]` : app.config.host;
   // Without PUBLIC_URL, redirects come back to the address the server listens on.
@@ -119,6 +149,7 @@ export async function startServer(app: App, logger: YogaLogger): Promise<Running
     url: `http://${host}:${port}`,
     port,
     cacheStats: responseCache.store.stats,
+    compiledDocuments: compiles.compiledDocuments,
     close: async () => {
       await websocket?.close();
       server.closeAllConnections();
