@@ -75,6 +75,8 @@ describe('a server killed with SIGKILL in the middle of a backup', () => {
       DATABASE_URL: join(dataDir, 'backup.db'),
       ADMIN_API_KEY: OPERATOR_KEY,
       LOG_LEVEL: 'info',
+      // The restarted service fails the killed process's job once its lease has run out.
+      JOB_LEASE_SECONDS: '2',
     };
     server = await spawnServer(env);
     const operator = new GraphQLClient(server.url, OPERATOR_KEY);
@@ -115,7 +117,12 @@ describe('a server killed with SIGKILL in the middle of a backup', () => {
 
     server = await spawnServer(env);
     const restarted = new GraphQLClient(server.url, admin.apiKey);
-    const job = (await restarted.query(JOB, { id: started.id })).job;
+    let job = (await restarted.query(JOB, { id: started.id })).job;
+    const leaseDeadline = Date.now() + 10_000;
+    while (job.status === 'RUNNING' && Date.now() < leaseDeadline) {
+      await new Promise((r) => setTimeout(r, 100));
+      job = (await restarted.query(JOB, { id: started.id })).job;
+    }
     expect(job.status).toBe('FAILED');
     expect(job.error).toMatch(/restarted/);
     expect(job.snapshot).toBeNull();

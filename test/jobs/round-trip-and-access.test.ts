@@ -26,7 +26,7 @@ const TOKENS = `query ($id: ID!) { instance(id: $id) { ... on Instance { tokensU
 
 
 // Fields Salesforce sets itself (ids, audit stamps, auto numbers): not restored, so not compared.
-const SYSTEM = new Set(['attributes', 'Id', 'IsDeleted', 'CreatedDate', 'LastModifiedDate', 'SystemModstamp']);
+const SYSTEM = new Set(['attributes', 'Id', 'IsDeleted', 'CreatedDate', 'CreatedById', 'LastModifiedDate', 'LastModifiedById', 'SystemModstamp']);
 const AUTO_NUMBER = new Set(['Invoice__c.Name', 'Case.CaseNumber']);
 const LOOKUPS = new Set(['AccountId', 'ContactId', 'Account__c']);
 
