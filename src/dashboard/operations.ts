@@ -38,6 +38,10 @@ export const ORGANISATIONS = `query Dashboard($after: String) {
   }
 }`;
 
+export const ORGANISATION = `query Organisation($id: ID!) {
+  organisation(id: $id) { __typename ... on Organisation { id name instances { ${INSTANCE_DETAILS} } } }
+}`;
+
 export const INSTANCE = `query Instance($id: ID!) {
   instance(id: $id) { __typename ... on Instance { ${INSTANCE_DETAILS} } ... on Error { message } }
 }`;

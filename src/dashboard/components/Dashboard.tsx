@@ -1,7 +1,7 @@
 import { useCallback, useEffect, useMemo, useReducer, useState } from 'preact/hooks';
 import { createActions, isUnauthenticated } from '../actions.ts';
 import { request, type ConnectionState } from '../api.ts';
-import { INSTANCE, ORGANISATIONS } from '../operations.ts';
+import { INSTANCE, ORGANISATION, ORGANISATIONS } from '../operations.ts';
 import { initialState, reducer } from '../store.ts';
 import type { InstanceDetails, Organisation } from '../types.ts';
 import type { Session } from './App.tsx';
@@ -53,11 +53,30 @@ export function Dashboard({ session, onKeyRefused }: { session: Session; onKeyRe
     [apiKey],
   );
 
+  const reloadOrganisation = useCallback(
+    async (id: string) => {
+      const data = await request<{ organisation: Organisation & { __typename: string } }>(apiKey, ORGANISATION, { id });
+      if (data.organisation.__typename !== 'Organisation') return;
+      for (const instance of data.organisation.instances) dispatch({ type: 'added', organisationId: id, instance });
+    },
+    [apiKey],
+  );
+
   useEffect(() => {
     void load();
   }, [load]);
 
-  const connection = useLiveUpdates({ apiKey, followsEveryOrganisation: viewer.isOperator, state, dispatch, announce, reload, reloadInstance, onKeyRefused });
+  const connection = useLiveUpdates({
+    apiKey,
+    followsEveryOrganisation: viewer.isOperator,
+    state,
+    dispatch,
+    announce,
+    reload,
+    reloadInstance,
+    reloadOrganisation,
+    onKeyRefused,
+  });
   const actions = useMemo(() => createActions(apiKey, dispatch, onKeyRefused), [apiKey, onKeyRefused]);
 
   return (
