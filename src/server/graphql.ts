@@ -10,7 +10,7 @@ import type { Authentication, ServerContext } from './context.ts';
 import { requestErrorLogger } from './error-logging.ts';
 import { jsonBodyPlugin } from './json-body.ts';
 import { queryLimitsPlugin } from './query-limits.ts';
-import { currentRequestId } from './request-ids.ts';
+import { requestIdOf, requestIdPlugin } from './request-ids.ts';
 import { responseCachePlugin, type ResponseCache } from './response-cache.ts';
 import { revocationPlugin } from './revocation.ts';
 import type { Services } from '../services/index.ts';
@@ -55,12 +55,13 @@ export function createGraphQLHandler({ config, services, authentication, respons
           return new GraphQLError(original.message, { extensions: { code: 'BAD_USER_INPUT' } });
         }
         // Logged with this id by requestErrorLogger, as yoga reports every error it masks.
-        const requestId = currentRequestId();
+        const requestId = requestIdOf(error as object);
         return new GraphQLError(`${message} (request ${requestId})`, { extensions: { code: 'INTERNAL_SERVER_ERROR', requestId } });
       },
     },
     plugins: [
       jsonBodyPlugin(),
+      requestIdPlugin(),
       queryLimitsPlugin((server) => authentication.contextOf(server)),
       // Compiled execution, per document: the dashboard's uncached query and each subscription event
       // run faster than through graphql-js's interpreter. Typed (union) results are covered by the tests.

@@ -9,7 +9,6 @@ import { clientAddress, type Authentication } from './context.ts';
 import type { FailedKeyThrottle } from './failed-key-throttle.ts';
 import { createSubscriptionSharing, sharingKeyOf } from './shared-subscriptions.ts';
 import { GRAPHQL_PATH, type GraphQLHandler } from './graphql.ts';
-import { withRequestId } from './request-ids.ts';
 import {
   boundUnreadBytes,
   CLOSE_REVOKED,
@@ -80,10 +79,10 @@ export function attachWebSocket(server: Server, yoga: GraphQLHandler, { config, 
       // No internal message ever goes into a close reason.
       isProd: true,
       // The enveloped execute/subscribe travel on the args, not rootValue, which Pothos hands to root resolvers.
-      execute: (args) => withRequestId(() => (args as EnvelopedArgs).envelopedExecute(args) as Execution),
+      execute: (args) => (args as EnvelopedArgs).envelopedExecute(args) as Execution,
       subscribe: (args) => {
         const enveloped = args as EnvelopedArgs;
-        return withRequestId(() => sharing.subscribe(enveloped.sharingKey, () => enveloped.envelopedSubscribe(args) as Subscription)) as Subscription;
+        return sharing.subscribe(enveloped.sharingKey, () => enveloped.envelopedSubscribe(args) as Subscription) as Subscription;
       },
       onConnect: (ctx) => {
         const { viewer } = authentication.authenticate(ctx.connectionParams?.authorization, clientAddress(ctx.extra.request));
