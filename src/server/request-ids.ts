@@ -9,8 +9,11 @@ import type { Plugin } from 'graphql-yoga';
  * share of each uncached dashboard request.
  */
 const byHttpRequest = new WeakMap<IncomingMessage, string>();
-const byContext = new WeakMap<object, string>();
 const byError = new WeakMap<object, string>();
+// On the context as a property, since yoga copies the context's properties into its own object.
+const REQUEST_ID = Symbol('requestId');
+type Identified = { [REQUEST_ID]?: string };
+const idOfContext = (context: unknown) => (context as Identified | undefined)?.[REQUEST_ID];
 
 /** A fresh id for an HTTP request, which its `X-Request-Id` header, masked errors and logs carry. */
 export function assignRequestId(req: IncomingMessage): string {
@@ -21,7 +24,7 @@ export function assignRequestId(req: IncomingMessage): string {
 
 /** An operation's context takes its HTTP request's id; each graphql-ws operation gets one of its own. */
 export function identifyOperation(context: object, req: IncomingMessage | undefined, overHttp: boolean) {
-  byContext.set(context, (overHttp && req && byHttpRequest.get(req)) || randomUUID());
+  (context as Identified)[REQUEST_ID] = (overHttp && req && byHttpRequest.get(req)) || randomUUID();
 }
 
 /**
@@ -44,9 +47,6 @@ function tagErrors(result: ExecutionResult, id: string | undefined) {
 
 /** Before yoga masks an operation's errors (its plugin runs after this one), each is tagged with the operation's id. */
 export function requestIdPlugin(): Plugin {
-  const onDone = (context: object) => ({
-    onExecuteDone: ({ result }: { result: unknown }) => tagEach(result, byContext.get(context)),
-  });
   const tagEach = (result: unknown, id: string | undefined) => {
     if (result && typeof result === 'object' && !(Symbol.asyncIterator in result)) {
       tagErrors(result, id);
@@ -55,9 +55,9 @@ export function requestIdPlugin(): Plugin {
     return { onNext: ({ result: next }: { result: ExecutionResult }) => tagErrors(next, id) };
   };
   return {
-    onExecute: ({ args }) => onDone(args.contextValue),
+    onExecute: ({ args }) => ({ onExecuteDone: ({ result }) => tagEach(result, idOfContext(args.contextValue)) }),
     onSubscribe: ({ args }) => ({
-      onSubscribeResult: ({ result }) => tagEach(result, byContext.get(args.contextValue)),
+      onSubscribeResult: ({ result }) => tagEach(result, idOfContext(args.contextValue)),
     }),
   };
 }
