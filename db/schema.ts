@@ -50,11 +50,16 @@ export const settings = sqliteTable('settings', {
   value: text('value').notNull(),
 });
 
-export const organisations = sqliteTable('organisations', {
-  id: text('id').primaryKey(),
-  name: text('name').notNull(),
-  createdAt: createdAt(),
-});
+export const organisations = sqliteTable(
+  'organisations',
+  {
+    id: text('id').primaryKey(),
+    name: text('name').notNull(),
+    createdAt: createdAt(),
+  },
+  // Unique letter case aside, as services/names.ts compares them: the service answers NameTaken first, the index holds in a race.
+  (t) => [uniqueIndex('organisations_name').on(sql`lower(${t.name})`)],
+);
 
 /** Organisation-scoped API keys; only a SHA-256 of the secret is kept. */
 export const apiKeys = sqliteTable(
@@ -113,7 +118,7 @@ export const instances = sqliteTable(
     apiUsageMax: integer('api_usage_max'),
     createdAt: createdAt(),
   },
-  (t) => [index('instances_organisation').on(t.organisationId)],
+  (t) => [index('instances_organisation').on(t.organisationId), uniqueIndex('instances_organisation_name').on(t.organisationId, sql`lower(${t.name})`)],
 );
 
 /** One OAuth approval at Salesforce: the refresh token, encrypted at rest. */
@@ -205,6 +210,8 @@ export const jobs = sqliteTable(
     processed: integer('processed').notNull().default(0),
     failed: integer('failed').notNull().default(0),
     total: integer('total'),
+    /** A backup's records stored as new versions (new, changed, deleted or purged since the previous backup); null for restores. */
+    changed: integer('changed'),
     apiCalls: integer('api_calls').notNull().default(0),
     error: text('error'),
     /** A backup's snapshot once complete, or the snapshot a restore reads (set when it is queued). */
@@ -216,6 +223,11 @@ export const jobs = sqliteTable(
     queuedAt: integer('queued_at', { mode: 'timestamp_ms' }).notNull(),
     startedAt: integer('started_at', { mode: 'timestamp_ms' }),
     finishedAt: integer('finished_at', { mode: 'timestamp_ms' }),
+    /** The worker process running the job, and until when it holds it unless it renews. */
+    leaseOwner: text('lease_owner'),
+    leaseExpiresAt: integer('lease_expires_at', { mode: 'timestamp_ms' }),
+    /** Set when someone cancels the job while it runs: its worker, in whichever process, stops it. */
+    cancelRequestedAt: integer('cancel_requested_at', { mode: 'timestamp_ms' }),
   },
   (t) => [
     index('jobs_instance_queued').on(t.instanceId, t.queuedAt),

@@ -8,6 +8,7 @@ import { InstanceRef } from './instance.ts';
 import { JOB_START_ERRORS, JobRef } from './job.ts';
 import { nodeRef } from './node-ref.ts';
 import { OrganisationRef } from './organisation.ts';
+import { restoreOptionArgs, restoreOptions } from './restore-options.ts';
 import { SnapshotRef } from './snapshot.ts';
 
 export const DataAlertRef = nodeRef('DataAlert', (services, viewer, ids) => services.dataAlerts.byIds(viewer, ids));
@@ -106,16 +107,9 @@ builder.mutationFields((t) => ({
     errors: { types: JOB_START_ERRORS },
     args: {
       id: t.arg.globalID({ required: true }),
-      objects: t.arg.stringList(),
-      overwrite: t.arg.boolean({ defaultValue: true, description: 'When false, records changed again since are left as they are.' }),
-      dryRun: t.arg.boolean({ defaultValue: false }),
+      ...restoreOptionArgs(t.arg),
     },
-    resolve: (_root, args, ctx) =>
-      ctx.services.dataAlerts.restore(viewerOf(ctx), DataAlertRef.idFrom(args.id), {
-        objects: args.objects ?? [],
-        overwrite: args.overwrite ?? true,
-        dryRun: args.dryRun ?? false,
-      }),
+    resolve: (_root, args, ctx) => ctx.services.dataAlerts.restore(viewerOf(ctx), DataAlertRef.idFrom(args.id), restoreOptions(args)),
   }),
 }));
 

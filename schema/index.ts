@@ -15,6 +15,7 @@ import './data-alert.ts';
 import './snapshot-export.ts';
 import { recordMutations } from './audit.ts';
 import { builder } from './builder.ts';
+import { subscribeWithFieldArguments } from './subscription-arguments.ts';
 
 // Every mutation leaves one audit entry, recorded here rather than in each resolver.
-export const schema = recordMutations(builder.toSchema({ sortSchema: true }));
+export const schema = subscribeWithFieldArguments(recordMutations(builder.toSchema({ sortSchema: true })));

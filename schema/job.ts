@@ -11,6 +11,7 @@ import { builder, viewerOf } from './builder.ts';
 import { batchedConnection } from './connections.ts';
 import { InstanceRef } from './instance.ts';
 import { nodeRef, pointedAt } from './node-ref.ts';
+import { restoreOptionArgs, restoreOptions } from './restore-options.ts';
 import { SnapshotRef } from './snapshot.ts';
 
 export const JobKindEnum = builder.enumType('JobKind', { values: JOB_KINDS });
@@ -24,9 +25,19 @@ export const JobRef = nodeRef<ListedJob>('Job', (services, viewer, ids) => servi
 
 export const JobConnection = builder.connectionObject({ type: JobRef, name: 'JobConnection' }, { name: 'JobEdge' });
 
-const JobProgressRef = builder.objectRef<Pick<JobRow, 'processed' | 'failed' | 'total'>>('JobProgress').implement({
+const JobProgressRef = builder.objectRef<Pick<JobRow, 'kind' | 'processed' | 'failed' | 'total' | 'changed'>>('JobProgress').implement({
   fields: (t) => ({
     processed: t.exposeInt('processed', { description: 'Records read (backup) or written (restore) so far.' }),
+    checked: t.int({
+      nullable: true,
+      description: 'Backups: records read from Salesforce and compared with what the service already held. Null for restores.',
+      resolve: (job) => (job.kind === 'BACKUP' ? job.processed : null),
+    }),
+    changed: t.exposeInt('changed', {
+      nullable: true,
+      description:
+        'Backups: of the records checked, those new or changed since the previous backup, plus records deleted or purged since. 0 when nothing changed. Null for restores (see restoreSummary) and for backups run before this was counted.',
+    }),
     failed: t.exposeInt('failed', { description: 'Records Salesforce refused.' }),
     total: t.exposeInt('total', { nullable: true, description: 'Records expected, once known.' }),
     percent: t.float({
@@ -109,25 +120,18 @@ builder.mutationFields((t) => ({
     errors: { types: JOB_START_ERRORS },
     args: {
       snapshotId: t.arg.globalID({ required: true }),
-      objects: t.arg.stringList({ description: 'Objects to restore; all of the snapshot when omitted or empty.' }),
+      ...restoreOptionArgs(t.arg),
       recordIds: t.arg.idList({ description: 'Salesforce ids of the records to restore; all when omitted or empty.' }),
-      overwrite: t.arg.boolean({ defaultValue: true, description: 'When false, records changed since the snapshot are left as they are.' }),
       includeChildren: t.arg.boolean({ defaultValue: false, description: 'Also restore records that point at the chosen ones, five levels down.' }),
       targetInstanceId: t.arg.globalID({ description: 'Another instance of the same organisation (e.g. a sandbox seeded from production).' }),
-      dryRun: t.arg.boolean({
-        defaultValue: false,
-        description: 'Work out what would be undeleted, created, updated or left unchanged (Job.restoreSummary), writing nothing and using no token.',
-      }),
     },
     resolve: (_root, args, ctx) =>
       ctx.services.jobs.startRestore(viewerOf(ctx), {
         snapshotId: SnapshotRef.idFrom(args.snapshotId),
         targetInstanceId: args.targetInstanceId ? InstanceRef.idFrom(args.targetInstanceId) : undefined,
-        objects: args.objects ?? [],
+        ...restoreOptions(args),
         recordIds: args.recordIds ?? [],
-        overwrite: args.overwrite ?? true,
         includeChildren: args.includeChildren ?? false,
-        dryRun: args.dryRun ?? false,
       }),
   }),
   cancelJob: t.field({

@@ -2,7 +2,7 @@ import type { InstanceRow } from '../db/schema.ts';
 import { InvalidInputError, NameTakenError, NotFoundError, SalesforceUnavailableError } from '../src/errors.ts';
 import { DeletionRef } from './deletion.ts';
 import { builder, viewerOf } from './builder.ts';
-import { batchedConnection } from './connections.ts';
+import { batchedConnection, forwardPage, toConnection } from './connections.ts';
 import { InstanceRef } from './instance.ts';
 import { JobConnection, JobKindEnum, JobRef, JobStatusEnum } from './job.ts';
 import { loaded, NO_CACHE } from './loaders.ts';
@@ -38,10 +38,10 @@ OrganisationRef.implement({
 });
 
 builder.queryFields((t) => ({
-  organisations: t.field({
-    type: [OrganisationRef],
-    description: 'Every organisation this key may see: its own, or all for the operator key.',
-    resolve: (_root, _args, ctx) => ctx.services.organisations.list(viewerOf(ctx)),
+  organisations: t.connection({
+    type: OrganisationRef,
+    description: 'The organisations this key may see, oldest first: its own, or all for the operator key, a page at a time.',
+    resolve: (_root, args, ctx) => toConnection(ctx.services.organisations.page(viewerOf(ctx), forwardPage(args))),
   }),
   organisation: t.field({
     type: OrganisationRef,

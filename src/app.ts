@@ -3,6 +3,7 @@ import { openDatabase, type DatabaseHandle } from '../db/client.ts';
 import type { Config } from './config.ts';
 import { createAuditRetention } from './jobs/audit-retention.ts';
 import { createEventBus, type EventBus } from './events.ts';
+import { createMetrics, type Metrics } from './metrics.ts';
 import type { GrantChecks } from './jobs/grant-checks.ts';
 import { systemClock, type Clock, type Scheduler } from './jobs/scheduler.ts';
 import { OAUTH_CALLBACK_PATH } from './server/oauth-callback.ts';
@@ -33,6 +34,8 @@ export interface App {
   scheduler: Scheduler;
   /** Checks every connected instance's grant (internal: tests run it at once). */
   grantChecks: GrantChecks;
+  /** What `/metrics` reports. */
+  metrics: Metrics;
   /** Set on the first start without ADMIN_API_KEY: the generated operator key, to show once. */
   generatedOperatorKey: string | undefined;
   close(): Promise<void>;
@@ -41,17 +44,21 @@ export interface App {
 /** Everything but the network: database, events and services, wired once. */
 export function createApp(config: Config, logger: YogaLogger, options: { clock?: Clock } = {}): App {
   const database = openDatabase(config.databaseFile);
+  if (database.convertedToIncrementalVacuumMs !== undefined) {
+    logger.info(`Database rewritten once (${database.convertedToIncrementalVacuumMs} ms) so that space freed by retention goes back to the disk`);
+  }
   const secretKey = loadSecretKey(config.secretKey, config.databaseFile);
   if (config.previousSecretKey) {
     const resealed = rotateSecretKey(database.sqlite, parseSecretKey(config.previousSecretKey), secretKey);
     logger.info(`SECRET_KEY_PREVIOUS: ${resealed} secrets re-sealed with SECRET_KEY; remove SECRET_KEY_PREVIOUS now`);
   }
   const events = createEventBus();
+  const metrics = createMetrics(database.db, events.subscriberCount);
   let publicUrl = config.publicUrl;
   // Logins start only once the server listens; before that (revoking grants at start-up) the
   // redirect is not used, and the configured address stands in.
   const redirectUri = () => `${publicUrl ?? `http://${config.host}:${config.port}`}${OAUTH_CALLBACK_PATH}`;
-  const { services, worker, blobs, dataKeys, scheduler, grantChecks } = createServices({
+  const { services, worker, blobs, dataKeys, scheduler, grantChecks, retentionPass } = createServices({
     database,
     events,
     config,
@@ -59,13 +66,23 @@ export function createApp(config: Config, logger: YogaLogger, options: { clock?:
     logger,
     redirectUri,
     clock: options.clock ?? systemClock,
+    metrics,
   });
   const generatedOperatorKey = services.apiKeys.ensureOperatorKey(config.adminApiKey);
-  worker.start();
-  scheduler.start();
-  grantChecks.start();
+  // Keys and organisations are cached per process: what another process revoked or deleted is forgotten here too.
+  events.observe((event) => {
+    if (event.topic === 'apiKeyChanged' && event.payload.apiKey.revokedAt) services.apiKeys.revokedElsewhere(event.payload.apiKey);
+    if (event.topic === 'organisationChanged' && event.payload.change === 'DELETED') services.apiKeys.forgetOrganisation(event.payload.organisationId, []);
+  });
   const auditRetention = createAuditRetention(services.audit, config.auditRetentionDays, logger);
-  auditRetention.start();
+  // An api process runs nothing on its own: jobs, schedules and checks belong to the workers.
+  if (config.serviceRole !== 'api') {
+    worker.start();
+    scheduler.start();
+    grantChecks.start();
+    retentionPass.start();
+    auditRetention.start();
+  }
   return {
     config,
     database,
@@ -82,11 +99,13 @@ export function createApp(config: Config, logger: YogaLogger, options: { clock?:
     listeningAt(url) {
       publicUrl ??= url;
     },
+    metrics,
     generatedOperatorKey,
     close: async () => {
-      await Promise.all([scheduler.stop(), grantChecks.stop()]);
+      await Promise.all([scheduler.stop(), grantChecks.stop(), retentionPass.stop()]);
       await worker.stop();
       await auditRetention.stop();
+      await events.close();
       database.close();
     },
   };

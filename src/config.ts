@@ -27,7 +27,9 @@ const environmentSchema = z.object({
   TOKEN_LIMIT: positiveInt.max(100).default(5),
   TOKEN_WARNING_AT: z.coerce.number().int().min(0).max(100).default(1),
   GRANT_CHECK_MINUTES: z.coerce.number().positive().max(1440).default(15),
+  RETENTION_CHECK_MINUTES: z.coerce.number().positive().max(1440).default(60),
   JOB_CONCURRENCY: positiveInt.max(32).default(2),
+  JOB_LEASE_SECONDS: z.coerce.number().min(1).max(3600).default(30),
   API_BUDGET_PERCENT: z.coerce.number().gt(0).max(100).default(50),
   FULL_BACKUP_EVERY: positiveInt.max(1000).default(10),
   BULK_QUERY_THRESHOLD: positiveInt.default(10_000),
@@ -36,6 +38,8 @@ const environmentSchema = z.object({
   EMULATOR_RECORDS: z.coerce.number().int().min(0).default(200),
   AUDIT_RETENTION_DAYS: positiveInt.max(36_500).default(365),
   LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error', 'silent']).default('info'),
+  SERVICE_ROLE: z.enum(['all', 'api', 'worker']).default('all'),
+  REDIS_URL: z.url({ protocol: /^rediss?$/ }).optional(),
 });
 
 /** Read-only once loaded: what the server learns later (its address) lives on the App. */
@@ -60,7 +64,11 @@ export type Config = Readonly<{
   tokenWarningAt: number;
   /** How often every connected instance's grant is checked with a refresh. */
   grantCheckMinutes: number;
+  /** How often every instance's retention rules are applied. */
+  retentionCheckMinutes: number;
   jobConcurrency: number;
+  /** How long a running job stays held unless its worker renews the lease: a worker silent this long is taken to have died. */
+  jobLeaseSeconds: number;
   /** Share of the org's daily API limit a job may bring usage up to (0.5 = 50 %). */
   apiBudgetShare: number;
   /** Every Nth backup of an instance is full; the others are incremental. */
@@ -73,6 +81,10 @@ export type Config = Readonly<{
   /** Audit entries older than this many days are pruned. */
   auditRetentionDays: number;
   logLevel: 'debug' | 'info' | 'warn' | 'error' | 'silent';
+  /** `api` serves requests and runs no jobs; `worker` runs jobs and timers, serving only health and metrics. */
+  serviceRole: 'all' | 'api' | 'worker';
+  /** Events go through Redis pub/sub to the service's other processes; unset, they stay in this one. */
+  redisUrl: string | undefined;
 }>;
 
 export class ConfigError extends Error {}
@@ -106,7 +118,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     tokenLimit: e.TOKEN_LIMIT,
     tokenWarningAt: e.TOKEN_WARNING_AT,
     grantCheckMinutes: e.GRANT_CHECK_MINUTES,
+    retentionCheckMinutes: e.RETENTION_CHECK_MINUTES,
     jobConcurrency: e.JOB_CONCURRENCY,
+    jobLeaseSeconds: e.JOB_LEASE_SECONDS,
     apiBudgetShare: e.API_BUDGET_PERCENT / 100,
     fullBackupEvery: e.FULL_BACKUP_EVERY,
     bulkQueryThreshold: e.BULK_QUERY_THRESHOLD,
@@ -115,6 +129,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     emulatorRecords: e.EMULATOR_RECORDS,
     auditRetentionDays: e.AUDIT_RETENTION_DAYS,
     logLevel: e.LOG_LEVEL,
+    serviceRole: e.SERVICE_ROLE,
+    redisUrl: e.REDIS_URL,
   };
 }
 

@@ -68,19 +68,44 @@ export type EventBus = ReturnType<typeof createEventBus>;
 /** Events a subscriber may fall behind by before it loses the oldest. */
 export const SUBSCRIBER_EVENT_BUFFER = 1000;
 
+/** An event as it travels between the service's processes. */
+export interface RelayedEvent {
+  topic: TopicName;
+  organisationId: string;
+  payload: unknown;
+}
+
+/** Carries events to the service's other processes and back (Redis pub/sub: `redis-relay.ts`). */
+export interface EventRelay {
+  send(event: RelayedEvent): void;
+  /** Events other processes published; never this process's own. */
+  onReceive(handler: (event: RelayedEvent) => void): void;
+  /** Whether events reach the other processes now. */
+  connected(): boolean;
+  close(): Promise<void>;
+}
+
 /**
  * Typed pub/sub for subscriptions, plus observers of every event (the response cache drops what
- * an event makes stale).
+ * an event makes stale). With a relay, what other processes publish happens here too, and what
+ * this one publishes happens there.
  */
 export function createEventBus() {
+  let relay: EventRelay | undefined;
   const eventTarget = new EventTarget();
   // A dashboard fleet is many listeners on one organisation's topic, not a leak.
   setMaxListeners(0, eventTarget);
   const observers = new Set<(event: PublishedEvent) => void>();
+  let subscribers = 0;
   const undelivered: CustomEvent[] = [];
   const deliver = () => {
     for (const event of undelivered.splice(0)) eventTarget.dispatchEvent(event);
   };
+  function happen(topic: TopicName, organisationId: string, payload: unknown) {
+    for (const observe of observers) observe({ topic, payload } as PublishedEvent);
+    if (undelivered.length === 0) setImmediate(deliver);
+    undelivered.push(new CustomEvent(`${topic}:${organisationId}`, { detail: payload }));
+  }
   return {
     /**
      * Each subscriber gets a buffer of its own. (yoga's createPubSub takes one buffer instance for
@@ -95,7 +120,11 @@ export function createEventBus() {
           if (keep(payload)) void push(payload);
         };
         eventTarget.addEventListener(type, listener);
-        void stop.then(() => eventTarget.removeEventListener(type, listener));
+        subscribers += 1;
+        void stop.then(() => {
+          eventTarget.removeEventListener(type, listener);
+          subscribers -= 1;
+        });
       }, new SlidingBuffer(SUBSCRIBER_EVENT_BUFFER));
     },
     /**
@@ -104,12 +133,21 @@ export function createEventBus() {
      * caused it. Subscribers still get events in the order they were published.
      */
     publish<T extends TopicName>(topic: T, organisationId: string, payload: Topics[T][1]) {
-      for (const observe of observers) observe({ topic, payload } as PublishedEvent);
-      if (undelivered.length === 0) setImmediate(deliver);
-      undelivered.push(new CustomEvent(`${topic}:${organisationId}`, { detail: payload }));
+      happen(topic, organisationId, payload);
+      relay?.send({ topic, organisationId, payload });
     },
     observe(observer: (event: PublishedEvent) => void) {
       observers.add(observer);
     },
+    /** Subscriptions listening now. */
+    subscriberCount: () => subscribers,
+    /** From now on, events also go to and come from the service's other processes. */
+    relayThrough(to: EventRelay) {
+      relay = to;
+      relay.onReceive(({ topic, organisationId, payload }) => happen(topic, organisationId, payload));
+    },
+    close: async () => relay?.close(),
+    /** Undefined without a relay (events stay in this process). */
+    relayState: (): 'ok' | 'unreachable' | undefined => (relay ? (relay.connected() ? 'ok' : 'unreachable') : undefined),
   };
 }

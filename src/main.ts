@@ -2,6 +2,8 @@ import { dirname, join } from 'node:path';
 import { createLogger } from 'graphql-yoga';
 import { createApp } from './app.ts';
 import { ConfigError, loadConfig, type Config } from './config.ts';
+import { connectRedisRelay } from './redis-relay.ts';
+import { installationId } from './services/installation.ts';
 import { startServer } from './server/index.ts';
 
 function fail(message: string): never {
@@ -39,6 +41,12 @@ if (emulator) {
 }
 
 const app = createApp(config, logger);
+if (config.redisUrl) {
+  const relay = await connectRedisRelay(config.redisUrl, installationId(app.database.db), logger).catch((error: Error) =>
+    fail(`REDIS_URL: Redis cannot be reached (${error.message})`),
+  );
+  app.events.relayThrough(relay);
+}
 const server = await startServer(app, logger).catch((error: NodeJS.ErrnoException) =>
   fail(error.code === 'EADDRINUSE' ? `Invalid PORT: ${config.port} is already in use` : String(error)),
 );

@@ -18,6 +18,16 @@ export const JOB_STATUS_LABEL = {
   CANCELLED: 'Cancelled',
 } as const;
 
+export type ExhaustionReason = 'LIMIT_REACHED' | 'REVOKED_BY_SALESFORCE';
+
+const EXHAUSTION_REASON: Record<ExhaustionReason, string> = {
+  LIMIT_REACHED: 'every token of this grant is used',
+  REVOKED_BY_SALESFORCE: 'Salesforce refused the grant (revoked, evicted by a sixth approval, or expired)',
+};
+
+/** The API's message ("expired access/refresh token") with why, as tokenExhausted and TokenExpired say. */
+export const exhaustionText = (message: string, reason: ExhaustionReason) => `${message}: ${EXHAUSTION_REASON[reason]}`;
+
 export const JOB_KIND_LABEL = { BACKUP: 'Backup', RESTORE: 'Restore' } as const;
 
 const RANK = { VIEWER: 0, OPERATOR: 1, ADMIN: 2 } as const;

@@ -13,7 +13,7 @@ export const SNAPSHOTS_SHOWN = 10;
 export const FAILURES_SHOWN = 20;
 
 const JOB_FIELDS = `id kind status objects queuedAt startedAt finishedAt error apiCalls
-    progress { processed failed total percent }
+    progress { processed failed total percent changed }
     instance { id }
     failures(first: ${FAILURES_SHOWN}) { nodes { object recordId statusCode message } pageInfo { hasNextPage } }`;
 
@@ -22,11 +22,20 @@ const INSTANCE_FIELDS = `id name environment status username salesforceOrgId las
     apiUsage { used max }`;
 
 const INSTANCE_DETAILS = `${INSTANCE_FIELDS}
-    jobs(first: ${JOBS_SHOWN}) { edges { node { ${JOB_FIELDS} } } }
+    jobs(first: ${JOBS_SHOWN}) { nodes { ${JOB_FIELDS} } }
     snapshots(first: ${SNAPSHOTS_SHOWN}) { nodes { id createdAt incremental recordCount objects { name recordCount deletedCount } } }`;
 
-export const ORGANISATIONS = `query Dashboard {
-  organisations { id name instances { ${INSTANCE_DETAILS} } }
+/**
+ * Organisations per page of the dashboard (the operator key sees more a page at a time): ten keep
+ * the query's estimated cost under the signed-in limit, its depth too with `nodes` lists.
+ */
+export const ORGANISATIONS_SHOWN = 10;
+
+export const ORGANISATIONS = `query Dashboard($after: String) {
+  organisations(first: ${ORGANISATIONS_SHOWN}, after: $after) {
+    nodes { id name instances { ${INSTANCE_DETAILS} } }
+    pageInfo { hasNextPage endCursor }
+  }
 }`;
 
 export const INSTANCE = `query Instance($id: ID!) {
@@ -45,6 +54,13 @@ export const SUBSCRIPTIONS = {
   }`,
   jobUpdated: `subscription JobUpdated($organisationId: ID) {
     jobUpdated(organisationId: $organisationId) { ${JOB_FIELDS} }
+  }`,
+  instanceRemoved: `subscription InstanceRemoved($organisationId: ID) {
+    instanceRemoved(organisationId: $organisationId) { instanceId }
+  }`,
+  /** Without organisationId: every organisation's for the operator key, its own for another key. */
+  organisationChanged: `subscription OrganisationChanged {
+    organisationChanged { change organisationId organisation { id name } }
   }`,
 };
 
@@ -97,3 +113,20 @@ export const COMPLETE_REAUTHENTICATION = `mutation CompleteReauthentication($sta
     ... on Error { message }
   }
 }`;
+
+const INSTANCE_OR_ERROR = `__typename ... on Instance { ${INSTANCE_FIELDS} } ... on Error { message }`;
+
+export const RENAME_INSTANCE = `mutation RenameInstance($id: ID!, $name: String!) {
+  updateInstance(id: $id, name: $name) { ${INSTANCE_OR_ERROR} }
+}`;
+
+// Its snapshots may go with it: the answer carries the instance's lists too.
+export const DISCONNECT_INSTANCE = `mutation DisconnectInstance($id: ID!, $deleteSnapshots: Boolean!) {
+  disconnectInstance(id: $id, deleteSnapshots: $deleteSnapshots) { __typename ... on Instance { ${INSTANCE_DETAILS} } ... on Error { message } }
+}`;
+
+export const DELETE_INSTANCE = `mutation DeleteInstance($id: ID!, $confirmName: String!) {
+  deleteInstance(id: $id, confirmName: $confirmName) { __typename ... on Deletion { id name } ... on Error { message } }
+}`;
+
+export const GRANT_LIVE = `query GrantLive($id: ID!) { instance(id: $id) { ... on Instance { grantLive } } }`;

@@ -4,11 +4,6 @@ export type Environment = 'PRODUCTION' | 'SANDBOX';
 export type InstanceStatus = 'CONNECTED' | 'NOT_CONNECTED' | 'REAUTH_REQUIRED';
 export type JobStatus = 'QUEUED' | 'RUNNING' | 'SUCCEEDED' | 'FAILED' | 'CANCELLED';
 
-interface Connection<T> {
-  edges: { node: T }[];
-  pageInfo?: { hasNextPage: boolean };
-}
-
 /** Lists read without cursors take a connection's `nodes`. */
 interface Page<T> {
   nodes: T[];
@@ -61,7 +56,7 @@ export interface InstanceSummary {
 }
 
 export interface InstanceDetails extends InstanceSummary {
-  jobs: Connection<Job>;
+  jobs: Page<Job>;
   snapshots: Page<Snapshot>;
 }
 

@@ -102,7 +102,7 @@ export function createRequestHandler(state: EmulatorState, org: EmulatedOrg) {
     if (multipart && 'error' in multipart) return { response: multipart.error, org };
     const body = multipart ? multipart.fields : parseJson(bytes.toString('utf8'));
     if (body === Symbol.for('malformed')) return { response: apiError(400, 'JSON_PARSER_ERROR', 'The request body is not valid JSON'), org };
-    const response = org.data.handle({ method, path: rest, version: version, query: url.searchParams, headers: req.headers, body });
+    const response = org.data.handle({ method, path: rest, version: version, query: url.searchParams, headers: req.headers, body, userId: session.user.userId });
     return { response, org };
   }
 

@@ -11,6 +11,8 @@ export interface DataRequest {
   headers: IncomingHttpHeaders;
   /** Parsed JSON body, when the request had one. */
   body: unknown;
+  /** The user whose session made the request. */
+  userId: string;
 }
 
 export interface EmulatorResponse {

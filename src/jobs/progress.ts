@@ -6,15 +6,16 @@ import type { RecordFailure } from '../services/restore.ts';
 
 export const PROGRESS_EVENT_INTERVAL_MS = 250;
 
-type Figures = Partial<Pick<JobRow, 'processed' | 'failed' | 'total'>>;
+type Figures = Partial<Pick<JobRow, 'processed' | 'failed' | 'total' | 'changed'>>;
 
 /**
  * What a running job reports as it goes. Figures are saved and announced together, throttled
  * leading and trailing: the latest go out within one interval (they also expire cached answers),
  * however fast pages arrive.
  */
-export function createProgress(db: Db, announce: Announcements, jobId: string, apiCalls: () => number) {
+export function createProgress(db: Db, announce: Announcements, jobId: string, apiCalls: () => number, recordsDone: (added: number) => void) {
   let figures: Figures = {};
+  let processed = 0;
   let lastSaved = 0;
   let trailing: NodeJS.Timeout | undefined;
 
@@ -35,6 +36,10 @@ export function createProgress(db: Db, announce: Announcements, jobId: string, a
   return {
     update(values: Figures) {
       Object.assign(figures, values);
+      if (values.processed !== undefined) {
+        recordsDone(values.processed - processed);
+        processed = values.processed;
+      }
       const wait = PROGRESS_EVENT_INTERVAL_MS - (Date.now() - lastSaved);
       if (wait <= 0) announce.jobChanged(save());
       else trailing ??= setTimeout(() => announce.jobChanged(save()), wait);

@@ -1,20 +1,27 @@
-import { and, eq, notInArray, sql } from 'drizzle-orm';
+import { and, eq, inArray, isNull, lt, notInArray, or, sql } from 'drizzle-orm';
 import type { Db } from '../../db/client.ts';
 import { jobs, type JobRow } from '../../db/schema.ts';
 
 /**
- * The queue's state transitions, one UPDATE each, guarded by the state the job leaves: a late or
- * repeated call changes nothing and returns undefined (or nothing).
+ * The queue's state transitions, one statement each, guarded by the state the job leaves: a late
+ * or repeated call changes nothing and returns undefined (or nothing).
  *
- * This assumes one process runs jobs on the database. A claim is atomic, but "never two jobs on
- * one instance" reads the RUNNING rows, and `failInterrupted` takes every RUNNING job to be a
- * leftover of this process's previous life; a second worker process would break both.
+ * Several worker processes may share the database. SQLite runs one writing statement at a time,
+ * so a claim (which reads the RUNNING rows inside its own UPDATE) can never put two jobs on one
+ * instance. A running job is held by a lease its worker renews; a worker that dies stops renewing,
+ * and once the lease has passed any worker ends the job (`failExpired`).
  */
 
-const ended = () => ({ finishedAt: new Date(), accessTokenCiphertext: null });
+export interface Lease {
+  /** The worker process holding it. */
+  owner: string;
+  expiresAt: Date;
+}
 
-/** QUEUED → RUNNING: the oldest queued job of an instance that runs nothing. */
-export function claimNext(db: Db): JobRow | undefined {
+const ended = () => ({ finishedAt: new Date(), accessTokenCiphertext: null, leaseOwner: null, leaseExpiresAt: null });
+
+/** QUEUED → RUNNING under the lease: the oldest queued job of an instance that runs nothing. */
+export function claimNext(db: Db, lease: Lease): JobRow | undefined {
   const busyInstances = db.select({ id: jobs.instanceId }).from(jobs).where(eq(jobs.status, 'RUNNING'));
   const next = db
     .select({ id: jobs.id })
@@ -24,20 +31,45 @@ export function claimNext(db: Db): JobRow | undefined {
     .limit(1);
   return db
     .update(jobs)
-    .set({ status: 'RUNNING', startedAt: new Date() })
+    .set({ status: 'RUNNING', startedAt: new Date(), leaseOwner: lease.owner, leaseExpiresAt: lease.expiresAt })
     .where(and(eq(jobs.status, 'QUEUED'), sql`${jobs.id} in ${next}`))
     .returning()
     .get();
 }
 
+/**
+ * Moves the worker's leases on. Returns the jobs it still holds, and whether someone asked to
+ * cancel each (a job it lost is not among them).
+ */
+export function renewLeases(db: Db, lease: Lease, jobIds: string[]): Map<string, { cancelRequested: boolean }> {
+  if (jobIds.length === 0) return new Map();
+  const renewed = db
+    .update(jobs)
+    .set({ leaseExpiresAt: lease.expiresAt })
+    .where(and(inArray(jobs.id, jobIds), eq(jobs.status, 'RUNNING'), eq(jobs.leaseOwner, lease.owner)))
+    .returning({ id: jobs.id, cancelRequestedAt: jobs.cancelRequestedAt })
+    .all();
+  return new Map(renewed.map((row) => [row.id, { cancelRequested: row.cancelRequestedAt !== null }]));
+}
+
+/** Asks the worker running the job, in whichever process, to stop it at its next checkpoint. */
+export function requestCancel(db: Db, jobId: string): boolean {
+  const asked = db
+    .update(jobs)
+    .set({ cancelRequestedAt: new Date() })
+    .where(and(eq(jobs.id, jobId), eq(jobs.status, 'RUNNING')))
+    .run();
+  return asked.changes > 0;
+}
+
 export type Outcome = { status: 'SUCCEEDED' | 'CANCELLED'; error?: undefined } | { status: 'FAILED'; error: string };
 
-/** RUNNING → SUCCEEDED, FAILED or CANCELLED; the job's session is forgotten. */
-export function finish(db: Db, jobId: string, outcome: Outcome): JobRow | undefined {
+/** RUNNING → SUCCEEDED, FAILED or CANCELLED, by the worker holding it; the job's session is forgotten. */
+export function finish(db: Db, jobId: string, owner: string, outcome: Outcome): JobRow | undefined {
   return db
     .update(jobs)
     .set({ status: outcome.status, error: outcome.error ?? null, ...ended() })
-    .where(and(eq(jobs.id, jobId), eq(jobs.status, 'RUNNING')))
+    .where(and(eq(jobs.id, jobId), eq(jobs.status, 'RUNNING'), eq(jobs.leaseOwner, owner)))
     .returning()
     .get();
 }
@@ -52,12 +84,15 @@ export function cancelQueued(db: Db, jobId: string): JobRow | undefined {
     .get();
 }
 
-/** RUNNING → FAILED for every job a previous process left running. */
-export function failInterrupted(db: Db, error: string): JobRow[] {
+/**
+ * RUNNING → FAILED for every job whose worker stopped renewing its lease (or that a version
+ * without leases left running).
+ */
+export function failExpired(db: Db, now: Date, error: string): JobRow[] {
   return db
     .update(jobs)
     .set({ status: 'FAILED', error, ...ended() })
-    .where(eq(jobs.status, 'RUNNING'))
+    .where(and(eq(jobs.status, 'RUNNING'), or(isNull(jobs.leaseExpiresAt), lt(jobs.leaseExpiresAt, now))))
     .returning()
     .all();
 }

@@ -1,7 +1,9 @@
+import { randomUUID } from 'node:crypto';
 import type { YogaLogger } from 'graphql-yoga';
 import type { Db } from '../../db/client.ts';
 import type { JobRow, SnapshotRow } from '../../db/schema.ts';
 import type { Config } from '../config.ts';
+import type { Metrics } from '../metrics.ts';
 import { decrypt } from '../crypto.ts';
 import { JobStoppedError, TOKEN_EXPIRED_MESSAGE } from '../errors.ts';
 import { isGrantRejected, salesforceFailure } from '../salesforce/errors.ts';
@@ -19,7 +21,7 @@ import type { SnapshotService } from '../services/snapshots.ts';
 import type { BlobStores } from '../storage/blob-store.ts';
 import type { TokenService } from '../services/tokens.ts';
 import { createProgress } from './progress.ts';
-import { cancelQueued, claimNext, failInterrupted, finish, type Outcome } from './queue.ts';
+import { cancelQueued, claimNext, failExpired, finish, renewLeases, requestCancel, type Lease, type Outcome } from './queue.ts';
 
 /**
  * What the worker reaches beyond any viewer's: it acts for jobs that were authorised when they
@@ -27,7 +29,9 @@ import { cancelQueued, claimNext, failInterrupted, finish, type Outcome } from '
  */
 export interface WorkerAccess {
   db: Db;
-  config: Pick<Config, 'jobConcurrency' | 'salesforceRetries' | 'salesforceRetryDelayMs' | 'apiBudgetShare' | 'fullBackupEvery' | 'bulkQueryThreshold'>;
+  /** The queue's own statements (claims, leases), outside the per-request statement count. */
+  queueDb: Db;
+  config: Pick<Config, 'jobConcurrency' | 'jobLeaseSeconds' | 'salesforceRetries' | 'salesforceRetryDelayMs' | 'apiBudgetShare' | 'fullBackupEvery' | 'bulkQueryThreshold'>;
   secretKey: Buffer;
   connectedApp: () => ConnectedApp;
   tokens: TokenService;
@@ -37,28 +41,37 @@ export interface WorkerAccess {
   grantReleaser: GrantReleaser;
   announce: Announcements;
   logger: YogaLogger;
+  metrics: Metrics;
   /** Runs once a backup has succeeded: what it changed is noted and may raise a data alert. */
   afterBackup: (snapshot: SnapshotRow) => Promise<unknown>;
 }
 
-const RESTART_MESSAGE = 'The service restarted while this job was running; start it again';
+const LOST_WORKER_MESSAGE = 'The worker running this job stopped (the service restarted or its process ended); start it again';
 const STOPPED_MESSAGE = 'The service stopped while this job was running; start it again';
 
+/** How often the worker renews its leases, ends jobs whose worker died, and looks for queued jobs. */
+const HEARTBEAT_MS = 1000;
+
 /**
- * Runs queued jobs in this process, a few at once and never two on one instance (see queue.ts
- * for why that needs a single process).
+ * Runs queued jobs in this process, a few at once and never two on one instance, beside any
+ * other worker processes on the database (see queue.ts).
  */
 export function createJobWorker(access: WorkerAccess) {
   const { db, config, announce, tokens } = access;
+  const owner = randomUUID();
+  const leaseMs = config.jobLeaseSeconds * 1000;
+  const lease = (): Lease => ({ owner, expiresAt: new Date(Date.now() + leaseMs) });
   const running = new Map<string, AbortController>();
   let stopped = true;
+  let heartbeat: NodeJS.Timeout | undefined;
 
   function pump() {
     while (!stopped && running.size < config.jobConcurrency) {
-      const job = claimNext(db);
+      const job = claimNext(access.queueDb, lease());
       if (!job) return;
       const controller = new AbortController();
       running.set(job.id, controller);
+      access.metrics.jobStarted(job);
       announce.jobChanged(job);
       void run(job, controller.signal).finally(() => {
         running.delete(job.id);
@@ -97,7 +110,7 @@ export function createJobWorker(access: WorkerAccess) {
         blobs: access.blobs.forOrganisation(job.organisationId),
         checkpoint,
         signal,
-        onProgress: (processed, total) => progress.update({ processed, total }),
+        onProgress: (figures) => progress.update(figures),
         onWarning: (warning) => progress.warn(warning),
       });
       progress.snapshotTaken(snapshot.id);
@@ -145,7 +158,7 @@ export function createJobWorker(access: WorkerAccess) {
 
   async function run(job: JobRow, signal: AbortSignal) {
     let session: SalesforceSession | undefined;
-    const progress = createProgress(db, announce, job.id, () => session?.apiCalls ?? 0);
+    const progress = createProgress(db, announce, job.id, () => session?.apiCalls ?? 0, (added) => access.metrics.recordsProcessed(job.kind, added));
     let outcome: Outcome;
     let snapshot: SnapshotRow | undefined;
     try {
@@ -158,42 +171,82 @@ export function createJobWorker(access: WorkerAccess) {
       outcome = outcomeOf(job, error, signal);
     }
     progress.flush();
-    const finished = finish(db, job.id, outcome);
+    const finished = finish(access.queueDb, job.id, owner, outcome);
     if (finished) announce.jobChanged(finished);
     announce.instanceChanged(recordApiUsage(db, job.instanceId, session?.apiUsage));
+    if (session) access.metrics.salesforceUsed(job.kind, session.apiCalls, session.apiErrors);
     if (job.grantId) await access.grantReleaser.releaseIfIdle(job.grantId);
     // The backup has succeeded whatever happens here; a failure costs only the comparison's shortcut or an alert.
     if (snapshot && outcome.status === 'SUCCEEDED') await access.afterBackup(snapshot).catch((error: unknown) => access.logger.warn(`After backup ${job.id}: ${String(error)}`));
   }
 
+  /** Ends the jobs of workers that stopped renewing their leases, as a job that failed. */
+  function failJobsOfLostWorkers() {
+    const lost = failExpired(access.queueDb, new Date(), LOST_WORKER_MESSAGE);
+    for (const job of lost) {
+      // Its unfinished snapshot was never readable.
+      if (job.kind === 'BACKUP') access.snapshots.discardUnfinishedOf(job.id);
+      announce.jobChanged(job);
+    }
+    // A superseded grant kept only for these jobs is given back, as when a job ends.
+    for (const grantId of new Set(lost.flatMap((job) => (job.grantId ? [job.grantId] : [])))) {
+      void access.grantReleaser.releaseIfIdle(grantId);
+    }
+  }
+
+  /**
+   * Stops the jobs someone cancelled through another process, and those whose lease another
+   * worker ended (this process stalled past it).
+   */
+  function renew() {
+    const held = renewLeases(access.queueDb, lease(), [...running.keys()]);
+    for (const [jobId, controller] of running) {
+      const job = held.get(jobId);
+      if (!job || job.cancelRequested) controller.abort();
+    }
+  }
+
+  function beat() {
+    renew();
+    failJobsOfLostWorkers();
+    pump();
+  }
+
   return {
-    /** Fails jobs a previous process left running (their snapshots were never completed), then starts work. */
+    /** Ends what dead workers left, then takes jobs, also those queued by other processes. */
     start() {
       stopped = false;
       access.snapshots.discardIncomplete();
-      const interrupted = failInterrupted(db, RESTART_MESSAGE);
-      interrupted.forEach((job) => announce.jobChanged(job));
-      // A superseded grant kept only for these jobs is given back, as when a job ends.
-      for (const grantId of new Set(interrupted.flatMap((job) => (job.grantId ? [job.grantId] : [])))) {
-        void access.grantReleaser.releaseIfIdle(grantId);
-      }
+      failJobsOfLostWorkers();
       pump();
+      heartbeat ??= setInterval(() => {
+        try {
+          beat();
+        } catch (error) {
+          access.logger.warn(`Job worker heartbeat failed: ${(error as Error).stack ?? String(error)}`);
+        }
+      }, Math.min(HEARTBEAT_MS, leaseMs / 3)).unref();
     },
 
     wake: () => pump(),
 
-    /** Stops a queued job at once and a running one at its next checkpoint. */
+    /**
+     * Stops a queued job at once, and a running one at its next checkpoint: here, or within a
+     * heartbeat in the process that runs it.
+     */
     cancel(jobId: string): void {
-      const cancelled = cancelQueued(db, jobId);
+      const cancelled = cancelQueued(access.queueDb, jobId);
       if (cancelled) {
         announce.jobChanged(cancelled);
         if (cancelled.grantId) void access.grantReleaser.releaseIfIdle(cancelled.grantId);
-      } else running.get(jobId)?.abort();
+      } else if (requestCancel(access.queueDb, jobId)) running.get(jobId)?.abort();
     },
 
     /** Lets running jobs stop at their next checkpoint; they are failed on the next start if cut short. */
     async stop() {
       stopped = true;
+      clearInterval(heartbeat);
+      heartbeat = undefined;
       for (const controller of running.values()) controller.abort();
       const deadline = Date.now() + 5000;
       while (running.size > 0 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 20));

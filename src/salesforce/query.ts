@@ -31,18 +31,18 @@ export function fitsInGet(session: SalesforceSession, soql: string): boolean {
 export async function* queryAllPages<R = SalesforceRecord>(session: SalesforceSession, soql: string, checkpoint: () => void): AsyncGenerator<QueryPage<R>> {
   const fetchPage = (url: string) => {
     checkpoint();
-    return session.request<QueryPage<R>>({ method: 'GET', url, headers: PAGE_SIZE_HEADER });
+    const page = session.request<QueryPage<R>>({ method: 'GET', url, headers: PAGE_SIZE_HEADER });
+    // It may fail (a cancel, a refusal) while the caller is still storing the page before: its
+    // failure reaches the caller at the next await; until then it must not count as unhandled,
+    // which would end the process.
+    page.catch(() => undefined);
+    return page;
   };
   let pending: Promise<QueryPage<R>> | undefined = fetchPage(`/queryAll?q=${encodeURIComponent(soql)}`);
-  try {
-    while (pending) {
-      const page: QueryPage<R> = await pending;
-      pending = !page.done && page.nextRecordsUrl ? fetchPage(page.nextRecordsUrl) : undefined;
-      yield page;
-    }
-  } finally {
-    // The caller stopped early (cancelled, or a write failed): the page on its way is not wanted.
-    pending?.catch(() => undefined);
+  while (pending) {
+    const page: QueryPage<R> = await pending;
+    pending = !page.done && page.nextRecordsUrl ? fetchPage(page.nextRecordsUrl) : undefined;
+    yield page;
   }
 }
 

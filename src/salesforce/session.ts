@@ -97,6 +97,8 @@ export class CancelledError extends Error {
 export class SalesforceSession {
   readonly connection: jsforce.Connection;
   apiCalls = 0;
+  /** Calls that failed, whether retried or not. */
+  apiErrors = 0;
 
   constructor(private readonly options: SessionOptions) {
     this.connection = new jsforce.Connection({
@@ -230,6 +232,7 @@ export class SalesforceSession {
       try {
         return await call();
       } catch (error) {
+        if (!this.options.signal.aborted) this.apiErrors += 1;
         if (!retryable(error) || attempt >= attempts) throw error;
         await sleep(baseDelayMs * 2 ** (attempt - 1), undefined, { signal: this.options.signal }).catch(() => {});
       }

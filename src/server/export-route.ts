@@ -5,14 +5,10 @@ import { DomainError, NotFoundError } from '../errors.ts';
 import { EXPORT_LINK_PREFIX } from '../services/export-links.ts';
 import type { Services } from '../services/index.ts';
 import type { Viewer } from '../services/viewer.ts';
+import { refuse } from './refuse.ts';
 import { clientAddress, type Authentication } from './context.ts';
 
 export const EXPORTS_PATH = '/exports';
-
-function refuse(res: ServerResponse, status: number, code: string, message: string) {
-  res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store' });
-  res.end(JSON.stringify({ errors: [{ message, extensions: { code } }] }));
-}
 
 /** The database id of a snapshot's global id (`Snapshot:<id>` in base64url), or undefined. */
 function snapshotIdOf(globalId: string | null): string | undefined {

@@ -1,6 +1,8 @@
 /**
- * Counts wrong API keys per client address. Past `limit` failures within `windowMs`, the address
- * is refused (429 with Retry-After) until its window ends, before any key it sends is looked at.
+ * Counts refused attempts per client address: wrong API keys, and (in an instance of its own)
+ * requests without a key that the audit log records as denied. Past `limit` failures within
+ * `windowMs`, the address is refused (429 with Retry-After) until its window ends, before its
+ * request is looked at.
  */
 export function createFailedKeyThrottle({ limit = 20, windowMs = 60_000, now = Date.now } = {}) {
   const windows = new Map<string, { startedAt: number; failures: number }>();
@@ -16,10 +18,10 @@ export function createFailedKeyThrottle({ limit = 20, windowMs = 60_000, now = D
 
   return {
     limit,
-    recordFailure(address: string): void {
+    recordFailure(address: string, failures = 1): void {
       const window = current(address);
-      if (window) window.failures += 1;
-      else windows.set(address, { startedAt: now(), failures: 1 });
+      if (window) window.failures += failures;
+      else windows.set(address, { startedAt: now(), failures });
       // Addresses that stopped guessing are forgotten, so the map stays small.
       if (windows.size > 10_000) for (const key of windows.keys()) current(key);
     },

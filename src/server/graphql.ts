@@ -6,8 +6,12 @@ import { schema } from '../../schema/index.ts';
 import type { Config } from '../config.ts';
 import { DomainError } from '../errors.ts';
 import type { EventBus } from '../events.ts';
+import { anonymousDenialsPlugin } from './anonymous-denials.ts';
+import type { CompileBudget } from './compile-budget.ts';
 import type { Authentication, ServerContext } from './context.ts';
+import type { FailedKeyThrottle } from './failed-key-throttle.ts';
 import { requestErrorLogger } from './error-logging.ts';
+import { eventStreamLimitsPlugin } from './event-stream-limits.ts';
 import { jsonBodyPlugin } from './json-body.ts';
 import { queryLimitsPlugin } from './query-limits.ts';
 import { requestIdOf, requestIdPlugin } from './request-ids.ts';
@@ -26,10 +30,12 @@ interface Dependencies {
   events: EventBus;
   authentication: Authentication;
   responseCache: ResponseCache;
+  anonymousDenials: FailedKeyThrottle;
+  compiles: CompileBudget;
   logger: YogaLogger;
 }
 
-export function createGraphQLHandler({ config, services, authentication, responseCache, logger }: Dependencies) {
+export function createGraphQLHandler({ config, services, authentication, responseCache, anonymousDenials, compiles, logger }: Dependencies) {
   return createYoga<ServerContext, Context>({
     schema,
     graphqlEndpoint: GRAPHQL_PATH,
@@ -63,11 +69,14 @@ export function createGraphQLHandler({ config, services, authentication, respons
       jsonBodyPlugin(),
       requestIdPlugin(),
       queryLimitsPlugin((server) => authentication.contextOf(server)),
+      anonymousDenialsPlugin(anonymousDenials),
       // Compiled execution, per document: the dashboard's uncached query and each subscription event
       // run faster than through graphql-js's interpreter. Typed (union) results are covered by the tests.
-      useGraphQlJit(),
+      // Only documents that run again are compiled, within a budget (compile-budget.ts).
+      useGraphQlJit({}, { enableIf: compiles.enableIf }),
       responseCachePlugin(responseCache, (request, server) => authentication.contextOf({ ...server, request }).viewer),
       revocationPlugin(services.apiKeys.revocationSignal),
+      eventStreamLimitsPlugin(),
     ],
   });
 }

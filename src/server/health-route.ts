@@ -15,12 +15,16 @@ function databaseState(database: DatabaseHandle): DatabaseState {
   }
 }
 
-/** `{"status":"ok","database":"ok"}`, or 503 with the database's state when it cannot answer. */
-export function healthRoute(database: DatabaseHandle) {
+/**
+ * `{"status":"ok","database":"ok"}` (with `"redis"` when events go through Redis), or 503 with
+ * the state of whichever cannot answer.
+ */
+export function healthRoute(database: DatabaseHandle, redisState: () => 'ok' | 'unreachable' | undefined) {
   return (_req: IncomingMessage, res: ServerResponse) => {
     const state = databaseState(database);
-    const healthy = state === 'ok';
+    const redis = redisState();
+    const healthy = state === 'ok' && (redis === undefined || redis === 'ok');
     res.writeHead(healthy ? 200 : 503, { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store' });
-    res.end(JSON.stringify({ status: healthy ? 'ok' : 'unavailable', database: state }));
+    res.end(JSON.stringify({ status: healthy ? 'ok' : 'unavailable', database: state, ...(redis && { redis }) }));
   };
 }

@@ -4,6 +4,7 @@ import { DomainError } from '../errors.ts';
 import type { AuditLog } from '../services/audit.ts';
 import type { ReauthenticationService } from '../services/reauthentication.ts';
 import { clientAddress } from './context.ts';
+import type { FailedKeyThrottle } from './failed-key-throttle.ts';
 
 export const OAUTH_CALLBACK_PATH = '/oauth/callback';
 /** Where the dashboard picks up a login to confirm: in the fragment, which browsers never send on. */
@@ -32,8 +33,14 @@ function page(res: ServerResponse, status: number, title: string, detail: string
  * the reauthentication sees who logged in and confirms. A login sent to someone else's admin
  * therefore never lands on the instance of whoever sent it.
  */
-export function oauthCallbackRoute(reauthentication: ReauthenticationService, audit: AuditLog, logger: YogaLogger) {
+export function oauthCallbackRoute(reauthentication: ReauthenticationService, audit: AuditLog, anonymousDenials: FailedKeyThrottle, logger: YogaLogger) {
   return (req: IncomingMessage, res: ServerResponse) => {
+    // Each refusal is an audit entry: an address that keeps sending them is turned away first.
+    const retryAfter = anonymousDenials.retryAfter(clientAddress(req));
+    if (retryAfter !== undefined) {
+      res.setHeader('retry-after', String(retryAfter));
+      return page(res, 429, 'Too many requests', `Try again in ${retryAfter} s.`);
+    }
     const params = new URL(req.url ?? '/', 'http://localhost').searchParams;
     const state = params.get('state');
     const code = params.get('code');
@@ -57,6 +64,7 @@ export function oauthCallbackRoute(reauthentication: ReauthenticationService, au
         detail: reason,
         clientAddress: clientAddress(req),
       });
+      anonymousDenials.recordFailure(clientAddress(req));
       return page(res, 200, 'Access not granted', `${reason}. The instance is unchanged.`);
     }
     if (!code) return page(res, 400, 'Reauthentication failed', 'The request carries no authorization code.');

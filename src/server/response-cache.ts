@@ -16,6 +16,8 @@ const TTL_MS = 60_000;
 export const RESPONSE_CACHE_BYTES = 32 * 1024 * 1024;
 /** A larger answer (a page of big records) is not worth holding. */
 export const RESPONSE_CACHE_ENTRY_BYTES = 1024 * 1024;
+/** A larger request is not answered from the cache: hashing its variables into a key costs more than a hit saves. */
+export const RESPONSE_CACHE_REQUEST_BYTES = 64 * 1024;
 
 function staleEntities(event: PublishedEvent): { typename: string; id?: string }[] {
   const organisation = (id: string) => ({ typename: 'Organisation', id: globalId('Organisation', id) });
@@ -87,10 +89,12 @@ export function responseCachePlugin({ store }: ResponseCache, viewerOf: (request
     // `Cache-Control: no-cache` asks for a fresh answer, as in HTTP caches. Operations over
     // graphql-ws come without a request (and without one, crashed the socket here): not cached.
     enabled: (request: Request | undefined, server) =>
-      request !== undefined && viewerOf(request, server) !== null && !request.headers.get('cache-control')?.includes('no-cache'),
-    // The default key hashes through WebCrypto's async digest, a measurable share of each hit.
-    buildResponseCacheKey: ({ documentString, operationName, variableValues, sessionId }) =>
-      `${sessionId ?? ''}|${sha256([documentString, operationName ?? '', variablesKey(variableValues)].join('|'))}`,
+      request !== undefined && !tooLarge(request) && viewerOf(request, server) !== null && !request.headers.get('cache-control')?.includes('no-cache'),
+    // The default key hashes through WebCrypto's async digest, a measurable share of each hit. The
+    // plugin asks for a key before it asks whether caching is enabled: a large request gets one
+    // that is never looked up.
+    buildResponseCacheKey: ({ documentString, operationName, variableValues, sessionId, request }) =>
+      tooLarge(request) ? randomUUID() : `${sessionId ?? ''}|${sha256([documentString, operationName ?? '', variablesKey(variableValues)].join('|'))}`,
     includeExtensionMetadata: false,
   });
   return {
@@ -115,6 +119,8 @@ export function responseCachePlugin({ store }: ResponseCache, viewerOf: (request
     },
   };
 }
+
+const tooLarge = (request: Request) => Number(request.headers.get('content-length') ?? 0) > RESPONSE_CACHE_REQUEST_BYTES;
 
 /** Variables nested too deeply to serialise get a key of their own, so they are never answered from the cache. */
 function variablesKey(variables: unknown): string {

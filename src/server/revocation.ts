@@ -1,3 +1,4 @@
+import { setMaxListeners } from 'node:events';
 import { isAsyncIterable, Repeater, type Plugin } from 'graphql-yoga';
 import type { Context } from '../../schema/builder.ts';
 
@@ -33,6 +34,8 @@ export function revocationPlugin(revocationSignal: (keyId: string) => AbortSigna
       const viewer = context.viewer;
       if (context.connectionParams !== undefined || viewer?.kind !== 'member') return;
       const signal = revocationSignal(viewer.keyId);
+      // One signal per key, heard by each of its subscriptions: many are not a leak.
+      setMaxListeners(0, signal);
       return {
         onSubscribeResult({ result, setResult }) {
           if (isAsyncIterable(result)) setResult(until(result, signal));

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { and, asc, eq, gt, or } from 'drizzle-orm';
+import { and, asc, eq } from 'drizzle-orm';
 import { apiKeys, organisations, settings, type ApiKeyRow, type Role } from '../../db/schema.ts';
 import type { Db } from '../../db/client.ts';
 import { randomToken, sha256 } from '../crypto.ts';
@@ -7,7 +7,7 @@ import { canSeeOrganisation, type Viewer } from './viewer.ts';
 import { InvalidInputError, NotFoundError } from '../errors.ts';
 import type { Announcements } from './announcements.ts';
 import { validName } from './names.ts';
-import { decodeCursor, encodeCursor, pageOf, pageSize, type Page, type PageRequest } from './paging.ts';
+import { createdAfter, decodeCursor, encodeCursor, pageOf, pageSize, type Page, type PageRequest } from './paging.ts';
 
 const OPERATOR_KEY_SETTING = 'operator_key_hash';
 const KEY_PREFIX = 'sfb_';
@@ -129,13 +129,7 @@ export function createApiKeyService(db: Db, announce: Announcements) {
       const rows = db
         .select()
         .from(apiKeys)
-        .where(
-          and(
-            eq(apiKeys.organisationId, organisationId),
-            after &&
-              or(gt(apiKeys.createdAt, new Date(after[0])), and(eq(apiKeys.createdAt, new Date(after[0])), gt(apiKeys.id, after[1]))),
-          ),
-        )
+        .where(and(eq(apiKeys.organisationId, organisationId), createdAfter(apiKeys.createdAt, apiKeys.id, after)))
         .orderBy(asc(apiKeys.createdAt), asc(apiKeys.id))
         .limit(size + 1)
         .all();
@@ -151,6 +145,12 @@ export function createApiKeyService(db: Db, announce: Announcements) {
       ended(keyId);
       announce.apiKeyChanged(revoked, 'UPDATED');
       return revoked;
+    },
+
+    /** A key revoked by another of the service's processes: this one forgets it and ends what it has open. */
+    revokedElsewhere(key: ApiKeyRow): void {
+      knownKeys.delete(key.secretHash);
+      ended(key.id);
     },
 
     /** The keys of a deleted organisation stop working at once, as if revoked. */

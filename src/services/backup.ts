@@ -30,7 +30,8 @@ export interface BackupOptions {
   /** Objects past this many records are read through Bulk API 2.0 on a full pass. */
   bulkThreshold: number;
   blobs: BlobStore;
-  onProgress: (processed: number, total: number) => void;
+  /** Records read so far, expected in all, and stored as new versions (new, changed, deleted or purged). */
+  onProgress: (figures: { processed: number; total: number; changed: number }) => void;
   /** An object was skipped: its name and Salesforce's reason. */
   onWarning: (warning: string) => void;
   /** Checked before each Salesforce call: throws when the job must stop (budget, cancel). */
@@ -92,7 +93,8 @@ export async function runBackup(job: JobRow, session: SalesforceSession, snapsho
 
   let total = full ? objects.reduce((sum, object) => sum + (counts.get(object) ?? 0), 0) : 0;
   let processed = 0;
-  options.onProgress(0, total);
+  let changed = 0;
+  options.onProgress({ processed, total, changed });
   const results: CompletedObject[] = [];
   for (const object of objects) {
     const describe = describes.get(object);
@@ -101,10 +103,11 @@ export async function runBackup(job: JobRow, session: SalesforceSession, snapsho
     const mark = stamped ? (baseObjects.get(object)?.highWaterMark ?? null) : null;
     try {
       if (!describe || describe instanceof DescribeError) throw describe ?? new ObjectSkipped('not described');
-      const hasBlobs = await backupObject(object, describe, mark, (read, expected) => {
+      const hasBlobs = await backupObject(object, describe, mark, ({ read = 0, expected, stored = 0 }) => {
         processed += read;
+        changed += stored;
         if (expected !== undefined) total += expected;
-        options.onProgress(processed, Math.max(total, processed));
+        options.onProgress({ processed, total: Math.max(total, processed), changed });
       });
       results.push({ name: object, highWaterMark: nextMark, state: 'COMPLETE', reason: null, hasBlobs });
     } catch (error) {
@@ -115,7 +118,7 @@ export async function runBackup(job: JobRow, session: SalesforceSession, snapsho
       results.push({ name: object, highWaterMark: null, state: 'SKIPPED', reason, hasBlobs: false });
     }
   }
-  options.onProgress(processed, processed);
+  options.onProgress({ processed, total: processed, changed });
   if (results.length > 0 && results.every((r) => r.state === 'SKIPPED')) {
     throw new JobStoppedError(`Salesforce refused every object: ${results.map((r) => `${r.name} (${r.reason})`).join('; ')}`);
   }
@@ -127,7 +130,7 @@ export async function runBackup(job: JobRow, session: SalesforceSession, snapsho
     object: string,
     describe: DescribeSObjectResult,
     mark: string | null,
-    progress: (read: number, expected?: number) => void,
+    progress: (figures: { read?: number; expected?: number; stored?: number }) => void,
   ): Promise<boolean> {
     const fields = describe.fields.filter((f) => !COMPOUND_TYPES.has(f.type));
     const plan: ReadPlan = {
@@ -143,18 +146,22 @@ export async function runBackup(job: JobRow, session: SalesforceSession, snapsho
     const previously = readPrevious && ((ids: string[]) => new Map(readPrevious(ids).map((stored) => [stored.recordId, stored.data])));
     const read = readObject(session, plan, { checkpoint, bulkThreshold: options.bulkThreshold, signal: options.signal });
     for await (const { records, expected } of read) {
-      if (expected !== undefined && !full) progress(0, expected);
+      if (expected !== undefined && !full) progress({ expected });
       await attachFiles(session, options.blobs, plan, records, { checkpoint, previously });
+      let stored = 0;
       for (let start = 0; start < records.length; start += STORE_SLICE) {
-        snapshotsService.storeRecords(snapshot.id, object, records.slice(start, start + STORE_SLICE));
+        stored += snapshotsService.storeRecords(snapshot.id, object, records.slice(start, start + STORE_SLICE));
         await setImmediate();
       }
       for (const record of records) seen.add(record.Id);
-      progress(records.length);
+      progress({ read: records.length, stored });
     }
     if (base) {
       const purged = await findPurged(session, { object, mark, seen, held: snapshotsService.recordIds(base, object), until: serverTime, checkpoint });
-      if (purged.length > 0) snapshotsService.storePurged(snapshot.id, object, purged);
+      if (purged.length > 0) {
+        snapshotsService.storePurged(snapshot.id, object, purged);
+        progress({ stored: purged.length });
+      }
     }
     return plan.blobFields.length > 0;
   }

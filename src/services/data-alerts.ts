@@ -15,9 +15,9 @@ import { InvalidInputError, NotFoundError } from '../errors.ts';
 import type { Announcements } from './announcements.ts';
 import type { AuditLog } from './audit.ts';
 import type { CompareService, Comparison } from './compare.ts';
-import type { RestoreRequest } from './jobs.ts';
+import type { RestoreOptions, RestoreRequest } from './jobs.ts';
 import { decodeCursor, encodeCursor, pageOf, pageSize, type Page, type PageRequest } from './paging.ts';
-import type { SnapshotService } from './snapshots.ts';
+import { chooseObjects, type SnapshotService } from './snapshots.ts';
 import { canSeeOrganisation, type Viewer } from './viewer.ts';
 
 export interface DataAlertThreshold {
@@ -178,12 +178,9 @@ export function createDataAlertService(deps: Dependencies) {
      * Starts a restore, from the snapshot before the alert, of exactly the records the alert counts
      * as deleted or changed, in all its objects or those named.
      */
-    restore(viewer: Viewer, id: string, options: { objects: string[]; overwrite: boolean; dryRun: boolean }): Promise<JobRow> {
+    restore(viewer: Viewer, id: string, options: RestoreOptions): Promise<JobRow> {
       const alert = get(viewer, id);
-      const alerted = alert.objects.map((o) => o.object);
-      const unknown = options.objects.filter((name) => !alerted.includes(name));
-      if (unknown.length > 0) throw new InvalidInputError(`Objects not in the alert: ${unknown.join(', ')}`, 'objects', unknown);
-      const objects = options.objects.length > 0 ? options.objects : alerted;
+      const objects = chooseObjects(options.objects, alert.objects.map((o) => o.object), 'the alert');
       const comparison = compare.compare(viewer, alert.previousSnapshotId, alert.snapshotId);
       const recordIds = objects.flatMap((object) => [...compare.changedIds(comparison, object, ['DELETED', 'UPDATED'])].flat());
       return deps.startRestore(viewer, {

@@ -4,7 +4,9 @@ import { createLocalBlobStore } from '../storage/blob-store.ts';
 import type { DatabaseHandle } from '../../db/client.ts';
 import type { Config } from '../config.ts';
 import type { EventBus } from '../events.ts';
+import type { Metrics } from '../metrics.ts';
 import { createGrantChecks } from '../jobs/grant-checks.ts';
+import { createRetentionPass } from '../jobs/retention-pass.ts';
 import { createScheduler, SCHEDULER_INTERVAL_MS, type Clock } from '../jobs/scheduler.ts';
 import { createJobWorker } from '../jobs/worker.ts';
 import type { ConnectedApp } from '../salesforce/oauth.ts';
@@ -49,13 +51,14 @@ export interface ServiceDependencies {
   redirectUri: () => string;
   /** What the scheduler and retention take to be now (tests move it by hand). */
   clock: Clock;
+  metrics: Metrics;
 }
 
 /**
  * The services the API calls, each method checking the viewer it is given, and the worker, which
  * reaches storage, tokens and grants directly through its own interface (`WorkerAccess`).
  */
-export function createServices({ database, events, config, secretKey, logger, redirectUri, clock }: ServiceDependencies) {
+export function createServices({ database, events, config, secretKey, logger, redirectUri, clock, metrics }: ServiceDependencies) {
   const { db } = database;
   const connectedApp = (): ConnectedApp => {
     if (!config.salesforce.clientId) throw new Error('SALESFORCE_CLIENT_ID is not configured');
@@ -79,7 +82,7 @@ export function createServices({ database, events, config, secretKey, logger, re
   const restoredRecords = createRestoredRecordService(db);
   const compare = createCompareService({ db, sqlite: database.sqlite, storage: snapshotStorage, snapshots });
   const worker = createJobWorker({
-    db, config, secretKey, connectedApp, tokens, snapshots: snapshotStorage, blobs, restoredRecords, grantReleaser, announce, logger,
+    db, queueDb: database.uncounted, config, secretKey, connectedApp, tokens, snapshots: snapshotStorage, blobs, restoredRecords, grantReleaser, announce, logger, metrics,
     afterBackup: (snapshot) => dataAlerts.afterBackup(snapshot),
   });
   const starter = createJobStarter({ db, secretKey, connectedApp, instances, tokens, announce, onQueued: () => worker.wake(), tokenWarningAt: config.tokenWarningAt });
@@ -99,6 +102,15 @@ export function createServices({ database, events, config, secretKey, logger, re
     blobSweep,
     now,
   });
+  const retentionPass = createRetentionPass(
+    retention,
+    ({ pruned }) => {
+      const instance = instanceById(db, pruned[0].instanceId);
+      if (instance) announce.snapshotsPruned(instance, pruned.map((snapshot) => snapshot.id));
+    },
+    config.retentionCheckMinutes * 60_000,
+    logger,
+  );
   const scheduledBackups = createScheduledBackups({ db, grantHealth, starter, announce, connectedApp, apiBudgetShare: config.apiBudgetShare });
   const scheduler = createScheduler({
     db,
@@ -110,17 +122,7 @@ export function createServices({ database, events, config, secretKey, logger, re
       const instance = instanceById(db, instanceId);
       if (instance) announce.instanceChanged(instance);
     },
-    afterRuns: () => {
-      retention.pruneAll().then(
-        (summaries) => {
-          for (const summary of summaries) {
-            const instance = summary.pruned[0] && instanceById(db, summary.pruned[0].instanceId);
-            if (instance) announce.snapshotsPruned(instance, summary.pruned.map((snapshot) => snapshot.id));
-          }
-        },
-        (error: unknown) => logger.warn(`Pruning failed: ${(error as Error).stack ?? String(error)}`),
-      );
-    },
+    afterRuns: () => void retentionPass.run(),
     logger,
     intervalMs: SCHEDULER_INTERVAL_MS,
   });
@@ -147,7 +149,7 @@ export function createServices({ database, events, config, secretKey, logger, re
     exports: createExportService({ sqlite: database.sqlite, storage: snapshotStorage, snapshots, blobs, links: exportLinks }),
     subscriptions: createSubscriptionService(events),
   };
-  return { services, worker, blobs, dataKeys, scheduler, grantChecks };
+  return { services, worker, blobs, dataKeys, scheduler, grantChecks, retentionPass };
 }
 
 export type Services = ReturnType<typeof createServices>['services'];

@@ -7,7 +7,7 @@ import { InvalidInputError, NameTakenError, NotFoundError } from '../errors.ts';
 import { LoginUrlError, normaliseLoginUrl } from '../salesforce/hosts.ts';
 import type { ApiUsage } from '../salesforce/session.ts';
 import type { Announcements } from './announcements.ts';
-import { sameName, validName } from './names.ts';
+import { guardedByNameIndex, sameName, validName } from './names.ts';
 import { canSeeOrganisation, type Viewer } from './viewer.ts';
 
 function validLoginUrl(value: string): string {
@@ -37,6 +37,8 @@ export function recordApiUsage(db: Db, instanceId: string, usage: ApiUsage | und
     .returning()
     .get();
 }
+
+const NAME_INDEX = 'instances_organisation_name';
 
 export function createInstanceService(db: Db, announce: Announcements, config: { tokenLimit: number; salesforce: Pick<Config['salesforce'], 'loginUrls'> }) {
   /** A valid name no other instance of the organisation has. */
@@ -85,18 +87,16 @@ export function createInstanceService(db: Db, announce: Announcements, config: {
       if (held >= MAX_INSTANCES_PER_ORGANISATION) {
         throw new InvalidInputError(`An organisation may have at most ${MAX_INSTANCES_PER_ORGANISATION} instances`, 'organisationId');
       }
-      const instance = db
-        .insert(instances)
-        .values({
-          id: randomUUID(),
-          organisationId,
-          environment,
-          name: freeName(organisationId, name),
-          loginUrl: loginUrl ? validLoginUrl(loginUrl) : config.salesforce.loginUrls[environment],
-          tokenLimit: config.tokenLimit,
-        })
-        .returning()
-        .get();
+      const free = freeName(organisationId, name);
+      const values = {
+        id: randomUUID(),
+        organisationId,
+        environment,
+        name: free,
+        loginUrl: loginUrl ? validLoginUrl(loginUrl) : config.salesforce.loginUrls[environment],
+        tokenLimit: config.tokenLimit,
+      };
+      const instance = guardedByNameIndex(NAME_INDEX, 'Instance', free, () => db.insert(instances).values(values).returning().get());
       announce.instanceChanged(instance);
       return instance;
     },
@@ -110,7 +110,9 @@ export function createInstanceService(db: Db, announce: Announcements, config: {
         values.loginUrl = changes.loginUrl === null ? config.salesforce.loginUrls[instance.environment] : validLoginUrl(changes.loginUrl);
       }
       if (Object.keys(values).length === 0) return instance;
-      const updated = db.update(instances).set(values).where(eq(instances.id, id)).returning().get();
+      const updated = guardedByNameIndex(NAME_INDEX, 'Instance', values.name ?? instance.name, () =>
+        db.update(instances).set(values).where(eq(instances.id, id)).returning().get(),
+      );
       announce.instanceChanged(updated);
       return updated;
     },

@@ -11,16 +11,21 @@ import type { SnapshotQueries } from './snapshot-queries.ts';
 import type { SnapshotService } from './snapshots.ts';
 import { canSeeOrganisation, organisationOf, type Viewer } from './viewer.ts';
 
-export interface RestoreRequest {
+/** What every way of starting a restore lets the caller choose. */
+export interface RestoreOptions {
+  /** Empty: every object the restore covers. */
+  objects: string[];
+  overwrite: boolean;
+  /** Reads the org and reports what would change, writing nothing and using no token. */
+  dryRun: boolean;
+}
+
+export interface RestoreRequest extends RestoreOptions {
   snapshotId: string;
   /** Defaults to the snapshot's own instance; another instance of the same organisation is allowed. */
   targetInstanceId?: string;
-  objects: string[];
   recordIds: string[];
-  overwrite: boolean;
   includeChildren: boolean;
-  /** Reads the org and reports what would change, writing nothing and using no token. */
-  dryRun: boolean;
 }
 
 /** How the jobs service reaches the worker that runs what it queues. */

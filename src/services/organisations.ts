@@ -1,11 +1,15 @@
 import { randomUUID } from 'node:crypto';
-import { asc, eq, inArray } from 'drizzle-orm';
+import { and, asc, eq, inArray } from 'drizzle-orm';
 import { organisations, type OrganisationRow } from '../../db/schema.ts';
 import type { Db } from '../../db/client.ts';
 import { NameTakenError, NotFoundError } from '../errors.ts';
 import type { Announcements } from './announcements.ts';
-import { sameName, validName } from './names.ts';
+import { guardedByNameIndex, sameName, validName } from './names.ts';
+import { createdAfter, decodeCursor, encodeCursor, pageOf, pageSize, type Page, type PageRequest } from './paging.ts';
 import { canSeeOrganisation, type Viewer } from './viewer.ts';
+
+const NAME_INDEX = 'organisations_name';
+const DEFAULT_PAGE_SIZE = 20;
 
 export function createOrganisationService(db: Db, announce: Announcements) {
   /** A valid name no other organisation has. */
@@ -17,10 +21,18 @@ export function createOrganisationService(db: Db, announce: Announcements) {
   }
 
   return {
-    list(viewer: Viewer): OrganisationRow[] {
-      const query = db.select().from(organisations);
-      if (viewer.kind === 'member') return query.where(eq(organisations.id, viewer.organisationId)).all();
-      return query.orderBy(asc(organisations.createdAt), asc(organisations.id)).all();
+    /** The organisations the viewer may see, oldest first: its own, or a page of all for the operator. */
+    page(viewer: Viewer, request: PageRequest): Page<OrganisationRow> {
+      const size = pageSize(request, DEFAULT_PAGE_SIZE);
+      const after = request.after ? decodeCursor('organisations', request.after, ['number', 'string'] as const) : undefined;
+      const rows = db
+        .select()
+        .from(organisations)
+        .where(and(viewer.kind === 'member' ? eq(organisations.id, viewer.organisationId) : undefined, createdAfter(organisations.createdAt, organisations.id, after)))
+        .orderBy(asc(organisations.createdAt), asc(organisations.id))
+        .limit(size + 1)
+        .all();
+      return pageOf(rows, size, request, (organisation) => encodeCursor('organisations', organisation.createdAt.getTime(), organisation.id));
     },
 
     get(viewer: Viewer, id: string): OrganisationRow {
@@ -39,14 +51,16 @@ export function createOrganisationService(db: Db, announce: Announcements) {
     },
 
     create(name: string): OrganisationRow {
-      const organisation = db.insert(organisations).values({ id: randomUUID(), name: freeName(name) }).returning().get();
+      const free = freeName(name);
+      const organisation = guardedByNameIndex(NAME_INDEX, 'Organisation', free, () => db.insert(organisations).values({ id: randomUUID(), name: free }).returning().get());
       announce.organisationChanged(organisation, 'CREATED');
       return organisation;
     },
 
     rename(viewer: Viewer, id: string, name: string): OrganisationRow {
       const organisation = this.get(viewer, id);
-      const renamed = db.update(organisations).set({ name: freeName(name, organisation.id) }).where(eq(organisations.id, id)).returning().get();
+      const free = freeName(name, organisation.id);
+      const renamed = guardedByNameIndex(NAME_INDEX, 'Organisation', free, () => db.update(organisations).set({ name: free }).where(eq(organisations.id, id)).returning().get());
       announce.organisationChanged(renamed, 'UPDATED');
       return renamed;
     },

@@ -123,7 +123,7 @@ export function createRetentionService({ database, databaseFile, pruner, blobSwe
       return serially(() => prune(instanceId, rules, false));
     },
 
-    /** Prunes every instance that has rules (the worker does this after scheduled backups). */
+    /** Prunes every instance that has rules (the retention pass, `src/jobs/retention-pass.ts`). */
     pruneAll(): Promise<PruneSummary[]> {
       return serially(async () => {
         const summaries: PruneSummary[] = [];

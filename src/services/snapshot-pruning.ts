@@ -133,8 +133,8 @@ export function createSnapshotPruner({ sqlite }: Pick<DatabaseHandle, 'sqlite'>)
 
     /**
      * Gives free pages back to the file system (SQLite incremental vacuum), a few megabytes a step,
-     * then checkpoints the WAL so the database file itself shrinks. A file created before
-     * incremental vacuum was turned on keeps its size and reuses the pages.
+     * then checkpoints the WAL so the database file itself shrinks (`openDatabase` puts every file
+     * into incremental vacuum mode, older ones included).
      */
     async reclaimSpace(file: string): Promise<{ bytesBefore: number; bytesAfter: number }> {
       const bytesBefore = statSync(file).size;

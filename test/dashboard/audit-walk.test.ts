@@ -5,7 +5,7 @@ import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { addInstance, createOrganisationWithKey } from '../helpers/fixtures.ts';
 import { startTestServer, type TestServer } from '../helpers/server.ts';
-import { accessibilityViolations, buildDashboard, launchChromium } from './browser.ts';
+import { accessibilityViolations, buildDashboard, launchChromium, sidewaysOverflow, signIn as signInAt } from './browser.ts';
 
 /**
  * The audit log page in headless Chromium against the real server: what a key's organisation did,
@@ -37,30 +37,13 @@ afterAll(async () => {
   await server?.dispose();
 });
 
-async function signIn(key: string, width = 1280): Promise<Page> {
-  const page = await chromium.context.newPage();
-  page.setDefaultTimeout(20_000);
-  await page.setViewportSize({ width, height: 900 });
-  await page.goto(`${server.app.publicUrl}/`);
-  await page.getByLabel('API key').fill(key);
-  await page.getByRole('button', { name: 'Sign in' }).click();
-  await page.getByRole('heading', { name: 'Salesforce instances' }).waitFor();
-  return page;
-}
+const signIn = (key: string, width = 1280) => signInAt(chromium.context, server.app.publicUrl!, key, width);
 
 const openAuditLog = async (page: Page) => {
   await page.getByRole('navigation', { name: 'Pages' }).getByRole('link', { name: 'Audit log' }).click();
   await page.getByRole('heading', { name: 'Audit log' }).waitFor();
   await page.getByRole('table').waitFor();
 };
-
-/** The elements reaching past the window's right edge, named so a failure shows them; none when nothing scrolls sideways. */
-const sidewaysOverflow = (page: Page) =>
-  page.evaluate(() => {
-    if (document.documentElement.scrollWidth <= window.innerWidth) return [];
-    const wide = [...document.querySelectorAll('body *')].filter((element) => element.getBoundingClientRect().right > window.innerWidth);
-    return wide.map((element) => `${element.tagName.toLowerCase()}.${element.className} reaches ${Math.round(element.getBoundingClientRect().right)} px`);
-  });
 
 describe('audit log page', () => {
   it("lists the organisation's entries newest first, filters them, and passes axe", async () => {
@@ -146,15 +129,19 @@ describe('layout', () => {
 });
 
 describe('small defects', () => {
-  it('says there is nothing to follow live, rather than connecting forever, when there is no organisation', async () => {
+  it('follows organisations being created, rather than connecting forever, when the operator has none yet', async () => {
     const empty = await startTestServer();
     try {
       const page = await chromium.context.newPage();
       await page.goto(`${empty.app.publicUrl}/`);
       await page.getByLabel('API key').fill(empty.operator.apiKey!);
       await page.getByRole('button', { name: 'Sign in' }).click();
-      await page.getByRole('status').filter({ hasText: 'No organisations to follow live yet' }).waitFor();
+      await page.getByText('No organisations yet.').waitFor();
+      await page.getByRole('status').filter({ hasText: 'Live updates on' }).waitFor();
       expect(await page.getByText('Connecting live updates…').count()).toBe(0);
+      // The first organisation, created by another client, shows without a reload.
+      await createOrganisationWithKey(empty.operator, 'First');
+      await page.getByRole('heading', { name: 'First' }).waitFor();
       await page.close();
     } finally {
       await empty.dispose();

@@ -51,15 +51,38 @@ const axeSource = readFileSync(createRequire(import.meta.url).resolve('axe-core/
 
 /**
  * axe-core's WCAG 2.1 A/AA rules (labels, names, roles, contrast...) on the page as it is now.
- * Returns one line per violation, so an assertion shows what is wrong.
+ * Returns one line per violation of the impacts given (every impact by default), so an assertion
+ * shows what is wrong.
  */
-export async function accessibilityViolations(page: Page): Promise<string[]> {
+export async function accessibilityViolations(page: Page, impacts?: string[]): Promise<string[]> {
   // Evaluated through the DevTools protocol, which the page's content security policy does not govern.
   await page.evaluate(axeSource);
-  return page.evaluate(async () => {
-    const axe = (window as unknown as { axe: { run(context: Document, options: unknown): Promise<{ passes: unknown[]; violations: { id: string; help: string; nodes: { target: unknown }[] }[] }> } }).axe;
+  return page.evaluate(async (kept) => {
+    const axe = (window as unknown as { axe: { run(context: Document, options: unknown): Promise<{ passes: unknown[]; violations: { id: string; impact: string; help: string; nodes: { target: unknown }[] }[] }> } }).axe;
     const result = await axe.run(document, { runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'] } });
     if (result.passes.length === 0) return ['axe checked nothing: is the page empty?'];
-    return result.violations.map((violation) => `${violation.id}: ${violation.help} (${violation.nodes.map((node) => JSON.stringify(node.target)).join(', ')})`);
-  });
+    return result.violations
+      .filter((violation) => !kept || kept.includes(violation.impact))
+      .map((violation) => `${violation.id} (${violation.impact}): ${violation.help} (${violation.nodes.map((node) => JSON.stringify(node.target)).join(', ')})`);
+  }, impacts);
 }
+
+/** A new tab at the given width, signed in with the key on the dashboard's sign-in form; resolves once the instances page shows. */
+export async function signIn(context: BrowserContext, publicUrl: string, key: string, width = 1280): Promise<Page> {
+  const page = await context.newPage();
+  page.setDefaultTimeout(20_000);
+  await page.setViewportSize({ width, height: 900 });
+  await page.goto(`${publicUrl}/`);
+  await page.getByLabel('API key').fill(key);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.getByRole('heading', { name: 'Salesforce instances' }).waitFor();
+  return page;
+}
+
+/** The elements reaching past the window's right edge, named so a failure shows them; none when nothing scrolls sideways. */
+export const sidewaysOverflow = (page: Page) =>
+  page.evaluate(() => {
+    if (document.documentElement.scrollWidth <= window.innerWidth) return [];
+    const wide = [...document.querySelectorAll('body *')].filter((element) => element.getBoundingClientRect().right > window.innerWidth);
+    return wide.map((element) => `${element.tagName.toLowerCase()}.${element.className} reaches ${Math.round(element.getBoundingClientRect().right)} px`);
+  });

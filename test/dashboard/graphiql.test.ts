@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestServer, type TestServer } from '../helpers/server.ts';
-import { launchChromium } from './browser.ts';
+import { accessibilityViolations, launchChromium } from './browser.ts';
 
 /** GraphiQL in a real browser: served from the service's own files, under its CSP, nothing refused. */
 describe('GraphiQL', () => {
@@ -32,5 +32,13 @@ describe('GraphiQL', () => {
     await page.getByRole('button', { name: /Execute query/i }).waitFor();
     expect(foreign).toEqual([]);
     expect(violations).toEqual([]);
+  });
+
+  it('passes axe with no serious or critical violation', { timeout: 60_000 }, async () => {
+    const page = await chromium.context.newPage();
+    page.setDefaultTimeout(30_000);
+    await page.goto(`${server.app.publicUrl}/graphql`);
+    await page.getByRole('button', { name: /Execute query/i }).waitFor();
+    expect(await accessibilityViolations(page, ['serious', 'critical'])).toEqual([]);
   });
 });

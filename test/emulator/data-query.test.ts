@@ -131,7 +131,7 @@ describe('query cursors', () => {
     const data = new OrgData({ orgId: '00D000000000009EAA', seed: 9, records: 300, now: () => now });
     const request = (path: string, q?: string) => ({
       method: 'GET', path, version: '62.0', query: new URLSearchParams(q ? { q } : {}),
-      headers: { 'sforce-query-options': 'batchSize=200' }, body: undefined,
+      headers: { 'sforce-query-options': 'batchSize=200' }, body: undefined, userId: '005000000000001AAA',
     });
     const first = data.handle(request('/query', 'SELECT Id FROM Account'));
     const locator = /"nextRecordsUrl":"\/services\/data\/v62\.0\/query\/([^"/]+)"/.exec(String(first.body))![1];

@@ -70,12 +70,12 @@ describe('GraphQL over HTTP', () => {
 
     const data = await acmeViewer.query(`{
       viewer { isOperator role organisation { id } }
-      organisations { id name instances { id name } jobs(first: 5) { edges { node { id } } pageInfo { hasNextPage } } }
+      organisations { nodes { id name instances { id name } jobs(first: 5) { edges { node { id } } pageInfo { hasNextPage } } } }
       instance(id: "${added.addInstance.id}") { __typename ... on Instance { name } }
       node(id: "${acme}") { __typename id ... on Organisation { name } }
     }`);
     expect(data.viewer).toEqual({ isOperator: false, role: 'VIEWER', organisation: { id: acme } });
-    expect(data.organisations).toEqual([
+    expect(data.organisations.nodes).toEqual([
       { id: acme, name: 'Acme', instances: [{ id: added.addInstance.id, name: 'Acme sandbox' }], jobs: { edges: [], pageInfo: { hasNextPage: false } } },
     ]);
     expect(data.instance).toEqual({ __typename: 'Instance', name: 'Acme sandbox' });
@@ -92,12 +92,12 @@ describe('GraphQL over HTTP', () => {
   it('never shows one organisation to another organisation\'s key', async () => {
     const instance = (await acmeAdmin.query(ADD_INSTANCE, { organisationId: acme, environment: 'PRODUCTION', name: 'Acme prod' })).addInstance;
     const data = await globexAdmin.query(`{
-      organisations { name }
+      organisations { nodes { name } }
       organisation(id: "${acme}") { __typename }
       instance(id: "${instance.id}") { __typename }
       node(id: "${instance.id}") { id }
     }`);
-    expect(data.organisations).toEqual([{ name: 'Globex' }]);
+    expect(data.organisations.nodes).toEqual([{ name: 'Globex' }]);
     expect(data.organisation.__typename).toBe('NotFound');
     expect(data.instance.__typename).toBe('NotFound');
     expect(data.node).toBeNull();
@@ -111,11 +111,11 @@ describe('GraphQL over HTTP', () => {
   });
 
   it('refuses missing and unknown keys with UNAUTHENTICATED, and roles below the need with FORBIDDEN', async () => {
-    const anonymous = await server.client().request('{ organisations { id } }');
+    const anonymous = await server.client().request('{ organisations(first: 5) { nodes { id } } }');
     expect(anonymous.data).toBeNull();
     expect(anonymous.errors?.[0]?.extensions?.code).toBe('UNAUTHENTICATED');
 
-    const wrongKey = await server.client('sfb_not-a-real-key').request('{ organisations { id } }');
+    const wrongKey = await server.client('sfb_not-a-real-key').request('{ organisations { nodes { id } } }');
     expect(wrongKey.errors?.[0]).toMatchObject({ message: 'The API key is not recognised', extensions: { code: 'UNAUTHENTICATED' } });
 
     const viewerAdds = await acmeViewer.request(ADD_INSTANCE, { organisationId: acme, environment: 'PRODUCTION', name: 'x' });
@@ -125,12 +125,12 @@ describe('GraphQL over HTTP', () => {
     const memberCreatesOrganisation = await acmeAdmin.request(CREATE_ORGANISATION, { name: 'Sneaky' });
     expect(memberCreatesOrganisation.errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
 
-    const names = (await server.operator.query('{ organisations { name } }')).organisations.map((o: { name: string }) => o.name);
+    const names = (await server.operator.query('{ organisations { nodes { name } } }')).organisations.nodes.map((o: { name: string }) => o.name);
     expect(names).toEqual(['Acme', 'Globex']);
   });
 
   it('answers bad input with typed errors or validation errors, changing nothing', async () => {
-    const before = await server.operator.query('{ organisations { name instances { name } } }');
+    const before = await server.operator.query('{ organisations { nodes { name instances { name } } } }');
 
     const emptyName = await acmeAdmin.query(ADD_INSTANCE, { organisationId: acme, environment: 'PRODUCTION', name: '   ' });
     expect(emptyName.addInstance).toEqual({ __typename: 'InvalidInput', message: 'name must not be empty', field: 'name' });
@@ -155,21 +155,21 @@ describe('GraphQL over HTTP', () => {
     expect(badEnum.data).toBeUndefined();
     expect(badEnum.errors?.[0]?.message).toMatch(/Environment/);
 
-    const badPage = await acmeAdmin.request(`{ organisations { jobs(first: 1000) { edges { cursor } } } }`);
+    const badPage = await acmeAdmin.request(`{ organisations { nodes { jobs(first: 1000) { edges { cursor } } } } }`);
     expect(badPage.errors?.[0]).toMatchObject({ message: 'first must be between 0 and 100', extensions: { code: 'BAD_USER_INPUT' } });
 
-    const badCursor = await acmeAdmin.request(`{ organisations { jobs(first: 1, after: "not-a-cursor") { edges { cursor } } } }`);
+    const badCursor = await acmeAdmin.request(`{ organisations { nodes { jobs(first: 1, after: "not-a-cursor") { edges { cursor } } } } }`);
     expect(badCursor.errors?.[0]).toMatchObject({ message: 'after is not a cursor of this list', extensions: { code: 'BAD_USER_INPUT' } });
-    const backwards = await acmeAdmin.request(`{ organisations { jobs(last: 1) { edges { cursor } } } }`);
+    const backwards = await acmeAdmin.request(`{ organisations { nodes { jobs(last: 1) { edges { cursor } } } } }`);
     expect(backwards.errors?.[0]).toMatchObject({ message: 'Lists page forwards only: use first and after', extensions: { code: 'BAD_USER_INPUT' } });
 
-    const after = await server.operator.query('{ organisations { name instances { name } } }');
+    const after = await server.operator.query('{ organisations { nodes { name instances { name } } } }');
     expect(after).toEqual(before);
   });
 
   it('keeps stack traces and internals out of error responses', async () => {
     const responses = await Promise.all([
-      server.client().request('{ organisations { id } }'),
+      server.client().request('{ organisations(first: 5) { nodes { id } } }'),
       acmeAdmin.request(`{ instance(id: "%%%") { __typename } }`),
       acmeAdmin.request('{ nope }'),
     ]);

@@ -46,4 +46,59 @@ describe('migrations', () => {
       { record_id: '003000000000002AAA', ...versions[2] },
     ]);
   });
+
+  it('rewrite a file made before incremental vacuum once, keeping its rows, so pruning can shrink it', () => {
+    const file = join(dir, 'no-auto-vacuum.db');
+    const old = databaseUpTo(file, '0003_restored_records');
+    expect(old.pragma('auto_vacuum', { simple: true })).toBe(0);
+    old.prepare('insert into record_versions (hash, data) values (?, ?)').run('h1', JSON.stringify({ Id: '001000000000001AAA' }));
+    old.close();
+
+    const first = openDatabase(file);
+    expect(first.convertedToIncrementalVacuumMs).toBeGreaterThanOrEqual(0);
+    expect(first.sqlite.pragma('auto_vacuum', { simple: true })).toBe(2);
+    expect(first.sqlite.prepare('select record_id from record_versions').all()).toEqual([{ record_id: '001000000000001AAA' }]);
+    first.close();
+    const again = openDatabase(file);
+    expect(again.convertedToIncrementalVacuumMs).toBeUndefined();
+    again.close();
+  });
+
+  it('rename names taken twice before names had unique indexes, so the indexes build on an existing database', () => {
+    const file = join(dir, 'before-0013.db');
+    const old = databaseUpTo(file, '0012_job_changed_records');
+    const organisation = old.prepare('insert into organisations (id, name, created_at) values (?, ?, ?)');
+    organisation.run('o1', 'Acme', 1);
+    organisation.run('o2', 'ACME', 2);
+    organisation.run('o3', 'acme', 3);
+    organisation.run('o4', 'Acme (2)', 4); // already holds the name the second Acme would get
+    organisation.run('o5', 'Globex', 5);
+    const instance = old.prepare(
+      "insert into instances (id, organisation_id, environment, name, login_url, token_limit, created_at) values (?, ?, 'PRODUCTION', ?, 'https://login.salesforce.com', 5, ?)",
+    );
+    instance.run('i1', 'o1', 'Live', 1);
+    instance.run('i2', 'o1', 'live', 2);
+    instance.run('i3', 'o5', 'Live', 3); // another organisation's: keeps its name
+    old.close();
+
+    const migrated = openDatabase(file);
+    const names = (table: string) => migrated.sqlite.prepare(`select id, name from ${table} order by id`).all();
+    const organisations = names('organisations');
+    const instances = names('instances');
+    const insertTaken = () => migrated.sqlite.prepare("insert into organisations (id, name) values ('o6', 'GLOBEX')").run();
+    expect(insertTaken).toThrow(/UNIQUE constraint failed: index 'organisations_name'/);
+    migrated.close();
+    expect(organisations).toEqual([
+      { id: 'o1', name: 'Acme' },
+      { id: 'o2', name: 'ACME (2) o2' },
+      { id: 'o3', name: 'acme (3)' },
+      { id: 'o4', name: 'Acme (2)' },
+      { id: 'o5', name: 'Globex' },
+    ]);
+    expect(instances).toEqual([
+      { id: 'i1', name: 'Live' },
+      { id: 'i2', name: 'live (2)' },
+      { id: 'i3', name: 'Live' },
+    ]);
+  });
 });

@@ -3,7 +3,7 @@ import { addInstance, createOrganisationWithKey } from '../helpers/fixtures.ts';
 import type { GraphQLClient } from '../helpers/graphql-client.ts';
 import { startTestServer, statementsFor, type TestServer } from '../helpers/server.ts';
 
-const LIST = '{ organisations { id name instances { id name status } } }';
+const LIST = '{ organisations { nodes { id name instances { id name status } } } }';
 
 describe('cached query results', () => {
   let server: TestServer;
@@ -26,16 +26,16 @@ describe('cached query results', () => {
     const instanceId = await addInstance(acme.client, acme.organisationId, 'SANDBOX', 'New sandbox');
     const afterAdd = await statements(acme.client, LIST);
     expect(afterAdd.statements).toBeGreaterThan(0);
-    expect(afterAdd.data.organisations[0].instances.map((i: { id: string }) => i.id)).toContain(instanceId);
+    expect(afterAdd.data.organisations.nodes[0].instances.map((i: { id: string }) => i.id)).toContain(instanceId);
 
-    const operatorList = (await server.operator.query('{ organisations { name } }')).organisations;
+    const operatorList = (await server.operator.query('{ organisations { nodes { name } } }')).organisations.nodes;
     await createOrganisationWithKey(server.operator, 'Initech');
-    const grown = (await server.operator.query('{ organisations { name } }')).organisations;
+    const grown = (await server.operator.query('{ organisations { nodes { name } } }')).organisations.nodes;
     expect(grown).toHaveLength(operatorList.length + 1);
   });
 
   it('answers Cache-Control: no-cache from the database', async () => {
-    const query = '{ organisations { id name } }';
+    const query = '{ organisations { nodes { id name } } }';
     const post = (headers: Record<string, string> = {}) =>
       fetch(acme.client.endpoint, {
         method: 'POST',
@@ -54,7 +54,7 @@ describe('cached query results', () => {
       fetch(acme.client.endpoint, {
         method: 'POST',
         headers: { 'content-type': 'application/json', accept, authorization: `Bearer ${acme.client.apiKey}` },
-        body: JSON.stringify({ query: '{ organisations { id name } }' }),
+        body: JSON.stringify({ query: '{ organisations { nodes { id name } } }' }),
       });
     const miss = await post('application/json');
     const missBody = await miss.text();
@@ -72,11 +72,11 @@ describe('cached query results', () => {
 
   it('never hands one key\'s cached answer to another key', async () => {
     const globex = await createOrganisationWithKey(server.operator, 'Globex');
-    const acmeView = await acme.client.query('{ organisations { name } }');
-    const globexView = await globex.client.query('{ organisations { name } }');
-    expect(acmeView.organisations).toEqual([{ name: 'Acme' }]);
-    expect(globexView.organisations).toEqual([{ name: 'Globex' }]);
-    const anonymous = await server.client().request('{ organisations { name } }');
+    const acmeView = await acme.client.query('{ organisations { nodes { name } } }');
+    const globexView = await globex.client.query('{ organisations { nodes { name } } }');
+    expect(acmeView.organisations.nodes).toEqual([{ name: 'Acme' }]);
+    expect(globexView.organisations.nodes).toEqual([{ name: 'Globex' }]);
+    const anonymous = await server.client().request('{ organisations(first: 5) { nodes { name } } }');
     expect(anonymous.errors?.[0]?.extensions?.code).toBe('UNAUTHENTICATED');
   });
 });

@@ -26,7 +26,7 @@ export const START_RESTORE = `mutation ($snapshotId: ID!, $objects: [String!], $
 export const CANCEL_JOB = `mutation ($id: ID!) { cancelJob(id: $id) { __typename ... on Job { id status } ... on Error { message } } }`;
 
 export const JOB_FIELDS = `id kind status error apiCalls objects warnings
-  progress { processed failed total percent }
+  progress { processed failed total percent checked changed }
   snapshot { id incremental recordCount objects { name state reason recordCount deletedCount blobCount blobBytes } }
   failures(first: 100) { nodes { object recordId statusCode message } }
   restoreSummary { dryRun undeleted created updated unchanged skipped failed objects { object undeleted created updated unchanged skipped failed changes { recordId field from to } } }`;

@@ -84,6 +84,12 @@ describe('mass-change alerts', () => {
       expect(comparison).toMatchObject({ from: { id: first }, to: { id: second } });
       expect(comparison.objects).toContainEqual({ object: 'Contact', created: 0, updated: 0, deleted: 120 });
 
+      // An object the alert does not hold is refused as startRestore refuses one the snapshot does not hold.
+      const refused = (
+        await admin.query(`mutation ($id: ID!) { restoreDataAlert(id: $id, objects: ["Account", "Nope__c"]) { __typename ... on InvalidInput { message field values } } }`, { id: alert.id })
+      ).restoreDataAlert;
+      expect(refused).toEqual({ __typename: 'InvalidInput', message: 'Objects not in the alert: Account, Nope__c', field: 'objects', values: ['Account', 'Nope__c'] });
+
       // A dry run of the alert's restore reads exactly the deleted Contacts, then the restore brings them back.
       const dryRun = (await admin.query(RESTORE, { id: alert.id, dryRun: true })).restoreDataAlert;
       expect(dryRun.__typename, dryRun.message).toBe('Job');

@@ -35,6 +35,8 @@ describe('a service killed with SIGKILL while restore creates are in flight', ()
       HOST: '127.0.0.1',
       DATABASE_URL: join(dataDir, 'backup.db'),
       ADMIN_API_KEY: OPERATOR_KEY,
+      // The restarted service ends the killed job once its lease has passed; the rerun waits for that.
+      JOB_LEASE_SECONDS: '2',
     };
     service = await startServiceProcess(env);
     const { organisationId, client } = await createOrganisationWithKey(new GraphQLClient(service.url, OPERATOR_KEY), 'Acme');

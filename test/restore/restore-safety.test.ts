@@ -62,6 +62,23 @@ describe('restores that never harm the org', () => {
     expect(target().writeCounters()).toEqual(writes);
   });
 
+  it("after a lost answer, counts as its own only the records its user created, not another user's twins", async () => {
+    const values = Array.from({ length: 40 }, (_, i) => ({ Amount__c: 9000 + i, Notes__c: `twin ${i}` }));
+    const invoices = values.map((fields) => production().insert('Invoice__c', fields));
+    const snapshot = (await backup(setup.admin, setup.instanceId, { objects: ['Invoice__c'] })).snapshot;
+    // Someone else's data load put the same values into the sandbox just before the restore.
+    for (const fields of values) target().insert('Invoice__c', fields);
+    const before = target().counts().Invoice__c;
+    setup.emulator.failNext({ method: 'POST', path: COLLECTIONS, status: 503, apply: true, environment: 'SANDBOX' });
+
+    const job = await restore(setup.admin, snapshot.id, { objects: ['Invoice__c'], recordIds: invoices, targetInstanceId: sandbox });
+    expect(job.status, JSON.stringify(job.failures)).toBe('SUCCEEDED');
+    expect(job.failures.nodes).toEqual([]);
+    expect(setup.emulator.counters().faultsPending).toBe(0);
+    expect(target().counts().Invoice__c).toBe(before + invoices.length);
+    expect(job.restoreSummary).toMatchObject({ created: invoices.length, failed: 0 });
+  });
+
   it('writes nothing to an org that already equals the snapshot', async () => {
     const snapshot = (await backup(setup.admin, setup.instanceId, { full: true })).snapshot;
     const writes = production().writeCounters();

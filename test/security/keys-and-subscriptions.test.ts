@@ -1,4 +1,7 @@
+import { request, type IncomingMessage } from 'node:http';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
@@ -45,6 +48,36 @@ async function rawSubscriber(key: string, query: string): Promise<{ socket: WebS
   return { socket, closed };
 }
 
+/** Memory the process holds once garbage is collected: its heap and its buffers. */
+function heldAfterCollection(): number {
+  setFlagsFromString('--expose-gc');
+  const gc = runInNewContext('gc') as () => void;
+  gc();
+  gc();
+  const { heapUsed, external } = process.memoryUsage();
+  return heapUsed + external;
+}
+
+/** A Server-Sent-Events subscriber over a raw HTTP request, whose reader can be stopped. */
+async function rawSseSubscriber(key: string, query: string) {
+  const sent = request(`${server.url}/graphql`, {
+    method: 'POST',
+    agent: false,
+    headers: { 'content-type': 'application/json', accept: 'text/event-stream', authorization: `Bearer ${key}` },
+  });
+  sent.end(JSON.stringify({ query }));
+  const response = await new Promise<IncomingMessage>((resolve) => sent.once('response', resolve));
+  let received = 0;
+  // Only the end is kept: the last events say how the stream ended.
+  let tail = '';
+  response.on('data', (chunk: Buffer) => {
+    received += chunk.length;
+    tail = (tail + chunk.toString()).slice(-4096);
+  });
+  const ended = new Promise<void>((resolve) => response.once('close', resolve));
+  return { response, ended, received: () => received, tail: () => tail };
+}
+
 beforeAll(async () => {
   server = await startTestServer();
   const acme = await createOrganisationWithKey(server.operator, 'Acme', 'ADMIN');
@@ -70,7 +103,7 @@ describe('API keys', () => {
 
   it('revokes a key at once: its open WebSocket and SSE subscriptions close, its cached answers go, its next request is refused', async () => {
     const { id, client } = await mintKey();
-    const query = '{ organisations { id name } }';
+    const query = '{ organisations { nodes { id name } } }';
     await client.query(query);
     await client.query(query);
     const cachedBefore = server.server.cacheStats().entries;
@@ -165,6 +198,48 @@ describe('subscription limits', () => {
     // 300 events × 20 KB unread by twenty sockets would be 120 MB.
     expect(peak - rssBefore).toBeLessThan(80 * 1024 * 1024);
   });
+
+  it('tells and closes Server-Sent-Events readers that stop reading, keeping memory bounded', async () => {
+    // Each event is an instance with a 100 KB name; a hundred readers stop reading.
+    const { db } = server.app.database;
+    const instanceId = localId(await addInstance(admin, organisationId, 'SANDBOX', 'Read slowly'));
+    db.update(instances).set({ name: 'x'.repeat(100_000) }).where(eq(instances.id, instanceId)).run();
+    const row = db.select().from(instances).where(eq(instances.id, instanceId)).get()!;
+    const { client } = await mintKey();
+    const readers = await Promise.all(Array.from({ length: 100 }, () => rawSseSubscriber(client.apiKey!, 'subscription { instanceUpdated { id name } }')));
+    await sleep(SUBSCRIPTION_SETTLE_MS);
+    for (const reader of readers) reader.response.pause();
+    const heldBefore = heldAfterCollection();
+    const rssBefore = process.memoryUsage().rss;
+    let peak = process.memoryUsage().rss;
+    // 10 MB for each reader: more than its connection's kernel buffers (about 4 MB here) and the 1 MB allowed.
+    for (let event = 0; event < 100; event++) {
+      server.app.events.publish('instanceUpdated', row.organisationId, row);
+      if (event % 5 === 0) {
+        await sleep(10);
+        peak = Math.max(peak, process.memoryUsage().rss);
+      }
+    }
+    await sleep(500);
+    // What the stalled readers hold, their connections open. The peak RSS is mostly garbage of the
+    // 10 MB executed for each reader, which the collector had not yet returned: reported, not bounded here.
+    const held = heldAfterCollection() - heldBefore;
+    if (process.env.REPORT_FIGURES) {
+      console.log(`slow SSE readers: memory held ${(held / 1048576).toFixed(1)} MB, peak RSS ${(peak / 1048576).toFixed(0)} MB (from ${(rssBefore / 1048576).toFixed(0)} MB)`);
+    }
+    for (const reader of readers) reader.response.resume();
+    await Promise.all(readers.map((reader) => reader.ended));
+    db.update(instances).set({ name: 'Read slowly' }).where(eq(instances.id, instanceId)).run();
+    for (const reader of readers) {
+      // Told why, then the end of the stream, and nothing after it: the connection was closed.
+      expect(reader.tail()).toMatch(/event: next\ndata: \{"errors":\[\{"message":"Too slow: more than 1048576 bytes of events unread","extensions":\{"code":"SLOW_CONSUMER"\}\}\]\}\n\nevent: complete\ndata:\n\n$/);
+      // Its kernel buffers and the 1 MB allowed, not the 10 MB published.
+      expect(reader.received()).toBeLessThan(7 * 1024 * 1024);
+    }
+    // 100 events × 100 KB unread by a hundred readers would be 1 GB; the bound allows 1 MB each.
+    expect(held).toBeLessThan(200 * 1024 * 1024);
+    // Half a gigabyte goes through loopback to readers in this process: more than the default minute on a busy machine.
+  }, 150_000);
 });
 
 describe('OAuth bound to who started it', () => {

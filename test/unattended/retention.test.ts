@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { startConnectedInstance, type ConnectedSetup } from '../helpers/connected-instance.ts';
 import type { GraphQLClient } from '../helpers/graphql-client.ts';
+import { waitUntil } from '../helpers/wait.ts';
 import { FakeClock, HOUR, jobEnded, rawId } from './helpers.ts';
 
 const BACKUP = `mutation ($instanceId: ID!) { startBackup(instanceId: $instanceId, objects: ["Account", "Contact"]) { ... on Job { id } ... on Error { message } } }`;
@@ -139,5 +140,17 @@ describe('retention', () => {
     expect(Buffer.concat(chunks).equals(after)).toBe(true);
     // Every other attachment's file is still there for the kept snapshot.
     for (const record of records.Attachment) expect(server.app.blobs.forOrganisation(rawId(organisationId)).has(record.fields.Body.blob)).toBe(true);
+  });
+
+  it('prunes an instance that has rules but no schedule on its own, at the retention interval', async () => {
+    setup = await startConnectedInstance({ emulator: { records: 5 }, env: { RETENTION_CHECK_MINUTES: '0.01' } });
+    const { admin, instanceId } = setup;
+    for (let i = 0; i < 3; i++) await jobEnded(admin, (await admin.query(BACKUP, { instanceId })).startBackup.id);
+    const [newest] = (await admin.query(SNAPSHOTS, { id: instanceId })).instance.snapshots.nodes;
+
+    await admin.query(SET_RETENTION, { instanceId, rules: { keepAllDays: 0, dailyWeeks: 0, weeklyMonths: 0, keepLast: 1 } });
+    await waitUntil(async () => (await admin.query(SNAPSHOTS, { id: instanceId })).instance.snapshots.nodes.length === 1, 'the retention pass to prune', 15_000, 100);
+    // The newest stays, folded into a full snapshot now that its base is gone.
+    expect((await admin.query(SNAPSHOTS, { id: instanceId })).instance.snapshots.nodes).toEqual([{ ...newest, incremental: false }]);
   });
 });

@@ -1,6 +1,6 @@
 import { useState } from 'preact/hooks';
 import type { Environment } from '../types.ts';
-import type { Outcome } from './Dashboard.tsx';
+import type { Outcome } from '../actions.ts';
 
 /** Registers a Salesforce org under this tab (addInstance, role ADMIN); it starts NOT_CONNECTED. */
 export function AddInstanceForm({ environment, onAdd }: { environment: Environment; onAdd: (name: string) => Promise<Outcome> }) {

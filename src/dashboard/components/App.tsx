@@ -1,9 +1,11 @@
-import { useEffect, useState } from 'preact/hooks';
+import { useCallback, useEffect, useState } from 'preact/hooks';
 import { ApiError, request, storedKey } from '../api.ts';
+import { allowed } from '../format.ts';
 import { VIEWER, type ViewerResult } from '../operations.ts';
 import { ConfirmReauthentication, returnedLogin, type ReturnedLogin } from './ConfirmReauthentication.tsx';
 import { AuditLogPage } from './AuditLogPage.tsx';
 import { Dashboard } from './Dashboard.tsx';
+import { OrganisationsPage } from './OrganisationsPage.tsx';
 import { SignIn } from './SignIn.tsx';
 
 export interface Session {
@@ -27,9 +29,10 @@ function messageFor(error: unknown) {
 }
 
 /** The page a hash names; the instances are the default. */
-type View = 'instances' | 'audit-log';
+type View = 'instances' | 'audit-log' | 'organisations';
 const AUDIT_LOG_HASH = '#audit-log';
-const viewOfLocation = (): View => (location.hash === AUDIT_LOG_HASH ? 'audit-log' : 'instances');
+const ORGANISATIONS_HASH = '#organisations';
+const viewOfLocation = (): View => (location.hash === AUDIT_LOG_HASH ? 'audit-log' : location.hash === ORGANISATIONS_HASH ? 'organisations' : 'instances');
 
 function useView(): View {
   const [view, setView] = useState<View>(viewOfLocation);
@@ -46,10 +49,7 @@ export function App() {
   const [phase, setPhase] = useState<Phase>(() => (storedKey.get() ? { kind: 'checking' } : { kind: 'signed-out' }));
   // A Salesforce login handed on by /oauth/callback waits here until someone signed in confirms it.
   const [login, setLogin] = useState<ReturnedLogin | undefined>(returnedLogin);
-  const closeLogin = () => {
-    history.replaceState(null, '', location.pathname);
-    setLogin(undefined);
-  };
+  const closeLogin = () => setLogin(undefined);
 
   useEffect(() => {
     const key = storedKey.get();
@@ -78,6 +78,8 @@ export function App() {
     setPhase({ kind: 'signed-out', message });
   };
 
+  const keyRefused = useCallback(() => signOut(REFUSED), []);
+
   return (
     <>
       <a class="skip-link" href="#main">
@@ -90,6 +92,11 @@ export function App() {
             <a href="#" aria-current={view === 'instances' ? 'page' : undefined}>
               Instances
             </a>
+            {allowed(phase.session.viewer.role, 'ADMIN') && (
+              <a href={ORGANISATIONS_HASH} aria-current={view === 'organisations' ? 'page' : undefined}>
+                {phase.session.viewer.isOperator ? 'Organisations' : 'API keys'}
+              </a>
+            )}
             <a href={AUDIT_LOG_HASH} aria-current={view === 'audit-log' ? 'page' : undefined}>
               Audit log
             </a>
@@ -110,8 +117,9 @@ export function App() {
         {phase.kind === 'checking' && <p role="status">Checking the saved API key…</p>}
         {phase.kind === 'signed-out' && <SignIn message={phase.message} onSubmit={signIn} />}
         {phase.kind === 'signed-in' && login && <ConfirmReauthentication apiKey={phase.session.apiKey} login={login} onClose={closeLogin} />}
-        {phase.kind === 'signed-in' && view === 'instances' && <Dashboard session={phase.session} onKeyRefused={() => signOut(REFUSED)} />}
+        {phase.kind === 'signed-in' && view === 'instances' && <Dashboard session={phase.session} onKeyRefused={keyRefused} />}
         {phase.kind === 'signed-in' && view === 'audit-log' && <AuditLogPage apiKey={phase.session.apiKey} />}
+        {phase.kind === 'signed-in' && view === 'organisations' && <OrganisationsPage session={phase.session} onKeyRefused={keyRefused} />}
       </main>
     </>
   );

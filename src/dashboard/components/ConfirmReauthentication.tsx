@@ -9,14 +9,26 @@ export interface ReturnedLogin {
 }
 
 const FRAGMENT = '#reauthentication?';
+const PENDING = 'sfbackup.returnedLogin';
 
+/**
+ * The login /oauth/callback just handed on, or one still waiting for confirmation before a reload.
+ * The address is cleaned at once: a reload must not send a code that was already used.
+ */
 export function returnedLogin(): ReturnedLogin | undefined {
-  if (!location.hash.startsWith(FRAGMENT)) return undefined;
-  const params = new URLSearchParams(location.hash.slice(FRAGMENT.length));
-  const state = params.get('state');
-  const code = params.get('code');
-  return state && code ? { state, code } : undefined;
+  if (location.hash.startsWith(FRAGMENT)) {
+    const params = new URLSearchParams(location.hash.slice(FRAGMENT.length));
+    const state = params.get('state');
+    const code = params.get('code');
+    if (state && code) sessionStorage.setItem(PENDING, JSON.stringify({ state, code }));
+    history.replaceState(null, '', location.pathname + location.search);
+  }
+  const pending = sessionStorage.getItem(PENDING);
+  return pending ? (JSON.parse(pending) as ReturnedLogin) : undefined;
 }
+
+/** Once connected, refused or dismissed, the login is not offered again. */
+const forgetReturnedLogin = () => sessionStorage.removeItem(PENDING);
 
 interface Preview {
   username: string;
@@ -42,8 +54,11 @@ export function ConfirmReauthentication({ apiKey, login, onClose }: { apiKey: st
 
   useEffect(() => {
     request<{ previewReauthentication: Result<Preview> }>(apiKey, PREVIEW_REAUTHENTICATION, { ...login }).then(
-      ({ previewReauthentication: result }) =>
-        setStep('username' in result ? { kind: 'preview', preview: result, busy: false } : { kind: 'failed', message: result.message }),
+      ({ previewReauthentication: result }) => {
+        if ('username' in result) return setStep({ kind: 'preview', preview: result, busy: false });
+        forgetReturnedLogin();
+        setStep({ kind: 'failed', message: result.message });
+      },
       (error: Error) => setStep({ kind: 'failed', message: error.message }),
     );
   }, [apiKey, login]);
@@ -56,6 +71,7 @@ export function ConfirmReauthentication({ apiKey, login, onClose }: { apiKey: st
         COMPLETE_REAUTHENTICATION,
         { ...login },
       );
+      forgetReturnedLogin();
       setStep(
         'name' in result
           ? { kind: 'done', message: `Salesforce access granted: ${result.name} is connected as ${result.username}.` }
@@ -64,6 +80,10 @@ export function ConfirmReauthentication({ apiKey, login, onClose }: { apiKey: st
     } catch (error) {
       setStep({ kind: 'failed', message: (error as Error).message });
     }
+  };
+  const close = () => {
+    forgetReturnedLogin();
+    onClose();
   };
 
   return (
@@ -81,7 +101,7 @@ export function ConfirmReauthentication({ apiKey, login, onClose }: { apiKey: st
             <button type="button" class="button" disabled={step.busy} onClick={() => void connect(step.preview)}>
               {step.busy ? 'Connecting…' : `Connect to ${step.preview.instance.name}`}
             </button>
-            <button type="button" class="button button--quiet" disabled={step.busy} onClick={onClose}>
+            <button type="button" class="button button--quiet" disabled={step.busy} onClick={close}>
               Do not connect
             </button>
           </div>
@@ -90,7 +110,7 @@ export function ConfirmReauthentication({ apiKey, login, onClose }: { apiKey: st
       {step.kind === 'done' && (
         <>
           <p role="status">{step.message}</p>
-          <button type="button" class="button button--quiet" onClick={onClose}>
+          <button type="button" class="button button--quiet" onClick={close}>
             Close
           </button>
         </>
@@ -98,7 +118,7 @@ export function ConfirmReauthentication({ apiKey, login, onClose }: { apiKey: st
       {step.kind === 'failed' && (
         <>
           <p role="alert">{step.message} Nothing was connected.</p>
-          <button type="button" class="button button--quiet" onClick={onClose}>
+          <button type="button" class="button button--quiet" onClick={close}>
             Close
           </button>
         </>

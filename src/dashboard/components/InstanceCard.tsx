@@ -1,11 +1,14 @@
-import { useState } from 'preact/hooks';
+import { useEffect, useState } from 'preact/hooks';
 import { STATUS_LABEL, allowed, formatDate, formatNumber } from '../format.ts';
 import type { InstanceDetails } from '../types.ts';
-import type { Actions, Outcome } from './Dashboard.tsx';
+import type { Actions, Outcome } from '../actions.ts';
 import { InstanceInsight } from './InstanceInsight.tsx';
+import { InstanceSettings } from './InstanceSettings.tsx';
 import { JobList } from './JobList.tsx';
 import { RestoreForm } from './RestoreForm.tsx';
+import { SnapshotBrowser } from './SnapshotBrowser.tsx';
 import { UnattendedPanel } from './UnattendedPanel.tsx';
+import { useReauthReason } from './useReauthReason.ts';
 
 interface Props {
   instance: InstanceDetails;
@@ -19,10 +22,13 @@ interface Props {
 function lastSuccessfulBackup(instance: InstanceDetails): string | null {
   const candidates = [
     instance.snapshots?.nodes[0]?.createdAt,
-    ...instance.jobs.edges.filter(({ node }) => node.kind === 'BACKUP' && node.status === 'SUCCEEDED').map(({ node }) => node.finishedAt),
+    ...instance.jobs.nodes.filter((job) => job.kind === 'BACKUP' && job.status === 'SUCCEEDED').map((job) => job.finishedAt),
   ].filter((value): value is string => Boolean(value));
   return candidates.sort().at(-1) ?? null;
 }
+
+/** A username or host broken only after its @ and dots, never inside a word. */
+const breakable = (text: string) => text.split(/(?<=[@.])/).flatMap((part, index) => (index === 0 ? [part] : [<wbr key={index} />, part]));
 
 export function InstanceCard({ instance, exhaustedMessage, role, actions }: Props) {
   const [busy, setBusy] = useState<'reauth' | 'backup' | null>(null);
@@ -35,6 +41,7 @@ export function InstanceCard({ instance, exhaustedMessage, role, actions }: Prop
   const canOperate = allowed(role, 'OPERATOR');
   const last = lastSuccessfulBackup(instance);
   const remainingShare = instance.tokenLimit > 0 ? instance.tokensRemaining / instance.tokenLimit : 0;
+  const reauthReason = useReauthReason(instance, needsReauth, exhaustedMessage, actions.query);
   const reauthLabel = instance.status === 'NOT_CONNECTED' ? 'Grant access' : 'Reauthenticate';
 
   const run = async (kind: 'reauth' | 'backup', action: () => Promise<Outcome | undefined>) => {
@@ -44,6 +51,12 @@ export function InstanceCard({ instance, exhaustedMessage, role, actions }: Prop
     setBusy(null);
     if (result) setOutcome(result);
   };
+  // A notice about a job ("Backup queued.") goes once that job has ended: the job list says how.
+  const noticeJob = outcome?.jobId && instance.jobs.nodes.find((job) => job.id === outcome.jobId);
+  const noticeOutdated = noticeJob && !['QUEUED', 'RUNNING'].includes(noticeJob.status);
+  useEffect(() => {
+    if (noticeOutdated) setOutcome(null);
+  }, [noticeOutdated]);
   const reauthenticate = () => run('reauth', () => actions.reauthenticate(instance.id));
 
   return (
@@ -55,7 +68,7 @@ export function InstanceCard({ instance, exhaustedMessage, role, actions }: Prop
 
       {needsReauth && (
         <div class="alert" id={`${base}-alert`}>
-          <p class="alert-title">{exhaustedMessage ?? 'Reauthentication required'}</p>
+          <p class="alert-title">{reauthReason}</p>
           <p>
             Backups and restores you start are refused until this instance is reauthenticated with Salesforce. Scheduled backups spend no
             token: they go on for as long as Salesforce accepts the grant (see the schedule below).
@@ -71,7 +84,7 @@ export function InstanceCard({ instance, exhaustedMessage, role, actions }: Prop
       <dl class="facts">
         <div>
           <dt>Salesforce username</dt>
-          <dd>{instance.username ?? <span class="muted">Not connected yet</span>}</dd>
+          <dd>{instance.username ? <span class="username">{breakable(instance.username)}</span> : <span class="muted">Not connected yet</span>}</dd>
         </div>
         <div>
           <dt>Org ID</dt>
@@ -176,8 +189,10 @@ export function InstanceCard({ instance, exhaustedMessage, role, actions }: Prop
         />
       )}
 
+      {canAdmin && <InstanceSettings instance={instance} actions={actions} />}
       {instance.status !== 'NOT_CONNECTED' && <UnattendedPanel instance={instance} role={role} />}
       <InstanceInsight instance={instance} role={role} query={actions.query} />
+      <SnapshotBrowser instance={instance} query={actions.query} />
 
       <JobList instance={instance} canCancel={canOperate} actions={actions} />
     </article>

@@ -1,12 +1,19 @@
 import { useState } from 'preact/hooks';
 import { JOB_KIND_LABEL, JOB_STATUS_LABEL, formatDate, formatNumber } from '../format.ts';
 import type { InstanceDetails, Job } from '../types.ts';
-import type { Actions } from './Dashboard.tsx';
+import type { Actions } from '../actions.ts';
+
+/** A backup also says how many of the records it checked had changed (null for restores). */
+type Progress = Job['progress'] & { changed?: number | null };
 
 function progressText(job: Job) {
-  const { processed, total, failed } = job.progress;
-  const records = total === null ? `${formatNumber(processed)} records` : `${formatNumber(processed)} of ${formatNumber(total)} records`;
-  return failed > 0 ? `${records}, ${formatNumber(failed)} failed` : records;
+  const { processed, total, failed, changed } = job.progress as Progress;
+  const counted = total === null ? `${formatNumber(processed)} records` : `${formatNumber(processed)} of ${formatNumber(total)} records`;
+  if (changed !== undefined && changed !== null) {
+    if (job.status === 'SUCCEEDED' && changed === 0) return `No changes: ${formatNumber(processed)} records checked`;
+    return `${formatNumber(changed)} changed, ${counted} checked`;
+  }
+  return failed > 0 ? `${counted}, ${formatNumber(failed)} failed` : counted;
 }
 
 function JobItem({ job, canCancel, actions }: { job: Job; canCancel: boolean; actions: Actions }) {
@@ -70,7 +77,7 @@ function JobItem({ job, canCancel, actions }: { job: Job; canCancel: boolean; ac
 }
 
 export function JobList({ instance, canCancel, actions }: { instance: InstanceDetails; canCancel: boolean; actions: Actions }) {
-  const jobs = instance.jobs.edges.map((edge) => edge.node);
+  const jobs = instance.jobs.nodes;
   const headingId = `instance-${instance.id}-jobs`;
   return (
     <section class="jobs" aria-labelledby={headingId}>

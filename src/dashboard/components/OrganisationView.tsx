@@ -1,7 +1,7 @@
 import { useRef, useState } from 'preact/hooks';
 import { allowed } from '../format.ts';
 import type { Environment, Organisation } from '../types.ts';
-import type { Actions } from './Dashboard.tsx';
+import type { Actions } from '../actions.ts';
 import { AddInstanceForm } from './AddInstanceForm.tsx';
 import { InstanceCard } from './InstanceCard.tsx';
 

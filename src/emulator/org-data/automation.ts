@@ -12,17 +12,19 @@ export interface WriteContext {
   autoAssign: boolean;
   /** Duplicate rules with an alert let the save through. */
   allowDuplicateSave: boolean;
+  /** The API user making the write; writes outside the API are the org's other user's. */
+  userId?: string;
 }
 
 /** Writes made without the API (tests, seeding) set off nothing. */
 export const QUIET_WRITE: WriteContext = { autoAssign: false, allowDuplicateSave: true };
 
 /** Salesforce's defaults: assignment rules on, duplicate alerts block the save. */
-export function writeContextOf(headers: IncomingHttpHeaders): WriteContext {
+export function writeContextOf(headers: IncomingHttpHeaders, userId: string): WriteContext {
   const autoAssign = String(headers['sforce-auto-assign'] ?? 'TRUE').trim().toUpperCase() !== 'FALSE';
   const duplicateHeader = String(headers['sforce-duplicate-rule-header'] ?? '');
   const allowDuplicateSave = /(^|[;,\s])allowSave\s*=\s*true\b/i.test(duplicateHeader);
-  return { autoAssign, allowDuplicateSave };
+  return { autoAssign, allowDuplicateSave, userId };
 }
 
 /** Objects whose assignment rules run on API writes (Salesforce: Accounts, Cases and Leads). */

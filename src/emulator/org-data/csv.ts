@@ -1,5 +1,5 @@
 /** Records as Bulk API 2.0 CSV: every value quoted, quotes doubled, nulls empty. */
-import { isPolymorphic } from './field-defs.ts';
+import { isIdText } from './field-defs.ts';
 import type { FieldDef } from './objects.ts';
 import type { FieldPath } from './soql-fields.ts';
 import type { OrgStore } from './store.ts';
@@ -24,7 +24,7 @@ function csvFormatter(store: OrgStore, table: Table, field: FieldDef): (v: Store
     case 'id':
       return (v) => (v === null ? '' : `"${table.codec.format(v as number)}"`);
     case 'reference': {
-      if (isPolymorphic(field)) return (v) => (v === null ? '' : `"${v as string}"`);
+      if (isIdText(field)) return (v) => (v === null ? '' : `"${v as string}"`);
       const target = store.table(field.referenceTo[0])!;
       return (v) => (v === null ? '' : `"${target.codec.format(v as number)}"`);
     }

@@ -46,6 +46,8 @@ export interface FieldDef {
   defaultValue: string | boolean | null;
   /** Derived values (auto numbers, compound names): computed from the row, never stored. */
   derived?: 'autoNumber' | 'contactName';
+  /** A lookup stored as the id itself, like a polymorphic one: who created or last changed a record. */
+  storedAsId?: boolean;
   autoNumberFormat?: { prefix: string; digits: number; start: number };
 }
 
@@ -72,8 +74,11 @@ export interface ObjectDef {
   fields: FieldDef[];
 }
 
-/** A lookup that may point at records of several objects (Task.WhatId): stored as the id itself. */
+/** A lookup that may point at records of several objects (Task.WhatId). */
 export const isPolymorphic = (f: FieldDef) => f.type === 'reference' && f.referenceTo.length > 1;
+
+/** Lookups held as the id itself rather than the parent's row: polymorphic ones, and the audit users. */
+export const isIdText = (f: FieldDef) => isPolymorphic(f) || f.storedAsId === true;
 
 export type FieldOptions = Partial<Omit<FieldDef, 'name' | 'type'>>;
 
@@ -117,6 +122,7 @@ export function field(name: string, type: FieldType, options: FieldOptions = {})
     defaultValue: options.defaultValue ?? (type === 'boolean' ? false : null),
     derived: options.derived,
     autoNumberFormat: options.autoNumberFormat,
+    storedAsId: options.storedAsId,
   };
 }
 
@@ -131,9 +137,13 @@ export function systemFields(): FieldDef[] {
 
 export function auditFields(): FieldDef[] {
   const audit: FieldOptions = { ...readOnly, nillable: false, defaultedOnCreate: true };
+  // Salesforce names the relationships CreatedBy and LastModifiedBy; the emulator does not follow them.
+  const byUser: FieldOptions = { referenceTo: ['User'], storedAsId: true };
   return [
     field('CreatedDate', 'datetime', { ...audit, label: 'Created Date' }),
+    field('CreatedById', 'reference', { ...audit, ...byUser, label: 'Created By ID' }),
     field('LastModifiedDate', 'datetime', { ...audit, label: 'Last Modified Date' }),
+    field('LastModifiedById', 'reference', { ...audit, ...byUser, label: 'Last Modified By ID' }),
     field('SystemModstamp', 'datetime', { ...audit, label: 'System Modstamp' }),
   ];
 }

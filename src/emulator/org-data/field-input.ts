@@ -1,6 +1,6 @@
 /** Incoming field values checked and converted to stored values, with Salesforce's errors. */
 import { canonicalId15 } from './ids.ts';
-import { isPolymorphic } from './field-defs.ts';
+import { isIdText } from './field-defs.ts';
 import type { FieldDef } from './objects.ts';
 import { entityIsDeleted, RecordError } from './save-errors.ts';
 import type { OrgStore } from './store.ts';
@@ -46,7 +46,7 @@ function coerce(store: OrgStore, f: FieldDef, value: unknown): StoredValue {
       return ms;
     }
     case 'reference':
-      return isPolymorphic(f) ? coercePolymorphic(store, f, value) : coerceReference(store, f, value);
+      return isIdText(f) ? coercePolymorphic(store, f, value) : coerceReference(store, f, value);
     case 'base64': {
       if (typeof value !== 'string' || !BASE64.test(value)) throw wrongType(f, value);
       return value === '' ? null : value;

@@ -1,5 +1,5 @@
 /** Seeded records of the catalogue's other objects: a few of each, with values from describe's types. */
-import { isPolymorphic, type FieldDef } from './field-defs.ts';
+import { isIdText, type FieldDef } from './field-defs.ts';
 import { Random } from './prng.ts';
 import { COMPANY_NOUNS, COMPANY_WORDS, DESCRIPTIONS, FIRST_NAMES, LAST_NAMES } from './sample-values.ts';
 import { STANDARD_OBJECTS } from './standard-objects.ts';
@@ -23,6 +23,7 @@ export function generateRecordTypes(store: OrgStore): void {
     set('IsActive', true);
     set('IsDeleted', false);
     for (const audit of ['CreatedDate', 'LastModifiedDate', 'SystemModstamp']) set(audit, Date.UTC(2022, 11, 1));
+    for (const audit of ['CreatedById', 'LastModifiedById']) set(audit, store.otherUserId);
     table.append(values);
   }
 }
@@ -48,7 +49,7 @@ function liveRow(random: Random, table: Table): number | null {
 }
 
 function valueFor(store: OrgStore, random: Random, table: Table, f: FieldDef, row: number, created: number): StoredValue {
-  if (isPolymorphic(f)) {
+  if (isIdText(f)) {
     const target = store.tables.get(random.pick(f.referenceTo))!;
     const parent = liveRow(random, target);
     return parent === null ? null : target.codec.format(parent);
@@ -128,6 +129,7 @@ export function generateStandardObjects(store: OrgStore, orgId: string, seed: nu
       values[table.createdDateField] = created;
       values[table.lastModifiedField] = created;
       values[table.systemModstampField] = created;
+      if (table.createdByField >= 0) values[table.createdByField] = values[table.lastModifiedByField] = store.otherUserId;
       table.append(values);
     }
   }

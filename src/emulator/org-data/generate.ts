@@ -69,6 +69,8 @@ export function generateOrgData(store: OrgStore, orgId: string, seed: number, pe
     w.set('CreatedDate', created);
     w.set('LastModifiedDate', modified);
     w.set('SystemModstamp', modified);
+    w.set('CreatedById', store.otherUserId);
+    w.set('LastModifiedById', store.otherUserId);
   };
   // A parent created before the child: one of the first rows in proportion to the child's row.
   const parentOf = (r: Random, row: number, parents: number) =>

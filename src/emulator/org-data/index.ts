@@ -263,7 +263,7 @@ export class OrgData {
       if (method === 'GET') return { status: 200, body: basicInfoBody(object, version) };
       if (method === 'POST') {
         if (object.readOnly) return methodNotAllowed(method, ['GET']);
-        return this.sobjects.create(table, req.body, writeContextOf(req.headers));
+        return this.sobjects.create(table, req.body, writeContextOf(req.headers, req.userId));
       }
       return methodNotAllowed(method, ['GET', 'POST']);
     }
@@ -279,7 +279,7 @@ export class OrgData {
         case 'GET':
           return this.sobjects.retrieve(table, id, req.query.get('fields'), version);
         case 'PATCH':
-          return object.readOnly ? methodNotAllowed(method, ['GET']) : this.sobjects.update(table, id, req.body, writeContextOf(req.headers));
+          return object.readOnly ? methodNotAllowed(method, ['GET']) : this.sobjects.update(table, id, req.body, writeContextOf(req.headers, req.userId));
         case 'DELETE':
           return object.readOnly ? methodNotAllowed(method, ['GET']) : this.sobjects.delete(table, id);
         default:
@@ -292,7 +292,7 @@ export class OrgData {
     if (segments.length === 3) {
       const [, field, value] = segments;
       if (method === 'GET') return this.sobjects.retrieveByExternalId(table, field, value, req.query.get('fields'), version);
-      if (method === 'PATCH' && !object.readOnly) return this.sobjects.upsert(table, field, value, req.body, writeContextOf(req.headers));
+      if (method === 'PATCH' && !object.readOnly) return this.sobjects.upsert(table, field, value, req.body, writeContextOf(req.headers, req.userId));
       return methodNotAllowed(method, ['GET', 'PATCH']);
     }
     return notFound();
@@ -303,9 +303,9 @@ export class OrgData {
     if (segments.length === 0) {
       switch (method) {
         case 'POST':
-          return this.collections.create(req.body, writeContextOf(req.headers));
+          return this.collections.create(req.body, writeContextOf(req.headers, req.userId));
         case 'PATCH':
-          return this.collections.update(req.body, writeContextOf(req.headers));
+          return this.collections.update(req.body, writeContextOf(req.headers, req.userId));
         case 'DELETE':
           return this.collections.delete(req.query);
         default:
@@ -322,7 +322,7 @@ export class OrgData {
       }
       return methodNotAllowed(method, ['GET', 'POST']);
     }
-    if (segments.length === 2 && method === 'PATCH') return this.collections.upsert(segments[0], segments[1], req.body, writeContextOf(req.headers));
+    if (segments.length === 2 && method === 'PATCH') return this.collections.upsert(segments[0], segments[1], req.body, writeContextOf(req.headers, req.userId));
     return notFound();
   }
 }

@@ -63,6 +63,8 @@ export class Mutator {
     values[table.createdDateField] = stamp;
     values[table.lastModifiedField] = stamp;
     values[table.systemModstampField] = stamp;
+    const user = context.userId ?? this.store.otherUserId;
+    if (table.createdByField >= 0) values[table.createdByField] = values[table.lastModifiedByField] = user;
     const before = table.length;
     tx.onRollback(() => table.truncate(before));
     return table.append(values);
@@ -84,6 +86,7 @@ export class Mutator {
     const stamp = this.store.clock.next();
     table.set(row, table.lastModifiedField, stamp);
     table.set(row, table.systemModstampField, stamp);
+    if (table.lastModifiedByField >= 0) table.set(row, table.lastModifiedByField, context.userId ?? this.store.otherUserId);
   }
 
   /** Updates the live record whose external id matches, or creates one. */

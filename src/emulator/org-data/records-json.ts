@@ -1,5 +1,5 @@
 /** Records as REST JSON text, written straight from the columns (no intermediate objects). */
-import { isPolymorphic } from './field-defs.ts';
+import { isIdText } from './field-defs.ts';
 import type { FieldDef } from './objects.ts';
 import type { FieldPath } from './soql-fields.ts';
 import type { OrgStore } from './store.ts';
@@ -13,7 +13,7 @@ export function jsonFormatter(store: OrgStore, table: Table, field: FieldDef): F
     case 'id':
       return (v) => (v === null ? 'null' : `"${table.codec.format(v as number)}"`);
     case 'reference': {
-      if (isPolymorphic(field)) return (v) => (v === null ? 'null' : `"${v as string}"`);
+      if (isIdText(field)) return (v) => (v === null ? 'null' : `"${v as string}"`);
       const target = store.table(field.referenceTo[0])!;
       return (v) => (v === null ? 'null' : `"${target.codec.format(v as number)}"`);
     }

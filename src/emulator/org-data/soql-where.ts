@@ -1,6 +1,6 @@
 /** WHERE clauses compiled to row predicates over stored values. */
 import type { Condition, WhereClause } from '@jetstreamapp/soql-parser-js';
-import { isPolymorphic } from './field-defs.ts';
+import { isIdText } from './field-defs.ts';
 import { canonicalId15 } from './ids.ts';
 import { resolveField, type FieldPath } from './soql-fields.ts';
 import { soqlError } from './soql-errors.ts';
@@ -127,7 +127,7 @@ function kindOf(path: FieldPath): Kind {
     case 'id':
       return 'id';
     case 'reference':
-      return isPolymorphic(path.field) ? 'text' : 'id';
+      return isIdText(path.field) ? 'text' : 'id';
     case 'int':
     case 'double':
     case 'currency':

@@ -216,6 +216,38 @@ const IDEA = withOptions(
   { seedRows: few(5) },
 );
 
+const WIDE_ATTRIBUTES: [string, FieldOptions & { type: FieldDef['type'] }][] = [
+  ['Name', { type: 'string', length: 120 }],
+  ['Type', { type: 'picklist', picklistValues: ['Primary', 'Secondary', 'Other'] }],
+  ['Status', { type: 'picklist', picklistValues: ['Pending', 'Verified', 'Rejected', 'Waived'] }],
+  ['Amount', { type: 'currency' }],
+  ['Date', { type: 'date' }],
+  ['Score', { type: 'double', scale: 2 }],
+  ['Notes', { type: 'textarea', length: 1000 }],
+  ['Verified', { type: 'boolean' }],
+  ['Reference_Number', { type: 'string', length: 40 }],
+  ['Contact_Email', { type: 'email' }],
+  ['Contact_Phone', { type: 'phone' }],
+  ['Address_Line', { type: 'string', length: 255 }],
+  ['City', { type: 'string', length: 80 }],
+  ['Postal_Code', { type: 'string', length: 20 }],
+  ['Country', { type: 'string', length: 80 }],
+  ['Start_Date', { type: 'date' }],
+  ['End_Date', { type: 'date' }],
+  ['Rate', { type: 'percent', scale: 3 }],
+  ['Item_Count', { type: 'int', precision: 6 }],
+  ['Reviewed_At', { type: 'datetime' }],
+  ['Comments', { type: 'textarea', length: 2000 }],
+];
+
+/** A custom field per section and attribute, as long-lived orgs grow them (`Applicant_Status__c`). */
+const customFields = (sections: string[]) =>
+  sections.flatMap((section) => WIDE_ATTRIBUTES.map(([attribute, { type, ...options }]) => field(`${section}_${attribute}__c`, type, options)));
+
+// Document management adds its own fields to ContentVersion (Salesforce allows custom fields there):
+// hundreds of fields beside a file, yet short enough to list in a GET.
+const CONTENT_VERSION_SECTIONS = ['Contract', 'Signatory', 'Counterparty', 'Review', 'Legal_Hold', 'Retention', 'Classification', 'Translation', 'Approval', 'Archive', 'Audit', 'Distribution'];
+
 // Files. A query returns a base64 field as the URL of its bytes.
 const ATTACHMENT = withOptions(
   dataObject('Attachment', '00P', 'Attachments', [
@@ -246,6 +278,7 @@ const CONTENT_VERSION = withOptions(
     field('VersionData', 'base64', { nillable: false, length: 2_147_483_647, label: 'Version Data' }),
     field('ContentSize', 'int', { ...readOnly, label: 'Size' }),
     field('IsMajorVersion', 'boolean'),
+    ...customFields(CONTENT_VERSION_SECTIONS),
   ]),
   { seedRows: few(8) },
 );
@@ -269,37 +302,12 @@ const WIDE_SECTIONS = [
   'Risk_Assessment', 'Fraud_Check', 'KYC', 'Guarantor', 'Broker', 'Referral', 'Supporting_Document', 'Approval', 'Funding',
   'Repayment', 'Interest_Rate_Lock',
 ];
-const WIDE_ATTRIBUTES: [string, FieldOptions & { type: FieldDef['type'] }][] = [
-  ['Name', { type: 'string', length: 120 }],
-  ['Type', { type: 'picklist', picklistValues: ['Primary', 'Secondary', 'Other'] }],
-  ['Status', { type: 'picklist', picklistValues: ['Pending', 'Verified', 'Rejected', 'Waived'] }],
-  ['Amount', { type: 'currency' }],
-  ['Date', { type: 'date' }],
-  ['Score', { type: 'double', scale: 2 }],
-  ['Notes', { type: 'textarea', length: 1000 }],
-  ['Verified', { type: 'boolean' }],
-  ['Reference_Number', { type: 'string', length: 40 }],
-  ['Contact_Email', { type: 'email' }],
-  ['Contact_Phone', { type: 'phone' }],
-  ['Address_Line', { type: 'string', length: 255 }],
-  ['City', { type: 'string', length: 80 }],
-  ['Postal_Code', { type: 'string', length: 20 }],
-  ['Country', { type: 'string', length: 80 }],
-  ['Start_Date', { type: 'date' }],
-  ['End_Date', { type: 'date' }],
-  ['Rate', { type: 'percent', scale: 3 }],
-  ['Item_Count', { type: 'int', precision: 6 }],
-  ['Reviewed_At', { type: 'datetime' }],
-  ['Comments', { type: 'textarea', length: 2000 }],
-];
 
 export const WIDE_OBJECT = withOptions(
   dataObject('Loan_Application__c', 'a1L', 'Loan Applications', [
     field('Name', 'string', { length: 80, nameField: true, nillable: false, label: 'Application Name', custom: false }),
     lookup('Account__c', 'Account', 'Account__r', false, 'Account'),
-    ...WIDE_SECTIONS.flatMap((section) =>
-      WIDE_ATTRIBUTES.map(([attribute, { type, ...options }]) => field(`${section}_${attribute}__c`, type, options)),
-    ),
+    ...customFields(WIDE_SECTIONS),
   ]),
   { seedRows: few(20) },
 );

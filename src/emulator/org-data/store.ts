@@ -1,7 +1,7 @@
 /** An org's tables and the id lookups that span them. */
 import { Automation } from './automation.ts';
 import { MonotonicClock } from './clock.ts';
-import { base62Tag, canonicalId15, IdCodec } from './ids.ts';
+import { base62Tag, canonicalId15, IdCodec, to18 } from './ids.ts';
 import { DATA_OBJECTS, findObject, OBJECTS, type ObjectDef } from './objects.ts';
 import { Table, type TableDump } from './table.ts';
 
@@ -23,9 +23,12 @@ export class OrgStore {
   readonly automation = new Automation();
   /** Children a delete took to the recycle bin with a record, keyed `Object:row`: an undelete brings them back. */
   readonly cascaded = new Map<string, RecordRef[]>();
+  /** Who made the org's history and the writes made outside the API (someone else's tools, in tests). */
+  readonly otherUserId: string;
 
   constructor(orgId: string, seed: number, now: () => number) {
     const orgTag = base62Tag(`${orgId}:${seed}`, 2);
+    this.otherUserId = to18(`005${orgTag}0000000002`);
     for (const object of OBJECTS) {
       // Counters start at an org-specific offset so ids look different between orgs. Record types
       // are metadata: a sandbox copied from production keeps their ids, so every org shares them.

@@ -1,7 +1,7 @@
 /** One object's records in columns; a row number is the record's identity (see IdCodec). */
 import { BooleanColumn, NumberColumn, ReferenceColumn, StringColumn, type Column, type StoredValue } from './columns.ts';
 import { IdCodec } from './ids.ts';
-import { isPolymorphic } from './field-defs.ts';
+import { isIdText } from './field-defs.ts';
 import type { FieldDef, ObjectDef } from './objects.ts';
 
 export type { StoredValue };
@@ -17,7 +17,7 @@ function columnFor(f: FieldDef): Column | null {
     case 'boolean':
       return new BooleanColumn();
     case 'reference':
-      return isPolymorphic(f) ? new StringColumn() : new ReferenceColumn();
+      return isIdText(f) ? new StringColumn() : new ReferenceColumn();
     case 'int':
     case 'double':
     case 'currency':
@@ -37,7 +37,9 @@ export class Table {
   private readonly purged = new Set<number>();
   readonly isDeletedField: number;
   readonly createdDateField: number;
+  readonly createdByField: number;
   readonly lastModifiedField: number;
+  readonly lastModifiedByField: number;
   readonly systemModstampField: number;
   length = 0;
 
@@ -50,7 +52,9 @@ export class Table {
     this.byLowerName = new Map(this.fields.map((f, i) => [f.name.toLowerCase(), i]));
     this.isDeletedField = this.fieldIndex('IsDeleted');
     this.createdDateField = this.fieldIndex('CreatedDate');
+    this.createdByField = this.fieldIndex('CreatedById');
     this.lastModifiedField = this.fieldIndex('LastModifiedDate');
+    this.lastModifiedByField = this.fieldIndex('LastModifiedById');
     this.systemModstampField = this.fieldIndex('SystemModstamp');
   }
 

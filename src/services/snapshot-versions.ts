@@ -1,0 +1,123 @@
+import { and, asc, eq, gt, inArray, sql, type SQL } from 'drizzle-orm';
+import type { DatabaseHandle } from '../../db/client.ts';
+import { inList } from '../../db/in-list.ts';
+import { instances, recordVersions, snapshotRecords, snapshots, type SnapshotRow } from '../../db/schema.ts';
+import type { DataKeys, OrganisationCipher } from './data-keys.ts';
+
+export type SalesforceRecord = Record<string, unknown> & { Id: string };
+
+export interface StoredRecord {
+  object: string;
+  recordId: string;
+  deleted: boolean;
+  data: SalesforceRecord;
+}
+
+/** Stored contents: sealed bytes, or the plain JSON of rows written before encryption at rest. */
+export type StoredData = Buffer | string;
+
+/**
+ * The version a snapshot names for a record purged from Salesforce (emptied recycle bin, hard
+ * delete): the record is no longer part of the org from that snapshot on.
+ */
+export const PURGED = 'purged';
+
+// Records opened at a time when every newest version must be read (a search, counting files).
+const OPENED_SLICE = 500;
+
+/**
+ * How a snapshot's records are found and opened. An incremental snapshot stores only what changed
+ * since its base, so a record's state at a snapshot is its newest row along the chain of
+ * snapshots back to the last full one; contents are sealed with the organisation's data key.
+ */
+export function createSnapshotVersions({ db }: Pick<DatabaseHandle, 'db'>, dataKeys: DataKeys) {
+  const organisationOfInstance = db
+    .select({ organisationId: instances.organisationId })
+    .from(instances)
+    .where(eq(instances.id, sql.placeholder('instanceId')))
+    .prepare();
+
+  /** The data key of the organisation an instance belongs to: its records are sealed with it. */
+  const cipherOfInstance = (instanceId: string): OrganisationCipher =>
+    dataKeys.forOrganisation(organisationOfInstance.get({ instanceId })!.organisationId);
+  const opened = (cipher: OrganisationCipher, data: StoredData): string =>
+    typeof data === 'string' ? data : cipher.open(data).toString('utf8');
+
+  /** The snapshots whose rows make up this one's state, newest first: itself, then its bases. */
+  function chainOf(snapshot: SnapshotRow): string[] {
+    const chain = [snapshot.id];
+    let baseId = snapshot.baseSnapshotId;
+    while (baseId) {
+      const base = db.select().from(snapshots).where(eq(snapshots.id, baseId)).get();
+      if (!base) break;
+      chain.push(base.id);
+      baseId = base.baseSnapshotId;
+    }
+    return chain;
+  }
+
+  /** The newest row of each record of one object along a snapshot chain, with its contents. */
+  function newestVersionsQuery(chain: string[], object: string, filter: SQL | undefined, options: { limit?: number; offset?: number } = {}) {
+    // SQLite takes the bare columns of a max() aggregate from the row holding the maximum:
+    // the newest row of each record along the chain.
+    return db
+      .select({
+        recordId: snapshotRecords.recordId,
+        deleted: snapshotRecords.deleted,
+        data: sql<StoredData>`${recordVersions.data}`,
+        sequence: sql<number>`max(${snapshots.sequence})`,
+      })
+      .from(snapshotRecords)
+      .innerJoin(snapshots, eq(snapshots.id, snapshotRecords.snapshotId))
+      .innerJoin(recordVersions, and(eq(recordVersions.recordId, snapshotRecords.recordId), eq(recordVersions.hash, snapshotRecords.versionHash)))
+      .where(and(inArray(snapshotRecords.snapshotId, chain), eq(snapshotRecords.object, object), filter))
+      .groupBy(snapshotRecords.recordId)
+      // HAVING sees the newest version of each record: a record purged since an older version is not there at all.
+      .having(sql`${snapshotRecords.versionHash} <> ${PURGED}`)
+      .orderBy(asc(snapshotRecords.recordId))
+      .limit(options.limit ?? -1)
+      .offset(options.offset ?? 0);
+  }
+
+  /** The newest row of each record of one object along the snapshot's chain, of the given ids if any, by id (no contents). */
+  function newestRows(snapshot: SnapshotRow, object: string, recordIds?: string[]) {
+    return db
+      .select({ recordId: snapshotRecords.recordId, deleted: snapshotRecords.deleted, hash: snapshotRecords.versionHash, sequence: sql<number>`max(${snapshots.sequence})` })
+      .from(snapshotRecords)
+      .innerJoin(snapshots, eq(snapshots.id, snapshotRecords.snapshotId))
+      .where(
+        and(
+          inArray(snapshotRecords.snapshotId, chainOf(snapshot)),
+          eq(snapshotRecords.object, object),
+          recordIds ? inList(snapshotRecords.recordId, recordIds) : undefined,
+        ),
+      )
+      .groupBy(snapshotRecords.recordId)
+      .orderBy(asc(snapshotRecords.recordId))
+      .all();
+  }
+
+  /** The newest version of each record of an object along a chain, a slice at a time in id order. */
+  function* newestVersions(chain: string[], object: string) {
+    let after = '';
+    for (;;) {
+      const rows = newestVersionsQuery(chain, object, gt(snapshotRecords.recordId, after), { limit: OPENED_SLICE }).all();
+      yield* rows;
+      if (rows.length < OPENED_SLICE) return;
+      after = rows.at(-1)!.recordId;
+    }
+  }
+
+  const storedRecord =
+    (object: string, cipher: OrganisationCipher) =>
+    (row: { recordId: string; deleted: boolean; data: StoredData }): StoredRecord => ({
+      object,
+      recordId: row.recordId,
+      deleted: row.deleted,
+      data: JSON.parse(opened(cipher, row.data)) as SalesforceRecord,
+    });
+
+  return { cipherOfInstance, opened, chainOf, newestVersionsQuery, newestRows, newestVersions, storedRecord };
+}
+
+export type SnapshotVersions = ReturnType<typeof createSnapshotVersions>;

@@ -1,0 +1,144 @@
+import { randomUUID } from 'node:crypto';
+import { and, eq, inArray, isNull, notInArray, sql } from 'drizzle-orm';
+import type { DatabaseHandle } from '../../db/client.ts';
+import { prepareRecordWrites } from '../../db/record-writes.ts';
+import { jobs, snapshotObjects, snapshotRecords, snapshots, type SnapshotObjectState, type SnapshotRow } from '../../db/schema.ts';
+import type { OrganisationCipher } from './data-keys.ts';
+import { PURGED, type SalesforceRecord, type SnapshotVersions } from './snapshot-versions.ts';
+
+export interface CompletedObject {
+  name: string;
+  highWaterMark: string | null;
+  state: SnapshotObjectState;
+  reason: string | null;
+  /** The object has base64 fields: count the files its records hold. */
+  hasBlobs: boolean;
+}
+
+/**
+ * What a backup writes: a snapshot begun, its records stored once by content hash (a row per
+ * record names the version it holds), its per-object counts when it completes, and the clean-up
+ * of snapshots a failed or interrupted backup left unfinished.
+ */
+export function createSnapshotWrites({ db, sqlite }: Pick<DatabaseHandle, 'db' | 'sqlite'>, versions: SnapshotVersions) {
+  const { insertVersion, insertMembership } = prepareRecordWrites(sqlite);
+  const instanceOfSnapshot = db.select({ instanceId: snapshots.instanceId }).from(snapshots).where(eq(snapshots.id, sql.placeholder('snapshotId'))).prepare();
+
+  /** Files the object's records hold at the snapshot: fields whose value is `{"blob": name, "size": bytes}`. */
+  function filesOf(chain: string[], object: string, cipher: OrganisationCipher) {
+    let count = 0;
+    let bytes = 0;
+    for (const row of versions.newestVersions(chain, object)) {
+      for (const value of Object.values(JSON.parse(versions.opened(cipher, row.data)) as Record<string, unknown>)) {
+        const file = value as { blob?: unknown; size?: unknown } | null;
+        if (file && typeof file === 'object' && typeof file.blob === 'string') {
+          count += 1;
+          bytes += Number(file.size ?? 0);
+        }
+      }
+    }
+    return { count, bytes };
+  }
+
+  /** Live and deleted records of one object at the snapshot, purged ones left out. */
+  function countsOf(chain: string[], object: string) {
+    const latest = db
+      .select({
+        recordId: snapshotRecords.recordId,
+        versionHash: snapshotRecords.versionHash,
+        deleted: snapshotRecords.deleted,
+        sequence: sql<number>`max(${snapshots.sequence})`.as('sequence'),
+      })
+      .from(snapshotRecords)
+      .innerJoin(snapshots, eq(snapshots.id, snapshotRecords.snapshotId))
+      .where(and(inArray(snapshotRecords.snapshotId, chain), eq(snapshotRecords.object, object)))
+      .groupBy(snapshotRecords.recordId)
+      .as('latest');
+    return db
+      .select({ total: sql<number>`count(*)`, deleted: sql<number>`coalesce(sum(${latest.deleted}), 0)` })
+      .from(latest)
+      .where(sql`${latest.versionHash} <> ${PURGED}`)
+      .get()!;
+  }
+
+  return {
+    begin(instanceId: string, jobId: string, base: SnapshotRow | undefined): SnapshotRow {
+      const last = db
+        .select({ sequence: sql<number>`coalesce(max(${snapshots.sequence}), 0)` })
+        .from(snapshots)
+        .where(eq(snapshots.instanceId, instanceId))
+        .get()!;
+      return db
+        .insert(snapshots)
+        .values({ id: randomUUID(), instanceId, jobId, baseSnapshotId: base?.id ?? null, sequence: last.sequence + 1 })
+        .returning()
+        .get();
+    },
+
+    /**
+     * Stores records in one transaction; versions already held are not stored again. Returns how
+     * many were new versions: records new or changed (SystemModstamp is part of the contents).
+     * Drops each record's `attributes` (Salesforce's type and URL envelope) in place: copying every
+     * record to leave it out cost more than storing it.
+     */
+    storeRecords(snapshotId: string, object: string, records: SalesforceRecord[]): number {
+      const cipher = versions.cipherOfInstance(instanceOfSnapshot.get({ snapshotId })!.instanceId);
+      let changed = 0;
+      db.transaction(() => {
+        for (const record of records) {
+          record.attributes = undefined;
+          const json = JSON.stringify(record);
+          // A keyed digest: equal contents of one organisation are stored once, and the digest says
+          // nothing to whoever reads the database.
+          const versionHash = cipher.digest(`${object}\0${json}`);
+          changed += insertVersion.run({ recordId: record.Id, hash: versionHash, data: cipher.seal(json) }).changes;
+          insertMembership.run({ snapshotId, object, recordId: record.Id, versionHash, deleted: record.IsDeleted === true ? 1 : 0 });
+        }
+      });
+      return changed;
+    },
+
+    /** Marks records as purged from the org since the snapshot's base. */
+    storePurged(snapshotId: string, object: string, recordIds: string[]): void {
+      db.transaction(() => {
+        for (const recordId of recordIds) {
+          insertVersion.run({ recordId, hash: PURGED, data: 'null' });
+          insertMembership.run({ snapshotId, object, recordId, versionHash: PURGED, deleted: 1 });
+        }
+      });
+    },
+
+    /** Drops what a backup stored of an object it then skipped. */
+    discardObject(snapshotId: string, object: string): void {
+      db.delete(snapshotRecords).where(and(eq(snapshotRecords.snapshotId, snapshotId), eq(snapshotRecords.object, object))).run();
+    },
+
+    /** Per-object counts, states and high-water marks, then the snapshot becomes readable. */
+    complete(snapshot: SnapshotRow, objects: CompletedObject[]): void {
+      const chain = versions.chainOf(snapshot);
+      const counts = objects.map(({ name, highWaterMark, state, reason, hasBlobs }) => {
+        const { total, deleted } = countsOf(chain, name);
+        const files = hasBlobs ? filesOf(chain, name, versions.cipherOfInstance(snapshot.instanceId)) : { count: 0, bytes: 0 };
+        return {
+          snapshotId: snapshot.id, name, recordCount: total - deleted, deletedCount: deleted, highWaterMark, state, reason,
+          blobCount: files.count, blobBytes: files.bytes,
+        };
+      });
+      db.transaction((tx) => {
+        if (counts.length > 0) tx.insert(snapshotObjects).values(counts).run();
+        tx.update(snapshots).set({ completedAt: new Date() }).where(eq(snapshots.id, snapshot.id)).run();
+      });
+    },
+
+    /** Drops what a backup job stored before it failed or was cancelled; complete snapshots stay. */
+    discardUnfinishedOf(jobId: string): void {
+      db.delete(snapshots).where(and(eq(snapshots.jobId, jobId), isNull(snapshots.completedAt))).run();
+    },
+
+    /** Drops snapshots a crash left unfinished (they were never readable), but not those a running job writes. */
+    discardIncomplete(): number {
+      const running = db.select({ id: jobs.id }).from(jobs).where(eq(jobs.status, 'RUNNING'));
+      return db.delete(snapshots).where(and(isNull(snapshots.completedAt), notInArray(snapshots.jobId, running))).run().changes;
+    },
+  };
+}
