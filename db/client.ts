@@ -5,6 +5,7 @@ import Database from 'better-sqlite3';
 import { drizzle, type BetterSQLite3Database } from 'drizzle-orm/better-sqlite3';
 import { migrate } from 'drizzle-orm/better-sqlite3/migrator';
 import * as schema from './schema.ts';
+import { withStatementCache } from './statement-cache.ts';
 
 // Found from here as from the built service (dist/main.js): both sit one level below the project root.
 const migrationsFolder = fileURLToPath(new URL('../db/migrations/', import.meta.url));
@@ -74,7 +75,7 @@ export function openDatabase(file: string): DatabaseHandle {
   sqlite.pragma('busy_timeout = 5000');
   sqlite.pragma('synchronous = NORMAL');
   let statements = 0;
-  const db = drizzle(sqlite, {
+  const db = drizzle(withStatementCache(sqlite), {
     schema,
     logger: {
       logQuery: () => {

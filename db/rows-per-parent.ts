@@ -1,4 +1,4 @@
-import { and, sql, type SQL } from 'drizzle-orm';
+import { and, getTableColumns, sql, type SQL } from 'drizzle-orm';
 import { alias, type SQLiteColumn, type SQLiteTable } from 'drizzle-orm/sqlite-core';
 import type { Db } from './client.ts';
 
@@ -14,14 +14,16 @@ export interface PerParentQuery {
  * The first `limit` rows of each of many parents in one statement. Each parent's rows come from a
  * subquery through its (parent, order) index, so the cost follows the page size rather than the
  * length of each parent's history, and a response listing fifty parents costs one query.
+ * `omitted` columns are not read (nor parsed, for JSON columns).
  */
-export function firstRowsPerParent<T extends SQLiteTable>(
+export function firstRowsPerParent<T extends SQLiteTable, O extends keyof T['$inferSelect'] = never>(
   db: Db,
   table: T,
   parentIds: readonly string[],
   limit: number,
   query: (table: T) => PerParentQuery,
-): T['$inferSelect'][] {
+  omitted: readonly O[] = [],
+): Omit<T['$inferSelect'], O>[] {
   const page = alias(table, 'page') as unknown as T;
   const inner = query(page);
   const outer = query(table);
@@ -33,10 +35,12 @@ export function firstRowsPerParent<T extends SQLiteTable>(
     .limit(limit);
   const picked = sql`(select picked.${sql.identifier(outer.id.name)} from json_each(${JSON.stringify(parentIds)}) as parent
     join ${table} as picked on picked.${sql.identifier(outer.id.name)} in (${firstOfParent}))`;
+  const columns: Record<string, SQLiteColumn> = getTableColumns(table);
+  const selected = Object.fromEntries(Object.entries(columns).filter(([name]) => !(omitted as readonly string[]).includes(name)));
   return db
-    .select()
+    .select(selected)
     .from(table as SQLiteTable)
     .where(sql`${outer.id} in ${picked}`)
     .orderBy(...outer.orderBy)
-    .all();
+    .all() as Omit<T['$inferSelect'], O>[];
 }

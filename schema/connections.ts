@@ -20,15 +20,25 @@ export function forwardPage(args: ConnectionArgs): PageRequest {
   return { first: args.first, after: args.after };
 }
 
+/** Cursors are encoded only when asked for: the dashboard lists hundreds of jobs and never pages them. */
 export function toConnection<T>(page: Page<T>) {
-  const edges = page.rows.map((node) => ({ cursor: page.cursorOf(node), node }));
+  const cursorOf = (node: T | undefined) => (node === undefined ? null : page.cursorOf(node));
   return {
-    edges,
+    edges: page.rows.map((node) => ({
+      node,
+      get cursor() {
+        return page.cursorOf(node);
+      },
+    })),
     pageInfo: {
       hasNextPage: page.hasNextPage,
       hasPreviousPage: page.hasPreviousPage,
-      startCursor: edges[0]?.cursor ?? null,
-      endCursor: edges.at(-1)?.cursor ?? null,
+      get startCursor() {
+        return cursorOf(page.rows[0]);
+      },
+      get endCursor() {
+        return cursorOf(page.rows.at(-1));
+      },
     },
   };
 }

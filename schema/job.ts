@@ -1,4 +1,4 @@
-import { JOB_KINDS, JOB_STATUSES, type JobFailureRow, type JobRow } from '../db/schema.ts';
+import { JOB_KINDS, JOB_STATUSES, type InstanceRow, type JobFailureRow, type JobRow } from '../db/schema.ts';
 import {
   InstanceNotConnectedError,
   InvalidInputError,
@@ -6,10 +6,11 @@ import {
   SalesforceUnavailableError,
   TokenExpiredError,
 } from '../src/errors.ts';
+import type { ListedJob } from '../src/services/job-pages.ts';
 import { builder, viewerOf } from './builder.ts';
 import { batchedConnection } from './connections.ts';
 import { InstanceRef } from './instance.ts';
-import { nodeRef } from './node-ref.ts';
+import { nodeRef, pointedAt } from './node-ref.ts';
 import { restoreOptionArgs, restoreOptions } from './restore-options.ts';
 import { SnapshotRef } from './snapshot.ts';
 
@@ -19,7 +20,8 @@ export const JobStatusEnum = builder.enumType('JobStatus', { values: JOB_STATUSE
 /** What starting a job may answer instead of the job. */
 export const JOB_START_ERRORS = [TokenExpiredError, InstanceNotConnectedError, NotFoundError, InvalidInputError, SalesforceUnavailableError];
 
-export const JobRef = nodeRef('Job', (services, viewer, ids) => services.jobs.byIds(viewer, ids));
+// Lists read jobs without the columns no field shows; a job read by id has them too.
+export const JobRef = nodeRef<ListedJob>('Job', (services, viewer, ids) => services.jobs.byIds(viewer, ids));
 
 export const JobConnection = builder.connectionObject({ type: JobRef, name: 'JobConnection' }, { name: 'JobEdge' });
 
@@ -60,7 +62,7 @@ JobRef.implement({
   fields: (t) => ({
     kind: t.expose('kind', { type: JobKindEnum }),
     status: t.expose('status', { type: JobStatusEnum }),
-    instance: t.field({ type: InstanceRef, resolve: (job) => job.instanceId }),
+    instance: t.field({ type: InstanceRef, resolve: (job, _args, _ctx, info) => pointedAt<InstanceRow>(job.instanceId, info) }),
     objects: t.exposeStringList('objects'),
     progress: t.field({ type: JobProgressRef, resolve: (job) => job }),
     apiCalls: t.exposeInt('apiCalls', { description: 'Salesforce API calls the job has made.' }),

@@ -16,10 +16,7 @@ export const NO_CACHE = { cache: false } as const;
  */
 export const loaded = <T>(load: () => T): Promise<T> => new Promise<T>((resolve) => resolve(load()));
 
-/**
- * Current-grant tokens per instance, shared by `tokens`, `tokensUsed` and `tokensRemaining`
- * so the three fields cost one statement per batch of instances.
- */
+/** Current-grant tokens per instance, for `tokens`: one statement per batch of instances. */
 export const currentTokensLoader = createContextCache(
   (ctx: Context) =>
     new DataLoader<string, TokenRow[]>(
@@ -32,8 +29,22 @@ export const currentTokensLoader = createContextCache(
     ),
 );
 
+/** Current-grant token counts per instance and status, shared by `tokensUsed` and `tokensRemaining`. */
+const tokenCountsLoader = createContextCache(
+  (ctx: Context) =>
+    new DataLoader<string, Map<TokenStatus, number>>(
+      (instanceIds) =>
+        loaded(() => {
+          const counts = new Map(instanceIds.map((id) => [id, new Map<TokenStatus, number>()]));
+          for (const row of ctx.services.tokens.currentCountsByInstanceIds(viewerOf(ctx), instanceIds)) counts.get(row.instanceId)?.set(row.status, row.count);
+          return instanceIds.map((id) => counts.get(id)!);
+        }),
+      NO_CACHE,
+    ),
+);
+
 export async function tokenCount(ctx: Context, instanceId: string, status: TokenStatus): Promise<number> {
-  return (await currentTokensLoader(ctx).load(instanceId)).filter((token) => token.status === status).length;
+  return (await tokenCountsLoader(ctx).load(instanceId)).get(status) ?? 0;
 }
 
 /** Per-object counts of snapshots, shared by `objects` and `recordCount`. */

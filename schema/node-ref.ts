@@ -1,3 +1,4 @@
+import { Kind, type GraphQLResolveInfo } from 'graphql';
 import type { Services } from '../src/services/index.ts';
 import type { Viewer } from '../src/services/viewer.ts';
 import { builder, viewerOf } from './builder.ts';
@@ -17,4 +18,20 @@ export function nodeRef<T extends { id: string }>(name: string, load: (services:
     sort: (row) => row.id,
   });
   return Object.assign(ref, { idFrom: (decoded: { typename: string; id: string }) => localId(decoded, name) });
+}
+
+/** True when the field's object is asked for nothing but its id (and __typename). */
+function asksOnlyId(info: GraphQLResolveInfo): boolean {
+  return info.fieldNodes.every((node) =>
+    node.selectionSet?.selections.every((selection) => selection.kind === Kind.FIELD && (selection.name.value === 'id' || selection.name.value === '__typename')),
+  );
+}
+
+/**
+ * A node a field points at by id, for a loadable node's resolver: loaded when any of its fields is
+ * asked for, but only its id (`job { instance { id } }`, on every job of a list or every job event)
+ * is answered from the id alone, without a statement. Its parent was already checked for the viewer.
+ */
+export function pointedAt<T extends { id: string }>(id: string, info: GraphQLResolveInfo): T | string {
+  return asksOnlyId(info) ? ({ id } as T) : id;
 }

@@ -2,6 +2,7 @@ import type { IncomingMessage } from 'node:http';
 import type { Context } from '../../schema/builder.ts';
 import type { Services } from '../services/index.ts';
 import type { FailedKeyThrottle } from './failed-key-throttle.ts';
+import { identifyOperation } from './request-ids.ts';
 
 /** Accepts `Bearer <key>` or a bare key, as sent in a header or in graphql-ws connectionParams. */
 export function apiKeyFrom(authorization: unknown): string | undefined {
@@ -47,6 +48,7 @@ export function createAuthentication(services: Services, throttle: FailedKeyThro
       if (!context) {
         const authorization = server.connectionParams ? server.connectionParams.authorization : server.request?.headers.get('authorization');
         context = authenticate(authorization, clientAddress(server.req));
+        identifyOperation(context, server.req, server.request !== undefined);
         byOperation.set(operation, context);
       }
       return context;

@@ -1,7 +1,7 @@
 import { GraphQLError } from 'graphql';
 import type { YogaLogger } from 'graphql-yoga';
 import { DomainError } from '../errors.ts';
-import { currentRequestId } from './request-ids.ts';
+import { requestIdOf } from './request-ids.ts';
 
 /** What caused an error yoga reports: the thrown error under GraphQL's wrapping. */
 function causeOf(error: unknown): unknown {
@@ -31,7 +31,7 @@ export function requestErrorLogger(logger: YogaLogger): YogaLogger {
       if (logged.has(error)) return;
       logged.add(error);
       if (isClientError(error)) return logger.debug(`Refused a request: ${error.message}`);
-      logger.error(`Request ${currentRequestId() ?? '(none)'} failed:`, causeOf(error));
+      logger.error(`Request ${requestIdOf(error)} failed:`, causeOf(error));
     },
   };
 }

@@ -14,7 +14,7 @@ import { requestErrorLogger } from './error-logging.ts';
 import { eventStreamLimitsPlugin } from './event-stream-limits.ts';
 import { jsonBodyPlugin } from './json-body.ts';
 import { queryLimitsPlugin } from './query-limits.ts';
-import { currentRequestId } from './request-ids.ts';
+import { requestIdOf, requestIdPlugin } from './request-ids.ts';
 import { responseCachePlugin, type ResponseCache } from './response-cache.ts';
 import { revocationPlugin } from './revocation.ts';
 import type { Services } from '../services/index.ts';
@@ -61,12 +61,13 @@ export function createGraphQLHandler({ config, services, authentication, respons
           return new GraphQLError(original.message, { extensions: { code: 'BAD_USER_INPUT' } });
         }
         // Logged with this id by requestErrorLogger, as yoga reports every error it masks.
-        const requestId = currentRequestId();
+        const requestId = requestIdOf(error as object);
         return new GraphQLError(`${message} (request ${requestId})`, { extensions: { code: 'INTERNAL_SERVER_ERROR', requestId } });
       },
     },
     plugins: [
       jsonBodyPlugin(),
+      requestIdPlugin(),
       queryLimitsPlugin((server) => authentication.contextOf(server)),
       anonymousDenialsPlugin(anonymousDenials),
       // Compiled execution, per document: the dashboard's uncached query and each subscription event

@@ -15,7 +15,7 @@ import { EXPORT_LINK_PREFIX } from '../services/export-links.ts';
 import { EXPORTS_PATH, exportRoute } from './export-route.ts';
 import { OAUTH_CALLBACK_PATH, oauthCallbackRoute } from './oauth-callback.ts';
 import { refuse } from './refuse.ts';
-import { withRequestId } from './request-ids.ts';
+import { assignRequestId } from './request-ids.ts';
 import { createResponseCache } from './response-cache.ts';
 import { securityHeaders } from './security-headers.ts';
 import { attachWebSocket } from './websocket.ts';
@@ -129,10 +129,8 @@ export async function startServer(app: App, logger: YogaLogger): Promise<Running
     }
     timeResponse(res);
     if (refusedAtTheDoor(req, res, throttles)) return;
-    withRequestId((id) => {
-      res.setHeader('x-request-id', id);
-      void yoga(req, res);
-    });
+    res.setHeader('x-request-id', assignRequestId(req));
+    void yoga(req, res);
   });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);

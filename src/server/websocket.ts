@@ -7,9 +7,8 @@ import type { Config } from '../config.ts';
 import type { Services } from '../services/index.ts';
 import { clientAddress, type Authentication } from './context.ts';
 import type { FailedKeyThrottle } from './failed-key-throttle.ts';
-import { createSubscriptionSharing, sharingKeyOf } from './shared-subscriptions.ts';
+import { createSubscriptionSharing, sharingKeyOf, type Deliver } from './shared-subscriptions.ts';
 import { GRAPHQL_PATH, type GraphQLHandler } from './graphql.ts';
-import { withRequestId } from './request-ids.ts';
 import {
   boundUnreadBytes,
   CLOSE_REVOKED,
@@ -28,6 +27,8 @@ type EnvelopedArgs = ExecutionArgs & {
   envelopedSubscribe: Enveloped['subscribe'];
   /** Subscriptions with the same key compute the same results and share one execution. */
   sharingKey: string;
+  /** Writes a shared result to this subscriber's socket as a graphql-ws `next` message. */
+  deliver: Deliver;
 };
 
 interface Dependencies {
@@ -35,6 +36,12 @@ interface Dependencies {
   services: Services;
   authentication: Authentication;
   throttle: FailedKeyThrottle;
+}
+
+/** graphql-ws's `next` message around a payload already serialised, as graphql-ws would send it. */
+function nextMessageSender(socket: WebSocket, id: string): Deliver {
+  const head = `{"id":${JSON.stringify(id)},"type":"next","payload":`;
+  return (payloadJson) => socket.send(`${head}${payloadJson}}`);
 }
 
 // setTimeout takes at most 2^31 - 1 ms; a key expiring later is checked again on reconnect.
@@ -80,17 +87,17 @@ export function attachWebSocket(server: Server, yoga: GraphQLHandler, { config, 
       // No internal message ever goes into a close reason.
       isProd: true,
       // The enveloped execute/subscribe travel on the args, not rootValue, which Pothos hands to root resolvers.
-      execute: (args) => withRequestId(() => (args as EnvelopedArgs).envelopedExecute(args) as Execution),
+      execute: (args) => (args as EnvelopedArgs).envelopedExecute(args) as Execution,
       subscribe: (args) => {
         const enveloped = args as EnvelopedArgs;
-        return withRequestId(() => sharing.subscribe(enveloped.sharingKey, () => enveloped.envelopedSubscribe(args) as Subscription)) as Subscription;
+        return sharing.subscribe(enveloped.sharingKey, () => enveloped.envelopedSubscribe(args) as Subscription, enveloped.deliver) as Subscription;
       },
       onConnect: (ctx) => {
         const { viewer } = authentication.authenticate(ctx.connectionParams?.authorization, clientAddress(ctx.extra.request));
         if (viewer?.kind === 'member') track(ctx.extra.socket, viewer.keyId, viewer.expiresAt);
         return viewer !== null;
       },
-      onSubscribe: async (ctx, _id, params) => {
+      onSubscribe: async (ctx, id, params) => {
         if (Object.keys(ctx.subscriptions).length > MAX_SUBSCRIPTIONS_PER_CONNECTION) {
           return [new GraphQLError(`At most ${MAX_SUBSCRIPTIONS_PER_CONNECTION} operations may be open on one connection`, { extensions: { code: 'TOO_MANY_SUBSCRIPTIONS' } })];
         }
@@ -122,6 +129,7 @@ export function attachWebSocket(server: Server, yoga: GraphQLHandler, { config, 
           envelopedExecute: enveloped.execute,
           envelopedSubscribe: enveloped.subscribe,
           sharingKey: sharingKeyOf(contextValue.viewer, params),
+          deliver: nextMessageSender(ctx.extra.socket, id),
         };
       },
     },

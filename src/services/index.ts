@@ -138,6 +138,7 @@ export function createServices({ database, events, config, secretKey, logger, re
     tokens: {
       byIds: (viewer: Viewer, ids: readonly string[]) => tokens.byIds(viewer, ids),
       currentByInstanceIds: (viewer: Viewer, instanceIds: readonly string[]) => tokens.currentByInstanceIds(viewer, instanceIds),
+      currentCountsByInstanceIds: (viewer: Viewer, instanceIds: readonly string[]) => tokens.currentCountsByInstanceIds(viewer, instanceIds),
     },
     snapshots,
     reauthentication: createReauthenticationService({ db, announce, secretKey, connectedApp, instances, tokens, grantReleaser, grantHealth }),

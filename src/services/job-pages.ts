@@ -11,7 +11,15 @@ export interface JobPageRequest extends PageRequest {
 }
 
 const DEFAULT_PAGE_SIZE = 20;
-const cursorOf = (job: JobRow) => encodeCursor('jobs', job.queuedAt.getTime(), job.id);
+
+/**
+ * A job as lists show it: without its request (a restore's may hold thousands of record ids,
+ * parsed from JSON on every read) and its session, which no field exposes.
+ */
+export type ListedJob = Omit<JobRow, (typeof UNLISTED)[number]>;
+const UNLISTED = ['parameters', 'accessTokenCiphertext'] as const;
+
+const cursorOf = (job: ListedJob) => encodeCursor('jobs', job.queuedAt.getTime(), job.id);
 
 /** Newest-first pages of jobs for many parents (instances or organisations) in one statement. */
 export function jobPagesByParent(
@@ -20,7 +28,7 @@ export function jobPagesByParent(
   parent: 'instanceId' | 'organisationId',
   parentIds: readonly string[],
   request: JobPageRequest,
-): Map<string, Page<JobRow>> {
+): Map<string, Page<ListedJob>> {
   const size = pageSize(request, DEFAULT_PAGE_SIZE);
   const after = request.after ? decodeCursor('jobs', request.after, ['number', 'string'] as const) : undefined;
   const rows = firstRowsPerParent(db, jobs, parentIds, size + 1, (table) => {
@@ -36,6 +44,6 @@ export function jobPagesByParent(
       ),
       orderBy: [desc(table.queuedAt), desc(table.id)],
     };
-  });
+  }, UNLISTED);
   return pagesPerParent(rows, parentIds, (job) => job[parent], size, request, cursorOf);
 }

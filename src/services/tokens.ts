@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { and, asc, eq, getTableColumns, inArray, isNull, ne, sql } from 'drizzle-orm';
 import { inListPlaceholder } from '../../db/in-list.ts';
 import type { Db } from '../../db/client.ts';
-import { grants, instances, tokens, type GrantRow, type InstanceRow, type TokenRow } from '../../db/schema.ts';
+import { grants, instances, tokens, type GrantRow, type InstanceRow, type TokenRow, type TokenStatus } from '../../db/schema.ts';
 import { decrypt, encrypt } from '../crypto.ts';
 import { InstanceNotConnectedError, NotFoundError, TokenExpiredError, type TokenExhaustionReason } from '../errors.ts';
 import type { AuthorizedGrant } from '../salesforce/oauth.ts';
@@ -38,6 +38,14 @@ export function createTokenService(db: Db, secretKey: Buffer) {
     .where(inListPlaceholder(tokens.instanceId, sql.placeholder('instanceIds')))
     .orderBy(asc(tokens.position))
     .prepare();
+  // The counts most reads want (tokensUsed, tokensRemaining): a row per status, not per token.
+  const currentTokenCounts = db
+    .select({ instanceId: tokens.instanceId, status: tokens.status, count: sql<number>`count(*)`, organisationId: instances.organisationId })
+    .from(tokens)
+    .innerJoin(instances, and(eq(instances.id, tokens.instanceId), eq(instances.currentGrantId, tokens.grantId)))
+    .where(inListPlaceholder(tokens.instanceId, sql.placeholder('instanceIds')))
+    .groupBy(tokens.instanceId, tokens.status)
+    .prepare();
 
   function usedCount(grantId: string) {
     return db
@@ -54,6 +62,13 @@ export function createTokenService(db: Db, secretKey: Buffer) {
         .all({ instanceIds: JSON.stringify(instanceIds) })
         .filter((row) => canSeeOrganisation(viewer, row.organisationId))
         .map(({ organisationId: _organisation, ...token }) => token);
+    },
+
+    /** Current-grant tokens of each instance by status, for the instances the viewer may see. */
+    currentCountsByInstanceIds(viewer: Viewer, instanceIds: readonly string[]): { instanceId: string; status: TokenStatus; count: number }[] {
+      return currentTokenCounts
+        .all({ instanceIds: JSON.stringify(instanceIds) })
+        .filter((row) => canSeeOrganisation(viewer, row.organisationId));
     },
 
     byIds(viewer: Viewer, ids: readonly string[]): TokenRow[] {

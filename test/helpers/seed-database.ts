@@ -1,5 +1,6 @@
 import { randomBytes, randomUUID } from 'node:crypto';
-import { jobFailures, jobs, snapshotObjects, snapshots } from '../../db/schema.ts';
+import { count } from 'drizzle-orm';
+import { jobFailures, jobs, organisations, snapshotObjects, snapshots } from '../../db/schema.ts';
 import type { Db } from '../../db/client.ts';
 import { createEventBus } from '../../src/events.ts';
 import { createAnnouncements } from '../../src/services/announcements.ts';
@@ -29,7 +30,7 @@ const SNAPSHOT_OBJECTS = ['Account', 'Case', 'Contact', 'Opportunity'];
  * and the rows finished jobs leave (restores with failures, snapshots) written as they would stand.
  * Tests seed through the real flows instead (seed-organisations.ts).
  */
-export function seedOrganisations(db: Db, count: number, overrides: Partial<SeedOptions> = {}) {
+export function seedOrganisations(db: Db, added: number, overrides: Partial<SeedOptions> = {}) {
   const options: SeedOptions = { instancesPerOrganisation: 2, jobsPerInstance: 3, snapshotsPerInstance: 2, failuresPerRestore: 2, ...overrides };
   // The services on the same database; their events reach no one (as the rows of finished jobs do not).
   const announce = createAnnouncements(createEventBus());
@@ -38,7 +39,9 @@ export function seedOrganisations(db: Db, count: number, overrides: Partial<Seed
   // Seeded refresh tokens are never sent to Salesforce: any key may encrypt them.
   const tokenService = createTokenService(db, randomBytes(32));
   const now = Date.now();
-  for (let o = 0; o < count; o++) {
+  // Names are unique: a second call goes on numbering after the organisations already there.
+  const first = db.select({ n: count() }).from(organisations).get()!.n;
+  for (let o = first; o < first + added; o++) {
     const organisationId = organisationService.create(`Organisation ${o}`).id;
     for (let i = 0; i < options.instancesPerOrganisation; i++) {
       const instance = instanceService.add(OPERATOR, organisationId, i % 2 === 0 ? 'PRODUCTION' : 'SANDBOX', `Instance ${o}.${i}`);
