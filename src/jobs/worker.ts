@@ -5,11 +5,10 @@ import type { JobRow, SnapshotRow } from '../../db/schema.ts';
 import type { Config } from '../config.ts';
 import type { Metrics } from '../metrics.ts';
 import { decrypt } from '../crypto.ts';
-import { JobStoppedError, TOKEN_EXPIRED_MESSAGE } from '../errors.ts';
-import { isGrantRejected, salesforceFailure } from '../salesforce/errors.ts';
+import { JobStoppedError } from '../errors.ts';
 import { buffer } from 'node:stream/consumers';
 import type { ConnectedApp } from '../salesforce/oauth.ts';
-import { CancelledError, SalesforceSession } from '../salesforce/session.ts';
+import { SalesforceSession } from '../salesforce/session.ts';
 import type { Announcements } from '../services/announcements.ts';
 import { runBackup } from '../services/backup.ts';
 import type { GrantReleaser } from '../services/grant-releaser.ts';
@@ -20,6 +19,7 @@ import { runRestore } from '../services/restore.ts';
 import type { SnapshotService } from '../services/snapshots.ts';
 import type { BlobStores } from '../storage/blob-store.ts';
 import type { TokenService } from '../services/tokens.ts';
+import { outcomeOf } from './outcome.ts';
 import { createProgress } from './progress.ts';
 import { cancelQueued, claimNext, failExpired, finish, renewLeases, requestCancel, type Lease, type Outcome } from './queue.ts';
 
@@ -134,28 +134,6 @@ export function createJobWorker(access: WorkerAccess) {
     return undefined;
   }
 
-  /** How a job that threw ends; a grant Salesforce refused also expires the instance's tokens. */
-  function outcomeOf(job: JobRow, error: unknown, signal: AbortSignal): Outcome {
-    if (stopped) return { status: 'FAILED', error: STOPPED_MESSAGE };
-    if (error instanceof CancelledError || signal.aborted) return { status: 'CANCELLED' };
-    if (isGrantRejected(error)) {
-      if (job.grantId) {
-        const rejection = tokens.reject(job.grantId);
-        if (rejection.exhaustedNow) announce.tokensExhausted(rejection.instance, 'REVOKED_BY_SALESFORCE');
-      }
-      return { status: 'FAILED', error: TOKEN_EXPIRED_MESSAGE };
-    }
-    if (error instanceof JobStoppedError) return { status: 'FAILED', error: error.message };
-    const answered = salesforceFailure(error);
-    if (answered) return { status: 'FAILED', error: answered };
-    // Never an internal exception's text: the details go to the log, the user gets what to do.
-    access.logger.warn(`Job ${job.id} failed: ${(error as Error).stack ?? String(error)}`);
-    return {
-      status: 'FAILED',
-      error: `The job stopped on an unexpected error in the service; nothing more was written. Start it again, and if it stops again, report job ${job.id}.`,
-    };
-  }
-
   async function run(job: JobRow, signal: AbortSignal) {
     let session: SalesforceSession | undefined;
     const progress = createProgress(db, announce, job.id, () => session?.apiCalls ?? 0, (added) => access.metrics.recordsProcessed(job.kind, added));
@@ -168,7 +146,7 @@ export function createJobWorker(access: WorkerAccess) {
     } catch (error) {
       // A failed backup's unfinished snapshot goes at once, not at the next start.
       if (job.kind === 'BACKUP') access.snapshots.discardUnfinishedOf(job.id);
-      outcome = outcomeOf(job, error, signal);
+      outcome = stopped ? { status: 'FAILED', error: STOPPED_MESSAGE } : outcomeOf(job, error, signal, access);
     }
     progress.flush();
     const finished = finish(access.queueDb, job.id, owner, outcome);
