@@ -1,7 +1,8 @@
 /**
  * Bulk API 2.0 query jobs: the SOQL goes in a POST body (no URI limit), the job is polled with
  * backoff through UploadComplete and InProgress to JobComplete (Failed and Aborted end it), and
- * the CSV results are read page by page through `Sforce-Locator`, typed from describe.
+ * the CSV results are read page by page through `Sforce-Locator`, typed from describe, the next
+ * page asked for as soon as the current one's headers name it.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import { CsvRowReader } from './csv-rows.ts';
@@ -29,7 +30,10 @@ export interface BulkQueryOptions {
   checkpoint: () => void;
   /** Field name → describe type, to turn CSV text back into the values the REST API returns. */
   fieldTypes: Map<string, string>;
-  /** First pause before a poll, doubled each time up to `maxPollMs`. */
+  /**
+   * First pause before a poll, doubled each time up to `maxPollMs`: a small job is often done
+   * within a fraction of a second, a large one waits seconds in Salesforce's queue.
+   */
   firstPollMs?: number;
   maxPollMs?: number;
   /** Called on each poll with the state seen (progress, tests). */
@@ -52,7 +56,7 @@ function typedValue(type: string | undefined, text: string): unknown {
 
 /** Runs a queryAll job and yields its records in batches, in the order of the query's fields. */
 export async function* bulkQueryAll(session: SalesforceSession, soql: string, options: BulkQueryOptions): AsyncGenerator<SalesforceRecord[]> {
-  const { checkpoint, fieldTypes, firstPollMs = 250, maxPollMs = 10_000, batchSize = 500 } = options;
+  const { checkpoint, fieldTypes, firstPollMs = 50, maxPollMs = 10_000, batchSize = 2_000 } = options;
   checkpoint();
   const created = await session.request<QueryJobInfo>({
     method: 'POST',
@@ -77,45 +81,58 @@ export async function* bulkQueryAll(session: SalesforceSession, soql: string, op
   }
 
   let received = 0;
-  let locator: string | null = null;
-  do {
+  const page = (locator: string | null) => {
     checkpoint();
-    const response = await session.download(`/jobs/query/${job.id}/results${locator ? `?locator=${encodeURIComponent(locator)}` : ''}`);
-    const next = response.headers.get('sforce-locator');
-    locator = next && next !== 'null' ? next : null;
-    let header: string[] | undefined;
-    let types: (string | undefined)[] = [];
-    let batch: SalesforceRecord[] = [];
-    const reader = new CsvRowReader();
-    const decoder = new TextDecoder();
-    const toRecords = (rows: string[][]) => {
-      for (const row of rows) {
-        if (!header) {
-          header = row;
-          types = header.map((name) => fieldTypes.get(name));
-          continue;
-        }
-        const record: Record<string, unknown> = {};
-        for (let i = 0; i < header.length; i++) record[header[i]] = typedValue(types[i], row[i]);
-        batch.push(record as SalesforceRecord);
-      }
-    };
-    for await (const chunk of response.body as unknown as AsyncIterable<Uint8Array>) {
-      toRecords(reader.push(decoder.decode(chunk, { stream: true })));
-      if (batch.length >= batchSize) {
+    return session.download(`/jobs/query/${job.id}/results${locator ? `?locator=${encodeURIComponent(locator)}` : ''}`);
+  };
+  let pending: Promise<Response> | undefined = page(null);
+  try {
+    while (pending) {
+      const response: Response = await pending;
+      const next = response.headers.get('sforce-locator');
+      // Salesforce prepares the next page while this one is stored.
+      pending = next && next !== 'null' ? page(next) : undefined;
+      for await (const batch of csvBatches(response, fieldTypes, batchSize)) {
         received += batch.length;
         yield batch;
-        batch = [];
       }
     }
-    toRecords(reader.push(decoder.decode()));
-    toRecords(reader.end());
-    if (batch.length > 0) {
-      received += batch.length;
-      yield batch;
-    }
-  } while (locator);
+  } finally {
+    // Stopped early (cancelled, a write failed): the page on its way is not wanted.
+    pending?.then((response) => response.body?.cancel(), () => undefined);
+  }
   if (job.numberRecordsProcessed !== undefined && received !== job.numberRecordsProcessed) {
     throw new Error(`The Bulk API 2.0 job announced ${job.numberRecordsProcessed} records but returned ${received}`);
   }
+}
+
+/** One result page's records, `batchSize` at a time, as its CSV streams in. */
+async function* csvBatches(response: Response, fieldTypes: Map<string, string>, batchSize: number): AsyncGenerator<SalesforceRecord[]> {
+  let header: string[] | undefined;
+  let types: (string | undefined)[] = [];
+  let batch: SalesforceRecord[] = [];
+  const reader = new CsvRowReader();
+  const decoder = new TextDecoder();
+  const toRecords = (rows: string[][]) => {
+    for (const row of rows) {
+      if (!header) {
+        header = row;
+        types = header.map((name) => fieldTypes.get(name));
+        continue;
+      }
+      const record: Record<string, unknown> = {};
+      for (let i = 0; i < header.length; i++) record[header[i]] = typedValue(types[i], row[i]);
+      batch.push(record as SalesforceRecord);
+    }
+  };
+  for await (const chunk of response.body as unknown as AsyncIterable<Uint8Array>) {
+    toRecords(reader.push(decoder.decode(chunk, { stream: true })));
+    if (batch.length >= batchSize) {
+      yield batch;
+      batch = [];
+    }
+  }
+  toRecords(reader.push(decoder.decode()));
+  toRecords(reader.end());
+  if (batch.length > 0) yield batch;
 }
