@@ -112,17 +112,17 @@ async function inParallel<T>(items: T[], limit: number, work: (item: T) => Promi
  * waits for a write of its own batch.
  */
 function readingAhead<T, R>(items: T[], read: (item: T) => Promise<R>, ahead: number): (() => Promise<R>)[] {
-  const started: Promise<R>[] = [];
+  const started = new Map<number, Promise<R>>();
   const start = (index: number) => {
-    if (index < items.length && !started[index]) {
-      started[index] = read(items[index]);
-      // Answered only when its turn comes, or never if the restore stops first.
-      started[index].catch(() => undefined);
-    }
+    if (index >= items.length || started.has(index)) return;
+    const reading = read(items[index]);
+    // Answered only when its turn comes, or never if the restore stops first.
+    reading.catch(() => undefined);
+    started.set(index, reading);
   };
   return items.map((_, index) => () => {
     for (let next = index; next <= index + ahead; next++) start(next);
-    return started[index];
+    return started.get(index)!;
   });
 }
 
