@@ -56,7 +56,7 @@ function typedValue(type: string | undefined, text: string): unknown {
 
 /** Runs a queryAll job and yields its records in batches, in the order of the query's fields. */
 export async function* bulkQueryAll(session: SalesforceSession, soql: string, options: BulkQueryOptions): AsyncGenerator<SalesforceRecord[]> {
-  const { checkpoint, fieldTypes, firstPollMs = 50, maxPollMs = 10_000, batchSize = 2_000 } = options;
+  const { checkpoint, fieldTypes, firstPollMs = 50, maxPollMs = 10_000, batchSize = 500 } = options;
   checkpoint();
   const created = await session.request<QueryJobInfo>({
     method: 'POST',

@@ -15,10 +15,10 @@ import type { CompletedObject, SnapshotService } from './snapshots.ts';
 const MIRROR_OBJECT = /(History|Share|Feed|ChangeEvent)$/;
 // Compound fields repeat their components, which are queried on their own.
 const COMPOUND_TYPES = new Set(['address', 'location']);
-// A page is stored a slice at a time, one transaction each, yielding in between, so the next page
-// (already requested) keeps streaming in. A REST page is one slice; 500-record transactions made
-// commits about a tenth of the CPU a backup spent storing.
-const STORE_SLICE = 2_000;
+// A page is stored a slice at a time, yielding in between, so the next page (already requested)
+// keeps streaming in; stored in one go, it waited in a full socket buffer. Slices of 2,000 (fewer
+// commits) held the event loop so long under load that clients polling the service lost connections.
+const STORE_SLICE = 500;
 /**
  * A transaction stamps SystemModstamp when it saves but may commit later: the next incremental
  * backup starts this long before the moment this one began, by Salesforce's clock.
