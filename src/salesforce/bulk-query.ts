@@ -83,7 +83,10 @@ export async function* bulkQueryAll(session: SalesforceSession, soql: string, op
   let received = 0;
   const page = (locator: string | null) => {
     checkpoint();
-    return session.download(`/jobs/query/${job.id}/results${locator ? `?locator=${encodeURIComponent(locator)}` : ''}`);
+    const response = session.download(`/jobs/query/${job.id}/results${locator ? `?locator=${encodeURIComponent(locator)}` : ''}`);
+    // Awaited only once the page before is stored: a failure meanwhile must not go unhandled.
+    response.catch(() => undefined);
+    return response;
   };
   let pending: Promise<Response> | undefined = page(null);
   try {

@@ -31,7 +31,10 @@ export function fitsInGet(session: SalesforceSession, soql: string): boolean {
 export async function* queryAllPages<R = SalesforceRecord>(session: SalesforceSession, soql: string, checkpoint: () => void): AsyncGenerator<QueryPage<R>> {
   const fetchPage = (url: string) => {
     checkpoint();
-    return session.request<QueryPage<R>>({ method: 'GET', url, headers: PAGE_SIZE_HEADER });
+    const page = session.request<QueryPage<R>>({ method: 'GET', url, headers: PAGE_SIZE_HEADER });
+    // Awaited only once the page before is stored: a failure meanwhile must not go unhandled.
+    page.catch(() => undefined);
+    return page;
   };
   let pending: Promise<QueryPage<R>> | undefined = fetchPage(`/queryAll?q=${encodeURIComponent(soql)}`);
   try {
