@@ -1,8 +1,9 @@
 /**
  * Bulk API 2.0 query jobs: the SOQL goes in a POST body (no URI limit), the job is polled with
  * backoff through UploadComplete and InProgress to JobComplete (Failed and Aborted end it), and
- * the CSV results are read page by page through `Sforce-Locator`, typed from describe, the next
- * page asked for as soon as the current one's headers name it.
+ * the CSV results are read page by page through `Sforce-Locator`, typed from describe. The next
+ * page is not asked for ahead: with it, a 1,000,000-record backup peaked at 378 MB (286 MB was
+ * measured without), its unread body waiting in memory.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import { CsvRowReader } from './csv-rows.ts';
@@ -81,29 +82,17 @@ export async function* bulkQueryAll(session: SalesforceSession, soql: string, op
   }
 
   let received = 0;
-  const page = (locator: string | null) => {
+  let locator: string | null = null;
+  do {
     checkpoint();
-    const response = session.download(`/jobs/query/${job.id}/results${locator ? `?locator=${encodeURIComponent(locator)}` : ''}`);
-    // Awaited only once the page before is stored: a failure meanwhile must not go unhandled.
-    response.catch(() => undefined);
-    return response;
-  };
-  let pending: Promise<Response> | undefined = page(null);
-  try {
-    while (pending) {
-      const response: Response = await pending;
-      const next = response.headers.get('sforce-locator');
-      // Salesforce prepares the next page while this one is stored.
-      pending = next && next !== 'null' ? page(next) : undefined;
-      for await (const batch of csvBatches(response, fieldTypes, batchSize)) {
-        received += batch.length;
-        yield batch;
-      }
+    const response = await session.download(`/jobs/query/${job.id}/results${locator ? `?locator=${encodeURIComponent(locator)}` : ''}`);
+    const next = response.headers.get('sforce-locator');
+    locator = next && next !== 'null' ? next : null;
+    for await (const batch of csvBatches(response, fieldTypes, batchSize)) {
+      received += batch.length;
+      yield batch;
     }
-  } finally {
-    // Stopped early (cancelled, a write failed): the page on its way is not wanted.
-    pending?.then((response) => response.body?.cancel(), () => undefined);
-  }
+  } while (locator);
   if (job.numberRecordsProcessed !== undefined && received !== job.numberRecordsProcessed) {
     throw new Error(`The Bulk API 2.0 job announced ${job.numberRecordsProcessed} records but returned ${received}`);
   }
