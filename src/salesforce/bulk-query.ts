@@ -2,8 +2,8 @@
  * Bulk API 2.0 query jobs: the SOQL goes in a POST body (no URI limit), the job is polled with
  * backoff through UploadComplete and InProgress to JobComplete (Failed and Aborted end it), and
  * the CSV results are read page by page through `Sforce-Locator`, typed from describe. The next
- * page is not asked for ahead: with it, a 1,000,000-record backup peaked at 378 MB (286 MB was
- * measured without), its unread body waiting in memory.
+ * page is not asked for ahead: with it, a 1,000,000-record backup peaked at 378 MB (333 MB
+ * without), the next page's unread body waiting in memory.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import { CsvRowReader } from './csv-rows.ts';
