@@ -16,8 +16,7 @@ const MIRROR_OBJECT = /(History|Share|Feed|ChangeEvent)$/;
 // Compound fields repeat their components, which are queried on their own.
 const COMPOUND_TYPES = new Set(['address', 'location']);
 // A page is stored a slice at a time, yielding in between, so the next page (already requested)
-// keeps streaming in; stored in one go, it waited in a full socket buffer. Slices of 2,000 (fewer
-// commits) held the event loop so long under load that clients polling the service lost connections.
+// keeps streaming in; stored in one go, it waited in a full socket buffer.
 const STORE_SLICE = 500;
 /**
  * A transaction stamps SystemModstamp when it saves but may commit later: the next incremental
