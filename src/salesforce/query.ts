@@ -32,9 +32,7 @@ export async function* queryAllPages<R = SalesforceRecord>(session: SalesforceSe
   const fetchPage = (url: string) => {
     checkpoint();
     const page = session.request<QueryPage<R>>({ method: 'GET', url, headers: PAGE_SIZE_HEADER });
-    // It may fail (a cancel, a refusal) while the caller is still storing the page before: its
-    // failure reaches the caller at the next await; until then it must not count as unhandled,
-    // which would end the process.
+    // Awaited only once the page before is stored: a failure meanwhile must not go unhandled.
     page.catch(() => undefined);
     return page;
   };

@@ -106,6 +106,26 @@ async function inParallel<T>(items: T[], limit: number, work: (item: T) => Promi
   await Promise.all(Array.from({ length: Math.min(limit, items.length) }, lane));
 }
 
+/**
+ * Each item's read, started `ahead` items early: with one lane per call in flight, each lane's next
+ * batch is being read while it writes this one. Batches hold distinct records, so a read never
+ * waits for a write of its own batch.
+ */
+function readingAhead<T, R>(items: T[], read: (item: T) => Promise<R>, ahead: number): (() => Promise<R>)[] {
+  const started = new Map<number, Promise<R>>();
+  const start = (index: number) => {
+    if (index >= items.length || started.has(index)) return;
+    const reading = read(items[index]);
+    // Answered only when its turn comes, or never if the restore stops first.
+    reading.catch(() => undefined);
+    started.set(index, reading);
+  };
+  return items.map((_, index) => () => {
+    for (let next = index; next <= index + ahead; next++) start(next);
+    return started.get(index)!;
+  });
+}
+
 /** Parents before children, following the lookups among the objects being restored (cycles broken anywhere). */
 export function parentsFirst(objects: string[], references: Map<string, string[]>): string[] {
   const ordered: string[] = [];
@@ -394,10 +414,14 @@ export async function runRestore(
       });
     };
 
-    await inParallel(chunks(ids, BATCH), CALLS_IN_FLIGHT, async (batchIds) => {
+    /** A batch's snapshot records and the org's current values of them. */
+    const readBatch = async (batchIds: string[]) => {
       options.checkpoint();
       const records = load(batchIds);
-      const current = await currentRecords(session, object, compared, records.map(liveIdOf));
+      return { records, current: await currentRecords(session, object, compared, records.map(liveIdOf)) };
+    };
+    await inParallel(readingAhead(chunks(ids, BATCH), readBatch, CALLS_IN_FLIGHT), CALLS_IN_FLIGHT, async (reading) => {
+      const { records, current } = await reading();
       const existing: { record: StoredRecord; current: OrgRecord; undeleted: boolean }[] = [];
       const inRecycleBin: { record: StoredRecord; current: OrgRecord }[] = [];
       for (const record of records) {
