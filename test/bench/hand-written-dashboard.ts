@@ -84,6 +84,7 @@ export function handWrittenDashboardServer(databaseFile: string): Server {
           total: row.total,
           percent:
             row.total === null ? null : row.total === 0 ? 100 : Math.min(100, Math.round(((row.processed + row.failed) / row.total) * 1000) / 10),
+          changed: row.changed,
         },
         instance: { id: globalId('Instance', row.instance_id) },
         failures: {
