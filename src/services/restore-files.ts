@@ -2,7 +2,8 @@
  * Files in a restore: a snapshot holds a base64 field (Attachment.Body, ContentVersion.VersionData)
  * as `{ blob, size }`, the SHA-256 of the bytes kept in the blob store. They go back byte for byte:
  * base64 inside a JSON create while the request stays well under Salesforce's 37.5 MB of base64
- * per JSON message, and as a multipart create of their own when larger.
+ * per JSON message, and as a multipart create of their own when larger. On a record that still
+ * exists, a file whose bytes in the org differ is sent back in its update.
  */
 export interface BlobRef {
   blob: string;
@@ -58,3 +59,27 @@ export async function withFileContents(values: Record<string, unknown>, readBlob
 
 /** The values without their files: what is saved as a create's intent and matched on afterwards. */
 export const withoutFiles = (values: Record<string, unknown>) => Object.fromEntries(Object.entries(values).filter(([, value]) => !isBlobRef(value)));
+
+/**
+ * The files of an existing record whose bytes in the org differ from the snapshot's. Both are read
+ * to compare: Salesforce keeps no digest of an attachment's body.
+ */
+export async function changedFiles(
+  fields: string[],
+  snapshotValues: Record<string, unknown>,
+  current: Record<string, unknown>,
+  read: { org: (url: string) => Promise<Buffer>; snapshot: (blob: string) => Promise<Buffer> },
+): Promise<[string, BlobRef][]> {
+  const changed: [string, BlobRef][] = [];
+  for (const field of fields) {
+    const ref = snapshotValues[field];
+    if (!isBlobRef(ref)) continue;
+    const url = current[field];
+    if (typeof url === 'string') {
+      const inOrg = await read.org(url);
+      if (inOrg.length === ref.size && inOrg.equals(await read.snapshot(ref.blob))) continue;
+    }
+    changed.push([field, ref]);
+  }
+  return changed;
+}

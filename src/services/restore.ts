@@ -1,6 +1,7 @@
 // The restore engine, over 250 lines: its steps (describe, order, undelete, create with saved
 // intents and files, update, second-pass lookups, summary) share one restore's state, which
 // splitting the file would pass around; reconciliation and intents already live beside it.
+import { buffer } from 'node:stream/consumers';
 import type { ObjectRestoreSummaryValue, RestoreParameters, RestoreSummaryValue, SnapshotRow } from '../../db/schema.ts';
 import {
   COLLECTION_SIZE,
@@ -15,10 +16,11 @@ import {
   type SaveResult,
 } from '../salesforce/restore-writes.ts';
 import { JobStoppedError } from '../errors.ts';
+import { readBlob as downloadFile } from '../salesforce/blobs.ts';
 import { describeSObject } from '../salesforce/describe.ts';
 import { UnknownOutcomeError, type SalesforceSession } from '../salesforce/session.ts';
 import { fieldsToMatch, reconcileCreates, windowStart, type Reconciliation } from './create-reconciliation.ts';
-import { createCalls, filesOf, isBlobRef, withFileContents, withoutFiles } from './restore-files.ts';
+import { changedFiles, createCalls, filesOf, isBlobRef, LARGE_FILE_BYTES, withFileContents, withoutFiles } from './restore-files.ts';
 import type { RestoreIntentService } from './restore-intents.ts';
 import type { SnapshotService, StoredRecord } from './snapshots.ts';
 
@@ -222,11 +224,16 @@ export async function runRestore(
 ): Promise<void> {
   const dryRun = params.dryRun === true;
   const writer = dryRun ? dryRunWriter() : orgWriter(session);
-  /** Sends updates a collection at a time, handing each answer to `settle`. */
+  const readSnapshotFile = async (sha256: string) => {
+    if (!options.readBlob) throw new JobStoppedError('The files of this snapshot are not available to the service, so records with files cannot be restored.');
+    return options.readBlob(sha256);
+  };
+  /** Sends updates a collection at a time (fewer when they carry files), handing each answer to `settle`. */
   const sendUpdates = async <E>(updates: { entry: E; body: Record<string, unknown> }[], settle: (entry: E, result: SaveResult) => void, afterBatch = () => {}) => {
-    for (const batch of chunks(updates, BATCH)) {
+    for (const { items: batch } of createCalls(updates, (update) => update.body, BATCH)) {
       options.checkpoint();
-      const results = await writer.update(batch.map((update) => update.body));
+      const bodies = dryRun ? batch.map((update) => update.body) : await Promise.all(batch.map((update) => withFileContents(update.body, readSnapshotFile)));
+      const results = await writer.update(bodies);
       results.forEach((result, index) => settle(batch[index].entry, result));
       afterBatch();
     }
@@ -334,8 +341,10 @@ export async function runRestore(
     const writable = (mode: 'createable' | 'updateable') =>
       [...fields.values()].filter((field) => field[mode] && !SYSTEM_FIELDS.has(field.name) && !BINARY_TYPES.has(field.type));
     const updateable = writable('updateable');
-    // Files are sent on create only: the org's current bytes cannot be compared without downloading them.
     const files = [...fields.values()].filter((field) => field.createable && BINARY_TYPES.has(field.type));
+    // Files an existing record can take new bytes for (Attachment.Body; not ContentVersion's, which is versioned).
+    const replaceable = [...fields.values()].filter((field) => field.updateable && BINARY_TYPES.has(field.type)).map((field) => field.name);
+    const readFiles = { org: async (url: string) => buffer(await downloadFile(session, url)), snapshot: readSnapshotFile };
     const createable = [...writable('createable'), ...files];
     let warnedNoFile = false;
     const compared = updateable.map((field) => field.name);
@@ -394,11 +403,19 @@ export async function runRestore(
       const updates: { entry: (typeof entries)[number]; body: Record<string, unknown> }[] = [];
       const outcomeOf = (entry: (typeof entries)[number], changed: boolean): Outcome =>
         foundCreated.has(entry.record.recordId) ? 'created' : entry.undeleted ? 'undeleted' : changed ? 'updated' : 'unchanged';
-      for (const entry of entries) {
+      const filesChanged = replaceable.length === 0 ? [] : await Promise.all(entries.map(({ record, current }) => changedFiles(replaceable, record.data, current, readFiles)));
+      for (const [index, entry] of entries.entries()) {
         const { record, current, undeleted } = entry;
         const { values, waiting } = valuesOf(record, updateable);
-        const changes = Object.entries(values).filter(([name, value]) => !sameValue(fields.get(name)!, value, current[name]));
-        changes.forEach(([name, value]) => sample(object, record.recordId, name, current[name], value));
+        const fileChanges = filesChanged[index] ?? [];
+        const tooLarge = fileChanges.find(([, ref]) => ref.size > LARGE_FILE_BYTES);
+        if (tooLarge) {
+          const message = `${tooLarge[0]} differs from the snapshot, but a file over 20 MB cannot replace the one on an existing record; delete the record in Salesforce and restore it again.`;
+          fail(object, record.recordId, { statusCode: 'FILE_TOO_LARGE_TO_REPLACE', message });
+          continue;
+        }
+        const changes = [...Object.entries(values).filter(([name, value]) => !sameValue(fields.get(name)!, value, current[name])), ...fileChanges];
+        changes.forEach(([name, value]) => sample(object, record.recordId, name, isBlobRef(value) ? "(the org's file)" : current[name], isBlobRef(value) ? `(the snapshot's file, ${value.size} bytes)` : value));
         const hasWaiting = Object.keys(waiting).length > 0;
         const counted = undeleted || changes.length > 0 || foundCreated.has(record.recordId);
         if (hasWaiting) {
@@ -418,7 +435,7 @@ export async function runRestore(
     const readBatch = async (batchIds: string[]) => {
       options.checkpoint();
       const records = load(batchIds);
-      return { records, current: await currentRecords(session, object, compared, records.map(liveIdOf)) };
+      return { records, current: await currentRecords(session, object, [...compared, ...replaceable], records.map(liveIdOf)) };
     };
     await inParallel(readingAhead(chunks(ids, BATCH), readBatch, CALLS_IN_FLIGHT), CALLS_IN_FLIGHT, async (reading) => {
       const { records, current } = await reading();
@@ -541,18 +558,14 @@ export async function runRestore(
 
   /** One create call: JSON with files as base64, or one record with a large file as multipart. A dry run reads no file. */
   async function sendCreates(object: string, call: { items: { values: Record<string, unknown> }[]; multipart: boolean }): Promise<SaveResult[]> {
-    const readBlob = async (sha256: string) => {
-      if (!options.readBlob) throw new JobStoppedError('The files of this snapshot are not available to the service, so records with files cannot be created.');
-      return options.readBlob(sha256);
-    };
     if (call.multipart) {
       const { values } = call.items[0];
       const [field, ref] = filesOf(values)[0];
       if (dryRun) return [await writer.createWithFile(object, withoutFiles(values), { field, bytes: Buffer.alloc(0), filename: '' })];
       const filename = (values.Name ?? values.Title ?? values.PathOnClient ?? ref.blob) as string;
-      return [await writer.createWithFile(object, withoutFiles(values), { field, bytes: await readBlob(ref.blob), filename })];
+      return [await writer.createWithFile(object, withoutFiles(values), { field, bytes: await readSnapshotFile(ref.blob), filename })];
     }
-    const bodies = dryRun ? call.items.map(({ values }) => values) : await Promise.all(call.items.map(({ values }) => withFileContents(values, readBlob)));
+    const bodies = dryRun ? call.items.map(({ values }) => values) : await Promise.all(call.items.map(({ values }) => withFileContents(values, readSnapshotFile)));
     return writer.create(bodies.map((values) => ({ attributes: { type: object }, ...values })));
   }
 

@@ -62,6 +62,27 @@ describe('restores of purged records: lookups and files', () => {
     expect(data().blob(copy, 'Body')!.equals(bytes)).toBe(true);
   });
 
+  it("puts back the bytes of an attachment changed in the org since the backup, and leaves an unchanged one alone", async () => {
+    const account = data().ids('Account')[0];
+    const original = randomBytes(200_000);
+    const changed = data().insert('Attachment', { ParentId: account, Name: 'contract.pdf', Body: original.toString('base64') });
+    const untouched = data().insert('Attachment', { ParentId: account, Name: 'logo.png', Body: randomBytes(5_000).toString('base64') });
+    const snapshot = (await backup(setup.admin, setup.instanceId, { objects: ['Attachment'] })).snapshot;
+    data().update(changed, { Body: randomBytes(200_000).toString('base64') }); // same size, other bytes
+
+    const dryRun = await restore(setup.admin, snapshot.id, { recordIds: [changed, untouched], dryRun: true });
+    expect(dryRun.restoreSummary).toMatchObject({ updated: 1, unchanged: 1 });
+    const writes = data().writeCounters();
+    const job = await restore(setup.admin, snapshot.id, { recordIds: [changed, untouched] });
+    expect(job.status, JSON.stringify(job.failures)).toBe('SUCCEEDED');
+    expect(job.restoreSummary).toMatchObject({ updated: 1, unchanged: 1, created: 0 });
+    expect(data().writeCounters().updated).toBe(writes.updated + 1);
+    expect(data().blob(changed, 'Body')!.equals(original)).toBe(true);
+
+    const again = await restore(setup.admin, snapshot.id, { recordIds: [changed, untouched] });
+    expect(again.restoreSummary).toMatchObject({ updated: 0, unchanged: 2 });
+  });
+
   it('sends a file too large for a JSON create as multipart, byte for byte', async () => {
     const account = data().ids('Account')[0];
     const bytes = randomBytes(21 * 1024 * 1024);
