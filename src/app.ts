@@ -69,8 +69,10 @@ export function createApp(config: Config, logger: YogaLogger, options: { clock?:
     metrics,
   });
   const generatedOperatorKey = services.apiKeys.ensureOperatorKey(config.adminApiKey);
-  // Keys and organisations are cached per process: what another process revoked or deleted is forgotten here too.
-  events.observe((event) => {
+  // Keys and organisations are cached per process: what another process revoked or deleted is
+  // forgotten here too (this process's own revocations and deletions did so already).
+  events.observe((event, fromElsewhere) => {
+    if (!fromElsewhere) return;
     if (event.topic === 'apiKeyChanged' && event.payload.apiKey.revokedAt) services.apiKeys.revokedElsewhere(event.payload.apiKey);
     if (event.topic === 'organisationChanged' && event.payload.change === 'DELETED') services.apiKeys.forgetOrganisation(event.payload.organisationId, []);
   });

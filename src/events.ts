@@ -95,14 +95,14 @@ export function createEventBus() {
   const eventTarget = new EventTarget();
   // A dashboard fleet is many listeners on one organisation's topic, not a leak.
   setMaxListeners(0, eventTarget);
-  const observers = new Set<(event: PublishedEvent) => void>();
+  const observers = new Set<(event: PublishedEvent, fromElsewhere: boolean) => void>();
   let subscribers = 0;
   const undelivered: CustomEvent[] = [];
   const deliver = () => {
     for (const event of undelivered.splice(0)) eventTarget.dispatchEvent(event);
   };
-  function happen(topic: TopicName, organisationId: string, payload: unknown) {
-    for (const observe of observers) observe({ topic, payload } as PublishedEvent);
+  function happen(topic: TopicName, organisationId: string, payload: unknown, fromElsewhere: boolean) {
+    for (const observe of observers) observe({ topic, payload } as PublishedEvent, fromElsewhere);
     if (undelivered.length === 0) setImmediate(deliver);
     undelivered.push(new CustomEvent(`${topic}:${organisationId}`, { detail: payload }));
   }
@@ -133,10 +133,11 @@ export function createEventBus() {
      * caused it. Subscribers still get events in the order they were published.
      */
     publish<T extends TopicName>(topic: T, organisationId: string, payload: Topics[T][1]) {
-      happen(topic, organisationId, payload);
+      happen(topic, organisationId, payload, false);
       relay?.send({ topic, organisationId, payload });
     },
-    observe(observer: (event: PublishedEvent) => void) {
+    /** `fromElsewhere`: another of the service's processes published it (through the relay). */
+    observe(observer: (event: PublishedEvent, fromElsewhere: boolean) => void) {
       observers.add(observer);
     },
     /** Subscriptions listening now. */
@@ -144,7 +145,7 @@ export function createEventBus() {
     /** From now on, events also go to and come from the service's other processes. */
     relayThrough(to: EventRelay) {
       relay = to;
-      relay.onReceive(({ topic, organisationId, payload }) => happen(topic, organisationId, payload));
+      relay.onReceive(({ topic, organisationId, payload }) => happen(topic, organisationId, payload, true));
     },
     close: async () => relay?.close(),
     /** Undefined without a relay (events stay in this process). */

@@ -20,7 +20,7 @@ import { readBlob as downloadFile } from '../salesforce/blobs.ts';
 import { describeSObject } from '../salesforce/describe.ts';
 import { UnknownOutcomeError, type SalesforceSession } from '../salesforce/session.ts';
 import { fieldsToMatch, reconcileCreates, windowStart, type Reconciliation } from './create-reconciliation.ts';
-import { changedFiles, createCalls, filesOf, isBlobRef, LARGE_FILE_BYTES, withFileContents, withoutFiles } from './restore-files.ts';
+import { changedFiles, createCalls, filesOf, isBlobRef, LARGE_FILE_BYTES, withFileContents, withoutFiles, type BlobRef } from './restore-files.ts';
 import type { RestoreIntentService } from './restore-intents.ts';
 import type { SnapshotService, StoredRecord } from './snapshots.ts';
 
@@ -403,7 +403,9 @@ export async function runRestore(
       const updates: { entry: (typeof entries)[number]; body: Record<string, unknown> }[] = [];
       const outcomeOf = (entry: (typeof entries)[number], changed: boolean): Outcome =>
         foundCreated.has(entry.record.recordId) ? 'created' : entry.undeleted ? 'undeleted' : changed ? 'updated' : 'unchanged';
-      const filesChanged = replaceable.length === 0 ? [] : await Promise.all(entries.map(({ record, current }) => changedFiles(replaceable, record.data, current, readFiles)));
+      // Each lane compares its records' files one at a time: a batch of 200 must not open 200 downloads.
+      const filesChanged: [string, BlobRef][][] = [];
+      for (const { record, current } of replaceable.length === 0 ? [] : entries) filesChanged.push(await changedFiles(replaceable, record.data, current, readFiles));
       for (const [index, entry] of entries.entries()) {
         const { record, current, undeleted } = entry;
         const { values, waiting } = valuesOf(record, updateable);
