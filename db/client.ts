@@ -75,7 +75,8 @@ export function openDatabase(file: string): DatabaseHandle {
   sqlite.pragma('busy_timeout = 5000');
   sqlite.pragma('synchronous = NORMAL');
   let statements = 0;
-  const db = drizzle(withStatementCache(sqlite), {
+  const cached = withStatementCache(sqlite);
+  const db = drizzle(cached, {
     schema,
     logger: {
       logQuery: () => {
@@ -88,7 +89,7 @@ export function openDatabase(file: string): DatabaseHandle {
     db,
     sqlite,
     statementCount: () => statements,
-    uncounted: drizzle(sqlite, { schema }),
+    uncounted: drizzle(cached, { schema }),
     convertedToIncrementalVacuumMs: convertToIncrementalVacuum(sqlite),
     close: () => {
       if (sqlite.open) sqlite.close();
