@@ -160,12 +160,14 @@ export function createJobWorker(access: WorkerAccess) {
 
   /** Ends the jobs of workers that stopped renewing their leases, as a job that failed. */
   function failJobsOfLostWorkers() {
-    const lost = failExpired(access.queueDb, new Date(), LOST_WORKER_MESSAGE);
-    for (const job of lost) {
-      // Its unfinished snapshot was never readable.
-      if (job.kind === 'BACKUP') access.snapshots.discardUnfinishedOf(job.id);
-      announce.jobChanged(job);
-    }
+    const lost = access.queueDb.transaction(() => {
+      const ended = failExpired(access.queueDb, new Date(), LOST_WORKER_MESSAGE);
+      // Their unfinished snapshots were never readable: they go with the same commit, so no reader
+      // sees a failed job beside one.
+      for (const job of ended) if (job.kind === 'BACKUP') access.snapshots.discardUnfinishedOf(job.id);
+      return ended;
+    });
+    lost.forEach((job) => announce.jobChanged(job));
     // A superseded grant kept only for these jobs is given back, as when a job ends.
     for (const grantId of new Set(lost.flatMap((job) => (job.grantId ? [job.grantId] : [])))) {
       void access.grantReleaser.releaseIfIdle(grantId);
