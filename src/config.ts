@@ -35,6 +35,7 @@ const environmentSchema = z.object({
   BULK_QUERY_THRESHOLD: positiveInt.default(10_000),
   SALESFORCE_RETRIES: positiveInt.max(10).default(4),
   SALESFORCE_RETRY_DELAY_MS: z.coerce.number().int().min(0).max(60_000).default(500),
+  SALESFORCE_CALL_TIMEOUT_SECONDS: z.coerce.number().min(0).max(3600).default(600),
   EMULATOR_RECORDS: z.coerce.number().int().min(0).default(200),
   AUDIT_RETENTION_DAYS: positiveInt.max(36_500).default(365),
   LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error', 'silent']).default('info'),
@@ -77,6 +78,11 @@ export type Config = Readonly<{
   bulkQueryThreshold: number;
   salesforceRetries: number;
   salesforceRetryDelayMs: number;
+  /**
+   * The longest Salesforce lets a call run (10 minutes). A create whose answer was lost may still
+   * take effect until this long after it was sent, so a restore looks for it only then.
+   */
+  salesforceCallTimeoutMs: number;
   emulatorRecords: number;
   /** Audit entries older than this many days are pruned. */
   auditRetentionDays: number;
@@ -126,6 +132,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     bulkQueryThreshold: e.BULK_QUERY_THRESHOLD,
     salesforceRetries: e.SALESFORCE_RETRIES,
     salesforceRetryDelayMs: e.SALESFORCE_RETRY_DELAY_MS,
+    salesforceCallTimeoutMs: e.SALESFORCE_CALL_TIMEOUT_SECONDS * 1000,
     emulatorRecords: e.EMULATOR_RECORDS,
     auditRetentionDays: e.AUDIT_RETENTION_DAYS,
     logLevel: e.LOG_LEVEL,

@@ -31,7 +31,7 @@ export interface FailNextRule {
 class ControlInputError extends Error {}
 
 function failNextRule(input: Record<string, unknown>): FaultRule {
-  const { method, path, count = 1, body, environment, apply = false, drop = false, holdMs = 0 } = input;
+  const { method, path, count = 1, body, environment, apply = false, drop = false, holdMs = 0, commitAfterMs = 0 } = input;
   const status = input.status ?? (drop ? 503 : undefined);
   if (typeof path !== 'string' || path === '') throw new ControlInputError('path must be a non-empty string');
   if (path.startsWith('^')) {
@@ -45,6 +45,10 @@ function failNextRule(input: Record<string, unknown>): FaultRule {
     throw new ControlInputError('status must be an HTTP status code');
   }
   if (!Number.isFinite(holdMs) || (holdMs as number) < 0) throw new ControlInputError('holdMs must be a non-negative number');
+  if (!Number.isFinite(commitAfterMs) || (commitAfterMs as number) < 0 || (commitAfterMs as number) > 600_000) {
+    throw new ControlInputError('commitAfterMs must be a number of milliseconds up to 600000, the 10 minutes Salesforce lets a call run');
+  }
+  if (commitAfterMs && !(apply && drop)) throw new ControlInputError('commitAfterMs needs apply and drop');
   if (!Number.isInteger(count) || (count as number) < 1) throw new ControlInputError('count must be a positive integer');
   if (method !== undefined && typeof method !== 'string') throw new ControlInputError('method must be a string');
   if (environment !== undefined && !ENVIRONMENTS.has(environment as string)) throw new ControlInputError('environment must be PRODUCTION or SANDBOX');
@@ -59,6 +63,7 @@ function failNextRule(input: Record<string, unknown>): FaultRule {
     apply,
     drop,
     holdMs: holdMs as number,
+    commitAfterMs: commitAfterMs as number,
   };
 }
 
@@ -192,6 +197,7 @@ export function controls(state: EmulatorState) {
     counters: () => ({
       ...state.tokens.counters,
       faultsPending: state.faults.pending,
+      lateCommitsPending: state.faults.lateCommitsPending,
       orgs: Object.fromEntries(
         state.orgs.map((org) => [
           org.definition.environment,

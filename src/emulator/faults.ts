@@ -14,12 +14,20 @@ export interface FaultRule {
   drop?: boolean;
   /** With `apply`: how long the answer is held back after the request was carried out. */
   holdMs?: number;
+  /**
+   * With `apply` and `drop`: the connection is dropped as soon as the request is read, and the
+   * request is carried out this long afterwards, as a Salesforce transaction still committing
+   * after its caller lost the socket (Salesforce lets a call run up to 10 minutes).
+   */
+  commitAfterMs?: number;
 }
 
 /** "Fail the next N requests matching…": injected failures for tests and demos. */
 export class FaultInjector {
   private rules: FaultRule[] = [];
   latencyMs = 0;
+  /** Requests whose connection was dropped and that are not carried out yet (`commitAfterMs`). */
+  lateCommitsPending = 0;
 
   add(rule: FaultRule) {
     this.rules.push({ ...rule, method: rule.method?.toUpperCase() });

@@ -53,10 +53,20 @@ export function createRequestHandler(state: EmulatorState, org: EmulatedOrg) {
     const fault = state.faults.take(method, path, org.definition.environment);
     if (fault && !fault.apply) return { response: faultResponse(fault), org, fault };
     if (state.faults.latencyMs > 0) await sleep(state.faults.latencyMs);
-    return { ...(await serve(req, url, method, path)), fault };
+    const commitAfterMs = fault?.commitAfterMs;
+    const lateCommit = commitAfterMs
+      ? async () => {
+          req.socket.destroy();
+          state.faults.lateCommitsPending += 1;
+          await sleep(commitAfterMs);
+          state.faults.lateCommitsPending -= 1;
+        }
+      : undefined;
+    return { ...(await serve(req, url, method, path, lateCommit)), fault };
   }
 
-  async function serve(req: IncomingMessage, url: URL, method: string, path: string): Promise<Routed> {
+  /** `beforeApply` runs once the request is read, just before the data API carries it out. */
+  async function serve(req: IncomingMessage, url: URL, method: string, path: string, beforeApply?: () => Promise<void>): Promise<Routed> {
     if (path === '/services/oauth2/authorize') {
       if (method === 'GET') return { response: org.oauth.authorizePage(url.searchParams) };
       return { response: org.oauth.authorizeSubmit(new URLSearchParams(await readBody(req))) };
@@ -102,6 +112,7 @@ export function createRequestHandler(state: EmulatorState, org: EmulatedOrg) {
     if (multipart && 'error' in multipart) return { response: multipart.error, org };
     const body = multipart ? multipart.fields : parseJson(bytes.toString('utf8'));
     if (body === Symbol.for('malformed')) return { response: apiError(400, 'JSON_PARSER_ERROR', 'The request body is not valid JSON'), org };
+    await beforeApply?.();
     const response = org.data.handle({ method, path: rest, version: version, query: url.searchParams, headers: req.headers, body, userId: session.user.userId });
     return { response, org };
   }

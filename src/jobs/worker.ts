@@ -31,7 +31,7 @@ export interface WorkerAccess {
   db: Db;
   /** The queue's own statements (claims, leases), outside the per-request statement count. */
   queueDb: Db;
-  config: Pick<Config, 'jobConcurrency' | 'jobLeaseSeconds' | 'salesforceRetries' | 'salesforceRetryDelayMs' | 'apiBudgetShare' | 'fullBackupEvery' | 'bulkQueryThreshold'>;
+  config: Pick<Config, 'jobConcurrency' | 'jobLeaseSeconds' | 'salesforceRetries' | 'salesforceRetryDelayMs' | 'salesforceCallTimeoutMs' | 'apiBudgetShare' | 'fullBackupEvery' | 'bulkQueryThreshold'>;
   secretKey: Buffer;
   connectedApp: () => ConnectedApp;
   tokens: TokenService;
@@ -122,6 +122,8 @@ export function createJobWorker(access: WorkerAccess) {
     if (!snapshot) throw new Error('The snapshot of this restore no longer exists');
     await runRestore(snapshot, session, access.snapshots, parameters, {
       checkpoint,
+      signal,
+      callTimeoutMs: config.salesforceCallTimeoutMs,
       earlierNewIds: (sourceIds) => access.restoredRecords.newIds(job.instanceId, sourceIds),
       intents: createRestoreIntentService(db, job.instanceId, job.id),
       userId: instanceById(db, job.instanceId)?.salesforceUserId ?? undefined,

@@ -2,6 +2,7 @@
 // intents and files, update, second-pass lookups, summary) share one restore's state, which
 // splitting the file would pass around; reconciliation and intents already live beside it.
 import { buffer } from 'node:stream/consumers';
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { ObjectRestoreSummaryValue, RestoreParameters, RestoreSummaryValue, SnapshotRow } from '../../db/schema.ts';
 import {
   COLLECTION_SIZE,
@@ -46,6 +47,9 @@ export interface RestoreOptions {
   /** The outcome so far, per object; called at the end, whether the restore finished or not. */
   onSummary: (summary: RestoreSummaryValue) => void;
   checkpoint: () => void;
+  signal: AbortSignal;
+  /** How long after a create was sent Salesforce may still carry it out: its limit on a call's run time. */
+  callTimeoutMs: number;
 }
 
 interface FieldInfo {
@@ -576,10 +580,22 @@ export async function runRestore(
     return lookups.some((field) => field.cascadeDelete && undeletedInDryRun.has(((current[field.name] as string | null) ?? '').slice(0, 18)));
   }
 
-  /** Finds what Salesforce made of an object's creates that have no answer, and records it. */
+  /**
+   * Finds what Salesforce made of an object's creates that have no answer, and records it. A create
+   * whose socket was lost may still be committing, so the org is read only once Salesforce's call
+   * time limit has passed since the last of them was sent: by then each took effect or never will.
+   */
   async function reconcile(object: string): Promise<Reconciliation> {
     const sent = intents!.pending(object);
     if (sent.length === 0) return { created: [], notCreated: [], undecided: [] };
+    const settledAt = new Date(Math.max(...sent.map((create) => create.sentAt.getTime())) + options.callTimeoutMs);
+    if (settledAt.getTime() > Date.now()) {
+      options.onWarning(
+        `${object}: Salesforce did not answer ${sent.length} create(s). Salesforce may still carry them out until ${settledAt.toISOString()}, ` +
+          'so the restore waits until then to see which took effect, and sends only the others.',
+      );
+      await sleep(settledAt.getTime() - Date.now(), undefined, { signal: options.signal }).catch(() => {});
+    }
     options.checkpoint();
     const byUser = describes.get(object)!.fields.some((field) => field.name === 'CreatedById') ? options.userId : undefined;
     const candidates: OrgRecord[] = [];

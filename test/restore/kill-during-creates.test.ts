@@ -37,6 +37,8 @@ describe('a service killed with SIGKILL while restore creates are in flight', ()
       ADMIN_API_KEY: OPERATOR_KEY,
       // The restarted service ends the killed job once its lease has passed; the rerun waits for that.
       JOB_LEASE_SECONDS: '2',
+      // The rerun looks for the killed job's creates once Salesforce can no longer be carrying them out.
+      SALESFORCE_CALL_TIMEOUT_SECONDS: '2',
     };
     service = await startServiceProcess(env);
     const { organisationId, client } = await createOrganisationWithKey(new GraphQLClient(service.url, OPERATOR_KEY), 'Acme');

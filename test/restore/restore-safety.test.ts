@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { reauthenticate, startConnectedInstance, type ConnectedSetup } from '../helpers/connected-instance.ts';
 import { backup, restore } from '../helpers/operations.ts';
+import { waitUntil } from '../helpers/wait.ts';
 
 // Exactly the collection create/update endpoint (a path prefix would also match the retrieve below it).
 const COLLECTIONS = '^/services/data/v62.0/composite/sobjects$';
@@ -19,7 +20,7 @@ describe('restores that never harm the org', () => {
   let setup: ConnectedSetup;
   let sandbox: string;
   beforeAll(async () => {
-    setup = await startConnectedInstance({ emulator: { records: 30 }, env: { TOKEN_LIMIT: '50', SALESFORCE_RETRY_DELAY_MS: '10' } });
+    setup = await startConnectedInstance({ emulator: { records: 30 }, env: { TOKEN_LIMIT: '50', SALESFORCE_RETRY_DELAY_MS: '10', SALESFORCE_CALL_TIMEOUT_SECONDS: '2' } });
     const { admin, emulator, organisationId } = setup;
     sandbox = (
       await admin.query(`mutation ($org: ID!) { addInstance(organisationId: $org, environment: SANDBOX, name: "sandbox") { ... on Instance { id } } }`, {
@@ -60,6 +61,24 @@ describe('restores that never harm the org', () => {
     expect(again.restoreSummary).toMatchObject({ unchanged: invoices + accounts, created: 0, updated: 0 });
     expect(target().counts().Invoice__c).toBe(before + invoices);
     expect(target().writeCounters()).toEqual(writes);
+  });
+
+  it('sends nothing again while a create whose connection dropped may still be committing', async () => {
+    const invoices = Array.from({ length: 40 }, (_, i) => production().insert('Invoice__c', { Amount__c: 7000 + i, Notes__c: `late ${i}` }));
+    const snapshot = (await backup(setup.admin, setup.instanceId, { objects: ['Invoice__c'] })).snapshot;
+    const before = target().counts().Invoice__c;
+    // Salesforce reads the create, the socket drops, and the records appear a second later:
+    // a check of the org right after the drop would find nothing and send them all again.
+    setup.emulator.failNext({ method: 'POST', path: COLLECTIONS, drop: true, apply: true, commitAfterMs: 1000, environment: 'SANDBOX' });
+
+    const job = await restore(setup.admin, snapshot.id, { objects: ['Invoice__c'], recordIds: invoices, targetInstanceId: sandbox });
+    expect(job.status, JSON.stringify(job.failures)).toBe('SUCCEEDED');
+    expect(job.failures.nodes).toEqual([]);
+    expect(setup.emulator.counters().faultsPending).toBe(0);
+    await waitUntil(() => setup.emulator.counters().lateCommitsPending === 0, 'the dropped create to be carried out');
+    expect(target().counts().Invoice__c).toBe(before + invoices.length);
+    expect(job.restoreSummary).toMatchObject({ created: invoices.length, failed: 0 });
+    expect(job.warnings.join('\n')).toMatch(/Invoice__c: Salesforce did not answer 40 create\(s\)\. Salesforce may still carry them out until/);
   });
 
   it("after a lost answer, counts as its own only the records its user created, not another user's twins", async () => {
