@@ -26,6 +26,8 @@ export interface FailNextRule {
   drop?: boolean;
   /** With `apply`: hold the answer back this many milliseconds after the request was carried out. */
   holdMs?: number;
+  /** With `apply` and `drop`: drop the connection once the request is read, and carry it out this many milliseconds later. */
+  commitAfterMs?: number;
 }
 
 class ControlInputError extends Error {}

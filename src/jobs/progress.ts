@@ -48,6 +48,13 @@ export function createProgress(db: Db, announce: Announcements, jobId: string, a
     /** Saves what is pending without announcing it: the job's next state change does. */
     flush: () => void save(),
 
+    /** Drops what is pending: the job is going back to the queue. */
+    cancelPending() {
+      clearTimeout(trailing);
+      trailing = undefined;
+      figures = {};
+    },
+
     snapshotTaken(snapshotId: string) {
       db.update(jobs).set({ snapshotId }).where(eq(jobs.id, jobId)).run();
     },

@@ -1,6 +1,6 @@
 import { and, eq, inArray, isNull, lt, notInArray, or, sql } from 'drizzle-orm';
 import type { Db } from '../../db/client.ts';
-import { jobs, type JobRow } from '../../db/schema.ts';
+import { jobFailures, jobs, type JobRow } from '../../db/schema.ts';
 
 /**
  * The queue's state transitions, one statement each, guarded by the state the job leaves: a late
@@ -72,6 +72,24 @@ export function finish(db: Db, jobId: string, owner: string, outcome: Outcome): 
     .where(and(eq(jobs.id, jobId), eq(jobs.status, 'RUNNING'), eq(jobs.leaseOwner, owner)))
     .returning()
     .get();
+}
+
+/**
+ * RUNNING → QUEUED by the worker holding it, as its process stops: the job keeps its place in the
+ * queue, its token and its session, and runs again from the start in whichever worker claims it
+ * next. What the cut-short run reported goes with it.
+ */
+export function handBack(db: Db, jobId: string, owner: string): JobRow | undefined {
+  return db.transaction((tx) => {
+    const queued = tx
+      .update(jobs)
+      .set({ status: 'QUEUED', startedAt: null, leaseOwner: null, leaseExpiresAt: null, processed: 0, failed: 0, total: null, changed: null, warnings: [], restoreSummary: null })
+      .where(and(eq(jobs.id, jobId), eq(jobs.status, 'RUNNING'), eq(jobs.leaseOwner, owner), isNull(jobs.cancelRequestedAt)))
+      .returning()
+      .get();
+    if (queued) tx.delete(jobFailures).where(eq(jobFailures.jobId, jobId)).run();
+    return queued;
+  });
 }
 
 /** QUEUED → CANCELLED. */

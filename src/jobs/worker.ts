@@ -21,7 +21,7 @@ import type { BlobStores } from '../storage/blob-store.ts';
 import type { TokenService } from '../services/tokens.ts';
 import { outcomeOf } from './outcome.ts';
 import { createProgress } from './progress.ts';
-import { cancelQueued, claimNext, failExpired, finish, renewLeases, requestCancel, type Lease, type Outcome } from './queue.ts';
+import { cancelQueued, claimNext, failExpired, finish, handBack, renewLeases, requestCancel, type Lease, type Outcome } from './queue.ts';
 
 /**
  * What the worker reaches beyond any viewer's: it acts for jobs that were authorised when they
@@ -47,7 +47,6 @@ export interface WorkerAccess {
 }
 
 const LOST_WORKER_MESSAGE = 'The worker running this job stopped (the service restarted or its process ended); start it again';
-const STOPPED_MESSAGE = 'The service stopped while this job was running; start it again';
 
 /** How often the worker renews its leases, ends jobs whose worker died, and looks for queued jobs. */
 const HEARTBEAT_MS = 1000;
@@ -124,7 +123,7 @@ export function createJobWorker(access: WorkerAccess) {
       checkpoint,
       signal,
       callTimeoutMs: config.salesforceCallTimeoutMs,
-      earlierNewIds: (sourceIds) => access.restoredRecords.newIds(job.instanceId, sourceIds),
+      earlierNewIds: access.restoredRecords.lookupForRestore(job.instanceId),
       intents: createRestoreIntentService(db, job.instanceId, job.id),
       userId: instanceById(db, job.instanceId)?.salesforceUserId ?? undefined,
       readBlob: (sha256) => buffer(access.blobs.forOrganisation(job.organisationId).read(sha256)),
@@ -148,7 +147,12 @@ export function createJobWorker(access: WorkerAccess) {
     } catch (error) {
       // A failed backup's unfinished snapshot goes at once, not at the next start.
       if (job.kind === 'BACKUP') access.snapshots.discardUnfinishedOf(job.id);
-      outcome = stopped ? { status: 'FAILED', error: STOPPED_MESSAGE } : outcomeOf(job, error, signal, access);
+      if (stopped) {
+        progress.cancelPending();
+        const handedBack = handBack(access.queueDb, job.id, owner);
+        if (handedBack) return announce.jobChanged(handedBack);
+      }
+      outcome = stopped ? { status: 'CANCELLED' } : outcomeOf(job, error, signal, access);
     }
     progress.flush();
     const finished = finish(access.queueDb, job.id, owner, outcome);
@@ -224,7 +228,10 @@ export function createJobWorker(access: WorkerAccess) {
       } else if (requestCancel(access.queueDb, jobId)) running.get(jobId)?.abort();
     },
 
-    /** Lets running jobs stop at their next checkpoint; they are failed on the next start if cut short. */
+    /**
+     * Stops running jobs at their next checkpoint and hands them back to the queue, for another
+     * worker or this one's next start; a job someone asked to cancel ends cancelled.
+     */
     async stop() {
       stopped = true;
       clearInterval(heartbeat);

@@ -362,7 +362,10 @@ export async function runRestore(
     if (intents && intents.pending(object).length > 0) {
       const outcome = await reconcile(object);
       outcome.undecided.forEach(({ sourceId, reason }) => blocked.set(sourceId, reason));
-      outcome.created.forEach(([sourceId]) => foundCreated.add(sourceId));
+      for (const [sourceId, newId] of outcome.created) {
+        foundCreated.add(sourceId);
+        newIds.set(sourceId, newId);
+      }
     }
 
     const load = (batchIds: string[]): StoredRecord[] => {
@@ -380,8 +383,8 @@ export async function runRestore(
       return records;
     };
 
-    /** The snapshot's values for the fields given, lookups remapped; lookups that must wait are returned apart. */
-    const valuesOf = (record: StoredRecord, writableFields: FieldInfo[]) => {
+    /** The snapshot's values for the fields given (with `current`, only those that differ from it), lookups remapped; lookups that must wait are returned apart. */
+    const valuesOf = (record: StoredRecord, writableFields: FieldInfo[], current?: OrgRecord) => {
       const values: Record<string, unknown> = {};
       const waiting: Record<string, string> = {};
       for (const field of writableFields) {
@@ -395,7 +398,7 @@ export async function runRestore(
         }
         const value = field.type === 'reference' ? resolveLookup(record.data[field.name]) : record.data[field.name];
         if (value === DEFER) waiting[field.name] = record.data[field.name] as string;
-        else values[field.name] = value;
+        else if (!current || !sameValue(field, value, current[field.name])) values[field.name] = value;
       }
       return { values, waiting };
     };
@@ -412,7 +415,7 @@ export async function runRestore(
       for (const { record, current } of replaceable.length === 0 ? [] : entries) filesChanged.push(await changedFiles(replaceable, record.data, current, readFiles));
       for (const [index, entry] of entries.entries()) {
         const { record, current, undeleted } = entry;
-        const { values, waiting } = valuesOf(record, updateable);
+        const { values: differing, waiting } = valuesOf(record, updateable, current);
         const fileChanges = filesChanged[index] ?? [];
         const tooLarge = fileChanges.find(([, ref]) => ref.size > LARGE_FILE_BYTES);
         if (tooLarge) {
@@ -420,7 +423,7 @@ export async function runRestore(
           fail(object, record.recordId, { statusCode: 'FILE_TOO_LARGE_TO_REPLACE', message });
           continue;
         }
-        const changes = [...Object.entries(values).filter(([name, value]) => !sameValue(fields.get(name)!, value, current[name])), ...fileChanges];
+        const changes = [...Object.entries(differing), ...fileChanges];
         changes.forEach(([name, value]) => sample(object, record.recordId, name, isBlobRef(value) ? "(the org's file)" : current[name], isBlobRef(value) ? `(the snapshot's file, ${value.size} bytes)` : value));
         const hasWaiting = Object.keys(waiting).length > 0;
         const counted = undeleted || changes.length > 0 || foundCreated.has(record.recordId);

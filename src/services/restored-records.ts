@@ -17,10 +17,28 @@ export function createRestoredRecordService(db: Db) {
     )
     .prepare();
 
+  const anyOnInstance = db
+    .select({ found: sql<number>`1` })
+    .from(restoredRecords)
+    .where(eq(restoredRecords.instanceId, sql.placeholder('instanceId')))
+    .limit(1)
+    .prepare();
+
+  const newIds = (instanceId: string, sourceIds: Iterable<string>): Map<string, string> => {
+    const rows = newIdsQuery.all({ instanceId, sourceIds: JSON.stringify([...new Set(sourceIds)]) });
+    return new Map(rows.map((row) => [row.sourceId, row.newId]));
+  };
+
   return {
-    newIds(instanceId: string, sourceIds: Iterable<string>): Map<string, string> {
-      const rows = newIdsQuery.all({ instanceId, sourceIds: JSON.stringify([...new Set(sourceIds)]) });
-      return new Map(rows.map((row) => [row.sourceId, row.newId]));
+    newIds,
+
+    /**
+     * The lookup a restore starting now uses: on an instance no restore has re-created anything
+     * on, it asks nothing per batch (what this restore re-creates it remembers itself).
+     */
+    lookupForRestore(instanceId: string): (sourceIds: Iterable<string>) => Map<string, string> {
+      if (!anyOnInstance.get({ instanceId })) return () => new Map();
+      return (sourceIds) => newIds(instanceId, sourceIds);
     },
   };
 }
