@@ -57,6 +57,13 @@ function convertToIncrementalVacuum(sqlite: Database.Database): number | undefin
   return Math.round(performance.now() - started);
 }
 
+/** A read-only connection to the service's file, for a thread that only reads (see snapshot-reader.worker.ts). */
+export function openReadOnly(file: string): Pick<DatabaseHandle, 'db' | 'close'> {
+  const sqlite = new Database(file, { readonly: true, fileMustExist: true });
+  sqlite.pragma('busy_timeout = 5000');
+  return { db: drizzle(withStatementCache(sqlite), { schema }), close: () => sqlite.close() };
+}
+
 /** Opens (creating if needed) and migrates the SQLite file. */
 export function openDatabase(file: string): DatabaseHandle {
   mkdirSync(dirname(file), { recursive: true, mode: OWNER_ONLY_FOLDER });

@@ -16,6 +16,7 @@ import { instanceById, recordApiUsage } from '../services/instances.ts';
 import { createRestoreIntentService } from '../services/restore-intents.ts';
 import type { RestoredRecordService } from '../services/restored-records.ts';
 import { runRestore } from '../services/restore.ts';
+import { createSnapshotReaderThread } from '../services/snapshot-reader-thread.ts';
 import type { SnapshotService } from '../services/snapshots.ts';
 import type { BlobStores } from '../storage/blob-store.ts';
 import type { TokenService } from '../services/tokens.ts';
@@ -31,7 +32,7 @@ export interface WorkerAccess {
   db: Db;
   /** The queue's own statements (claims, leases), outside the per-request statement count. */
   queueDb: Db;
-  config: Pick<Config, 'jobConcurrency' | 'jobLeaseSeconds' | 'salesforceRetries' | 'salesforceRetryDelayMs' | 'salesforceCallTimeoutMs' | 'apiBudgetShare' | 'fullBackupEvery' | 'bulkQueryThreshold'>;
+  config: Pick<Config, 'jobConcurrency' | 'jobLeaseSeconds' | 'salesforceRetries' | 'salesforceRetryDelayMs' | 'salesforceCallTimeoutMs' | 'databaseFile' | 'apiBudgetShare' | 'fullBackupEvery' | 'bulkQueryThreshold'>;
   secretKey: Buffer;
   connectedApp: () => ConnectedApp;
   tokens: TokenService;
@@ -61,6 +62,7 @@ export function createJobWorker(access: WorkerAccess) {
   const leaseMs = config.jobLeaseSeconds * 1000;
   const lease = (): Lease => ({ owner, expiresAt: new Date(Date.now() + leaseMs) });
   const running = new Map<string, AbortController>();
+  const snapshotReads = createSnapshotReaderThread({ databaseFile: config.databaseFile, secretKey: access.secretKey });
   let stopped = true;
   let heartbeat: NodeJS.Timeout | undefined;
 
@@ -121,6 +123,7 @@ export function createJobWorker(access: WorkerAccess) {
     if (!snapshot) throw new Error('The snapshot of this restore no longer exists');
     await runRestore(snapshot, session, access.snapshots, parameters, {
       checkpoint,
+      openReader: (snapshot) => snapshotReads.forSnapshot(snapshot),
       signal,
       callTimeoutMs: config.salesforceCallTimeoutMs,
       earlierNewIds: access.restoredRecords.lookupForRestore(job.instanceId),
@@ -239,6 +242,7 @@ export function createJobWorker(access: WorkerAccess) {
       for (const controller of running.values()) controller.abort();
       const deadline = Date.now() + 5000;
       while (running.size > 0 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 20));
+      await snapshotReads.close();
     },
   };
 }

@@ -23,6 +23,7 @@ import { UnknownOutcomeError, type SalesforceSession } from '../salesforce/sessi
 import { fieldsToMatch, reconcileCreates, windowStart, type Reconciliation } from './create-reconciliation.ts';
 import { changedFiles, createCalls, filesOf, isBlobRef, LARGE_FILE_BYTES, withFileContents, withoutFiles, type BlobRef } from './restore-files.ts';
 import type { RestoreIntentService } from './restore-intents.ts';
+import { readerOnThisThread, type SnapshotReader } from './snapshot-reader-thread.ts';
 import type { SnapshotService, StoredRecord } from './snapshots.ts';
 
 export interface RecordFailure {
@@ -47,6 +48,8 @@ export interface RestoreOptions {
   /** The outcome so far, per object; called at the end, whether the restore finished or not. */
   onSummary: (summary: RestoreSummaryValue) => void;
   checkpoint: () => void;
+  /** Reads the snapshot's records on a thread of their own. */
+  openReader: (snapshot: SnapshotRow) => SnapshotReader;
   signal: AbortSignal;
   /** How long after a create was sent Salesforce may still carry it out: its limit on a call's run time. */
   callTimeoutMs: number;
@@ -85,6 +88,8 @@ type Outcome = 'undeleted' | 'created' | 'updated' | 'unchanged' | 'skipped' | '
 const BATCH = COLLECTION_SIZE;
 // Collection calls in flight at once: a few concurrent requests per user are normal for Salesforce.
 const CALLS_IN_FLIGHT = 3;
+/** Records from which a restore reads the snapshot on a thread of its own. */
+const THREAD_READS_FROM = 2 * BATCH;
 const CHILD_DEPTH = 5;
 const SAMPLE_CHANGES = 5;
 // A create whose answer is lost is looked for and, if absent, sent again at most this many times.
@@ -226,6 +231,36 @@ export async function runRestore(
   params: RestoreParameters,
   options: RestoreOptions,
 ): Promise<void> {
+  // Started before the describe calls, so a thread is ready by the first read.
+  const reader =
+    expectedRecords(snapshotsService, snapshot, params) >= THREAD_READS_FROM
+      ? options.openReader(snapshot)
+      : readerOnThisThread((object) => snapshotsService.recordReader(snapshot, object));
+  try {
+    await restoreFrom(reader, snapshot, session, snapshotsService, params, options);
+  } finally {
+    reader.close();
+  }
+}
+
+/** About how many records a restore reads: those asked for, or all those of the objects named. */
+function expectedRecords(snapshotsService: SnapshotService, snapshot: SnapshotRow, params: RestoreParameters): number {
+  if (params.recordIds.length > 0) return params.recordIds.length;
+  const named = new Set(params.objects);
+  return snapshotsService
+    .objectsOf([snapshot.id])
+    .filter((object) => named.size === 0 || named.has(object.name))
+    .reduce((sum, object) => sum + object.recordCount, 0);
+}
+
+async function restoreFrom(
+  reader: SnapshotReader,
+  snapshot: SnapshotRow,
+  session: SalesforceSession,
+  snapshotsService: SnapshotService,
+  params: RestoreParameters,
+  options: RestoreOptions,
+): Promise<void> {
   const dryRun = params.dryRun === true;
   const writer = dryRun ? dryRunWriter() : orgWriter(session);
   const readSnapshotFile = async (sha256: string) => {
@@ -352,7 +387,6 @@ export async function runRestore(
     const createable = [...writable('createable'), ...files];
     let warnedNoFile = false;
     const compared = updateable.map((field) => field.name);
-    const read = snapshotsService.recordReader(snapshot, object);
     let checkedFields = false;
 
     // Creates an earlier attempt left without an answer are looked for before anything is sent:
@@ -368,8 +402,8 @@ export async function runRestore(
       }
     }
 
-    const load = (batchIds: string[]): StoredRecord[] => {
-      const all = read(batchIds);
+    const load = async (batchIds: string[]): Promise<StoredRecord[]> => {
+      const all = await reader.read(object, batchIds);
       const records = all.filter((record) => !record.deleted);
       processed += batchIds.length - records.length; // deleted in the snapshot: nothing to restore
       for (const record of all) if (record.deleted) settled.add(record.recordId);
@@ -443,7 +477,7 @@ export async function runRestore(
     /** A batch's snapshot records and the org's current values of them. */
     const readBatch = async (batchIds: string[]) => {
       options.checkpoint();
-      const records = load(batchIds);
+      const records = await load(batchIds);
       return { records, current: await currentRecords(session, object, [...compared, ...replaceable], records.map(liveIdOf)) };
     };
     await inParallel(readingAhead(chunks(ids, BATCH), readBatch, CALLS_IN_FLIGHT), CALLS_IN_FLIGHT, async (reading) => {

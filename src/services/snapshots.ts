@@ -1,10 +1,10 @@
-import { and, asc, countDistinct, desc, eq, inArray, isNotNull, sql } from 'drizzle-orm';
+import { and, asc, countDistinct, desc, eq, inArray, isNotNull } from 'drizzle-orm';
 import type { DatabaseHandle } from '../../db/client.ts';
-import { inList, inListPlaceholder } from '../../db/in-list.ts';
+import { inList } from '../../db/in-list.ts';
 import { snapshotObjects, snapshotRecords, snapshots, type SnapshotObjectRow, type SnapshotRow } from '../../db/schema.ts';
 import { InvalidInputError } from '../errors.ts';
 import type { DataKeys } from './data-keys.ts';
-import { createSnapshotVersions, PURGED, type StoredRecord } from './snapshot-versions.ts';
+import { createSnapshotVersions, parsedRecord, PURGED, type StoredRecord } from './snapshot-versions.ts';
 import { createSnapshotWrites } from './snapshot-writes.ts';
 
 export type { SalesforceRecord, StoredRecord } from './snapshot-versions.ts';
@@ -18,7 +18,7 @@ export type { CompletedObject } from './snapshot-writes.ts';
 export function createSnapshotService(handle: Pick<DatabaseHandle, 'db' | 'sqlite'>, dataKeys: DataKeys) {
   const { db } = handle;
   const versions = createSnapshotVersions(handle, dataKeys);
-  const { chainOf, newestVersionsQuery, newestRows, newestVersions, storedRecord, cipherOfInstance, opened } = versions;
+  const { chainOf, newestVersionsQuery, newestRows, newestVersions, storedRecord, cipherOfInstance, opened, openedReader } = versions;
 
   return {
     ...createSnapshotWrites(handle, versions),
@@ -82,15 +82,11 @@ export function createSnapshotService(handle: Pick<DatabaseHandle, 'db' | 'sqlit
         .map((row) => row.recordId);
     },
 
-    /**
-     * Reads given records of one object from the snapshot, deleted ones included, a batch at a
-     * time: a restore reads thousands of batches, so the statement is prepared once.
-     */
+    /** Reads given records of one object from the snapshot, deleted ones included, a batch at a time. */
     recordReader(snapshot: SnapshotRow, object: string): (recordIds: string[]) => StoredRecord[] {
-      const filter = inListPlaceholder(snapshotRecords.recordId, sql.placeholder('recordIds'));
-      const query = newestVersionsQuery(chainOf(snapshot), object, filter).prepare();
-      const toStored = storedRecord(object, cipherOfInstance(snapshot.instanceId));
-      return (recordIds) => query.all({ recordIds: JSON.stringify(recordIds) }).map(toStored);
+      const read = openedReader(snapshot, object);
+      const toStored = parsedRecord(object);
+      return (recordIds) => read(recordIds).map(toStored);
     },
 
     /** The ids, of those given, that no object of the snapshot holds. */

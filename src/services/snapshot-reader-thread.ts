@@ -1,0 +1,84 @@
+import { Worker } from 'node:worker_threads';
+import type { SnapshotRow } from '../../db/schema.ts';
+import type { ReaderReply, ReaderRequest, ReaderThreadData } from './snapshot-reader.worker.ts';
+import { parsedRecord, type StoredRecord } from './snapshot-versions.ts';
+
+// Beside this module: the built file in dist/, or the TypeScript source when run from src/ (tests),
+// which a thread loads through tsx (a worker's --import flags do not reach its first module).
+const fromSource = import.meta.url.endsWith('.ts');
+const workerFile = new URL(`./snapshot-reader.worker.${fromSource ? 'ts' : 'js'}`, import.meta.url);
+const newWorker = (workerData: ReaderThreadData) =>
+  fromSource
+    ? new Worker(`import('tsx/esm/api').then(({ register }) => { register(); return import(${JSON.stringify(workerFile.href)}); })`, { eval: true, workerData })
+    : new Worker(workerFile, { workerData });
+
+/** Reads given records of one object of a snapshot, deleted ones included. */
+export interface SnapshotReader {
+  read(object: string, recordIds: string[]): Promise<StoredRecord[]>;
+  /** Says the reads of this snapshot are over. */
+  close(): void;
+}
+
+/**
+ * The process's snapshot-reading thread (see snapshot-reader.worker.ts), started on first use and
+ * again after a failure; it does not keep the process alive.
+ */
+export function createSnapshotReaderThread(data: ReaderThreadData) {
+  let worker: Worker | undefined;
+  const waiting = new Map<number, { object: string; resolve: (records: StoredRecord[]) => void; reject: (error: Error) => void }>();
+  let nextId = 0;
+
+  function start(): Worker {
+    const started = newWorker(data);
+    started.unref();
+    const stop = (error: Error) => {
+      if (worker === started) worker = undefined;
+      for (const { reject } of waiting.values()) reject(error);
+      waiting.clear();
+    };
+    started.on('message', (reply: ReaderReply) => {
+      const request = waiting.get(reply.id);
+      if (!request) return;
+      waiting.delete(reply.id);
+      if ('error' in reply) request.reject(new Error(`Reading the snapshot failed: ${reply.error}`));
+      else request.resolve(reply.records.map(parsedRecord(request.object)));
+    });
+    started.on('error', stop);
+    started.on('exit', (code) => stop(new Error(`The snapshot reader stopped (exit code ${code})`)));
+    return started;
+  }
+
+  const send = (request: ReaderRequest) => (worker ??= start()).postMessage(request);
+
+  return {
+    forSnapshot(snapshot: SnapshotRow): SnapshotReader {
+      return {
+        read: (object, recordIds) =>
+          new Promise((resolve, reject) => {
+            const id = nextId++;
+            waiting.set(id, { object, resolve, reject });
+            send({ id, snapshot, object, recordIds });
+          }),
+        close: () => worker?.postMessage({ forget: snapshot.id } satisfies ReaderRequest),
+      };
+    },
+    close: async () => {
+      await worker?.terminate();
+    },
+  };
+}
+
+export type SnapshotReaderThread = ReturnType<typeof createSnapshotReaderThread>;
+
+/** The same reads on the calling thread: for a restore too small to be worth a thread. */
+export function readerOnThisThread(recordReader: (object: string) => (recordIds: string[]) => StoredRecord[]): SnapshotReader {
+  const readers = new Map<string, (recordIds: string[]) => StoredRecord[]>();
+  return {
+    read(object, recordIds) {
+      let read = readers.get(object);
+      if (!read) readers.set(object, (read = recordReader(object)));
+      return Promise.resolve(read(recordIds));
+    },
+    close: () => undefined,
+  };
+}
