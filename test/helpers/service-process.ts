@@ -39,7 +39,7 @@ export async function startServiceProcess(env: Record<string, string>, args: str
         output: () => output,
         peakRss: () => peakRssOf(child.pid!),
         stop: async () => {
-          if (child.exitCode !== null) return;
+          if (child.exitCode !== null || child.signalCode !== null) return;
           child.kill('SIGTERM');
           await new Promise((resolve) => child.once('exit', resolve));
         },
