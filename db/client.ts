@@ -58,10 +58,10 @@ function convertToIncrementalVacuum(sqlite: Database.Database): number | undefin
 }
 
 /** A read-only connection to the service's file, for a thread that only reads (see snapshot-reader.worker.ts). */
-export function openReadOnly(file: string): Pick<DatabaseHandle, 'db' | 'close'> {
+export function openReadOnly(file: string): Pick<DatabaseHandle, 'db' | 'sqlite' | 'close'> {
   const sqlite = new Database(file, { readonly: true, fileMustExist: true });
   sqlite.pragma('busy_timeout = 5000');
-  return { db: drizzle(withStatementCache(sqlite), { schema }), close: () => sqlite.close() };
+  return { db: drizzle(withStatementCache(sqlite), { schema }), sqlite, close: () => sqlite.close() };
 }
 
 /** Opens (creating if needed) and migrates the SQLite file. */

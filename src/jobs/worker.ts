@@ -123,7 +123,7 @@ export function createJobWorker(access: WorkerAccess) {
     if (!snapshot) throw new Error('The snapshot of this restore no longer exists');
     await runRestore(snapshot, session, access.snapshots, parameters, {
       checkpoint,
-      openReader: (snapshot) => snapshotReads.forSnapshot(snapshot),
+      openReader: (snapshot, records) => snapshotReads.forSnapshot(snapshot, records),
       signal,
       callTimeoutMs: config.salesforceCallTimeoutMs,
       earlierNewIds: access.restoredRecords.lookupForRestore(job.instanceId),

@@ -48,8 +48,8 @@ export interface RestoreOptions {
   /** The outcome so far, per object; called at the end, whether the restore finished or not. */
   onSummary: (summary: RestoreSummaryValue) => void;
   checkpoint: () => void;
-  /** Reads the snapshot's records on a thread of their own. */
-  openReader: (snapshot: SnapshotRow) => SnapshotReader;
+  /** Reads the snapshot's records on a thread of their own, when a restore of this many records is worth it. */
+  openReader: (snapshot: SnapshotRow, records: number) => SnapshotReader | undefined;
   signal: AbortSignal;
   /** How long after a create was sent Salesforce may still carry it out: its limit on a call's run time. */
   callTimeoutMs: number;
@@ -88,8 +88,6 @@ type Outcome = 'undeleted' | 'created' | 'updated' | 'unchanged' | 'skipped' | '
 const BATCH = COLLECTION_SIZE;
 // Collection calls in flight at once: a few concurrent requests per user are normal for Salesforce.
 const CALLS_IN_FLIGHT = 3;
-/** Records from which a restore reads the snapshot on a thread of its own. */
-const THREAD_READS_FROM = 2 * BATCH;
 const CHILD_DEPTH = 5;
 const SAMPLE_CHANGES = 5;
 // A create whose answer is lost is looked for and, if absent, sent again at most this many times.
@@ -231,11 +229,10 @@ export async function runRestore(
   params: RestoreParameters,
   options: RestoreOptions,
 ): Promise<void> {
-  // Started before the describe calls, so a thread is ready by the first read.
+  // Asked for before the describe calls, so a thread that has to start is ready by the first read.
   const reader =
-    expectedRecords(snapshotsService, snapshot, params) >= THREAD_READS_FROM
-      ? options.openReader(snapshot)
-      : readerOnThisThread((object) => snapshotsService.recordReader(snapshot, object));
+    options.openReader(snapshot, expectedRecords(snapshotsService, snapshot, params)) ??
+    readerOnThisThread((object) => snapshotsService.recordReader(snapshot, object));
   try {
     await restoreFrom(reader, snapshot, session, snapshotsService, params, options);
   } finally {

@@ -19,9 +19,14 @@ export interface SnapshotReader {
   close(): void;
 }
 
+// A thread takes tens of milliseconds to start (its modules and SQLite); reading a few batches of
+// records on it saves less than that, so only a large restore starts it. Once up, it serves all.
+const STARTS_FOR_RECORDS = 5000;
+const SERVES_FROM_RECORDS = 400;
+
 /**
- * The process's snapshot-reading thread (see snapshot-reader.worker.ts), started on first use and
- * again after a failure; it does not keep the process alive.
+ * The process's snapshot-reading thread (see snapshot-reader.worker.ts), started for the first
+ * large restore and again after a failure; it does not keep the process alive.
  */
 export function createSnapshotReaderThread(data: ReaderThreadData) {
   let worker: Worker | undefined;
@@ -51,7 +56,10 @@ export function createSnapshotReaderThread(data: ReaderThreadData) {
   const send = (request: ReaderRequest) => (worker ??= start()).postMessage(request);
 
   return {
-    forSnapshot(snapshot: SnapshotRow): SnapshotReader {
+    /** A reader on the thread, for a restore of about this many records; undefined when the restore should read on its own thread. */
+    forSnapshot(snapshot: SnapshotRow, records: number): SnapshotReader | undefined {
+      if (records < (worker ? SERVES_FROM_RECORDS : STARTS_FOR_RECORDS)) return undefined;
+      worker ??= start();
       return {
         read: (object, recordIds) =>
           new Promise((resolve, reject) => {
