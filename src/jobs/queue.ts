@@ -1,6 +1,7 @@
 import { and, eq, inArray, isNull, lt, notInArray, or, sql } from 'drizzle-orm';
 import type { Db } from '../../db/client.ts';
 import { jobFailures, jobs, type JobRow } from '../../db/schema.ts';
+import { writeTransaction } from '../../db/write-transaction.ts';
 
 /**
  * The queue's state transitions, one statement each, guarded by the state the job leaves: a late
@@ -80,7 +81,7 @@ export function finish(db: Db, jobId: string, owner: string, outcome: Outcome): 
  * next. What the cut-short run reported goes with it.
  */
 export function handBack(db: Db, jobId: string, owner: string): JobRow | undefined {
-  return db.transaction((tx) => {
+  return writeTransaction(db, (tx) => {
     const queued = tx
       .update(jobs)
       .set({ status: 'QUEUED', startedAt: null, leaseOwner: null, leaseExpiresAt: null, processed: 0, failed: 0, total: null, changed: null, warnings: [], restoreSummary: null })

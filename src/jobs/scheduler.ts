@@ -7,6 +7,7 @@ import { shapeOf, type BackupPolicyService } from '../services/backup-policies.t
 import { inWindow, nextSlot, windowOpening } from '../services/schedule-times.ts';
 import type { ScheduledStart } from '../services/scheduled-backups.ts';
 import type { AuditLog } from '../services/audit.ts';
+import { writeTransaction } from '../../db/write-transaction.ts';
 
 export interface Clock {
   now(): Date;
@@ -50,23 +51,20 @@ export function createScheduler({ db, clock, policies, audit, start, scheduleCha
     const shape = shapeOf(policy);
     const defer = !inWindow(shape.window, now);
     const next = defer ? windowOpening(shape.window, now) : nextSlot(shape, now);
-    return db.transaction(
-      (tx) => {
-        const moved = tx
-          .update(backupPolicies)
-          .set({ nextRunAt: next })
-          .where(and(eq(backupPolicies.instanceId, policy.instanceId), eq(backupPolicies.nextRunAt, policy.nextRunAt!), eq(backupPolicies.enabled, true)))
-          .run().changes;
-        if (moved === 0 || defer) return undefined;
-        return tx
-          .insert(scheduledRuns)
-          .values({ id: randomUUID(), instanceId: policy.instanceId, scheduledFor: policy.nextRunAt!, claimedAt: now, outcome: 'STARTED' })
-          .onConflictDoNothing()
-          .returning()
-          .get();
-      },
-      { behavior: 'immediate' },
-    );
+    return writeTransaction(db, (tx) => {
+      const moved = tx
+        .update(backupPolicies)
+        .set({ nextRunAt: next })
+        .where(and(eq(backupPolicies.instanceId, policy.instanceId), eq(backupPolicies.nextRunAt, policy.nextRunAt!), eq(backupPolicies.enabled, true)))
+        .run().changes;
+      if (moved === 0 || defer) return undefined;
+      return tx
+        .insert(scheduledRuns)
+        .values({ id: randomUUID(), instanceId: policy.instanceId, scheduledFor: policy.nextRunAt!, claimedAt: now, outcome: 'STARTED' })
+        .onConflictDoNothing()
+        .returning()
+        .get();
+    });
   }
 
   async function run(policy: BackupPolicyRow, claimed: ScheduledRunRow): Promise<ScheduledRunRow> {

@@ -23,6 +23,7 @@ import type { TokenService } from '../services/tokens.ts';
 import { outcomeOf } from './outcome.ts';
 import { createProgress } from './progress.ts';
 import { cancelQueued, claimNext, failExpired, finish, handBack, renewLeases, requestCancel, type Lease, type Outcome } from './queue.ts';
+import { writeTransaction } from '../../db/write-transaction.ts';
 
 /**
  * What the worker reaches beyond any viewer's: it acts for jobs that were authorised when they
@@ -169,7 +170,7 @@ export function createJobWorker(access: WorkerAccess) {
 
   /** Ends the jobs of workers that stopped renewing their leases, as a job that failed. */
   function failJobsOfLostWorkers() {
-    const lost = access.queueDb.transaction(() => {
+    const lost = writeTransaction(access.queueDb, () => {
       const ended = failExpired(access.queueDb, new Date(), LOST_WORKER_MESSAGE);
       // Their unfinished snapshots were never readable: they go with the same commit, so no reader
       // sees a failed job beside one.

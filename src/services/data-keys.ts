@@ -4,6 +4,7 @@ import { eq } from 'drizzle-orm';
 import type { Db } from '../../db/client.ts';
 import { organisationKeys } from '../../db/schema.ts';
 import { decrypt, encrypt } from '../crypto.ts';
+import { writeTransaction } from '../../db/write-transaction.ts';
 
 const ALGORITHM = 'aes-256-gcm';
 const VERSION = 1;
@@ -143,7 +144,7 @@ export function createDataKeys(db: Db, secretKey: Buffer) {
     /** Re-wraps every data key wrapped by `previousSecretKey` with the current SECRET_KEY; returns how many. */
     rewrap(previousSecretKey: Buffer): number {
       let rewrapped = 0;
-      db.transaction((tx) => {
+      writeTransaction(db, (tx) => {
         for (const row of tx.select().from(organisationKeys).all()) {
           let dataKey: string;
           try {

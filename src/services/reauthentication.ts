@@ -11,6 +11,7 @@ import type { Announcements } from './announcements.ts';
 import { instanceById, type InstanceService } from './instances.ts';
 import type { TokenService } from './tokens.ts';
 import { canSeeOrganisation, type Viewer } from './viewer.ts';
+import { writeTransaction } from '../../db/write-transaction.ts';
 
 const STATE_LIFETIME_MS = 10 * 60 * 1000;
 
@@ -62,7 +63,7 @@ export function createReauthenticationService({ db, announce, secretKey, connect
   /** Consumes a state once. */
   function consumeState(viewer: Viewer | null, state: string) {
     const now = new Date();
-    return db.transaction((tx) => {
+    return writeTransaction(db, (tx) => {
       const pending = pendingState(viewer, state, tx);
       tx.update(oauthStates)
         .set({ consumedAt: now })

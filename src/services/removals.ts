@@ -11,6 +11,7 @@ import type { OrganisationService } from './organisations.ts';
 import type { StoredDataRemoval } from './stored-data.ts';
 import type { TokenService } from './tokens.ts';
 import type { Viewer } from './viewer.ts';
+import { writeTransaction } from '../../db/write-transaction.ts';
 
 interface Dependencies {
   db: Db;
@@ -72,7 +73,7 @@ export function createRemovals({ db, organisations: organisationService, instanc
       const instance = instanceService.get(viewer, id);
       refuseWhileBusy([instance.id], instance.name);
       await revokeGrantsOf(instance);
-      const disconnected = db.transaction((tx) => {
+      const disconnected = writeTransaction(db, (tx) => {
         tx.update(tokens).set({ status: 'REVOKED' }).where(and(eq(tokens.instanceId, id), eq(tokens.status, 'AVAILABLE'))).run();
         return tx.update(instances).set({ status: 'NOT_CONNECTED', currentGrantId: null }).where(eq(instances.id, id)).returning().get();
       });

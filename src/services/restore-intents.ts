@@ -3,6 +3,7 @@ import type { Db } from '../../db/client.ts';
 import { inList, inListPlaceholder } from '../../db/in-list.ts';
 import { restoredRecords, restoreIntents } from '../../db/schema.ts';
 import type { SentCreate } from './create-reconciliation.ts';
+import { writeTransaction } from '../../db/write-transaction.ts';
 
 /**
  * Creates a restore has sent (or is about to send) whose answer is not known yet, per target
@@ -43,7 +44,7 @@ export function createRestoreIntentService(db: Db, instanceId: string, jobId: st
     /** Records the new ids of creates carried out and forgets creates whose outcome is known, in one transaction. */
     settle(object: string, created: [sourceId: string, newId: string][], notCreated: string[]): void {
       if (created.length === 0 && notCreated.length === 0) return;
-      db.transaction((tx) => {
+      writeTransaction(db, (tx) => {
         if (created.length > 0) {
           tx.insert(restoredRecords)
             .values(created.map(([sourceId, newId]) => ({ instanceId, jobId, object, sourceId, newId })))

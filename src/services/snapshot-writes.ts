@@ -5,6 +5,7 @@ import { prepareRecordWrites } from '../../db/record-writes.ts';
 import { jobs, snapshotObjects, snapshotRecords, snapshots, type SnapshotObjectState, type SnapshotRow } from '../../db/schema.ts';
 import type { OrganisationCipher } from './data-keys.ts';
 import { PURGED, type SalesforceRecord, type SnapshotVersions } from './snapshot-versions.ts';
+import { writeTransaction } from '../../db/write-transaction.ts';
 
 export interface CompletedObject {
   name: string;
@@ -84,7 +85,7 @@ export function createSnapshotWrites({ db, sqlite }: Pick<DatabaseHandle, 'db' |
     storeRecords(snapshotId: string, object: string, records: SalesforceRecord[]): number {
       const cipher = versions.cipherOfInstance(instanceOfSnapshot.get({ snapshotId })!.instanceId);
       let changed = 0;
-      db.transaction(() => {
+      writeTransaction(db, () => {
         for (const record of records) {
           record.attributes = undefined;
           const json = JSON.stringify(record);
@@ -100,7 +101,7 @@ export function createSnapshotWrites({ db, sqlite }: Pick<DatabaseHandle, 'db' |
 
     /** Marks records as purged from the org since the snapshot's base. */
     storePurged(snapshotId: string, object: string, recordIds: string[]): void {
-      db.transaction(() => {
+      writeTransaction(db, () => {
         for (const recordId of recordIds) {
           insertVersion.run({ recordId, hash: PURGED, data: 'null' });
           insertMembership.run({ snapshotId, object, recordId, versionHash: PURGED, deleted: 1 });
@@ -124,7 +125,7 @@ export function createSnapshotWrites({ db, sqlite }: Pick<DatabaseHandle, 'db' |
           blobCount: files.count, blobBytes: files.bytes,
         };
       });
-      db.transaction((tx) => {
+      writeTransaction(db, (tx) => {
         if (counts.length > 0) tx.insert(snapshotObjects).values(counts).run();
         tx.update(snapshots).set({ completedAt: new Date() }).where(eq(snapshots.id, snapshot.id)).run();
       });

@@ -7,6 +7,7 @@ import { decrypt, encrypt } from '../crypto.ts';
 import { InstanceNotConnectedError, NotFoundError, TokenExpiredError, type TokenExhaustionReason } from '../errors.ts';
 import type { AuthorizedGrant } from '../salesforce/oauth.ts';
 import { canSeeOrganisation, type Viewer } from './viewer.ts';
+import { writeTransaction } from '../../db/write-transaction.ts';
 
 export interface TokenReservation {
   token: TokenRow;
@@ -100,7 +101,7 @@ export function createTokenService(db: Db, secretKey: Buffer) {
      */
     issueGrant(instanceId: string, authorized: AuthorizedGrant): { instance: InstanceRow; previousGrantId: string | null } {
       const now = new Date();
-      return db.transaction((tx) => {
+      return writeTransaction(db, (tx) => {
         const instance = tx.select().from(instances).where(eq(instances.id, instanceId)).get();
         if (!instance) throw new NotFoundError('Instance', instanceId);
         const grantId = randomUUID();
@@ -151,7 +152,7 @@ export function createTokenService(db: Db, secretKey: Buffer) {
 
     /** Takes the next available token of the instance's current grant for a job. */
     reserve(instanceId: string, jobId: string): TokenReservation {
-      return db.transaction((tx) => {
+      return writeTransaction(db, (tx) => {
         const instance = tx.select().from(instances).where(eq(instances.id, instanceId)).get();
         if (!instance) throw new NotFoundError('Instance', instanceId);
         if (!instance.currentGrantId) throw new InstanceNotConnectedError(instanceId);
@@ -190,7 +191,7 @@ export function createTokenService(db: Db, secretKey: Buffer) {
 
     /** Gives a reserved token back when its job could not start for a reason that is not the grant's. */
     release(reservation: TokenReservation): InstanceRow {
-      return db.transaction((tx) => {
+      return writeTransaction(db, (tx) => {
         tx.update(tokens).set({ status: 'AVAILABLE', usedAt: null, jobId: null }).where(eq(tokens.id, reservation.token.id)).run();
         const instance = tx.select().from(instances).where(eq(instances.id, reservation.instance.id)).get()!;
         if (instance.status === 'REAUTH_REQUIRED' && instance.currentGrantId === reservation.grant.id) {
@@ -211,7 +212,7 @@ export function createTokenService(db: Db, secretKey: Buffer) {
      * failure stays with its own jobs.
      */
     reject(grantId: string, reservedTokenId?: string): GrantRejection {
-      return db.transaction((tx) => {
+      return writeTransaction(db, (tx) => {
         const grant = tx.select().from(grants).where(eq(grants.id, grantId)).get()!;
         tx.update(grants).set({ revokedAt: grant.revokedAt ?? new Date() }).where(eq(grants.id, grantId)).run();
         const instance = tx.select().from(instances).where(eq(instances.id, grant.instanceId)).get()!;

@@ -1,9 +1,12 @@
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { emulatorEnvironment, startConnectedInstance, type ConnectedSetup } from '../helpers/connected-instance.ts';
+import Database from 'better-sqlite3';
+import { emulatorEnvironment, reauthenticate, startConnectedInstance, type ConnectedSetup } from '../helpers/connected-instance.ts';
+import { addInstance } from '../helpers/fixtures.ts';
 import { GraphQLClient } from '../helpers/graphql-client.ts';
-import { JOB, START_BACKUP } from '../helpers/operations.ts';
+import { INSTANCE_STATE, isFinished, JOB, START_BACKUP } from '../helpers/operations.ts';
+import { rawId } from '../unattended/helpers.ts';
 import { OPERATOR_KEY } from '../helpers/server.ts';
 import { startServiceProcess, type ServiceProcess } from '../helpers/service-process.ts';
 
@@ -87,6 +90,35 @@ describe.skipIf(!redisUrl)('api and worker processes on Redis', () => {
       status = (await onA.query(JOB, { id: job.id })).job.status;
     }
     expect(status).toBe('CANCELLED');
+  });
+
+  it('starts exactly five of twenty backups sent at once to two processes, and runs them one at a time', async () => {
+    const onA = new GraphQLClient(apiA.url, setup.admin.apiKey);
+    const onB = new GraphQLClient(apiB.url, setup.admin.apiKey);
+    const instanceId = await addInstance(onA, setup.organisationId, 'SANDBOX', 'raced');
+    expect((await reauthenticate(onA, instanceId, setup.emulator.orgs.SANDBOX)).status).toBe(200);
+
+    const results = await Promise.all(
+      Array.from({ length: 20 }, (_, i) => (i % 2 === 0 ? onA : onB).query(START_BACKUP, { instanceId, objects: ['Account'] }).then((data) => data.startBackup)),
+    );
+    const started = results.filter((result) => result.__typename === 'Job');
+    expect(started).toHaveLength(5);
+    expect(results.filter((result) => result.__typename === 'TokenExpired')).toHaveLength(15);
+    const state = (await onB.query(INSTANCE_STATE, { id: instanceId })).instance;
+    expect(state.tokens.map((token: { job: { id: string } }) => token.job.id).sort()).toEqual(started.map((job) => job.id).sort());
+
+    // The worker runs them in turn: no two of the instance's jobs were ever running at once.
+    const deadline = Date.now() + 60_000;
+    const statuses = async () => Promise.all(started.map(async (job) => (await onA.query(JOB, { id: job.id })).job.status as string));
+    while (!(await statuses()).every(isFinished) && Date.now() < deadline) await sleep(100);
+    expect(await statuses()).toEqual(started.map(() => 'SUCCEEDED'));
+    const database = new Database(env.DATABASE_URL, { readonly: true });
+    const runs = database
+      .prepare('select started_at as startedAt, finished_at as finishedAt from jobs where instance_id = ? order by started_at')
+      .all(rawId(instanceId)) as { startedAt: number; finishedAt: number }[];
+    database.close();
+    expect(runs).toHaveLength(5);
+    for (let i = 1; i < runs.length; i++) expect(runs[i].startedAt).toBeGreaterThanOrEqual(runs[i - 1].finishedAt);
   });
 
   it('refuses on every process a key revoked on one', async () => {
