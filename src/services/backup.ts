@@ -141,7 +141,9 @@ export async function runBackup(job: JobRow, session: SalesforceSession, snapsho
       since: mark,
       estimatedCount: counts.get(object) ?? 0,
     };
-    const seen = new Set<string>();
+    // Only an incremental backup looks for purged records. A full one keeps no ids: a Bulk record's
+    // Id is a slice of its CSV page's text and would hold the whole object's text until the end.
+    const seen = base ? new Set<string>() : undefined;
     const readPrevious = previous && plan.blobFields.length > 0 ? snapshotsService.recordReader(previous, object) : undefined;
     const previously = readPrevious && ((ids: string[]) => new Map(readPrevious(ids).map((stored) => [stored.recordId, stored.data])));
     const read = readObject(session, plan, { checkpoint, bulkThreshold: options.bulkThreshold, signal: options.signal });
@@ -153,10 +155,10 @@ export async function runBackup(job: JobRow, session: SalesforceSession, snapsho
         stored += snapshotsService.storeRecords(snapshot.id, object, records.slice(start, start + STORE_SLICE));
         await setImmediate();
       }
-      for (const record of records) seen.add(record.Id);
+      if (seen) for (const record of records) seen.add(record.Id);
       progress({ read: records.length, stored });
     }
-    if (base) {
+    if (base && seen) {
       const purged = await findPurged(session, { object, mark, seen, held: snapshotsService.recordIds(base, object), until: serverTime, checkpoint });
       if (purged.length > 0) {
         snapshotsService.storePurged(snapshot.id, object, purged);

@@ -17,8 +17,8 @@ export type ReaderRequest = { id: number; snapshot: SnapshotRow; object: string;
 export type ReaderReply = { id: number; records: OpenedRecord[] } | { id: number; error: string };
 
 const { databaseFile, secretKey } = workerData as ReaderThreadData;
-const { db } = openReadOnly(databaseFile);
-const versions = createSnapshotVersions({ db }, createDataKeys(db, Buffer.from(secretKey)));
+const handle = openReadOnly(databaseFile);
+const versions = createSnapshotVersions(handle, createDataKeys(handle.db, Buffer.from(secretKey)));
 /** Prepared reads by snapshot, then object: kept while a restore of the snapshot runs. */
 const readers = new Map<string, Map<string, (recordIds: string[]) => OpenedRecord[]>>();
 

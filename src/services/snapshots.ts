@@ -4,7 +4,7 @@ import { inList } from '../../db/in-list.ts';
 import { snapshotObjects, snapshotRecords, snapshots, type SnapshotObjectRow, type SnapshotRow } from '../../db/schema.ts';
 import { InvalidInputError } from '../errors.ts';
 import type { DataKeys } from './data-keys.ts';
-import { createSnapshotVersions, parsedRecord, PURGED, type StoredRecord } from './snapshot-versions.ts';
+import { createSnapshotVersions, parsedRecord, type StoredRecord } from './snapshot-versions.ts';
 import { createSnapshotWrites } from './snapshot-writes.ts';
 
 export type { SalesforceRecord, StoredRecord } from './snapshot-versions.ts';
@@ -18,7 +18,7 @@ export type { CompletedObject } from './snapshot-writes.ts';
 export function createSnapshotService(handle: Pick<DatabaseHandle, 'db' | 'sqlite'>, dataKeys: DataKeys) {
   const { db } = handle;
   const versions = createSnapshotVersions(handle, dataKeys);
-  const { chainOf, newestVersionsQuery, newestRows, newestVersions, storedRecord, cipherOfInstance, opened, openedReader } = versions;
+  const { chainOf, newestVersionsQuery, newestRows, newestStates, newestVersions, storedRecord, cipherOfInstance, opened, openedReader } = versions;
 
   return {
     ...createSnapshotWrites(handle, versions),
@@ -52,7 +52,7 @@ export function createSnapshotService(handle: Pick<DatabaseHandle, 'db' | 'sqlit
 
     /** Every record of one object the snapshot holds (purged ones left out), with whether it was deleted. */
     recordIds(snapshot: SnapshotRow, object: string): Map<string, boolean> {
-      return new Map(newestRows(snapshot, object).filter((row) => row.hash !== PURGED).map((row) => [row.recordId, row.deleted]));
+      return new Map(newestStates(snapshot, object));
     },
 
     /** The records of one object as they stood at the snapshot, deleted ones included. */
