@@ -70,12 +70,11 @@ describe('jobs under faults', () => {
 
   it('goes on when the access token expires mid-job (jsforce refreshes), without using another token', async () => {
     setup = await startConnectedInstance({ emulator: { records: 6000 } });
-    setup.emulator.setLatency(5);
+    holdFirstQuery();
     const jobId = await startBackup({ objects: ['Account', 'Contact'] });
-    await waitForProgress(jobId);
+    await untilQueryHeld();
     const refreshesBefore = setup.emulator.counters().refreshGrants;
     setup.emulator.expireAccessTokens();
-    setup.emulator.setLatency(0);
     const job = await waitForJob(setup.admin, jobId);
     expect(job.status).toBe('SUCCEEDED');
     expect(setup.emulator.counters().refreshGrants).toBe(refreshesBefore + 1);
@@ -85,13 +84,12 @@ describe('jobs under faults', () => {
 
   it('retries the token endpoint when it is briefly unavailable during a mid-job refresh', async () => {
     setup = await startConnectedInstance({ emulator: { records: 6000 }, env: FAST_RETRIES });
-    setup.emulator.setLatency(5);
+    holdFirstQuery();
     const jobId = await startBackup({ objects: ['Account', 'Contact'] });
-    await waitForProgress(jobId);
+    await untilQueryHeld();
     const refreshesBefore = setup.emulator.counters().refreshGrants;
     setup.emulator.failNext({ method: 'POST', path: '/services/oauth2/token', count: 2, status: 503, body: '<html>Service unavailable</html>' });
     setup.emulator.expireAccessTokens();
-    setup.emulator.setLatency(0);
     const job = await waitForJob(setup.admin, jobId);
     expect(job.status, job.error).toBe('SUCCEEDED');
     expect(setup.emulator.counters().refreshGrants).toBe(refreshesBefore + 1);
@@ -99,11 +97,10 @@ describe('jobs under faults', () => {
 
   it('fails with expired access/refresh token when the grant is revoked mid-job, and the instance needs reauthentication', async () => {
     setup = await startConnectedInstance({ emulator: { records: 6000 } });
-    setup.emulator.setLatency(5);
+    holdFirstQuery();
     const jobId = await startBackup({ objects: ['Account', 'Contact'] });
-    await waitForProgress(jobId);
+    await untilQueryHeld();
     setup.emulator.revokeAllTokens(setup.credentials.username);
-    setup.emulator.setLatency(0);
     const job = await waitForJob(setup.admin, jobId);
     expect(job).toMatchObject({ status: 'FAILED', error: 'expired access/refresh token', snapshot: null });
     const instance = (await setup.admin.query(INSTANCE, { id: setup.instanceId })).instance;
@@ -148,6 +145,16 @@ describe('jobs under faults', () => {
     const again = (await setup.admin.query(cancel, { id: running })).cancelJob;
     expect(again).toMatchObject({ __typename: 'InvalidInput', message: 'The job is already cancelled' });
   });
+
+  /**
+   * The job's first query is carried out but its answer held back for a second: what the test
+   * does meanwhile happens mid-job, with the job's other requests still to come, however fast
+   * the machine.
+   */
+  function holdFirstQuery() {
+    setup!.emulator.failNext({ method: 'GET', path: '^/services/data/v[\\d.]+/query', apply: true, holdMs: 1000 });
+  }
+  const untilQueryHeld = () => waitUntil(() => setup!.emulator.counters().faultsPending === 0, 'the first query to be held');
 
   async function waitForProgress(jobId: string) {
     await waitUntil(async () => {
