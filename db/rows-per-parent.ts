@@ -1,6 +1,7 @@
 import { and, getTableColumns, getTableName, sql, type SQL } from 'drizzle-orm';
 import { alias, type SQLiteColumn, type SQLiteTable } from 'drizzle-orm/sqlite-core';
 import type { Db } from './client.ts';
+import { columnRows } from './column-rows.ts';
 
 export interface PerParentQuery {
   parent: SQLiteColumn;
@@ -42,12 +43,13 @@ function prepare<T extends SQLiteTable>(db: Db, table: T, query: (table: T) => P
     join ${table} as picked on picked.${sql.identifier(outer.id.name)} in (${firstOfParent}))`;
   const columns: Record<string, SQLiteColumn> = getTableColumns(table);
   const selected = Object.fromEntries(Object.entries(columns).filter(([name]) => !omitted.includes(name)));
-  return db
+  const statement = db
     .select(selected)
     .from(table as SQLiteTable)
     .where(sql`${outer.id} in ${picked}`)
     .orderBy(...outer.orderBy)
     .prepare();
+  return { all: columnRows(statement, selected) };
 }
 
 /**

@@ -1,5 +1,6 @@
-import { and, asc, desc, eq, inArray, isNotNull, lt, sql } from 'drizzle-orm';
+import { and, asc, desc, eq, getTableColumns, inArray, isNotNull, lt, sql } from 'drizzle-orm';
 import type { Db } from '../../db/client.ts';
+import { columnRows } from '../../db/column-rows.ts';
 import { inListPlaceholder } from '../../db/in-list.ts';
 import { firstRowsPerParent } from '../../db/rows-per-parent.ts';
 import { instances, snapshotObjects, snapshots, type SnapshotObjectRow, type SnapshotRow } from '../../db/schema.ts';
@@ -25,14 +26,18 @@ export function createSnapshotQueries(db: Db, storage: SnapshotService) {
       .map((row) => row.snapshot);
 
   // Read for every snapshot a dashboard shows: prepared once, the ids bound as one JSON list.
-  const objectsOfSnapshots = db
-    .select({ object: snapshotObjects, organisationId: instances.organisationId })
-    .from(snapshotObjects)
-    .innerJoin(snapshots, eq(snapshots.id, snapshotObjects.snapshotId))
-    .innerJoin(instances, eq(instances.id, snapshots.instanceId))
-    .where(inListPlaceholder(snapshotObjects.snapshotId, sql.placeholder('snapshotIds')))
-    .orderBy(asc(snapshotObjects.name))
-    .prepare();
+  const objectColumns = { ...getTableColumns(snapshotObjects), organisationId: instances.organisationId };
+  const objectsOfSnapshots = columnRows<SnapshotObjectRow & { organisationId: string }>(
+    db
+      .select(objectColumns)
+      .from(snapshotObjects)
+      .innerJoin(snapshots, eq(snapshots.id, snapshotObjects.snapshotId))
+      .innerJoin(instances, eq(instances.id, snapshots.instanceId))
+      .where(inListPlaceholder(snapshotObjects.snapshotId, sql.placeholder('snapshotIds')))
+      .orderBy(asc(snapshotObjects.name))
+      .prepare(),
+    objectColumns,
+  );
 
   return {
     byIds: visible,
@@ -72,9 +77,10 @@ export function createSnapshotQueries(db: Db, storage: SnapshotService) {
 
     /** Per-object counts of many snapshots in one statement. */
     objectsBySnapshot(viewer: Viewer, snapshotIds: readonly string[]): Map<string, SnapshotObjectRow[]> {
-      const rows = objectsOfSnapshots.all({ snapshotIds: JSON.stringify(snapshotIds) });
+      const rows = objectsOfSnapshots({ snapshotIds: JSON.stringify(snapshotIds) });
       const bySnapshot = new Map<string, SnapshotObjectRow[]>(snapshotIds.map((id) => [id, []]));
-      for (const row of rows) if (canSeeOrganisation(viewer, row.organisationId)) bySnapshot.get(row.object.snapshotId)?.push(row.object);
+      // Each row keeps its organisation's id beside the object's columns: no field shows it.
+      for (const row of rows) if (canSeeOrganisation(viewer, row.organisationId)) bySnapshot.get(row.snapshotId)?.push(row);
       return bySnapshot;
     },
 

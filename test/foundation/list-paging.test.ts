@@ -17,6 +17,11 @@ const INSTANCE_LISTS = `query ($id: ID!) {
   } }
 }`;
 
+interface JobPage {
+  nodes: { id: string; kind: string }[];
+  pageInfo: { hasNextPage: boolean; endCursor: string | null };
+}
+
 describe('paged lists', () => {
   let server: TestServer;
   let member: GraphQLClient;
@@ -39,10 +44,10 @@ describe('paged lists', () => {
     const ids: string[] = [];
     let after: string | null = null;
     for (;;) {
-      const data = await client.query(ORGANISATION_JOBS, { id: globalId('Organisation', organisationId), first: 2, after, kind });
+      const data: { organisation: { jobs: JobPage } } = await client.query(ORGANISATION_JOBS, { id: globalId('Organisation', organisationId), first: 2, after, kind });
       const page = data.organisation.jobs;
-      ids.push(...page.nodes.map((job: { id: string; kind: string }) => job.id));
-      if (kind) expect(page.nodes.every((job: { kind: string }) => job.kind === kind)).toBe(true);
+      ids.push(...page.nodes.map((job) => job.id));
+      if (kind) expect(page.nodes.every((job) => job.kind === kind)).toBe(true);
       if (!page.pageInfo.hasNextPage) return ids;
       after = page.pageInfo.endCursor;
     }
