@@ -1,7 +1,9 @@
 import { randomUUID } from 'node:crypto';
-import { and, asc, count, eq, inArray } from 'drizzle-orm';
+import { and, asc, count, eq, getTableColumns, sql } from 'drizzle-orm';
 import { instances, organisations, type Environment, type InstanceRow } from '../../db/schema.ts';
 import type { Db } from '../../db/client.ts';
+import { columnRows } from '../../db/column-rows.ts';
+import { inListPlaceholder } from '../../db/in-list.ts';
 import type { Config } from '../config.ts';
 import { InvalidInputError, NameTakenError, NotFoundError } from '../errors.ts';
 import { LoginUrlError, normaliseLoginUrl } from '../salesforce/hosts.ts';
@@ -41,6 +43,22 @@ export function recordApiUsage(db: Db, instanceId: string, usage: ApiUsage | und
 const NAME_INDEX = 'instances_organisation_name';
 
 export function createInstanceService(db: Db, announce: Announcements, config: { tokenLimit: number; salesforce: Pick<Config['salesforce'], 'loginUrls'> }) {
+  // Read for every instance a dashboard shows and every instance event a subscription executes: prepared once.
+  const columns = getTableColumns(instances);
+  const instancesByIds = columnRows<InstanceRow>(
+    db.select(columns).from(instances).where(inListPlaceholder(instances.id, sql.placeholder('ids'))).prepare(),
+    columns,
+  );
+  const instancesOfOrganisations = columnRows<InstanceRow>(
+    db
+      .select(columns)
+      .from(instances)
+      .where(inListPlaceholder(instances.organisationId, sql.placeholder('organisationIds')))
+      .orderBy(asc(instances.createdAt), asc(instances.id))
+      .prepare(),
+    columns,
+  );
+
   /** A valid name no other instance of the organisation has. */
   function freeName(organisationId: string, name: string, renaming?: string): string {
     const valid = validName(name);
@@ -61,17 +79,11 @@ export function createInstanceService(db: Db, announce: Announcements, config: {
     },
 
     byIds(viewer: Viewer, ids: readonly string[]): InstanceRow[] {
-      const rows = db.select().from(instances).where(inArray(instances.id, [...ids])).all();
-      return rows.filter((row) => canSeeOrganisation(viewer, row.organisationId));
+      return instancesByIds({ ids: JSON.stringify(ids) }).filter((row) => canSeeOrganisation(viewer, row.organisationId));
     },
 
     byOrganisationIds(viewer: Viewer, organisationIds: readonly string[]): InstanceRow[] {
-      return db
-        .select()
-        .from(instances)
-        .where(inArray(instances.organisationId, organisationIds.filter((id) => canSeeOrganisation(viewer, id))))
-        .orderBy(asc(instances.createdAt), asc(instances.id))
-        .all();
+      return instancesOfOrganisations({ organisationIds: JSON.stringify(organisationIds.filter((id) => canSeeOrganisation(viewer, id))) });
     },
 
     /**
