@@ -3,18 +3,19 @@ import type { Services } from '../src/services/index.ts';
 import type { Viewer } from '../src/services/viewer.ts';
 import { builder, viewerOf } from './builder.ts';
 import { localId } from './ids.ts';
-import { loaded, NO_CACHE } from './loaders.ts';
+import { NO_CACHE } from './loaders.ts';
 
 /**
  * A Relay node type loaded in batches by id through a service that checks the viewer; rows it may
  * not see are left out, so they resolve as not found. `idFrom` turns a global id argument into the
  * row's id; an id of another type is not found either, like an unknown one.
  */
-export function nodeRef<T extends { id: string }>(name: string, load: (services: Services, viewer: Viewer, ids: readonly string[]) => T[]) {
+export function nodeRef<T extends { id: string }>(name: string, load: (services: Services, viewer: Viewer, ids: readonly string[]) => T[] | Promise<T[]>) {
   const ref = builder.loadableNodeRef<T, string, string>(name, {
     loaderOptions: NO_CACHE,
     id: { resolve: (row) => row.id },
-    load: (ids, ctx) => loaded(() => load(ctx.services, viewerOf(ctx), ids)),
+    // Async, so a synchronous throw rejects as itself (see `loaded`) and a load may also batch across contexts.
+    load: async (ids, ctx) => load(ctx.services, viewerOf(ctx), ids),
     sort: (row) => row.id,
   });
   return Object.assign(ref, { idFrom: (decoded: { typename: string; id: string }) => localId(decoded, name) });

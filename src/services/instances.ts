@@ -10,7 +10,7 @@ import { LoginUrlError, normaliseLoginUrl } from '../salesforce/hosts.ts';
 import type { ApiUsage } from '../salesforce/session.ts';
 import type { Announcements } from './announcements.ts';
 import { guardedByNameIndex, sameName, validName } from './names.ts';
-import { canSeeOrganisation, type Viewer } from './viewer.ts';
+import { canSeeOrganisation, type Viewer, type ViewerRead } from './viewer.ts';
 
 function validLoginUrl(value: string): string {
   try {
@@ -80,6 +80,18 @@ export function createInstanceService(db: Db, announce: Announcements, config: {
 
     byIds(viewer: Viewer, ids: readonly string[]): InstanceRow[] {
       return instancesByIds({ ids: JSON.stringify(ids) }).filter((row) => canSeeOrganisation(viewer, row.organisationId));
+    },
+
+    /**
+     * Instances read by many callers at once (the executions of one event, an organisation's
+     * each) in one statement: each read gets its row when its viewer may see it.
+     */
+    forEachViewer(reads: readonly ViewerRead[]): (InstanceRow | undefined)[] {
+      const rows = new Map(instancesByIds({ ids: JSON.stringify([...new Set(reads.map((read) => read.id))]) }).map((row) => [row.id, row]));
+      return reads.map(({ viewer, id }) => {
+        const row = rows.get(id);
+        return row && canSeeOrganisation(viewer, row.organisationId) ? row : undefined;
+      });
     },
 
     byOrganisationIds(viewer: Viewer, organisationIds: readonly string[]): InstanceRow[] {
