@@ -1,4 +1,5 @@
-import { Kind, type GraphQLResolveInfo } from 'graphql';
+import { isObjectType, Kind, type GraphQLResolveInfo, type GraphQLSchema } from 'graphql';
+import { globalId } from '../src/global-ids.ts';
 import type { Services } from '../src/services/index.ts';
 import type { Viewer } from '../src/services/viewer.ts';
 import { builder, viewerOf } from './builder.ts';
@@ -35,4 +36,18 @@ function asksOnlyId(info: GraphQLResolveInfo): boolean {
  */
 export function pointedAt<T extends { id: string }>(id: string, info: GraphQLResolveInfo): T | string {
   return asksOnlyId(info) ? ({ id } as T) : id;
+}
+
+/**
+ * Every node type comes from `nodeRef`, whose id is its row's `id`. Pothos resolves a node's
+ * global id through two awaits, a promise per id: a dashboard answer holds hundreds of ids.
+ * Here each is encoded synchronously, to the same value.
+ */
+export function withSynchronousNodeIds(schema: GraphQLSchema): GraphQLSchema {
+  for (const type of Object.values(schema.getTypeMap())) {
+    if (!isObjectType(type) || !type.getInterfaces().some((node) => node.name === 'Node')) continue;
+    const typename = type.name;
+    type.getFields().id.resolve = (row: { id: string }) => globalId(typename, String(row.id));
+  }
+  return schema;
 }

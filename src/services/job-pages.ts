@@ -14,10 +14,11 @@ const DEFAULT_PAGE_SIZE = 20;
 
 /**
  * A job as lists show it: without its request (a restore's may hold thousands of record ids,
- * parsed from JSON on every read) and its session, which no field exposes.
+ * parsed from JSON on every read), its session and the worker's bookkeeping (grant, token,
+ * lease, cancel request), which no field exposes.
  */
 export type ListedJob = Omit<JobRow, (typeof UNLISTED)[number]>;
-const UNLISTED = ['parameters', 'accessTokenCiphertext'] as const;
+const UNLISTED = ['parameters', 'accessTokenCiphertext', 'grantId', 'tokenId', 'leaseOwner', 'leaseExpiresAt', 'cancelRequestedAt'] as const;
 
 const cursorOf = (job: ListedJob) => encodeCursor('jobs', job.queuedAt.getTime(), job.id);
 

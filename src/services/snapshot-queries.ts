@@ -25,15 +25,21 @@ export function createSnapshotQueries(db: Db, storage: SnapshotService) {
       .filter((row) => canSeeOrganisation(viewer, row.organisationId))
       .map((row) => row.snapshot);
 
-  // Read for every snapshot a dashboard shows: prepared once, the ids bound as one JSON list.
-  const objectColumns = { ...getTableColumns(snapshotObjects), organisationId: instances.organisationId };
-  const objectsOfSnapshots = columnRows<SnapshotObjectRow & { organisationId: string }>(
+  // Read for every snapshot a dashboard shows: prepared once, the ids bound as one JSON list. The
+  // operator key sees every organisation's; another key's are joined to their organisation.
+  const objectColumns = getTableColumns(snapshotObjects);
+  const snapshotIdsIn = inListPlaceholder(snapshotObjects.snapshotId, sql.placeholder('snapshotIds'));
+  const objectsOfSnapshots = columnRows<SnapshotObjectRow>(
+    db.select(objectColumns).from(snapshotObjects).where(snapshotIdsIn).orderBy(asc(snapshotObjects.name)).prepare(),
+    objectColumns,
+  );
+  const organisationObjectsOfSnapshots = columnRows<SnapshotObjectRow>(
     db
       .select(objectColumns)
       .from(snapshotObjects)
       .innerJoin(snapshots, eq(snapshots.id, snapshotObjects.snapshotId))
       .innerJoin(instances, eq(instances.id, snapshots.instanceId))
-      .where(inListPlaceholder(snapshotObjects.snapshotId, sql.placeholder('snapshotIds')))
+      .where(and(snapshotIdsIn, eq(instances.organisationId, sql.placeholder('organisationId'))))
       .orderBy(asc(snapshotObjects.name))
       .prepare(),
     objectColumns,
@@ -77,10 +83,11 @@ export function createSnapshotQueries(db: Db, storage: SnapshotService) {
 
     /** Per-object counts of many snapshots in one statement. */
     objectsBySnapshot(viewer: Viewer, snapshotIds: readonly string[]): Map<string, SnapshotObjectRow[]> {
-      const rows = objectsOfSnapshots({ snapshotIds: JSON.stringify(snapshotIds) });
+      const ids = JSON.stringify(snapshotIds);
+      const rows =
+        viewer.kind === 'operator' ? objectsOfSnapshots({ snapshotIds: ids }) : organisationObjectsOfSnapshots({ snapshotIds: ids, organisationId: viewer.organisationId });
       const bySnapshot = new Map<string, SnapshotObjectRow[]>(snapshotIds.map((id) => [id, []]));
-      // Each row keeps its organisation's id beside the object's columns: no field shows it.
-      for (const row of rows) if (canSeeOrganisation(viewer, row.organisationId)) bySnapshot.get(row.snapshotId)?.push(row);
+      for (const row of rows) bySnapshot.get(row.snapshotId)?.push(row);
       return bySnapshot;
     },
 

@@ -13,7 +13,7 @@ const ORGANISATION_JOBS = `query ($id: ID!, $first: Int!, $after: String, $kind:
 const INSTANCE_LISTS = `query ($id: ID!) {
   instance(id: $id) { __typename ... on Instance {
     jobs(first: 3) { nodes { id failures(first: 1) { nodes { recordId } } } }
-    snapshots(first: 2) { nodes { id } }
+    snapshots(first: 2) { nodes { id recordCount objects { name recordCount } } }
   } }
 }`;
 
@@ -81,6 +81,7 @@ describe('paged lists', () => {
     expect(mine.instance.jobs.nodes).toHaveLength(3);
     expect(mine.instance.jobs.nodes.some((job: { failures: { nodes: unknown[] } }) => job.failures.nodes.length === 1)).toBe(true);
     expect(mine.instance.snapshots.nodes).toHaveLength(2);
+    expect(mine.instance.snapshots.nodes[0].objects.length).toBeGreaterThan(0);
     const theirs = await member.query(INSTANCE_LISTS, { id: globalId('Instance', instanceOf(other)) });
     expect(theirs.instance.__typename).not.toBe('Instance');
     // The operator's statements, prepared first for the other organisation, still answer for it.
