@@ -20,16 +20,23 @@ export function forwardPage(args: ConnectionArgs): PageRequest {
   return { first: args.first, after: args.after };
 }
 
+/** An edge whose cursor is encoded only when asked for (a getter on the prototype, no closure per edge). */
+class Edge<T> {
+  constructor(
+    readonly node: T,
+    private readonly page: Page<T>,
+  ) {}
+
+  get cursor() {
+    return this.page.cursorOf(this.node);
+  }
+}
+
 /** Cursors are encoded only when asked for: the dashboard lists hundreds of jobs and never pages them. */
 export function toConnection<T>(page: Page<T>) {
   const cursorOf = (node: T | undefined) => (node === undefined ? null : page.cursorOf(node));
   return {
-    edges: page.rows.map((node) => ({
-      node,
-      get cursor() {
-        return page.cursorOf(node);
-      },
-    })),
+    edges: page.rows.map((node) => new Edge(node, page)),
     pageInfo: {
       hasNextPage: page.hasNextPage,
       hasPreviousPage: page.hasPreviousPage,
