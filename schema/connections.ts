@@ -20,27 +20,44 @@ export function forwardPage(args: ConnectionArgs): PageRequest {
   return { first: args.first, after: args.after };
 }
 
+/** An edge whose cursor is encoded only when asked for (a getter on the prototype, no closure per edge). */
+class Edge<T> {
+  constructor(
+    readonly node: T,
+    private readonly page: Page<T>,
+  ) {}
+
+  get cursor() {
+    return this.page.cursorOf(this.node);
+  }
+}
+
+/** A page's info, its cursors likewise encoded only when asked for. */
+class PageInfo<T> {
+  readonly hasNextPage: boolean;
+  readonly hasPreviousPage: boolean;
+
+  constructor(private readonly page: Page<T>) {
+    this.hasNextPage = page.hasNextPage;
+    this.hasPreviousPage = page.hasPreviousPage;
+  }
+
+  private cursorOf(node: T | undefined) {
+    return node === undefined ? null : this.page.cursorOf(node);
+  }
+
+  get startCursor() {
+    return this.cursorOf(this.page.rows[0]);
+  }
+
+  get endCursor() {
+    return this.cursorOf(this.page.rows.at(-1));
+  }
+}
+
 /** Cursors are encoded only when asked for: the dashboard lists hundreds of jobs and never pages them. */
 export function toConnection<T>(page: Page<T>) {
-  const cursorOf = (node: T | undefined) => (node === undefined ? null : page.cursorOf(node));
-  return {
-    edges: page.rows.map((node) => ({
-      node,
-      get cursor() {
-        return page.cursorOf(node);
-      },
-    })),
-    pageInfo: {
-      hasNextPage: page.hasNextPage,
-      hasPreviousPage: page.hasPreviousPage,
-      get startCursor() {
-        return cursorOf(page.rows[0]);
-      },
-      get endCursor() {
-        return cursorOf(page.rows.at(-1));
-      },
-    },
-  };
+  return { edges: page.rows.map((node) => new Edge(node, page)), pageInfo: new PageInfo(page) };
 }
 
 const pageLoaders = createContextCache(() => new Map<string, DataLoader<string, Page<unknown>>>());

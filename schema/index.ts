@@ -15,7 +15,8 @@ import './data-alert.ts';
 import './snapshot-export.ts';
 import { recordMutations } from './audit.ts';
 import { builder } from './builder.ts';
+import { withSynchronousNodeIds } from './node-ref.ts';
 import { subscribeWithFieldArguments } from './subscription-arguments.ts';
 
 // Every mutation leaves one audit entry, recorded here rather than in each resolver.
-export const schema = subscribeWithFieldArguments(recordMutations(builder.toSchema({ sortSchema: true })));
+export const schema = withSynchronousNodeIds(subscribeWithFieldArguments(recordMutations(builder.toSchema({ sortSchema: true }))));

@@ -1,10 +1,10 @@
-import { ENVIRONMENTS, INSTANCE_STATUSES } from '../db/schema.ts';
+import { ENVIRONMENTS, INSTANCE_STATUSES, type InstanceRow } from '../db/schema.ts';
 import { InvalidInputError, NameTakenError, NotFoundError, SalesforceUnavailableError } from '../src/errors.ts';
 import { DeletionRef } from './deletion.ts';
 import { builder, viewerOf } from './builder.ts';
 import { batchedConnection } from './connections.ts';
 import { JobConnection, JobRef } from './job.ts';
-import { currentTokensLoader, tokenCount } from './loaders.ts';
+import { currentTokensLoader, tokenCount, visibleInstances } from './loaders.ts';
 import { nodeRef } from './node-ref.ts';
 import { OrganisationRef } from './organisation.ts';
 import { SnapshotConnection, SnapshotRef } from './snapshot.ts';
@@ -17,7 +17,8 @@ const ApiUsageRef = builder.objectRef<{ used: number; max: number }>('ApiUsage')
   fields: (t) => ({ used: t.exposeInt('used'), max: t.exposeInt('max') }),
 });
 
-export const InstanceRef = nodeRef('Instance', (services, viewer, ids) => services.instances.byIds(viewer, ids));
+// Every instance event's executions (one per organisation) read their instances in one statement.
+export const InstanceRef = nodeRef<InstanceRow>('Instance', visibleInstances);
 
 InstanceRef.implement({
   fields: (t) => ({

@@ -1,6 +1,8 @@
 import { createContextCache } from '@pothos/core';
 import DataLoader from 'dataloader';
-import type { SnapshotObjectRow, TokenRow, TokenStatus } from '../db/schema.ts';
+import type { InstanceRow, SnapshotObjectRow, TokenRow, TokenStatus } from '../db/schema.ts';
+import type { Services } from '../src/services/index.ts';
+import type { Viewer, ViewerRead } from '../src/services/viewer.ts';
 import { viewerOf, type Context } from './builder.ts';
 
 /**
@@ -29,22 +31,35 @@ export const currentTokensLoader = createContextCache(
     ),
 );
 
-/** Current-grant token counts per instance and status, shared by `tokensUsed` and `tokensRemaining`. */
-const tokenCountsLoader = createContextCache(
-  (ctx: Context) =>
-    new DataLoader<string, Map<TokenStatus, number>>(
-      (instanceIds) =>
-        loaded(() => {
-          const counts = new Map(instanceIds.map((id) => [id, new Map<TokenStatus, number>()]));
-          for (const row of ctx.services.tokens.currentCountsByInstanceIds(viewerOf(ctx), instanceIds)) counts.get(row.instanceId)?.set(row.status, row.count);
-          return instanceIds.map((id) => counts.get(id)!);
-        }),
-      NO_CACHE,
-    ),
-);
+/**
+ * Loaders shared by every context of one app, for reads that many executions make side by side:
+ * one event runs a subscription's execution per organisation, each in its own context, and their
+ * reads of the same tick go out as one statement. Each read still carries its own viewer.
+ */
+function createSharedLoaders(services: Services) {
+  return {
+    instances: new DataLoader<ViewerRead, InstanceRow | undefined>((reads) => loaded(() => services.instances.forEachViewer(reads)), NO_CACHE),
+    tokenCounts: new DataLoader<ViewerRead, Map<TokenStatus, number>>((reads) => loaded(() => services.tokens.currentCountsForEachViewer(reads)), NO_CACHE),
+  };
+}
 
+const sharedLoaders = new WeakMap<Services, ReturnType<typeof createSharedLoaders>>();
+
+function sharedLoadersOf(services: Services) {
+  let loaders = sharedLoaders.get(services);
+  if (!loaders) sharedLoaders.set(services, (loaders = createSharedLoaders(services)));
+  return loaders;
+}
+
+/** Instances by id that the viewer may see, batched with every other context's of the same tick. */
+export async function visibleInstances(services: Services, viewer: Viewer, ids: readonly string[]): Promise<InstanceRow[]> {
+  const rows = await sharedLoadersOf(services).instances.loadMany(ids.map((id) => ({ viewer, id })));
+  return rows.filter((row): row is InstanceRow => row !== undefined && !(row instanceof Error));
+}
+
+/** Current-grant token counts of an instance by status, shared by `tokensUsed` and `tokensRemaining`. */
 export async function tokenCount(ctx: Context, instanceId: string, status: TokenStatus): Promise<number> {
-  return (await tokenCountsLoader(ctx).load(instanceId)).get(status) ?? 0;
+  return (await sharedLoadersOf(ctx.services).tokenCounts.load({ viewer: viewerOf(ctx), id: instanceId })).get(status) ?? 0;
 }
 
 /** Per-object counts of snapshots, shared by `objects` and `recordCount`. */

@@ -1,3 +1,4 @@
+import { DEPENDS_ON_ROLE } from '../src/server/role-dependence.ts';
 import type { Viewer } from '../src/services/viewer.ts';
 import { RoleEnum } from './api-key.ts';
 import { builder, viewerOf } from './builder.ts';
@@ -11,6 +12,7 @@ const ViewerRef = builder.objectRef<Viewer>('Viewer').implement({
       type: RoleEnum,
       nullable: true,
       description: 'Null for the operator key, which may do everything.',
+      extensions: { [DEPENDS_ON_ROLE]: true },
       resolve: (viewer) => (viewer.kind === 'member' ? viewer.role : null),
     }),
     keyName: t.string({ nullable: true, resolve: (viewer) => (viewer.kind === 'member' ? viewer.keyName : null) }),

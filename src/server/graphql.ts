@@ -7,6 +7,7 @@ import type { Config } from '../config.ts';
 import { DomainError } from '../errors.ts';
 import type { EventBus } from '../events.ts';
 import { anonymousDenialsPlugin } from './anonymous-denials.ts';
+import { bodySizePlugin } from './body-size.ts';
 import type { CompileBudget } from './compile-budget.ts';
 import type { Authentication, ServerContext } from './context.ts';
 import type { FailedKeyThrottle } from './failed-key-throttle.ts';
@@ -42,7 +43,8 @@ export function createGraphQLHandler({ config, services, authentication, respons
     landingPage: false,
     logging: requestErrorLogger(logger),
     graphiql: false,
-    maxRequestBodySize: MAX_REQUEST_BYTES,
+    // Enforced by bodySizePlugin, which spares a body of declared length yoga's counting stream.
+    maxRequestBodySize: false,
     // Keys travel in a header, never in cookies: only the service's own pages may call it from a browser.
     cors: () => ({ origin: new URL(config.publicUrl!).origin, credentials: false }),
     context: (server) => authentication.contextOf(server),
@@ -77,6 +79,8 @@ export function createGraphQLHandler({ config, services, authentication, respons
       responseCachePlugin(responseCache, (request, server) => authentication.contextOf({ ...server, request }).viewer),
       revocationPlugin(services.apiKeys.revocationSignal),
       eventStreamLimitsPlugin(),
+      // After every request parser, so it limits whichever one was chosen.
+      bodySizePlugin(MAX_REQUEST_BYTES),
     ],
   });
 }

@@ -45,6 +45,36 @@ const estimate: ComplexityEstimator = ({ type, field, args, childComplexity }) =
   return own + childComplexity;
 };
 
+/** Estimates kept per parsed document (yoga hands the same one for the same text), one per set of variables. */
+const ESTIMATES_PER_DOCUMENT = 20;
+/** Variables longer than this (a restore's record ids) are estimated each time rather than kept as a key. */
+const MAX_KEY_LENGTH = 2_000;
+const estimates = new WeakMap<GraphQLSchema, WeakMap<DocumentNode, Map<string, number | undefined>>>();
+
+/**
+ * The estimate depends on the schema, the document, the operation and the variables only, so a
+ * document sent again (the dashboard's, each event's subscription) is not walked again.
+ * Undefined when the variables do not fit the document.
+ */
+function estimatedCost(schema: GraphQLSchema, document: DocumentNode, variables: Record<string, unknown>, operationName: string | undefined) {
+  let byDocument = estimates.get(schema);
+  if (!byDocument) estimates.set(schema, (byDocument = new WeakMap()));
+  let byVariables = byDocument.get(document);
+  if (!byVariables) byDocument.set(document, (byVariables = new Map<string, number | undefined>()));
+  const key = JSON.stringify([operationName ?? null, variables]);
+  if (byVariables.has(key)) return byVariables.get(key);
+  let cost: number | undefined;
+  try {
+    cost = getComplexity({ schema, query: document, variables, operationName, estimators: [estimate] });
+  } catch {
+    cost = undefined;
+  }
+  if (key.length > MAX_KEY_LENGTH) return cost;
+  if (byVariables.size >= ESTIMATES_PER_DOCUMENT) byVariables.delete(byVariables.keys().next().value!);
+  byVariables.set(key, cost);
+  return cost;
+}
+
 /** The estimated cost of the operation with its variables, or an error when it passes `maxCost`. */
 export function checkCost(
   schema: GraphQLSchema,
@@ -53,14 +83,9 @@ export function checkCost(
   operationName: string | undefined,
   maxCost: number,
 ): GraphQLError | undefined {
-  let cost: number;
-  try {
-    cost = getComplexity({ schema, query: document, variables: variables ?? {}, operationName, estimators: [estimate] });
-  } catch {
-    // Bad variables: execution refuses them with graphql's own message.
-    return undefined;
-  }
-  if (cost <= maxCost) return undefined;
+  const cost = estimatedCost(schema, document, variables ?? {}, operationName);
+  // Bad variables: execution refuses them with graphql's own message.
+  if (cost === undefined || cost <= maxCost) return undefined;
   return new GraphQLError(`This operation is estimated to cost ${Math.round(cost)}, over the limit of ${maxCost}: ask for smaller pages or fewer nested lists`, {
     extensions: { code: 'QUERY_TOO_COSTLY', cost: Math.round(cost), maxCost },
   });

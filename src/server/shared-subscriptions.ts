@@ -20,10 +20,12 @@ interface Group {
 
 /**
  * What a subscription's results depend on: the operation, its variables, and whose they are. The
- * keys of one organisation with one role see the same events and fields, so they share an execution.
+ * keys of one organisation see the same events, and with one role the same fields, so they share
+ * an execution; when nothing the operation selects is authorised by role or shows it
+ * (`dependsOnRole`), the keys of every role share it.
  */
-export function sharingKeyOf(viewer: Viewer | null, params: SubscribePayload): string {
-  const audience = viewer === null ? null : viewer.kind === 'operator' ? 'operator' : [viewer.organisationId, viewer.role];
+export function sharingKeyOf(viewer: Viewer | null, params: SubscribePayload, dependsOnRole: boolean): string {
+  const audience = viewer === null ? null : viewer.kind === 'operator' ? 'operator' : dependsOnRole ? [viewer.organisationId, viewer.role] : [viewer.organisationId];
   return JSON.stringify([audience, params.query, params.operationName ?? null, params.variables ?? null]);
 }
 

@@ -7,6 +7,7 @@ import type { Config } from '../config.ts';
 import type { Services } from '../services/index.ts';
 import { clientAddress, type Authentication } from './context.ts';
 import type { FailedKeyThrottle } from './failed-key-throttle.ts';
+import { documentDependsOnRole } from './role-dependence.ts';
 import { createSubscriptionSharing, sharingKeyOf, type Deliver } from './shared-subscriptions.ts';
 import { GRAPHQL_PATH, type GraphQLHandler } from './graphql.ts';
 import {
@@ -128,7 +129,7 @@ export function attachWebSocket(server: Server, yoga: GraphQLHandler, { config, 
           contextValue,
           envelopedExecute: enveloped.execute,
           envelopedSubscribe: enveloped.subscribe,
-          sharingKey: sharingKeyOf(contextValue.viewer, params),
+          sharingKey: sharingKeyOf(contextValue.viewer, params, documentDependsOnRole(schema, document)),
           deliver: nextMessageSender(ctx.extra.socket, id),
         };
       },

@@ -38,7 +38,7 @@ import { createSnapshotService } from './snapshots.ts';
 import { createStoredDataRemoval } from './stored-data.ts';
 import { createSubscriptionService } from './subscriptions.ts';
 import { createTokenService } from './tokens.ts';
-import type { Viewer } from './viewer.ts';
+import type { Viewer, ViewerRead } from './viewer.ts';
 
 export interface ServiceDependencies {
   database: DatabaseHandle;
@@ -138,7 +138,7 @@ export function createServices({ database, events, config, secretKey, logger, re
     tokens: {
       byIds: (viewer: Viewer, ids: readonly string[]) => tokens.byIds(viewer, ids),
       currentByInstanceIds: (viewer: Viewer, instanceIds: readonly string[]) => tokens.currentByInstanceIds(viewer, instanceIds),
-      currentCountsByInstanceIds: (viewer: Viewer, instanceIds: readonly string[]) => tokens.currentCountsByInstanceIds(viewer, instanceIds),
+      currentCountsForEachViewer: (reads: readonly ViewerRead[]) => tokens.currentCountsForEachViewer(reads),
     },
     snapshots,
     reauthentication: createReauthenticationService({ db, announce, secretKey, connectedApp, instances, tokens, grantReleaser, grantHealth }),

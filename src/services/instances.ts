@@ -1,14 +1,16 @@
 import { randomUUID } from 'node:crypto';
-import { and, asc, count, eq, inArray } from 'drizzle-orm';
+import { and, asc, count, eq, getTableColumns, sql } from 'drizzle-orm';
 import { instances, organisations, type Environment, type InstanceRow } from '../../db/schema.ts';
 import type { Db } from '../../db/client.ts';
+import { columnRows } from '../../db/column-rows.ts';
+import { inListPlaceholder } from '../../db/in-list.ts';
 import type { Config } from '../config.ts';
 import { InvalidInputError, NameTakenError, NotFoundError } from '../errors.ts';
 import { LoginUrlError, normaliseLoginUrl } from '../salesforce/hosts.ts';
 import type { ApiUsage } from '../salesforce/session.ts';
 import type { Announcements } from './announcements.ts';
 import { guardedByNameIndex, sameName, validName } from './names.ts';
-import { canSeeOrganisation, type Viewer } from './viewer.ts';
+import { canSeeOrganisation, type Viewer, type ViewerRead } from './viewer.ts';
 
 function validLoginUrl(value: string): string {
   try {
@@ -41,6 +43,22 @@ export function recordApiUsage(db: Db, instanceId: string, usage: ApiUsage | und
 const NAME_INDEX = 'instances_organisation_name';
 
 export function createInstanceService(db: Db, announce: Announcements, config: { tokenLimit: number; salesforce: Pick<Config['salesforce'], 'loginUrls'> }) {
+  // Read for every instance a dashboard shows and every instance event a subscription executes: prepared once.
+  const columns = getTableColumns(instances);
+  const instancesByIds = columnRows<InstanceRow>(
+    db.select(columns).from(instances).where(inListPlaceholder(instances.id, sql.placeholder('ids'))).prepare(),
+    columns,
+  );
+  const instancesOfOrganisations = columnRows<InstanceRow>(
+    db
+      .select(columns)
+      .from(instances)
+      .where(inListPlaceholder(instances.organisationId, sql.placeholder('organisationIds')))
+      .orderBy(asc(instances.createdAt), asc(instances.id))
+      .prepare(),
+    columns,
+  );
+
   /** A valid name no other instance of the organisation has. */
   function freeName(organisationId: string, name: string, renaming?: string): string {
     const valid = validName(name);
@@ -61,17 +79,23 @@ export function createInstanceService(db: Db, announce: Announcements, config: {
     },
 
     byIds(viewer: Viewer, ids: readonly string[]): InstanceRow[] {
-      const rows = db.select().from(instances).where(inArray(instances.id, [...ids])).all();
-      return rows.filter((row) => canSeeOrganisation(viewer, row.organisationId));
+      return instancesByIds({ ids: JSON.stringify(ids) }).filter((row) => canSeeOrganisation(viewer, row.organisationId));
+    },
+
+    /**
+     * Instances read by many callers at once (the executions of one event, an organisation's
+     * each) in one statement: each read gets its row when its viewer may see it.
+     */
+    forEachViewer(reads: readonly ViewerRead[]): (InstanceRow | undefined)[] {
+      const rows = new Map(instancesByIds({ ids: JSON.stringify([...new Set(reads.map((read) => read.id))]) }).map((row) => [row.id, row]));
+      return reads.map(({ viewer, id }) => {
+        const row = rows.get(id);
+        return row && canSeeOrganisation(viewer, row.organisationId) ? row : undefined;
+      });
     },
 
     byOrganisationIds(viewer: Viewer, organisationIds: readonly string[]): InstanceRow[] {
-      return db
-        .select()
-        .from(instances)
-        .where(inArray(instances.organisationId, organisationIds.filter((id) => canSeeOrganisation(viewer, id))))
-        .orderBy(asc(instances.createdAt), asc(instances.id))
-        .all();
+      return instancesOfOrganisations({ organisationIds: JSON.stringify(organisationIds.filter((id) => canSeeOrganisation(viewer, id))) });
     },
 
     /**

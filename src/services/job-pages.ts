@@ -1,8 +1,8 @@
-import { and, desc, eq, lt, or } from 'drizzle-orm';
+import { and, desc, eq, lt, or, sql } from 'drizzle-orm';
 import type { Db } from '../../db/client.ts';
 import { firstRowsPerParent } from '../../db/rows-per-parent.ts';
 import { jobs, type JobKind, type JobRow, type JobStatus } from '../../db/schema.ts';
-import { organisationOf, type Viewer } from './viewer.ts';
+import type { Viewer } from './viewer.ts';
 import { decodeCursor, encodeCursor, pageSize, pagesPerParent, type Page, type PageRequest } from './paging.ts';
 
 export interface JobPageRequest extends PageRequest {
@@ -14,10 +14,11 @@ const DEFAULT_PAGE_SIZE = 20;
 
 /**
  * A job as lists show it: without its request (a restore's may hold thousands of record ids,
- * parsed from JSON on every read) and its session, which no field exposes.
+ * parsed from JSON on every read), its session and the worker's bookkeeping (grant, token,
+ * lease, cancel request), which no field exposes.
  */
 export type ListedJob = Omit<JobRow, (typeof UNLISTED)[number]>;
-const UNLISTED = ['parameters', 'accessTokenCiphertext'] as const;
+const UNLISTED = ['parameters', 'accessTokenCiphertext', 'grantId', 'tokenId', 'leaseOwner', 'leaseExpiresAt', 'cancelRequestedAt'] as const;
 
 const cursorOf = (job: ListedJob) => encodeCursor('jobs', job.queuedAt.getTime(), job.id);
 
@@ -31,19 +32,38 @@ export function jobPagesByParent(
 ): Map<string, Page<ListedJob>> {
   const size = pageSize(request, DEFAULT_PAGE_SIZE);
   const after = request.after ? decodeCursor('jobs', request.after, ['number', 'string'] as const) : undefined;
-  const rows = firstRowsPerParent(db, jobs, parentIds, size + 1, (table) => {
-    const position = after && { queuedAt: new Date(after[0]), id: after[1] };
-    return {
+  const rows = firstRowsPerParent(
+    db,
+    jobs,
+    parentIds,
+    size + 1,
+    (table) => ({
       parent: table[parent],
       id: table.id,
       where: and(
-        organisationOf(viewer, table.organisationId),
-        request.status ? eq(table.status, request.status) : undefined,
-        request.kind ? eq(table.kind, request.kind) : undefined,
-        position ? or(lt(table.queuedAt, position.queuedAt), and(eq(table.queuedAt, position.queuedAt), lt(table.id, position.id))) : undefined,
+        viewer.kind === 'member' ? eq(table.organisationId, sql.placeholder('organisationId')) : undefined,
+        request.status ? eq(table.status, sql.placeholder('status')) : undefined,
+        request.kind ? eq(table.kind, sql.placeholder('kind')) : undefined,
+        after
+          ? or(
+              lt(table.queuedAt, sql.placeholder('queuedAt')),
+              and(eq(table.queuedAt, sql.placeholder('queuedAt')), lt(table.id, sql.placeholder('id'))),
+            )
+          : undefined,
       ),
       orderBy: [desc(table.queuedAt), desc(table.id)],
-    };
-  }, UNLISTED);
+    }),
+    {
+      shape: [parent, viewer.kind, request.status && 'status', request.kind && 'kind', after && 'after'].join(),
+      values: {
+        organisationId: viewer.kind === 'member' ? viewer.organisationId : undefined,
+        status: request.status,
+        kind: request.kind,
+        queuedAt: after?.[0],
+        id: after?.[1],
+      },
+      omitted: UNLISTED,
+    },
+  );
   return pagesPerParent(rows, parentIds, (job) => job[parent], size, request, cursorOf);
 }

@@ -1,4 +1,4 @@
-import { and, asc, gt, inArray } from 'drizzle-orm';
+import { and, asc, eq, gt, inArray, sql } from 'drizzle-orm';
 import type { Db } from '../../db/client.ts';
 import { firstRowsPerParent } from '../../db/rows-per-parent.ts';
 import { jobFailures, jobs, type JobFailureRow, type JobRow } from '../../db/schema.ts';
@@ -9,7 +9,7 @@ import type { JobStarter } from './job-starter.ts';
 import { decodeCursor, encodeCursor, pageSize, pagesPerParent, type Page, type PageRequest } from './paging.ts';
 import type { SnapshotQueries } from './snapshot-queries.ts';
 import type { SnapshotService } from './snapshots.ts';
-import { canSeeOrganisation, organisationOf, type Viewer } from './viewer.ts';
+import { canSeeOrganisation, type Viewer } from './viewer.ts';
 
 /** What every way of starting a restore lets the caller choose. */
 export interface RestoreOptions {
@@ -75,13 +75,23 @@ export function createJobService({ db, instances, snapshots, snapshotStorage, st
     failurePagesByJob(viewer: Viewer, jobIds: readonly string[], request: PageRequest): Map<string, Page<JobFailureRow>> {
       const size = pageSize(request, FAILURES_PAGE_SIZE);
       const after = request.after ? decodeCursor('failures', request.after, ['number'] as const)[0] : undefined;
-      const visibleJobs = viewer.kind === 'member' ? db.select({ id: jobs.id }).from(jobs).where(organisationOf(viewer, jobs.organisationId)) : undefined;
-      const rows = firstRowsPerParent(db, jobFailures, jobIds, size + 1, (table) => ({
-        parent: table.jobId,
-        id: table.id,
-        where: and(visibleJobs && inArray(table.jobId, visibleJobs), after === undefined ? undefined : gt(table.id, after)),
-        orderBy: [asc(table.id)],
-      }));
+      const member = viewer.kind === 'member';
+      const rows = firstRowsPerParent(
+        db,
+        jobFailures,
+        jobIds,
+        size + 1,
+        (table) => ({
+          parent: table.jobId,
+          id: table.id,
+          where: and(
+            member ? inArray(table.jobId, db.select({ id: jobs.id }).from(jobs).where(eq(jobs.organisationId, sql.placeholder('organisationId')))) : undefined,
+            after === undefined ? undefined : gt(table.id, sql.placeholder('after')),
+          ),
+          orderBy: [asc(table.id)],
+        }),
+        { shape: [viewer.kind, after !== undefined && 'after'].join(), values: { organisationId: member ? viewer.organisationId : undefined, after } },
+      );
       return pagesPerParent(rows, jobIds, (failure) => failure.jobId, size, request, failureCursor);
     },
 

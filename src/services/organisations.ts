@@ -1,17 +1,44 @@
 import { randomUUID } from 'node:crypto';
-import { and, asc, eq, inArray } from 'drizzle-orm';
+import { and, asc, eq, getTableColumns, gt, inArray, or, sql } from 'drizzle-orm';
 import { organisations, type OrganisationRow } from '../../db/schema.ts';
 import type { Db } from '../../db/client.ts';
+import { columnRows } from '../../db/column-rows.ts';
 import { NameTakenError, NotFoundError } from '../errors.ts';
 import type { Announcements } from './announcements.ts';
 import { guardedByNameIndex, sameName, validName } from './names.ts';
-import { createdAfter, decodeCursor, encodeCursor, pageOf, pageSize, type Page, type PageRequest } from './paging.ts';
+import { decodeCursor, encodeCursor, pageOf, pageSize, type Page, type PageRequest } from './paging.ts';
 import { canSeeOrganisation, type Viewer } from './viewer.ts';
 
 const NAME_INDEX = 'organisations_name';
 const DEFAULT_PAGE_SIZE = 20;
 
 export function createOrganisationService(db: Db, announce: Announcements) {
+  // The first page is read on every dashboard request: each shape (a key's own or all, after a
+  // cursor or not) is prepared once, its values bound.
+  const columns = getTableColumns(organisations);
+  const pageStatements = new Map<string, (values: Record<string, unknown>) => OrganisationRow[]>();
+  function pageStatement(member: boolean, after: boolean) {
+    const shape = `${member}|${after}`;
+    let statement = pageStatements.get(shape);
+    if (!statement) {
+      const createdAt = sql.placeholder('createdAt');
+      const query = db
+        .select(columns)
+        .from(organisations)
+        .where(
+          and(
+            member ? eq(organisations.id, sql.placeholder('organisationId')) : undefined,
+            after ? or(gt(organisations.createdAt, createdAt), and(eq(organisations.createdAt, createdAt), gt(organisations.id, sql.placeholder('id')))) : undefined,
+          ),
+        )
+        .orderBy(asc(organisations.createdAt), asc(organisations.id))
+        .limit(sql.placeholder('limit'))
+        .prepare();
+      pageStatements.set(shape, (statement = columnRows<OrganisationRow>(query, columns)));
+    }
+    return statement;
+  }
+
   /** A valid name no other organisation has. */
   function freeName(name: string, renaming?: string): string {
     const valid = validName(name);
@@ -25,13 +52,13 @@ export function createOrganisationService(db: Db, announce: Announcements) {
     page(viewer: Viewer, request: PageRequest): Page<OrganisationRow> {
       const size = pageSize(request, DEFAULT_PAGE_SIZE);
       const after = request.after ? decodeCursor('organisations', request.after, ['number', 'string'] as const) : undefined;
-      const rows = db
-        .select()
-        .from(organisations)
-        .where(and(viewer.kind === 'member' ? eq(organisations.id, viewer.organisationId) : undefined, createdAfter(organisations.createdAt, organisations.id, after)))
-        .orderBy(asc(organisations.createdAt), asc(organisations.id))
-        .limit(size + 1)
-        .all();
+      const member = viewer.kind === 'member';
+      const rows = pageStatement(member, after !== undefined)({
+        organisationId: member ? viewer.organisationId : undefined,
+        createdAt: after?.[0],
+        id: after?.[1],
+        limit: size + 1,
+      });
       return pageOf(rows, size, request, (organisation) => encodeCursor('organisations', organisation.createdAt.getTime(), organisation.id));
     },
 

@@ -1,11 +1,13 @@
-import { and, asc, desc, eq, inArray, isNotNull, lt } from 'drizzle-orm';
+import { and, asc, desc, eq, getTableColumns, inArray, isNotNull, lt, sql } from 'drizzle-orm';
 import type { Db } from '../../db/client.ts';
+import { columnRows } from '../../db/column-rows.ts';
+import { inListPlaceholder } from '../../db/in-list.ts';
 import { firstRowsPerParent } from '../../db/rows-per-parent.ts';
 import { instances, snapshotObjects, snapshots, type SnapshotObjectRow, type SnapshotRow } from '../../db/schema.ts';
 import { NotFoundError } from '../errors.ts';
 import { decodeCursor, encodeCursor, pageOf, pageSize, pagesPerParent, type Page, type PageRequest } from './paging.ts';
 import type { SnapshotService, StoredRecord } from './snapshots.ts';
-import { canSeeOrganisation, organisationOf, type Viewer } from './viewer.ts';
+import { canSeeOrganisation, type Viewer } from './viewer.ts';
 
 const SNAPSHOTS_PAGE_SIZE = 20;
 const RECORDS_PAGE_SIZE = 50;
@@ -23,6 +25,26 @@ export function createSnapshotQueries(db: Db, storage: SnapshotService) {
       .filter((row) => canSeeOrganisation(viewer, row.organisationId))
       .map((row) => row.snapshot);
 
+  // Read for every snapshot a dashboard shows: prepared once, the ids bound as one JSON list. The
+  // operator key sees every organisation's; another key's are joined to their organisation.
+  const objectColumns = getTableColumns(snapshotObjects);
+  const snapshotIdsIn = inListPlaceholder(snapshotObjects.snapshotId, sql.placeholder('snapshotIds'));
+  const objectsOfSnapshots = columnRows<SnapshotObjectRow>(
+    db.select(objectColumns).from(snapshotObjects).where(snapshotIdsIn).orderBy(asc(snapshotObjects.name)).prepare(),
+    objectColumns,
+  );
+  const organisationObjectsOfSnapshots = columnRows<SnapshotObjectRow>(
+    db
+      .select(objectColumns)
+      .from(snapshotObjects)
+      .innerJoin(snapshots, eq(snapshots.id, snapshotObjects.snapshotId))
+      .innerJoin(instances, eq(instances.id, snapshots.instanceId))
+      .where(and(snapshotIdsIn, eq(instances.organisationId, sql.placeholder('organisationId'))))
+      .orderBy(asc(snapshotObjects.name))
+      .prepare(),
+    objectColumns,
+  );
+
   return {
     byIds: visible,
 
@@ -36,33 +58,36 @@ export function createSnapshotQueries(db: Db, storage: SnapshotService) {
     pagesByInstance(viewer: Viewer, instanceIds: readonly string[], request: PageRequest): Map<string, Page<SnapshotRow>> {
       const size = pageSize(request, SNAPSHOTS_PAGE_SIZE);
       const after = request.after ? decodeCursor('snapshots', request.after, ['number'] as const)[0] : undefined;
-      const visibleInstances =
-        viewer.kind === 'member' ? db.select({ id: instances.id }).from(instances).where(organisationOf(viewer, instances.organisationId)) : undefined;
-      const rows = firstRowsPerParent(db, snapshots, instanceIds, size + 1, (table) => ({
-        parent: table.instanceId,
-        id: table.id,
-        where: and(
-          isNotNull(table.completedAt),
-          visibleInstances && inArray(table.instanceId, visibleInstances),
-          after === undefined ? undefined : lt(table.sequence, after),
-        ),
-        orderBy: [desc(table.sequence)],
-      }));
+      const member = viewer.kind === 'member';
+      const rows = firstRowsPerParent(
+        db,
+        snapshots,
+        instanceIds,
+        size + 1,
+        (table) => ({
+          parent: table.instanceId,
+          id: table.id,
+          where: and(
+            isNotNull(table.completedAt),
+            member
+              ? inArray(table.instanceId, db.select({ id: instances.id }).from(instances).where(eq(instances.organisationId, sql.placeholder('organisationId'))))
+              : undefined,
+            after === undefined ? undefined : lt(table.sequence, sql.placeholder('after')),
+          ),
+          orderBy: [desc(table.sequence)],
+        }),
+        { shape: [viewer.kind, after !== undefined && 'after'].join(), values: { organisationId: member ? viewer.organisationId : undefined, after } },
+      );
       return pagesPerParent(rows, instanceIds, (snapshot) => snapshot.instanceId, size, request, snapshotCursor);
     },
 
     /** Per-object counts of many snapshots in one statement. */
     objectsBySnapshot(viewer: Viewer, snapshotIds: readonly string[]): Map<string, SnapshotObjectRow[]> {
-      const rows = db
-        .select({ object: snapshotObjects, organisationId: instances.organisationId })
-        .from(snapshotObjects)
-        .innerJoin(snapshots, eq(snapshots.id, snapshotObjects.snapshotId))
-        .innerJoin(instances, eq(instances.id, snapshots.instanceId))
-        .where(inArray(snapshotObjects.snapshotId, [...snapshotIds]))
-        .orderBy(asc(snapshotObjects.name))
-        .all();
+      const ids = JSON.stringify(snapshotIds);
+      const rows =
+        viewer.kind === 'operator' ? objectsOfSnapshots({ snapshotIds: ids }) : organisationObjectsOfSnapshots({ snapshotIds: ids, organisationId: viewer.organisationId });
       const bySnapshot = new Map<string, SnapshotObjectRow[]>(snapshotIds.map((id) => [id, []]));
-      for (const row of rows) if (canSeeOrganisation(viewer, row.organisationId)) bySnapshot.get(row.object.snapshotId)?.push(row.object);
+      for (const row of rows) bySnapshot.get(row.snapshotId)?.push(row);
       return bySnapshot;
     },
 

@@ -20,3 +20,9 @@ export function canSeeOrganisation(viewer: Viewer, organisationId: string): bool
 export function organisationOf(viewer: Viewer, organisationColumn: Column): SQL | undefined {
   return viewer.kind === 'operator' ? undefined : eq(organisationColumn, viewer.organisationId);
 }
+
+/** One caller's read of one row, among reads of many callers answered by one statement. */
+export interface ViewerRead {
+  viewer: Viewer;
+  id: string;
+}
