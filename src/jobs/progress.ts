@@ -18,6 +18,9 @@ export function createProgress(db: Db, announce: Announcements, jobId: string, a
   let processed = 0;
   let lastSaved = 0;
   let trailing: NodeJS.Timeout | undefined;
+  // Set once the job has ended or gone back to the queue: a report still on its way from the
+  // job's work (a lane that had not yet seen the stop) must not write to the row any more.
+  let ended = false;
 
   function save(): JobRow {
     clearTimeout(trailing);
@@ -35,6 +38,7 @@ export function createProgress(db: Db, announce: Announcements, jobId: string, a
 
   return {
     update(values: Figures) {
+      if (ended) return;
       Object.assign(figures, values);
       if (values.processed !== undefined) {
         recordsDone(values.processed - processed);
@@ -45,21 +49,27 @@ export function createProgress(db: Db, announce: Announcements, jobId: string, a
       else trailing ??= setTimeout(() => announce.jobChanged(save()), wait);
     },
 
-    /** Saves what is pending without announcing it: the job's next state change does. */
-    flush: () => void save(),
+    /** Saves what is pending without announcing it (the job's next state change does); later reports are dropped. */
+    end() {
+      save();
+      ended = true;
+    },
 
-    /** Drops what is pending: the job is going back to the queue. */
-    cancelPending() {
+    /** Drops what is pending and what comes later: the job is going back to the queue. */
+    drop() {
       clearTimeout(trailing);
       trailing = undefined;
       figures = {};
+      ended = true;
     },
 
     snapshotTaken(snapshotId: string) {
+      if (ended) return;
       db.update(jobs).set({ snapshotId }).where(eq(jobs.id, jobId)).run();
     },
 
     warn(warning: string) {
+      if (ended) return;
       db.update(jobs)
         .set({ warnings: sql`json_insert(${jobs.warnings}, '$[#]', ${warning})` })
         .where(eq(jobs.id, jobId))
@@ -67,10 +77,12 @@ export function createProgress(db: Db, announce: Announcements, jobId: string, a
     },
 
     restoreSummary(restoreSummary: RestoreSummaryValue) {
+      if (ended) return;
       db.update(jobs).set({ restoreSummary }).where(eq(jobs.id, jobId)).run();
     },
 
     failures(failures: RecordFailure[]) {
+      if (ended) return;
       db.insert(jobFailures)
         .values(failures.map((failure) => ({ ...failure, jobId })))
         .run();

@@ -152,13 +152,13 @@ export function createJobWorker(access: WorkerAccess) {
       // A failed backup's unfinished snapshot goes at once, not at the next start.
       if (job.kind === 'BACKUP') access.snapshots.discardUnfinishedOf(job.id);
       if (stopped) {
-        progress.cancelPending();
+        progress.drop();
         const handedBack = handBack(access.queueDb, job.id, owner);
         if (handedBack) return announce.jobChanged(handedBack);
       }
       outcome = stopped ? { status: 'CANCELLED' } : outcomeOf(job, error, signal, access);
     }
-    progress.flush();
+    progress.end();
     const finished = finish(access.queueDb, job.id, owner, outcome);
     if (finished) announce.jobChanged(finished);
     announce.instanceChanged(recordApiUsage(db, job.instanceId, session?.apiUsage));
