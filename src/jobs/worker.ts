@@ -63,7 +63,7 @@ export function createJobWorker(access: WorkerAccess) {
   const leaseMs = config.jobLeaseSeconds * 1000;
   const lease = (): Lease => ({ owner, expiresAt: new Date(Date.now() + leaseMs) });
   const running = new Map<string, AbortController>();
-  const snapshotReads = createSnapshotReaderThread({ databaseFile: config.databaseFile, secretKey: access.secretKey });
+  const snapshotReads = createSnapshotReaderThread({ databaseFile: config.databaseFile, secretKey: access.secretKey }, access.snapshots.openedReaderStatement);
   let stopped = true;
   let heartbeat: NodeJS.Timeout | undefined;
 

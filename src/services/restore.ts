@@ -233,11 +233,7 @@ export async function runRestore(
   const reader =
     options.openReader(snapshot, expectedRecords(snapshotsService, snapshot, params)) ??
     readerOnThisThread((object) => snapshotsService.recordReader(snapshot, object));
-  try {
-    await restoreFrom(reader, snapshot, session, snapshotsService, params, options);
-  } finally {
-    reader.close();
-  }
+  await restoreFrom(reader, snapshot, session, snapshotsService, params, options);
 }
 
 /** About how many records a restore reads: those asked for, or all those of the objects named. */

@@ -1,7 +1,7 @@
 import { Worker } from 'node:worker_threads';
 import type { SnapshotRow } from '../../db/schema.ts';
 import type { ReaderReply, ReaderRequest, ReaderThreadData } from './snapshot-reader.worker.ts';
-import { parsedRecord, type StoredRecord } from './snapshot-versions.ts';
+import { parsedRecord, type OpenedReaderStatement, type StoredRecord } from './snapshot-versions.ts';
 
 // Beside this module: the built file in dist/, or the TypeScript source when run from src/ (tests),
 // which a thread loads through tsx (a worker's --import flags do not reach its first module).
@@ -15,12 +15,10 @@ const newWorker = (workerData: ReaderThreadData) =>
 /** Reads given records of one object of a snapshot, deleted ones included. */
 export interface SnapshotReader {
   read(object: string, recordIds: string[]): Promise<StoredRecord[]>;
-  /** Says the reads of this snapshot are over. */
-  close(): void;
 }
 
-// A thread takes tens of milliseconds to start (its modules and SQLite); reading a few batches of
-// records on it saves less than that, so only a large restore starts it. Once up, it serves all.
+// A thread takes about 30 ms to start (a V8 isolate, SQLite); reading a few batches of records on it
+// saves less than that, so only a large restore starts it. Once up, it serves all.
 const STARTS_FOR_RECORDS = 5000;
 const SERVES_FROM_RECORDS = 400;
 
@@ -28,7 +26,7 @@ const SERVES_FROM_RECORDS = 400;
  * The process's snapshot-reading thread (see snapshot-reader.worker.ts), started for the first
  * large restore and again after a failure; it does not keep the process alive.
  */
-export function createSnapshotReaderThread(data: ReaderThreadData) {
+export function createSnapshotReaderThread(data: ReaderThreadData, statementOf: (snapshot: SnapshotRow, object: string) => OpenedReaderStatement) {
   let worker: Worker | undefined;
   const waiting = new Map<number, { object: string; resolve: (records: StoredRecord[]) => void; reject: (error: Error) => void }>();
   let nextId = 0;
@@ -60,14 +58,16 @@ export function createSnapshotReaderThread(data: ReaderThreadData) {
     forSnapshot(snapshot: SnapshotRow, records: number): SnapshotReader | undefined {
       if (records < (worker ? SERVES_FROM_RECORDS : STARTS_FOR_RECORDS)) return undefined;
       worker ??= start();
+      const statements = new Map<string, OpenedReaderStatement>();
       return {
         read: (object, recordIds) =>
           new Promise((resolve, reject) => {
+            let statement = statements.get(object);
+            if (!statement) statements.set(object, (statement = statementOf(snapshot, object)));
             const id = nextId++;
             waiting.set(id, { object, resolve, reject });
-            send({ id, snapshot, object, recordIds });
+            send({ id, statement, recordIds });
           }),
-        close: () => worker?.postMessage({ forget: snapshot.id } satisfies ReaderRequest),
       };
     },
     close: async () => {
@@ -87,6 +87,5 @@ export function readerOnThisThread(recordReader: (object: string) => (recordIds:
       if (!read) readers.set(object, (read = recordReader(object)));
       return Promise.resolve(read(recordIds));
     },
-    close: () => undefined,
   };
 }

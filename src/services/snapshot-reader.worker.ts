@@ -1,40 +1,48 @@
 /**
  * Restores' snapshot reads, on a thread of their own: each batch's query and the opening of its
  * sealed records run here while the restore's thread talks to Salesforce. One thread per process,
- * started on first use, on a read-only connection (WAL lets it read beside the service's writes).
+ * on a read-only connection (WAL lets it read beside the service's writes). It runs the statement
+ * the service built (snapshot-versions.ts) and loads no ORM, so it starts in a few milliseconds.
  */
 import { parentPort, workerData } from 'node:worker_threads';
-import { openReadOnly } from '../../db/client.ts';
-import type { SnapshotRow } from '../../db/schema.ts';
-import { createDataKeys } from './data-keys.ts';
-import { createSnapshotVersions, type OpenedRecord } from './snapshot-versions.ts';
+import Database from 'better-sqlite3';
+import { openedText, unwrapCipher, type OrganisationCipher } from './organisation-cipher.ts';
+import type { OpenedReaderStatement, OpenedRecord } from './snapshot-versions.ts';
 
 export interface ReaderThreadData {
   databaseFile: string;
   secretKey: Buffer;
 }
-export type ReaderRequest = { id: number; snapshot: SnapshotRow; object: string; recordIds: string[] } | { forget: string };
+export type ReaderRequest = { id: number; statement: OpenedReaderStatement; recordIds: string[] };
 export type ReaderReply = { id: number; records: OpenedRecord[] } | { id: number; error: string };
 
-const { databaseFile, secretKey } = workerData as ReaderThreadData;
-const handle = openReadOnly(databaseFile);
-const versions = createSnapshotVersions(handle, createDataKeys(handle.db, Buffer.from(secretKey)));
-/** Prepared reads by snapshot, then object: kept while a restore of the snapshot runs. */
-const readers = new Map<string, Map<string, (recordIds: string[]) => OpenedRecord[]>>();
+// Statements and keys of the restores running now, and a few before them.
+const KEPT = 32;
 
-parentPort!.on('message', (request: ReaderRequest) => {
-  if ('forget' in request) {
-    readers.delete(request.forget);
-    return;
+const { databaseFile, secretKey } = workerData as ReaderThreadData;
+const sqlite = new Database(databaseFile, { readonly: true, fileMustExist: true });
+sqlite.pragma('busy_timeout = 5000');
+const statements = new Map<string, Database.Statement>();
+const ciphers = new Map<string, OrganisationCipher>();
+
+function kept<T>(cache: Map<string, T>, key: string, make: () => T): T {
+  let value = cache.get(key);
+  if (value === undefined) {
+    if (cache.size >= KEPT) cache.delete(cache.keys().next().value!);
+    cache.set(key, (value = make()));
   }
-  const { id, snapshot, object, recordIds } = request;
+  return value;
+}
+
+parentPort!.on('message', ({ id, statement, recordIds }: ReaderRequest) => {
   let reply: ReaderReply;
   try {
-    const ofSnapshot = readers.get(snapshot.id) ?? new Map<string, (recordIds: string[]) => OpenedRecord[]>();
-    readers.set(snapshot.id, ofSnapshot);
-    let read = ofSnapshot.get(object);
-    if (!read) ofSnapshot.set(object, (read = versions.openedReader(snapshot, object)));
-    reply = { id, records: read(recordIds) };
+    const prepared = kept(statements, statement.sql, () => sqlite.prepare(statement.sql).raw());
+    const cipher = kept(ciphers, statement.wrappedKey, () => unwrapCipher(Buffer.from(secretKey), statement.wrappedKey));
+    const params = [...statement.params];
+    params[statement.recordIdsAt] = JSON.stringify(recordIds);
+    const rows = prepared.all(...params) as [recordId: string, deleted: number, data: Buffer | string][];
+    reply = { id, records: rows.map(([recordId, deleted, data]) => ({ recordId, deleted: deleted === 1, json: openedText(cipher, data) })) };
   } catch (error) {
     reply = { id, error: (error as Error).message };
   }

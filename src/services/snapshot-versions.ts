@@ -1,8 +1,9 @@
-import { and, asc, eq, gt, inArray, sql, type SQL } from 'drizzle-orm';
+import { and, asc, eq, gt, inArray, Placeholder, sql, type SQL } from 'drizzle-orm';
 import type { DatabaseHandle } from '../../db/client.ts';
 import { inList, inListPlaceholder } from '../../db/in-list.ts';
 import { instances, recordVersions, snapshotRecords, snapshots, type SnapshotRow } from '../../db/schema.ts';
-import type { DataKeys, OrganisationCipher } from './data-keys.ts';
+import type { DataKeys } from './data-keys.ts';
+import { openedText, type OrganisationCipher } from './organisation-cipher.ts';
 
 export type SalesforceRecord = Record<string, unknown> & { Id: string };
 
@@ -40,8 +41,7 @@ export function createSnapshotVersions({ db, sqlite }: Pick<DatabaseHandle, 'db'
   /** The data key of the organisation an instance belongs to: its records are sealed with it. */
   const cipherOfInstance = (instanceId: string): OrganisationCipher =>
     dataKeys.forOrganisation(organisationOfInstance.get({ instanceId })!.organisationId);
-  const opened = (cipher: OrganisationCipher, data: StoredData): string =>
-    typeof data === 'string' ? data : cipher.open(data).toString('utf8');
+  const opened = openedText;
 
   /** The snapshots whose rows make up this one's state, newest first: itself, then its bases. */
   function chainOf(snapshot: SnapshotRow): string[] {
@@ -142,7 +142,31 @@ export function createSnapshotVersions({ db, sqlite }: Pick<DatabaseHandle, 'db'
     return (recordIds) => query.all({ recordIds: JSON.stringify(recordIds) }).map((row) => ({ recordId: row.recordId, deleted: row.deleted, json: opened(cipher, row.data) }));
   }
 
-  return { cipherOfInstance, opened, chainOf, newestVersionsQuery, newestRows, newestStates, newestVersions, storedRecord, openedReader };
+  /**
+   * What `openedReader` runs, for a thread that runs it on a connection of its own: the SQL, its
+   * parameters (the record ids go at `recordIdsAt`, as one JSON list) and the data key, wrapped.
+   */
+  function openedReaderStatement(snapshot: SnapshotRow, object: string): OpenedReaderStatement {
+    const filter = inListPlaceholder(snapshotRecords.recordId, sql.placeholder('recordIds'));
+    const query = newestVersionsQuery(chainOf(snapshot), object, filter).toSQL();
+    const organisationId = organisationOfInstance.get({ instanceId: snapshot.instanceId })!.organisationId;
+    return {
+      sql: query.sql,
+      params: query.params.map((param) => (param instanceof Placeholder ? null : param)),
+      recordIdsAt: query.params.findIndex((param) => param instanceof Placeholder),
+      wrappedKey: dataKeys.wrappedKeyOf(organisationId),
+    };
+  }
+
+  return { cipherOfInstance, opened, chainOf, newestVersionsQuery, newestRows, newestStates, newestVersions, storedRecord, openedReader, openedReaderStatement };
+}
+
+/** The newest-version query of one object's given records as SQL text; its rows are `[recordId, deleted, data, sequence]`. */
+export interface OpenedReaderStatement {
+  sql: string;
+  params: unknown[];
+  recordIdsAt: number;
+  wrappedKey: string;
 }
 
 /** A stored record with its contents still as JSON text. */

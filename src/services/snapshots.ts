@@ -18,7 +18,7 @@ export type { CompletedObject } from './snapshot-writes.ts';
 export function createSnapshotService(handle: Pick<DatabaseHandle, 'db' | 'sqlite'>, dataKeys: DataKeys) {
   const { db } = handle;
   const versions = createSnapshotVersions(handle, dataKeys);
-  const { chainOf, newestVersionsQuery, newestRows, newestStates, newestVersions, storedRecord, cipherOfInstance, opened, openedReader } = versions;
+  const { chainOf, newestVersionsQuery, newestRows, newestStates, newestVersions, storedRecord, cipherOfInstance, opened, openedReader, openedReaderStatement } = versions;
 
   return {
     ...createSnapshotWrites(handle, versions),
@@ -81,6 +81,8 @@ export function createSnapshotService(handle: Pick<DatabaseHandle, 'db' | 'sqlit
         .filter((row) => !row.deleted)
         .map((row) => row.recordId);
     },
+
+    openedReaderStatement,
 
     /** Reads given records of one object from the snapshot, deleted ones included, a batch at a time. */
     recordReader(snapshot: SnapshotRow, object: string): (recordIds: string[]) => StoredRecord[] {

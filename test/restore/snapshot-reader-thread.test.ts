@@ -42,7 +42,7 @@ describe('the snapshot-reading thread', () => {
     const handle = openReadOnly(databaseFile);
     const storage = createSnapshotService(handle, createDataKeys(handle.db, secretKey));
     const snapshot = storage.find(rawId(snapshotId))!;
-    const thread = createSnapshotReaderThread({ databaseFile, secretKey });
+    const thread = createSnapshotReaderThread({ databaseFile, secretKey }, storage.openedReaderStatement);
     try {
       expect(thread.forSnapshot(snapshot, 100)).toBeUndefined();
       const reader = thread.forSnapshot(snapshot, INVOICES)!;
@@ -51,7 +51,6 @@ describe('the snapshot-reading thread', () => {
       const onThread = await reader.read('Invoice__c', ids);
       expect(onThread).toHaveLength(300);
       expect(onThread).toEqual(storage.recordReader(snapshot, 'Invoice__c')(ids));
-      reader.close();
       // Once running, it serves restores of a few batches too, though not the smallest.
       expect(thread.forSnapshot(snapshot, 500)).toBeDefined();
       expect(thread.forSnapshot(snapshot, 100)).toBeUndefined();
