@@ -209,6 +209,16 @@ function dryRunWriter(): OrgWriter {
 
 const unknownError = { statusCode: 'UNKNOWN_EXCEPTION', message: 'Salesforce refused the record without giving a reason' };
 
+/** About how many records a restore reads: those asked for, or all those of the objects named. */
+function expectedRecords(snapshotsService: SnapshotService, snapshot: SnapshotRow, params: RestoreParameters): number {
+  if (params.recordIds.length > 0) return params.recordIds.length;
+  const named = new Set(params.objects);
+  return snapshotsService
+    .objectsOf([snapshot.id])
+    .filter((object) => named.size === 0 || named.has(object.name))
+    .reduce((sum, object) => sum + object.recordCount, 0);
+}
+
 /**
  * Writes a snapshot's records back without harming the org:
  * - a record that still exists gets only the fields whose snapshot value differs (none: unchanged);
@@ -233,27 +243,6 @@ export async function runRestore(
   const reader =
     options.openReader(snapshot, expectedRecords(snapshotsService, snapshot, params)) ??
     readerOnThisThread((object) => snapshotsService.recordReader(snapshot, object));
-  await restoreFrom(reader, snapshot, session, snapshotsService, params, options);
-}
-
-/** About how many records a restore reads: those asked for, or all those of the objects named. */
-function expectedRecords(snapshotsService: SnapshotService, snapshot: SnapshotRow, params: RestoreParameters): number {
-  if (params.recordIds.length > 0) return params.recordIds.length;
-  const named = new Set(params.objects);
-  return snapshotsService
-    .objectsOf([snapshot.id])
-    .filter((object) => named.size === 0 || named.has(object.name))
-    .reduce((sum, object) => sum + object.recordCount, 0);
-}
-
-async function restoreFrom(
-  reader: SnapshotReader,
-  snapshot: SnapshotRow,
-  session: SalesforceSession,
-  snapshotsService: SnapshotService,
-  params: RestoreParameters,
-  options: RestoreOptions,
-): Promise<void> {
   const dryRun = params.dryRun === true;
   const writer = dryRun ? dryRunWriter() : orgWriter(session);
   const readSnapshotFile = async (sha256: string) => {
