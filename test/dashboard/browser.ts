@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import { afterAll, beforeAll } from 'vitest';
 
 const root = new URL('../../', import.meta.url);
 
@@ -13,6 +14,33 @@ export async function buildDashboard(): Promise<void> {
   await promisify(execFile)(process.execPath, ['node_modules/vite/bin/vite.js', 'build', '--config', 'src/dashboard/vite.config.ts'], {
     cwd: root,
   });
+}
+
+/**
+ * A test file's dashboard, built while `start` sets up what the file needs, then Chromium: both
+ * ready in its tests and closed after them.
+ */
+export function withDashboard<Setup extends { close(): Promise<void> }>(start: () => Promise<Setup>, timeoutMs = 120_000) {
+  let setup: Setup | undefined;
+  let browser: Awaited<ReturnType<typeof launchChromium>> | undefined;
+  beforeAll(async () => {
+    const built = buildDashboard();
+    setup = await start();
+    await built;
+    browser = await launchChromium();
+  }, timeoutMs);
+  afterAll(async () => {
+    await browser?.close();
+    await setup?.close();
+  });
+  return {
+    get setup() {
+      return setup!;
+    },
+    get chromium() {
+      return browser!;
+    },
+  };
 }
 
 export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';

@@ -1,11 +1,11 @@
 import { join } from 'node:path';
 import { tmpdir } from 'node:os';
 import type { Locator, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { reauthenticate, startConnectedInstance, type ConnectedSetup } from '../helpers/connected-instance.ts';
+import { describe, expect, it } from 'vitest';
+import { reauthenticate, startConnectedInstance } from '../helpers/connected-instance.ts';
 import { addInstance } from '../helpers/fixtures.ts';
 import { backup, CANCEL_JOB, START_BACKUP, waitForJob } from '../helpers/operations.ts';
-import { accessibilityViolations, buildDashboard, launchChromium, signIn as signInAt } from './browser.ts';
+import { accessibilityViolations, signIn as signInAt, withDashboard } from './browser.ts';
 
 /**
  * What a new user tripped over, each checked in headless Chromium against the real server and
@@ -15,31 +15,22 @@ import { accessibilityViolations, buildDashboard, launchChromium, signIn as sign
 
 const SCREENSHOT_DIR = process.env.SCREENSHOTS === 'docs' ? new URL('../../docs/', import.meta.url).pathname : tmpdir();
 
-let setup: ConnectedSetup;
-let chromium: Awaited<ReturnType<typeof launchChromium>>;
 /** org 2 … org 5, connected by the same Salesforce user as "production org", after it. */
 const instances: Record<string, string> = {};
 
-beforeAll(async () => {
-  const built = buildDashboard();
-  setup = await startConnectedInstance({ emulator: { records: 5 } });
+const suite = withDashboard(async () => {
+  const setup = await startConnectedInstance({ emulator: { records: 5 } });
   instances['production org'] = setup.instanceId;
   for (let i = 2; i <= 5; i++) {
     const name = `org ${i}`;
     instances[name] = await addInstance(setup.admin, setup.organisationId, 'PRODUCTION', name);
     expect((await reauthenticate(setup.admin, instances[name], setup.credentials)).status).toBe(200);
   }
-  await built;
-  chromium = await launchChromium();
+  return setup;
 }, 180_000);
 
-afterAll(async () => {
-  await chromium?.close();
-  await setup?.close();
-});
-
 async function signIn(width = 1280): Promise<Page> {
-  const page = await signInAt(chromium.context, setup.server.app.publicUrl!, setup.admin.apiKey!, width);
+  const page = await signInAt(suite.chromium.context, suite.setup.server.app.publicUrl!, suite.setup.admin.apiKey!, width);
   await page.getByText('Live updates on').waitFor();
   return page;
 }
@@ -54,13 +45,13 @@ describe('before a login that would evict another grant', () => {
     const warning = fifth.getByRole('status').filter({ hasText: 'already holds 5 grants' });
     await warning.waitFor();
     expect(await warning.textContent()).toContain('"production org" loses access');
-    expect(new URL(page.url()).origin).toBe(setup.server.app.publicUrl);
+    expect(new URL(page.url()).origin).toBe(suite.setup.server.app.publicUrl);
     expect(await accessibilityViolations(page)).toEqual([]);
     await fifth.screenshot({ path: join(SCREENSHOT_DIR, 'approval-warning.png') });
 
     await fifth.getByRole('link', { name: 'Continue to Salesforce anyway' }).click();
     await page.getByLabel('Username').waitFor();
-    expect(new URL(page.url()).origin).not.toBe(setup.server.app.publicUrl);
+    expect(new URL(page.url()).origin).not.toBe(suite.setup.server.app.publicUrl);
     await page.close();
   });
 });
@@ -78,11 +69,11 @@ describe('small defects', () => {
 
   it('shows a cancelled job’s bar still, not animated', async () => {
     const instanceId = instances['org 3'];
-    const first = (await setup.admin.query(START_BACKUP, { instanceId })).startBackup;
-    const second = (await setup.admin.query(START_BACKUP, { instanceId })).startBackup;
+    const first = (await suite.setup.admin.query(START_BACKUP, { instanceId })).startBackup;
+    const second = (await suite.setup.admin.query(START_BACKUP, { instanceId })).startBackup;
     // One job runs per instance: the second waits, and is cancelled before it starts.
-    expect((await setup.admin.query(CANCEL_JOB, { id: second.id })).cancelJob.status).toBe('CANCELLED');
-    await waitForJob(setup.admin, first.id);
+    expect((await suite.setup.admin.query(CANCEL_JOB, { id: second.id })).cancelJob.status).toBe('CANCELLED');
+    await waitForJob(suite.setup.admin, first.id);
     const page = await signIn();
     const cancelled = card(page, 'org 3').locator('li.job[data-status="CANCELLED"]');
     await cancelled.waitFor();
@@ -113,7 +104,7 @@ describe('small defects', () => {
       const ends = tops.filter((entry, i) => i + 1 < tops.length && tops[i + 1].top > entry.top).map((entry) => entry.char);
       return { text, ends };
     });
-    expect(lineEnds.text).toBe(setup.credentials.username);
+    expect(lineEnds.text).toBe(suite.setup.credentials.username);
     expect(lineEnds.ends.length).toBeGreaterThan(0);
     expect(lineEnds.ends.filter((char) => char !== '@' && char !== '.')).toEqual([]);
     await page.close();
@@ -121,7 +112,7 @@ describe('small defects', () => {
 
   it('after a reload, says once that reauthentication is required, with the reason', async () => {
     const instanceId = instances['org 2'];
-    for (let used = 0; used < 5; used++) await backup(setup.admin, instanceId);
+    for (let used = 0; used < 5; used++) await backup(suite.setup.admin, instanceId);
     const page = await signIn();
     const second = card(page, 'org 2');
     await second.getByText('Reauthentication required', { exact: true }).waitFor();
@@ -137,8 +128,8 @@ describe('small defects', () => {
     const fourth = card(page, 'org 4');
     await fourth.getByRole('button', { name: 'Reauthenticate' }).click();
     await fourth.getByRole('link', { name: 'Continue to Salesforce anyway' }).click();
-    await page.getByLabel('Username').fill(setup.credentials.username);
-    await page.getByLabel('Password').fill(setup.credentials.password);
+    await page.getByLabel('Username').fill(suite.setup.credentials.username);
+    await page.getByLabel('Password').fill(suite.setup.credentials.password);
     await page.getByRole('button', { name: 'Allow' }).click();
     const confirm = page.getByRole('region', { name: 'Connect a Salesforce login' });
     await confirm.getByRole('button', { name: 'Connect to org 4' }).waitFor();
@@ -158,8 +149,8 @@ describe('small defects', () => {
 describe('snapshot browser', () => {
   it('lists a snapshot’s objects with the skipped ones and their reason, finds records and shows one across snapshots', { timeout: 60_000 }, async () => {
     // "org 5": the sixth login above evicted the grant of "production org".
-    await backup(setup.admin, instances['org 5']);
-    await backup(setup.admin, instances['org 5']);
+    await backup(suite.setup.admin, instances['org 5']);
+    await backup(suite.setup.admin, instances['org 5']);
     const page = await signIn();
     const production = card(page, 'org 5');
     await production.getByText('Browse snapshots').click();
@@ -193,9 +184,9 @@ describe('snapshot browser', () => {
 
 describe('a grant Salesforce refused', () => {
   it('says so on a page opened afterwards, once', { timeout: 60_000 }, async () => {
-    setup.emulator.revokeAllTokens(setup.credentials.username);
+    suite.setup.emulator.revokeAllTokens(suite.setup.credentials.username);
     // The next job start finds the grant refused; the page opens after the event has gone by.
-    const refused = (await setup.admin.query(START_BACKUP, { instanceId: instances['org 5'] })).startBackup;
+    const refused = (await suite.setup.admin.query(START_BACKUP, { instanceId: instances['org 5'] })).startBackup;
     expect(refused.__typename).not.toBe('Job');
     const page = await signIn();
     const fifth = card(page, 'org 5');

@@ -2,10 +2,10 @@ import { mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startConnectedInstance, type ConnectedSetup } from '../helpers/connected-instance.ts';
+import { describe, expect, it } from 'vitest';
+import { startConnectedInstance } from '../helpers/connected-instance.ts';
 import { runJob, START_BACKUP } from '../helpers/operations.ts';
-import { accessibilityViolations, buildDashboard, launchChromium } from './browser.ts';
+import { accessibilityViolations, withDashboard } from './browser.ts';
 
 /**
  * A person finds a mass deletion on the dashboard as the backup that saw it ends, compares the
@@ -15,29 +15,19 @@ import { accessibilityViolations, buildDashboard, launchChromium } from './brows
 const SCREENSHOT_DIR = process.env.SCREENSHOTS === 'docs' ? new URL('../../docs/', import.meta.url).pathname : tmpdir();
 const INSTANCE = 'production org';
 
-let setup: ConnectedSetup;
-let chromium: Awaited<ReturnType<typeof launchChromium>>;
-
-beforeAll(async () => {
-  const built = buildDashboard();
-  setup = await startConnectedInstance({ emulator: { records: 60 }, env: { TOKEN_LIMIT: '20' } });
+const suite = withDashboard(async () => {
+  const setup = await startConnectedInstance({ emulator: { records: 60 }, env: { TOKEN_LIMIT: '20' } });
   await setup.admin.query(`mutation ($id: ID!) { setDataAlertThreshold(instanceId: $id, percent: 10, minRecords: 10) { __typename } }`, { id: setup.instanceId });
   const first = await runJob(setup.admin, START_BACKUP, { instanceId: setup.instanceId, objects: ['Account', 'Contact'] });
   expect(first.status).toBe('SUCCEEDED');
-  await built;
-  chromium = await launchChromium();
-}, 120_000);
-
-afterAll(async () => {
-  await chromium?.close();
-  await setup?.close();
+  return setup;
 });
 
 async function openSignedIn(): Promise<Page> {
-  const page = await chromium.context.newPage();
+  const page = await suite.chromium.context.newPage();
   page.setDefaultTimeout(20_000);
-  await page.goto(`${setup.server.app.publicUrl}/`);
-  await page.getByLabel('API key').fill(setup.admin.apiKey!);
+  await page.goto(`${suite.setup.server.app.publicUrl}/`);
+  await page.getByLabel('API key').fill(suite.setup.admin.apiKey!);
   await page.getByRole('button', { name: 'Sign in' }).click();
   await page.getByText('Live updates on').waitFor();
   return page;
@@ -45,7 +35,7 @@ async function openSignedIn(): Promise<Page> {
 
 describe('compare, alerts and exports in a real browser', () => {
   it('shows a mass deletion live, compares, restores one record and then all, and downloads an export', { timeout: 120_000 }, async () => {
-    const data = setup.emulator.data.PRODUCTION;
+    const data = suite.setup.emulator.data.PRODUCTION;
     const contacts = data.ids('Contact');
     const page = await openSignedIn();
     const card = page.getByRole('article', { name: INSTANCE });

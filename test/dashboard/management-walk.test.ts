@@ -1,10 +1,10 @@
 import { join } from 'node:path';
 import { tmpdir } from 'node:os';
 import type { Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startConnectedInstance, type ConnectedSetup } from '../helpers/connected-instance.ts';
+import { describe, expect, it } from 'vitest';
+import { startConnectedInstance } from '../helpers/connected-instance.ts';
 import { addInstance, createOrganisationWithKey } from '../helpers/fixtures.ts';
-import { accessibilityViolations, buildDashboard, launchChromium, sidewaysOverflow, signIn as signInAt } from './browser.ts';
+import { accessibilityViolations, sidewaysOverflow, signIn as signInAt, withDashboard } from './browser.ts';
 
 /**
  * The operator's organisations and keys page, and an instance's settings, in headless Chromium
@@ -14,24 +14,11 @@ import { accessibilityViolations, buildDashboard, launchChromium, sidewaysOverfl
 
 const SCREENSHOT_DIR = process.env.SCREENSHOTS === 'docs' ? new URL('../../docs/', import.meta.url).pathname : tmpdir();
 
-let setup: ConnectedSetup;
-let chromium: Awaited<ReturnType<typeof launchChromium>>;
-const operator = () => setup.server.operator;
-
-beforeAll(async () => {
-  const built = buildDashboard();
-  setup = await startConnectedInstance();
-  await built;
-  chromium = await launchChromium();
-}, 120_000);
-
-afterAll(async () => {
-  await chromium?.close();
-  await setup?.close();
-});
+const suite = withDashboard(() => startConnectedInstance());
+const operator = () => suite.setup.server.operator;
 
 async function signIn(key: string, width = 1280): Promise<Page> {
-  const page = await signInAt(chromium.context, setup.server.app.publicUrl!, key, width);
+  const page = await signInAt(suite.chromium.context, suite.setup.server.app.publicUrl!, key, width);
   // The socket is open: what another client changes from here on arrives over it.
   await page.getByText('Live updates on').waitFor();
   return page;
@@ -71,7 +58,7 @@ describe('organisations and keys page', () => {
     await mint.getByRole('button', { name: 'Mint key' }).click();
     const secret = (await globex.getByRole('status').getByLabel('Secret of globex admin').textContent())!;
     expect(secret).toMatch(/^sfb_/);
-    const globexAdmin = setup.server.client(secret);
+    const globexAdmin = suite.setup.server.client(secret);
     expect((await globexAdmin.query('{ viewer { role organisation { name } } }')).viewer).toEqual({ role: 'ADMIN', organisation: { name: 'Globex' } });
     expect(await accessibilityViolations(page)).toEqual([]);
     await page.screenshot({ path: join(SCREENSHOT_DIR, 'organisations.png'), fullPage: true });
@@ -80,12 +67,12 @@ describe('organisations and keys page', () => {
     await page.evaluate(() => Object.assign(window, { __sameDocument: true }));
     await createOrganisationWithKey(operator(), 'Initech');
     await page.getByRole('region', { name: 'Initech', exact: true }).waitFor();
-    const scripted = (await operator().query(MINT, { organisationId: setup.organisationId })).createApiKey.apiKey.id;
+    const scripted = (await operator().query(MINT, { organisationId: suite.setup.organisationId })).createApiKey.apiKey.id;
     const scriptedKey = acme.getByRole('listitem').filter({ hasText: 'from a script' });
     await scriptedKey.waitFor();
     await operator().query(REVOKE, { id: scripted });
     await scriptedKey.getByText('revoked').waitFor();
-    await operator().query(`mutation ($id: ID!) { renameOrganisation(id: $id, name: "Acme Inc") { __typename } }`, { id: setup.organisationId });
+    await operator().query(`mutation ($id: ID!) { renameOrganisation(id: $id, name: "Acme Inc") { __typename } }`, { id: suite.setup.organisationId });
     await page.getByRole('heading', { level: 2, name: 'Acme Inc' }).waitFor();
 
     // Revoke on the page: the key is refused at once.
@@ -121,7 +108,7 @@ describe('organisations and keys page', () => {
   });
 
   it('shows an ADMIN key its own organisation’s keys, and works at 390 px without sideways scrolling', async () => {
-    const page = await signIn(setup.admin.apiKey!, 390);
+    const page = await signIn(suite.setup.admin.apiKey!, 390);
     await openOrganisations(page, 'API keys');
     await page.getByRole('listitem').filter({ hasText: 'test' }).first().waitFor();
     expect(await page.getByRole('button', { name: 'Create organisation' }).count()).toBe(0);
@@ -156,8 +143,8 @@ describe('instances page, live and managed', () => {
   });
 
   it('renames, disconnects (keeping snapshots) and deletes an instance, with typed refusals', { timeout: 60_000 }, async () => {
-    await addInstance(setup.admin, setup.organisationId, 'PRODUCTION', 'Spare org');
-    const page = await signIn(setup.admin.apiKey!);
+    await addInstance(suite.setup.admin, suite.setup.organisationId, 'PRODUCTION', 'Spare org');
+    const page = await signIn(suite.setup.admin.apiKey!);
     const card = page.getByRole('article', { name: 'production org' });
     await card.getByText('Connected', { exact: true }).waitFor();
     await card.getByText('Manage instance').click();
@@ -175,14 +162,14 @@ describe('instances page, live and managed', () => {
     await live.getByRole('button', { name: 'Disconnect' }).click();
     await live.getByText('Not connected', { exact: true }).waitFor();
     await live.getByRole('status').filter({ hasText: 'disconnected' }).waitFor();
-    expect(setup.emulator.orgs.PRODUCTION.username).toBeTruthy();
+    expect(suite.setup.emulator.orgs.PRODUCTION.username).toBeTruthy();
 
     const spare = page.getByRole('article', { name: 'Spare org' });
     await spare.getByText('Manage instance').click();
     await spare.getByLabel('Type Spare org to delete').fill('Spare org');
     await spare.getByRole('button', { name: 'Delete Spare org' }).click();
     await spare.waitFor({ state: 'detached' });
-    const instances = (await setup.admin.query(`{ organisation(id: "${setup.organisationId}") { ... on Organisation { instances { name status } } } }`)).organisation.instances;
+    const instances = (await suite.setup.admin.query(`{ organisation(id: "${suite.setup.organisationId}") { ... on Organisation { instances { name status } } } }`)).organisation.instances;
     expect(instances).toEqual([{ name: 'Acme live', status: 'NOT_CONNECTED' }]);
     await page.close();
   });

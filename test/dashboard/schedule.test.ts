@@ -1,29 +1,16 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startConnectedInstance, type ConnectedSetup } from '../helpers/connected-instance.ts';
+import { describe, expect, it } from 'vitest';
+import { startConnectedInstance } from '../helpers/connected-instance.ts';
 import { jobEnded, START_BACKUP } from '../unattended/helpers.ts';
-import { accessibilityViolations, buildDashboard, launchChromium } from './browser.ts';
+import { accessibilityViolations, withDashboard } from './browser.ts';
 
 /** A person sets a backup schedule in the dashboard (headless Chromium, real server, emulator). */
 
-let setup: ConnectedSetup;
-let chromium: Awaited<ReturnType<typeof launchChromium>>;
-
-beforeAll(async () => {
-  const built = buildDashboard();
-  setup = await startConnectedInstance({ emulator: { records: 5 } });
-  await built;
-  chromium = await launchChromium();
-});
-
-afterAll(async () => {
-  await chromium?.close();
-  await setup?.close();
-});
+const suite = withDashboard(() => startConnectedInstance({ emulator: { records: 5 } }));
 
 describe('the dashboard schedule', () => {
   it('sets a policy and shows the next run time, then warns when one token is left', { timeout: 90_000 }, async () => {
-    const { server, admin, instanceId } = setup;
-    const page = await chromium.context.newPage();
+    const { server, admin, instanceId } = suite.setup;
+    const page = await suite.chromium.context.newPage();
     page.setDefaultTimeout(20_000);
     await page.goto(`${server.app.publicUrl}/`);
     await page.getByLabel('API key').fill(admin.apiKey!);
