@@ -30,8 +30,6 @@ export function createRestoredRecordService(db: Db) {
   };
 
   return {
-    newIds,
-
     /**
      * The lookup a restore starting now uses: on an instance no restore has re-created anything
      * on, it asks nothing per batch (what this restore re-creates it remembers itself).

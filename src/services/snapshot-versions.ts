@@ -41,7 +41,6 @@ export function createSnapshotVersions({ db, sqlite }: Pick<DatabaseHandle, 'db'
   /** The data key of the organisation an instance belongs to: its records are sealed with it. */
   const cipherOfInstance = (instanceId: string): OrganisationCipher =>
     dataKeys.forOrganisation(organisationOfInstance.get({ instanceId })!.organisationId);
-  const opened = openedText;
 
   /** The snapshots whose rows make up this one's state, newest first: itself, then its bases. */
   function chainOf(snapshot: SnapshotRow): string[] {
@@ -128,7 +127,7 @@ export function createSnapshotVersions({ db, sqlite }: Pick<DatabaseHandle, 'db'
       object,
       recordId: row.recordId,
       deleted: row.deleted,
-      data: JSON.parse(opened(cipher, row.data)) as SalesforceRecord,
+      data: JSON.parse(openedText(cipher, row.data)) as SalesforceRecord,
     });
 
   /**
@@ -139,7 +138,7 @@ export function createSnapshotVersions({ db, sqlite }: Pick<DatabaseHandle, 'db'
     const filter = inListPlaceholder(snapshotRecords.recordId, sql.placeholder('recordIds'));
     const query = newestVersionsQuery(chainOf(snapshot), object, filter).prepare();
     const cipher = cipherOfInstance(snapshot.instanceId);
-    return (recordIds) => query.all({ recordIds: JSON.stringify(recordIds) }).map((row) => ({ recordId: row.recordId, deleted: row.deleted, json: opened(cipher, row.data) }));
+    return (recordIds) => query.all({ recordIds: JSON.stringify(recordIds) }).map((row) => ({ recordId: row.recordId, deleted: row.deleted, json: openedText(cipher, row.data) }));
   }
 
   /**
@@ -158,7 +157,7 @@ export function createSnapshotVersions({ db, sqlite }: Pick<DatabaseHandle, 'db'
     };
   }
 
-  return { cipherOfInstance, opened, chainOf, newestVersionsQuery, newestRows, newestStates, newestVersions, storedRecord, openedReader, openedReaderStatement };
+  return { cipherOfInstance, chainOf, newestVersionsQuery, newestRows, newestStates, newestVersions, storedRecord, openedReader, openedReaderStatement };
 }
 
 /** The newest-version query of one object's given records as SQL text; its rows are `[recordId, deleted, data, sequence]`. */

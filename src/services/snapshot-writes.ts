@@ -3,7 +3,7 @@ import { and, eq, inArray, isNull, notInArray, sql } from 'drizzle-orm';
 import type { DatabaseHandle } from '../../db/client.ts';
 import { prepareRecordWrites } from '../../db/record-writes.ts';
 import { jobs, snapshotObjects, snapshotRecords, snapshots, type SnapshotObjectState, type SnapshotRow } from '../../db/schema.ts';
-import type { OrganisationCipher } from './data-keys.ts';
+import { openedText, type OrganisationCipher } from './organisation-cipher.ts';
 import { PURGED, type SalesforceRecord, type SnapshotVersions } from './snapshot-versions.ts';
 import { writeTransaction } from '../../db/write-transaction.ts';
 
@@ -30,7 +30,7 @@ export function createSnapshotWrites({ db, sqlite }: Pick<DatabaseHandle, 'db' |
     let count = 0;
     let bytes = 0;
     for (const row of versions.newestVersions(chain, object)) {
-      for (const value of Object.values(JSON.parse(versions.opened(cipher, row.data)) as Record<string, unknown>)) {
+      for (const value of Object.values(JSON.parse(openedText(cipher, row.data)) as Record<string, unknown>)) {
         const file = value as { blob?: unknown; size?: unknown } | null;
         if (file && typeof file === 'object' && typeof file.blob === 'string') {
           count += 1;

@@ -4,6 +4,7 @@ import { inList } from '../../db/in-list.ts';
 import { snapshotObjects, snapshotRecords, snapshots, type SnapshotObjectRow, type SnapshotRow } from '../../db/schema.ts';
 import { InvalidInputError } from '../errors.ts';
 import type { DataKeys } from './data-keys.ts';
+import { openedText } from './organisation-cipher.ts';
 import { createSnapshotVersions, parsedRecord, type StoredRecord } from './snapshot-versions.ts';
 import { createSnapshotWrites } from './snapshot-writes.ts';
 
@@ -18,7 +19,7 @@ export type { CompletedObject } from './snapshot-writes.ts';
 export function createSnapshotService(handle: Pick<DatabaseHandle, 'db' | 'sqlite'>, dataKeys: DataKeys) {
   const { db } = handle;
   const versions = createSnapshotVersions(handle, dataKeys);
-  const { chainOf, newestVersionsQuery, newestRows, newestStates, newestVersions, storedRecord, cipherOfInstance, opened, openedReader, openedReaderStatement } = versions;
+  const { chainOf, newestVersionsQuery, newestRows, newestStates, newestVersions, storedRecord, cipherOfInstance, openedReader, openedReaderStatement } = versions;
 
   return {
     ...createSnapshotWrites(handle, versions),
@@ -67,7 +68,7 @@ export function createSnapshotService(handle: Pick<DatabaseHandle, 'db' | 'sqlit
       const found: StoredRecord[] = [];
       let skipped = 0;
       for (const row of newestVersions(chainOf(snapshot), object)) {
-        const text = opened(cipher, row.data);
+        const text = openedText(cipher, row.data);
         if (!text.toLowerCase().includes(needle)) continue;
         if (skipped < offset) skipped += 1;
         else if (found.push(toStored({ ...row, data: text })) >= limit) break;
