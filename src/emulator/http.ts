@@ -17,8 +17,10 @@ export async function readBody(req: IncomingMessage): Promise<string> {
 export function send(res: ServerResponse, response: EmulatorResponse, extraHeaders: Record<string, string> = {}) {
   const headers: Record<string, string> = { ...extraHeaders, ...response.headers };
   let body: string | Buffer | undefined;
-  if (response.body === undefined) body = undefined;
-  else if (typeof response.body === 'string' || Buffer.isBuffer(response.body)) {
+  if (response.body === undefined) {
+    body = undefined;
+    if (response.stream) headers['content-type'] ??= headers['Content-Type'];
+  } else if (typeof response.body === 'string' || Buffer.isBuffer(response.body)) {
     body = response.body;
     headers['content-type'] ??= headers['Content-Type'] ?? JSON_TYPE;
   } else {
@@ -27,7 +29,28 @@ export function send(res: ServerResponse, response: EmulatorResponse, extraHeade
   }
   delete headers['Content-Type'];
   res.writeHead(response.status, headers);
+  if (response.stream) return streamBody(res, response.stream);
   res.end(body);
+}
+
+function drainedOrClosed(res: ServerResponse): Promise<void> {
+  return new Promise((resolve) => {
+    const done = () => {
+      res.off('drain', done);
+      res.off('close', done);
+      resolve();
+    };
+    res.on('drain', done);
+    res.on('close', done);
+  });
+}
+
+async function streamBody(res: ServerResponse, pieces: Iterable<string>) {
+  for (const piece of pieces) {
+    if (res.destroyed) return;
+    if (!res.write(piece)) await drainedOrClosed(res);
+  }
+  res.end();
 }
 
 export function html(status: number, body: string): EmulatorResponse {

@@ -20,4 +20,6 @@ export interface EmulatorResponse {
   headers?: Record<string, string>;
   /** JSON value (serialised with the Salesforce JSON content type) or a string sent as is. */
   body?: unknown;
+  /** Text sent piece by piece as it is made, waiting while the client is behind (large result files). */
+  stream?: Iterable<string>;
 }

@@ -1,4 +1,4 @@
-import { createCipheriv, createDecipheriv, createHmac, hkdfSync, randomBytes, type DecipherGCM } from 'node:crypto';
+import { createCipheriv, createDecipheriv, createHmac, hkdfSync, randomBytes, timingSafeEqual, type DecipherGCM } from 'node:crypto';
 import { Transform } from 'node:stream';
 import { decrypt } from '../crypto.ts';
 
@@ -8,18 +8,33 @@ const IV_BYTES = 12;
 const TAG_BYTES = 16;
 const HEADER_BYTES = 1 + IV_BYTES;
 
+// Records: a page of them encrypted in one AES-256-CTR pass, each authenticated by its own digest.
+const RECORD_VERSION = 2;
+const BLOCK_BYTES = 16;
+const RECORD_HEADER_BYTES = 1 + BLOCK_BYTES + TAG_BYTES;
+
 /**
  * One organisation's keys for its backed-up data: contents sealed with AES-256-GCM, and a keyed
  * digest (HMAC-SHA-256) that deduplicates equal contents without telling anyone else they are equal.
  */
 export interface OrganisationCipher {
-  /** `[version][iv][ciphertext][tag]` */
-  seal(plaintext: string | Buffer): Buffer;
+  /**
+   * Seals a page of one object's records (their JSON) at once. Each gets its digest, of its object
+   * and contents, which names the version and authenticates it, and its own sealed bytes:
+   * `[2][counter block][first 16 bytes of the digest][ciphertext of "object\0json"]`.
+   */
+  sealRecords(object: string, contents: string[]): SealedRecord[];
+  /** The plain bytes of anything sealed (a record's JSON, a file); throws when they were altered. */
   open(sealed: Buffer): Buffer;
   digest(content: string | Buffer): string;
   /** Streams: a file sealed as it is written, in the same layout as `seal`. */
   sealStream(): { stream: Transform; digest: () => string };
   openStream(): Transform;
+}
+
+export interface SealedRecord {
+  digest: string;
+  data: Buffer;
 }
 
 /** The cipher of a data key as stored (wrapped by SECRET_KEY): for tools that read the database themselves. */
@@ -47,20 +62,50 @@ function cipherFor(dataKey: Buffer): OrganisationCipher {
     if (sealed[0] !== VERSION) throw new Error('Unrecognised sealed data');
     return createDecipheriv(ALGORITHM, contentKey, sealed.subarray(1, HEADER_BYTES));
   };
+  const mac = (content: string | Buffer) => createHmac('sha256', digestKey).update(content).digest();
+
+  function openRecord(sealed: Buffer): Buffer {
+    const counter = sealed.subarray(1, 1 + BLOCK_BYTES);
+    const plain = createDecipheriv('aes-256-ctr', contentKey, counter).update(sealed.subarray(RECORD_HEADER_BYTES));
+    const tag = sealed.subarray(1 + BLOCK_BYTES, RECORD_HEADER_BYTES);
+    if (sealed.length < RECORD_HEADER_BYTES || !timingSafeEqual(mac(plain).subarray(0, TAG_BYTES), tag)) throw new Error('Sealed record was altered');
+    return plain.subarray(plain.indexOf(0) + 1);
+  }
+
   return {
-    seal(plaintext) {
-      const iv = nextIv();
-      const cipher = createCipheriv(ALGORITHM, contentKey, iv);
-      const body = cipher.update(plaintext);
-      const last = cipher.final();
-      return Buffer.concat([header(iv), body, last, cipher.getAuthTag()]);
+    sealRecords(object, contents) {
+      // Each record's ciphertext starts on a block boundary, so it is read alone from its counter block.
+      const tagged = contents.map((json) => `${object}\0${json}`);
+      const starts: number[] = [];
+      let end = 0;
+      for (const text of tagged) {
+        const start = Math.ceil((end + RECORD_HEADER_BYTES) / BLOCK_BYTES) * BLOCK_BYTES;
+        starts.push(start);
+        end = start + Buffer.byteLength(text);
+      }
+      const page = Buffer.alloc(end);
+      tagged.forEach((text, i) => page.write(text, starts[i]));
+      const nonce = nextIv();
+      const sealed = createCipheriv('aes-256-ctr', contentKey, Buffer.concat([nonce, Buffer.alloc(4)])).update(page);
+      return tagged.map((text, i) => {
+        const start = starts[i];
+        const length = Buffer.byteLength(text);
+        const digest = mac(page.subarray(start, start + length));
+        const head = start - RECORD_HEADER_BYTES;
+        sealed[head] = RECORD_VERSION;
+        nonce.copy(sealed, head + 1);
+        sealed.writeUInt32BE(start / BLOCK_BYTES, head + 1 + IV_BYTES);
+        digest.copy(sealed, head + 1 + BLOCK_BYTES, 0, TAG_BYTES);
+        return { digest: digest.toString('base64url'), data: sealed.subarray(head, start + length) };
+      });
     },
     open(sealed) {
+      if (sealed[0] === RECORD_VERSION) return openRecord(sealed);
       const opener = decipher(sealed);
       opener.setAuthTag(sealed.subarray(sealed.length - TAG_BYTES));
       return Buffer.concat([opener.update(sealed.subarray(HEADER_BYTES, sealed.length - TAG_BYTES)), opener.final()]);
     },
-    digest: (content) => createHmac('sha256', digestKey).update(content).digest('base64url'),
+    digest: (content) => mac(content).toString('base64url'),
     sealStream() {
       const iv = randomBytes(IV_BYTES);
       const cipher = createCipheriv(ALGORITHM, contentKey, iv);

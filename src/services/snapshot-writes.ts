@@ -84,17 +84,22 @@ export function createSnapshotWrites({ db, sqlite }: Pick<DatabaseHandle, 'db' |
      */
     storeRecords(snapshotId: string, object: string, records: SalesforceRecord[]): number {
       const cipher = versions.cipherOfInstance(instanceOfSnapshot.get({ snapshotId })!.instanceId);
+      const sealed = cipher.sealRecords(
+        object,
+        records.map((record) => {
+          record.attributes = undefined;
+          return JSON.stringify(record);
+        }),
+      );
       let changed = 0;
       writeTransaction(db, () => {
-        for (const record of records) {
-          record.attributes = undefined;
-          const json = JSON.stringify(record);
+        records.forEach((record, i) => {
           // A keyed digest: equal contents of one organisation are stored once, and the digest says
           // nothing to whoever reads the database.
-          const versionHash = cipher.digest(`${object}\0${json}`);
-          changed += insertVersion.run({ recordId: record.Id, hash: versionHash, data: cipher.seal(json) }).changes;
+          const { digest: versionHash, data } = sealed[i];
+          changed += insertVersion.run({ recordId: record.Id, hash: versionHash, data }).changes;
           insertMembership.run({ snapshotId, object, recordId: record.Id, versionHash, deleted: record.IsDeleted === true ? 1 : 0 });
-        }
+        });
       });
       return changed;
     },

@@ -141,7 +141,7 @@ describe('backup and restore against the emulator', () => {
       .get(bad) as { hash: string; data: Buffer };
     const cipher = setup.server.app.dataKeys.forOrganisation(localId(setup.organisationId));
     const record = { ...JSON.parse(cipher.open(stored.data).toString()), Amount__c: -5 };
-    sqlite.prepare('update record_versions set data = ? where record_id = ? and hash = ?').run(cipher.seal(JSON.stringify(record)), bad, stored.hash);
+    sqlite.prepare('update record_versions set data = ? where record_id = ? and hash = ?').run(cipher.sealRecords('Invoice__c', [JSON.stringify(record)])[0].data, bad, stored.hash);
     data.update(good, { Notes__c: 'to be restored' });
     const job = await restore(setup.admin, full.snapshot.id, { objects: ['Invoice__c'], recordIds: [good, bad] });
     expect(job.status).toBe('SUCCEEDED');

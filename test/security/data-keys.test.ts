@@ -21,21 +21,32 @@ describe('per-organisation data keys', () => {
   const secret = parseSecretKey(generateSecretKey());
   const keys = createDataKeys(database.db, secret);
 
-  it('seals and opens contents, refuses tampered ones, and gives each organisation its own key and digests', () => {
+  it('seals and opens records, refuses tampered ones, and gives each organisation its own key and digests', () => {
     const acme = keys.forOrganisation('acme');
     const globex = keys.forOrganisation('globex');
-    const sealed = acme.seal('{"Name":"Acme Corp"}');
-    expect(sealed.includes(Buffer.from('Acme Corp'))).toBe(false);
-    expect(acme.open(sealed).toString()).toBe('{"Name":"Acme Corp"}');
-    expect(acme.seal('{"Name":"Acme Corp"}').equals(sealed)).toBe(false);
-    expect(() => globex.open(sealed)).toThrow();
-    const tampered = Buffer.from(sealed);
-    tampered[20] = (tampered[20] ?? 0) ^ 1;
-    expect(() => acme.open(tampered)).toThrow();
-    expect(acme.digest('same')).toBe(acme.digest('same'));
-    expect(acme.digest('same')).not.toBe(globex.digest('same'));
+    const contents = ['{"Name":"Acme Corp"}', '{"Name":"Ünïcode ✓"}', '{"Name":"Acme Corp"}'];
+    const page = acme.sealRecords('Account', contents);
+    expect(page.map(({ data }) => acme.open(data).toString())).toEqual(contents);
+    const [first, second, third] = page;
+    expect(first.data.includes(Buffer.from('Acme Corp'))).toBe(false);
+    // The digest names the contents of one object: equal contents, equal digests; sealed apart.
+    expect(first.digest).toBe(acme.digest('Account\0{"Name":"Acme Corp"}'));
+    expect(third.digest).toBe(first.digest);
+    expect(third.data.equals(first.data)).toBe(false);
+    expect(acme.sealRecords('Contact', [contents[0]])[0].digest).not.toBe(first.digest);
+    expect(acme.sealRecords('Account', [contents[0]])[0].data.equals(first.data)).toBe(false);
+    expect(globex.sealRecords('Account', [contents[0]])[0].digest).not.toBe(first.digest);
+    expect(() => globex.open(first.data)).toThrow();
+    for (const at of [5, 20, first.data.length - 1]) {
+      const tampered = Buffer.from(first.data);
+      tampered[at] ^= 1;
+      expect(() => acme.open(tampered)).toThrow();
+    }
+    // A record's sealed bytes with another record's counter block do not open either.
+    const swapped = Buffer.concat([first.data.subarray(0, 17), second.data.subarray(17)]);
+    expect(() => acme.open(swapped)).toThrow();
     // Unwrapped again by another process with the same SECRET_KEY: the same key.
-    expect(createDataKeys(database.db, secret).forOrganisation('acme').open(sealed).toString()).toBe('{"Name":"Acme Corp"}');
+    expect(createDataKeys(database.db, secret).forOrganisation('acme').open(second.data).toString()).toBe(contents[1]);
   });
 
   it('seals files as a stream in the same layout, with a keyed digest of their plain bytes', async () => {
@@ -50,7 +61,7 @@ describe('per-organisation data keys', () => {
   });
 
   it('re-wraps the data keys when SECRET_KEY is rotated, keeping what they sealed readable', () => {
-    const sealed = keys.forOrganisation('globex').seal('kept');
+    const [{ data: sealed }] = keys.forOrganisation('globex').sealRecords('Account', ['kept']);
     const next = parseSecretKey(generateSecretKey());
     expect(createDataKeys(database.db, next).rewrap(secret)).toBe(2);
     expect(createDataKeys(database.db, next).forOrganisation('globex').open(sealed).toString()).toBe('kept');

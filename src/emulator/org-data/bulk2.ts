@@ -177,9 +177,6 @@ export class BulkQueryJobs {
     const maxRecords = Number(query.get('maxRecords') ?? 0) || this.settings.pageRecords;
     const end = Math.min(job.rows.length, start + maxRecords);
     const newline = job.lineEnding === 'CRLF' ? '\r\n' : '\n';
-    const lines = new Array<string>(end - start + 1);
-    lines[0] = job.header;
-    for (let i = start; i < end; i++) lines[i - start + 1] = job.writeRow(job.rows[i]);
     return {
       status: 200,
       headers: {
@@ -187,7 +184,18 @@ export class BulkQueryJobs {
         'Sforce-NumberOfRecords': String(end - start),
         'Sforce-Locator': end < job.rows.length ? Buffer.from(String(end)).toString('base64url') : 'null',
       },
-      body: lines.join(newline) + newline,
+      stream: csvPage(job, start, end, newline),
     };
+  }
+}
+
+/** A results page streams as Salesforce sends its stored result file: the first rows arrive before the last are written. */
+function* csvPage(job: QueryJob, start: number, end: number, newline: string): Generator<string> {
+  const ROWS_PER_PIECE = 500;
+  yield job.header + newline;
+  for (let from = start; from < end; from += ROWS_PER_PIECE) {
+    let piece = '';
+    for (let i = from; i < Math.min(end, from + ROWS_PER_PIECE); i++) piece += job.writeRow(job.rows[i]) + newline;
+    yield piece;
   }
 }
