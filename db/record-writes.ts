@@ -1,18 +1,50 @@
 import type Database from 'better-sqlite3';
 
+/** A record of a snapshot: the version it holds (stored once per content) and whether it is deleted. */
+export interface RecordRow {
+  recordId: string;
+  hash: string;
+  data: Buffer | string;
+  deleted: boolean;
+}
+
+// Rows per statement: one statement per row spent more in binding and stepping than in the inserts.
+const ROWS_PER_STATEMENT = 50;
+
 /**
- * The two inserts a backup runs for every record, prepared on the driver itself: Drizzle's
- * per-call parameter mapping cost more than the inserts. Tables are in `schema.ts`; a version's
- * `data` is sealed with its organisation's data key (services/data-keys.ts).
+ * The inserts a backup runs for its records, prepared on the driver itself (Drizzle's per-call
+ * parameter mapping cost more than the inserts). Tables are in `schema.ts`; a version's `data` is
+ * sealed with its organisation's data key (services/organisation-cipher.ts).
  */
 export function prepareRecordWrites(sqlite: Database.Database) {
-  const insertVersion = sqlite.prepare<{ recordId: string; hash: string; data: Buffer | string }>(
-    'INSERT INTO record_versions (record_id, hash, data) VALUES (@recordId, @hash, @data) ON CONFLICT DO NOTHING',
-  );
-  const insertMembership = sqlite.prepare<{ snapshotId: string; object: string; recordId: string; versionHash: string; deleted: 0 | 1 }>(
-    `INSERT INTO snapshot_records (snapshot_id, object, record_id, version_hash, deleted)
-     VALUES (@snapshotId, @object, @recordId, @versionHash, @deleted)
-     ON CONFLICT (snapshot_id, object, record_id) DO UPDATE SET version_hash = excluded.version_hash, deleted = excluded.deleted`,
-  );
-  return { insertVersion, insertMembership };
+  const statements = new Map<number, { versions: Database.Statement; memberships: Database.Statement }>();
+  const statementsFor = (rows: number) => {
+    let prepared = statements.get(rows);
+    if (!prepared) {
+      const values = (columns: number) => Array.from({ length: rows }, () => `(${Array(columns).fill('?').join(', ')})`).join(', ');
+      prepared = {
+        versions: sqlite.prepare(`INSERT INTO record_versions (record_id, hash, data) VALUES ${values(3)} ON CONFLICT DO NOTHING`),
+        memberships: sqlite.prepare(
+          `INSERT INTO snapshot_records (snapshot_id, object, record_id, version_hash, deleted) VALUES ${values(5)}
+           ON CONFLICT (snapshot_id, object, record_id) DO UPDATE SET version_hash = excluded.version_hash, deleted = excluded.deleted`,
+        ),
+      };
+      statements.set(rows, prepared);
+    }
+    return prepared;
+  };
+
+  return {
+    /** Stores the records' versions not yet held and their membership of the snapshot; returns how many versions were new. Run inside a transaction. */
+    writeRecords(snapshotId: string, object: string, rows: RecordRow[]): number {
+      let added = 0;
+      for (let start = 0; start < rows.length; start += ROWS_PER_STATEMENT) {
+        const group = rows.slice(start, start + ROWS_PER_STATEMENT);
+        const { versions, memberships } = statementsFor(group.length);
+        added += versions.run(group.flatMap((row) => [row.recordId, row.hash, row.data])).changes;
+        memberships.run(group.flatMap((row) => [snapshotId, object, row.recordId, row.hash, row.deleted ? 1 : 0]));
+      }
+      return added;
+    },
+  };
 }

@@ -16,6 +16,7 @@ import { instanceById, recordApiUsage } from '../services/instances.ts';
 import { createRestoreIntentService } from '../services/restore-intents.ts';
 import type { RestoredRecordService } from '../services/restored-records.ts';
 import { runRestore } from '../services/restore.ts';
+import { createRecordSealerThread } from '../services/record-sealer-thread.ts';
 import { createSnapshotReaderThread } from '../services/snapshot-reader-thread.ts';
 import type { SnapshotService } from '../services/snapshots.ts';
 import type { BlobStores } from '../storage/blob-store.ts';
@@ -64,6 +65,7 @@ export function createJobWorker(access: WorkerAccess) {
   const lease = (): Lease => ({ owner, expiresAt: new Date(Date.now() + leaseMs) });
   const running = new Map<string, AbortController>();
   const snapshotReads = createSnapshotReaderThread({ databaseFile: config.databaseFile, secretKey: access.secretKey }, access.snapshots.openedReaderStatement);
+  const recordSealer = createRecordSealerThread({ secretKey: access.secretKey });
   let stopped = true;
   let heartbeat: NodeJS.Timeout | undefined;
 
@@ -110,6 +112,7 @@ export function createJobWorker(access: WorkerAccess) {
         fullBackupEvery: config.fullBackupEvery,
         bulkThreshold: config.bulkQueryThreshold,
         blobs: access.blobs.forOrganisation(job.organisationId),
+        sealer: recordSealer,
         checkpoint,
         signal,
         onProgress: (figures) => progress.update(figures),
@@ -243,7 +246,7 @@ export function createJobWorker(access: WorkerAccess) {
       for (const controller of running.values()) controller.abort();
       const deadline = Date.now() + 5000;
       while (running.size > 0 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 20));
-      await snapshotReads.close();
+      await Promise.all([snapshotReads.close(), recordSealer.close()]);
     },
   };
 }

@@ -3,6 +3,19 @@ import type { SalesforceSession } from './session.ts';
 
 export type SalesforceRecord = Record<string, unknown> & { Id: string };
 
+/** A record as the JSON text REST gives (without `attributes`), with what a backup reads of it. */
+export interface RecordText {
+  Id: string;
+  IsDeleted: boolean;
+  json: string;
+}
+
+/** A record of a REST page as text; its `attributes` (type and URL envelope) are left out. */
+export function recordText(record: SalesforceRecord): RecordText {
+  record.attributes = undefined;
+  return { Id: record.Id, IsDeleted: record.IsDeleted === true, json: JSON.stringify(record) };
+}
+
 export interface QueryPage<R = SalesforceRecord> {
   totalSize: number;
   done: boolean;

@@ -3,10 +3,11 @@
  * 2.0 cannot return base64 fields), a Bulk API 2.0 query job for large objects and for objects
  * too wide to list in a GET.
  */
-import { bulkQueryAll } from '../salesforce/bulk-query.ts';
+import { bulkQueryAll, csvRecordTexts, type PageDecoder } from '../salesforce/bulk-query.ts';
 import { fitsInGet, queryAllPages, type SalesforceRecord } from '../salesforce/query.ts';
 import type { SalesforceSession } from '../salesforce/session.ts';
 import { selectQuery, stampedSince } from '../salesforce/soql.ts';
+import type { SealedBatch } from './record-sealing.ts';
 
 export interface ReadPlan {
   object: string;
@@ -20,11 +21,14 @@ export interface ReadPlan {
   estimatedCount: number;
 }
 
-export interface ReadBatch {
-  records: SalesforceRecord[];
+/**
+ * Records read: as objects when they are to be changed before storing (their file fields still
+ * hold the files' URLs), or already sealed for storing.
+ */
+export type ReadBatch = ({ records: SalesforceRecord[]; sealed?: never } | { sealed: SealedBatch; records?: never }) & {
   /** How many records the read will return, when Salesforce says (first batch of a REST read). */
   expected?: number;
-}
+};
 
 /** The records Salesforce announced were not all returned: the object's copy would be incomplete. */
 export class IncompleteReadError extends Error {
@@ -42,7 +46,13 @@ export function usesBulk(session: SalesforceSession, plan: ReadPlan, soql: strin
 export async function* readObject(
   session: SalesforceSession,
   plan: ReadPlan,
-  options: { checkpoint: () => void; bulkThreshold: number; signal: AbortSignal },
+  options: {
+    checkpoint: () => void;
+    bulkThreshold: number;
+    signal: AbortSignal;
+    /** Decodes and seals Bulk API 2.0 pages of an object without files (a thread does). */
+    sealedPages: PageDecoder<SealedBatch>;
+  },
 ): AsyncGenerator<ReadBatch> {
   const where = plan.since ? stampedSince(plan.since) : undefined;
   const soql = selectQuery(plan.object, plan.fields, where);
@@ -60,12 +70,15 @@ export async function* readObject(
   }
   // Bulk API 2.0 has no base64 fields: their files are read from the URL REST would have given.
   const bulkFields = plan.fields.filter((f) => !plan.blobFields.includes(f));
+  const query = selectQuery(plan.object, bulkFields, where);
+  const { checkpoint, signal } = options;
+  if (plan.blobFields.length === 0) {
+    for await (const sealed of bulkQueryAll(session, query, { checkpoint, signal, decode: options.sealedPages })) yield { sealed };
+    return;
+  }
   const version = session.connection.version;
-  for await (const records of bulkQueryAll(session, selectQuery(plan.object, bulkFields, where), {
-    checkpoint: options.checkpoint,
-    fieldTypes: plan.fieldTypes,
-    signal: options.signal,
-  })) {
+  for await (const texts of bulkQueryAll(session, query, { checkpoint, signal, decode: csvRecordTexts(plan.fieldTypes) })) {
+    const records = texts.map(({ json }) => JSON.parse(json) as SalesforceRecord);
     for (const record of records) {
       for (const field of plan.blobFields) record[field] = `/services/data/v${version}/sobjects/${plan.object}/${record.Id}/${field}`;
     }

@@ -4,11 +4,13 @@ import { JobStoppedError } from '../errors.ts';
 import { describeGlobal, describeSObjects, DescribeError, type DescribeGlobalResult, type DescribeSObjectResult } from '../salesforce/describe.ts';
 import { recordCounts } from '../salesforce/limits.ts';
 import { isGrantRejected } from '../salesforce/errors.ts';
+import { recordText } from '../salesforce/query.ts';
 import { ApiBudgetExceededError, CancelledError, isTransient, type SalesforceSession } from '../salesforce/session.ts';
 import type { BlobStore } from '../storage/blob-store.ts';
 import { attachFiles } from './backup-files.ts';
 import { findPurged } from './backup-purges.ts';
 import { readObject, type ReadPlan } from './backup-reader.ts';
+import type { RecordSealerThread } from './record-sealer-thread.ts';
 import type { CompletedObject, SnapshotService } from './snapshots.ts';
 
 // Objects that only mirror others: change history, sharing rows, feeds, change events.
@@ -30,6 +32,8 @@ export interface BackupOptions {
   /** Objects past this many records are read through Bulk API 2.0 on a full pass. */
   bulkThreshold: number;
   blobs: BlobStore;
+  /** Decodes and seals large objects' records on a thread while this one stores them. */
+  sealer: Pick<RecordSealerThread, 'decoder'>;
   /** Records read so far, expected in all, and stored as new versions (new, changed, deleted or purged). */
   onProgress: (figures: { processed: number; total: number; changed: number }) => void;
   /** An object was skipped: its name and Salesforce's reason. */
@@ -146,17 +150,22 @@ export async function runBackup(job: JobRow, session: SalesforceSession, snapsho
     const seen = base ? new Set<string>() : undefined;
     const readPrevious = previous && plan.blobFields.length > 0 ? snapshotsService.recordReader(previous, object) : undefined;
     const previously = readPrevious && ((ids: string[]) => new Map(readPrevious(ids).map((stored) => [stored.recordId, stored.data])));
-    const read = readObject(session, plan, { checkpoint, bulkThreshold: options.bulkThreshold, signal: options.signal });
-    for await (const { records, expected } of read) {
-      if (expected !== undefined && !full) progress({ expected });
-      await attachFiles(session, options.blobs, plan, records, { checkpoint, previously });
+    const sealedPages = options.sealer.decoder(object, plan.fieldTypes, snapshotsService.wrappedKeyOfSnapshot(snapshot.id));
+    const read = readObject(session, plan, { checkpoint, bulkThreshold: options.bulkThreshold, signal: options.signal, sealedPages });
+    for await (const batch of read) {
+      if (batch.expected !== undefined && !full) progress({ expected: batch.expected });
+      if (batch.sealed) {
+        progress({ read: batch.sealed.length, stored: snapshotsService.storeSealed(snapshot.id, object, batch.sealed) });
+        continue;
+      }
+      await attachFiles(session, options.blobs, plan, batch.records, { checkpoint, previously });
       let stored = 0;
-      for (let start = 0; start < records.length; start += STORE_SLICE) {
-        stored += snapshotsService.storeRecords(snapshot.id, object, records.slice(start, start + STORE_SLICE));
+      for (let start = 0; start < batch.records.length; start += STORE_SLICE) {
+        stored += snapshotsService.storeRecords(snapshot.id, object, batch.records.slice(start, start + STORE_SLICE).map(recordText));
         await setImmediate();
       }
-      if (seen) for (const record of records) seen.add(record.Id);
-      progress({ read: records.length, stored });
+      if (seen) for (const record of batch.records) seen.add(record.Id);
+      progress({ read: batch.records.length, stored });
     }
     if (base && seen) {
       const purged = await findPurged(session, { object, mark, seen, held: snapshotsService.recordIds(base, object), until: serverTime, checkpoint });

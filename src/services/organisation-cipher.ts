@@ -23,7 +23,7 @@ export interface OrganisationCipher {
    * and contents, which names the version and authenticates it, and its own sealed bytes:
    * `[2][counter block][first 16 bytes of the digest][ciphertext of "object\0json"]`.
    */
-  sealRecords(object: string, contents: string[]): SealedRecord[];
+  sealRecords(object: string, contents: string[]): SealedRecords;
   /** The plain bytes of anything sealed (a record's JSON, a file); throws when they were altered. */
   open(sealed: Buffer): Buffer;
   digest(content: string | Buffer): string;
@@ -32,10 +32,16 @@ export interface OrganisationCipher {
   openStream(): Transform;
 }
 
-export interface SealedRecord {
-  digest: string;
-  data: Buffer;
+/** Records sealed together: record i's sealed bytes are `bytes[bounds[2i], bounds[2i + 1])`. */
+export interface SealedRecords {
+  bytes: Uint8Array;
+  bounds: Uint32Array;
+  digests: string[];
 }
+
+/** Record i of a sealed page, as the database stores it. */
+export const sealedBytes = (sealed: SealedRecords, i: number): Buffer =>
+  Buffer.from(sealed.bytes.buffer, sealed.bytes.byteOffset + sealed.bounds[2 * i], sealed.bounds[2 * i + 1] - sealed.bounds[2 * i]);
 
 /** The cipher of a data key as stored (wrapped by SECRET_KEY): for tools that read the database themselves. */
 export const unwrapCipher = (secretKey: Buffer, wrappedKey: string): OrganisationCipher =>
@@ -76,28 +82,30 @@ function cipherFor(dataKey: Buffer): OrganisationCipher {
     sealRecords(object, contents) {
       // Each record's ciphertext starts on a block boundary, so it is read alone from its counter block.
       const tagged = contents.map((json) => `${object}\0${json}`);
-      const starts: number[] = [];
+      const starts = new Uint32Array(tagged.length);
+      const ends = new Uint32Array(tagged.length);
       let end = 0;
-      for (const text of tagged) {
-        const start = Math.ceil((end + RECORD_HEADER_BYTES) / BLOCK_BYTES) * BLOCK_BYTES;
-        starts.push(start);
-        end = start + Buffer.byteLength(text);
-      }
+      tagged.forEach((text, i) => {
+        starts[i] = Math.ceil((end + RECORD_HEADER_BYTES) / BLOCK_BYTES) * BLOCK_BYTES;
+        ends[i] = end = starts[i] + Buffer.byteLength(text);
+      });
       const page = Buffer.alloc(end);
       tagged.forEach((text, i) => page.write(text, starts[i]));
       const nonce = nextIv();
-      const sealed = createCipheriv('aes-256-ctr', contentKey, Buffer.concat([nonce, Buffer.alloc(4)])).update(page);
-      return tagged.map((text, i) => {
-        const start = starts[i];
-        const length = Buffer.byteLength(text);
-        const digest = mac(page.subarray(start, start + length));
-        const head = start - RECORD_HEADER_BYTES;
-        sealed[head] = RECORD_VERSION;
-        nonce.copy(sealed, head + 1);
-        sealed.writeUInt32BE(start / BLOCK_BYTES, head + 1 + IV_BYTES);
-        digest.copy(sealed, head + 1 + BLOCK_BYTES, 0, TAG_BYTES);
-        return { digest: digest.toString('base64url'), data: sealed.subarray(head, start + length) };
+      const bytes = createCipheriv('aes-256-ctr', contentKey, Buffer.concat([nonce, Buffer.alloc(4)])).update(page);
+      const bounds = new Uint32Array(2 * tagged.length);
+      const digests = tagged.map((_, i) => {
+        const digest = mac(page.subarray(starts[i], ends[i]));
+        const head = starts[i] - RECORD_HEADER_BYTES;
+        bytes[head] = RECORD_VERSION;
+        nonce.copy(bytes, head + 1);
+        bytes.writeUInt32BE(starts[i] / BLOCK_BYTES, head + 1 + IV_BYTES);
+        digest.copy(bytes, head + 1 + BLOCK_BYTES, 0, TAG_BYTES);
+        bounds[2 * i] = head;
+        bounds[2 * i + 1] = ends[i];
+        return digest.toString('base64url');
       });
+      return { bytes, bounds, digests };
     },
     open(sealed) {
       if (sealed[0] === RECORD_VERSION) return openRecord(sealed);

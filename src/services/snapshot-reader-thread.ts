@@ -1,16 +1,8 @@
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
 import type { SnapshotRow } from '../../db/schema.ts';
 import type { ReaderReply, ReaderRequest, ReaderThreadData } from './snapshot-reader.worker.ts';
 import { parsedRecord, type OpenedReaderStatement, type StoredRecord } from './snapshot-versions.ts';
-
-// Beside this module: the built file in dist/, or the TypeScript source when run from src/ (tests),
-// which a thread loads through tsx (a worker's --import flags do not reach its first module).
-const fromSource = import.meta.url.endsWith('.ts');
-const workerFile = new URL(`./snapshot-reader.worker.${fromSource ? 'ts' : 'js'}`, import.meta.url);
-const newWorker = (workerData: ReaderThreadData) =>
-  fromSource
-    ? new Worker(`import('tsx/esm/api').then(({ register }) => { register(); return import(${JSON.stringify(workerFile.href)}); })`, { eval: true, workerData })
-    : new Worker(workerFile, { workerData });
+import { startThread } from './threads.ts';
 
 /** Reads given records of one object of a snapshot, deleted ones included. */
 export interface SnapshotReader {
@@ -32,8 +24,7 @@ export function createSnapshotReaderThread(data: ReaderThreadData, statementOf: 
   let nextId = 0;
 
   function start(): Worker {
-    const started = newWorker(data);
-    started.unref();
+    const started = startThread('snapshot-reader', data);
     const stop = (error: Error) => {
       if (worker === started) worker = undefined;
       for (const { reject } of waiting.values()) reject(error);

@@ -41,6 +41,8 @@ export function createSnapshotVersions({ db, sqlite }: Pick<DatabaseHandle, 'db'
   /** The data key of the organisation an instance belongs to: its records are sealed with it. */
   const cipherOfInstance = (instanceId: string): OrganisationCipher =>
     dataKeys.forOrganisation(organisationOfInstance.get({ instanceId })!.organisationId);
+  /** That key as stored (wrapped by SECRET_KEY), for a thread that opens or seals records. */
+  const wrappedKeyOfInstance = (instanceId: string): string => dataKeys.wrappedKeyOf(organisationOfInstance.get({ instanceId })!.organisationId);
 
   /** The snapshots whose rows make up this one's state, newest first: itself, then its bases. */
   function chainOf(snapshot: SnapshotRow): string[] {
@@ -148,16 +150,15 @@ export function createSnapshotVersions({ db, sqlite }: Pick<DatabaseHandle, 'db'
   function openedReaderStatement(snapshot: SnapshotRow, object: string): OpenedReaderStatement {
     const filter = inListPlaceholder(snapshotRecords.recordId, sql.placeholder('recordIds'));
     const query = newestVersionsQuery(chainOf(snapshot), object, filter).toSQL();
-    const organisationId = organisationOfInstance.get({ instanceId: snapshot.instanceId })!.organisationId;
     return {
       sql: query.sql,
       params: query.params.map((param) => (param instanceof Placeholder ? null : param)),
       recordIdsAt: query.params.findIndex((param) => param instanceof Placeholder),
-      wrappedKey: dataKeys.wrappedKeyOf(organisationId),
+      wrappedKey: wrappedKeyOfInstance(snapshot.instanceId),
     };
   }
 
-  return { cipherOfInstance, chainOf, newestVersionsQuery, newestRows, newestStates, newestVersions, storedRecord, openedReader, openedReaderStatement };
+  return { cipherOfInstance, wrappedKeyOfInstance, chainOf, newestVersionsQuery, newestRows, newestStates, newestVersions, storedRecord, openedReader, openedReaderStatement };
 }
 
 /** The newest-version query of one object's given records as SQL text; its rows are `[recordId, deleted, data, sequence]`. */

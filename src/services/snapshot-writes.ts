@@ -3,8 +3,10 @@ import { and, eq, inArray, isNull, notInArray, sql } from 'drizzle-orm';
 import type { DatabaseHandle } from '../../db/client.ts';
 import { prepareRecordWrites } from '../../db/record-writes.ts';
 import { jobs, snapshotObjects, snapshotRecords, snapshots, type SnapshotObjectState, type SnapshotRow } from '../../db/schema.ts';
-import { openedText, type OrganisationCipher } from './organisation-cipher.ts';
-import { PURGED, type SalesforceRecord, type SnapshotVersions } from './snapshot-versions.ts';
+import { openedText, sealedBytes, type OrganisationCipher } from './organisation-cipher.ts';
+import { sealBatch, type SealedBatch } from './record-sealing.ts';
+import type { RecordText } from '../salesforce/query.ts';
+import { PURGED, type SnapshotVersions } from './snapshot-versions.ts';
 import { writeTransaction } from '../../db/write-transaction.ts';
 
 export interface CompletedObject {
@@ -22,8 +24,18 @@ export interface CompletedObject {
  * of snapshots a failed or interrupted backup left unfinished.
  */
 export function createSnapshotWrites({ db, sqlite }: Pick<DatabaseHandle, 'db' | 'sqlite'>, versions: SnapshotVersions) {
-  const { insertVersion, insertMembership } = prepareRecordWrites(sqlite);
+  const { writeRecords } = prepareRecordWrites(sqlite);
   const instanceOfSnapshot = db.select({ instanceId: snapshots.instanceId }).from(snapshots).where(eq(snapshots.id, sql.placeholder('snapshotId'))).prepare();
+
+  const instanceOf = (snapshotId: string) => instanceOfSnapshot.get({ snapshotId })!.instanceId;
+  // A keyed digest names each version: equal contents of one organisation are stored once, and the
+  // digest says nothing to whoever reads the database.
+  const cipherOfSnapshot = (snapshotId: string) => versions.cipherOfInstance(instanceOf(snapshotId));
+
+  function storeSealed(snapshotId: string, object: string, batch: SealedBatch): number {
+    const rows = batch.ids.map((recordId, i) => ({ recordId, hash: batch.digests[i], data: sealedBytes(batch, i), deleted: batch.deleted[i] === 1 }));
+    return writeTransaction(db, () => writeRecords(snapshotId, object, rows));
+  }
 
   /** Files the object's records hold at the snapshot: fields whose value is `{"blob": name, "size": bytes}`. */
   function filesOf(chain: string[], object: string, cipher: OrganisationCipher) {
@@ -79,39 +91,21 @@ export function createSnapshotWrites({ db, sqlite }: Pick<DatabaseHandle, 'db' |
     /**
      * Stores records in one transaction; versions already held are not stored again. Returns how
      * many were new versions: records new or changed (SystemModstamp is part of the contents).
-     * Drops each record's `attributes` (Salesforce's type and URL envelope) in place: copying every
-     * record to leave it out cost more than storing it.
      */
-    storeRecords(snapshotId: string, object: string, records: SalesforceRecord[]): number {
-      const cipher = versions.cipherOfInstance(instanceOfSnapshot.get({ snapshotId })!.instanceId);
-      const sealed = cipher.sealRecords(
-        object,
-        records.map((record) => {
-          record.attributes = undefined;
-          return JSON.stringify(record);
-        }),
-      );
-      let changed = 0;
-      writeTransaction(db, () => {
-        records.forEach((record, i) => {
-          // A keyed digest: equal contents of one organisation are stored once, and the digest says
-          // nothing to whoever reads the database.
-          const { digest: versionHash, data } = sealed[i];
-          changed += insertVersion.run({ recordId: record.Id, hash: versionHash, data }).changes;
-          insertMembership.run({ snapshotId, object, recordId: record.Id, versionHash, deleted: record.IsDeleted === true ? 1 : 0 });
-        });
-      });
-      return changed;
+    storeRecords(snapshotId: string, object: string, records: RecordText[]): number {
+      return storeSealed(snapshotId, object, sealBatch(cipherOfSnapshot(snapshotId), object, records));
     },
+
+    /** Stores records sealed elsewhere (a thread) with the snapshot's organisation key, as `storeRecords`. */
+    storeSealed,
+
+    /** The wrapped data key that seals the snapshot's records, for a thread that seals them. */
+    wrappedKeyOfSnapshot: (snapshotId: string) => versions.wrappedKeyOfInstance(instanceOf(snapshotId)),
 
     /** Marks records as purged from the org since the snapshot's base. */
     storePurged(snapshotId: string, object: string, recordIds: string[]): void {
-      writeTransaction(db, () => {
-        for (const recordId of recordIds) {
-          insertVersion.run({ recordId, hash: PURGED, data: 'null' });
-          insertMembership.run({ snapshotId, object, recordId, versionHash: PURGED, deleted: 1 });
-        }
-      });
+      const rows = recordIds.map((recordId) => ({ recordId, hash: PURGED, data: 'null', deleted: true }));
+      writeTransaction(db, () => writeRecords(snapshotId, object, rows));
     },
 
     /** Drops what a backup stored of an object it then skipped. */

@@ -12,6 +12,7 @@ import { createApp } from '../../src/app.ts';
 import { loadConfig } from '../../src/config.ts';
 import type { SnapshotRow } from '../../db/schema.ts';
 import { createSnapshotService } from '../../src/services/snapshots.ts';
+import { recordText } from '../../src/salesforce/query.ts';
 import { globalId } from '../../schema/ids.ts';
 import { buildService, startServiceProcess } from '../helpers/service-process.ts';
 
@@ -49,7 +50,7 @@ const storage = createSnapshotService(app.database, app.dataKeys);
 const store = (snapshot: SnapshotRow, from: number, to: number, version: (n: number) => number) => {
   for (let start = from; start < to; start += 5000) {
     const records = [];
-    for (let n = start; n < Math.min(to, start + 5000); n++) records.push(contact(n, version(n)));
+    for (let n = start; n < Math.min(to, start + 5000); n++) records.push(recordText(contact(n, version(n))));
     storage.storeRecords(snapshot.id, 'Contact', records);
   }
 };
@@ -63,7 +64,7 @@ complete(full);
 const storedFull = seconds(started);
 const incremental = storage.begin(instance.id, 'bench', full);
 store(incremental, 0, changed, () => 1);
-storage.storeRecords(incremental.id, 'Contact', Array.from({ length: changed / 10 }, (_, k) => ({ ...contact(RECORDS - 1 - k, 0), IsDeleted: true })));
+storage.storeRecords(incremental.id, 'Contact', Array.from({ length: changed / 10 }, (_, k) => recordText({ ...contact(RECORDS - 1 - k, 0), IsDeleted: true })));
 complete(incremental);
 const secondFull = storage.begin(instance.id, 'bench', undefined);
 store(secondFull, 0, RECORDS - changed / 10, (n) => (n < changed ? 1 : n < 2 * changed ? 2 : 0));

@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { reauthenticate, startConnectedInstance, type ConnectedSetup } from '../helpers/connected-instance.ts';
 import { createOrganisationWithKey } from '../helpers/fixtures.ts';
 import { backup, restore, START_BACKUP, START_RESTORE } from '../helpers/operations.ts';
+import { sealedBytes } from '../../src/services/organisation-cipher.ts';
 
 const OBJECTS = ['Account', 'Contact', 'Opportunity', 'Case', 'Invoice__c'];
 // Queryable and replicateable, but Salesforce refuses them without a filter.
@@ -141,7 +142,7 @@ describe('backup and restore against the emulator', () => {
       .get(bad) as { hash: string; data: Buffer };
     const cipher = setup.server.app.dataKeys.forOrganisation(localId(setup.organisationId));
     const record = { ...JSON.parse(cipher.open(stored.data).toString()), Amount__c: -5 };
-    sqlite.prepare('update record_versions set data = ? where record_id = ? and hash = ?').run(cipher.sealRecords('Invoice__c', [JSON.stringify(record)])[0].data, bad, stored.hash);
+    sqlite.prepare('update record_versions set data = ? where record_id = ? and hash = ?').run(sealedBytes(cipher.sealRecords('Invoice__c', [JSON.stringify(record)]), 0), bad, stored.hash);
     data.update(good, { Notes__c: 'to be restored' });
     const job = await restore(setup.admin, full.snapshot.id, { objects: ['Invoice__c'], recordIds: [good, bad] });
     expect(job.status).toBe('SUCCEEDED');

@@ -8,6 +8,9 @@ import { openDatabase } from '../../db/client.ts';
 import { organisations } from '../../db/schema.ts';
 import { generateSecretKey, parseSecretKey } from '../../src/crypto.ts';
 import { createDataKeys } from '../../src/services/data-keys.ts';
+import { sealedBytes, type SealedRecords } from '../../src/services/organisation-cipher.ts';
+
+const eachSealed = (sealed: SealedRecords) => sealed.digests.map((digest, i) => ({ digest, data: sealedBytes(sealed, i) }));
 
 const dir = mkdtempSync(join(tmpdir(), 'sfbackup-keys-'));
 const database = openDatabase(join(dir, 'backup.db'));
@@ -25,7 +28,7 @@ describe('per-organisation data keys', () => {
     const acme = keys.forOrganisation('acme');
     const globex = keys.forOrganisation('globex');
     const contents = ['{"Name":"Acme Corp"}', '{"Name":"Ünïcode ✓"}', '{"Name":"Acme Corp"}'];
-    const page = acme.sealRecords('Account', contents);
+    const page = eachSealed(acme.sealRecords('Account', contents));
     expect(page.map(({ data }) => acme.open(data).toString())).toEqual(contents);
     const [first, second, third] = page;
     expect(first.data.includes(Buffer.from('Acme Corp'))).toBe(false);
@@ -33,9 +36,9 @@ describe('per-organisation data keys', () => {
     expect(first.digest).toBe(acme.digest('Account\0{"Name":"Acme Corp"}'));
     expect(third.digest).toBe(first.digest);
     expect(third.data.equals(first.data)).toBe(false);
-    expect(acme.sealRecords('Contact', [contents[0]])[0].digest).not.toBe(first.digest);
-    expect(acme.sealRecords('Account', [contents[0]])[0].data.equals(first.data)).toBe(false);
-    expect(globex.sealRecords('Account', [contents[0]])[0].digest).not.toBe(first.digest);
+    expect(acme.sealRecords('Contact', [contents[0]]).digests[0]).not.toBe(first.digest);
+    expect(eachSealed(acme.sealRecords('Account', [contents[0]]))[0].data.equals(first.data)).toBe(false);
+    expect(globex.sealRecords('Account', [contents[0]]).digests[0]).not.toBe(first.digest);
     expect(() => globex.open(first.data)).toThrow();
     for (const at of [5, 20, first.data.length - 1]) {
       const tampered = Buffer.from(first.data);
@@ -61,7 +64,7 @@ describe('per-organisation data keys', () => {
   });
 
   it('re-wraps the data keys when SECRET_KEY is rotated, keeping what they sealed readable', () => {
-    const [{ data: sealed }] = keys.forOrganisation('globex').sealRecords('Account', ['kept']);
+    const sealed = sealedBytes(keys.forOrganisation('globex').sealRecords('Account', ['kept']), 0);
     const next = parseSecretKey(generateSecretKey());
     expect(createDataKeys(database.db, next).rewrap(secret)).toBe(2);
     expect(createDataKeys(database.db, next).forOrganisation('globex').open(sealed).toString()).toBe('kept');

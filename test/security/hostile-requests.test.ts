@@ -11,6 +11,7 @@ import { auditEntries, instances, jobs } from '../../db/schema.ts';
 import { parseSecretKey } from '../../src/crypto.ts';
 import { createDataKeys } from '../../src/services/data-keys.ts';
 import { encodeCursor } from '../../src/services/paging.ts';
+import { recordText } from '../../src/salesforce/query.ts';
 import { createSnapshotService } from '../../src/services/snapshots.ts';
 import { GraphQLClient } from '../helpers/graphql-client.ts';
 import { seedOrganisations } from '../helpers/seed-database.ts';
@@ -162,7 +163,7 @@ function seed(databaseFile: string) {
     snapshots.storeRecords(
       snapshot.id,
       'Account',
-      Array.from({ length: 500 }, (_, i) => ({ Id: `001${String(batch * 500 + i).padStart(15, '0')}`, Name: `Account ${batch * 500 + i}`, Description: filler })),
+      Array.from({ length: 500 }, (_, i) => recordText({ Id: `001${String(batch * 500 + i).padStart(15, '0')}`, Name: `Account ${batch * 500 + i}`, Description: filler })),
     );
   }
   snapshots.complete(snapshot, [{ name: 'Account', highWaterMark: null, state: 'COMPLETE', reason: null, hasBlobs: false }]);
