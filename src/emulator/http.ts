@@ -29,7 +29,10 @@ export function send(res: ServerResponse, response: EmulatorResponse, extraHeade
   }
   delete headers['Content-Type'];
   res.writeHead(response.status, headers);
-  if (response.stream) return streamBody(res, response.stream);
+  if (response.stream) {
+    void streamBody(res, response.stream);
+    return;
+  }
   res.end(body);
 }
 
@@ -46,11 +49,16 @@ function drainedOrClosed(res: ServerResponse): Promise<void> {
 }
 
 async function streamBody(res: ServerResponse, pieces: Iterable<string>) {
-  for (const piece of pieces) {
-    if (res.destroyed) return;
-    if (!res.write(piece)) await drainedOrClosed(res);
+  try {
+    for (const piece of pieces) {
+      if (res.destroyed) return;
+      if (!res.write(piece)) await drainedOrClosed(res);
+    }
+    res.end();
+  } catch (error) {
+    // Headers are gone: a client sees the body cut short, as when Salesforce fails mid-file.
+    res.destroy(error as Error);
   }
-  res.end();
 }
 
 export function html(status: number, body: string): EmulatorResponse {

@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { setImmediate } from 'node:timers/promises';
 import { afterAll, describe, expect, it } from 'vitest';
 import { encrypt, generateSecretKey, parseSecretKey } from '../../src/crypto.ts';
 import { csvRecordTexts } from '../../src/salesforce/bulk-query.ts';
@@ -35,6 +36,7 @@ const CSV = new TextEncoder().encode(
 async function* chunksOf(bytes: Uint8Array) {
   const sizes = [1, 7, 1_000, 65_536, 3, 200_000];
   for (let at = 0, n = 0; at < bytes.length; n++) {
+    await setImmediate();
     const size = sizes[n % sizes.length];
     yield bytes.slice(at, at + size);
     at += size;
