@@ -314,7 +314,8 @@ export const snapshotObjects = sqliteTable(
  * Record contents, stored once per distinct content whatever the number of snapshots holding them.
  * Keyed by record first: a backup pages through records in Id order, so new versions land at the
  * end of the index instead of at random places in it (a content-hash key alone made backups slow
- * down as the table grew).
+ * down as the table grew). This table and `snapshot_records` are WITHOUT ROWID (migration 0015,
+ * written by hand: Drizzle has no such option), each stored in its key's b-tree alone.
  */
 export const recordVersions = sqliteTable(
   'record_versions',

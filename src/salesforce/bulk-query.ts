@@ -13,7 +13,7 @@ import type { SalesforceSession } from './session.ts';
 
 type JobState = 'UploadComplete' | 'InProgress' | 'JobComplete' | 'Failed' | 'Aborted';
 
-interface QueryJobInfo {
+export interface QueryJobInfo {
   id: string;
   state: JobState;
   numberRecordsProcessed?: number;
@@ -65,29 +65,44 @@ function typedValue(type: string | undefined, text: string): unknown {
   return text;
 }
 
-/** Runs a queryAll job and yields its records in batches, in the order of the query's fields. */
-export async function* bulkQueryAll<Batch extends { length: number }>(session: SalesforceSession, soql: string, options: BulkQueryOptions<Batch>): AsyncGenerator<Batch> {
-  const { checkpoint, decode, firstPollMs = 50, maxPollMs = 10_000 } = options;
-  checkpoint();
-  const created = await session.request<QueryJobInfo>({
+/** Starts a queryAll job: Salesforce works on it from now on, while the caller may still read others. */
+export function startBulkQuery(session: SalesforceSession, soql: string): Promise<QueryJobInfo> {
+  return session.request<QueryJobInfo>({
     method: 'POST',
     url: '/jobs/query',
     body: JSON.stringify({ operation: 'queryAll', query: soql, contentType: 'CSV', columnDelimiter: 'COMMA', lineEnding: 'LF' }),
   });
-  let job = created;
+}
+
+/** Lets go of a job Salesforce may still be working on (the read was stopped or never came). */
+export async function abortBulkQuery(session: SalesforceSession, job: QueryJobInfo): Promise<void> {
+  if (job.state !== 'UploadComplete' && job.state !== 'InProgress') return;
+  await session.release({ method: 'PATCH', url: `/jobs/query/${job.id}`, body: JSON.stringify({ state: 'Aborted' }) }).catch(() => undefined);
+}
+
+/**
+ * Runs a queryAll job and yields its records in batches, in the order of the query's fields. A
+ * job `started` ahead (`startBulkQuery`) has had time to finish: it is polled at once.
+ */
+export async function* bulkQueryAll<Batch extends { length: number }>(
+  session: SalesforceSession,
+  soql: string,
+  options: BulkQueryOptions<Batch> & { started?: Promise<QueryJobInfo> },
+): AsyncGenerator<Batch> {
+  const { checkpoint, decode, firstPollMs = 50, maxPollMs = 10_000 } = options;
+  checkpoint();
+  let job = await (options.started ?? startBulkQuery(session, soql));
   try {
-    for (let pause = firstPollMs; job.state !== 'JobComplete'; pause = Math.min(pause * 2, maxPollMs)) {
+    for (let pause = options.started ? 0 : firstPollMs; job.state !== 'JobComplete'; pause = Math.min(Math.max(pause * 2, firstPollMs), maxPollMs)) {
       if (job.state === 'Failed' || job.state === 'Aborted') throw new BulkQueryFailedError(job.state, job.errorMessage);
-      await sleep(pause, undefined, { signal: options.signal }).catch(() => undefined);
+      if (pause > 0) await sleep(pause, undefined, { signal: options.signal }).catch(() => undefined);
       checkpoint();
       job = await session.request<QueryJobInfo>(`/jobs/query/${job.id}`);
       options.onPoll?.(job.state);
     }
   } catch (error) {
     // Stopped while Salesforce still works on it (cancel, budget): let it go.
-    if (job.state === 'UploadComplete' || job.state === 'InProgress') {
-      await session.request({ method: 'PATCH', url: `/jobs/query/${job.id}`, body: JSON.stringify({ state: 'Aborted' }) }).catch(() => undefined);
-    }
+    await abortBulkQuery(session, job);
     throw error;
   }
 

@@ -205,6 +205,15 @@ export class SalesforceSession {
     }
   }
 
+  /**
+   * A call that lets go of what a stopped job started in Salesforce (a Bulk API 2.0 job still
+   * running): sent once, even after a cancel or past the API budget, and counted.
+   */
+  release<T>(request: RestRequest): Promise<T> {
+    this.apiCalls += 1;
+    return this.send<T>(request);
+  }
+
   /** A Partner SOAP call through jsforce (Salesforce has no REST undelete), counted like REST calls. */
   soap<T>(call: (soap: jsforce.Connection['soap']) => Promise<T>, retry: (error: unknown) => boolean = isTransient): Promise<T> {
     return this.withRetries(() => call(this.connection.soap), retry);

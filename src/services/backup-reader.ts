@@ -3,7 +3,7 @@
  * 2.0 cannot return base64 fields), a Bulk API 2.0 query job for large objects and for objects
  * too wide to list in a GET.
  */
-import { bulkQueryAll, csvRecordTexts, type PageDecoder } from '../salesforce/bulk-query.ts';
+import { bulkQueryAll, csvRecordTexts, type PageDecoder, type QueryJobInfo } from '../salesforce/bulk-query.ts';
 import { fitsInGet, queryAllPages, type SalesforceRecord } from '../salesforce/query.ts';
 import type { SalesforceSession } from '../salesforce/session.ts';
 import { selectQuery, stampedSince } from '../salesforce/soql.ts';
@@ -38,9 +38,16 @@ export class IncompleteReadError extends Error {
   }
 }
 
-export function usesBulk(session: SalesforceSession, plan: ReadPlan, soql: string, bulkThreshold: number): boolean {
-  if (!fitsInGet(session, soql)) return true;
-  return plan.blobFields.length === 0 && plan.since === null && plan.estimatedCount >= bulkThreshold;
+/**
+ * The Bulk API 2.0 query of a read that goes through Bulk, or undefined for REST: a large object
+ * on a full pass, or an object too wide to list in a GET. Bulk 2.0 has no base64 fields: their
+ * files are read from the URL REST would have given.
+ */
+export function bulkQueryOf(session: SalesforceSession, plan: ReadPlan, bulkThreshold: number): string | undefined {
+  const where = plan.since ? stampedSince(plan.since) : undefined;
+  const large = plan.blobFields.length === 0 && plan.since === null && plan.estimatedCount >= bulkThreshold;
+  if (!large && fitsInGet(session, selectQuery(plan.object, plan.fields, where))) return undefined;
+  return selectQuery(plan.object, plan.fields.filter((f) => !plan.blobFields.includes(f)), where);
 }
 
 export async function* readObject(
@@ -52,11 +59,13 @@ export async function* readObject(
     signal: AbortSignal;
     /** Decodes and seals Bulk API 2.0 pages of an object without files (a thread does). */
     sealedPages: PageDecoder<SealedBatch>;
+    /** This read's Bulk job, started while the object before was read. */
+    started?: Promise<QueryJobInfo>;
   },
 ): AsyncGenerator<ReadBatch> {
-  const where = plan.since ? stampedSince(plan.since) : undefined;
-  const soql = selectQuery(plan.object, plan.fields, where);
-  if (!usesBulk(session, plan, soql, options.bulkThreshold)) {
+  const query = bulkQueryOf(session, plan, options.bulkThreshold);
+  if (query === undefined) {
+    const soql = selectQuery(plan.object, plan.fields, plan.since ? stampedSince(plan.since) : undefined);
     let received = 0;
     let expected: number | undefined;
     for await (const page of queryAllPages(session, soql, options.checkpoint)) {
@@ -68,16 +77,13 @@ export async function* readObject(
     if (received !== expected) throw new IncompleteReadError(plan.object, expected ?? 0, received);
     return;
   }
-  // Bulk API 2.0 has no base64 fields: their files are read from the URL REST would have given.
-  const bulkFields = plan.fields.filter((f) => !plan.blobFields.includes(f));
-  const query = selectQuery(plan.object, bulkFields, where);
-  const { checkpoint, signal } = options;
+  const { checkpoint, signal, started } = options;
   if (plan.blobFields.length === 0) {
-    for await (const sealed of bulkQueryAll(session, query, { checkpoint, signal, decode: options.sealedPages })) yield { sealed };
+    for await (const sealed of bulkQueryAll(session, query, { checkpoint, signal, started, decode: options.sealedPages })) yield { sealed };
     return;
   }
   const version = session.connection.version;
-  for await (const texts of bulkQueryAll(session, query, { checkpoint, signal, decode: csvRecordTexts(plan.fieldTypes) })) {
+  for await (const texts of bulkQueryAll(session, query, { checkpoint, signal, started, decode: csvRecordTexts(plan.fieldTypes) })) {
     const records = texts.map(({ json }) => JSON.parse(json) as SalesforceRecord);
     for (const record of records) {
       for (const field of plan.blobFields) record[field] = `/services/data/v${version}/sobjects/${plan.object}/${record.Id}/${field}`;

@@ -1,7 +1,8 @@
 import { setImmediate } from 'node:timers/promises';
 import type { JobRow, SnapshotRow } from '../../db/schema.ts';
 import { JobStoppedError } from '../errors.ts';
-import { describeGlobal, describeSObjects, DescribeError, type DescribeGlobalResult, type DescribeSObjectResult } from '../salesforce/describe.ts';
+import { describeGlobal, describeSObjects, DescribeError, type DescribeGlobalResult } from '../salesforce/describe.ts';
+import { abortBulkQuery, startBulkQuery, type QueryJobInfo } from '../salesforce/bulk-query.ts';
 import { recordCounts } from '../salesforce/limits.ts';
 import { isGrantRejected } from '../salesforce/errors.ts';
 import { recordText } from '../salesforce/query.ts';
@@ -9,7 +10,7 @@ import { ApiBudgetExceededError, CancelledError, isTransient, type SalesforceSes
 import type { BlobStore } from '../storage/blob-store.ts';
 import { attachFiles } from './backup-files.ts';
 import { findPurged } from './backup-purges.ts';
-import { readObject, type ReadPlan } from './backup-reader.ts';
+import { bulkQueryOf, readObject, type ReadPlan } from './backup-reader.ts';
 import type { RecordSealerThread } from './record-sealer-thread.ts';
 import type { CompletedObject, SnapshotService } from './snapshots.ts';
 
@@ -99,28 +100,42 @@ export async function runBackup(job: JobRow, session: SalesforceSession, snapsho
   let processed = 0;
   let changed = 0;
   options.onProgress({ processed, total, changed });
+  const plans = new Map(objects.map((object) => [object, planOf(object)]));
+  // The next object's Bulk job is started while one is read: Salesforce queues and runs it meanwhile.
+  const ahead = new Map<string, Promise<QueryJobInfo>>();
+  const startAhead = (plan: ReadPlan | Error | undefined) => {
+    if (!plan || plan instanceof Error) return;
+    const query = bulkQueryOf(session, plan, options.bulkThreshold);
+    if (query === undefined) return;
+    checkpoint();
+    const started = startBulkQuery(session, query);
+    started.catch(() => undefined);
+    ahead.set(plan.object, started);
+  };
   const results: CompletedObject[] = [];
-  for (const object of objects) {
-    const describe = describes.get(object);
-    // An object without SystemModstamp cannot be read incrementally: it is read whole each time.
-    const stamped = !describe || describe instanceof DescribeError || describe.fields.some((f) => f.name === 'SystemModstamp');
-    const mark = stamped ? (baseObjects.get(object)?.highWaterMark ?? null) : null;
-    try {
-      if (!describe || describe instanceof DescribeError) throw describe ?? new ObjectSkipped('not described');
-      const hasBlobs = await backupObject(object, describe, mark, ({ read = 0, expected, stored = 0 }) => {
-        processed += read;
-        changed += stored;
-        if (expected !== undefined) total += expected;
-        options.onProgress({ processed, total: Math.max(total, processed), changed });
-      });
-      results.push({ name: object, highWaterMark: nextMark, state: 'COMPLETE', reason: null, hasBlobs });
-    } catch (error) {
-      const reason = stopsTheJob(error) ? undefined : refusalReason(error);
-      if (reason === undefined) throw error;
-      snapshotsService.discardObject(snapshot.id, object);
-      options.onWarning(`${object} skipped: ${reason}`);
-      results.push({ name: object, highWaterMark: null, state: 'SKIPPED', reason, hasBlobs: false });
+  try {
+    for (const [index, object] of objects.entries()) {
+      const plan = plans.get(object)!;
+      try {
+        if (plan instanceof Error) throw plan;
+        startAhead(plans.get(objects[index + 1]));
+        await backupObject(plan, ({ read = 0, expected, stored = 0 }) => {
+          processed += read;
+          changed += stored;
+          if (expected !== undefined) total += expected;
+          options.onProgress({ processed, total: Math.max(total, processed), changed });
+        });
+        results.push({ name: object, highWaterMark: nextMark, state: 'COMPLETE', reason: null, hasBlobs: plan.blobFields.length > 0 });
+      } catch (error) {
+        const reason = stopsTheJob(error) ? undefined : refusalReason(error);
+        if (reason === undefined) throw error;
+        snapshotsService.discardObject(snapshot.id, object);
+        options.onWarning(`${object} skipped: ${reason}`);
+        results.push({ name: object, highWaterMark: null, state: 'SKIPPED', reason, hasBlobs: false });
+      }
     }
+  } finally {
+    for (const started of ahead.values()) void started.then((bulkJob) => abortBulkQuery(session, bulkJob), () => undefined);
   }
   options.onProgress({ processed, total: processed, changed });
   if (results.length > 0 && results.every((r) => r.state === 'SKIPPED')) {
@@ -129,33 +144,40 @@ export async function runBackup(job: JobRow, session: SalesforceSession, snapsho
   snapshotsService.complete(snapshot, results);
   return snapshot;
 
-  /** Reads one object into the snapshot; returns whether it has files. */
-  async function backupObject(
-    object: string,
-    describe: DescribeSObjectResult,
-    mark: string | null,
-    progress: (figures: { read?: number; expected?: number; stored?: number }) => void,
-  ): Promise<boolean> {
+  /** What to read of an object, or why it cannot be read. */
+  function planOf(object: string): ReadPlan | Error {
+    const describe = describes.get(object);
+    if (!describe || describe instanceof DescribeError) return describe ?? new ObjectSkipped('not described');
     const fields = describe.fields.filter((f) => !COMPOUND_TYPES.has(f.type));
-    const plan: ReadPlan = {
+    // An object without SystemModstamp cannot be read incrementally: it is read whole each time.
+    const stamped = describe.fields.some((f) => f.name === 'SystemModstamp');
+    return {
       object,
       fields: fields.map((f) => f.name),
       fieldTypes: new Map(fields.map((f) => [f.name, f.type])),
       blobFields: fields.filter((f) => f.type === 'base64').map((f) => f.name),
-      since: mark,
+      since: stamped ? (baseObjects.get(object)?.highWaterMark ?? null) : null,
       estimatedCount: counts.get(object) ?? 0,
     };
+  }
+
+  /** Reads one object into the snapshot. */
+  async function backupObject(plan: ReadPlan, progress: (figures: { read?: number; expected?: number; stored?: number }) => void): Promise<void> {
+    const { object, since: mark } = plan;
     // Only an incremental backup looks for purged records. A full one keeps no ids: a Bulk record's
     // Id is a slice of its CSV page's text and would hold the whole object's text until the end.
     const seen = base ? new Set<string>() : undefined;
     const readPrevious = previous && plan.blobFields.length > 0 ? snapshotsService.recordReader(previous, object) : undefined;
     const previously = readPrevious && ((ids: string[]) => new Map(readPrevious(ids).map((stored) => [stored.recordId, stored.data])));
     const sealedPages = options.sealer.decoder(object, plan.fieldTypes, snapshotsService.wrappedKeyOfSnapshot(snapshot.id));
-    const read = readObject(session, plan, { checkpoint, bulkThreshold: options.bulkThreshold, signal: options.signal, sealedPages });
+    const started = ahead.get(object);
+    ahead.delete(object);
+    const read = readObject(session, plan, { checkpoint, bulkThreshold: options.bulkThreshold, signal: options.signal, sealedPages, started });
     for await (const batch of read) {
       if (batch.expected !== undefined && !full) progress({ expected: batch.expected });
       if (batch.sealed) {
         progress({ read: batch.sealed.length, stored: snapshotsService.storeSealed(snapshot.id, object, batch.sealed) });
+        if (seen) for (const id of batch.sealed.ids) seen.add(id);
         continue;
       }
       await attachFiles(session, options.blobs, plan, batch.records, { checkpoint, previously });
@@ -174,6 +196,5 @@ export async function runBackup(job: JobRow, session: SalesforceSession, snapsho
         progress({ stored: purged.length });
       }
     }
-    return plan.blobFields.length > 0;
   }
 }

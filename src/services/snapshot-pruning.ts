@@ -55,10 +55,10 @@ export function createSnapshotPruner({ sqlite }: Pick<DatabaseHandle, 'sqlite'>)
   const hide = sqlite.prepare<[string]>('UPDATE snapshots SET completed_at = NULL WHERE id = ?');
   // Once a snapshot has no base, its markers of records purged since that base mean nothing.
   const dropPurgedMarkers = sqlite.prepare<[string]>("DELETE FROM snapshot_records WHERE snapshot_id = ? AND version_hash = 'purged'");
-  const takeRows = sqlite.prepare<{ snapshotId: string; limit: number }, MembershipRow & { rowid: number }>(
-    'SELECT rowid, object, record_id, version_hash, deleted FROM snapshot_records WHERE snapshot_id = @snapshotId LIMIT @limit',
+  const takeRows = sqlite.prepare<{ snapshotId: string; limit: number }, MembershipRow>(
+    'SELECT object, record_id, version_hash, deleted FROM snapshot_records WHERE snapshot_id = @snapshotId LIMIT @limit',
   );
-  const deleteRow = sqlite.prepare<[number]>('DELETE FROM snapshot_records WHERE rowid = ?');
+  const deleteRow = sqlite.prepare<[string, string, string]>('DELETE FROM snapshot_records WHERE snapshot_id = ? AND object = ? AND record_id = ?');
   const deleteSnapshot = sqlite.prepare<[string]>('DELETE FROM snapshots WHERE id = ?');
   // Snapshots that may name the same versions: those of every instance connected to the same
   // Salesforce org (record ids are the org's), unfinished ones included.
@@ -102,7 +102,7 @@ export function createSnapshotPruner({ sqlite }: Pick<DatabaseHandle, 'sqlite'>)
     for (;;) {
       const done = immediately(() => {
         const rows = takeRows.all({ snapshotId: snapshot.id, limit: STEP_ROWS });
-        for (const row of rows) deleteRow.run(row.rowid);
+        for (const row of rows) deleteRow.run(snapshot.id, row.object, row.record_id);
         const sharing = JSON.stringify(sharingSnapshots.all(snapshot.instanceId, snapshot.instanceId).map((s) => s.id));
         for (const row of rows) {
           const named = stillNamed.get({ snapshotIds: sharing, object: row.object, recordId: row.record_id, versionHash: row.version_hash });

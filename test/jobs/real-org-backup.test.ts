@@ -7,7 +7,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startConnectedInstance, type ConnectedSetup } from '../helpers/connected-instance.ts';
 import { authorizeJsforce } from '../helpers/emulator-login.ts';
 import type { GraphQLClient } from '../helpers/graphql-client.ts';
-import { backup } from '../helpers/operations.ts';
+import { backup, CANCEL_JOB, START_BACKUP, waitForJob } from '../helpers/operations.ts';
+import { waitUntil } from '../helpers/wait.ts';
 
 const RECORDS = `query ($id: ID!, $object: String!, $after: String) {
   snapshot(id: $id) { ... on Snapshot { records(object: $object, first: 100, after: $after) { nodes { id deleted fields } pageInfo { endCursor hasNextPage } } } }
@@ -100,6 +101,33 @@ describe('backups of a realistic org', () => {
       }
     } finally {
       setup.emulator.configureBulkJobs({ processingMs: 100, pageRecords: 100_000 });
+    }
+  });
+
+  it("starts the next object's Bulk API 2.0 job while one is read, and lets go of the jobs of a cancelled backup", async () => {
+    const stats = () => setup.emulator.counters().orgs.PRODUCTION.bulkJobs;
+    const objects = ['Loan_Application__c', 'Account'];
+    setup.emulator.configureBulkJobs({ processingMs: 1_200 });
+    try {
+      // Both jobs run in Salesforce at once: by the time the first is read, the second is done, and
+      // it is never seen in progress (one after the other, it would be polled in progress 4 times).
+      let before = stats();
+      const job = await backup(setup.admin, setup.instanceId, { objects, full: true });
+      expect(job.status, job.error).toBe('SUCCEEDED');
+      expect(job.snapshot.objects.map((o: StoredObject) => o.state)).toEqual(['COMPLETE', 'COMPLETE']);
+      expect(stats().created - before.created).toBe(2);
+      expect(stats().pollsInProgress - before.pollsInProgress).toBeLessThanOrEqual(5);
+
+      // Cancelled while the first job runs: the first and the one started ahead are both aborted.
+      setup.emulator.configureBulkJobs({ processingMs: 60_000 });
+      before = stats();
+      const started = (await setup.admin.query(START_BACKUP, { instanceId: setup.instanceId, objects, full: true })).startBackup;
+      await waitUntil(() => stats().created - before.created === 2 && stats().pollsInProgress > before.pollsInProgress, 'both jobs created, the first polled', 10_000);
+      expect((await setup.admin.query(CANCEL_JOB, { id: started.id })).cancelJob).toMatchObject({ __typename: 'Job' });
+      expect((await waitForJob(setup.admin, started.id)).status).toBe('CANCELLED');
+      await waitUntil(() => stats().aborted - before.aborted === 2, 'both jobs aborted', 10_000);
+    } finally {
+      setup.emulator.configureBulkJobs({ processingMs: 100 });
     }
   });
 

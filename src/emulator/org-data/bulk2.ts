@@ -42,8 +42,8 @@ export interface BulkJobSettings {
 export class BulkQueryJobs {
   private readonly jobs = new Map<string, QueryJob>();
   readonly settings: BulkJobSettings = { processingMs: 100, pageRecords: 100_000 };
-  /** Jobs created, and polls that found a job still queued or in progress. */
-  readonly stats = { created: 0, pollsInProgress: 0 };
+  /** Jobs created, polls that found a job still queued or in progress, and jobs a client aborted. */
+  readonly stats = { created: 0, pollsInProgress: 0, aborted: 0 };
   private counter = 0;
   private readonly userId: string;
 
@@ -132,15 +132,16 @@ export class BulkQueryJobs {
     };
   }
 
-  /** UploadComplete until the first poll, InProgress until `readyAt`, then JobComplete or Failed. */
+  /** UploadComplete until first seen, InProgress until `readyAt`, then JobComplete or Failed. */
+  private advance(job: QueryJob): void {
+    if (job.state !== 'UploadComplete' && job.state !== 'InProgress') return;
+    if (this.now() < job.readyAt) job.state = 'InProgress';
+    else job.state = job.errorMessage ? 'Failed' : 'JobComplete';
+  }
+
   private check(job: QueryJob): EmulatorResponse {
-    if (job.state === 'UploadComplete' || job.state === 'InProgress') {
-      if (this.now() < job.readyAt) {
-        job.state = 'InProgress';
-        this.stats.pollsInProgress++;
-      }
-      else job.state = job.errorMessage ? 'Failed' : 'JobComplete';
-    }
+    this.advance(job);
+    if (job.state === 'InProgress') this.stats.pollsInProgress++;
     return {
       status: 200,
       body: {
@@ -157,8 +158,10 @@ export class BulkQueryJobs {
 
   private abort(job: QueryJob, body: unknown): EmulatorResponse {
     if ((body as { state?: string } | null)?.state !== 'Aborted') return apiError(400, 'INVALIDJOB', 'Only Aborted is accepted');
-    if (job.state === 'JobComplete') return apiError(400, 'INVALIDJOB', 'Job is already complete');
+    this.advance(job);
+    if (job.state !== 'UploadComplete' && job.state !== 'InProgress') return apiError(400, 'INVALIDJOB', `Job is already ${job.state === 'JobComplete' ? 'complete' : job.state}`);
     job.state = 'Aborted';
+    this.stats.aborted++;
     return { status: 200, body: this.info(job) };
   }
 

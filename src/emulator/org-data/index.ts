@@ -180,7 +180,7 @@ export class OrgData {
   }
 
   /** Bulk API 2.0 query jobs created, and polls that found one still in progress. */
-  bulkJobStats(): { created: number; pollsInProgress: number } {
+  bulkJobStats(): { created: number; pollsInProgress: number; aborted: number } {
     return { ...this.bulk.stats };
   }
 
