@@ -338,7 +338,11 @@ export const snapshotRecords = sqliteTable(
     versionHash: text('version_hash').notNull(),
     deleted: integer('deleted', { mode: 'boolean' }).notNull(),
   },
-  (t) => [primaryKey({ columns: [t.snapshotId, t.object, t.recordId] })],
+  (t) => [
+    primaryKey({ columns: [t.snapshotId, t.object, t.recordId] }),
+    // Records in the recycle bin, few beside the rest: an incremental backup checks them for purges.
+    index('snapshot_records_deleted').on(t.snapshotId, t.object, t.recordId).where(sql`${t.deleted} = 1`),
+  ],
 );
 
 export const jobFailures = sqliteTable(

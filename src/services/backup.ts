@@ -190,7 +190,7 @@ export async function runBackup(job: JobRow, session: SalesforceSession, snapsho
       progress({ read: batch.records.length, stored });
     }
     if (base && seen) {
-      const purged = await findPurged(session, { object, mark, seen, held: snapshotsService.recordIds(base, object), until: serverTime, checkpoint });
+      const purged = await findPurged(session, { object, mark, seen, held: snapshotsService.heldRecords(base, object), until: serverTime, checkpoint });
       if (purged.length > 0) {
         snapshotsService.storePurged(snapshot.id, object, purged);
         progress({ stored: purged.length });

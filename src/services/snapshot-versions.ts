@@ -1,4 +1,5 @@
 import { and, asc, eq, gt, inArray, Placeholder, sql, type SQL } from 'drizzle-orm';
+import { alias } from 'drizzle-orm/sqlite-core';
 import type { DatabaseHandle } from '../../db/client.ts';
 import { inList, inListPlaceholder } from '../../db/in-list.ts';
 import { instances, recordVersions, snapshotRecords, snapshots, type SnapshotRow } from '../../db/schema.ts';
@@ -80,17 +81,27 @@ export function createSnapshotVersions({ db, sqlite }: Pick<DatabaseHandle, 'db'
       .offset(options.offset ?? 0);
   }
 
-  /** The newest row of each record of one object along the snapshot's chain, of the given ids if any, by id (no contents). */
-  function newestRowsQuery(snapshot: SnapshotRow, object: string, recordIds?: string[]) {
+  /**
+   * The newest row of each record of one object along the snapshot's chain, by id (no contents):
+   * of the given ids, or of records once deleted, or all.
+   */
+  function newestRowsQuery(snapshot: SnapshotRow, object: string, which: string[] | 'onceDeleted' | undefined) {
+    const chain = chainOf(snapshot);
+    const deletedRows = alias(snapshotRecords, 'deleted_rows');
+    // The partial index of deleted rows serves this (its WHERE must be written the same way).
+    const onceDeleted = db
+      .select({ recordId: deletedRows.recordId })
+      .from(deletedRows)
+      .where(and(inArray(deletedRows.snapshotId, chain), eq(deletedRows.object, object), sql`${deletedRows.deleted} = 1`));
     return db
       .select({ recordId: snapshotRecords.recordId, deleted: snapshotRecords.deleted, hash: snapshotRecords.versionHash, sequence: sql<number>`max(${snapshots.sequence})` })
       .from(snapshotRecords)
       .innerJoin(snapshots, eq(snapshots.id, snapshotRecords.snapshotId))
       .where(
         and(
-          inArray(snapshotRecords.snapshotId, chainOf(snapshot)),
+          inArray(snapshotRecords.snapshotId, chain),
           eq(snapshotRecords.object, object),
-          recordIds ? inList(snapshotRecords.recordId, recordIds) : undefined,
+          which === 'onceDeleted' ? inArray(snapshotRecords.recordId, onceDeleted) : which ? inList(snapshotRecords.recordId, which) : undefined,
         ),
       )
       .groupBy(snapshotRecords.recordId)
@@ -106,8 +117,8 @@ export function createSnapshotVersions({ db, sqlite }: Pick<DatabaseHandle, 'db'
    * row at a time: an object holds hundreds of thousands of records on a large org, and reading
    * them all at once (Drizzle's rows, then its objects) took an incremental backup past 500 MB.
    */
-  function* newestStates(snapshot: SnapshotRow, object: string): Generator<[recordId: string, deleted: boolean]> {
-    const query = newestRowsQuery(snapshot, object).toSQL();
+  function* newestStates(snapshot: SnapshotRow, object: string, which?: string[] | 'onceDeleted'): Generator<[recordId: string, deleted: boolean]> {
+    const query = newestRowsQuery(snapshot, object, which).toSQL();
     const rows = sqlite.prepare(query.sql).raw().iterate(...query.params) as IterableIterator<[recordId: string, deleted: number, hash: string]>;
     for (const [recordId, deleted, hash] of rows) if (hash !== PURGED) yield [recordId, deleted === 1];
   }

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { and, eq, inArray, isNull, notInArray, sql } from 'drizzle-orm';
 import type { DatabaseHandle } from '../../db/client.ts';
 import { prepareRecordWrites } from '../../db/record-writes.ts';
-import { jobs, snapshotObjects, snapshotRecords, snapshots, type SnapshotObjectState, type SnapshotRow } from '../../db/schema.ts';
+import { jobs, snapshotObjects, snapshotRecords, snapshots, type SnapshotObjectRow, type SnapshotObjectState, type SnapshotRow } from '../../db/schema.ts';
 import { openedText, sealedBytes, type OrganisationCipher } from './organisation-cipher.ts';
 import { sealBatch, type SealedBatch } from './record-sealing.ts';
 import type { RecordText } from '../salesforce/query.ts';
@@ -53,8 +53,37 @@ export function createSnapshotWrites({ db, sqlite }: Pick<DatabaseHandle, 'db' |
     return { count, bytes };
   }
 
-  /** Live and deleted records of one object at the snapshot, purged ones left out. */
-  function countsOf(chain: string[], object: string) {
+  /**
+   * Live and deleted records of one object at the snapshot, purged ones left out. With its base's
+   * counts, only its own rows are read: each replaces what the base held of its record.
+   */
+  function countsOf(snapshot: SnapshotRow, chain: string[], object: string, base: { snapshot: SnapshotRow; counts: Map<string, SnapshotObjectRow> } | undefined) {
+    const counted = base?.counts.get(object);
+    if (!base || !counted) return countAlong(chain, object);
+    const own = db
+      .select({ recordId: snapshotRecords.recordId, deleted: snapshotRecords.deleted, versionHash: snapshotRecords.versionHash })
+      .from(snapshotRecords)
+      .where(and(eq(snapshotRecords.snapshotId, snapshot.id), eq(snapshotRecords.object, object)))
+      .all();
+    const before = new Map(versions.newestStates(base.snapshot, object, own.map((row) => row.recordId)));
+    let deleted = counted.deletedCount;
+    let total = counted.recordCount + deleted;
+    for (const row of own) {
+      const held = before.get(row.recordId);
+      if (held !== undefined) {
+        total -= 1;
+        if (held) deleted -= 1;
+      }
+      if (row.versionHash !== PURGED) {
+        total += 1;
+        if (row.deleted) deleted += 1;
+      }
+    }
+    return { total, deleted };
+  }
+
+  /** The same, counted along the whole chain. */
+  function countAlong(chain: string[], object: string) {
     const latest = db
       .select({
         recordId: snapshotRecords.recordId,
@@ -116,8 +145,13 @@ export function createSnapshotWrites({ db, sqlite }: Pick<DatabaseHandle, 'db' |
     /** Per-object counts, states and high-water marks, then the snapshot becomes readable. */
     complete(snapshot: SnapshotRow, objects: CompletedObject[]): void {
       const chain = versions.chainOf(snapshot);
+      const baseSnapshot = snapshot.baseSnapshotId ? db.select().from(snapshots).where(eq(snapshots.id, snapshot.baseSnapshotId)).get() : undefined;
+      const base = baseSnapshot && {
+        snapshot: baseSnapshot,
+        counts: new Map(db.select().from(snapshotObjects).where(eq(snapshotObjects.snapshotId, baseSnapshot.id)).all().map((row) => [row.name, row])),
+      };
       const counts = objects.map(({ name, highWaterMark, state, reason, hasBlobs }) => {
-        const { total, deleted } = countsOf(chain, name);
+        const { total, deleted } = countsOf(snapshot, chain, name, base);
         const files = hasBlobs ? filesOf(chain, name, versions.cipherOfInstance(snapshot.instanceId)) : { count: 0, bytes: 0 };
         return {
           snapshotId: snapshot.id, name, recordCount: total - deleted, deletedCount: deleted, highWaterMark, state, reason,

@@ -11,6 +11,16 @@ import { createSnapshotWrites } from './snapshot-writes.ts';
 export type { SalesforceRecord, StoredRecord } from './snapshot-versions.ts';
 export type { CompletedObject } from './snapshot-writes.ts';
 
+/** Records a snapshot holds of one object, purged ones left out. */
+export interface HeldRecords {
+  /** Of these records, those it holds. */
+  among(recordIds: string[]): Set<string>;
+  /** Those it holds as deleted (in the recycle bin). */
+  deleted(): string[];
+  /** All it holds, and whether each was deleted. */
+  all(): Map<string, boolean>;
+}
+
 /**
  * Snapshot storage: what backups write (snapshot-writes.ts) and what restores, exports and
  * queries read of a snapshot's records, each as it stood at the snapshot
@@ -51,9 +61,13 @@ export function createSnapshotService(handle: Pick<DatabaseHandle, 'db' | 'sqlit
       return db.select().from(snapshotObjects).where(inArray(snapshotObjects.snapshotId, [...snapshotIds])).orderBy(asc(snapshotObjects.name)).all();
     },
 
-    /** Every record of one object the snapshot holds (purged ones left out), with whether it was deleted. */
-    recordIds(snapshot: SnapshotRow, object: string): Map<string, boolean> {
-      return new Map(newestStates(snapshot, object));
+    /** What the snapshot holds of one object (purged records left out), read only as far as asked. */
+    heldRecords(snapshot: SnapshotRow, object: string): HeldRecords {
+      return {
+        among: (recordIds) => new Set(Array.from(newestStates(snapshot, object, recordIds), ([recordId]) => recordId)),
+        deleted: () => Array.from(newestStates(snapshot, object, 'onceDeleted')).flatMap(([recordId, deleted]) => (deleted ? [recordId] : [])),
+        all: () => new Map(newestStates(snapshot, object)),
+      };
     },
 
     /** The records of one object as they stood at the snapshot, deleted ones included. */

@@ -45,6 +45,8 @@ describe('a chain of incremental backups', () => {
       data.delete(accounts[accounts.length - 1 - round]); // with its contacts, opportunities and cases
       data.insert('Account', { Name: `Added in round ${round}` });
       data.delete(data.ids('Invoice__c')[round]);
+      // Records deleted in the round before leave the recycle bin for good.
+      if (round === 2) data.emptyRecycleBin();
     };
     let fullPass = 0;
     for (let round = 0; round < 4; round++) {
@@ -54,6 +56,8 @@ describe('a chain of incremental backups', () => {
       const counts = data.counts();
       for (const object of job.snapshot.objects.filter((o: { state: string }) => o.state === 'COMPLETE')) {
         expect(object.recordCount, `${object.name} in round ${round}`).toBe(counts[object.name]);
+        const inBin = data.ids(object.name, { includeDeleted: true }).length - counts[object.name];
+        expect(object.deletedCount, `${object.name} deleted in round ${round}`).toBe(inBin);
       }
       // Only the changes (and what changed within the safety margin before) were read: far fewer records than a full pass.
       if (job.snapshot.incremental) expect(job.progress.processed).toBeLessThan(fullPass / 4);

@@ -1,0 +1,1 @@
+CREATE INDEX `snapshot_records_deleted` ON `snapshot_records` (`snapshot_id`,`object`,`record_id`) WHERE "snapshot_records"."deleted" = 1;
