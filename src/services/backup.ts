@@ -12,6 +12,7 @@ import { attachFiles } from './backup-files.ts';
 import { findPurged } from './backup-purges.ts';
 import { bulkQueryOf, readObject, type ReadPlan } from './backup-reader.ts';
 import type { RecordSealerThread } from './record-sealer-thread.ts';
+import { idsOf } from './record-sealing.ts';
 import type { CompletedObject, SnapshotService } from './snapshots.ts';
 
 // Objects that only mirror others: change history, sharing rows, feeds, change events.
@@ -177,7 +178,7 @@ export async function runBackup(job: JobRow, session: SalesforceSession, snapsho
       if (batch.expected !== undefined && !full) progress({ expected: batch.expected });
       if (batch.sealed) {
         progress({ read: batch.sealed.length, stored: snapshotsService.storeSealed(snapshot.id, object, batch.sealed) });
-        if (seen) for (const id of batch.sealed.ids) seen.add(id);
+        if (seen) for (const id of idsOf(batch.sealed)) seen.add(id);
         continue;
       }
       await attachFiles(session, options.blobs, plan, batch.records, { checkpoint, previously });

@@ -32,12 +32,21 @@ export interface OrganisationCipher {
   openStream(): Transform;
 }
 
-/** Records sealed together: record i's sealed bytes are `bytes[bounds[2i], bounds[2i + 1])`. */
+/**
+ * Records sealed together: record i's sealed bytes are `bytes[bounds[2i], bounds[2i + 1])`, its
+ * digest `digests[32i, 32i + 32)`. Few objects, so that they cross threads cheaply.
+ */
 export interface SealedRecords {
   bytes: Uint8Array;
   bounds: Uint32Array;
-  digests: string[];
+  digests: Uint8Array;
 }
+
+const DIGEST_BYTES = 32;
+
+/** Record i's digest as stored: the name of its version. */
+export const sealedDigest = (sealed: SealedRecords, i: number): string =>
+  Buffer.from(sealed.digests.buffer, sealed.digests.byteOffset + DIGEST_BYTES * i, DIGEST_BYTES).toString('base64url');
 
 /** Record i of a sealed page, as the database stores it. */
 export const sealedBytes = (sealed: SealedRecords, i: number): Buffer =>
@@ -94,16 +103,17 @@ function cipherFor(dataKey: Buffer): OrganisationCipher {
       const nonce = nextIv();
       const bytes = createCipheriv('aes-256-ctr', contentKey, Buffer.concat([nonce, Buffer.alloc(4)])).update(page);
       const bounds = new Uint32Array(2 * tagged.length);
-      const digests = tagged.map((_, i) => {
+      const digests = new Uint8Array(DIGEST_BYTES * tagged.length);
+      tagged.forEach((_, i) => {
         const digest = mac(page.subarray(starts[i], ends[i]));
         const head = starts[i] - RECORD_HEADER_BYTES;
         bytes[head] = RECORD_VERSION;
         nonce.copy(bytes, head + 1);
         bytes.writeUInt32BE(starts[i] / BLOCK_BYTES, head + 1 + IV_BYTES);
         digest.copy(bytes, head + 1 + BLOCK_BYTES, 0, TAG_BYTES);
+        digests.set(digest, DIGEST_BYTES * i);
         bounds[2 * i] = head;
         bounds[2 * i + 1] = ends[i];
-        return digest.toString('base64url');
       });
       return { bytes, bounds, digests };
     },

@@ -1,6 +1,6 @@
 import type { Worker } from 'node:worker_threads';
 import type { PageDecoder } from '../salesforce/bulk-query.ts';
-import type { SealedBatch } from './record-sealing.ts';
+import { buffersOf, type SealedBatch } from './record-sealing.ts';
 import type { SealerReply, SealerRequest, SealerThreadData } from './record-sealer.worker.ts';
 import { startThread } from './threads.ts';
 
@@ -60,8 +60,21 @@ export function createRecordSealerThread(data: SealerThreadData) {
     return answer;
   }
 
+  /**
+   * Gives a stored batch's buffers back to the thread, where they are freed at its next collection.
+   * This thread allocates little, so collects rarely: stored batches left here waited in memory,
+   * tens of megabytes of them in a large backup.
+   */
+  function handBack(batch: SealedBatch) {
+    const buffers = buffersOf(batch);
+    if (worker && buffers.length > 0) worker.postMessage({ stored: buffers } satisfies SealerRequest, buffers);
+  }
+
   return {
-    /** Decodes one object's result pages on the thread and seals them with the wrapped data key, for `storeSealed`. */
+    /**
+     * Decodes one object's result pages on the thread and seals them with the wrapped data key, for
+     * `storeSealed`. A batch is the caller's until it asks for the next one.
+     */
     decoder(object: string, fieldTypes: Map<string, string>, wrappedKey: string): PageDecoder<SealedBatch> {
       return async function* (bytes) {
         const stream = nextStream++;
@@ -71,6 +84,7 @@ export function createRecordSealerThread(data: SealerThreadData) {
           while (pending.length > until) {
             const batch = await pending.shift()!;
             if (batch.length > 0) yield batch;
+            handBack(batch);
           }
         }
         try {

@@ -7,7 +7,7 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { CsvRecordDecoder } from '../salesforce/bulk-query.ts';
 import { unwrapCipher, type OrganisationCipher } from './organisation-cipher.ts';
-import { sealBatch, type SealedBatch } from './record-sealing.ts';
+import { buffersOf, sealBatch, type SealedBatch } from './record-sealing.ts';
 
 export interface SealerThreadData {
   secretKey: Buffer;
@@ -21,7 +21,8 @@ export type SealerRequest =
   | { stream: number; open: SealerStream }
   | { id: number; stream: number; bytes: Uint8Array }
   | { id: number; stream: number; end: true }
-  | { stream: number; close: true };
+  | { stream: number; close: true }
+  | { stored: ArrayBuffer[] };
 export type SealerReply = { id: number; batch: SealedBatch } | { id: number; error: string };
 
 const { secretKey } = workerData as SealerThreadData;
@@ -37,6 +38,8 @@ parentPort!.on('message', (request: SealerRequest) => {
     streams.delete(request.stream);
     return;
   }
+  // A stored batch's buffers, handed back to be freed here: see record-sealer-thread.ts.
+  if ('stored' in request) return;
   let reply: SealerReply;
   try {
     const stream = streams.get(request.stream);
@@ -46,5 +49,5 @@ parentPort!.on('message', (request: SealerRequest) => {
   } catch (error) {
     reply = { id: request.id, error: (error as Error).message };
   }
-  parentPort!.postMessage(reply);
+  parentPort!.postMessage(reply, 'batch' in reply ? buffersOf(reply.batch) : []);
 });

@@ -3,8 +3,8 @@ import { and, eq, inArray, isNull, notInArray, sql } from 'drizzle-orm';
 import type { DatabaseHandle } from '../../db/client.ts';
 import { prepareRecordWrites } from '../../db/record-writes.ts';
 import { jobs, snapshotObjects, snapshotRecords, snapshots, type SnapshotObjectRow, type SnapshotObjectState, type SnapshotRow } from '../../db/schema.ts';
-import { openedText, sealedBytes, type OrganisationCipher } from './organisation-cipher.ts';
-import { sealBatch, type SealedBatch } from './record-sealing.ts';
+import { openedText, sealedBytes, sealedDigest, type OrganisationCipher } from './organisation-cipher.ts';
+import { idsOf, sealBatch, type SealedBatch } from './record-sealing.ts';
 import type { RecordText } from '../salesforce/query.ts';
 import { PURGED, type SnapshotVersions } from './snapshot-versions.ts';
 import { writeTransaction } from '../../db/write-transaction.ts';
@@ -33,7 +33,7 @@ export function createSnapshotWrites({ db, sqlite }: Pick<DatabaseHandle, 'db' |
   const cipherOfSnapshot = (snapshotId: string) => versions.cipherOfInstance(instanceOf(snapshotId));
 
   function storeSealed(snapshotId: string, object: string, batch: SealedBatch): number {
-    const rows = batch.ids.map((recordId, i) => ({ recordId, hash: batch.digests[i], data: sealedBytes(batch, i), deleted: batch.deleted[i] === 1 }));
+    const rows = idsOf(batch).map((recordId, i) => ({ recordId, hash: sealedDigest(batch, i), data: sealedBytes(batch, i), deleted: batch.deleted[i] === 1 }));
     return writeTransaction(db, () => writeRecords(snapshotId, object, rows));
   }
 

@@ -8,9 +8,9 @@ import { openDatabase } from '../../db/client.ts';
 import { organisations } from '../../db/schema.ts';
 import { generateSecretKey, parseSecretKey } from '../../src/crypto.ts';
 import { createDataKeys } from '../../src/services/data-keys.ts';
-import { sealedBytes, type SealedRecords } from '../../src/services/organisation-cipher.ts';
+import { sealedBytes, sealedDigest, type SealedRecords } from '../../src/services/organisation-cipher.ts';
 
-const eachSealed = (sealed: SealedRecords) => sealed.digests.map((digest, i) => ({ digest, data: sealedBytes(sealed, i) }));
+const eachSealed = (sealed: SealedRecords) => Array.from({ length: sealed.bounds.length / 2 }, (_, i) => ({ digest: sealedDigest(sealed, i), data: sealedBytes(sealed, i) }));
 
 const dir = mkdtempSync(join(tmpdir(), 'sfbackup-keys-'));
 const database = openDatabase(join(dir, 'backup.db'));
@@ -36,9 +36,9 @@ describe('per-organisation data keys', () => {
     expect(first.digest).toBe(acme.digest('Account\0{"Name":"Acme Corp"}'));
     expect(third.digest).toBe(first.digest);
     expect(third.data.equals(first.data)).toBe(false);
-    expect(acme.sealRecords('Contact', [contents[0]]).digests[0]).not.toBe(first.digest);
+    expect(sealedDigest(acme.sealRecords('Contact', [contents[0]]), 0)).not.toBe(first.digest);
     expect(eachSealed(acme.sealRecords('Account', [contents[0]]))[0].data.equals(first.data)).toBe(false);
-    expect(globex.sealRecords('Account', [contents[0]]).digests[0]).not.toBe(first.digest);
+    expect(sealedDigest(globex.sealRecords('Account', [contents[0]]), 0)).not.toBe(first.digest);
     expect(() => globex.open(first.data)).toThrow();
     for (const at of [5, 20, first.data.length - 1]) {
       const tampered = Buffer.from(first.data);
