@@ -39,10 +39,17 @@ export function prepareRecordWrites(sqlite: Database.Database) {
     writeRecords(snapshotId: string, object: string, rows: RecordRow[]): number {
       let added = 0;
       for (let start = 0; start < rows.length; start += ROWS_PER_STATEMENT) {
-        const group = rows.slice(start, start + ROWS_PER_STATEMENT);
-        const { versions, memberships } = statementsFor(group.length);
-        added += versions.run(group.flatMap((row) => [row.recordId, row.hash, row.data])).changes;
-        memberships.run(group.flatMap((row) => [snapshotId, object, row.recordId, row.hash, row.deleted ? 1 : 0]));
+        const count = Math.min(ROWS_PER_STATEMENT, rows.length - start);
+        const versionValues: unknown[] = [];
+        const membershipValues: unknown[] = [];
+        for (let i = start; i < start + count; i++) {
+          const { recordId, hash, data, deleted } = rows[i];
+          versionValues.push(recordId, hash, data);
+          membershipValues.push(snapshotId, object, recordId, hash, deleted ? 1 : 0);
+        }
+        const { versions, memberships } = statementsFor(count);
+        added += versions.run(versionValues).changes;
+        memberships.run(membershipValues);
       }
       return added;
     },

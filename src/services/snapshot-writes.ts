@@ -84,6 +84,14 @@ export function createSnapshotWrites({ db, sqlite }: Pick<DatabaseHandle, 'db' |
 
   /** The same, counted along the whole chain. */
   function countAlong(chain: string[], object: string) {
+    if (chain.length === 1) {
+      // A snapshot without a base holds one row per record: no newest row to pick.
+      return db
+        .select({ total: sql<number>`count(*)`, deleted: sql<number>`coalesce(sum(${snapshotRecords.deleted}), 0)` })
+        .from(snapshotRecords)
+        .where(and(eq(snapshotRecords.snapshotId, chain[0]), eq(snapshotRecords.object, object), sql`${snapshotRecords.versionHash} <> ${PURGED}`))
+        .get()!;
+    }
     const latest = db
       .select({
         recordId: snapshotRecords.recordId,
