@@ -1,8 +1,7 @@
-import type { Worker } from 'node:worker_threads';
 import type { PageDecoder } from '../salesforce/bulk-query.ts';
 import { buffersOf, type SealedBatch } from './record-sealing.ts';
-import type { SealerReply, SealerRequest, SealerThreadData } from './record-sealer.worker.ts';
-import { startThread } from './threads.ts';
+import type { SealerRequest, SealerThreadData } from './record-sealer.worker.ts';
+import { answeringThread } from './threads.ts';
 
 // Result bytes go to the thread this many at a time (a few hundred records), and it may hold this
 // many pieces: it decodes and seals the next ones while the backup stores the last.
@@ -25,39 +24,14 @@ function pieceOf(chunks: Uint8Array[], size: number): Uint8Array {
  * API 2.0 read and again after a failure.
  */
 export function createRecordSealerThread(data: SealerThreadData) {
-  let worker: Worker | undefined;
-  const waiting = new Map<number, { resolve: (batch: SealedBatch) => void; reject: (error: Error) => void }>();
-  let nextId = 0;
+  const thread = answeringThread<{ batch: SealedBatch }>('record-sealer', data, 'Reading the Bulk API 2.0 results');
   let nextStream = 0;
 
-  function start(): Worker {
-    const started = startThread('record-sealer', data);
-    const stop = (error: Error) => {
-      if (worker === started) worker = undefined;
-      for (const { reject } of waiting.values()) reject(error);
-      waiting.clear();
-    };
-    started.on('message', (reply: SealerReply) => {
-      const request = waiting.get(reply.id);
-      if (!request) return;
-      waiting.delete(reply.id);
-      if ('error' in reply) request.reject(new Error(`Reading the Bulk API 2.0 results failed: ${reply.error}`));
-      else request.resolve(reply.batch);
-    });
-    started.on('error', stop);
-    started.on('exit', (code) => stop(new Error(`The record sealer stopped (exit code ${code})`)));
-    return started;
-  }
-
-  const post = (request: SealerRequest, transfer: ArrayBuffer[] = []) => (worker ??= start()).postMessage(request, transfer);
-
-  function ask(request: { stream: number } & ({ bytes: Uint8Array } | { end: true })): Promise<SealedBatch> {
-    const id = nextId++;
-    const answer = new Promise<SealedBatch>((resolve, reject) => waiting.set(id, { resolve, reject }));
+  function ask(request: SealerRequest, transfer: ArrayBuffer[] = []): Promise<SealedBatch> {
+    const batch = thread.ask(request, transfer).then((answer) => answer.batch);
     // Awaited in turn: a failure meanwhile must not go unhandled.
-    answer.catch(() => undefined);
-    post({ id, ...request }, 'bytes' in request ? [request.bytes.buffer as ArrayBuffer] : []);
-    return answer;
+    batch.catch(() => undefined);
+    return batch;
   }
 
   /**
@@ -67,7 +41,7 @@ export function createRecordSealerThread(data: SealerThreadData) {
    */
   function handBack(batch: SealedBatch) {
     const buffers = buffersOf(batch);
-    if (worker && buffers.length > 0) worker.postMessage({ stored: buffers } satisfies SealerRequest, buffers);
+    if (thread.running && buffers.length > 0) thread.post({ stored: buffers } satisfies SealerRequest, buffers);
   }
 
   return {
@@ -78,8 +52,12 @@ export function createRecordSealerThread(data: SealerThreadData) {
     decoder(object: string, fieldTypes: Map<string, string>, wrappedKey: string): PageDecoder<SealedBatch> {
       return async function* (bytes) {
         const stream = nextStream++;
-        post({ stream, open: { object, fieldTypes: [...fieldTypes], wrappedKey } });
+        thread.post({ stream, open: { object, fieldTypes: [...fieldTypes], wrappedKey } } satisfies SealerRequest);
         const pending: Promise<SealedBatch>[] = [];
+        const send = (chunks: Uint8Array[], size: number) => {
+          const piece = pieceOf(chunks, size);
+          pending.push(ask({ stream, bytes: piece }, [piece.buffer as ArrayBuffer]));
+        };
         async function* answered(until: number) {
           while (pending.length > until) {
             const batch = await pending.shift()!;
@@ -94,22 +72,20 @@ export function createRecordSealerThread(data: SealerThreadData) {
             chunks.push(chunk);
             size += chunk.length;
             if (size < PIECE_BYTES) continue;
-            pending.push(ask({ stream, bytes: pieceOf(chunks, size) }));
+            send(chunks, size);
             chunks = [];
             size = 0;
             yield* answered(PIECES_AHEAD);
           }
-          if (size > 0) pending.push(ask({ stream, bytes: pieceOf(chunks, size) }));
+          if (size > 0) send(chunks, size);
           pending.push(ask({ stream, end: true }));
           yield* answered(0);
         } finally {
-          if (worker) post({ stream, close: true });
+          if (thread.running) thread.post({ stream, close: true } satisfies SealerRequest);
         }
       };
     },
-    close: async () => {
-      await worker?.terminate();
-    },
+    close: thread.close,
   };
 }
 

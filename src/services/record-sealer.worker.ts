@@ -8,6 +8,7 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { CsvRecordDecoder } from '../salesforce/bulk-query.ts';
 import { unwrapCipher, type OrganisationCipher } from './organisation-cipher.ts';
 import { buffersOf, sealBatch, type SealedBatch } from './record-sealing.ts';
+import type { ThreadReply } from './threads.ts';
 
 export interface SealerThreadData {
   secretKey: Buffer;
@@ -17,18 +18,19 @@ export interface SealerStream {
   fieldTypes: [name: string, type: string][];
   wrappedKey: string;
 }
+/** Requests that get an answer (a sealed batch) carry an id besides. */
 export type SealerRequest =
   | { stream: number; open: SealerStream }
-  | { id: number; stream: number; bytes: Uint8Array }
-  | { id: number; stream: number; end: true }
+  | { stream: number; bytes: Uint8Array }
+  | { stream: number; end: true }
   | { stream: number; close: true }
   | { stored: ArrayBuffer[] };
-export type SealerReply = { id: number; batch: SealedBatch } | { id: number; error: string };
+type SealerReply = ThreadReply<{ batch: SealedBatch }>;
 
 const { secretKey } = workerData as SealerThreadData;
 const streams = new Map<number, { object: string; decoder: CsvRecordDecoder; cipher: OrganisationCipher }>();
 
-parentPort!.on('message', (request: SealerRequest) => {
+parentPort!.on('message', (request: SealerRequest & { id: number }) => {
   if ('open' in request) {
     const { object, fieldTypes, wrappedKey } = request.open;
     streams.set(request.stream, { object, decoder: new CsvRecordDecoder(new Map(fieldTypes)), cipher: unwrapCipher(Buffer.from(secretKey), wrappedKey) });

@@ -1,8 +1,7 @@
-import type { Worker } from 'node:worker_threads';
 import type { SnapshotRow } from '../../db/schema.ts';
-import type { ReaderReply, ReaderRequest, ReaderThreadData } from './snapshot-reader.worker.ts';
-import { parsedRecord, type OpenedReaderStatement, type StoredRecord } from './snapshot-versions.ts';
-import { startThread } from './threads.ts';
+import type { ReaderRequest, ReaderThreadData } from './snapshot-reader.worker.ts';
+import { parsedRecord, type OpenedReaderStatement, type OpenedRecord, type StoredRecord } from './snapshot-versions.ts';
+import { answeringThread } from './threads.ts';
 
 /** Reads given records of one object of a snapshot, deleted ones included. */
 export interface SnapshotReader {
@@ -19,51 +18,22 @@ const SERVES_FROM_RECORDS = 400;
  * large restore and again after a failure; it does not keep the process alive.
  */
 export function createSnapshotReaderThread(data: ReaderThreadData, statementOf: (snapshot: SnapshotRow, object: string) => OpenedReaderStatement) {
-  let worker: Worker | undefined;
-  const waiting = new Map<number, { object: string; resolve: (records: StoredRecord[]) => void; reject: (error: Error) => void }>();
-  let nextId = 0;
-
-  function start(): Worker {
-    const started = startThread('snapshot-reader', data);
-    const stop = (error: Error) => {
-      if (worker === started) worker = undefined;
-      for (const { reject } of waiting.values()) reject(error);
-      waiting.clear();
-    };
-    started.on('message', (reply: ReaderReply) => {
-      const request = waiting.get(reply.id);
-      if (!request) return;
-      waiting.delete(reply.id);
-      if ('error' in reply) request.reject(new Error(`Reading the snapshot failed: ${reply.error}`));
-      else request.resolve(reply.records.map(parsedRecord(request.object)));
-    });
-    started.on('error', stop);
-    started.on('exit', (code) => stop(new Error(`The snapshot reader stopped (exit code ${code})`)));
-    return started;
-  }
-
-  const send = (request: ReaderRequest) => (worker ??= start()).postMessage(request);
-
+  const thread = answeringThread<{ records: OpenedRecord[] }>('snapshot-reader', data, 'Reading the snapshot');
   return {
     /** A reader on the thread, for a restore of about this many records; undefined when the restore should read on its own thread. */
     forSnapshot(snapshot: SnapshotRow, records: number): SnapshotReader | undefined {
-      if (records < (worker ? SERVES_FROM_RECORDS : STARTS_FOR_RECORDS)) return undefined;
-      worker ??= start();
+      if (records < (thread.running ? SERVES_FROM_RECORDS : STARTS_FOR_RECORDS)) return undefined;
       const statements = new Map<string, OpenedReaderStatement>();
       return {
-        read: (object, recordIds) =>
-          new Promise((resolve, reject) => {
-            let statement = statements.get(object);
-            if (!statement) statements.set(object, (statement = statementOf(snapshot, object)));
-            const id = nextId++;
-            waiting.set(id, { object, resolve, reject });
-            send({ id, statement, recordIds });
-          }),
+        async read(object, recordIds) {
+          let statement = statements.get(object);
+          if (!statement) statements.set(object, (statement = statementOf(snapshot, object)));
+          const request: ReaderRequest = { statement, recordIds };
+          return (await thread.ask(request)).records.map(parsedRecord(object));
+        },
       };
     },
-    close: async () => {
-      await worker?.terminate();
-    },
+    close: thread.close,
   };
 }
 

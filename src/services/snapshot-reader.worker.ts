@@ -8,13 +8,17 @@ import { parentPort, workerData } from 'node:worker_threads';
 import Database from 'better-sqlite3';
 import { openedText, unwrapCipher, type OrganisationCipher } from './organisation-cipher.ts';
 import type { OpenedReaderStatement, OpenedRecord } from './snapshot-versions.ts';
+import type { ThreadReply } from './threads.ts';
 
 export interface ReaderThreadData {
   databaseFile: string;
   secretKey: Buffer;
 }
-export type ReaderRequest = { id: number; statement: OpenedReaderStatement; recordIds: string[] };
-export type ReaderReply = { id: number; records: OpenedRecord[] } | { id: number; error: string };
+export interface ReaderRequest {
+  statement: OpenedReaderStatement;
+  recordIds: string[];
+}
+type ReaderReply = ThreadReply<{ records: OpenedRecord[] }>;
 
 // Statements and keys of the restores running now, and a few before them.
 const KEPT = 32;
@@ -34,7 +38,7 @@ function kept<T>(cache: Map<string, T>, key: string, make: () => T): T {
   return value;
 }
 
-parentPort!.on('message', ({ id, statement, recordIds }: ReaderRequest) => {
+parentPort!.on('message', ({ id, statement, recordIds }: ReaderRequest & { id: number }) => {
   let reply: ReaderReply;
   try {
     const prepared = kept(statements, statement.sql, () => sqlite.prepare(statement.sql).raw());

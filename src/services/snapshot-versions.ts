@@ -82,11 +82,10 @@ export function createSnapshotVersions({ db, sqlite }: Pick<DatabaseHandle, 'db'
   }
 
   /**
-   * The newest row of each record of one object along the snapshot's chain, by id (no contents):
-   * of the given ids, or of records once deleted, or all.
+   * The newest row of each record of one object along a snapshot chain, by id (no contents): of
+   * the given ids, or of records once deleted, or all.
    */
-  function newestRowsQuery(snapshot: SnapshotRow, object: string, which: string[] | 'onceDeleted' | undefined) {
-    const chain = chainOf(snapshot);
+  function newestRowsQuery(chain: string[], object: string, which: string[] | 'onceDeleted' | undefined) {
     const deletedRows = alias(snapshotRecords, 'deleted_rows');
     // The partial index of deleted rows serves this (its WHERE must be written the same way).
     const onceDeleted = db
@@ -94,7 +93,12 @@ export function createSnapshotVersions({ db, sqlite }: Pick<DatabaseHandle, 'db'
       .from(deletedRows)
       .where(and(inArray(deletedRows.snapshotId, chain), eq(deletedRows.object, object), sql`${deletedRows.deleted} = 1`));
     return db
-      .select({ recordId: snapshotRecords.recordId, deleted: snapshotRecords.deleted, hash: snapshotRecords.versionHash, sequence: sql<number>`max(${snapshots.sequence})` })
+      .select({
+        recordId: snapshotRecords.recordId,
+        deleted: snapshotRecords.deleted,
+        hash: snapshotRecords.versionHash,
+        sequence: sql<number>`max(${snapshots.sequence})`.as('sequence'),
+      })
       .from(snapshotRecords)
       .innerJoin(snapshots, eq(snapshots.id, snapshotRecords.snapshotId))
       .where(
@@ -109,7 +113,7 @@ export function createSnapshotVersions({ db, sqlite }: Pick<DatabaseHandle, 'db'
   }
 
   function newestRows(snapshot: SnapshotRow, object: string, recordIds?: string[]) {
-    return newestRowsQuery(snapshot, object, recordIds).all();
+    return newestRowsQuery(chainOf(snapshot), object, recordIds).all();
   }
 
   /**
@@ -118,7 +122,7 @@ export function createSnapshotVersions({ db, sqlite }: Pick<DatabaseHandle, 'db'
    * them all at once (Drizzle's rows, then its objects) took an incremental backup past 500 MB.
    */
   function* newestStates(snapshot: SnapshotRow, object: string, which?: string[] | 'onceDeleted'): Generator<[recordId: string, deleted: boolean]> {
-    const query = newestRowsQuery(snapshot, object, which).toSQL();
+    const query = newestRowsQuery(chainOf(snapshot), object, which).toSQL();
     const rows = sqlite.prepare(query.sql).raw().iterate(...query.params) as IterableIterator<[recordId: string, deleted: number, hash: string]>;
     for (const [recordId, deleted, hash] of rows) if (hash !== PURGED) yield [recordId, deleted === 1];
   }
@@ -169,7 +173,7 @@ export function createSnapshotVersions({ db, sqlite }: Pick<DatabaseHandle, 'db'
     };
   }
 
-  return { cipherOfInstance, wrappedKeyOfInstance, chainOf, newestVersionsQuery, newestRows, newestStates, newestVersions, storedRecord, openedReader, openedReaderStatement };
+  return { cipherOfInstance, wrappedKeyOfInstance, chainOf, newestVersionsQuery, newestRowsQuery, newestRows, newestStates, newestVersions, storedRecord, openedReader, openedReaderStatement };
 }
 
 /** The newest-version query of one object's given records as SQL text; its rows are `[recordId, deleted, data, sequence]`. */

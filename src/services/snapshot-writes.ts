@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { and, eq, inArray, isNull, notInArray, sql } from 'drizzle-orm';
+import { and, eq, isNull, notInArray, sql } from 'drizzle-orm';
 import type { DatabaseHandle } from '../../db/client.ts';
 import { prepareRecordWrites } from '../../db/record-writes.ts';
 import { jobs, snapshotObjects, snapshotRecords, snapshots, type SnapshotObjectRow, type SnapshotObjectState, type SnapshotRow } from '../../db/schema.ts';
@@ -92,22 +92,11 @@ export function createSnapshotWrites({ db, sqlite }: Pick<DatabaseHandle, 'db' |
         .where(and(eq(snapshotRecords.snapshotId, chain[0]), eq(snapshotRecords.object, object), sql`${snapshotRecords.versionHash} <> ${PURGED}`))
         .get()!;
     }
-    const latest = db
-      .select({
-        recordId: snapshotRecords.recordId,
-        versionHash: snapshotRecords.versionHash,
-        deleted: snapshotRecords.deleted,
-        sequence: sql<number>`max(${snapshots.sequence})`.as('sequence'),
-      })
-      .from(snapshotRecords)
-      .innerJoin(snapshots, eq(snapshots.id, snapshotRecords.snapshotId))
-      .where(and(inArray(snapshotRecords.snapshotId, chain), eq(snapshotRecords.object, object)))
-      .groupBy(snapshotRecords.recordId)
-      .as('latest');
+    const latest = versions.newestRowsQuery(chain, object, undefined).as('latest');
     return db
       .select({ total: sql<number>`count(*)`, deleted: sql<number>`coalesce(sum(${latest.deleted}), 0)` })
       .from(latest)
-      .where(sql`${latest.versionHash} <> ${PURGED}`)
+      .where(sql`${latest.hash} <> ${PURGED}`)
       .get()!;
   }
 
