@@ -1,9 +1,10 @@
-import { and, asc, eq, gt, inArray, sql } from 'drizzle-orm';
+import { and, asc, gt, inArray, sql } from 'drizzle-orm';
 import type { Db } from '../../db/client.ts';
 import { firstRowsPerParent } from '../../db/rows-per-parent.ts';
 import { jobFailures, jobs, type JobFailureRow, type JobRow } from '../../db/schema.ts';
 import { InvalidInputError, NotFoundError } from '../errors.ts';
 import type { InstanceService } from './instances.ts';
+import { childPageStatement, ofVisibleParents } from './child-pages.ts';
 import { jobPagesByParent, type JobPageRequest } from './job-pages.ts';
 import type { JobStarter } from './job-starter.ts';
 import { decodeCursor, encodeCursor, pageSize, pagesPerParent, type Page, type PageRequest } from './paging.ts';
@@ -75,7 +76,6 @@ export function createJobService({ db, instances, snapshots, snapshotStorage, st
     failurePagesByJob(viewer: Viewer, jobIds: readonly string[], request: PageRequest): Map<string, Page<JobFailureRow>> {
       const size = pageSize(request, FAILURES_PAGE_SIZE);
       const after = request.after ? decodeCursor('failures', request.after, ['number'] as const)[0] : undefined;
-      const member = viewer.kind === 'member';
       const rows = firstRowsPerParent(
         db,
         jobFailures,
@@ -85,12 +85,12 @@ export function createJobService({ db, instances, snapshots, snapshotStorage, st
           parent: table.jobId,
           id: table.id,
           where: and(
-            member ? inArray(table.jobId, db.select({ id: jobs.id }).from(jobs).where(eq(jobs.organisationId, sql.placeholder('organisationId')))) : undefined,
+            ofVisibleParents(db, viewer, table.jobId, jobs),
             after === undefined ? undefined : gt(table.id, sql.placeholder('after')),
           ),
           orderBy: [asc(table.id)],
         }),
-        { shape: [viewer.kind, after !== undefined && 'after'].join(), values: { organisationId: member ? viewer.organisationId : undefined, after } },
+        childPageStatement(viewer, after),
       );
       return pagesPerParent(rows, jobIds, (failure) => failure.jobId, size, request, failureCursor);
     },

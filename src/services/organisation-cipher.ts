@@ -80,10 +80,11 @@ function cipherFor(dataKey: Buffer): OrganisationCipher {
   const mac = (content: string | Buffer) => createHmac('sha256', digestKey).update(content).digest();
 
   function openRecord(sealed: Buffer): Buffer {
+    if (sealed.length < RECORD_HEADER_BYTES) throw new Error('Sealed record is truncated');
     const counter = sealed.subarray(1, 1 + BLOCK_BYTES);
-    const plain = createDecipheriv('aes-256-ctr', contentKey, counter).update(sealed.subarray(RECORD_HEADER_BYTES));
     const tag = sealed.subarray(1 + BLOCK_BYTES, RECORD_HEADER_BYTES);
-    if (sealed.length < RECORD_HEADER_BYTES || !timingSafeEqual(mac(plain).subarray(0, TAG_BYTES), tag)) throw new Error('Sealed record was altered');
+    const plain = createDecipheriv('aes-256-ctr', contentKey, counter).update(sealed.subarray(RECORD_HEADER_BYTES));
+    if (!timingSafeEqual(mac(plain).subarray(0, TAG_BYTES), tag)) throw new Error('Sealed record was altered');
     return plain.subarray(plain.indexOf(0) + 1);
   }
 

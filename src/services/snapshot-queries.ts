@@ -5,6 +5,7 @@ import { inListPlaceholder } from '../../db/in-list.ts';
 import { firstRowsPerParent } from '../../db/rows-per-parent.ts';
 import { instances, snapshotObjects, snapshots, type SnapshotObjectRow, type SnapshotRow } from '../../db/schema.ts';
 import { NotFoundError } from '../errors.ts';
+import { childPageStatement, ofVisibleParents } from './child-pages.ts';
 import { decodeCursor, encodeCursor, pageOf, pageSize, pagesPerParent, type Page, type PageRequest } from './paging.ts';
 import type { SnapshotService, StoredRecord } from './snapshots.ts';
 import { canSeeOrganisation, type Viewer } from './viewer.ts';
@@ -58,7 +59,6 @@ export function createSnapshotQueries(db: Db, storage: SnapshotService) {
     pagesByInstance(viewer: Viewer, instanceIds: readonly string[], request: PageRequest): Map<string, Page<SnapshotRow>> {
       const size = pageSize(request, SNAPSHOTS_PAGE_SIZE);
       const after = request.after ? decodeCursor('snapshots', request.after, ['number'] as const)[0] : undefined;
-      const member = viewer.kind === 'member';
       const rows = firstRowsPerParent(
         db,
         snapshots,
@@ -69,14 +69,12 @@ export function createSnapshotQueries(db: Db, storage: SnapshotService) {
           id: table.id,
           where: and(
             isNotNull(table.completedAt),
-            member
-              ? inArray(table.instanceId, db.select({ id: instances.id }).from(instances).where(eq(instances.organisationId, sql.placeholder('organisationId'))))
-              : undefined,
+            ofVisibleParents(db, viewer, table.instanceId, instances),
             after === undefined ? undefined : lt(table.sequence, sql.placeholder('after')),
           ),
           orderBy: [desc(table.sequence)],
         }),
-        { shape: [viewer.kind, after !== undefined && 'after'].join(), values: { organisationId: member ? viewer.organisationId : undefined, after } },
+        childPageStatement(viewer, after),
       );
       return pagesPerParent(rows, instanceIds, (snapshot) => snapshot.instanceId, size, request, snapshotCursor);
     },

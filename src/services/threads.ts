@@ -45,20 +45,22 @@ export function answeringThread<Answer extends object>(name: string, workerData:
     return started;
   }
 
+  /** Sends a message that gets no answer, starting the thread if need be. */
+  function post(message: object, transfer: ArrayBuffer[] = []) {
+    (worker ??= start()).postMessage(message, transfer);
+  }
+
   return {
     get running() {
       return worker !== undefined;
     },
-    /** Sends a message that gets no answer, starting the thread if need be. */
-    post(message: object, transfer: ArrayBuffer[] = []) {
-      (worker ??= start()).postMessage(message, transfer);
-    },
+    post,
     /** Sends a request; its answer comes in turn. A failure is handled even while nobody awaits it yet. */
     ask(request: object, transfer: ArrayBuffer[] = []): Promise<Answer> {
       const id = nextId++;
       const answer = new Promise<Answer>((resolve, reject) => waiting.set(id, { resolve, reject }));
       answer.catch(() => undefined);
-      this.post({ ...request, id }, transfer);
+      post({ ...request, id }, transfer);
       return answer;
     },
     close: async () => {

@@ -192,9 +192,10 @@ export class BulkQueryJobs {
   }
 }
 
+const ROWS_PER_PIECE = 500;
+
 /** A results page streams as Salesforce sends its stored result file: the first rows arrive before the last are written. */
 function* csvPage(job: QueryJob, start: number, end: number, newline: string): Generator<string> {
-  const ROWS_PER_PIECE = 500;
   yield job.header + newline;
   for (let from = start; from < end; from += ROWS_PER_PIECE) {
     let piece = '';
