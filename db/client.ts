@@ -1,14 +1,12 @@
 import { chmodSync, closeSync, existsSync, mkdirSync, openSync, statSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
 import { drizzle, type BetterSQLite3Database } from 'drizzle-orm/better-sqlite3';
 import { migrate } from 'drizzle-orm/better-sqlite3/migrator';
+import { SQLITE_MIGRATIONS } from './migrations-folders.ts';
 import * as schema from './schema.ts';
 import { withStatementCache } from './statement-cache.ts';
 
-// Found from here as from the built service (dist/main.js): both sit one level below the project root.
-const migrationsFolder = fileURLToPath(new URL('../db/migrations/', import.meta.url));
 
 export type Db = BetterSQLite3Database<typeof schema>;
 
@@ -94,7 +92,7 @@ export function openDatabase(file: string): DatabaseHandle {
       },
     },
   });
-  migrate(db, { migrationsFolder });
+  migrate(db, { migrationsFolder: SQLITE_MIGRATIONS });
   return {
     db,
     sqlite,

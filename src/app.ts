@@ -79,7 +79,7 @@ export function createApp(config: Config, logger: YogaLogger, options: { clock?:
   const auditRetention = createAuditRetention(services.audit, config.auditRetentionDays, logger);
   // An api process runs nothing on its own: jobs, schedules and checks belong to the workers.
   if (config.serviceRole !== 'api') {
-    worker.start();
+    worker.start().catch((error: unknown) => logger.error(`The job worker could not start: ${(error as Error).stack ?? String(error)}`));
     scheduler.start();
     grantChecks.start();
     retentionPass.start();

@@ -5,17 +5,17 @@ import { isGrantRejected, salesforceFailure } from '../salesforce/errors.ts';
 import { CancelledError } from '../salesforce/session.ts';
 import type { Announcements } from '../services/announcements.ts';
 import type { TokenService } from '../services/tokens.ts';
-import type { Outcome } from './queue.ts';
+import type { Outcome } from '../../db/job-claims.ts';
 
 /**
  * How a job that threw ends, in words its user can act on. A grant Salesforce refused also
  * expires the instance's tokens and says so.
  */
-export function outcomeOf(job: JobRow, error: unknown, signal: AbortSignal, { tokens, announce, logger }: { tokens: TokenService; announce: Announcements; logger: YogaLogger }): Outcome {
+export async function outcomeOf(job: JobRow, error: unknown, signal: AbortSignal, { tokens, announce, logger }: { tokens: TokenService; announce: Announcements; logger: YogaLogger }): Promise<Outcome> {
   if (error instanceof CancelledError || signal.aborted) return { status: 'CANCELLED' };
   if (isGrantRejected(error)) {
     if (job.grantId) {
-      const rejection = tokens.reject(job.grantId);
+      const rejection = await tokens.reject(job.grantId);
       if (rejection.exhaustedNow) announce.tokensExhausted(rejection.instance, 'REVOKED_BY_SALESFORCE');
     }
     return { status: 'FAILED', error: TOKEN_EXPIRED_MESSAGE };

@@ -1,13 +1,10 @@
-import { randomUUID } from 'node:crypto';
-import { and, eq, isNull, lt } from 'drizzle-orm';
 import type { YogaLogger } from 'graphql-yoga';
-import type { Db } from '../../db/client.ts';
-import { backupPolicies, scheduledRuns, type BackupPolicyRow, type ScheduledRunRow } from '../../db/schema.ts';
+import type { RunClaims } from '../../db/run-claims.ts';
+import type { BackupPolicyRow, ScheduledRunRow } from '../../db/schema.ts';
 import { shapeOf, type BackupPolicyService } from '../services/backup-policies.ts';
 import { inWindow, nextSlot, windowOpening } from '../services/schedule-times.ts';
 import type { ScheduledStart } from '../services/scheduled-backups.ts';
 import type { AuditLog } from '../services/audit.ts';
-import { writeTransaction } from '../../db/write-transaction.ts';
 
 export interface Clock {
   now(): Date;
@@ -22,7 +19,7 @@ export const SCHEDULER_INTERVAL_MS = 30_000;
 const ABANDONED_AFTER_MS = 10 * 60 * 1000;
 
 interface Dependencies {
-  db: Db;
+  runClaims: RunClaims;
   clock: Clock;
   policies: BackupPolicyService;
   audit: AuditLog;
@@ -39,32 +36,19 @@ interface Dependencies {
 /**
  * Starts scheduled backups. Each due run is claimed from the database by moving the policy's
  * `nextRunAt` on with one UPDATE guarded by the value read, so of two processes (or two ticks)
- * only one starts it. The next slot is the first after now: after downtime the missed slots
+ * only one starts it (db/run-claims.ts). The next slot is the first after now: after downtime the missed slots
  * run once, not once each.
  */
-export function createScheduler({ db, clock, policies, audit, start, scheduleChanged, afterRuns, logger, intervalMs }: Dependencies) {
+export function createScheduler({ runClaims, clock, policies, audit, start, scheduleChanged, afterRuns, logger, intervalMs }: Dependencies) {
   let timer: NodeJS.Timeout | undefined;
   let ticking: Promise<ScheduledRunRow[]> | undefined;
 
   /** Claims the policy's due run, or only moves it to the window's next opening. */
-  function claim(policy: BackupPolicyRow, now: Date): ScheduledRunRow | undefined {
+  function claim(policy: BackupPolicyRow, now: Date): Promise<ScheduledRunRow | undefined> {
     const shape = shapeOf(policy);
     const defer = !inWindow(shape.window, now);
     const next = defer ? windowOpening(shape.window, now) : nextSlot(shape, now);
-    return writeTransaction(db, (tx) => {
-      const moved = tx
-        .update(backupPolicies)
-        .set({ nextRunAt: next })
-        .where(and(eq(backupPolicies.instanceId, policy.instanceId), eq(backupPolicies.nextRunAt, policy.nextRunAt!), eq(backupPolicies.enabled, true)))
-        .run().changes;
-      if (moved === 0 || defer) return undefined;
-      return tx
-        .insert(scheduledRuns)
-        .values({ id: randomUUID(), instanceId: policy.instanceId, scheduledFor: policy.nextRunAt!, claimedAt: now, outcome: 'STARTED' })
-        .onConflictDoNothing()
-        .returning()
-        .get();
-    });
+    return runClaims.claim(policy.instanceId, policy.nextRunAt!, next, !defer, now);
   }
 
   async function run(policy: BackupPolicyRow, claimed: ScheduledRunRow): Promise<ScheduledRunRow> {
@@ -82,23 +66,15 @@ export function createScheduler({ db, clock, policies, audit, start, scheduleCha
       target: { type: 'Instance', id: policy.instanceId },
       ...('job' in result ? { outcome: 'SUCCEEDED', detail: 'Backup queued' } : { outcome: 'FAILED', detail: result.skipped }),
     });
-    return db.update(scheduledRuns).set(outcome).where(eq(scheduledRuns.id, claimed.id)).returning().get();
-  }
-
-  /** Runs a process claimed but never started (it stopped in between) count as skipped. */
-  function closeAbandoned(now: Date) {
-    db.update(scheduledRuns)
-      .set({ outcome: 'SKIPPED', reason: 'The service stopped while starting this run' })
-      .where(and(eq(scheduledRuns.outcome, 'STARTED'), isNull(scheduledRuns.jobId), lt(scheduledRuns.claimedAt, new Date(now.getTime() - ABANDONED_AFTER_MS))))
-      .run();
+    return runClaims.settle(claimed.id, outcome);
   }
 
   async function tickOnce(): Promise<ScheduledRunRow[]> {
     const now = clock.now();
-    closeAbandoned(now);
+    await runClaims.closeAbandoned(new Date(now.getTime() - ABANDONED_AFTER_MS), 'The service stopped while starting this run');
     const runs: ScheduledRunRow[] = [];
     for (const policy of policies.due(now)) {
-      const claimed = claim(policy, now);
+      const claimed = await claim(policy, now);
       if (claimed) runs.push(await run(policy, claimed));
       scheduleChanged(policy.instanceId);
     }

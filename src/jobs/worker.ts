@@ -23,8 +23,7 @@ import type { BlobStores } from '../storage/blob-store.ts';
 import type { TokenService } from '../services/tokens.ts';
 import { outcomeOf } from './outcome.ts';
 import { createProgress } from './progress.ts';
-import { cancelQueued, claimNext, failExpired, finish, handBack, renewLeases, requestCancel, type Lease, type Outcome } from './queue.ts';
-import { writeTransaction } from '../../db/write-transaction.ts';
+import type { JobClaims, Lease, Outcome } from '../../db/job-claims.ts';
 
 /**
  * What the worker reaches beyond any viewer's: it acts for jobs that were authorised when they
@@ -32,8 +31,8 @@ import { writeTransaction } from '../../db/write-transaction.ts';
  */
 export interface WorkerAccess {
   db: Db;
-  /** The queue's own statements (claims, leases), outside the per-request statement count. */
-  queueDb: Db;
+  /** The queue's state transitions (claims, leases), on whichever engine holds the jobs. */
+  claims: JobClaims;
   config: Pick<Config, 'jobConcurrency' | 'jobLeaseSeconds' | 'salesforceRetries' | 'salesforceRetryDelayMs' | 'salesforceCallTimeoutMs' | 'databaseFile' | 'apiBudgetShare' | 'fullBackupEvery' | 'bulkQueryThreshold'>;
   secretKey: Buffer;
   connectedApp: () => ConnectedApp;
@@ -56,10 +55,10 @@ const HEARTBEAT_MS = 1000;
 
 /**
  * Runs queued jobs in this process, a few at once and never two on one instance, beside any
- * other worker processes on the database (see queue.ts).
+ * other worker processes on the database (see db/job-claims.ts).
  */
 export function createJobWorker(access: WorkerAccess) {
-  const { db, config, announce, tokens } = access;
+  const { db, config, announce, tokens, claims } = access;
   const owner = randomUUID();
   const leaseMs = config.jobLeaseSeconds * 1000;
   const lease = (): Lease => ({ owner, expiresAt: new Date(Date.now() + leaseMs) });
@@ -69,19 +68,43 @@ export function createJobWorker(access: WorkerAccess) {
   let stopped = true;
   let heartbeat: NodeJS.Timeout | undefined;
 
-  function pump() {
-    while (!stopped && running.size < config.jobConcurrency) {
-      const job = claimNext(access.queueDb, lease());
-      if (!job) return;
-      const controller = new AbortController();
-      running.set(job.id, controller);
-      access.metrics.jobStarted(job);
-      announce.jobChanged(job);
-      void run(job, controller.signal).finally(() => {
-        running.delete(job.id);
-        pump();
-      });
+  let pumping: Promise<void> | undefined;
+  let pumpAgain = false;
+
+  /** Claims jobs while there is room; one pass at a time, another pass if woken meanwhile. */
+  function pump(): Promise<void> {
+    if (pumping) {
+      pumpAgain = true;
+      return pumping;
     }
+    pumping = (async () => {
+      do {
+        pumpAgain = false;
+        while (!stopped && running.size < config.jobConcurrency) {
+          const job = await claims.claimNext(lease());
+          if (!job) break;
+          begin(job);
+        }
+      } while (pumpAgain && !stopped);
+    })().finally(() => {
+      pumping = undefined;
+    });
+    return pumping;
+  }
+
+  function begin(job: JobRow) {
+    const controller = new AbortController();
+    running.set(job.id, controller);
+    access.metrics.jobStarted(job);
+    announce.jobChanged(job);
+    void run(job, controller.signal).finally(() => {
+      running.delete(job.id);
+      pumpLogged();
+    });
+  }
+
+  function pumpLogged() {
+    pump().catch((error: unknown) => access.logger.warn(`Job worker could not claim a job: ${(error as Error).stack ?? String(error)}`));
   }
 
   function openSession(job: JobRow, signal: AbortSignal): SalesforceSession {
@@ -156,13 +179,13 @@ export function createJobWorker(access: WorkerAccess) {
       if (job.kind === 'BACKUP') access.snapshots.discardUnfinishedOf(job.id);
       if (stopped) {
         progress.drop();
-        const handedBack = handBack(access.queueDb, job.id, owner);
+        const handedBack = await claims.handBack(job.id, owner);
         if (handedBack) return announce.jobChanged(handedBack);
       }
-      outcome = stopped ? { status: 'CANCELLED' } : outcomeOf(job, error, signal, access);
+      outcome = stopped ? { status: 'CANCELLED' } : await outcomeOf(job, error, signal, access);
     }
     progress.end();
-    const finished = finish(access.queueDb, job.id, owner, outcome);
+    const finished = await claims.finish(job.id, owner, outcome);
     if (finished) announce.jobChanged(finished);
     announce.instanceChanged(recordApiUsage(db, job.instanceId, session?.apiUsage));
     if (session) access.metrics.salesforceUsed(job.kind, session.apiCalls, session.apiErrors);
@@ -172,14 +195,8 @@ export function createJobWorker(access: WorkerAccess) {
   }
 
   /** Ends the jobs of workers that stopped renewing their leases, as a job that failed. */
-  function failJobsOfLostWorkers() {
-    const lost = writeTransaction(access.queueDb, () => {
-      const ended = failExpired(access.queueDb, new Date(), LOST_WORKER_MESSAGE);
-      // Their unfinished snapshots were never readable: they go with the same commit, so no reader
-      // sees a failed job beside one.
-      for (const job of ended) if (job.kind === 'BACKUP') access.snapshots.discardUnfinishedOf(job.id);
-      return ended;
-    });
+  async function failJobsOfLostWorkers() {
+    const lost = await claims.failExpired(new Date(), LOST_WORKER_MESSAGE);
     lost.forEach((job) => announce.jobChanged(job));
     // A superseded grant kept only for these jobs is given back, as when a job ends.
     for (const grantId of new Set(lost.flatMap((job) => (job.grantId ? [job.grantId] : [])))) {
@@ -191,48 +208,53 @@ export function createJobWorker(access: WorkerAccess) {
    * Stops the jobs someone cancelled through another process, and those whose lease another
    * worker ended (this process stalled past it).
    */
-  function renew() {
-    const held = renewLeases(access.queueDb, lease(), [...running.keys()]);
+  async function renew() {
+    const held = await claims.renewLeases(lease(), [...running.keys()]);
     for (const [jobId, controller] of running) {
       const job = held.get(jobId);
       if (!job || job.cancelRequested) controller.abort();
     }
   }
 
-  function beat() {
-    renew();
-    failJobsOfLostWorkers();
-    pump();
+  let beating = false;
+
+  /** One heartbeat at a time: a slow database skips a beat rather than stacking them. */
+  async function beat() {
+    if (beating) return;
+    beating = true;
+    try {
+      await renew();
+      await failJobsOfLostWorkers();
+      await pump();
+    } finally {
+      beating = false;
+    }
   }
 
   return {
     /** Ends what dead workers left, then takes jobs, also those queued by other processes. */
-    start() {
+    async start() {
       stopped = false;
       access.snapshots.discardIncomplete();
-      failJobsOfLostWorkers();
-      pump();
+      await failJobsOfLostWorkers();
+      await pump();
       heartbeat ??= setInterval(() => {
-        try {
-          beat();
-        } catch (error) {
-          access.logger.warn(`Job worker heartbeat failed: ${(error as Error).stack ?? String(error)}`);
-        }
+        beat().catch((error: unknown) => access.logger.warn(`Job worker heartbeat failed: ${(error as Error).stack ?? String(error)}`));
       }, Math.min(HEARTBEAT_MS, leaseMs / 3)).unref();
     },
 
-    wake: () => pump(),
+    wake: () => pumpLogged(),
 
     /**
      * Stops a queued job at once, and a running one at its next checkpoint: here, or within a
      * heartbeat in the process that runs it.
      */
-    cancel(jobId: string): void {
-      const cancelled = cancelQueued(access.queueDb, jobId);
+    async cancel(jobId: string): Promise<void> {
+      const cancelled = await claims.cancelQueued(jobId);
       if (cancelled) {
         announce.jobChanged(cancelled);
         if (cancelled.grantId) void access.grantReleaser.releaseIfIdle(cancelled.grantId);
-      } else if (requestCancel(access.queueDb, jobId)) running.get(jobId)?.abort();
+      } else if (await claims.requestCancel(jobId)) running.get(jobId)?.abort();
     },
 
     /**

@@ -32,9 +32,9 @@ interface Dependencies {
  * and never mark a grant dead.
  */
 export function createGrantHealth({ db, tokens, announce, connectedApp, retry, now }: Dependencies) {
-  function refused(grant: GrantRow): GrantRefusedError {
+  async function refused(grant: GrantRow): Promise<GrantRefusedError> {
     const wasLive = !tokens.grant(grant.id)?.revokedAt;
-    const rejection = tokens.reject(grant.id);
+    const rejection = await tokens.reject(grant.id);
     // Also when every token was already spent: scheduled backups ran on the grant until now.
     const lostNow = wasLive && rejection.instance.currentGrantId === grant.id;
     if (rejection.exhaustedNow || lostNow) announce.tokensExhausted(rejection.instance, 'REVOKED_BY_SALESFORCE');
@@ -49,7 +49,7 @@ export function createGrantHealth({ db, tokens, announce, connectedApp, retry, n
         db.update(grants).set({ checkedAt: now() }).where(eq(grants.id, grant.id)).run();
         return session;
       } catch (error) {
-        if (isGrantRejected(error)) throw refused(grant);
+        if (isGrantRejected(error)) throw await refused(grant);
         // Anything but a refusal may pass (a 503 page, a reset socket): try again, never mark the grant dead.
         if (attempt >= retry.attempts) throw error;
         await sleep(retry.baseDelayMs * 2 ** (attempt - 1));

@@ -9,6 +9,9 @@ import { createGrantChecks } from '../jobs/grant-checks.ts';
 import { createRetentionPass } from '../jobs/retention-pass.ts';
 import { createScheduler, SCHEDULER_INTERVAL_MS, type Clock } from '../jobs/scheduler.ts';
 import { createJobWorker } from '../jobs/worker.ts';
+import { sqliteJobClaims } from '../../db/sqlite/job-claims.ts';
+import { sqliteTokenLedger } from '../../db/sqlite/token-ledger.ts';
+import { sqliteRunClaims } from '../../db/sqlite/run-claims.ts';
 import type { ConnectedApp } from '../salesforce/oauth.ts';
 import { createAnnouncements } from './announcements.ts';
 import { createApiKeyService } from './api-keys.ts';
@@ -73,7 +76,7 @@ export function createServices({ database, events, config, secretKey, logger, re
   const apiKeys = createApiKeyService(db, announce);
   const audit = createAuditLog(db);
   const instances = createInstanceService(db, announce, config);
-  const tokens = createTokenService(db, secretKey);
+  const tokens = createTokenService(db, sqliteTokenLedger(db), secretKey);
   const dataKeys = createDataKeys(db, secretKey);
   const snapshotStorage = createSnapshotService(database, dataKeys);
   const blobs = createLocalBlobStore(join(dirname(config.databaseFile), 'blobs'), dataKeys);
@@ -82,7 +85,7 @@ export function createServices({ database, events, config, secretKey, logger, re
   const restoredRecords = createRestoredRecordService(db);
   const compare = createCompareService({ db, sqlite: database.sqlite, storage: snapshotStorage, snapshots });
   const worker = createJobWorker({
-    db, queueDb: database.uncounted, config, secretKey, connectedApp, tokens, snapshots: snapshotStorage, blobs, restoredRecords, grantReleaser, announce, logger, metrics,
+    db, claims: sqliteJobClaims(database.uncounted), config, secretKey, connectedApp, tokens, snapshots: snapshotStorage, blobs, restoredRecords, grantReleaser, announce, logger, metrics,
     afterBackup: (snapshot) => dataAlerts.afterBackup(snapshot),
   });
   const starter = createJobStarter({ db, secretKey, connectedApp, instances, tokens, announce, onQueued: () => worker.wake(), tokenWarningAt: config.tokenWarningAt });
@@ -113,7 +116,7 @@ export function createServices({ database, events, config, secretKey, logger, re
   );
   const scheduledBackups = createScheduledBackups({ db, grantHealth, starter, announce, connectedApp, apiBudgetShare: config.apiBudgetShare });
   const scheduler = createScheduler({
-    db,
+    runClaims: sqliteRunClaims(db),
     clock,
     policies,
     audit,

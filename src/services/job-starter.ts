@@ -78,7 +78,7 @@ export function createJobStarter({ db, secretKey, connectedApp, instances, token
         if (!current || current.revokedAt) throw new InstanceNotConnectedError(instance.id);
         grant = current;
       } else {
-        reservation = tokens.reserve(instance.id, jobId);
+        reservation = await tokens.reserve(instance.id, jobId);
         if (reservation.exhausted) announce.tokensExhausted(reservation.instance, 'LIMIT_REACHED');
         else announce.instanceChanged(reservation.instance);
         if (reservation.remaining > 0 && reservation.remaining <= tokenWarningAt && tokens.flagTokensLow(reservation.grant.id)) {
@@ -94,11 +94,11 @@ export function createJobStarter({ db, secretKey, connectedApp, instances, token
           session = await refreshSession(connectedApp(), instance.loginUrl, tokens.refreshTokenOf(grant));
         } catch (error) {
           if (isGrantRejected(error)) {
-            const rejection = tokens.reject(grant.id, reservation?.token.id);
+            const rejection = await tokens.reject(grant.id, reservation?.token.id);
             if (rejection.exhaustedNow) announce.tokensExhausted(rejection.instance, 'REVOKED_BY_SALESFORCE');
             throw new TokenExpiredError(instance.id, instance.tokenLimit, tokens.usedOnCurrentGrant(rejection.instance), 'REVOKED_BY_SALESFORCE');
           }
-          if (reservation) announce.instanceChanged(tokens.release(reservation));
+          if (reservation) announce.instanceChanged(await tokens.release(reservation));
           throw new SalesforceUnavailableError(`Salesforce could not start a session: ${(error as Error).message}`);
         }
         if (session.refreshToken) tokens.rotate(grant.id, session.refreshToken);

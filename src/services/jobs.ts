@@ -32,7 +32,7 @@ export interface RestoreRequest extends RestoreOptions {
 /** How the jobs service reaches the worker that runs what it queues. */
 export interface JobRunner {
   /** Stops a queued job at once and a running one at its next checkpoint. */
-  cancel(jobId: string): void;
+  cancel(jobId: string): Promise<void>;
 }
 
 interface Dependencies {
@@ -125,12 +125,12 @@ export function createJobService({ db, instances, snapshots, snapshotStorage, st
       });
     },
 
-    cancel(viewer: Viewer, id: string): JobRow {
+    async cancel(viewer: Viewer, id: string): Promise<JobRow> {
       const job = get(viewer, id);
       if (job.status !== 'QUEUED' && job.status !== 'RUNNING') {
         throw new InvalidInputError(`The job is already ${job.status.toLowerCase()}`, 'id');
       }
-      runner.cancel(job.id);
+      await runner.cancel(job.id);
       return get(viewer, id);
     },
   };

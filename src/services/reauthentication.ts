@@ -151,7 +151,7 @@ export function createReauthenticationService({ db, announce, secretKey, connect
       const instance = instanceOf(pending);
       const authorized = previewedGrant(pending, code) ?? (await exchange(instance, pending, code));
 
-      const { instance: connected, previousGrantId } = tokens.issueGrant(instance.id, authorized);
+      const { instance: connected, previousGrantId } = await tokens.issueGrant(instance.id, authorized);
       announce.reauthenticated(connected);
       if (previousGrantId) await grantReleaser.releaseIfIdle(previousGrantId);
       // A sixth live approval of the user: Salesforce has just evicted the oldest; find whose.

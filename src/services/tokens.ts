@@ -1,36 +1,21 @@
-import { randomUUID } from 'node:crypto';
-import { and, asc, eq, getTableColumns, inArray, isNull, ne, sql } from 'drizzle-orm';
+import { and, asc, eq, getTableColumns, inArray, isNull, sql } from 'drizzle-orm';
 import { inListPlaceholder } from '../../db/in-list.ts';
 import type { Db } from '../../db/client.ts';
 import { grants, instances, tokens, type GrantRow, type InstanceRow, type TokenRow, type TokenStatus } from '../../db/schema.ts';
+import type { GrantRejection, TokenLedger, TokenReservation } from '../../db/token-ledger.ts';
 import { decrypt, encrypt } from '../crypto.ts';
 import { InstanceNotConnectedError, NotFoundError, TokenExpiredError, type TokenExhaustionReason } from '../errors.ts';
 import type { AuthorizedGrant } from '../salesforce/oauth.ts';
 import { canSeeOrganisation, type Viewer, type ViewerRead } from './viewer.ts';
-import { writeTransaction } from '../../db/write-transaction.ts';
 
-export interface TokenReservation {
-  token: TokenRow;
-  grant: GrantRow;
-  instance: InstanceRow;
-  /** True when this reservation took the last token, so the instance now needs reauthentication. */
-  exhausted: boolean;
-  /** Tokens of the grant still available after this one. */
-  remaining: number;
-}
-
-export interface GrantRejection {
-  instance: InstanceRow;
-  /** True when this call moved the instance to REAUTH_REQUIRED (so it should be announced once). */
-  exhaustedNow: boolean;
-}
+export type { TokenReservation } from '../../db/token-ledger.ts';
 
 /**
  * The seed's rule: each grant gives `tokenLimit` tokens, each job start uses one, and the
  * instance needs reauthentication when none is left or Salesforce refuses the grant.
- * Every state change is one synchronous SQLite transaction, so concurrent starts cannot share a token.
+ * Every state change is atomic in the ledger (db/token-ledger.ts), so concurrent starts cannot share a token.
  */
-export function createTokenService(db: Db, secretKey: Buffer) {
+export function createTokenService(db: Db, ledger: TokenLedger, secretKey: Buffer) {
   // Read for every instance shown and every instance event a subscription executes: prepared once.
   const currentTokens = db
     .select({ ...getTableColumns(tokens), organisationId: instances.organisationId })
@@ -106,107 +91,25 @@ export function createTokenService(db: Db, secretKey: Buffer) {
      * Stores a new approval as the instance's current grant with a fresh set of tokens. Tokens
      * left on the previous grant are revoked; the previous grant itself stays until its jobs end.
      */
-    issueGrant(instanceId: string, authorized: AuthorizedGrant): { instance: InstanceRow; previousGrantId: string | null } {
-      const now = new Date();
-      return writeTransaction(db, (tx) => {
-        const instance = tx.select().from(instances).where(eq(instances.id, instanceId)).get();
-        if (!instance) throw new NotFoundError('Instance', instanceId);
-        const grantId = randomUUID();
-        tx.insert(grants)
-          .values({
-            id: grantId,
-            instanceId,
-            refreshTokenCiphertext: encrypt(secretKey, authorized.refreshToken),
-            issuedAt: now,
-            salesforceUserId: authorized.salesforceUserId,
-            loginUrl: instance.loginUrl,
-          })
-          .run();
-        tx.insert(tokens)
-          .values(
-            Array.from({ length: instance.tokenLimit }, (_, position) => ({
-              id: randomUUID(),
-              instanceId,
-              grantId,
-              position,
-              issuedAt: now,
-            })),
-          )
-          .run();
-        if (instance.currentGrantId) {
-          tx.update(tokens)
-            .set({ status: 'REVOKED' })
-            .where(and(eq(tokens.grantId, instance.currentGrantId), eq(tokens.status, 'AVAILABLE')))
-            .run();
-        }
-        const updated = tx
-          .update(instances)
-          .set({
-            status: 'CONNECTED',
-            currentGrantId: grantId,
-            instanceUrl: authorized.instanceUrl,
-            salesforceOrgId: authorized.salesforceOrgId,
-            salesforceUserId: authorized.salesforceUserId,
-            username: authorized.username,
-            lastAuthenticatedAt: now,
-          })
-          .where(eq(instances.id, instanceId))
-          .returning()
-          .get();
-        return { instance: updated, previousGrantId: instance.currentGrantId };
-      });
+    async issueGrant(instanceId: string, authorized: AuthorizedGrant): Promise<{ instance: InstanceRow; previousGrantId: string | null }> {
+      const { refreshToken, instanceUrl, salesforceOrgId, salesforceUserId, username } = authorized;
+      const issued = await ledger.issueGrant(instanceId, { refreshTokenCiphertext: encrypt(secretKey, refreshToken), instanceUrl, salesforceOrgId, salesforceUserId, username }, new Date());
+      if (!issued) throw new NotFoundError('Instance', instanceId);
+      return issued;
     },
 
     /** Takes the next available token of the instance's current grant for a job. */
-    reserve(instanceId: string, jobId: string): TokenReservation {
-      return writeTransaction(db, (tx) => {
-        const instance = tx.select().from(instances).where(eq(instances.id, instanceId)).get();
-        if (!instance) throw new NotFoundError('Instance', instanceId);
-        if (!instance.currentGrantId) throw new InstanceNotConnectedError(instanceId);
-        const grantId = instance.currentGrantId;
-        const token =
-          instance.status === 'CONNECTED'
-            ? tx
-                .select()
-                .from(tokens)
-                .where(and(eq(tokens.grantId, grantId), eq(tokens.status, 'AVAILABLE')))
-                .orderBy(asc(tokens.position))
-                .get()
-            : undefined;
-        if (!token) {
-          const reason: TokenExhaustionReason = usedCount(grantId) >= instance.tokenLimit ? 'LIMIT_REACHED' : 'REVOKED_BY_SALESFORCE';
-          throw new TokenExpiredError(instanceId, instance.tokenLimit, usedCount(grantId), reason);
-        }
-        const used = tx
-          .update(tokens)
-          .set({ status: 'USED', usedAt: new Date(), jobId })
-          .where(eq(tokens.id, token.id))
-          .returning()
-          .get();
-        const remaining = tx
-          .select({ count: sql<number>`count(*)` })
-          .from(tokens)
-          .where(and(eq(tokens.grantId, grantId), eq(tokens.status, 'AVAILABLE')))
-          .get()!.count;
-        const current = remaining === 0
-          ? tx.update(instances).set({ status: 'REAUTH_REQUIRED' }).where(eq(instances.id, instanceId)).returning().get()
-          : instance;
-        const grant = tx.select().from(grants).where(eq(grants.id, grantId)).get()!;
-        return { token: used, grant, instance: current, exhausted: remaining === 0, remaining };
-      });
+    async reserve(instanceId: string, jobId: string): Promise<TokenReservation> {
+      const reserved = await ledger.reserve(instanceId, jobId);
+      if (!('refused' in reserved)) return reserved;
+      if (reserved.refused === 'NO_INSTANCE') throw new NotFoundError('Instance', instanceId);
+      if (reserved.refused === 'NOT_CONNECTED') throw new InstanceNotConnectedError(instanceId);
+      const reason: TokenExhaustionReason = reserved.used >= reserved.tokenLimit ? 'LIMIT_REACHED' : 'REVOKED_BY_SALESFORCE';
+      throw new TokenExpiredError(instanceId, reserved.tokenLimit, reserved.used, reason);
     },
 
     /** Gives a reserved token back when its job could not start for a reason that is not the grant's. */
-    release(reservation: TokenReservation): InstanceRow {
-      return writeTransaction(db, (tx) => {
-        tx.update(tokens).set({ status: 'AVAILABLE', usedAt: null, jobId: null }).where(eq(tokens.id, reservation.token.id)).run();
-        const instance = tx.select().from(instances).where(eq(instances.id, reservation.instance.id)).get()!;
-        if (instance.status === 'REAUTH_REQUIRED' && instance.currentGrantId === reservation.grant.id) {
-          return tx.update(instances).set({ status: 'CONNECTED' }).where(eq(instances.id, instance.id)).returning().get();
-        }
-        return instance;
-      });
-    },
+    release: (reservation: TokenReservation): Promise<InstanceRow> => ledger.release(reservation),
 
     /** Keeps a rotated refresh token (orgs with rotation on kill the old one when issuing the new). */
     rotate(grantId: string, refreshToken: string): void {
@@ -218,29 +121,7 @@ export function createTokenService(db: Db, secretKey: Buffer) {
      * job had just reserved) expire and the instance needs reauthentication; an older grant's
      * failure stays with its own jobs.
      */
-    reject(grantId: string, reservedTokenId?: string): GrantRejection {
-      return writeTransaction(db, (tx) => {
-        const grant = tx.select().from(grants).where(eq(grants.id, grantId)).get()!;
-        tx.update(grants).set({ revokedAt: grant.revokedAt ?? new Date() }).where(eq(grants.id, grantId)).run();
-        const instance = tx.select().from(instances).where(eq(instances.id, grant.instanceId)).get()!;
-        if (instance.currentGrantId !== grantId) return { instance, exhaustedNow: false };
-        tx.update(tokens)
-          .set({ status: 'EXPIRED' })
-          .where(and(eq(tokens.grantId, grantId), eq(tokens.status, 'AVAILABLE')))
-          .run();
-        if (reservedTokenId) {
-          tx.update(tokens).set({ status: 'EXPIRED' }).where(eq(tokens.id, reservedTokenId)).run();
-        }
-        if (instance.status === 'REAUTH_REQUIRED') return { instance, exhaustedNow: false };
-        const updated = tx
-          .update(instances)
-          .set({ status: 'REAUTH_REQUIRED' })
-          .where(and(eq(instances.id, instance.id), ne(instances.status, 'REAUTH_REQUIRED')))
-          .returning()
-          .get();
-        return { instance: updated, exhaustedNow: true };
-      });
-    },
+    reject: (grantId: string, reservedTokenId?: string): Promise<GrantRejection> => ledger.reject(grantId, reservedTokenId),
 
     markRevoked(grantId: string): void {
       db.update(grants).set({ revokedAt: new Date() }).where(eq(grants.id, grantId)).run();

@@ -91,7 +91,7 @@ async function statementsAt10And100(): Promise<[number, number]> {
     const body = JSON.stringify({ query: ORGANISATIONS });
     const counts: number[] = [];
     for (const added of [10, 90]) {
-      seedOrganisations(service.app.database.db, added, SEED);
+      await seedOrganisations(service.app.database.db, added, SEED);
       // Counted on the second request: the first may also fill caches kept for later ones.
       await post(`${service.url}/graphql`, body, UNCACHED);
       const before = service.app.database.statementCount();
@@ -113,7 +113,7 @@ export async function benchReadPath(options: { connections: number; durationSeco
   const [sqlStatementsUncached10, sqlStatementsUncached100] = await statementsAt10And100();
 
   const service = await startTestServer();
-  seedOrganisations(service.app.database.db, options.organisations, SEED);
+  await seedOrganisations(service.app.database.db, options.organisations, SEED);
   const body = JSON.stringify({ query: ORGANISATIONS });
   const serviceUrl = `${service.url}/graphql`;
 

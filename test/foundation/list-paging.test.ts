@@ -30,7 +30,7 @@ describe('paged lists', () => {
 
   beforeAll(async () => {
     server = await startTestServer();
-    seedOrganisations(server.app.database.db, 2, { jobsPerInstance: 7, snapshotsPerInstance: 3, failuresPerRestore: 2 });
+    await seedOrganisations(server.app.database.db, 2, { jobsPerInstance: 7, snapshotsPerInstance: 3, failuresPerRestore: 2 });
     [own, other] = server.app.database.db.select({ id: organisations.id }).from(organisations).orderBy(asc(organisations.createdAt), asc(organisations.id)).all().map((row) => row.id);
     const key = await server.operator.query(
       `mutation ($organisationId: ID!) { createApiKey(organisationId: $organisationId, role: VIEWER, name: "lists") { ... on ApiKeyCreated { secret } } }`,

@@ -17,7 +17,7 @@ describe('reads shared across contexts', () => {
 
   beforeAll(async () => {
     server = await startTestServer();
-    seedOrganisations(server.app.database.db, 2, { instancesPerOrganisation: 1, jobsPerInstance: 2 });
+    await seedOrganisations(server.app.database.db, 2, { instancesPerOrganisation: 1, jobsPerInstance: 2 });
     [mine, theirs] = server.app.database.db
       .select({ id: instances.id, organisationId: instances.organisationId })
       .from(instances)

@@ -7,6 +7,7 @@ import { createAnnouncements } from '../../src/services/announcements.ts';
 import { createInstanceService } from '../../src/services/instances.ts';
 import { createOrganisationService } from '../../src/services/organisations.ts';
 import { createTokenService } from '../../src/services/tokens.ts';
+import { sqliteTokenLedger } from '../../db/sqlite/token-ledger.ts';
 import type { Viewer } from '../../src/services/viewer.ts';
 
 const OPERATOR: Viewer = { kind: 'operator' };
@@ -30,14 +31,14 @@ const SNAPSHOT_OBJECTS = ['Account', 'Case', 'Contact', 'Opportunity'];
  * and the rows finished jobs leave (restores with failures, snapshots) written as they would stand.
  * Tests seed through the real flows instead (seed-organisations.ts).
  */
-export function seedOrganisations(db: Db, added: number, overrides: Partial<SeedOptions> = {}) {
+export async function seedOrganisations(db: Db, added: number, overrides: Partial<SeedOptions> = {}) {
   const options: SeedOptions = { instancesPerOrganisation: 2, jobsPerInstance: 3, snapshotsPerInstance: 2, failuresPerRestore: 2, ...overrides };
   // The services on the same database; their events reach no one (as the rows of finished jobs do not).
   const announce = createAnnouncements(createEventBus());
   const organisationService = createOrganisationService(db, announce);
   const instanceService = createInstanceService(db, announce, SEED_CONFIG);
   // Seeded refresh tokens are never sent to Salesforce: any key may encrypt them.
-  const tokenService = createTokenService(db, randomBytes(32));
+  const tokenService = createTokenService(db, sqliteTokenLedger(db), randomBytes(32));
   const now = Date.now();
   // Names are unique: a second call goes on numbering after the organisations already there.
   const first = db.select({ n: count() }).from(organisations).get()!.n;
@@ -46,8 +47,8 @@ export function seedOrganisations(db: Db, added: number, overrides: Partial<Seed
     for (let i = 0; i < options.instancesPerOrganisation; i++) {
       const instance = instanceService.add(OPERATOR, organisationId, i % 2 === 0 ? 'PRODUCTION' : 'SANDBOX', `Instance ${o}.${i}`);
       const instanceId = instance.id;
-      tokenService.issueGrant(instanceId, { ...AUTHORIZED, salesforceOrgId: `00D${o}.${i}` });
-      db.transaction((tx) => {
+      await tokenService.issueGrant(instanceId, { ...AUTHORIZED, salesforceOrgId: `00D${o}.${i}` });
+      const jobIds = db.transaction((tx) => {
         const jobIds: string[] = [];
         for (let j = 0; j < options.jobsPerInstance; j++) {
           const jobId = randomUUID();
@@ -97,7 +98,8 @@ export function seedOrganisations(db: Db, added: number, overrides: Partial<Seed
           }
         }
         return jobIds;
-      }).slice(0, instance.tokenLimit).forEach((jobId) => tokenService.reserve(instanceId, jobId));
+      });
+      for (const jobId of jobIds.slice(0, instance.tokenLimit)) await tokenService.reserve(instanceId, jobId);
     }
   }
 }

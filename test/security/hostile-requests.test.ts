@@ -150,10 +150,10 @@ async function expectHealthzAnswersDuring(what: string, attack: () => Promise<vo
 }
 
 /** Twenty instances with jobs and a snapshot of 2,000 large records, written before the service starts. */
-function seed(databaseFile: string) {
+async function seed(databaseFile: string) {
   const database = openDatabase(databaseFile);
   const { db } = database;
-  seedOrganisations(db, 1, { instancesPerOrganisation: 20, jobsPerInstance: 5 });
+  await seedOrganisations(db, 1, { instancesPerOrganisation: 20, jobsPerInstance: 5 });
   const instance = db.select().from(instances).get()!;
   const job = db.select().from(jobs).get()!;
   const snapshots = createSnapshotService(database, createDataKeys(db, parseSecretKey(SECRET_KEY)));
@@ -173,7 +173,7 @@ function seed(databaseFile: string) {
 
 beforeAll(async () => {
   const dataDir = mkdtempSync(join(tmpdir(), 'sfbackup-hostile-'));
-  const seeded = seed(join(dataDir, 'backup.db'));
+  const seeded = await seed(join(dataDir, 'backup.db'));
   organisationId = seeded.organisationId;
   snapshotId = seeded.snapshotId;
   const service = await startServiceProcess({ DATABASE_URL: join(dataDir, 'backup.db'), ADMIN_API_KEY: OPERATOR_KEY, SECRET_KEY, PORT: '0', SALESFORCE_CLIENT_ID: 'unused' });

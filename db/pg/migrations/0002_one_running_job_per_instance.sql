@@ -1,0 +1,1 @@
+CREATE UNIQUE INDEX "jobs_one_running_per_instance" ON "jobs" USING btree ("instance_id") WHERE "jobs"."status" = 'RUNNING';

@@ -1,0 +1,56 @@
+import type { GrantRow, InstanceRow, TokenRow } from './schema.ts';
+
+export interface TokenReservation {
+  token: TokenRow;
+  grant: GrantRow;
+  instance: InstanceRow;
+  /** True when this reservation took the last token, so the instance now needs reauthentication. */
+  exhausted: boolean;
+  /** Tokens of the grant still available after this one. */
+  remaining: number;
+}
+
+/** Why no token could be reserved; the token service turns each into its error. */
+export type ReservationRefusal =
+  | { refused: 'NO_INSTANCE' }
+  | { refused: 'NOT_CONNECTED' }
+  | { refused: 'NO_TOKEN_LEFT'; tokenLimit: number; used: number };
+
+export interface GrantRejection {
+  instance: InstanceRow;
+  /** True when this call moved the instance to REAUTH_REQUIRED (so it should be announced once). */
+  exhaustedNow: boolean;
+}
+
+/** A Salesforce approval as stored: its refresh token already sealed. */
+export interface NewGrant {
+  refreshTokenCiphertext: string;
+  instanceUrl: string;
+  salesforceOrgId: string;
+  salesforceUserId: string;
+  username: string;
+}
+
+/**
+ * The token rule's state changes, each atomic whatever the number of API processes: two starts
+ * never share a token, and the last one moves the instance to REAUTH_REQUIRED in the same step.
+ * Each database engine implements them its own way (db/sqlite, db/pg).
+ */
+export interface TokenLedger {
+  /**
+   * Stores a new approval as the instance's current grant with a fresh set of tokens. Tokens
+   * left on the previous grant are revoked; the previous grant itself stays until its jobs end.
+   * Undefined when the instance does not exist.
+   */
+  issueGrant(instanceId: string, grant: NewGrant, now: Date): Promise<{ instance: InstanceRow; previousGrantId: string | null } | undefined>;
+  /** Takes the next available token of the instance's current grant for a job. */
+  reserve(instanceId: string, jobId: string): Promise<TokenReservation | ReservationRefusal>;
+  /** Gives a reserved token back; the instance is CONNECTED again if that token was its last. */
+  release(reservation: TokenReservation): Promise<InstanceRow>;
+  /**
+   * Salesforce refused the grant. On the current grant, its unused tokens (and the one a starting
+   * job had just reserved) expire and the instance needs reauthentication; an older grant's
+   * failure stays with its own jobs.
+   */
+  reject(grantId: string, reservedTokenId?: string): Promise<GrantRejection>;
+}

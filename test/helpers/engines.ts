@@ -1,0 +1,153 @@
+import { randomUUID } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { eq } from 'drizzle-orm';
+import { openDatabase } from '../../db/client.ts';
+import type { JobClaims } from '../../db/job-claims.ts';
+import { openPostgres } from '../../db/pg/client.ts';
+import { postgresJobClaims } from '../../db/pg/job-claims.ts';
+import * as pgTables from '../../db/pg/schema.ts';
+import type { BackupPolicyRow, InstanceRow, JobRow, ScheduledRunRow } from '../../db/schema.ts';
+import * as sqliteTables from '../../db/schema.ts';
+import { sqliteJobClaims } from '../../db/sqlite/job-claims.ts';
+import { sqliteRunClaims } from '../../db/sqlite/run-claims.ts';
+import type { RunClaims } from '../../db/run-claims.ts';
+import { postgresRunClaims } from '../../db/pg/run-claims.ts';
+import { promised } from '../../db/sqlite/promised.ts';
+import { sqliteTokenLedger } from '../../db/sqlite/token-ledger.ts';
+import { postgresTokenLedger } from '../../db/pg/token-ledger.ts';
+import type { TokenLedger } from '../../db/token-ledger.ts';
+import { openTestPostgres } from './postgres.ts';
+
+/** One connection (SQLite) or pool (PostgreSQL) to a test database, with the pieces each engine implements. */
+export interface EngineConnection {
+  ledger: TokenLedger;
+  claims: JobClaims;
+  runClaims: RunClaims;
+  /** Rows the tests set up and read back, written as the services would. */
+  addInstance(tokenLimit: number): Promise<InstanceRow>;
+  queueJob(instance: InstanceRow, queuedAt: Date): Promise<JobRow>;
+  addSnapshot(jobId: string, instanceId: string, completed: boolean): Promise<string>;
+  instance(id: string): Promise<InstanceRow>;
+  job(id: string): Promise<JobRow>;
+  snapshotIds(): Promise<string[]>;
+  addPolicy(instanceId: string, nextRunAt: Date): Promise<void>;
+  policy(instanceId: string): Promise<BackupPolicyRow>;
+  disablePolicy(instanceId: string): Promise<void>;
+  runs(instanceId: string): Promise<ScheduledRunRow[]>;
+  close(): Promise<void>;
+}
+
+export interface TestEngine {
+  name: string;
+  /** A fresh, migrated database. */
+  open(): Promise<TestDatabase>;
+}
+
+export interface TestDatabase extends EngineConnection {
+  /** Another connection to the same database, as another process would hold. */
+  connectAgain(): Promise<EngineConnection>;
+}
+
+const instanceValues = (organisationId: string, tokenLimit: number) => ({
+  id: randomUUID(),
+  organisationId,
+  environment: 'PRODUCTION' as const,
+  name: `Instance ${randomUUID()}`,
+  loginUrl: 'https://login.example',
+  tokenLimit,
+});
+const jobValues = (instance: InstanceRow, queuedAt: Date) => ({ id: randomUUID(), organisationId: instance.organisationId, instanceId: instance.id, kind: 'BACKUP' as const, queuedAt });
+const policyValues = (instanceId: string, nextRunAt: Date) => ({ instanceId, frequency: 'EVERY_24_HOURS' as const, enabled: true, anchorAt: nextRunAt, nextRunAt, updatedAt: nextRunAt });
+const snapshotValues = (jobId: string, instanceId: string, completed: boolean) => ({ id: randomUUID(), jobId, instanceId, sequence: 1, completedAt: completed ? new Date() : null });
+
+const sqlite: TestEngine = {
+  name: 'SQLite',
+  open: promised(() => {
+    const dir = mkdtempSync(join(tmpdir(), 'sfbackup-engine-'));
+    const file = join(dir, 'backup.db');
+    const connect = (): EngineConnection => {
+      const { db, close } = openDatabase(file);
+      const { organisations, instances, jobs, snapshots, backupPolicies, scheduledRuns } = sqliteTables;
+      return {
+        ledger: sqliteTokenLedger(db),
+        claims: sqliteJobClaims(db),
+        runClaims: sqliteRunClaims(db),
+        addInstance: promised((tokenLimit: number) => {
+          const organisation = db.insert(organisations).values({ id: randomUUID(), name: randomUUID() }).returning().get();
+          return db.insert(instances).values(instanceValues(organisation.id, tokenLimit)).returning().get();
+        }),
+        queueJob: promised((instance: InstanceRow, queuedAt: Date) => db.insert(jobs).values(jobValues(instance, queuedAt)).returning().get()),
+        addSnapshot: promised((jobId: string, instanceId: string, completed: boolean) => db.insert(snapshots).values(snapshotValues(jobId, instanceId, completed)).returning().get().id),
+        instance: promised((id: string) => db.select().from(instances).where(eq(instances.id, id)).get()!),
+        job: promised((id: string) => db.select().from(jobs).where(eq(jobs.id, id)).get()!),
+        snapshotIds: promised(() => db.select({ id: snapshots.id }).from(snapshots).all().map((row) => row.id)),
+        addPolicy: promised((instanceId: string, nextRunAt: Date) => void db.insert(backupPolicies).values(policyValues(instanceId, nextRunAt)).run()),
+        policy: promised((instanceId: string) => db.select().from(backupPolicies).where(eq(backupPolicies.instanceId, instanceId)).get()!),
+        disablePolicy: promised((instanceId: string) => void db.update(backupPolicies).set({ enabled: false }).where(eq(backupPolicies.instanceId, instanceId)).run()),
+        runs: promised((instanceId: string) => db.select().from(scheduledRuns).where(eq(scheduledRuns.instanceId, instanceId)).all()),
+        close: promised(close),
+      };
+    };
+    const connections = [connect()];
+    return {
+      ...connections[0],
+      connectAgain: promised(() => connections[connections.push(connect()) - 1]),
+      close: async () => {
+        await Promise.all(connections.map((connection) => connection.close()));
+        rmSync(dir, { recursive: true, force: true });
+      },
+    };
+  }),
+};
+
+const postgres: TestEngine = {
+  name: 'PostgreSQL',
+  async open() {
+    const database = await openTestPostgres();
+    const connect = (handle: { db: typeof database.db; close(): Promise<void> }): EngineConnection => {
+      const { db } = handle;
+      const { organisations, instances, jobs, snapshots, backupPolicies, scheduledRuns } = pgTables;
+      return {
+        ledger: postgresTokenLedger(db),
+        claims: postgresJobClaims(db),
+        runClaims: postgresRunClaims(db),
+        async addInstance(tokenLimit) {
+          const [organisation] = await db.insert(organisations).values({ id: randomUUID(), name: randomUUID() }).returning();
+          return (await db.insert(instances).values(instanceValues(organisation.id, tokenLimit)).returning())[0];
+        },
+        queueJob: async (instance, queuedAt) => (await db.insert(jobs).values(jobValues(instance, queuedAt)).returning())[0],
+        addSnapshot: async (jobId, instanceId, completed) => (await db.insert(snapshots).values(snapshotValues(jobId, instanceId, completed)).returning())[0].id,
+        instance: async (id) => (await db.select().from(instances).where(eq(instances.id, id)))[0],
+        job: async (id) => (await db.select().from(jobs).where(eq(jobs.id, id)))[0],
+        snapshotIds: async () => (await db.select({ id: snapshots.id }).from(snapshots)).map((row) => row.id),
+        async addPolicy(instanceId, nextRunAt) {
+          await db.insert(backupPolicies).values(policyValues(instanceId, nextRunAt));
+        },
+        policy: async (instanceId) => (await db.select().from(backupPolicies).where(eq(backupPolicies.instanceId, instanceId)))[0],
+        async disablePolicy(instanceId) {
+          await db.update(backupPolicies).set({ enabled: false }).where(eq(backupPolicies.instanceId, instanceId));
+        },
+        runs: (instanceId) => db.select().from(scheduledRuns).where(eq(scheduledRuns.instanceId, instanceId)),
+        close: () => handle.close(),
+      };
+    };
+    const others: EngineConnection[] = [];
+    return {
+      ...connect(database),
+      connectAgain: async () => {
+        const other = connect(await openPostgres(process.env.TEST_DATABASE_URL!, { schema: database.schema }));
+        others.push(other);
+        return other;
+      },
+      close: async () => {
+        await Promise.all(others.map((other) => other.close()));
+        await database.drop();
+      },
+    };
+  },
+};
+
+/** SQLite always; PostgreSQL too when TEST_DATABASE_URL names a server (global-setup.ts says when it does not). */
+export const ENGINES: TestEngine[] = process.env.TEST_DATABASE_URL ? [sqlite, postgres] : [sqlite];
