@@ -24,6 +24,7 @@ import type { TokenService } from '../services/tokens.ts';
 import { outcomeOf } from './outcome.ts';
 import { createProgress } from './progress.ts';
 import type { JobClaims, Lease, Outcome } from '../../db/job-claims.ts';
+import type { JobReports } from '../../db/job-reports.ts';
 
 /**
  * What the worker reaches beyond any viewer's: it acts for jobs that were authorised when they
@@ -33,6 +34,8 @@ export interface WorkerAccess {
   db: Db;
   /** The queue's state transitions (claims, leases), on whichever engine holds the jobs. */
   claims: JobClaims;
+  /** What running jobs write to their rows. */
+  reports: JobReports;
   config: Pick<Config, 'jobConcurrency' | 'jobLeaseSeconds' | 'salesforceRetries' | 'salesforceRetryDelayMs' | 'salesforceCallTimeoutMs' | 'databaseFile' | 'apiBudgetShare' | 'fullBackupEvery' | 'bulkQueryThreshold'>;
   secretKey: Buffer;
   connectedApp: () => ConnectedApp;
@@ -167,7 +170,7 @@ export function createJobWorker(access: WorkerAccess) {
 
   async function run(job: JobRow, signal: AbortSignal) {
     let session: SalesforceSession | undefined;
-    const progress = createProgress(db, announce, job.id, () => session?.apiCalls ?? 0, (added) => access.metrics.recordsProcessed(job.kind, added));
+    const progress = createProgress(access.reports, announce, job.id, () => session?.apiCalls ?? 0, (added) => access.metrics.recordsProcessed(job.kind, added));
     let outcome: Outcome;
     let snapshot: SnapshotRow | undefined;
     try {
@@ -178,13 +181,13 @@ export function createJobWorker(access: WorkerAccess) {
       // A failed backup's unfinished snapshot goes at once, not at the next start.
       if (job.kind === 'BACKUP') access.snapshots.discardUnfinishedOf(job.id);
       if (stopped) {
-        progress.drop();
+        await progress.drop();
         const handedBack = await claims.handBack(job.id, owner);
         if (handedBack) return announce.jobChanged(handedBack);
       }
       outcome = stopped ? { status: 'CANCELLED' } : await outcomeOf(job, error, signal, access);
     }
-    progress.end();
+    await progress.end();
     const finished = await claims.finish(job.id, owner, outcome);
     if (finished) announce.jobChanged(finished);
     announce.instanceChanged(recordApiUsage(db, job.instanceId, session?.apiUsage));

@@ -12,6 +12,7 @@ import { createJobWorker } from '../jobs/worker.ts';
 import { sqliteJobClaims } from '../../db/sqlite/job-claims.ts';
 import { sqliteTokenLedger } from '../../db/sqlite/token-ledger.ts';
 import { sqliteRunClaims } from '../../db/sqlite/run-claims.ts';
+import { sqliteJobReports } from '../../db/sqlite/job-reports.ts';
 import type { ConnectedApp } from '../salesforce/oauth.ts';
 import { createAnnouncements } from './announcements.ts';
 import { createApiKeyService } from './api-keys.ts';
@@ -85,7 +86,7 @@ export function createServices({ database, events, config, secretKey, logger, re
   const restoredRecords = createRestoredRecordService(db);
   const compare = createCompareService({ db, sqlite: database.sqlite, storage: snapshotStorage, snapshots });
   const worker = createJobWorker({
-    db, claims: sqliteJobClaims(database.uncounted), config, secretKey, connectedApp, tokens, snapshots: snapshotStorage, blobs, restoredRecords, grantReleaser, announce, logger, metrics,
+    db, claims: sqliteJobClaims(database.uncounted), reports: sqliteJobReports(db), config, secretKey, connectedApp, tokens, snapshots: snapshotStorage, blobs, restoredRecords, grantReleaser, announce, logger, metrics,
     afterBackup: (snapshot) => dataAlerts.afterBackup(snapshot),
   });
   const starter = createJobStarter({ db, secretKey, connectedApp, instances, tokens, announce, onQueued: () => worker.wake(), tokenWarningAt: config.tokenWarningAt });

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { eq } from 'drizzle-orm';
+import { count, eq } from 'drizzle-orm';
 import { openDatabase } from '../../db/client.ts';
 import type { JobClaims } from '../../db/job-claims.ts';
 import { openPostgres } from '../../db/pg/client.ts';
@@ -13,6 +13,9 @@ import * as sqliteTables from '../../db/schema.ts';
 import { sqliteJobClaims } from '../../db/sqlite/job-claims.ts';
 import { sqliteRunClaims } from '../../db/sqlite/run-claims.ts';
 import type { RunClaims } from '../../db/run-claims.ts';
+import type { JobReports } from '../../db/job-reports.ts';
+import { sqliteJobReports } from '../../db/sqlite/job-reports.ts';
+import { postgresJobReports } from '../../db/pg/job-reports.ts';
 import { postgresRunClaims } from '../../db/pg/run-claims.ts';
 import { promised } from '../../db/sqlite/promised.ts';
 import { sqliteTokenLedger } from '../../db/sqlite/token-ledger.ts';
@@ -25,6 +28,7 @@ export interface EngineConnection {
   ledger: TokenLedger;
   claims: JobClaims;
   runClaims: RunClaims;
+  reports: JobReports;
   /** Rows the tests set up and read back, written as the services would. */
   addInstance(tokenLimit: number): Promise<InstanceRow>;
   queueJob(instance: InstanceRow, queuedAt: Date): Promise<JobRow>;
@@ -32,6 +36,7 @@ export interface EngineConnection {
   instance(id: string): Promise<InstanceRow>;
   job(id: string): Promise<JobRow>;
   snapshotIds(): Promise<string[]>;
+  failureCount(jobId: string): Promise<number>;
   addPolicy(instanceId: string, nextRunAt: Date): Promise<void>;
   policy(instanceId: string): Promise<BackupPolicyRow>;
   disablePolicy(instanceId: string): Promise<void>;
@@ -69,11 +74,12 @@ const sqlite: TestEngine = {
     const file = join(dir, 'backup.db');
     const connect = (): EngineConnection => {
       const { db, close } = openDatabase(file);
-      const { organisations, instances, jobs, snapshots, backupPolicies, scheduledRuns } = sqliteTables;
+      const { organisations, instances, jobs, jobFailures, snapshots, backupPolicies, scheduledRuns } = sqliteTables;
       return {
         ledger: sqliteTokenLedger(db),
         claims: sqliteJobClaims(db),
         runClaims: sqliteRunClaims(db),
+        reports: sqliteJobReports(db),
         addInstance: promised((tokenLimit: number) => {
           const organisation = db.insert(organisations).values({ id: randomUUID(), name: randomUUID() }).returning().get();
           return db.insert(instances).values(instanceValues(organisation.id, tokenLimit)).returning().get();
@@ -83,6 +89,7 @@ const sqlite: TestEngine = {
         instance: promised((id: string) => db.select().from(instances).where(eq(instances.id, id)).get()!),
         job: promised((id: string) => db.select().from(jobs).where(eq(jobs.id, id)).get()!),
         snapshotIds: promised(() => db.select({ id: snapshots.id }).from(snapshots).all().map((row) => row.id)),
+        failureCount: promised((jobId: string) => db.select({ n: count() }).from(jobFailures).where(eq(jobFailures.jobId, jobId)).get()!.n),
         addPolicy: promised((instanceId: string, nextRunAt: Date) => void db.insert(backupPolicies).values(policyValues(instanceId, nextRunAt)).run()),
         policy: promised((instanceId: string) => db.select().from(backupPolicies).where(eq(backupPolicies.instanceId, instanceId)).get()!),
         disablePolicy: promised((instanceId: string) => void db.update(backupPolicies).set({ enabled: false }).where(eq(backupPolicies.instanceId, instanceId)).run()),
@@ -108,11 +115,12 @@ const postgres: TestEngine = {
     const database = await openTestPostgres();
     const connect = (handle: { db: typeof database.db; close(): Promise<void> }): EngineConnection => {
       const { db } = handle;
-      const { organisations, instances, jobs, snapshots, backupPolicies, scheduledRuns } = pgTables;
+      const { organisations, instances, jobs, jobFailures, snapshots, backupPolicies, scheduledRuns } = pgTables;
       return {
         ledger: postgresTokenLedger(db),
         claims: postgresJobClaims(db),
         runClaims: postgresRunClaims(db),
+        reports: postgresJobReports(db),
         async addInstance(tokenLimit) {
           const [organisation] = await db.insert(organisations).values({ id: randomUUID(), name: randomUUID() }).returning();
           return (await db.insert(instances).values(instanceValues(organisation.id, tokenLimit)).returning())[0];
@@ -122,6 +130,7 @@ const postgres: TestEngine = {
         instance: async (id) => (await db.select().from(instances).where(eq(instances.id, id)))[0],
         job: async (id) => (await db.select().from(jobs).where(eq(jobs.id, id)))[0],
         snapshotIds: async () => (await db.select({ id: snapshots.id }).from(snapshots)).map((row) => row.id),
+        failureCount: async (jobId) => (await db.select({ n: count() }).from(jobFailures).where(eq(jobFailures.jobId, jobId)))[0].n,
         async addPolicy(instanceId, nextRunAt) {
           await db.insert(backupPolicies).values(policyValues(instanceId, nextRunAt));
         },

@@ -106,3 +106,34 @@ describe.each(ENGINES)('job claims on $name', (engine) => {
     expect((await database.job(queued.id)).status).toBe('RUNNING');
   });
 });
+
+/** What a running job writes to its row, on each engine: figures, warnings appended in order, its summary and failures. */
+describe.each(ENGINES)('job reports on $name', (engine) => {
+  let database: TestDatabase;
+
+  beforeEach(async () => {
+    database = await engine.open();
+  });
+  afterEach(() => database.close());
+
+  it('keeps what the job reports, and a hand-back forgets it', async () => {
+    const instance = await database.addInstance(5);
+    const job = await database.queueJob(instance, new Date());
+    await database.claims.claimNext(leaseOf('w1'));
+
+    expect(await database.reports.figures(job.id, { processed: 10, total: 40, apiCalls: 3 })).toMatchObject({ processed: 10, total: 40, failed: 0, apiCalls: 3 });
+    const warnings = ['Field "Secret__c" skipped', 'naïve – "quoted" \\ and \u{1F600}', '[not, json]'];
+    for (const warning of warnings) await database.reports.warn(job.id, warning);
+    const summary = { dryRun: true, objects: [{ object: 'Account', undeleted: 0, created: 1, updated: 2, unchanged: 3, skipped: 0, failed: 1, changes: [{ recordId: '001', field: 'Name', from: null, to: { nested: [1, 'two'] } }] }] };
+    await database.reports.restoreSummary(job.id, summary);
+    await database.reports.snapshotTaken(job.id, 'snapshot-1');
+    await database.reports.failures(job.id, [{ object: 'Account', recordId: '001', statusCode: 'FIELD_CUSTOM_VALIDATION_EXCEPTION', message: 'No' }, { object: 'Account', recordId: null, statusCode: 'X', message: 'Y' }]);
+    await database.reports.failures(job.id, []);
+
+    expect(await database.job(job.id)).toMatchObject({ warnings, restoreSummary: summary, snapshotId: 'snapshot-1' });
+    expect(await database.failureCount(job.id)).toBe(2);
+
+    expect(await database.claims.handBack(job.id, 'w1')).toMatchObject({ processed: 0, total: null, warnings: [], restoreSummary: null });
+    expect(await database.failureCount(job.id)).toBe(0);
+  });
+});
