@@ -53,4 +53,10 @@ export interface TokenLedger {
    * failure stays with its own jobs.
    */
   reject(grantId: string, reservedTokenId?: string): Promise<GrantRejection>;
+  /** Keeps a rotated refresh token (orgs with rotation on kill the old one when issuing the new). */
+  rotate(grantId: string, refreshTokenCiphertext: string): Promise<void>;
+  /** Marks a superseded grant revoked; true only for the call that did, so one process revokes it at Salesforce. */
+  markRevoked(grantId: string): Promise<boolean>;
+  /** Marks the grant's tokens as running low; true only the first time, so the warning goes out once. */
+  flagTokensLow(grantId: string): Promise<boolean>;
 }

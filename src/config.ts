@@ -8,7 +8,11 @@ const positiveInt = z.coerce.number().int().positive();
 const environmentSchema = z.object({
   PORT: z.coerce.number().int().min(0).max(65535).default(4000),
   HOST: z.string().min(1).default('127.0.0.1'),
-  DATABASE_URL: z.string().min(1).default('./data/backup.db'),
+  DATABASE_URL: z
+    .string()
+    .min(1)
+    .refine((value) => !/^postgres(?:ql)?:/i.test(value), 'the service runs on a SQLite file (a path or file: URL) for now; its PostgreSQL backend is not complete (README, "Running at scale")')
+    .default('./data/backup.db'),
   PUBLIC_URL: urlString.optional(),
   SECRET_KEY: z
     .string()

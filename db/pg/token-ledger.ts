@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { and, asc, count, eq } from 'drizzle-orm';
+import { and, asc, count, eq, isNull } from 'drizzle-orm';
 import type { NewGrant, ReservationRefusal, TokenLedger, TokenReservation } from '../token-ledger.ts';
 import type { PgDb } from './client.ts';
 import { grants, instances, tokens } from './schema.ts';
@@ -99,5 +99,15 @@ export function postgresTokenLedger(db: PgDb): TokenLedger {
         const [updated] = await tx.update(instances).set({ status: 'REAUTH_REQUIRED' }).where(eq(instances.id, instance.id)).returning();
         return { instance: updated, exhaustedNow: true };
       }),
+
+    async rotate(grantId, refreshTokenCiphertext) {
+      await db.update(grants).set({ refreshTokenCiphertext }).where(eq(grants.id, grantId));
+    },
+
+    markRevoked: async (grantId) =>
+      (await db.update(grants).set({ revokedAt: new Date() }).where(and(eq(grants.id, grantId), isNull(grants.revokedAt))).returning({ id: grants.id })).length > 0,
+
+    flagTokensLow: async (grantId) =>
+      (await db.update(grants).set({ tokensLowAt: new Date() }).where(and(eq(grants.id, grantId), isNull(grants.tokensLowAt))).returning({ id: grants.id })).length > 0,
   };
 }

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { and, asc, eq, ne, sql } from 'drizzle-orm';
+import { and, asc, eq, isNull, ne, sql } from 'drizzle-orm';
 import type { Db } from '../client.ts';
 import { grants, instances, tokens } from '../schema.ts';
 import type { NewGrant, TokenLedger, TokenReservation } from '../token-ledger.ts';
@@ -109,5 +109,17 @@ export function sqliteTokenLedger(db: Db): TokenLedger {
     });
   }
 
-  return { issueGrant: promised(issueGrant), reserve: promised(reserve), release: promised(release), reject: promised(reject) };
+  const rotate = (grantId: string, refreshTokenCiphertext: string) => void db.update(grants).set({ refreshTokenCiphertext }).where(eq(grants.id, grantId)).run();
+  const markRevoked = (grantId: string) => db.update(grants).set({ revokedAt: new Date() }).where(and(eq(grants.id, grantId), isNull(grants.revokedAt))).run().changes > 0;
+  const flagTokensLow = (grantId: string) => db.update(grants).set({ tokensLowAt: new Date() }).where(and(eq(grants.id, grantId), isNull(grants.tokensLowAt))).run().changes > 0;
+
+  return {
+    issueGrant: promised(issueGrant),
+    reserve: promised(reserve),
+    release: promised(release),
+    reject: promised(reject),
+    rotate: promised(rotate),
+    markRevoked: promised(markRevoked),
+    flagTokensLow: promised(flagTokensLow),
+  };
 }

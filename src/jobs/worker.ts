@@ -122,7 +122,9 @@ export function createJobWorker(access: WorkerAccess) {
       instanceUrl: instance.instanceUrl,
       accessToken: decrypt(access.secretKey, job.accessTokenCiphertext),
       refreshToken: () => tokens.refreshTokenOf(tokens.grant(grant.id) ?? grant),
-      onRefreshTokenRotated: (token) => tokens.rotate(grant.id, token),
+      onRefreshTokenRotated: (token) => {
+        tokens.rotate(grant.id, token).catch((error: unknown) => access.logger.warn(`Job ${job.id}: a rotated refresh token could not be stored: ${String(error)}`));
+      },
       retry: { attempts: config.salesforceRetries, baseDelayMs: config.salesforceRetryDelayMs },
       apiBudgetShare: config.apiBudgetShare,
       signal,

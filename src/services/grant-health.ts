@@ -45,7 +45,7 @@ export function createGrantHealth({ db, tokens, announce, connectedApp, retry, n
     for (let attempt = 1; ; attempt++) {
       try {
         const session = await refreshSession(connectedApp(), grant.loginUrl ?? instance.loginUrl, tokens.refreshTokenOf(tokens.grant(grant.id) ?? grant));
-        if (session.refreshToken) tokens.rotate(grant.id, session.refreshToken);
+        if (session.refreshToken) await tokens.rotate(grant.id, session.refreshToken);
         db.update(grants).set({ checkedAt: now() }).where(eq(grants.id, grant.id)).run();
         return session;
       } catch (error) {

@@ -23,7 +23,7 @@ export function createGrantReleaser(db: Db, tokens: TokenService, connectedApp: 
         .where(and(eq(jobs.grantId, grantId), inArray(jobs.status, ['QUEUED', 'RUNNING'])))
         .get();
       if (busy) return;
-      tokens.markRevoked(grantId);
+      if (!(await tokens.markRevoked(grantId))) return;
       try {
         await revokeToken(connectedApp(), instance.loginUrl, tokens.refreshTokenOf(grant));
       } catch (error) {

@@ -9,10 +9,7 @@ import { createGrantChecks } from '../jobs/grant-checks.ts';
 import { createRetentionPass } from '../jobs/retention-pass.ts';
 import { createScheduler, SCHEDULER_INTERVAL_MS, type Clock } from '../jobs/scheduler.ts';
 import { createJobWorker } from '../jobs/worker.ts';
-import { sqliteJobClaims } from '../../db/sqlite/job-claims.ts';
-import { sqliteTokenLedger } from '../../db/sqlite/token-ledger.ts';
-import { sqliteRunClaims } from '../../db/sqlite/run-claims.ts';
-import { sqliteJobReports } from '../../db/sqlite/job-reports.ts';
+import { sqliteStore } from '../../db/sqlite/store.ts';
 import type { ConnectedApp } from '../salesforce/oauth.ts';
 import { createAnnouncements } from './announcements.ts';
 import { createApiKeyService } from './api-keys.ts';
@@ -64,6 +61,7 @@ export interface ServiceDependencies {
  */
 export function createServices({ database, events, config, secretKey, logger, redirectUri, clock, metrics }: ServiceDependencies) {
   const { db } = database;
+  const store = sqliteStore(database);
   const connectedApp = (): ConnectedApp => {
     if (!config.salesforce.clientId) throw new Error('SALESFORCE_CLIENT_ID is not configured');
     return {
@@ -77,7 +75,7 @@ export function createServices({ database, events, config, secretKey, logger, re
   const apiKeys = createApiKeyService(db, announce);
   const audit = createAuditLog(db);
   const instances = createInstanceService(db, announce, config);
-  const tokens = createTokenService(db, sqliteTokenLedger(db), secretKey);
+  const tokens = createTokenService(db, store.ledger, secretKey);
   const dataKeys = createDataKeys(db, secretKey);
   const snapshotStorage = createSnapshotService(database, dataKeys);
   const blobs = createLocalBlobStore(join(dirname(config.databaseFile), 'blobs'), dataKeys);
@@ -86,7 +84,7 @@ export function createServices({ database, events, config, secretKey, logger, re
   const restoredRecords = createRestoredRecordService(db);
   const compare = createCompareService({ db, sqlite: database.sqlite, storage: snapshotStorage, snapshots });
   const worker = createJobWorker({
-    db, claims: sqliteJobClaims(database.uncounted), reports: sqliteJobReports(db), config, secretKey, connectedApp, tokens, snapshots: snapshotStorage, blobs, restoredRecords, grantReleaser, announce, logger, metrics,
+    db, claims: store.claims, reports: store.reports, config, secretKey, connectedApp, tokens, snapshots: snapshotStorage, blobs, restoredRecords, grantReleaser, announce, logger, metrics,
     afterBackup: (snapshot) => dataAlerts.afterBackup(snapshot),
   });
   const starter = createJobStarter({ db, secretKey, connectedApp, instances, tokens, announce, onQueued: () => worker.wake(), tokenWarningAt: config.tokenWarningAt });
@@ -117,7 +115,7 @@ export function createServices({ database, events, config, secretKey, logger, re
   );
   const scheduledBackups = createScheduledBackups({ db, grantHealth, starter, announce, connectedApp, apiBudgetShare: config.apiBudgetShare });
   const scheduler = createScheduler({
-    runClaims: sqliteRunClaims(db),
+    runClaims: store.runClaims,
     clock,
     policies,
     audit,

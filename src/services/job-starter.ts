@@ -55,7 +55,7 @@ export function createJobStarter({ db, secretKey, connectedApp, instances, token
     } catch {
       return undefined;
     }
-    if (session.refreshToken) tokens.rotate(grant.id, session.refreshToken);
+    if (session.refreshToken) await tokens.rotate(grant.id, session.refreshToken);
     const unknown = await unknownBackupObjects(session, connectedApp().apiVersion, objects).catch((error: Error) => {
       throw new SalesforceUnavailableError(`Salesforce could not list the org's objects: ${error.message}`);
     });
@@ -81,7 +81,7 @@ export function createJobStarter({ db, secretKey, connectedApp, instances, token
         reservation = await tokens.reserve(instance.id, jobId);
         if (reservation.exhausted) announce.tokensExhausted(reservation.instance, 'LIMIT_REACHED');
         else announce.instanceChanged(reservation.instance);
-        if (reservation.remaining > 0 && reservation.remaining <= tokenWarningAt && tokens.flagTokensLow(reservation.grant.id)) {
+        if (reservation.remaining > 0 && reservation.remaining <= tokenWarningAt && (await tokens.flagTokensLow(reservation.grant.id))) {
           announce.tokensLow(reservation.instance, reservation.remaining);
         }
         grant = reservation.grant;
@@ -101,7 +101,7 @@ export function createJobStarter({ db, secretKey, connectedApp, instances, token
           if (reservation) announce.instanceChanged(await tokens.release(reservation));
           throw new SalesforceUnavailableError(`Salesforce could not start a session: ${(error as Error).message}`);
         }
-        if (session.refreshToken) tokens.rotate(grant.id, session.refreshToken);
+        if (session.refreshToken) await tokens.rotate(grant.id, session.refreshToken);
       }
 
       return queue(instance, grant, session, request, { jobId, tokenId: reservation?.token.id ?? null });

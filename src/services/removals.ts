@@ -60,7 +60,7 @@ export function createRemovals({ db, organisations: organisationService, instanc
           throw new SalesforceUnavailableError(`Salesforce could not be reached to revoke the access of ${instance.name}: nothing was removed. Try again.`);
         }
       }
-      tokenService.markRevoked(grant.id);
+      await tokenService.markRevoked(grant.id);
     }
   }
 

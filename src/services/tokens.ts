@@ -1,4 +1,4 @@
-import { and, asc, eq, getTableColumns, inArray, isNull, sql } from 'drizzle-orm';
+import { and, asc, eq, getTableColumns, inArray, sql } from 'drizzle-orm';
 import { inListPlaceholder } from '../../db/in-list.ts';
 import type { Db } from '../../db/client.ts';
 import { grants, instances, tokens, type GrantRow, type InstanceRow, type TokenRow, type TokenStatus } from '../../db/schema.ts';
@@ -112,9 +112,7 @@ export function createTokenService(db: Db, ledger: TokenLedger, secretKey: Buffe
     release: (reservation: TokenReservation): Promise<InstanceRow> => ledger.release(reservation),
 
     /** Keeps a rotated refresh token (orgs with rotation on kill the old one when issuing the new). */
-    rotate(grantId: string, refreshToken: string): void {
-      db.update(grants).set({ refreshTokenCiphertext: encrypt(secretKey, refreshToken) }).where(eq(grants.id, grantId)).run();
-    },
+    rotate: (grantId: string, refreshToken: string): Promise<void> => ledger.rotate(grantId, encrypt(secretKey, refreshToken)),
 
     /**
      * Salesforce refused the grant. On the current grant, its unused tokens (and the one a starting
@@ -123,14 +121,10 @@ export function createTokenService(db: Db, ledger: TokenLedger, secretKey: Buffe
      */
     reject: (grantId: string, reservedTokenId?: string): Promise<GrantRejection> => ledger.reject(grantId, reservedTokenId),
 
-    markRevoked(grantId: string): void {
-      db.update(grants).set({ revokedAt: new Date() }).where(eq(grants.id, grantId)).run();
-    },
+    markRevoked: (grantId: string): Promise<boolean> => ledger.markRevoked(grantId),
 
     /** Marks the grant's tokens as running low; true only the first time, so the warning goes out once. */
-    flagTokensLow(grantId: string): boolean {
-      return db.update(grants).set({ tokensLowAt: new Date() }).where(and(eq(grants.id, grantId), isNull(grants.tokensLowAt))).run().changes > 0;
-    },
+    flagTokensLow: (grantId: string): Promise<boolean> => ledger.flagTokensLow(grantId),
   };
 }
 

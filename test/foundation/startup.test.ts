@@ -106,4 +106,12 @@ describe('start-up', () => {
       expect(lines[0]).toMatch(new RegExp(`^Invalid ${name}: `));
     }
   });
+
+  it('says so when DATABASE_URL names PostgreSQL, instead of making a file of that name', async () => {
+    const service = runService({ DATABASE_URL: 'postgres://postgres@127.0.0.1:5432/test' });
+    const [code] = await once(service.child, 'exit');
+    expect(code).toBe(1);
+    expect(service.output().trim().split('\n')).toEqual([expect.stringMatching(/^Invalid DATABASE_URL: the service runs on a SQLite file .* PostgreSQL backend is not complete/)]);
+    expect(existsSync(join(root, 'postgres:'))).toBe(false);
+  });
 });

@@ -4,31 +4,18 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { count, eq } from 'drizzle-orm';
 import { openDatabase } from '../../db/client.ts';
-import type { JobClaims } from '../../db/job-claims.ts';
 import { openPostgres } from '../../db/pg/client.ts';
-import { postgresJobClaims } from '../../db/pg/job-claims.ts';
 import * as pgTables from '../../db/pg/schema.ts';
 import type { BackupPolicyRow, InstanceRow, JobRow, ScheduledRunRow } from '../../db/schema.ts';
 import * as sqliteTables from '../../db/schema.ts';
-import { sqliteJobClaims } from '../../db/sqlite/job-claims.ts';
-import { sqliteRunClaims } from '../../db/sqlite/run-claims.ts';
-import type { RunClaims } from '../../db/run-claims.ts';
-import type { JobReports } from '../../db/job-reports.ts';
-import { sqliteJobReports } from '../../db/sqlite/job-reports.ts';
-import { postgresJobReports } from '../../db/pg/job-reports.ts';
-import { postgresRunClaims } from '../../db/pg/run-claims.ts';
 import { promised } from '../../db/sqlite/promised.ts';
-import { sqliteTokenLedger } from '../../db/sqlite/token-ledger.ts';
-import { postgresTokenLedger } from '../../db/pg/token-ledger.ts';
-import type { TokenLedger } from '../../db/token-ledger.ts';
 import { openTestPostgres } from './postgres.ts';
+import type { Store } from '../../db/store.ts';
+import { sqliteStore } from '../../db/sqlite/store.ts';
+import { postgresStore } from '../../db/pg/store.ts';
 
 /** One connection (SQLite) or pool (PostgreSQL) to a test database, with the pieces each engine implements. */
-export interface EngineConnection {
-  ledger: TokenLedger;
-  claims: JobClaims;
-  runClaims: RunClaims;
-  reports: JobReports;
+export interface EngineConnection extends Store {
   /** Rows the tests set up and read back, written as the services would. */
   addInstance(tokenLimit: number): Promise<InstanceRow>;
   queueJob(instance: InstanceRow, queuedAt: Date): Promise<JobRow>;
@@ -73,13 +60,11 @@ const sqlite: TestEngine = {
     const dir = mkdtempSync(join(tmpdir(), 'sfbackup-engine-'));
     const file = join(dir, 'backup.db');
     const connect = (): EngineConnection => {
-      const { db, close } = openDatabase(file);
+      const database = openDatabase(file);
+      const { db, close } = database;
       const { organisations, instances, jobs, jobFailures, snapshots, backupPolicies, scheduledRuns } = sqliteTables;
       return {
-        ledger: sqliteTokenLedger(db),
-        claims: sqliteJobClaims(db),
-        runClaims: sqliteRunClaims(db),
-        reports: sqliteJobReports(db),
+        ...sqliteStore(database),
         addInstance: promised((tokenLimit: number) => {
           const organisation = db.insert(organisations).values({ id: randomUUID(), name: randomUUID() }).returning().get();
           return db.insert(instances).values(instanceValues(organisation.id, tokenLimit)).returning().get();
@@ -117,10 +102,7 @@ const postgres: TestEngine = {
       const { db } = handle;
       const { organisations, instances, jobs, jobFailures, snapshots, backupPolicies, scheduledRuns } = pgTables;
       return {
-        ledger: postgresTokenLedger(db),
-        claims: postgresJobClaims(db),
-        runClaims: postgresRunClaims(db),
-        reports: postgresJobReports(db),
+        ...postgresStore(db),
         async addInstance(tokenLimit) {
           const [organisation] = await db.insert(organisations).values({ id: randomUUID(), name: randomUUID() }).returning();
           return (await db.insert(instances).values(instanceValues(organisation.id, tokenLimit)).returning())[0];

@@ -89,6 +89,18 @@ describe.each(ENGINES)('token reservation on $name', (engine) => {
     expect(next.grant.id).not.toBe(first.grant.id);
   });
 
+  it('keeps a rotated refresh token, warns of low tokens once, and lets one caller revoke a grant', async () => {
+    const { grant } = await reserve('job-0');
+    await database.ledger.rotate(grant.id, 'sealed-rotated');
+    expect((await reserve('job-1')).grant.refreshTokenCiphertext).toBe('sealed-rotated');
+
+    const other = await database.connectAgain();
+    expect(await Promise.all([database.ledger.flagTokensLow(grant.id), other.ledger.flagTokensLow(grant.id)])).toEqual(expect.arrayContaining([true, false]));
+    expect(await database.ledger.flagTokensLow(grant.id)).toBe(false);
+    expect(await Promise.all([database.ledger.markRevoked(grant.id), other.ledger.markRevoked(grant.id)])).toEqual(expect.arrayContaining([true, false]));
+    expect((await reserve('job-2')).grant.revokedAt).toBeInstanceOf(Date);
+  });
+
   it('gives exactly the limit to twenty starts at once from two connections', async () => {
     const other = await database.connectAgain();
     const starts = Array.from({ length: 20 }, (_, i) => (i % 2 === 0 ? database : other).ledger.reserve(instance.id, `job-${i}`));

@@ -1,0 +1,16 @@
+import type { DatabaseHandle } from '../client.ts';
+import type { Store } from '../store.ts';
+import { sqliteJobClaims } from './job-claims.ts';
+import { sqliteJobReports } from './job-reports.ts';
+import { sqliteRunClaims } from './run-claims.ts';
+import { sqliteTokenLedger } from './token-ledger.ts';
+
+export function sqliteStore(database: Pick<DatabaseHandle, 'db' | 'uncounted'>): Store {
+  return {
+    // The queue's heartbeat would otherwise land inside whatever request is being counted.
+    claims: sqliteJobClaims(database.uncounted),
+    reports: sqliteJobReports(database.db),
+    ledger: sqliteTokenLedger(database.db),
+    runClaims: sqliteRunClaims(database.db),
+  };
+}
