@@ -38,6 +38,8 @@ export interface TestEngine {
 }
 
 export interface TestDatabase extends EngineConnection {
+  /** PostgreSQL's: the schema holding the database, for processes of a test's own to connect to. */
+  schema?: string;
   /** Another connection to the same database, as another process would hold. */
   connectAgain(): Promise<EngineConnection>;
 }
@@ -127,6 +129,7 @@ const postgres: TestEngine = {
     const others: EngineConnection[] = [];
     return {
       ...connect(database),
+      schema: database.schema,
       connectAgain: async () => {
         const other = connect(await openPostgres(process.env.TEST_DATABASE_URL!, { schema: database.schema }));
         others.push(other);
