@@ -42,3 +42,23 @@ export interface JobClaims {
    */
   failExpired(now: Date, error: string): Promise<JobRow[]>;
 }
+
+/** What a claim writes: the job runs under the lease. */
+export const claimedValues = (lease: Lease) => ({ status: 'RUNNING' as const, startedAt: new Date(), leaseOwner: lease.owner, leaseExpiresAt: lease.expiresAt });
+
+/** What every transition that ends a job writes besides its status: its session is forgotten and its lease let go. */
+export const endedValues = () => ({ finishedAt: new Date(), accessTokenCiphertext: null, leaseOwner: null, leaseExpiresAt: null });
+
+/** A job handed back waits in its place, to start again from nothing. */
+export const handedBackValues = () => ({
+  status: 'QUEUED' as const,
+  startedAt: null,
+  leaseOwner: null,
+  leaseExpiresAt: null,
+  processed: 0,
+  failed: 0,
+  total: null,
+  changed: null,
+  warnings: [],
+  restoreSummary: null,
+});

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import type { GrantRow, InstanceRow, TokenRow } from './schema.ts';
 
 export interface TokenReservation {
@@ -59,4 +60,22 @@ export interface TokenLedger {
   markRevoked(grantId: string): Promise<boolean>;
   /** Marks the grant's tokens as running low; true only the first time, so the warning goes out once. */
   flagTokensLow(grantId: string): Promise<boolean>;
+}
+
+/** The rows a new grant writes: the grant, its tokens, and the instance connected on it. */
+export function grantRows(instance: Pick<InstanceRow, 'id' | 'loginUrl' | 'tokenLimit'>, approval: NewGrant, now: Date) {
+  const grantId = randomUUID();
+  return {
+    grant: { id: grantId, instanceId: instance.id, refreshTokenCiphertext: approval.refreshTokenCiphertext, issuedAt: now, salesforceUserId: approval.salesforceUserId, loginUrl: instance.loginUrl },
+    tokens: Array.from({ length: instance.tokenLimit }, (_, position) => ({ id: randomUUID(), instanceId: instance.id, grantId, position, issuedAt: now })),
+    instance: {
+      status: 'CONNECTED' as const,
+      currentGrantId: grantId,
+      instanceUrl: approval.instanceUrl,
+      salesforceOrgId: approval.salesforceOrgId,
+      salesforceUserId: approval.salesforceUserId,
+      username: approval.username,
+      lastAuthenticatedAt: now,
+    },
+  };
 }

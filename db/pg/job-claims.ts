@@ -1,11 +1,9 @@
 import { and, eq, inArray, isNull, lt, notExists, or, sql } from 'drizzle-orm';
 import { alias } from 'drizzle-orm/pg-core';
-import type { JobClaims, Lease, Outcome } from '../job-claims.ts';
+import { claimedValues, endedValues, handedBackValues, type JobClaims, type Lease, type Outcome } from '../job-claims.ts';
 import type { PgDb } from './client.ts';
 import { isUniqueViolation } from './errors.ts';
 import { instances, jobFailures, jobs, snapshots } from './schema.ts';
-
-const ended = () => ({ finishedAt: new Date(), accessTokenCiphertext: null, leaseOwner: null, leaseExpiresAt: null });
 
 /** A claim that met another worker's claim of the same instance tries the next candidate. */
 const CLAIM_ATTEMPTS = 3;
@@ -38,7 +36,7 @@ export function postgresJobClaims(db: PgDb): JobClaims {
     // what the last one locked, and so claim several jobs.
     const [claimed] = await db
       .update(jobs)
-      .set({ status: 'RUNNING', startedAt: new Date(), leaseOwner: lease.owner, leaseExpiresAt: lease.expiresAt })
+      .set(claimedValues(lease))
       .where(and(eq(jobs.status, 'QUEUED'), eq(jobs.id, sql`(${next})`)))
       .returning();
     return claimed;
@@ -77,7 +75,7 @@ export function postgresJobClaims(db: PgDb): JobClaims {
     async finish(jobId, owner, outcome: Outcome) {
       const [finished] = await db
         .update(jobs)
-        .set({ status: outcome.status, error: outcome.error ?? null, ...ended() })
+        .set({ status: outcome.status, error: outcome.error ?? null, ...endedValues() })
         .where(and(eq(jobs.id, jobId), eq(jobs.status, 'RUNNING'), eq(jobs.leaseOwner, owner)))
         .returning();
       return finished;
@@ -87,7 +85,7 @@ export function postgresJobClaims(db: PgDb): JobClaims {
       db.transaction(async (tx) => {
         const [queued] = await tx
           .update(jobs)
-          .set({ status: 'QUEUED', startedAt: null, leaseOwner: null, leaseExpiresAt: null, processed: 0, failed: 0, total: null, changed: null, warnings: [], restoreSummary: null })
+          .set(handedBackValues())
           .where(and(eq(jobs.id, jobId), eq(jobs.status, 'RUNNING'), eq(jobs.leaseOwner, owner), isNull(jobs.cancelRequestedAt)))
           .returning();
         if (queued) await tx.delete(jobFailures).where(eq(jobFailures.jobId, jobId));
@@ -97,7 +95,7 @@ export function postgresJobClaims(db: PgDb): JobClaims {
     async cancelQueued(jobId) {
       const [cancelled] = await db
         .update(jobs)
-        .set({ status: 'CANCELLED', ...ended() })
+        .set({ status: 'CANCELLED', ...endedValues() })
         .where(and(eq(jobs.id, jobId), eq(jobs.status, 'QUEUED')))
         .returning();
       return cancelled;
@@ -107,7 +105,7 @@ export function postgresJobClaims(db: PgDb): JobClaims {
       db.transaction(async (tx) => {
         const lost = await tx
           .update(jobs)
-          .set({ status: 'FAILED', error, ...ended() })
+          .set({ status: 'FAILED', error, ...endedValues() })
           .where(and(eq(jobs.status, 'RUNNING'), or(isNull(jobs.leaseExpiresAt), lt(jobs.leaseExpiresAt, now))))
           .returning();
         const backups = lost.filter((job) => job.kind === 'BACKUP').map((job) => job.id);

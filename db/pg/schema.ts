@@ -17,39 +17,7 @@ import {
   type RestoreSummaryValue,
 } from '../schema.ts';
 
-// The PostgreSQL tables of db/schema.ts: the same names, keys and indexes; the constants and JSON value types are shared.
-export {
-  AUDIT_ACTOR_KINDS,
-  AUDIT_OUTCOMES,
-  BACKUP_FREQUENCIES,
-  ENVIRONMENTS,
-  INSTANCE_STATUSES,
-  JOB_KINDS,
-  JOB_STATUSES,
-  ROLES,
-  SCHEDULED_RUN_OUTCOMES,
-  SNAPSHOT_OBJECT_STATES,
-  TOKEN_STATUSES,
-} from '../schema.ts';
-export type {
-  AuditActorKind,
-  AuditOutcome,
-  BackupFrequency,
-  BackupParameters,
-  DataAlertObjectValue,
-  Environment,
-  InstanceStatus,
-  JobKind,
-  JobParameters,
-  JobStatus,
-  ObjectRestoreSummaryValue,
-  RestoreParameters,
-  RestoreSummaryValue,
-  Role,
-  ScheduledRunOutcome,
-  SnapshotObjectState,
-  TokenStatus,
-} from '../schema.ts';
+// The PostgreSQL tables of db/schema.ts: the same names, keys and indexes; the constants and JSON value types are db/schema.ts's.
 
 /** A point in time, to the millisecond as in SQLite. */
 const instant = (name: string) => timestamp(name, { withTimezone: true, mode: 'date', precision: 3 });

@@ -1,6 +1,5 @@
-import { randomUUID } from 'node:crypto';
 import { and, asc, count, eq, isNull } from 'drizzle-orm';
-import type { NewGrant, ReservationRefusal, TokenLedger, TokenReservation } from '../token-ledger.ts';
+import { grantRows, type NewGrant, type ReservationRefusal, type TokenLedger, type TokenReservation } from '../token-ledger.ts';
 import type { PgDb } from './client.ts';
 import { grants, instances, tokens } from './schema.ts';
 
@@ -22,32 +21,16 @@ export function postgresTokenLedger(db: PgDb): TokenLedger {
       db.transaction(async (tx) => {
         const instance = await lockInstance(tx, instanceId);
         if (!instance) return undefined;
-        const grantId = randomUUID();
-        await tx
-          .insert(grants)
-          .values({ id: grantId, instanceId, refreshTokenCiphertext: approval.refreshTokenCiphertext, issuedAt: now, salesforceUserId: approval.salesforceUserId, loginUrl: instance.loginUrl });
-        await tx
-          .insert(tokens)
-          .values(Array.from({ length: instance.tokenLimit }, (_, position) => ({ id: randomUUID(), instanceId, grantId, position, issuedAt: now })));
+        const rows = grantRows(instance, approval, now);
+        await tx.insert(grants).values(rows.grant);
+        await tx.insert(tokens).values(rows.tokens);
         if (instance.currentGrantId) {
           await tx
             .update(tokens)
             .set({ status: 'REVOKED' })
             .where(and(eq(tokens.grantId, instance.currentGrantId), eq(tokens.status, 'AVAILABLE')));
         }
-        const [updated] = await tx
-          .update(instances)
-          .set({
-            status: 'CONNECTED',
-            currentGrantId: grantId,
-            instanceUrl: approval.instanceUrl,
-            salesforceOrgId: approval.salesforceOrgId,
-            salesforceUserId: approval.salesforceUserId,
-            username: approval.username,
-            lastAuthenticatedAt: now,
-          })
-          .where(eq(instances.id, instanceId))
-          .returning();
+        const [updated] = await tx.update(instances).set(rows.instance).where(eq(instances.id, instanceId)).returning();
         return { instance: updated, previousGrantId: instance.currentGrantId };
       }),
 

@@ -1,11 +1,9 @@
 import { and, eq, inArray, isNull, lt, notInArray, or, sql } from 'drizzle-orm';
 import type { Db } from '../client.ts';
-import type { JobClaims, Lease, Outcome } from '../job-claims.ts';
+import { claimedValues, endedValues, handedBackValues, type JobClaims, type Lease, type Outcome } from '../job-claims.ts';
 import { jobFailures, jobs, snapshots, type JobRow } from '../schema.ts';
 import { writeTransaction } from '../write-transaction.ts';
 import { promised } from './promised.ts';
-
-const ended = () => ({ finishedAt: new Date(), accessTokenCiphertext: null, leaseOwner: null, leaseExpiresAt: null });
 
 /**
  * The queue on SQLite. Several worker processes may share the file, and SQLite runs one writing
@@ -23,7 +21,7 @@ export function sqliteJobClaims(db: Db): JobClaims {
       .limit(1);
     return db
       .update(jobs)
-      .set({ status: 'RUNNING', startedAt: new Date(), leaseOwner: lease.owner, leaseExpiresAt: lease.expiresAt })
+      .set(claimedValues(lease))
       .where(and(eq(jobs.status, 'QUEUED'), sql`${jobs.id} in ${next}`))
       .returning()
       .get();
@@ -52,7 +50,7 @@ export function sqliteJobClaims(db: Db): JobClaims {
   function finish(jobId: string, owner: string, outcome: Outcome) {
     return db
       .update(jobs)
-      .set({ status: outcome.status, error: outcome.error ?? null, ...ended() })
+      .set({ status: outcome.status, error: outcome.error ?? null, ...endedValues() })
       .where(and(eq(jobs.id, jobId), eq(jobs.status, 'RUNNING'), eq(jobs.leaseOwner, owner)))
       .returning()
       .get();
@@ -62,7 +60,7 @@ export function sqliteJobClaims(db: Db): JobClaims {
     return writeTransaction(db, (tx) => {
       const queued = tx
         .update(jobs)
-        .set({ status: 'QUEUED', startedAt: null, leaseOwner: null, leaseExpiresAt: null, processed: 0, failed: 0, total: null, changed: null, warnings: [], restoreSummary: null })
+        .set(handedBackValues())
         .where(and(eq(jobs.id, jobId), eq(jobs.status, 'RUNNING'), eq(jobs.leaseOwner, owner), isNull(jobs.cancelRequestedAt)))
         .returning()
         .get();
@@ -74,7 +72,7 @@ export function sqliteJobClaims(db: Db): JobClaims {
   function cancelQueued(jobId: string) {
     return db
       .update(jobs)
-      .set({ status: 'CANCELLED', ...ended() })
+      .set({ status: 'CANCELLED', ...endedValues() })
       .where(and(eq(jobs.id, jobId), eq(jobs.status, 'QUEUED')))
       .returning()
       .get();
@@ -84,7 +82,7 @@ export function sqliteJobClaims(db: Db): JobClaims {
     return writeTransaction(db, (tx) => {
       const lost = tx
         .update(jobs)
-        .set({ status: 'FAILED', error, ...ended() })
+        .set({ status: 'FAILED', error, ...endedValues() })
         .where(and(eq(jobs.status, 'RUNNING'), or(isNull(jobs.leaseExpiresAt), lt(jobs.leaseExpiresAt, now))))
         .returning()
         .all();

@@ -1,8 +1,7 @@
-import { randomUUID } from 'node:crypto';
 import { and, asc, eq, isNull, ne, sql } from 'drizzle-orm';
 import type { Db } from '../client.ts';
 import { grants, instances, tokens } from '../schema.ts';
-import type { NewGrant, TokenLedger, TokenReservation } from '../token-ledger.ts';
+import { grantRows, type NewGrant, type TokenLedger, type TokenReservation } from '../token-ledger.ts';
 import { writeTransaction } from '../write-transaction.ts';
 import { promised } from './promised.ts';
 
@@ -21,33 +20,16 @@ export function sqliteTokenLedger(db: Db): TokenLedger {
     return writeTransaction(db, (tx) => {
       const instance = tx.select().from(instances).where(eq(instances.id, instanceId)).get();
       if (!instance) return undefined;
-      const grantId = randomUUID();
-      tx.insert(grants)
-        .values({ id: grantId, instanceId, refreshTokenCiphertext: approval.refreshTokenCiphertext, issuedAt: now, salesforceUserId: approval.salesforceUserId, loginUrl: instance.loginUrl })
-        .run();
-      tx.insert(tokens)
-        .values(Array.from({ length: instance.tokenLimit }, (_, position) => ({ id: randomUUID(), instanceId, grantId, position, issuedAt: now })))
-        .run();
+      const rows = grantRows(instance, approval, now);
+      tx.insert(grants).values(rows.grant).run();
+      tx.insert(tokens).values(rows.tokens).run();
       if (instance.currentGrantId) {
         tx.update(tokens)
           .set({ status: 'REVOKED' })
           .where(and(eq(tokens.grantId, instance.currentGrantId), eq(tokens.status, 'AVAILABLE')))
           .run();
       }
-      const updated = tx
-        .update(instances)
-        .set({
-          status: 'CONNECTED',
-          currentGrantId: grantId,
-          instanceUrl: approval.instanceUrl,
-          salesforceOrgId: approval.salesforceOrgId,
-          salesforceUserId: approval.salesforceUserId,
-          username: approval.username,
-          lastAuthenticatedAt: now,
-        })
-        .where(eq(instances.id, instanceId))
-        .returning()
-        .get();
+      const updated = tx.update(instances).set(rows.instance).where(eq(instances.id, instanceId)).returning().get();
       return { instance: updated, previousGrantId: instance.currentGrantId };
     });
   }
