@@ -1,4 +1,6 @@
-import type { JobRow } from './schema.ts';
+import type { jobs, JobRow } from './schema.ts';
+
+export type NewJob = typeof jobs.$inferInsert;
 
 /** A worker process's hold on the jobs it runs, renewed while they run. */
 export interface Lease {
@@ -16,6 +18,8 @@ export type Outcome = { status: 'SUCCEEDED' | 'CANCELLED'; error?: undefined } |
  * never two jobs running on one instance, and a job whose lease has passed is ended by any worker.
  */
 export interface JobClaims {
+  /** A new job, QUEUED. */
+  enqueue(job: NewJob): Promise<JobRow>;
   /** QUEUED → RUNNING under the lease: the oldest queued job of an instance that runs nothing. */
   claimNext(lease: Lease): Promise<JobRow | undefined>;
   /**

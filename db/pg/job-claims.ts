@@ -43,6 +43,8 @@ export function postgresJobClaims(db: PgDb): JobClaims {
   }
 
   return {
+    enqueue: async (job) => (await db.insert(jobs).values(job).returning())[0],
+
     async claimNext(lease) {
       for (let attempt = 1; ; attempt++) {
         try {

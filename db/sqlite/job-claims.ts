@@ -1,6 +1,6 @@
 import { and, eq, inArray, isNull, lt, notInArray, or, sql } from 'drizzle-orm';
 import type { Db } from '../client.ts';
-import { claimedValues, endedValues, handedBackValues, type JobClaims, type Lease, type Outcome } from '../job-claims.ts';
+import { claimedValues, endedValues, handedBackValues, type JobClaims, type Lease, type NewJob, type Outcome } from '../job-claims.ts';
 import { jobFailures, jobs, snapshots, type JobRow } from '../schema.ts';
 import { writeTransaction } from '../write-transaction.ts';
 import { promised } from './promised.ts';
@@ -92,7 +92,10 @@ export function sqliteJobClaims(db: Db): JobClaims {
     });
   }
 
+  const enqueue = (job: NewJob) => db.insert(jobs).values(job).returning().get();
+
   return {
+    enqueue: promised(enqueue),
     claimNext: promised(claimNext),
     renewLeases: promised(renewLeases),
     requestCancel: promised(requestCancel),

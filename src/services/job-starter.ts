@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import type { Db } from '../../db/client.ts';
-import { jobs, type GrantRow, type InstanceRow, type JobParameters, type JobRow } from '../../db/schema.ts';
+import type { JobClaims } from '../../db/job-claims.ts';
+import type { GrantRow, InstanceRow, JobParameters, JobRow } from '../../db/schema.ts';
 import { encrypt } from '../crypto.ts';
 import { InstanceNotConnectedError, InvalidInputError, SalesforceUnavailableError, TokenExpiredError } from '../errors.ts';
 import { describeGlobalWith } from '../salesforce/describe.ts';
@@ -23,7 +23,7 @@ export interface JobRequest {
 }
 
 interface Dependencies {
-  db: Db;
+  claims: Pick<JobClaims, 'enqueue'>;
   secretKey: Buffer;
   connectedApp: () => ConnectedApp;
   instances: InstanceService;
@@ -40,7 +40,7 @@ interface Dependencies {
  * refresh-token grant. A refused grant expires the instance's tokens; other failures give the
  * token back.
  */
-export function createJobStarter({ db, secretKey, connectedApp, instances, tokens, announce, onQueued, tokenWarningAt }: Dependencies) {
+export function createJobStarter({ claims, secretKey, connectedApp, instances, tokens, announce, onQueued, tokenWarningAt }: Dependencies) {
   /**
    * Checks the objects against the org's describeGlobal with a session of the current grant; a
    * refresh is no job start, so it uses no token. When the grant cannot give a session the check
@@ -112,24 +112,20 @@ export function createJobStarter({ db, secretKey, connectedApp, instances, token
       queue(instance, grant, session, request, { jobId: randomUUID(), tokenId: null }),
   };
 
-  function queue(instance: InstanceRow, grant: GrantRow, session: RefreshedSession, request: JobRequest, ids: { jobId: string; tokenId: string | null }): JobRow {
-    const job = db
-      .insert(jobs)
-      .values({
-        id: ids.jobId,
-        organisationId: instance.organisationId,
-        instanceId: instance.id,
-        kind: request.parameters.kind,
-        objects: request.objects,
-        parameters: request.parameters,
-        snapshotId: request.snapshotId,
-        grantId: grant.id,
-        tokenId: ids.tokenId,
-        accessTokenCiphertext: encrypt(secretKey, session.accessToken),
-        queuedAt: new Date(),
-      })
-      .returning()
-      .get();
+  async function queue(instance: InstanceRow, grant: GrantRow, session: RefreshedSession, request: JobRequest, ids: { jobId: string; tokenId: string | null }): Promise<JobRow> {
+    const job = await claims.enqueue({
+      id: ids.jobId,
+      organisationId: instance.organisationId,
+      instanceId: instance.id,
+      kind: request.parameters.kind,
+      objects: request.objects,
+      parameters: request.parameters,
+      snapshotId: request.snapshotId,
+      grantId: grant.id,
+      tokenId: ids.tokenId,
+      accessTokenCiphertext: encrypt(secretKey, session.accessToken),
+      queuedAt: new Date(),
+    });
     announce.jobChanged(job);
     onQueued(job);
     return job;

@@ -58,7 +58,7 @@ export function createScheduledBackups({ db, grantHealth, starter, announce, con
           };
         }
       }
-      const job = starter.queue(instance, opened.grant, opened.session, {
+      const job = await starter.queue(instance, opened.grant, opened.session, {
         instanceId,
         objects,
         parameters: { kind: 'BACKUP', full: false },

@@ -101,16 +101,25 @@ describe.each(ENGINES)('token reservation on $name', (engine) => {
     expect((await reserve('job-2')).grant.revokedAt).toBeInstanceOf(Date);
   });
 
-  it('gives exactly the limit to twenty starts at once from two connections', async () => {
+  it('queues exactly the limit of jobs from twenty starts at once on two connections', async () => {
     const other = await database.connectAgain();
-    const starts = Array.from({ length: 20 }, (_, i) => (i % 2 === 0 ? database : other).ledger.reserve(instance.id, `job-${i}`));
-    const results = await Promise.all(starts);
+    // A start as the job starter makes it: a token, then the job queued with it.
+    const start = async (connection: typeof other, jobId: string) => {
+      const result = await connection.ledger.reserve(instance.id, jobId);
+      if (!('refused' in result)) {
+        await connection.claims.enqueue({ id: jobId, organisationId: instance.organisationId, instanceId: instance.id, kind: 'BACKUP', grantId: result.grant.id, tokenId: result.token.id, queuedAt: new Date() });
+      }
+      return result;
+    };
+    const results = await Promise.all(Array.from({ length: 20 }, (_, i) => start(i % 2 === 0 ? database : other, `job-${i}`)));
     const taken = results.filter((result): result is TokenReservation => !('refused' in result));
     expect(taken).toHaveLength(LIMIT);
     expect(new Set(taken.map((r) => r.token.id)).size).toBe(LIMIT);
     expect(taken.filter((r) => r.exhausted)).toHaveLength(1);
     expect(results.filter((result) => 'refused' in result)).toEqual(Array(15).fill({ refused: 'NO_TOKEN_LEFT', tokenLimit: LIMIT, used: LIMIT }));
     expect(await status()).toBe('REAUTH_REQUIRED');
+    const queued = await Promise.all(taken.map((reservation) => database.job(reservation.token.jobId!)));
+    expect(queued.map((job) => job.tokenId)).toEqual(taken.map((reservation) => reservation.token.id));
   });
 });
 
