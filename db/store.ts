@@ -1,11 +1,12 @@
 import type { JobClaims } from './job-claims.ts';
 import type { JobReports } from './job-reports.ts';
+import type { OrganisationStore } from './organisation-store.ts';
 import type { RunClaims } from './run-claims.ts';
 import type { TokenLedger } from './token-ledger.ts';
 
 /**
  * The data access each database engine implements its own way (db/sqlite/store.ts,
- * db/pg/store.ts): where the dialects differ in locking, claims and JSON. The services reach
+ * db/pg/store.ts): where the dialects differ in locking, claims, JSON and partitions. The services reach
  * everything else through Drizzle on SQLite until it moves here too (README, "Running at scale").
  */
 export interface Store {
@@ -13,4 +14,5 @@ export interface Store {
   reports: JobReports;
   ledger: TokenLedger;
   runClaims: RunClaims;
+  organisations: OrganisationStore;
 }

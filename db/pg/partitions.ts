@@ -1,5 +1,9 @@
-import { sql } from 'drizzle-orm';
-import type { NodePgDatabase } from 'drizzle-orm/node-postgres';
+import { sql, type SQL } from 'drizzle-orm';
+
+/** A connection or a transaction: the partitions are made in whichever the caller is in. */
+interface Executor {
+  execute(query: SQL): PromiseLike<unknown>;
+}
 
 /** As randomUUID makes them. DDL takes no bind parameters, so nothing else reaches the SQL below. */
 const ORGANISATION_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
@@ -13,19 +17,13 @@ function partitionNames(organisationId: string) {
 }
 
 /** The organisation's partition of each table partitioned by organisation; none exists before it is made. */
-export async function createOrganisationPartitions<TSchema extends Record<string, unknown>>(db: NodePgDatabase<TSchema>, organisationId: string): Promise<void> {
-  const names = partitionNames(organisationId);
-  await db.transaction(async (tx) => {
-    for (const { table, partition } of names) {
-      await tx.execute(sql.raw(`CREATE TABLE IF NOT EXISTS "${partition}" PARTITION OF "${table}" FOR VALUES IN ('${organisationId}')`));
-    }
-  });
+export async function createOrganisationPartitions(db: Executor, organisationId: string): Promise<void> {
+  for (const { table, partition } of partitionNames(organisationId)) {
+    await db.execute(sql.raw(`CREATE TABLE IF NOT EXISTS "${partition}" PARTITION OF "${table}" FOR VALUES IN ('${organisationId}')`));
+  }
 }
 
 /** Drops the organisation's partitions, and with them all its record versions and snapshot records. */
-export async function dropOrganisationPartitions<TSchema extends Record<string, unknown>>(db: NodePgDatabase<TSchema>, organisationId: string): Promise<void> {
-  const names = partitionNames(organisationId);
-  await db.transaction(async (tx) => {
-    for (const { partition } of names) await tx.execute(sql.raw(`DROP TABLE IF EXISTS "${partition}"`));
-  });
+export async function dropOrganisationPartitions(db: Executor, organisationId: string): Promise<void> {
+  for (const { partition } of partitionNames(organisationId)) await db.execute(sql.raw(`DROP TABLE IF EXISTS "${partition}"`));
 }

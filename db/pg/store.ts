@@ -2,9 +2,16 @@ import type { Store } from '../store.ts';
 import type { PgDb } from './client.ts';
 import { postgresJobClaims } from './job-claims.ts';
 import { postgresJobReports } from './job-reports.ts';
+import { postgresOrganisationStore } from './organisation-store.ts';
 import { postgresRunClaims } from './run-claims.ts';
 import { postgresTokenLedger } from './token-ledger.ts';
 
 export function postgresStore(db: PgDb): Store {
-  return { claims: postgresJobClaims(db), reports: postgresJobReports(db), ledger: postgresTokenLedger(db), runClaims: postgresRunClaims(db) };
+  return {
+    claims: postgresJobClaims(db),
+    reports: postgresJobReports(db),
+    ledger: postgresTokenLedger(db),
+    runClaims: postgresRunClaims(db),
+    organisations: postgresOrganisationStore(db),
+  };
 }

@@ -2,6 +2,7 @@ import type { DatabaseHandle } from '../client.ts';
 import type { Store } from '../store.ts';
 import { sqliteJobClaims } from './job-claims.ts';
 import { sqliteJobReports } from './job-reports.ts';
+import { sqliteOrganisationStore } from './organisation-store.ts';
 import { sqliteRunClaims } from './run-claims.ts';
 import { sqliteTokenLedger } from './token-ledger.ts';
 
@@ -12,5 +13,6 @@ export function sqliteStore(database: Pick<DatabaseHandle, 'db' | 'uncounted'>):
     reports: sqliteJobReports(database.db),
     ledger: sqliteTokenLedger(database.db),
     runClaims: sqliteRunClaims(database.db),
+    organisations: sqliteOrganisationStore(database.db),
   };
 }

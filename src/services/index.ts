@@ -129,13 +129,13 @@ export function createServices({ database, events, config, secretKey, logger, re
     intervalMs: SCHEDULER_INTERVAL_MS,
   });
   const grantChecks = createGrantChecks(grantHealth, config.grantCheckMinutes * 60_000, logger);
-  const organisations = createOrganisationService(db, announce);
+  const organisations = createOrganisationService(db, store.organisations, announce);
   const storedData = createStoredDataRemoval(database, pruner, blobSweep);
   const services = {
     apiKeys,
     audit,
     organisations,
-    removals: createRemovals({ db, organisations, instances, tokens, apiKeys, storedData, connectedApp, announce, logger }),
+    removals: createRemovals({ db, organisationStore: store.organisations, organisations, instances, tokens, apiKeys, storedData, connectedApp, announce, logger }),
     instances,
     tokens: {
       byIds: (viewer: Viewer, ids: readonly string[]) => tokens.byIds(viewer, ids),

@@ -1,5 +1,6 @@
 import { sql, type SQL } from 'drizzle-orm';
 import type { SQLiteColumn } from 'drizzle-orm/sqlite-core';
+import { isUniqueViolation } from '../../db/sqlite/errors.ts';
 import { InvalidInputError, NameTakenError } from '../errors.ts';
 
 // Control characters (NUL included) and the invisible marks that reorder or hide text.
@@ -30,10 +31,7 @@ export function guardedByNameIndex<T>(index: string, entity: string, name: strin
   try {
     return write();
   } catch (error) {
-    // Drizzle wraps the driver's error; better-sqlite3's names the index.
-    const cause = (error as { cause?: unknown }).cause ?? error;
-    const { code, message } = cause as { code?: unknown; message?: unknown };
-    if (code === 'SQLITE_CONSTRAINT_UNIQUE' && typeof message === 'string' && message.includes(`'${index}'`)) throw new NameTakenError(entity, name);
+    if (isUniqueViolation(error, index)) throw new NameTakenError(entity, name);
     throw error;
   }
 }

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { and, asc, eq, getTableColumns, gt, inArray, or, sql } from 'drizzle-orm';
 import { organisations, type OrganisationRow } from '../../db/schema.ts';
 import type { Db } from '../../db/client.ts';
+import { ORGANISATION_NAME_INDEX, type OrganisationStore } from '../../db/organisation-store.ts';
 import { columnRows } from '../../db/column-rows.ts';
 import { NameTakenError, NotFoundError } from '../errors.ts';
 import type { Announcements } from './announcements.ts';
@@ -9,10 +10,10 @@ import { guardedByNameIndex, sameName, validName } from './names.ts';
 import { decodeCursor, encodeCursor, pageOf, pageSize, type Page, type PageRequest } from './paging.ts';
 import { canSeeOrganisation, type Viewer } from './viewer.ts';
 
-const NAME_INDEX = 'organisations_name';
+const NAME_INDEX = ORGANISATION_NAME_INDEX;
 const DEFAULT_PAGE_SIZE = 20;
 
-export function createOrganisationService(db: Db, announce: Announcements) {
+export function createOrganisationService(db: Db, store: OrganisationStore, announce: Announcements) {
   // The first page is read on every dashboard request: each shape (a key's own or all, after a
   // cursor or not) is prepared once, its values bound.
   const columns = getTableColumns(organisations);
@@ -77,9 +78,10 @@ export function createOrganisationService(db: Db, announce: Announcements) {
       return db.select().from(organisations).where(inArray(organisations.id, visible)).all();
     },
 
-    create(name: string): OrganisationRow {
+    async create(name: string): Promise<OrganisationRow> {
       const free = freeName(name);
-      const organisation = guardedByNameIndex(NAME_INDEX, 'Organisation', free, () => db.insert(organisations).values({ id: randomUUID(), name: free }).returning().get());
+      const organisation = await store.create(randomUUID(), free);
+      if ('refused' in organisation) throw new NameTakenError('Organisation', free);
       announce.organisationChanged(organisation, 'CREATED');
       return organisation;
     },

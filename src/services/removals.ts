@@ -1,7 +1,8 @@
 import { and, eq, inArray, isNull } from 'drizzle-orm';
 import type { YogaLogger } from 'graphql-yoga';
 import type { Db } from '../../db/client.ts';
-import { apiKeys, grants, instances, jobs, organisations, tokens, type InstanceRow, type OrganisationRow } from '../../db/schema.ts';
+import type { OrganisationStore } from '../../db/organisation-store.ts';
+import { apiKeys, grants, instances, jobs, tokens, type InstanceRow, type OrganisationRow } from '../../db/schema.ts';
 import { InvalidInputError, SalesforceUnavailableError } from '../errors.ts';
 import { revokeToken, type ConnectedApp } from '../salesforce/oauth.ts';
 import type { Announcements } from './announcements.ts';
@@ -15,6 +16,7 @@ import { writeTransaction } from '../../db/write-transaction.ts';
 
 interface Dependencies {
   db: Db;
+  organisationStore: OrganisationStore;
   organisations: OrganisationService;
   instances: InstanceService;
   tokens: TokenService;
@@ -38,7 +40,7 @@ function confirmed(expected: string, given: string, what: string): void {
  * instances' grants at Salesforce (`/services/oauth2/revoke`): when Salesforce cannot be reached,
  * nothing is changed and the caller is told to try again.
  */
-export function createRemovals({ db, organisations: organisationService, instances: instanceService, tokens: tokenService, apiKeys: apiKeyService, storedData, connectedApp, announce, logger }: Dependencies) {
+export function createRemovals({ db, organisationStore, organisations: organisationService, instances: instanceService, tokens: tokenService, apiKeys: apiKeyService, storedData, connectedApp, announce, logger }: Dependencies) {
   function refuseWhileBusy(instanceIds: string[], what: string): void {
     if (instanceIds.length === 0) return;
     const busy = db
@@ -110,7 +112,7 @@ export function createRemovals({ db, organisations: organisationService, instanc
       for (const instance of held) await revokeGrantsOf(instance);
       const keyIds = db.select({ id: apiKeys.id }).from(apiKeys).where(eq(apiKeys.organisationId, id)).all().map((key) => key.id);
       for (const instance of held) await storedData.deleteSnapshotsOf(instance.id);
-      db.delete(organisations).where(eq(organisations.id, id)).run();
+      await organisationStore.delete(id);
       apiKeyService.forgetOrganisation(id, keyIds);
       await storedData.removeUnnamedFiles();
       for (const instance of held) announce.instanceRemoved(instance);

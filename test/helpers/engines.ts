@@ -17,10 +17,11 @@ import { postgresStore } from '../../db/pg/store.ts';
 /** One connection (SQLite) or pool (PostgreSQL) to a test database, with the pieces each engine implements. */
 export interface EngineConnection extends Store {
   /** Rows the tests set up and read back, written as the services would. */
-  addInstance(tokenLimit: number): Promise<InstanceRow>;
+  /** An instance of a new organisation, or of the one named. */
+  addInstance(tokenLimit: number, organisationId?: string): Promise<InstanceRow>;
   queueJob(instance: InstanceRow, queuedAt: Date): Promise<JobRow>;
   addSnapshot(jobId: string, instanceId: string, completed: boolean): Promise<string>;
-  instance(id: string): Promise<InstanceRow>;
+  instance(id: string): Promise<InstanceRow | undefined>;
   job(id: string): Promise<JobRow>;
   snapshotIds(): Promise<string[]>;
   failureCount(jobId: string): Promise<number>;
@@ -67,13 +68,13 @@ const sqlite: TestEngine = {
       const { organisations, instances, jobs, jobFailures, snapshots, backupPolicies, scheduledRuns } = sqliteTables;
       return {
         ...sqliteStore(database),
-        addInstance: promised((tokenLimit: number) => {
-          const organisation = db.insert(organisations).values({ id: randomUUID(), name: randomUUID() }).returning().get();
-          return db.insert(instances).values(instanceValues(organisation.id, tokenLimit)).returning().get();
+        addInstance: promised((tokenLimit: number, organisationId?: string) => {
+          organisationId ??= db.insert(organisations).values({ id: randomUUID(), name: randomUUID() }).returning().get().id;
+          return db.insert(instances).values(instanceValues(organisationId, tokenLimit)).returning().get();
         }),
         queueJob: promised((instance: InstanceRow, queuedAt: Date) => db.insert(jobs).values(jobValues(instance, queuedAt)).returning().get()),
         addSnapshot: promised((jobId: string, instanceId: string, completed: boolean) => db.insert(snapshots).values(snapshotValues(jobId, instanceId, completed)).returning().get().id),
-        instance: promised((id: string) => db.select().from(instances).where(eq(instances.id, id)).get()!),
+        instance: promised((id: string) => db.select().from(instances).where(eq(instances.id, id)).get()),
         job: promised((id: string) => db.select().from(jobs).where(eq(jobs.id, id)).get()!),
         snapshotIds: promised(() => db.select({ id: snapshots.id }).from(snapshots).all().map((row) => row.id)),
         failureCount: promised((jobId: string) => db.select({ n: count() }).from(jobFailures).where(eq(jobFailures.jobId, jobId)).get()!.n),
@@ -105,9 +106,9 @@ const postgres: TestEngine = {
       const { organisations, instances, jobs, jobFailures, snapshots, backupPolicies, scheduledRuns } = pgTables;
       return {
         ...postgresStore(db),
-        async addInstance(tokenLimit) {
-          const [organisation] = await db.insert(organisations).values({ id: randomUUID(), name: randomUUID() }).returning();
-          return (await db.insert(instances).values(instanceValues(organisation.id, tokenLimit)).returning())[0];
+        async addInstance(tokenLimit, organisationId) {
+          organisationId ??= (await db.insert(organisations).values({ id: randomUUID(), name: randomUUID() }).returning())[0].id;
+          return (await db.insert(instances).values(instanceValues(organisationId, tokenLimit)).returning())[0];
         },
         queueJob: async (instance, queuedAt) => (await db.insert(jobs).values(jobValues(instance, queuedAt)).returning())[0],
         addSnapshot: async (jobId, instanceId, completed) => (await db.insert(snapshots).values(snapshotValues(jobId, instanceId, completed)).returning())[0].id,

@@ -8,6 +8,7 @@ import { createInstanceService } from '../../src/services/instances.ts';
 import { createOrganisationService } from '../../src/services/organisations.ts';
 import { createTokenService } from '../../src/services/tokens.ts';
 import { sqliteTokenLedger } from '../../db/sqlite/token-ledger.ts';
+import { sqliteOrganisationStore } from '../../db/sqlite/organisation-store.ts';
 import type { Viewer } from '../../src/services/viewer.ts';
 
 const OPERATOR: Viewer = { kind: 'operator' };
@@ -35,7 +36,7 @@ export async function seedOrganisations(db: Db, added: number, overrides: Partia
   const options: SeedOptions = { instancesPerOrganisation: 2, jobsPerInstance: 3, snapshotsPerInstance: 2, failuresPerRestore: 2, ...overrides };
   // The services on the same database; their events reach no one (as the rows of finished jobs do not).
   const announce = createAnnouncements(createEventBus());
-  const organisationService = createOrganisationService(db, announce);
+  const organisationService = createOrganisationService(db, sqliteOrganisationStore(db), announce);
   const instanceService = createInstanceService(db, announce, SEED_CONFIG);
   // Seeded refresh tokens are never sent to Salesforce: any key may encrypt them.
   const tokenService = createTokenService(db, sqliteTokenLedger(db), randomBytes(32));
@@ -43,7 +44,7 @@ export async function seedOrganisations(db: Db, added: number, overrides: Partia
   // Names are unique: a second call goes on numbering after the organisations already there.
   const first = db.select({ n: count() }).from(organisations).get()!.n;
   for (let o = first; o < first + added; o++) {
-    const organisationId = organisationService.create(`Organisation ${o}`).id;
+    const organisationId = (await organisationService.create(`Organisation ${o}`)).id;
     for (let i = 0; i < options.instancesPerOrganisation; i++) {
       const instance = instanceService.add(OPERATOR, organisationId, i % 2 === 0 ? 'PRODUCTION' : 'SANDBOX', `Instance ${o}.${i}`);
       const instanceId = instance.id;

@@ -32,7 +32,7 @@ export async function startSeededServer(organisations: number, options: SeedOpti
 
   const pending: { environment: EnvironmentName; instanceId: string }[] = [];
   for (let o = 0; o < organisations; o++) {
-    const organisation = services.organisations.create(`Organisation ${o}`);
+    const organisation = await services.organisations.create(`Organisation ${o}`);
     for (let i = 0; i < options.instancesPerOrganisation; i++) {
       const environment: EnvironmentName = pending.length % 2 === 0 ? 'PRODUCTION' : 'SANDBOX';
       const instance = services.instances.add(OPERATOR, organisation.id, environment, `Instance ${o}.${i}`);

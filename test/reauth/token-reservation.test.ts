@@ -5,6 +5,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { openDatabase, type DatabaseHandle } from '../../db/client.ts';
 import type { InstanceRow } from '../../db/schema.ts';
 import { sqliteTokenLedger } from '../../db/sqlite/token-ledger.ts';
+import { sqliteOrganisationStore } from '../../db/sqlite/organisation-store.ts';
 import type { TokenReservation } from '../../db/token-ledger.ts';
 import { InstanceNotConnectedError, NotFoundError, TokenExpiredError } from '../../src/errors.ts';
 import { createEventBus } from '../../src/events.ts';
@@ -35,7 +36,7 @@ describe.each(ENGINES)('token reservation on $name', (engine) => {
   });
   afterEach(() => database.close());
 
-  const status = async () => (await database.instance(instance.id)).status;
+  const status = async () => (await database.instance(instance.id))?.status;
   const reserve = async (jobId: string) => reserved(await database.ledger.reserve(instance.id, jobId));
 
   it('gives each job its own token in order, and the last one asks for reauthentication', async () => {
@@ -138,7 +139,7 @@ describe('token service', () => {
 
   it("turns the ledger's refusals into the errors the API answers with", async () => {
     const announce = createAnnouncements(createEventBus());
-    const organisation = createOrganisationService(database.db, announce).create('Acme');
+    const organisation = await createOrganisationService(database.db, sqliteOrganisationStore(database.db), announce).create('Acme');
     const config = { tokenLimit: LIMIT, salesforce: { loginUrls: { PRODUCTION: 'https://login.example', SANDBOX: 'https://test.example' } } };
     const instances = createInstanceService(database.db, announce, config);
     const instanceId = instances.add({ kind: 'operator' }, organisation.id, 'PRODUCTION', 'Production').id;

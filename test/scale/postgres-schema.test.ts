@@ -6,6 +6,7 @@ import { readMigrationFiles } from 'drizzle-orm/migrator';
 import { POSTGRES_MIGRATIONS } from '../../db/migrations-folders.ts';
 import { openPostgres } from '../../db/pg/client.ts';
 import { createOrganisationPartitions, dropOrganisationPartitions } from '../../db/pg/partitions.ts';
+import { postgresOrganisationStore } from '../../db/pg/organisation-store.ts';
 import * as schema from '../../db/pg/schema.ts';
 import { openTestPostgres, type TestPostgres } from '../helpers/postgres.ts';
 
@@ -40,16 +41,17 @@ describe.skipIf(!process.env.TEST_DATABASE_URL)('the PostgreSQL schema', () => {
       [database.schema],
     ).then((found) => found.map((row) => row.item));
 
-  /** An organisation with an instance and a snapshot; with its partitions unless told otherwise. */
+  /** An organisation with an instance and a snapshot: made by the store, with its partitions, unless told otherwise. */
   async function organisationWithSnapshot(partitions = true) {
     const organisationId = randomUUID();
     const { db } = database;
-    await db.insert(schema.organisations).values({ id: organisationId, name: `Organisation ${organisationId}` });
+    const name = `Organisation ${organisationId}`;
+    if (partitions) expect(await postgresOrganisationStore(db).create(organisationId, name)).toMatchObject({ id: organisationId, name });
+    else await db.insert(schema.organisations).values({ id: organisationId, name });
     const instanceId = randomUUID();
     await db.insert(schema.instances).values({ id: instanceId, organisationId, environment: 'PRODUCTION', name: 'Live', loginUrl: 'https://login.salesforce.com', tokenLimit: 5 });
     const snapshotId = randomUUID();
     await db.insert(schema.snapshots).values({ id: snapshotId, instanceId, jobId: randomUUID(), sequence: 1 });
-    if (partitions) await createOrganisationPartitions(db, organisationId);
     return { organisationId, instanceId, snapshotId };
   }
 
@@ -107,7 +109,7 @@ describe.skipIf(!process.env.TEST_DATABASE_URL)('the PostgreSQL schema', () => {
     );
   });
 
-  it("drops an organisation's partitions with its records, leaving another organisation's", async () => {
+  it("drops a deleted organisation's partitions with its records, leaving another organisation's", async () => {
     const dropped = await organisationWithSnapshot();
     const kept = await organisationWithSnapshot();
     for (const { organisationId, snapshotId } of [dropped, kept]) {
@@ -115,8 +117,10 @@ describe.skipIf(!process.env.TEST_DATABASE_URL)('the PostgreSQL schema', () => {
       await database.db.insert(schema.snapshotRecords).values(snapshotRecord(organisationId, snapshotId));
     }
 
-    await dropOrganisationPartitions(database.db, dropped.organisationId);
+    await postgresOrganisationStore(database.db).delete(dropped.organisationId);
     await dropOrganisationPartitions(database.db, dropped.organisationId); // already gone: nothing to do
+    expect(await rows('select id from organisations where id = $1', [dropped.organisationId])).toEqual([]);
+    expect(await rows('select id from snapshots where id = $1', [dropped.snapshotId])).toEqual([]);
 
     for (const table of ['record_versions', 'snapshot_records'] as const) {
       expect(await partitionsHolding(table, dropped.organisationId)).toEqual([]);
