@@ -86,6 +86,12 @@ export function createJobWorker(access: WorkerAccess) {
         while (!stopped && running.size < config.jobConcurrency) {
           const job = await claims.claimNext(lease());
           if (!job) break;
+          // Stopped while the claim was on its way: the job goes back for another worker.
+          if (stopped) {
+            const handedBack = await claims.handBack(job.id, owner);
+            if (handedBack) announce.jobChanged(handedBack);
+            break;
+          }
           begin(job);
         }
       } while (pumpAgain && !stopped);
@@ -214,10 +220,12 @@ export function createJobWorker(access: WorkerAccess) {
    * worker ended (this process stalled past it).
    */
   async function renew() {
-    const held = await claims.renewLeases(lease(), [...running.keys()]);
-    for (const [jobId, controller] of running) {
+    // Only the jobs asked about: one claimed while the renewal was on its way holds a fresh lease.
+    const asked = [...running.keys()];
+    const held = await claims.renewLeases(lease(), asked);
+    for (const jobId of asked) {
       const job = held.get(jobId);
-      if (!job || job.cancelRequested) controller.abort();
+      if (!job || job.cancelRequested) running.get(jobId)?.abort();
     }
   }
 
@@ -241,11 +249,12 @@ export function createJobWorker(access: WorkerAccess) {
     async start() {
       stopped = false;
       access.snapshots.discardIncomplete();
-      await failJobsOfLostWorkers();
-      await pump();
+      // Beating from the start: a database that fails this first round is tried again at the next beat.
       heartbeat ??= setInterval(() => {
         beat().catch((error: unknown) => access.logger.warn(`Job worker heartbeat failed: ${(error as Error).stack ?? String(error)}`));
       }, Math.min(HEARTBEAT_MS, leaseMs / 3)).unref();
+      await failJobsOfLostWorkers();
+      await pump();
     },
 
     wake: () => pumpLogged(),
@@ -270,6 +279,8 @@ export function createJobWorker(access: WorkerAccess) {
       stopped = true;
       clearInterval(heartbeat);
       heartbeat = undefined;
+      // A claim on its way hands its job back before the running ones are stopped.
+      await pumping?.catch(() => undefined);
       for (const controller of running.values()) controller.abort();
       const deadline = Date.now() + 5000;
       while (running.size > 0 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 20));
