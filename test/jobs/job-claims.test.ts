@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Lease } from '../../db/job-claims.ts';
 import type { InstanceRow } from '../../db/schema.ts';
-import { ENGINES, type TestDatabase } from '../helpers/engines.ts';
+import { ENGINES, type EngineConnection, type TestDatabase } from '../helpers/engines.ts';
 
 const inAMinute = () => new Date(Date.now() + 60_000);
 const leaseOf = (owner: string, expiresAt = inAMinute()): Lease => ({ owner, expiresAt });
@@ -135,5 +135,51 @@ describe.each(ENGINES)('job reports on $name', (engine) => {
 
     expect(await database.claims.handBack(job.id, 'w1')).toMatchObject({ processed: 0, total: null, warnings: [], restoreSummary: null });
     expect(await database.failureCount(job.id)).toBe(0);
+  });
+});
+
+/** Workers on several connections draining one queue, as worker processes would. */
+describe.each(ENGINES)('a queue drained by four connections on $name', (engine) => {
+  let database: TestDatabase;
+
+  beforeEach(async () => {
+    database = await engine.open();
+  });
+  afterEach(() => database.close());
+
+  it('runs every job once, never two at once on an instance, each instance’s jobs in queue order', async () => {
+    const instances = await Promise.all(Array.from({ length: 8 }, () => database.addInstance(5)));
+    const queued = [];
+    for (let j = 0; j < 40; j++) queued.push(await database.queueJob(instances[j % 8], new Date(Date.UTC(2026, 0, 1, 0, 0, j))));
+    const connections = [database, ...(await Promise.all([1, 2, 3].map(() => database.connectAgain())))];
+
+    const started: { jobId: string; instanceId: string }[] = [];
+    const runningOn = new Set<string>();
+    const overlaps: string[] = [];
+    let finished = 0;
+    const work = async (connection: EngineConnection, owner: string) => {
+      while (finished < queued.length) {
+        const job = await connection.claims.claimNext(leaseOf(owner));
+        if (!job) {
+          await new Promise((resolve) => setTimeout(resolve, 2));
+          continue;
+        }
+        if (runningOn.has(job.instanceId)) overlaps.push(job.instanceId);
+        runningOn.add(job.instanceId);
+        started.push({ jobId: job.id, instanceId: job.instanceId });
+        await new Promise((resolve) => setTimeout(resolve, Math.random() * 5));
+        runningOn.delete(job.instanceId);
+        expect(await connection.claims.finish(job.id, owner, { status: 'SUCCEEDED' })).toMatchObject({ status: 'SUCCEEDED' });
+        finished += 1;
+      }
+    };
+    await Promise.all(connections.map((connection, i) => work(connection, `w${i}`)));
+
+    expect(overlaps).toEqual([]);
+    expect(started.map((run) => run.jobId).sort()).toEqual(queued.map((job) => job.id).sort());
+    for (const instance of instances) {
+      const order = queued.filter((job) => job.instanceId === instance.id).map((job) => job.id);
+      expect(started.filter((run) => run.instanceId === instance.id).map((run) => run.jobId)).toEqual(order);
+    }
   });
 });
