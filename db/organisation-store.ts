@@ -8,6 +8,8 @@ import type { OrganisationRow } from './schema.ts';
 export interface OrganisationStore {
   /** A new organisation, or a refusal when another has the name (letter case aside), even one made a moment ago. */
   create(id: string, name: string): Promise<OrganisationRow | { refused: 'NAME_TAKEN' }>;
+  /** Renames it, unless another organisation has the name; undefined when it is gone. */
+  rename(id: string, name: string): Promise<OrganisationRow | { refused: 'NAME_TAKEN' } | undefined>;
   /** Deletes the organisation and everything that cascades from it. */
   delete(id: string): Promise<void>;
 }

@@ -1,4 +1,5 @@
 import type { JobClaims } from './job-claims.ts';
+import type { InstanceStore } from './instance-store.ts';
 import type { JobReports } from './job-reports.ts';
 import type { OrganisationStore } from './organisation-store.ts';
 import type { RunClaims } from './run-claims.ts';
@@ -6,7 +7,7 @@ import type { TokenLedger } from './token-ledger.ts';
 
 /**
  * The data access each database engine implements its own way (db/sqlite/store.ts,
- * db/pg/store.ts): where the dialects differ in locking, claims, JSON and partitions. The services reach
+ * db/pg/store.ts): where the dialects differ in locking, claims, JSON, unique names and partitions. The services reach
  * everything else through Drizzle on SQLite until it moves here too (README, "Running at scale").
  */
 export interface Store {
@@ -15,4 +16,5 @@ export interface Store {
   ledger: TokenLedger;
   runClaims: RunClaims;
   organisations: OrganisationStore;
+  instances: InstanceStore;
 }

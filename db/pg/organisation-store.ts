@@ -24,6 +24,15 @@ export function postgresOrganisationStore(db: PgDb): OrganisationStore {
       }
     },
 
+    async rename(id, name) {
+      try {
+        return (await db.update(organisations).set({ name }).where(eq(organisations.id, id)).returning())[0];
+      } catch (error) {
+        if (isUniqueViolation(error, ORGANISATION_NAME_INDEX)) return { refused: 'NAME_TAKEN' };
+        throw error;
+      }
+    },
+
     delete: (id) =>
       db.transaction(async (tx) => {
         await dropOrganisationPartitions(tx, id);

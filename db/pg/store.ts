@@ -1,5 +1,6 @@
 import type { Store } from '../store.ts';
 import type { PgDb } from './client.ts';
+import { postgresInstanceStore } from './instance-store.ts';
 import { postgresJobClaims } from './job-claims.ts';
 import { postgresJobReports } from './job-reports.ts';
 import { postgresOrganisationStore } from './organisation-store.ts';
@@ -13,5 +14,6 @@ export function postgresStore(db: PgDb): Store {
     ledger: postgresTokenLedger(db),
     runClaims: postgresRunClaims(db),
     organisations: postgresOrganisationStore(db),
+    instances: postgresInstanceStore(db),
   };
 }

@@ -15,6 +15,14 @@ export function sqliteOrganisationStore(db: Db): OrganisationStore {
       throw error;
     }
   }
+  function rename(id: string, name: string): OrganisationRow | { refused: 'NAME_TAKEN' } | undefined {
+    try {
+      return db.update(organisations).set({ name }).where(eq(organisations.id, id)).returning().get();
+    } catch (error) {
+      if (isUniqueViolation(error, ORGANISATION_NAME_INDEX)) return { refused: 'NAME_TAKEN' };
+      throw error;
+    }
+  }
   const remove = (id: string) => void db.delete(organisations).where(eq(organisations.id, id)).run();
-  return { create: promised(create), delete: promised(remove) };
+  return { create: promised(create), rename: promised(rename), delete: promised(remove) };
 }

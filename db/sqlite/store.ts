@@ -1,5 +1,6 @@
 import type { DatabaseHandle } from '../client.ts';
 import type { Store } from '../store.ts';
+import { sqliteInstanceStore } from './instance-store.ts';
 import { sqliteJobClaims } from './job-claims.ts';
 import { sqliteJobReports } from './job-reports.ts';
 import { sqliteOrganisationStore } from './organisation-store.ts';
@@ -14,5 +15,6 @@ export function sqliteStore(database: Pick<DatabaseHandle, 'db' | 'uncounted'>):
     ledger: sqliteTokenLedger(database.db),
     runClaims: sqliteRunClaims(database.db),
     organisations: sqliteOrganisationStore(database.db),
+    instances: sqliteInstanceStore(database.db),
   };
 }

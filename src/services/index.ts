@@ -74,7 +74,7 @@ export function createServices({ database, events, config, secretKey, logger, re
   const announce = createAnnouncements(events);
   const apiKeys = createApiKeyService(db, announce);
   const audit = createAuditLog(db);
-  const instances = createInstanceService(db, announce, config);
+  const instances = createInstanceService(db, store.instances, announce, config);
   const tokens = createTokenService(db, store.ledger, secretKey);
   const dataKeys = createDataKeys(db, secretKey);
   const snapshotStorage = createSnapshotService(database, dataKeys);

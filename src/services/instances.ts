@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
-import { and, asc, count, eq, getTableColumns, sql } from 'drizzle-orm';
-import { instances, organisations, type Environment, type InstanceRow } from '../../db/schema.ts';
+import { and, asc, eq, getTableColumns, sql } from 'drizzle-orm';
+import { instances, type Environment, type InstanceRow } from '../../db/schema.ts';
 import type { Db } from '../../db/client.ts';
+import type { InstanceStore } from '../../db/instance-store.ts';
 import { columnRows } from '../../db/column-rows.ts';
 import { inListPlaceholder } from '../../db/in-list.ts';
 import type { Config } from '../config.ts';
@@ -9,7 +10,7 @@ import { InvalidInputError, NameTakenError, NotFoundError } from '../errors.ts';
 import { LoginUrlError, normaliseLoginUrl } from '../salesforce/hosts.ts';
 import type { ApiUsage } from '../salesforce/session.ts';
 import type { Announcements } from './announcements.ts';
-import { guardedByNameIndex, sameName, validName } from './names.ts';
+import { sameName, validName } from './names.ts';
 import { canSeeOrganisation, type Viewer, type ViewerRead } from './viewer.ts';
 
 function validLoginUrl(value: string): string {
@@ -40,9 +41,7 @@ export function recordApiUsage(db: Db, instanceId: string, usage: ApiUsage | und
     .get();
 }
 
-const NAME_INDEX = 'instances_organisation_name';
-
-export function createInstanceService(db: Db, announce: Announcements, config: { tokenLimit: number; salesforce: Pick<Config['salesforce'], 'loginUrls'> }) {
+export function createInstanceService(db: Db, store: InstanceStore, announce: Announcements, config: { tokenLimit: number; salesforce: Pick<Config['salesforce'], 'loginUrls'> }) {
   // Read for every instance a dashboard shows and every instance event a subscription executes: prepared once.
   const columns = getTableColumns(instances);
   const instancesByIds = columnRows<InstanceRow>(
@@ -102,41 +101,41 @@ export function createInstanceService(db: Db, announce: Announcements, config: {
      * Registers an org. `loginUrl` is the org's own login host (My Domain) when its users may not
      * log in through the environment's default one.
      */
-    add(viewer: Viewer, organisationId: string, environment: Environment, name: string, loginUrl?: string | null): InstanceRow {
-      const organisation = canSeeOrganisation(viewer, organisationId)
-        ? db.select({ id: organisations.id }).from(organisations).where(eq(organisations.id, organisationId)).get()
-        : undefined;
-      if (!organisation) throw new NotFoundError('Organisation', organisationId);
-      const { held } = db.select({ held: count() }).from(instances).where(eq(instances.organisationId, organisationId)).get()!;
-      if (held >= MAX_INSTANCES_PER_ORGANISATION) {
-        throw new InvalidInputError(`An organisation may have at most ${MAX_INSTANCES_PER_ORGANISATION} instances`, 'organisationId');
-      }
+    async add(viewer: Viewer, organisationId: string, environment: Environment, name: string, loginUrl?: string | null): Promise<InstanceRow> {
+      if (!canSeeOrganisation(viewer, organisationId)) throw new NotFoundError('Organisation', organisationId);
       const free = freeName(organisationId, name);
-      const values = {
-        id: randomUUID(),
-        organisationId,
-        environment,
-        name: free,
-        loginUrl: loginUrl ? validLoginUrl(loginUrl) : config.salesforce.loginUrls[environment],
-        tokenLimit: config.tokenLimit,
-      };
-      const instance = guardedByNameIndex(NAME_INDEX, 'Instance', free, () => db.insert(instances).values(values).returning().get());
-      announce.instanceChanged(instance);
-      return instance;
+      const added = await store.add(
+        {
+          id: randomUUID(),
+          organisationId,
+          environment,
+          name: free,
+          loginUrl: loginUrl ? validLoginUrl(loginUrl) : config.salesforce.loginUrls[environment],
+          tokenLimit: config.tokenLimit,
+        },
+        MAX_INSTANCES_PER_ORGANISATION,
+      );
+      if ('refused' in added) {
+        if (added.refused === 'NO_ORGANISATION') throw new NotFoundError('Organisation', organisationId);
+        if (added.refused === 'LIMIT_REACHED') throw new InvalidInputError(`An organisation may have at most ${MAX_INSTANCES_PER_ORGANISATION} instances`, 'organisationId');
+        throw new NameTakenError('Instance', free);
+      }
+      announce.instanceChanged(added);
+      return added;
     },
 
     /** Renames an instance or changes its login host (null: back to the environment's default). */
-    update(viewer: Viewer, id: string, changes: { name?: string | null; loginUrl?: string | null }): InstanceRow {
+    async update(viewer: Viewer, id: string, changes: { name?: string | null; loginUrl?: string | null }): Promise<InstanceRow> {
       const instance = this.get(viewer, id);
-      const values: Partial<InstanceRow> = {};
+      const values: Partial<Pick<InstanceRow, 'name' | 'loginUrl'>> = {};
       if (changes.name != null) values.name = freeName(instance.organisationId, changes.name, instance.id);
       if (changes.loginUrl !== undefined) {
         values.loginUrl = changes.loginUrl === null ? config.salesforce.loginUrls[instance.environment] : validLoginUrl(changes.loginUrl);
       }
       if (Object.keys(values).length === 0) return instance;
-      const updated = guardedByNameIndex(NAME_INDEX, 'Instance', values.name ?? instance.name, () =>
-        db.update(instances).set(values).where(eq(instances.id, id)).returning().get(),
-      );
+      const updated = await store.update(id, values);
+      if (!updated) throw new NotFoundError('Instance', id);
+      if ('refused' in updated) throw new NameTakenError('Instance', values.name ?? instance.name);
       announce.instanceChanged(updated);
       return updated;
     },

@@ -1,7 +1,6 @@
 import { sql, type SQL } from 'drizzle-orm';
 import type { SQLiteColumn } from 'drizzle-orm/sqlite-core';
-import { isUniqueViolation } from '../../db/sqlite/errors.ts';
-import { InvalidInputError, NameTakenError } from '../errors.ts';
+import { InvalidInputError } from '../errors.ts';
 
 // Control characters (NUL included) and the invisible marks that reorder or hide text.
 const FORBIDDEN = /[\p{Cc}\u061C\u200B-\u200F\u202A-\u202E\u2060-\u2069\uFEFF]/u;
@@ -20,18 +19,4 @@ export function validName(value: string, field = 'name'): string {
 /** Names compare without letter case: "Acme" and "ACME" side by side would mislead. */
 export function sameName(column: SQLiteColumn, name: string): SQL {
   return sql`lower(${column}) = lower(${name})`;
-}
-
-/**
- * Runs a write that a unique name index guards (db/schema.ts). The service checks the name first;
- * a name taken between that check and the write, by another process on the same database, is
- * refused by the index and still answers NameTaken.
- */
-export function guardedByNameIndex<T>(index: string, entity: string, name: string, write: () => T): T {
-  try {
-    return write();
-  } catch (error) {
-    if (isUniqueViolation(error, index)) throw new NameTakenError(entity, name);
-    throw error;
-  }
 }

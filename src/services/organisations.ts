@@ -2,15 +2,14 @@ import { randomUUID } from 'node:crypto';
 import { and, asc, eq, getTableColumns, gt, inArray, or, sql } from 'drizzle-orm';
 import { organisations, type OrganisationRow } from '../../db/schema.ts';
 import type { Db } from '../../db/client.ts';
-import { ORGANISATION_NAME_INDEX, type OrganisationStore } from '../../db/organisation-store.ts';
+import type { OrganisationStore } from '../../db/organisation-store.ts';
 import { columnRows } from '../../db/column-rows.ts';
 import { NameTakenError, NotFoundError } from '../errors.ts';
 import type { Announcements } from './announcements.ts';
-import { guardedByNameIndex, sameName, validName } from './names.ts';
+import { sameName, validName } from './names.ts';
 import { decodeCursor, encodeCursor, pageOf, pageSize, type Page, type PageRequest } from './paging.ts';
 import { canSeeOrganisation, type Viewer } from './viewer.ts';
 
-const NAME_INDEX = ORGANISATION_NAME_INDEX;
 const DEFAULT_PAGE_SIZE = 20;
 
 export function createOrganisationService(db: Db, store: OrganisationStore, announce: Announcements) {
@@ -86,10 +85,12 @@ export function createOrganisationService(db: Db, store: OrganisationStore, anno
       return organisation;
     },
 
-    rename(viewer: Viewer, id: string, name: string): OrganisationRow {
+    async rename(viewer: Viewer, id: string, name: string): Promise<OrganisationRow> {
       const organisation = this.get(viewer, id);
       const free = freeName(name, organisation.id);
-      const renamed = guardedByNameIndex(NAME_INDEX, 'Organisation', free, () => db.update(organisations).set({ name: free }).where(eq(organisations.id, id)).returning().get());
+      const renamed = await store.rename(id, free);
+      if (!renamed) throw new NotFoundError('Organisation', id);
+      if ('refused' in renamed) throw new NameTakenError('Organisation', free);
       announce.organisationChanged(renamed, 'UPDATED');
       return renamed;
     },

@@ -45,7 +45,7 @@ const contact = (n: number, version: number) => ({
 const config = loadConfig({ ...env, LOG_LEVEL: 'silent' });
 const app = createApp(config, createLogger('silent'));
 const organisation = await app.services.organisations.create('Export memory');
-const instance = app.services.instances.add({ kind: 'operator' }, organisation.id, 'PRODUCTION', 'Large');
+const instance = await app.services.instances.add({ kind: 'operator' }, organisation.id, 'PRODUCTION', 'Large');
 const storage = createSnapshotService(app.database, app.dataKeys);
 const store = (snapshot: SnapshotRow, from: number, to: number, version: (n: number) => number) => {
   for (let start = from; start < to; start += 5000) {

@@ -9,6 +9,7 @@ import { createOrganisationService } from '../../src/services/organisations.ts';
 import { createTokenService } from '../../src/services/tokens.ts';
 import { sqliteTokenLedger } from '../../db/sqlite/token-ledger.ts';
 import { sqliteOrganisationStore } from '../../db/sqlite/organisation-store.ts';
+import { sqliteInstanceStore } from '../../db/sqlite/instance-store.ts';
 import type { Viewer } from '../../src/services/viewer.ts';
 
 const OPERATOR: Viewer = { kind: 'operator' };
@@ -37,7 +38,7 @@ export async function seedOrganisations(db: Db, added: number, overrides: Partia
   // The services on the same database; their events reach no one (as the rows of finished jobs do not).
   const announce = createAnnouncements(createEventBus());
   const organisationService = createOrganisationService(db, sqliteOrganisationStore(db), announce);
-  const instanceService = createInstanceService(db, announce, SEED_CONFIG);
+  const instanceService = createInstanceService(db, sqliteInstanceStore(db), announce, SEED_CONFIG);
   // Seeded refresh tokens are never sent to Salesforce: any key may encrypt them.
   const tokenService = createTokenService(db, sqliteTokenLedger(db), randomBytes(32));
   const now = Date.now();
@@ -46,7 +47,7 @@ export async function seedOrganisations(db: Db, added: number, overrides: Partia
   for (let o = first; o < first + added; o++) {
     const organisationId = (await organisationService.create(`Organisation ${o}`)).id;
     for (let i = 0; i < options.instancesPerOrganisation; i++) {
-      const instance = instanceService.add(OPERATOR, organisationId, i % 2 === 0 ? 'PRODUCTION' : 'SANDBOX', `Instance ${o}.${i}`);
+      const instance = await instanceService.add(OPERATOR, organisationId, i % 2 === 0 ? 'PRODUCTION' : 'SANDBOX', `Instance ${o}.${i}`);
       const instanceId = instance.id;
       await tokenService.issueGrant(instanceId, { ...AUTHORIZED, salesforceOrgId: `00D${o}.${i}` });
       const jobIds = db.transaction((tx) => {

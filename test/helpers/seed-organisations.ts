@@ -35,7 +35,7 @@ export async function startSeededServer(organisations: number, options: SeedOpti
     const organisation = await services.organisations.create(`Organisation ${o}`);
     for (let i = 0; i < options.instancesPerOrganisation; i++) {
       const environment: EnvironmentName = pending.length % 2 === 0 ? 'PRODUCTION' : 'SANDBOX';
-      const instance = services.instances.add(OPERATOR, organisation.id, environment, `Instance ${o}.${i}`);
+      const instance = await services.instances.add(OPERATOR, organisation.id, environment, `Instance ${o}.${i}`);
       pending.push({ environment, instanceId: instance.id });
     }
   }

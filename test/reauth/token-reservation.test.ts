@@ -6,6 +6,7 @@ import { openDatabase, type DatabaseHandle } from '../../db/client.ts';
 import type { InstanceRow } from '../../db/schema.ts';
 import { sqliteTokenLedger } from '../../db/sqlite/token-ledger.ts';
 import { sqliteOrganisationStore } from '../../db/sqlite/organisation-store.ts';
+import { sqliteInstanceStore } from '../../db/sqlite/instance-store.ts';
 import type { TokenReservation } from '../../db/token-ledger.ts';
 import { InstanceNotConnectedError, NotFoundError, TokenExpiredError } from '../../src/errors.ts';
 import { createEventBus } from '../../src/events.ts';
@@ -141,8 +142,8 @@ describe('token service', () => {
     const announce = createAnnouncements(createEventBus());
     const organisation = await createOrganisationService(database.db, sqliteOrganisationStore(database.db), announce).create('Acme');
     const config = { tokenLimit: LIMIT, salesforce: { loginUrls: { PRODUCTION: 'https://login.example', SANDBOX: 'https://test.example' } } };
-    const instances = createInstanceService(database.db, announce, config);
-    const instanceId = instances.add({ kind: 'operator' }, organisation.id, 'PRODUCTION', 'Production').id;
+    const instances = createInstanceService(database.db, sqliteInstanceStore(database.db), announce, config);
+    const instanceId = (await instances.add({ kind: 'operator' }, organisation.id, 'PRODUCTION', 'Production')).id;
     const tokens = createTokenService(database.db, sqliteTokenLedger(database.db), Buffer.alloc(32, 7));
 
     await expect(tokens.reserve('missing', 'job')).rejects.toBeInstanceOf(NotFoundError);

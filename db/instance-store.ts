@@ -1,0 +1,20 @@
+import type { instances, InstanceRow } from './schema.ts';
+
+export type NewInstance = typeof instances.$inferInsert;
+
+export type InstanceRefusal = { refused: 'NO_ORGANISATION' | 'LIMIT_REACHED' | 'NAME_TAKEN' };
+
+/**
+ * Adding and changing instances, each atomic whatever the number of API processes: an
+ * organisation never goes past its limit of instances, and two of its instances never share a name
+ * (letter case aside). Each database engine implements them its own way (db/sqlite, db/pg).
+ */
+export interface InstanceStore {
+  /** Adds the instance unless its organisation is gone, already holds `limit` instances, or has one of its name. */
+  add(instance: NewInstance, limit: number): Promise<InstanceRow | InstanceRefusal>;
+  /** Renames it or changes its login host; undefined when it is gone. */
+  update(id: string, changes: Partial<Pick<InstanceRow, 'name' | 'loginUrl'>>): Promise<InstanceRow | { refused: 'NAME_TAKEN' } | undefined>;
+}
+
+/** The unique index of instances' names within an organisation (letter case aside), in both engines' schemas. */
+export const INSTANCE_NAME_INDEX = 'instances_organisation_name';

@@ -1,0 +1,37 @@
+import { count, eq } from 'drizzle-orm';
+import type { Db } from '../client.ts';
+import { INSTANCE_NAME_INDEX, type InstanceStore, type NewInstance } from '../instance-store.ts';
+import { instances, organisations, type InstanceRow } from '../schema.ts';
+import { writeTransaction } from '../write-transaction.ts';
+import { isUniqueViolation } from './errors.ts';
+import { promised } from './promised.ts';
+
+const NAME_TAKEN = { refused: 'NAME_TAKEN' } as const;
+
+/** Instances on SQLite: the limit is counted inside the IMMEDIATE transaction that adds. */
+export function sqliteInstanceStore(db: Db): InstanceStore {
+  function add(instance: NewInstance, limit: number) {
+    try {
+      return writeTransaction(db, (tx) => {
+        if (!tx.select({ id: organisations.id }).from(organisations).where(eq(organisations.id, instance.organisationId)).get()) return { refused: 'NO_ORGANISATION' as const };
+        const { held } = tx.select({ held: count() }).from(instances).where(eq(instances.organisationId, instance.organisationId)).get()!;
+        if (held >= limit) return { refused: 'LIMIT_REACHED' as const };
+        return tx.insert(instances).values(instance).returning().get();
+      });
+    } catch (error) {
+      if (isUniqueViolation(error, INSTANCE_NAME_INDEX)) return NAME_TAKEN;
+      throw error;
+    }
+  }
+
+  function update(id: string, changes: Partial<Pick<InstanceRow, 'name' | 'loginUrl'>>) {
+    try {
+      return db.update(instances).set(changes).where(eq(instances.id, id)).returning().get();
+    } catch (error) {
+      if (isUniqueViolation(error, INSTANCE_NAME_INDEX)) return NAME_TAKEN;
+      throw error;
+    }
+  }
+
+  return { add: promised(add), update: promised(update) };
+}
