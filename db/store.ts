@@ -2,6 +2,7 @@ import type { JobClaims } from './job-claims.ts';
 import type { InstanceStore } from './instance-store.ts';
 import type { JobReports } from './job-reports.ts';
 import type { OrganisationStore } from './organisation-store.ts';
+import type { RestoreIntentStore } from './restore-intent-store.ts';
 import type { RunClaims } from './run-claims.ts';
 import type { TokenLedger } from './token-ledger.ts';
 
@@ -17,4 +18,5 @@ export interface Store {
   runClaims: RunClaims;
   organisations: OrganisationStore;
   instances: InstanceStore;
+  restoreIntents: RestoreIntentStore;
 }

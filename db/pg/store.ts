@@ -4,6 +4,7 @@ import { postgresInstanceStore } from './instance-store.ts';
 import { postgresJobClaims } from './job-claims.ts';
 import { postgresJobReports } from './job-reports.ts';
 import { postgresOrganisationStore } from './organisation-store.ts';
+import { postgresRestoreIntentStore } from './restore-intent-store.ts';
 import { postgresRunClaims } from './run-claims.ts';
 import { postgresTokenLedger } from './token-ledger.ts';
 
@@ -15,5 +16,6 @@ export function postgresStore(db: PgDb): Store {
     runClaims: postgresRunClaims(db),
     organisations: postgresOrganisationStore(db),
     instances: postgresInstanceStore(db),
+    restoreIntents: postgresRestoreIntentStore(db),
   };
 }

@@ -4,6 +4,7 @@ import { sqliteInstanceStore } from './instance-store.ts';
 import { sqliteJobClaims } from './job-claims.ts';
 import { sqliteJobReports } from './job-reports.ts';
 import { sqliteOrganisationStore } from './organisation-store.ts';
+import { sqliteRestoreIntentStore } from './restore-intent-store.ts';
 import { sqliteRunClaims } from './run-claims.ts';
 import { sqliteTokenLedger } from './token-ledger.ts';
 
@@ -16,5 +17,6 @@ export function sqliteStore(database: Pick<DatabaseHandle, 'db' | 'uncounted'>):
     runClaims: sqliteRunClaims(database.db),
     organisations: sqliteOrganisationStore(database.db),
     instances: sqliteInstanceStore(database.db),
+    restoreIntents: sqliteRestoreIntentStore(database.db),
   };
 }

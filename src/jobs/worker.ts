@@ -25,6 +25,7 @@ import { outcomeOf } from './outcome.ts';
 import { createProgress } from './progress.ts';
 import type { JobClaims, Lease, Outcome } from '../../db/job-claims.ts';
 import type { JobReports } from '../../db/job-reports.ts';
+import type { RestoreIntentStore } from '../../db/restore-intent-store.ts';
 
 /**
  * What the worker reaches beyond any viewer's: it acts for jobs that were authorised when they
@@ -36,6 +37,8 @@ export interface WorkerAccess {
   claims: JobClaims;
   /** What running jobs write to their rows. */
   reports: JobReports;
+  /** A restore's creates saved before they are sent. */
+  restoreIntents: RestoreIntentStore;
   config: Pick<Config, 'jobConcurrency' | 'jobLeaseSeconds' | 'salesforceRetries' | 'salesforceRetryDelayMs' | 'salesforceCallTimeoutMs' | 'databaseFile' | 'apiBudgetShare' | 'fullBackupEvery' | 'bulkQueryThreshold'>;
   secretKey: Buffer;
   connectedApp: () => ConnectedApp;
@@ -165,7 +168,7 @@ export function createJobWorker(access: WorkerAccess) {
       signal,
       callTimeoutMs: config.salesforceCallTimeoutMs,
       earlierNewIds: access.restoredRecords.lookupForRestore(job.instanceId),
-      intents: createRestoreIntentService(db, job.instanceId, job.id),
+      intents: createRestoreIntentService(access.restoreIntents, job.instanceId, job.id),
       userId: instanceById(db, job.instanceId)?.salesforceUserId ?? undefined,
       readBlob: (sha256) => buffer(access.blobs.forOrganisation(job.organisationId).read(sha256)),
       onProgress: (processed, failed, total) => progress.update({ processed, failed, total }),

@@ -15,13 +15,10 @@
  * they are reported and left for a person to check rather than risk a duplicate.
  */
 import type { OrgRecord } from '../salesforce/restore-writes.ts';
+import type { SavedCreate } from '../../db/restore-intent-store.ts';
 
-export interface SentCreate {
-  sourceId: string;
-  /** The record as sent: field name to value, without `attributes`. */
-  body: Record<string, unknown>;
-  sentAt: Date;
-}
+/** A create sent (or about to be), as its restore saved it. */
+export type SentCreate = SavedCreate;
 
 export interface Reconciliation {
   /** Creates Salesforce carried out: snapshot id and the new record's id. */

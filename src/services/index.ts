@@ -84,7 +84,7 @@ export function createServices({ database, events, config, secretKey, logger, re
   const restoredRecords = createRestoredRecordService(db);
   const compare = createCompareService({ db, sqlite: database.sqlite, storage: snapshotStorage, snapshots });
   const worker = createJobWorker({
-    db, claims: store.claims, reports: store.reports, config, secretKey, connectedApp, tokens, snapshots: snapshotStorage, blobs, restoredRecords, grantReleaser, announce, logger, metrics,
+    db, claims: store.claims, reports: store.reports, restoreIntents: store.restoreIntents, config, secretKey, connectedApp, tokens, snapshots: snapshotStorage, blobs, restoredRecords, grantReleaser, announce, logger, metrics,
     afterBackup: (snapshot) => dataAlerts.afterBackup(snapshot),
   });
   const starter = createJobStarter({ claims: store.claims, secretKey, connectedApp, instances, tokens, announce, onQueued: () => worker.wake(), tokenWarningAt: config.tokenWarningAt });

@@ -375,7 +375,7 @@ export async function runRestore(
     // those found count as created (then brought to the snapshot's values like any record).
     const blocked = new Map<string, string>();
     const foundCreated = new Set<string>();
-    if (intents && intents.pending(object).length > 0) {
+    if (intents && (await intents.pending(object)).length > 0) {
       const outcome = await reconcile(object);
       outcome.undecided.forEach(({ sourceId, reason }) => blocked.set(sourceId, reason));
       for (const [sourceId, newId] of outcome.created) {
@@ -536,7 +536,7 @@ export async function runRestore(
         await inParallel(createCalls(prepared, (item) => item.values, BATCH), CALLS_IN_FLIGHT, async (call) => {
           options.checkpoint();
           const batch = call.items.map((item) => item.record);
-          intents?.save(object, call.items.map(({ record, values }) => ({ sourceId: record.recordId, body: withoutFiles(values) })));
+          await intents?.save(object, call.items.map(({ record, values }) => ({ sourceId: record.recordId, body: withoutFiles(values) })));
           let results: SaveResult[];
           try {
             results = await sendCreates(object, call);
@@ -557,7 +557,7 @@ export async function runRestore(
               fail(object, record.recordId, result.errors[0] ?? unknownError);
             }
           });
-          intents?.settle(object, done, refused);
+          await intents?.settle(object, done, refused);
           options.onProgress(processed, failed, total);
         });
         if (unanswered.length === 0 || !intents) return;
@@ -605,7 +605,7 @@ export async function runRestore(
    * time limit has passed since the last of them was sent: by then each took effect or never will.
    */
   async function reconcile(object: string): Promise<Reconciliation> {
-    const sent = intents!.pending(object);
+    const sent = await intents!.pending(object);
     if (sent.length === 0) return { created: [], notCreated: [], undecided: [] };
     const settledAt = new Date(Math.max(...sent.map((create) => create.sentAt.getTime())) + options.callTimeoutMs);
     if (settledAt.getTime() > Date.now()) {
@@ -619,8 +619,8 @@ export async function runRestore(
     const byUser = describes.get(object)!.fields.some((field) => field.name === 'CreatedById') ? options.userId : undefined;
     const candidates: OrgRecord[] = [];
     for await (const record of recordsCreatedSince(session, object, fieldsToMatch(sent), windowStart(sent), byUser)) candidates.push(record);
-    const outcome = reconcileCreates(sent, candidates, intents!.alreadyMapped(candidates.map((record) => record.Id)));
-    intents!.settle(object, outcome.created, outcome.notCreated);
+    const outcome = reconcileCreates(sent, candidates, await intents!.alreadyMapped(candidates.map((record) => record.Id)));
+    await intents!.settle(object, outcome.created, outcome.notCreated);
     return outcome;
   }
 

@@ -1,0 +1,57 @@
+import { and, eq, sql, type Column } from 'drizzle-orm';
+import type { RestoreIntentStore, SavedCreate } from '../restore-intent-store.ts';
+import type { PgDb } from './client.ts';
+import { restoredRecords, restoreIntents } from './schema.ts';
+
+/** An id list as one array parameter, however long. */
+const anyOf = (column: Column, values: string[]) => sql`${column} = any(${sql.param(values)}::text[])`;
+
+/** Restore intents on PostgreSQL. */
+export function postgresRestoreIntentStore(db: PgDb): RestoreIntentStore {
+  return {
+    async pending(instanceId, object) {
+      const rows = await db
+        .select()
+        .from(restoreIntents)
+        .where(and(eq(restoreIntents.instanceId, instanceId), eq(restoreIntents.object, object)));
+      return rows.map((row) => ({ sourceId: row.sourceId, body: JSON.parse(row.body) as SavedCreate['body'], sentAt: row.sentAt }));
+    },
+
+    async save(instanceId, jobId, object, creates, sentAt) {
+      if (creates.length === 0) return;
+      await db
+        .insert(restoreIntents)
+        .values(creates.map(({ sourceId, body }) => ({ instanceId, jobId, object, sourceId, body: JSON.stringify(body), sentAt })))
+        .onConflictDoUpdate({
+          target: [restoreIntents.instanceId, restoreIntents.sourceId],
+          set: { body: sql`excluded.body`, sentAt: sql`excluded.sent_at`, jobId: sql`excluded.job_id` },
+        });
+    },
+
+    async settle(instanceId, jobId, object, created, notCreated) {
+      if (created.length === 0 && notCreated.length === 0) return;
+      await db.transaction(async (tx) => {
+        if (created.length > 0) {
+          await tx
+            .insert(restoredRecords)
+            .values(created.map(([sourceId, newId]) => ({ instanceId, jobId, object, sourceId, newId })))
+            .onConflictDoUpdate({
+              target: [restoredRecords.instanceId, restoredRecords.sourceId],
+              set: { newId: sql`excluded.new_id`, jobId: sql`excluded.job_id`, object: sql`excluded.object` },
+            });
+        }
+        const settled = [...created.map(([sourceId]) => sourceId), ...notCreated];
+        await tx.delete(restoreIntents).where(and(eq(restoreIntents.instanceId, instanceId), anyOf(restoreIntents.sourceId, settled)));
+      });
+    },
+
+    async alreadyMapped(instanceId, newIds) {
+      if (newIds.length === 0) return new Set();
+      const rows = await db
+        .select({ newId: restoredRecords.newId })
+        .from(restoredRecords)
+        .where(and(eq(restoredRecords.instanceId, instanceId), anyOf(restoredRecords.newId, newIds)));
+      return new Set(rows.map((row) => row.newId));
+    },
+  };
+}

@@ -1,0 +1,57 @@
+import { and, eq, sql } from 'drizzle-orm';
+import type { Db } from '../client.ts';
+import { inList, inListPlaceholder } from '../in-list.ts';
+import type { RestoreIntentStore, SavedCreate } from '../restore-intent-store.ts';
+import { restoredRecords, restoreIntents } from '../schema.ts';
+import { writeTransaction } from '../write-transaction.ts';
+import { promised } from './promised.ts';
+
+/** Restore intents on SQLite; id lists go as one JSON parameter (SQLite caps bound parameters). */
+export function sqliteRestoreIntentStore(db: Db): RestoreIntentStore {
+  const mappedQuery = db
+    .select({ newId: restoredRecords.newId })
+    .from(restoredRecords)
+    .where(and(eq(restoredRecords.instanceId, sql.placeholder('instanceId')), inListPlaceholder(restoredRecords.newId, sql.placeholder('newIds'))))
+    .prepare();
+
+  const pending = (instanceId: string, object: string) =>
+    db
+      .select()
+      .from(restoreIntents)
+      .where(and(eq(restoreIntents.instanceId, instanceId), eq(restoreIntents.object, object)))
+      .all()
+      .map((row) => ({ sourceId: row.sourceId, body: JSON.parse(row.body) as SavedCreate['body'], sentAt: row.sentAt }));
+
+  function save(instanceId: string, jobId: string, object: string, creates: Omit<SavedCreate, 'sentAt'>[], sentAt: Date) {
+    if (creates.length === 0) return;
+    db.insert(restoreIntents)
+      .values(creates.map(({ sourceId, body }) => ({ instanceId, jobId, object, sourceId, body: JSON.stringify(body), sentAt })))
+      .onConflictDoUpdate({
+        target: [restoreIntents.instanceId, restoreIntents.sourceId],
+        set: { body: sql`excluded.body`, sentAt: sql`excluded.sent_at`, jobId: sql`excluded.job_id` },
+      })
+      .run();
+  }
+
+  function settle(instanceId: string, jobId: string, object: string, created: [string, string][], notCreated: string[]) {
+    if (created.length === 0 && notCreated.length === 0) return;
+    writeTransaction(db, (tx) => {
+      if (created.length > 0) {
+        tx.insert(restoredRecords)
+          .values(created.map(([sourceId, newId]) => ({ instanceId, jobId, object, sourceId, newId })))
+          .onConflictDoUpdate({
+            target: [restoredRecords.instanceId, restoredRecords.sourceId],
+            set: { newId: sql`excluded.new_id`, jobId: sql`excluded.job_id`, object: sql`excluded.object` },
+          })
+          .run();
+      }
+      const settled = [...created.map(([sourceId]) => sourceId), ...notCreated];
+      tx.delete(restoreIntents).where(and(eq(restoreIntents.instanceId, instanceId), inList(restoreIntents.sourceId, settled))).run();
+    });
+  }
+
+  const alreadyMapped = (instanceId: string, newIds: string[]) =>
+    newIds.length === 0 ? new Set<string>() : new Set(mappedQuery.all({ instanceId, newIds: JSON.stringify(newIds) }).map((row) => row.newId));
+
+  return { pending: promised(pending), save: promised(save), settle: promised(settle), alreadyMapped: promised(alreadyMapped) };
+}
