@@ -20,4 +20,8 @@ export interface RestoreIntentStore {
   settle(instanceId: string, jobId: string, object: string, created: [sourceId: string, newId: string][], notCreated: string[]): Promise<void>;
   /** Of the given org ids, those already mapped to some snapshot record of the instance. */
   alreadyMapped(instanceId: string, newIds: string[]): Promise<Set<string>>;
+  /** The new ids earlier restores re-created the given snapshot records under on the instance. */
+  restoredIds(instanceId: string, sourceIds: string[]): Promise<Map<string, string>>;
+  /** Whether any restore has re-created a record on the instance. */
+  anyRestored(instanceId: string): Promise<boolean>;
 }

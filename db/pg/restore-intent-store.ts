@@ -53,5 +53,18 @@ export function postgresRestoreIntentStore(db: PgDb): RestoreIntentStore {
         .where(and(eq(restoredRecords.instanceId, instanceId), anyOf(restoredRecords.newId, newIds)));
       return new Set(rows.map((row) => row.newId));
     },
+
+    async restoredIds(instanceId, sourceIds) {
+      const rows = await db
+        .select({ sourceId: restoredRecords.sourceId, newId: restoredRecords.newId })
+        .from(restoredRecords)
+        .where(and(eq(restoredRecords.instanceId, instanceId), anyOf(restoredRecords.sourceId, sourceIds)));
+      return new Map(rows.map((row) => [row.sourceId, row.newId]));
+    },
+
+    async anyRestored(instanceId) {
+      const rows = await db.select({ found: sql<number>`1` }).from(restoredRecords).where(eq(restoredRecords.instanceId, instanceId)).limit(1);
+      return rows.length > 0;
+    },
   };
 }

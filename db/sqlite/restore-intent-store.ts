@@ -13,6 +13,18 @@ export function sqliteRestoreIntentStore(db: Db): RestoreIntentStore {
     .from(restoredRecords)
     .where(and(eq(restoredRecords.instanceId, sql.placeholder('instanceId')), inListPlaceholder(restoredRecords.newId, sql.placeholder('newIds'))))
     .prepare();
+  // Asked once per batch of every restore that follows another: prepared once.
+  const newIdsQuery = db
+    .select({ sourceId: restoredRecords.sourceId, newId: restoredRecords.newId })
+    .from(restoredRecords)
+    .where(and(eq(restoredRecords.instanceId, sql.placeholder('instanceId')), inListPlaceholder(restoredRecords.sourceId, sql.placeholder('sourceIds'))))
+    .prepare();
+  const anyOnInstance = db
+    .select({ found: sql<number>`1` })
+    .from(restoredRecords)
+    .where(eq(restoredRecords.instanceId, sql.placeholder('instanceId')))
+    .limit(1)
+    .prepare();
 
   const pending = (instanceId: string, object: string) =>
     db
@@ -52,6 +64,16 @@ export function sqliteRestoreIntentStore(db: Db): RestoreIntentStore {
 
   const alreadyMapped = (instanceId: string, newIds: string[]) =>
     newIds.length === 0 ? new Set<string>() : new Set(mappedQuery.all({ instanceId, newIds: JSON.stringify(newIds) }).map((row) => row.newId));
+  const restoredIds = (instanceId: string, sourceIds: string[]) =>
+    new Map(newIdsQuery.all({ instanceId, sourceIds: JSON.stringify(sourceIds) }).map((row) => [row.sourceId, row.newId]));
+  const anyRestored = (instanceId: string) => anyOnInstance.get({ instanceId }) !== undefined;
 
-  return { pending: promised(pending), save: promised(save), settle: promised(settle), alreadyMapped: promised(alreadyMapped) };
+  return {
+    pending: promised(pending),
+    save: promised(save),
+    settle: promised(settle),
+    alreadyMapped: promised(alreadyMapped),
+    restoredIds: promised(restoredIds),
+    anyRestored: promised(anyRestored),
+  };
 }

@@ -167,7 +167,7 @@ export function createJobWorker(access: WorkerAccess) {
       openReader: (snapshot, records) => snapshotReads.forSnapshot(snapshot, records),
       signal,
       callTimeoutMs: config.salesforceCallTimeoutMs,
-      earlierNewIds: access.restoredRecords.lookupForRestore(job.instanceId),
+      earlierNewIds: await access.restoredRecords.lookupForRestore(job.instanceId),
       intents: createRestoreIntentService(access.restoreIntents, job.instanceId, job.id),
       userId: instanceById(db, job.instanceId)?.salesforceUserId ?? undefined,
       readBlob: (sha256) => buffer(access.blobs.forOrganisation(job.organisationId).read(sha256)),

@@ -81,7 +81,7 @@ export function createServices({ database, events, config, secretKey, logger, re
   const blobs = createLocalBlobStore(join(dirname(config.databaseFile), 'blobs'), dataKeys);
   const snapshots = createSnapshotQueries(db, snapshotStorage);
   const grantReleaser = createGrantReleaser(db, tokens, connectedApp, logger);
-  const restoredRecords = createRestoredRecordService(db);
+  const restoredRecords = createRestoredRecordService(store.restoreIntents);
   const compare = createCompareService({ db, sqlite: database.sqlite, storage: snapshotStorage, snapshots });
   const worker = createJobWorker({
     db, claims: store.claims, reports: store.reports, restoreIntents: store.restoreIntents, config, secretKey, connectedApp, tokens, snapshots: snapshotStorage, blobs, restoredRecords, grantReleaser, announce, logger, metrics,

@@ -35,7 +35,7 @@ export interface RecordFailure {
 
 export interface RestoreOptions {
   /** New ids of records earlier restores re-created on the target, by their snapshot ids. */
-  earlierNewIds: (sourceIds: string[]) => Map<string, string>;
+  earlierNewIds: (sourceIds: string[]) => Promise<Map<string, string>>;
   /** Where creates are saved before they are sent; absent in a dry run. */
   intents?: RestoreIntentService;
   /** The Salesforce user the restore writes as: records it created are told from other people's by it. */
@@ -390,7 +390,7 @@ export async function runRestore(
       processed += batchIds.length - records.length; // deleted in the snapshot: nothing to restore
       for (const record of all) if (record.deleted) settled.add(record.recordId);
       const referenced = records.flatMap((record) => [record.recordId, ...lookups.map((field) => (record.data[field.name] as string | null) ?? '')]);
-      for (const [sourceId, newId] of options.earlierNewIds(referenced.filter((id) => id && !newIds.has(id)))) newIds.set(sourceId, newId);
+      for (const [sourceId, newId] of await options.earlierNewIds(referenced.filter((id) => id && !newIds.has(id)))) newIds.set(sourceId, newId);
       if (!checkedFields && records.length > 0) {
         checkedFields = true;
         const skipped = Object.keys(records[0].data).filter((name) => !fields.has(name) && !SYSTEM_FIELDS.has(name));

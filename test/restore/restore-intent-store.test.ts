@@ -49,6 +49,10 @@ describe.each(ENGINES)('restore intents on $name', (engine) => {
     await intents.settle(instance.id, 'job-2', 'Account', [['A1', '001NEW2'], ['A3', '001NEW3']], []);
     expect(await intents.alreadyMapped(instance.id, ['001NEW1', '001NEW2', '001NEW3'])).toEqual(new Set(['001NEW2', '001NEW3']));
     expect(await intents.pending(instance.id, 'Account')).toEqual([]);
+    expect(await intents.restoredIds(instance.id, ['A1', 'A2', 'A3'])).toEqual(new Map([['A1', '001NEW2'], ['A3', '001NEW3']]));
+    expect(await intents.anyRestored(instance.id)).toBe(true);
+    expect(await intents.anyRestored(other.id)).toBe(false);
+    expect(await intents.restoredIds(other.id, ['A1'])).toEqual(new Map());
   });
 
   it('takes long id lists in one statement', async () => {
@@ -57,5 +61,6 @@ describe.each(ENGINES)('restore intents on $name', (engine) => {
     await database.restoreIntents.settle(instance.id, 'job-1', 'Account', [], ids);
     expect(await database.restoreIntents.pending(instance.id, 'Account')).toEqual([]);
     expect(await database.restoreIntents.alreadyMapped(instance.id, ids)).toEqual(new Set());
+    expect(await database.restoreIntents.restoredIds(instance.id, ids)).toEqual(new Map());
   });
 });
