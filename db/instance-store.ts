@@ -14,6 +14,8 @@ export interface InstanceStore {
   add(instance: NewInstance, limit: number): Promise<InstanceRow | InstanceRefusal>;
   /** Renames it or changes its login host; undefined when it is gone. */
   update(id: string, changes: Partial<Pick<InstanceRow, 'name' | 'loginUrl'>>): Promise<InstanceRow | { refused: 'NAME_TAKEN' } | undefined>;
+  /** Keeps the org's API usage as a job or a scheduled run last saw it; undefined when the instance is gone. */
+  recordApiUsage(id: string, usage: { used: number; max: number }): Promise<InstanceRow | undefined>;
 }
 
 /** The unique index of instances' names within an organisation (letter case aside), in both engines' schemas. */

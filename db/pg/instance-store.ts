@@ -35,5 +35,8 @@ export function postgresInstanceStore(db: PgDb): InstanceStore {
         throw error;
       }
     },
+
+    recordApiUsage: async (id, usage) =>
+      (await db.update(instances).set({ apiUsageUsed: usage.used, apiUsageMax: usage.max }).where(eq(instances.id, id)).returning())[0],
   };
 }

@@ -33,5 +33,8 @@ export function sqliteInstanceStore(db: Db): InstanceStore {
     }
   }
 
-  return { add: promised(add), update: promised(update) };
+  const recordApiUsage = (id: string, usage: { used: number; max: number }) =>
+    db.update(instances).set({ apiUsageUsed: usage.used, apiUsageMax: usage.max }).where(eq(instances.id, id)).returning().get();
+
+  return { add: promised(add), update: promised(update), recordApiUsage: promised(recordApiUsage) };
 }

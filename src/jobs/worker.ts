@@ -12,7 +12,7 @@ import { SalesforceSession } from '../salesforce/session.ts';
 import type { Announcements } from '../services/announcements.ts';
 import { runBackup } from '../services/backup.ts';
 import type { GrantReleaser } from '../services/grant-releaser.ts';
-import { instanceById, recordApiUsage } from '../services/instances.ts';
+import { instanceById } from '../services/instances.ts';
 import { createRestoreIntentService } from '../services/restore-intents.ts';
 import type { RestoredRecordService } from '../services/restored-records.ts';
 import { runRestore } from '../services/restore.ts';
@@ -26,6 +26,7 @@ import { createProgress } from './progress.ts';
 import type { JobClaims, Lease, Outcome } from '../../db/job-claims.ts';
 import type { JobReports } from '../../db/job-reports.ts';
 import type { RestoreIntentStore } from '../../db/restore-intent-store.ts';
+import type { InstanceStore } from '../../db/instance-store.ts';
 
 /**
  * What the worker reaches beyond any viewer's: it acts for jobs that were authorised when they
@@ -39,6 +40,8 @@ export interface WorkerAccess {
   reports: JobReports;
   /** A restore's creates saved before they are sent. */
   restoreIntents: RestoreIntentStore;
+  /** Where the org's API usage, as a job last saw it, is kept. */
+  instances: Pick<InstanceStore, 'recordApiUsage'>;
   config: Pick<Config, 'jobConcurrency' | 'jobLeaseSeconds' | 'salesforceRetries' | 'salesforceRetryDelayMs' | 'salesforceCallTimeoutMs' | 'databaseFile' | 'apiBudgetShare' | 'fullBackupEvery' | 'bulkQueryThreshold'>;
   secretKey: Buffer;
   connectedApp: () => ConnectedApp;
@@ -201,7 +204,8 @@ export function createJobWorker(access: WorkerAccess) {
     await progress.end();
     const finished = await claims.finish(job.id, owner, outcome);
     if (finished) announce.jobChanged(finished);
-    announce.instanceChanged(recordApiUsage(db, job.instanceId, session?.apiUsage));
+    const instance = session?.apiUsage ? await access.instances.recordApiUsage(job.instanceId, session.apiUsage) : instanceById(db, job.instanceId);
+    if (instance) announce.instanceChanged(instance);
     if (session) access.metrics.salesforceUsed(job.kind, session.apiCalls, session.apiErrors);
     if (job.grantId) await access.grantReleaser.releaseIfIdle(job.grantId);
     // The backup has succeeded whatever happens here; a failure costs only the comparison's shortcut or an alert.

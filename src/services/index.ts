@@ -84,7 +84,7 @@ export function createServices({ database, events, config, secretKey, logger, re
   const restoredRecords = createRestoredRecordService(store.restoreIntents);
   const compare = createCompareService({ db, sqlite: database.sqlite, storage: snapshotStorage, snapshots });
   const worker = createJobWorker({
-    db, claims: store.claims, reports: store.reports, restoreIntents: store.restoreIntents, config, secretKey, connectedApp, tokens, snapshots: snapshotStorage, blobs, restoredRecords, grantReleaser, announce, logger, metrics,
+    db, claims: store.claims, reports: store.reports, restoreIntents: store.restoreIntents, instances: store.instances, config, secretKey, connectedApp, tokens, snapshots: snapshotStorage, blobs, restoredRecords, grantReleaser, announce, logger, metrics,
     afterBackup: (snapshot) => dataAlerts.afterBackup(snapshot),
   });
   const starter = createJobStarter({ claims: store.claims, secretKey, connectedApp, instances, tokens, announce, onQueued: () => worker.wake(), tokenWarningAt: config.tokenWarningAt });
@@ -113,7 +113,7 @@ export function createServices({ database, events, config, secretKey, logger, re
     config.retentionCheckMinutes * 60_000,
     logger,
   );
-  const scheduledBackups = createScheduledBackups({ db, grantHealth, starter, announce, connectedApp, apiBudgetShare: config.apiBudgetShare });
+  const scheduledBackups = createScheduledBackups({ db, instanceStore: store.instances, grantHealth, starter, announce, connectedApp, apiBudgetShare: config.apiBudgetShare });
   const scheduler = createScheduler({
     runClaims: store.runClaims,
     clock,

@@ -8,7 +8,6 @@ import { inListPlaceholder } from '../../db/in-list.ts';
 import type { Config } from '../config.ts';
 import { InvalidInputError, NameTakenError, NotFoundError } from '../errors.ts';
 import { LoginUrlError, normaliseLoginUrl } from '../salesforce/hosts.ts';
-import type { ApiUsage } from '../salesforce/session.ts';
 import type { Announcements } from './announcements.ts';
 import { sameName, validName } from './names.ts';
 import { canSeeOrganisation, type Viewer, type ViewerRead } from './viewer.ts';
@@ -28,17 +27,6 @@ export const MAX_INSTANCES_PER_ORGANISATION = 50;
 /** Unchecked: for flows authorised by other means (an OAuth state, a running job). */
 export function instanceById(db: Db, id: string): InstanceRow | undefined {
   return db.select().from(instances).where(eq(instances.id, id)).get();
-}
-
-/** Keeps the org's API usage as a job last saw it; the instance as it now stands. */
-export function recordApiUsage(db: Db, instanceId: string, usage: ApiUsage | undefined): InstanceRow {
-  if (!usage) return instanceById(db, instanceId)!;
-  return db
-    .update(instances)
-    .set({ apiUsageUsed: usage.used, apiUsageMax: usage.max })
-    .where(eq(instances.id, instanceId))
-    .returning()
-    .get();
 }
 
 export function createInstanceService(db: Db, store: InstanceStore, announce: Announcements, config: { tokenLimit: number; salesforce: Pick<Config['salesforce'], 'loginUrls'> }) {

@@ -4,7 +4,8 @@ import { jobs, type JobRow } from '../../db/schema.ts';
 import { dailyApiUsage } from '../salesforce/limits.ts';
 import type { ConnectedApp } from '../salesforce/oauth.ts';
 import { GrantRefusedError, type GrantHealth } from './grant-health.ts';
-import { instanceById, recordApiUsage } from './instances.ts';
+import { instanceById } from './instances.ts';
+import type { InstanceStore } from '../../db/instance-store.ts';
 import type { Announcements } from './announcements.ts';
 import type { JobStarter } from './job-starter.ts';
 
@@ -12,6 +13,7 @@ export type ScheduledStart = { job: JobRow } | { skipped: string };
 
 interface Dependencies {
   db: Db;
+  instanceStore: Pick<InstanceStore, 'recordApiUsage'>;
   grantHealth: GrantHealth;
   starter: Pick<JobStarter, 'queue'>;
   announce: Announcements;
@@ -25,7 +27,7 @@ interface Dependencies {
  * Salesforce accepts it, even once every token is spent. Whatever keeps it from starting is the
  * run's reason for being skipped.
  */
-export function createScheduledBackups({ db, grantHealth, starter, announce, connectedApp, apiBudgetShare }: Dependencies) {
+export function createScheduledBackups({ db, instanceStore, grantHealth, starter, announce, connectedApp, apiBudgetShare }: Dependencies) {
   return {
     async start(instanceId: string, objects: string[]): Promise<ScheduledStart> {
       const instance = instanceById(db, instanceId);
@@ -51,7 +53,8 @@ export function createScheduledBackups({ db, grantHealth, starter, announce, con
 
       const usage = await dailyApiUsage(opened.session, connectedApp().apiVersion).catch(() => undefined);
       if (usage) {
-        announce.instanceChanged(recordApiUsage(db, instanceId, usage));
+        const recorded = await instanceStore.recordApiUsage(instanceId, usage);
+        if (recorded) announce.instanceChanged(recorded);
         if (usage.used >= usage.max * apiBudgetShare) {
           return {
             skipped: `The org's API budget is spent: ${usage.used} of ${usage.max} daily API calls used (budget ${Math.round(apiBudgetShare * 100)} %)`,

@@ -67,6 +67,8 @@ describe.each(ENGINES)('organisations and instances on $name', (engine) => {
     expect(await database.instances.update(first.id, { name: 'sandbox' })).toEqual({ refused: 'NAME_TAKEN' });
     expect(await database.instances.update(first.id, { name: 'Live', loginUrl: 'https://acme.my.salesforce.com' })).toMatchObject({ name: 'Live', loginUrl: 'https://acme.my.salesforce.com' });
     expect(await database.instances.update(randomUUID(), { name: 'Gone' })).toBeUndefined();
+    expect(await database.instances.recordApiUsage(first.id, { used: 1200, max: 15000 })).toMatchObject({ apiUsageUsed: 1200, apiUsageMax: 15000 });
+    expect(await database.instances.recordApiUsage(randomUUID(), { used: 1, max: 2 })).toBeUndefined();
   });
 
   it('keeps the limit when ten instances are added at once on two connections', async () => {
