@@ -1,3 +1,5 @@
+import { sql } from 'drizzle-orm';
+
 /** A create a restore saved before sending it, its answer not known yet. */
 export interface SavedCreate {
   sourceId: string;
@@ -25,3 +27,16 @@ export interface RestoreIntentStore {
   /** Whether any restore has re-created a record on the instance. */
   anyRestored(instanceId: string): Promise<boolean>;
 }
+
+/** The rows of creates about to be sent, and what a create saved again (a retry) takes. */
+export const intentRows = (instanceId: string, jobId: string, object: string, creates: Omit<SavedCreate, 'sentAt'>[], sentAt: Date) =>
+  creates.map(({ sourceId, body }) => ({ instanceId, jobId, object, sourceId, body: JSON.stringify(body), sentAt }));
+export const intentSavedAgain = { body: sql`excluded.body`, sentAt: sql`excluded.sent_at`, jobId: sql`excluded.job_id` };
+
+/** A saved create as read back. */
+export const savedCreateOf = (row: { sourceId: string; body: string; sentAt: Date }): SavedCreate => ({ sourceId: row.sourceId, body: JSON.parse(row.body) as SavedCreate['body'], sentAt: row.sentAt });
+
+/** The rows of creates carried out, and what a record re-created again (by a later restore) takes. */
+export const restoredRows = (instanceId: string, jobId: string, object: string, created: [sourceId: string, newId: string][]) =>
+  created.map(([sourceId, newId]) => ({ instanceId, jobId, object, sourceId, newId }));
+export const restoredAgain = { newId: sql`excluded.new_id`, jobId: sql`excluded.job_id`, object: sql`excluded.object` };

@@ -1,5 +1,5 @@
 import { and, eq, sql, type Column } from 'drizzle-orm';
-import type { RestoreIntentStore, SavedCreate } from '../restore-intent-store.ts';
+import { intentRows, intentSavedAgain, restoredAgain, restoredRows, savedCreateOf, type RestoreIntentStore } from '../restore-intent-store.ts';
 import type { PgDb } from './client.ts';
 import { restoredRecords, restoreIntents } from './schema.ts';
 
@@ -14,17 +14,17 @@ export function postgresRestoreIntentStore(db: PgDb): RestoreIntentStore {
         .select()
         .from(restoreIntents)
         .where(and(eq(restoreIntents.instanceId, instanceId), eq(restoreIntents.object, object)));
-      return rows.map((row) => ({ sourceId: row.sourceId, body: JSON.parse(row.body) as SavedCreate['body'], sentAt: row.sentAt }));
+      return rows.map(savedCreateOf);
     },
 
     async save(instanceId, jobId, object, creates, sentAt) {
       if (creates.length === 0) return;
       await db
         .insert(restoreIntents)
-        .values(creates.map(({ sourceId, body }) => ({ instanceId, jobId, object, sourceId, body: JSON.stringify(body), sentAt })))
+        .values(intentRows(instanceId, jobId, object, creates, sentAt))
         .onConflictDoUpdate({
           target: [restoreIntents.instanceId, restoreIntents.sourceId],
-          set: { body: sql`excluded.body`, sentAt: sql`excluded.sent_at`, jobId: sql`excluded.job_id` },
+          set: intentSavedAgain,
         });
     },
 
@@ -34,10 +34,10 @@ export function postgresRestoreIntentStore(db: PgDb): RestoreIntentStore {
         if (created.length > 0) {
           await tx
             .insert(restoredRecords)
-            .values(created.map(([sourceId, newId]) => ({ instanceId, jobId, object, sourceId, newId })))
+            .values(restoredRows(instanceId, jobId, object, created))
             .onConflictDoUpdate({
               target: [restoredRecords.instanceId, restoredRecords.sourceId],
-              set: { newId: sql`excluded.new_id`, jobId: sql`excluded.job_id`, object: sql`excluded.object` },
+              set: restoredAgain,
             });
         }
         const settled = [...created.map(([sourceId]) => sourceId), ...notCreated];

@@ -1,7 +1,7 @@
 import { and, eq, sql } from 'drizzle-orm';
 import type { Db } from '../client.ts';
 import { inList, inListPlaceholder } from '../in-list.ts';
-import type { RestoreIntentStore, SavedCreate } from '../restore-intent-store.ts';
+import { intentRows, intentSavedAgain, restoredAgain, restoredRows, savedCreateOf, type RestoreIntentStore, type SavedCreate } from '../restore-intent-store.ts';
 import { restoredRecords, restoreIntents } from '../schema.ts';
 import { writeTransaction } from '../write-transaction.ts';
 import { promised } from './promised.ts';
@@ -32,15 +32,15 @@ export function sqliteRestoreIntentStore(db: Db): RestoreIntentStore {
       .from(restoreIntents)
       .where(and(eq(restoreIntents.instanceId, instanceId), eq(restoreIntents.object, object)))
       .all()
-      .map((row) => ({ sourceId: row.sourceId, body: JSON.parse(row.body) as SavedCreate['body'], sentAt: row.sentAt }));
+      .map(savedCreateOf);
 
   function save(instanceId: string, jobId: string, object: string, creates: Omit<SavedCreate, 'sentAt'>[], sentAt: Date) {
     if (creates.length === 0) return;
     db.insert(restoreIntents)
-      .values(creates.map(({ sourceId, body }) => ({ instanceId, jobId, object, sourceId, body: JSON.stringify(body), sentAt })))
+      .values(intentRows(instanceId, jobId, object, creates, sentAt))
       .onConflictDoUpdate({
         target: [restoreIntents.instanceId, restoreIntents.sourceId],
-        set: { body: sql`excluded.body`, sentAt: sql`excluded.sent_at`, jobId: sql`excluded.job_id` },
+        set: intentSavedAgain,
       })
       .run();
   }
@@ -50,10 +50,10 @@ export function sqliteRestoreIntentStore(db: Db): RestoreIntentStore {
     writeTransaction(db, (tx) => {
       if (created.length > 0) {
         tx.insert(restoredRecords)
-          .values(created.map(([sourceId, newId]) => ({ instanceId, jobId, object, sourceId, newId })))
+          .values(restoredRows(instanceId, jobId, object, created))
           .onConflictDoUpdate({
             target: [restoredRecords.instanceId, restoredRecords.sourceId],
-            set: { newId: sql`excluded.new_id`, jobId: sql`excluded.job_id`, object: sql`excluded.object` },
+            set: restoredAgain,
           })
           .run();
       }

@@ -1,7 +1,6 @@
-import type { JobFigures, JobReports } from '../../db/job-reports.ts';
+import type { JobFailureReport, JobFigures, JobReports } from '../../db/job-reports.ts';
 import type { JobRow, RestoreSummaryValue } from '../../db/schema.ts';
 import type { Announcements } from '../services/announcements.ts';
-import type { RecordFailure } from '../services/restore.ts';
 
 export const PROGRESS_EVENT_INTERVAL_MS = 250;
 
@@ -82,6 +81,6 @@ export function createProgress(reports: JobReports, announce: Announcements, job
     snapshotTaken: (snapshotId: string) => report(() => reports.snapshotTaken(jobId, snapshotId)),
     warn: (warning: string) => report(() => reports.warn(jobId, warning)),
     restoreSummary: (summary: RestoreSummaryValue) => report(() => reports.restoreSummary(jobId, summary)),
-    failures: (failures: RecordFailure[]) => report(() => reports.failures(jobId, failures)),
+    failures: (failures: JobFailureReport[]) => report(() => reports.failures(jobId, failures)),
   };
 }

@@ -25,13 +25,10 @@ import { changedFiles, createCalls, filesOf, isBlobRef, LARGE_FILE_BYTES, withFi
 import type { RestoreIntentService } from './restore-intents.ts';
 import { readerOnThisThread, type SnapshotReader } from './snapshot-reader-thread.ts';
 import type { SnapshotService, StoredRecord } from './snapshots.ts';
+import type { JobFailureReport } from '../../db/job-reports.ts';
 
-export interface RecordFailure {
-  object: string;
-  recordId: string | null;
-  statusCode: string;
-  message: string;
-}
+/** A record Salesforce refused, as the job keeps it. */
+export type RecordFailure = JobFailureReport;
 
 export interface RestoreOptions {
   /** New ids of records earlier restores re-created on the target, by their snapshot ids. */

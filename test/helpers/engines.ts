@@ -14,12 +14,8 @@ import type { Store } from '../../db/store.ts';
 import { sqliteStore } from '../../db/sqlite/store.ts';
 import { postgresStore } from '../../db/pg/store.ts';
 
-/** One connection (SQLite) or pool (PostgreSQL) to a test database, with the pieces each engine implements. */
-export interface EngineConnection extends Store {
-  /** Rows the tests set up and read back, written as the services would. */
-  /** An instance of a new organisation, or of the one named. */
-  addInstance(tokenLimit: number, organisationId?: string): Promise<InstanceRow>;
-  queueJob(instance: InstanceRow, queuedAt: Date): Promise<JobRow>;
+/** Rows the tests set up and read back beside the store, written directly in each engine. */
+interface Rows {
   addSnapshot(jobId: string, instanceId: string, completed: boolean): Promise<string>;
   instance(id: string): Promise<InstanceRow | undefined>;
   job(id: string): Promise<JobRow>;
@@ -30,6 +26,14 @@ export interface EngineConnection extends Store {
   disablePolicy(instanceId: string): Promise<void>;
   runs(instanceId: string): Promise<ScheduledRunRow[]>;
   close(): Promise<void>;
+}
+
+/** One connection (SQLite) or pool (PostgreSQL) to a test database, with the pieces each engine implements. */
+export interface EngineConnection extends Store, Rows {
+  /** An instance of a new organisation, or of the one named, added through the store. */
+  addInstance(tokenLimit: number, organisationId?: string): Promise<InstanceRow>;
+  /** A job queued through the store. */
+  queueJob(instance: InstanceRow, queuedAt: Date): Promise<JobRow>;
 }
 
 export interface TestEngine {
@@ -57,6 +61,25 @@ const jobValues = (instance: InstanceRow, queuedAt: Date) => ({ id: randomUUID()
 const policyValues = (instanceId: string, nextRunAt: Date) => ({ instanceId, frequency: 'EVERY_24_HOURS' as const, enabled: true, anchorAt: nextRunAt, nextRunAt, updatedAt: nextRunAt });
 const snapshotValues = (jobId: string, instanceId: string, completed: boolean) => ({ id: randomUUID(), jobId, instanceId, sequence: 1, completedAt: completed ? new Date() : null });
 
+/** The setup both engines share, made through the store as the services make it. */
+function connection(store: Store, rows: Rows): EngineConnection {
+  return {
+    ...store,
+    ...rows,
+    async addInstance(tokenLimit, organisationId) {
+      if (!organisationId) {
+        const organisation = await store.organisations.create(randomUUID(), randomUUID());
+        if ('refused' in organisation) throw new Error('The organisation could not be made');
+        organisationId = organisation.id;
+      }
+      const instance = await store.instances.add(instanceValues(organisationId, tokenLimit), Number.MAX_SAFE_INTEGER);
+      if ('refused' in instance) throw new Error(`The instance could not be added: ${instance.refused}`);
+      return instance;
+    },
+    queueJob: (instance, queuedAt) => store.claims.enqueue(jobValues(instance, queuedAt)),
+  };
+}
+
 const sqlite: TestEngine = {
   name: 'SQLite',
   open: promised(() => {
@@ -65,14 +88,8 @@ const sqlite: TestEngine = {
     const connect = (): EngineConnection => {
       const database = openDatabase(file);
       const { db, close } = database;
-      const { organisations, instances, jobs, jobFailures, snapshots, backupPolicies, scheduledRuns } = sqliteTables;
-      return {
-        ...sqliteStore(database),
-        addInstance: promised((tokenLimit: number, organisationId?: string) => {
-          organisationId ??= db.insert(organisations).values({ id: randomUUID(), name: randomUUID() }).returning().get().id;
-          return db.insert(instances).values(instanceValues(organisationId, tokenLimit)).returning().get();
-        }),
-        queueJob: promised((instance: InstanceRow, queuedAt: Date) => db.insert(jobs).values(jobValues(instance, queuedAt)).returning().get()),
+      const { instances, jobs, jobFailures, snapshots, backupPolicies, scheduledRuns } = sqliteTables;
+      return connection(sqliteStore(database), {
         addSnapshot: promised((jobId: string, instanceId: string, completed: boolean) => db.insert(snapshots).values(snapshotValues(jobId, instanceId, completed)).returning().get().id),
         instance: promised((id: string) => db.select().from(instances).where(eq(instances.id, id)).get()),
         job: promised((id: string) => db.select().from(jobs).where(eq(jobs.id, id)).get()!),
@@ -83,7 +100,7 @@ const sqlite: TestEngine = {
         disablePolicy: promised((instanceId: string) => void db.update(backupPolicies).set({ enabled: false }).where(eq(backupPolicies.instanceId, instanceId)).run()),
         runs: promised((instanceId: string) => db.select().from(scheduledRuns).where(eq(scheduledRuns.instanceId, instanceId)).all()),
         close: promised(close),
-      };
+      });
     };
     const connections = [connect()];
     return {
@@ -103,14 +120,8 @@ const postgres: TestEngine = {
     const database = await openTestPostgres();
     const connect = (handle: { db: typeof database.db; close(): Promise<void> }): EngineConnection => {
       const { db } = handle;
-      const { organisations, instances, jobs, jobFailures, snapshots, backupPolicies, scheduledRuns } = pgTables;
-      return {
-        ...postgresStore(db),
-        async addInstance(tokenLimit, organisationId) {
-          organisationId ??= (await db.insert(organisations).values({ id: randomUUID(), name: randomUUID() }).returning())[0].id;
-          return (await db.insert(instances).values(instanceValues(organisationId, tokenLimit)).returning())[0];
-        },
-        queueJob: async (instance, queuedAt) => (await db.insert(jobs).values(jobValues(instance, queuedAt)).returning())[0],
+      const { instances, jobs, jobFailures, snapshots, backupPolicies, scheduledRuns } = pgTables;
+      return connection(postgresStore(db), {
         addSnapshot: async (jobId, instanceId, completed) => (await db.insert(snapshots).values(snapshotValues(jobId, instanceId, completed)).returning())[0].id,
         instance: async (id) => (await db.select().from(instances).where(eq(instances.id, id)))[0],
         job: async (id) => (await db.select().from(jobs).where(eq(jobs.id, id)))[0],
@@ -125,7 +136,7 @@ const postgres: TestEngine = {
         },
         runs: (instanceId) => db.select().from(scheduledRuns).where(eq(scheduledRuns.instanceId, instanceId)),
         close: () => handle.close(),
-      };
+      });
     };
     const others: EngineConnection[] = [];
     return {
