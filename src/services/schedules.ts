@@ -29,9 +29,9 @@ export function createScheduleService({ db, instances, policies, retention, anno
   const visible = (viewer: Viewer, ids: readonly string[]) => instances.byIds(viewer, ids).map((instance) => instance.id);
 
   /** Changes the instance's settings and tells subscribers the instance changed. */
-  function changed(viewer: Viewer, instanceId: string, change: (instance: InstanceRow) => void): InstanceRow {
+  async function changed(viewer: Viewer, instanceId: string, change: (instance: InstanceRow) => Promise<unknown>): Promise<InstanceRow> {
     const instance = instances.get(viewer, instanceId);
-    change(instance);
+    await change(instance);
     announce.instanceChanged(instance);
     return instance;
   }
@@ -46,19 +46,19 @@ export function createScheduleService({ db, instances, policies, retention, anno
       return byInstance(rows);
     },
 
-    policies: (viewer: Viewer, ids: readonly string[]): Map<string, BackupPolicyRow> => byInstance(policies.byInstanceIds(visible(viewer, ids))),
+    policies: async (viewer: Viewer, ids: readonly string[]): Promise<Map<string, BackupPolicyRow>> => byInstance(await policies.byInstanceIds(visible(viewer, ids))),
 
-    lastRuns: (viewer: Viewer, ids: readonly string[]): Map<string, ScheduledRunRow> => byInstance(policies.lastRuns(visible(viewer, ids))),
+    lastRuns: async (viewer: Viewer, ids: readonly string[]): Promise<Map<string, ScheduledRunRow>> => byInstance(await policies.lastRuns(visible(viewer, ids))),
 
-    retentionPolicies: (viewer: Viewer, ids: readonly string[]): Map<string, RetentionPolicyRow> => byInstance(retention.byInstanceIds(visible(viewer, ids))),
+    retentionPolicies: async (viewer: Viewer, ids: readonly string[]): Promise<Map<string, RetentionPolicyRow>> => byInstance(await retention.byInstanceIds(visible(viewer, ids))),
 
     /** Scheduled runs of each instance, newest first. */
-    historyPages(viewer: Viewer, ids: readonly string[], request: PageRequest): Map<string, Page<ScheduledRunRow>> {
+    async historyPages(viewer: Viewer, ids: readonly string[], request: PageRequest): Promise<Map<string, Page<ScheduledRunRow>>> {
       const size = pageSize(request, HISTORY_PAGE_SIZE);
       const offset = request.after ? decodeCursor('scheduledRuns', request.after, ['number'] as const)[0] : 0;
       const pages = new Map<string, Page<ScheduledRunRow>>(ids.map((id) => [id, pageOf<ScheduledRunRow>([], size, request, () => '')]));
       for (const id of visible(viewer, ids)) {
-        const rows = policies.history(id, offset + size + 1).slice(offset);
+        const rows = (await policies.history(id, offset + size + 1)).slice(offset);
         pages.set(id, pageOf(rows, size, request, (row) => encodeCursor('scheduledRuns', offset + rows.indexOf(row) + 1)));
       }
       return pages;
