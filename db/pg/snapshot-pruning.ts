@@ -14,7 +14,7 @@ interface SnapshotLink {
  * organisation's partition (a delete by snapshot id alone would look in every organisation's), and
  * with them the record versions no other snapshot of the organisation names: versions are the
  * organisation's own, in its partition. `sharing` lists the organisation's other snapshots, so
- * each check is a lookup of the primary key.
+ * each check is a lookup of the whole primary key per snapshot.
  */
 export function snapshotRowsDeletion(organisationId: string, snapshotId: string, sharing: string[]): SQL {
   return sql`
@@ -26,9 +26,10 @@ export function snapshotRowsDeletion(organisationId: string, snapshotId: string,
     delete from ${recordVersions} v using gone
     where v.organisation_id = ${organisationId} and v.record_id = gone.record_id and v.hash = gone.version_hash
       and not exists (
-        select 1 from ${snapshotRecords} other
-        where other.organisation_id = ${organisationId} and other.snapshot_id = any(${sql.param(sharing)}::text[])
-          and other.object = gone.object and other.record_id = gone.record_id and other.version_hash = gone.version_hash
+        select 1 from unnest(${sql.param(sharing)}::text[]) as sharing (id)
+        join ${snapshotRecords} other on other.organisation_id = ${organisationId} and other.snapshot_id = sharing.id
+          and other.object = gone.object and other.record_id = gone.record_id
+        where other.version_hash = gone.version_hash
       )`;
 }
 
