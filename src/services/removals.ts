@@ -2,7 +2,7 @@ import type { YogaLogger } from 'graphql-yoga';
 import type { OrganisationStore } from '../../db/organisation-store.ts';
 import type { RemovalStore } from '../../db/removal-store.ts';
 import type { InstanceRow, OrganisationRow } from '../../db/schema.ts';
-import { InvalidInputError, SalesforceUnavailableError } from '../errors.ts';
+import { InvalidInputError, NotFoundError, SalesforceUnavailableError } from '../errors.ts';
 import { revokeToken, type ConnectedApp } from '../salesforce/oauth.ts';
 import type { Announcements } from './announcements.ts';
 import type { ApiKeyService } from './api-keys.ts';
@@ -66,7 +66,8 @@ export function createRemovals({ store, organisationStore, organisations: organi
       const instance = instanceService.get(viewer, id);
       await refuseWhileBusy([instance.id], instance.name);
       await revokeGrantsOf(instance);
-      const disconnected = (await store.disconnect(id))!;
+      const disconnected = await store.disconnect(id);
+      if (!disconnected) throw new NotFoundError('Instance', id);
       if (deleteSnapshots) {
         await storedData.deleteSnapshotsOf(id);
         await storedData.removeUnnamedFiles();
