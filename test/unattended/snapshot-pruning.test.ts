@@ -74,6 +74,22 @@ describe.each(ENGINES)('snapshot pruning on $name', (engine) => {
     expect(await database.versions()).toEqual(['A/a2', 'B/b1', 'C/c1']);
   });
 
+  it('prunes the same snapshots from two connections at once as once', async () => {
+    const other = await database.connectAgain();
+    const records = Array.from({ length: 300 }, (_, i) => record('Account', `R${i}`, 'v1'));
+    const first = await snapshot(records, { daysAgo: 3 });
+    const second = await snapshot([record('Account', 'R0', 'v2'), record('Account', 'new', 'n1')], { base: first, daysAgo: 2 });
+    const third = await snapshot([record('Account', 'R1', 'v2')], { base: second, daysAgo: 1 });
+
+    await Promise.all([database.pruning.prune([first, second]), other.pruning.prune([first, second])]);
+
+    expect(await database.snapshotIds()).toEqual([third]);
+    expect(await database.snapshot(third)).toMatchObject({ baseSnapshotId: null, completedAt: expect.any(Date) });
+    const expected = ['Account/R0/v2', 'Account/R1/v2', 'Account/new/n1', ...records.slice(2).map((r) => `Account/${r.recordId}/v1`)].sort();
+    expect(await database.snapshotRecords(third)).toEqual(expected);
+    expect(await database.versions()).toEqual(expected.map((row) => row.split('/').slice(1).join('/')).sort());
+  });
+
   it('keeps a version another instance of the same Salesforce org names', async () => {
     const sibling = await database.addInstance(5, instance.organisationId);
     await database.ledger.issueGrant(instance.id, grant('00D000000000001'), new Date());
