@@ -1,4 +1,4 @@
-import type { backupPolicies, BackupPolicyRow, retentionPolicies, RetentionPolicyRow, ScheduledRunRow } from './schema.ts';
+import type { backupPolicies, BackupPolicyRow, GrantRow, retentionPolicies, RetentionPolicyRow, ScheduledRunRow } from './schema.ts';
 
 export type BackupPolicyValues = Omit<typeof backupPolicies.$inferInsert, 'instanceId'>;
 export type RetentionPolicyValues = Omit<typeof retentionPolicies.$inferInsert, 'instanceId'>;
@@ -21,6 +21,8 @@ export interface BackupPolicyStore {
   lastRuns(instanceIds: readonly string[]): Promise<ScheduledRunRow[]>;
   /** An instance's scheduled runs, newest first. */
   history(instanceId: string, limit: number): Promise<ScheduledRunRow[]>;
+  /** The grants named: an instance's current grant is what its scheduled backups run on. */
+  grants(grantIds: readonly string[]): Promise<GrantRow[]>;
 }
 
 /** Retention policies: how long each instance's snapshots are kept. */

@@ -1,7 +1,7 @@
 import { and, desc, eq, isNotNull, lte, sql, type Column } from 'drizzle-orm';
 import type { BackupPolicyStore, RetentionPolicyStore } from '../policy-store.ts';
 import type { PgDb } from './client.ts';
-import { backupPolicies, retentionPolicies, scheduledRuns } from './schema.ts';
+import { backupPolicies, grants, retentionPolicies, scheduledRuns } from './schema.ts';
 
 /** An id list as one array parameter, however long. */
 const anyOf = (column: Column, values: readonly string[]) => sql`${column} = any(${sql.param([...values])}::text[])`;
@@ -37,6 +37,8 @@ export function postgresBackupPolicyStore(db: PgDb): BackupPolicyStore {
         .orderBy(scheduledRuns.instanceId, desc(scheduledRuns.claimedAt)),
 
     history: (instanceId, limit) => db.select().from(scheduledRuns).where(eq(scheduledRuns.instanceId, instanceId)).orderBy(desc(scheduledRuns.claimedAt)).limit(limit),
+
+    grants: (grantIds) => db.select().from(grants).where(anyOf(grants.id, grantIds)),
   };
 }
 

@@ -1,7 +1,7 @@
 import { and, desc, eq, inArray, isNotNull, lte, sql } from 'drizzle-orm';
 import type { Db } from '../client.ts';
 import type { BackupPolicyStore, BackupPolicyValues, RetentionPolicyStore, RetentionPolicyValues } from '../policy-store.ts';
-import { backupPolicies, retentionPolicies, scheduledRuns } from '../schema.ts';
+import { backupPolicies, grants, retentionPolicies, scheduledRuns } from '../schema.ts';
 import { promised } from './promised.ts';
 
 /** Backup policies and their runs on SQLite. */
@@ -38,6 +38,7 @@ export function sqliteBackupPolicyStore(db: Db): BackupPolicyStore {
   }
   const history = (instanceId: string, limit: number) =>
     db.select().from(scheduledRuns).where(eq(scheduledRuns.instanceId, instanceId)).orderBy(desc(scheduledRuns.claimedAt)).limit(limit).all();
+  const grantsOf = (grantIds: readonly string[]) => (grantIds.length > 0 ? db.select().from(grants).where(inArray(grants.id, [...grantIds])).all() : []);
   return {
     byInstanceIds: promised(byInstanceIds),
     find: promised(find),
@@ -46,6 +47,7 @@ export function sqliteBackupPolicyStore(db: Db): BackupPolicyStore {
     due: promised(due),
     lastRuns: promised(lastRuns),
     history: promised(history),
+    grants: promised(grantsOf),
   };
 }
 

@@ -1,5 +1,5 @@
 import type { BackupPolicyStore } from '../../db/policy-store.ts';
-import type { BackupFrequency, BackupPolicyRow, ScheduledRunRow } from '../../db/schema.ts';
+import type { BackupFrequency, BackupPolicyRow, GrantRow, ScheduledRunRow } from '../../db/schema.ts';
 import { InvalidInputError } from '../errors.ts';
 import { checkCron, nextSlot, ScheduleError, tierAnchor, type ScheduleShape, type StartWindow } from './schedule-times.ts';
 
@@ -92,6 +92,9 @@ export function createBackupPolicyService(store: BackupPolicyStore, now: () => D
 
     /** An instance's scheduled runs, newest first. */
     history: (instanceId: string, limit: number): Promise<ScheduledRunRow[]> => store.history(instanceId, limit),
+
+    /** The grants named (the instances' current ones, which scheduled backups run on). */
+    grants: (grantIds: readonly string[]): Promise<GrantRow[]> => store.grants(grantIds),
   };
 }
 

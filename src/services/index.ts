@@ -136,7 +136,7 @@ export function createServices({ database, events, config, secretKey, logger, re
     },
     snapshots,
     reauthentication: createReauthenticationService({ db, announce, secretKey, connectedApp, instances, tokens, grantReleaser, grantHealth }),
-    schedules: createScheduleService({ db, instances, policies, retention, announce, tokenWarningAt: config.tokenWarningAt }),
+    schedules: createScheduleService({ instances, policies, retention, announce, tokenWarningAt: config.tokenWarningAt }),
     jobs,
     compare,
     dataAlerts,

@@ -1,6 +1,4 @@
-import { inArray } from 'drizzle-orm';
-import type { Db } from '../../db/client.ts';
-import { grants, type BackupPolicyRow, type GrantRow, type InstanceRow, type RetentionPolicyRow, type ScheduledRunRow } from '../../db/schema.ts';
+import type { BackupPolicyRow, GrantRow, InstanceRow, RetentionPolicyRow, ScheduledRunRow } from '../../db/schema.ts';
 import { InvalidInputError } from '../errors.ts';
 import type { Announcements } from './announcements.ts';
 import type { BackupPolicyInput, BackupPolicyService } from './backup-policies.ts';
@@ -16,7 +14,6 @@ const byInstance = <T extends { instanceId: string }>(rows: T[]) => new Map(rows
 
 /** Unattended operation as the API sees it: backup policies, their runs, and retention, per instance the viewer may see. */
 interface Dependencies {
-  db: Db;
   instances: InstanceService;
   policies: BackupPolicyService;
   retention: RetentionService;
@@ -25,7 +22,7 @@ interface Dependencies {
   tokenWarningAt: number;
 }
 
-export function createScheduleService({ db, instances, policies, retention, announce, tokenWarningAt }: Dependencies) {
+export function createScheduleService({ instances, policies, retention, announce, tokenWarningAt }: Dependencies) {
   const visible = (viewer: Viewer, ids: readonly string[]) => instances.byIds(viewer, ids).map((instance) => instance.id);
 
   /** Changes the instance's settings and tells subscribers the instance changed. */
@@ -40,10 +37,9 @@ export function createScheduleService({ db, instances, policies, retention, anno
     tokenWarningAt,
 
     /** The current grant of each instance (a grant health check's last word, whether Salesforce still accepts it). */
-    currentGrants(viewer: Viewer, ids: readonly string[]): Map<string, GrantRow> {
+    async currentGrants(viewer: Viewer, ids: readonly string[]): Promise<Map<string, GrantRow>> {
       const grantIds = instances.byIds(viewer, ids).flatMap((instance) => (instance.currentGrantId ? [instance.currentGrantId] : []));
-      const rows = grantIds.length > 0 ? db.select().from(grants).where(inArray(grants.id, grantIds)).all() : [];
-      return byInstance(rows);
+      return byInstance(await policies.grants(grantIds));
     },
 
     policies: async (viewer: Viewer, ids: readonly string[]): Promise<Map<string, BackupPolicyRow>> => byInstance(await policies.byInstanceIds(visible(viewer, ids))),

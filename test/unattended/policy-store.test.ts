@@ -86,6 +86,14 @@ describe.each(ENGINES)('policies on $name', (engine) => {
     expect((await database.policies.history(instance.id, 2)).map((run) => run.scheduledFor)).toEqual([at(24), at(12)]);
   });
 
+  it('reads the grants named, those scheduled backups run on', async () => {
+    const approval = { refreshTokenCiphertext: 'sealed', instanceUrl: 'https://org.example', salesforceOrgId: '00D000000000001', salesforceUserId: 'user', username: 'user@example.com' };
+    const { instance: connected } = (await database.ledger.issueGrant(instance.id, approval, new Date()))!;
+    const found = await database.policies.grants([connected.currentGrantId!, randomUUID()]);
+    expect(found).toMatchObject([{ id: connected.currentGrantId, instanceId: instance.id, revokedAt: null }]);
+    expect(await database.policies.grants([])).toEqual([]);
+  });
+
   it('saves retention rules, replaces them, lists them, and clears them', async () => {
     const other = await database.addInstance(5, instance.organisationId);
     expect(await database.retentionPolicies.save(instance.id, rules(3))).toMatchObject({ instanceId: instance.id, keepLast: 3, keepAllDays: 7 });
