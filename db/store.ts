@@ -2,6 +2,11 @@ import type { JobClaims } from './job-claims.ts';
 import type { InstanceStore } from './instance-store.ts';
 import type { JobReports } from './job-reports.ts';
 import type { OrganisationStore } from './organisation-store.ts';
+import type { BackupPolicyStore, RetentionPolicyStore } from './policy-store.ts';
+import type { DataAlertStore } from './data-alert-store.ts';
+import type { SnapshotPruning } from './snapshot-pruning.ts';
+import type { FileReferences } from './file-references.ts';
+import type { RemovalStore } from './removal-store.ts';
 import type { RestoreIntentStore } from './restore-intent-store.ts';
 import type { RunClaims } from './run-claims.ts';
 import type { TokenLedger } from './token-ledger.ts';
@@ -19,4 +24,10 @@ export interface Store {
   organisations: OrganisationStore;
   instances: InstanceStore;
   restoreIntents: RestoreIntentStore;
+  policies: BackupPolicyStore;
+  retentionPolicies: RetentionPolicyStore;
+  dataAlerts: DataAlertStore;
+  pruning: SnapshotPruning;
+  fileReferences: FileReferences;
+  removals: RemovalStore;
 }

@@ -3,7 +3,7 @@ import DataLoader from 'dataloader';
 import { InvalidInputError } from '../src/errors.ts';
 import type { Page, PageRequest } from '../src/services/paging.ts';
 import type { Context } from './builder.ts';
-import { loaded, NO_CACHE } from './loaders.ts';
+import { NO_CACHE } from './loaders.ts';
 
 /** The arguments `t.connection` gives every list. */
 export interface ConnectionArgs {
@@ -71,18 +71,17 @@ export async function batchedConnection<A extends ConnectionArgs, T>(
   field: string,
   args: A,
   parentId: string,
-  load: (parentIds: readonly string[], request: A & PageRequest) => Map<string, Page<T>>,
+  load: (parentIds: readonly string[], request: A & PageRequest) => Map<string, Page<T>> | Promise<Map<string, Page<T>>>,
 ) {
   const key = `${field}:${JSON.stringify(args)}`;
   const loaders = pageLoaders(ctx);
   let loader = loaders.get(key) as DataLoader<string, Page<T>> | undefined;
   if (!loader) {
     loader = new DataLoader<string, Page<T>>(
-      (parentIds) =>
-        loaded(() => {
-          const pages = load(parentIds, { ...args, ...forwardPage(args) });
-          return parentIds.map((id) => pages.get(id)!);
-        }),
+      async (parentIds) => {
+        const pages = await load(parentIds, { ...args, ...forwardPage(args) });
+        return parentIds.map((id) => pages.get(id)!);
+      },
       NO_CACHE,
     );
     loaders.set(key, loader as DataLoader<string, Page<unknown>>);

@@ -64,8 +64,8 @@ builder.objectFields(InstanceRef, (t) => ({
       type: DataAlertRef,
       description: 'Mass-change alerts raised by backups, newest first.',
       args: { unacknowledged: t.arg.boolean({ defaultValue: false }) },
-      resolve: (instance, args, ctx) =>
-        toConnection(ctx.services.dataAlerts.pageForInstance(viewerOf(ctx), instance.id, { ...forwardPage(args), unacknowledged: args.unacknowledged })),
+      resolve: async (instance, args, ctx) =>
+        toConnection(await ctx.services.dataAlerts.pageForInstance(viewerOf(ctx), instance.id, { ...forwardPage(args), unacknowledged: args.unacknowledged })),
     },
     { name: 'DataAlertConnection' },
     { name: 'DataAlertEdge' },

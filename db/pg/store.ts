@@ -4,6 +4,11 @@ import { postgresInstanceStore } from './instance-store.ts';
 import { postgresJobClaims } from './job-claims.ts';
 import { postgresJobReports } from './job-reports.ts';
 import { postgresOrganisationStore } from './organisation-store.ts';
+import { postgresBackupPolicyStore, postgresRetentionPolicyStore } from './policy-store.ts';
+import { postgresDataAlertStore } from './data-alert-store.ts';
+import { postgresSnapshotPruning } from './snapshot-pruning.ts';
+import { postgresFileReferences } from './file-references.ts';
+import { postgresRemovalStore } from './removal-store.ts';
 import { postgresRestoreIntentStore } from './restore-intent-store.ts';
 import { postgresRunClaims } from './run-claims.ts';
 import { postgresTokenLedger } from './token-ledger.ts';
@@ -17,5 +22,11 @@ export function postgresStore(db: PgDb): Store {
     organisations: postgresOrganisationStore(db),
     instances: postgresInstanceStore(db),
     restoreIntents: postgresRestoreIntentStore(db),
+    policies: postgresBackupPolicyStore(db),
+    retentionPolicies: postgresRetentionPolicyStore(db),
+    dataAlerts: postgresDataAlertStore(db),
+    pruning: postgresSnapshotPruning(db),
+    fileReferences: postgresFileReferences(db),
+    removals: postgresRemovalStore(db),
   };
 }

@@ -4,11 +4,16 @@ import { sqliteInstanceStore } from './instance-store.ts';
 import { sqliteJobClaims } from './job-claims.ts';
 import { sqliteJobReports } from './job-reports.ts';
 import { sqliteOrganisationStore } from './organisation-store.ts';
+import { sqliteBackupPolicyStore, sqliteRetentionPolicyStore } from './policy-store.ts';
+import { sqliteDataAlertStore } from './data-alert-store.ts';
+import { sqliteSnapshotPruning } from './snapshot-pruning.ts';
+import { sqliteFileReferences } from './file-references.ts';
+import { sqliteRemovalStore } from './removal-store.ts';
 import { sqliteRestoreIntentStore } from './restore-intent-store.ts';
 import { sqliteRunClaims } from './run-claims.ts';
 import { sqliteTokenLedger } from './token-ledger.ts';
 
-export function sqliteStore(database: Pick<DatabaseHandle, 'db' | 'uncounted'>): Store {
+export function sqliteStore(database: Pick<DatabaseHandle, 'db' | 'uncounted' | 'sqlite'>): Store {
   return {
     // The queue's heartbeat would otherwise land inside whatever request is being counted.
     claims: sqliteJobClaims(database.uncounted),
@@ -18,5 +23,11 @@ export function sqliteStore(database: Pick<DatabaseHandle, 'db' | 'uncounted'>):
     organisations: sqliteOrganisationStore(database.db),
     instances: sqliteInstanceStore(database.db),
     restoreIntents: sqliteRestoreIntentStore(database.db),
+    policies: sqliteBackupPolicyStore(database.db),
+    retentionPolicies: sqliteRetentionPolicyStore(database.db),
+    dataAlerts: sqliteDataAlertStore(database.db),
+    pruning: sqliteSnapshotPruning(database),
+    fileReferences: sqliteFileReferences(database.sqlite),
+    removals: sqliteRemovalStore(database.db),
   };
 }

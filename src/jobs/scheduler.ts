@@ -73,7 +73,7 @@ export function createScheduler({ runClaims, clock, policies, audit, start, sche
     const now = clock.now();
     await runClaims.closeAbandoned(new Date(now.getTime() - ABANDONED_AFTER_MS), 'The service stopped while starting this run');
     const runs: ScheduledRunRow[] = [];
-    for (const policy of policies.due(now)) {
+    for (const policy of await policies.due(now)) {
       const claimed = await claim(policy, now);
       if (claimed) runs.push(await run(policy, claimed));
       scheduleChanged(policy.instanceId);

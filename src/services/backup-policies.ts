@@ -1,6 +1,5 @@
-import { and, desc, eq, inArray, isNotNull, lte, sql } from 'drizzle-orm';
-import type { Db } from '../../db/client.ts';
-import { backupPolicies, scheduledRuns, type BackupFrequency, type BackupPolicyRow, type ScheduledRunRow } from '../../db/schema.ts';
+import type { BackupPolicyStore } from '../../db/policy-store.ts';
+import type { BackupFrequency, BackupPolicyRow, GrantRow, ScheduledRunRow } from '../../db/schema.ts';
 import { InvalidInputError } from '../errors.ts';
 import { checkCron, nextSlot, ScheduleError, tierAnchor, type ScheduleShape, type StartWindow } from './schedule-times.ts';
 
@@ -43,18 +42,14 @@ function checkObjects(objects: string[] | null | undefined): string[] {
  * Backup policies: when each instance is backed up on its own. The scheduler (src/jobs/scheduler.ts)
  * claims due runs from here.
  */
-export function createBackupPolicyService(db: Db, now: () => Date) {
+export function createBackupPolicyService(store: BackupPolicyStore, now: () => Date) {
   return {
-    byInstanceIds(instanceIds: readonly string[]): BackupPolicyRow[] {
-      return db.select().from(backupPolicies).where(inArray(backupPolicies.instanceId, [...instanceIds])).all();
-    },
+    byInstanceIds: (instanceIds: readonly string[]): Promise<BackupPolicyRow[]> => store.byInstanceIds(instanceIds),
 
-    find(instanceId: string): BackupPolicyRow | undefined {
-      return db.select().from(backupPolicies).where(eq(backupPolicies.instanceId, instanceId)).get();
-    },
+    find: (instanceId: string): Promise<BackupPolicyRow | undefined> => store.find(instanceId),
 
     /** Checks and stores a policy; its first run is at the window's next opening (or now). */
-    set(instanceId: string, input: BackupPolicyInput): BackupPolicyRow {
+    set(instanceId: string, input: BackupPolicyInput): Promise<BackupPolicyRow> {
       let cron: string | null = null;
       if (input.frequency === 'CRON') {
         if (!input.cron) throw new InvalidInputError('A CRON frequency needs a cron expression', 'cron');
@@ -74,7 +69,7 @@ export function createBackupPolicyService(db: Db, now: () => Date) {
       const anchorAt = tierAnchor(window, at);
       const shape: ScheduleShape = { frequency: input.frequency, cron, window, anchorAt };
       const nextRunAt = !enabled ? null : input.frequency === 'CRON' ? nextSlot(shape, at) : anchorAt;
-      const values = {
+      return store.save(instanceId, {
         frequency: input.frequency,
         cron,
         windowStartMinute: window?.startMinute ?? null,
@@ -84,48 +79,22 @@ export function createBackupPolicyService(db: Db, now: () => Date) {
         anchorAt,
         nextRunAt,
         updatedAt: at,
-      };
-      return db
-        .insert(backupPolicies)
-        .values({ instanceId, ...values })
-        .onConflictDoUpdate({ target: backupPolicies.instanceId, set: values })
-        .returning()
-        .get();
+      });
     },
 
-    clear(instanceId: string): boolean {
-      return db.delete(backupPolicies).where(eq(backupPolicies.instanceId, instanceId)).run().changes > 0;
-    },
+    clear: (instanceId: string): Promise<boolean> => store.clear(instanceId),
 
     /** Enabled policies whose next run is due. */
-    due(at: Date): BackupPolicyRow[] {
-      return db
-        .select()
-        .from(backupPolicies)
-        .where(and(eq(backupPolicies.enabled, true), isNotNull(backupPolicies.nextRunAt), lte(backupPolicies.nextRunAt, at)))
-        .all();
-    },
+    due: (at: Date): Promise<BackupPolicyRow[]> => store.due(at),
 
     /** The newest scheduled run of each instance. */
-    lastRuns(instanceIds: readonly string[]): ScheduledRunRow[] {
-      const newest = db
-        .select({ instanceId: scheduledRuns.instanceId, claimedAt: sql<number>`max(${scheduledRuns.claimedAt})`.as('newest') })
-        .from(scheduledRuns)
-        .where(inArray(scheduledRuns.instanceId, [...instanceIds]))
-        .groupBy(scheduledRuns.instanceId)
-        .as('newest');
-      return db
-        .select({ run: scheduledRuns })
-        .from(scheduledRuns)
-        .innerJoin(newest, and(eq(newest.instanceId, scheduledRuns.instanceId), eq(newest.claimedAt, scheduledRuns.claimedAt)))
-        .all()
-        .map((row) => row.run);
-    },
+    lastRuns: (instanceIds: readonly string[]): Promise<ScheduledRunRow[]> => store.lastRuns(instanceIds),
 
     /** An instance's scheduled runs, newest first. */
-    history(instanceId: string, limit: number): ScheduledRunRow[] {
-      return db.select().from(scheduledRuns).where(eq(scheduledRuns.instanceId, instanceId)).orderBy(desc(scheduledRuns.claimedAt)).limit(limit).all();
-    },
+    history: (instanceId: string, limit: number): Promise<ScheduledRunRow[]> => store.history(instanceId, limit),
+
+    /** The grants named (the instances' current ones, which scheduled backups run on). */
+    grants: (grantIds: readonly string[]): Promise<GrantRow[]> => store.grants(grantIds),
   };
 }
 

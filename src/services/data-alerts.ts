@@ -1,16 +1,8 @@
 import { randomUUID } from 'node:crypto';
-import { and, desc, eq, inArray, isNull, lt, or, type SQL } from 'drizzle-orm';
+import { eq } from 'drizzle-orm';
 import type { Db } from '../../db/client.ts';
-import {
-  dataAlerts,
-  dataAlertThresholds,
-  instances,
-  type DataAlertObjectValue,
-  type DataAlertRow,
-  type InstanceRow,
-  type JobRow,
-  type SnapshotRow,
-} from '../../db/schema.ts';
+import type { AlertPosition, DataAlertStore } from '../../db/data-alert-store.ts';
+import { instances, type DataAlertObjectValue, type DataAlertRow, type InstanceRow, type JobRow, type SnapshotRow } from '../../db/schema.ts';
 import { InvalidInputError, NotFoundError } from '../errors.ts';
 import type { Announcements } from './announcements.ts';
 import type { AuditLog } from './audit.ts';
@@ -44,6 +36,7 @@ export function passesThreshold(change: DataAlertObjectValue, threshold: DataAle
  */
 interface Dependencies {
   db: Db;
+  store: DataAlertStore;
   storage: SnapshotService;
   compare: CompareService;
   announce: Announcements;
@@ -52,7 +45,7 @@ interface Dependencies {
 }
 
 export function createDataAlertService(deps: Dependencies) {
-  const { db, storage, compare, announce } = deps;
+  const { db, store, storage, compare, announce } = deps;
 
   const visibleInstance = (viewer: Viewer, instanceId: string): InstanceRow => {
     const instance = db.select().from(instances).where(eq(instances.id, instanceId)).get();
@@ -60,22 +53,13 @@ export function createDataAlertService(deps: Dependencies) {
     return instance;
   };
 
-  function thresholdOf(instanceId: string): DataAlertThreshold {
-    const row = db.select().from(dataAlertThresholds).where(eq(dataAlertThresholds.instanceId, instanceId)).get();
-    return row ? { percent: row.percent, minRecords: row.minRecords } : DEFAULT_DATA_ALERT_THRESHOLD;
-  }
+  const thresholdOf = async (instanceId: string): Promise<DataAlertThreshold> => (await store.threshold(instanceId)) ?? DEFAULT_DATA_ALERT_THRESHOLD;
 
-  function byIds(viewer: Viewer, ids: readonly string[]): DataAlertRow[] {
-    return db
-      .select()
-      .from(dataAlerts)
-      .where(inArray(dataAlerts.id, [...ids]))
-      .all()
-      .filter((alert) => canSeeOrganisation(viewer, alert.organisationId));
-  }
+  const byIds = async (viewer: Viewer, ids: readonly string[]): Promise<DataAlertRow[]> =>
+    (await store.byIds(ids)).filter((alert) => canSeeOrganisation(viewer, alert.organisationId));
 
-  function get(viewer: Viewer, id: string): DataAlertRow {
-    const [alert] = byIds(viewer, [id]);
+  async function get(viewer: Viewer, id: string): Promise<DataAlertRow> {
+    const [alert] = await byIds(viewer, [id]);
     if (!alert) throw new NotFoundError('DataAlert', id);
     return alert;
   }
@@ -85,14 +69,11 @@ export function createDataAlertService(deps: Dependencies) {
     get,
     thresholdOf,
 
-    setThreshold(viewer: Viewer, instanceId: string, threshold: DataAlertThreshold): InstanceRow {
+    async setThreshold(viewer: Viewer, instanceId: string, threshold: DataAlertThreshold): Promise<InstanceRow> {
       const instance = visibleInstance(viewer, instanceId);
       if (!(threshold.percent > 0 && threshold.percent <= 100)) throw new InvalidInputError('percent must be more than 0 and at most 100', 'percent');
       if (!Number.isInteger(threshold.minRecords) || threshold.minRecords < 0) throw new InvalidInputError('minRecords must be a whole number of at least 0', 'minRecords');
-      db.insert(dataAlertThresholds)
-        .values({ instanceId, ...threshold })
-        .onConflictDoUpdate({ target: dataAlertThresholds.instanceId, set: threshold })
-        .run();
+      await store.setThreshold(instanceId, threshold);
       // Answers showing the instance's threshold are stale now.
       announce.instanceChanged(instance);
       return instance;
@@ -102,7 +83,7 @@ export function createDataAlertService(deps: Dependencies) {
     async afterBackup(snapshot: SnapshotRow): Promise<DataAlertRow | undefined> {
       const previous = await compare.recordChanges(snapshot);
       if (!previous) return undefined;
-      const threshold = thresholdOf(snapshot.instanceId);
+      const threshold = await thresholdOf(snapshot.instanceId);
       const previousCounts = new Map(storage.objectsOf([previous.id]).map((o) => [o.name, o.recordCount]));
       const passed = compare
         .counts(compare.comparison(previous, snapshot))
@@ -110,20 +91,15 @@ export function createDataAlertService(deps: Dependencies) {
         .filter((change) => passesThreshold(change, threshold));
       if (passed.length === 0) return undefined;
       const { organisationId } = db.select({ organisationId: instances.organisationId }).from(instances).where(eq(instances.id, snapshot.instanceId)).get()!;
-      const alert = db
-        .insert(dataAlerts)
-        .values({
-          id: randomUUID(),
-          organisationId,
-          instanceId: snapshot.instanceId,
-          snapshotId: snapshot.id,
-          previousSnapshotId: previous.id,
-          objects: passed,
-          ...threshold,
-        })
-        .onConflictDoNothing()
-        .returning()
-        .get();
+      const alert = await store.raise({
+        id: randomUUID(),
+        organisationId,
+        instanceId: snapshot.instanceId,
+        snapshotId: snapshot.id,
+        previousSnapshotId: previous.id,
+        objects: passed,
+        ...threshold,
+      });
       if (alert) {
         announce.dataAlertChanged(alert);
         deps.audit.record({
@@ -139,34 +115,24 @@ export function createDataAlertService(deps: Dependencies) {
     },
 
     /** An instance's alerts, newest first; `unacknowledged` leaves out those already seen to. */
-    pageForInstance(viewer: Viewer, instanceId: string, request: PageRequest & { unacknowledged?: boolean | null }): Page<DataAlertRow> {
+    async pageForInstance(viewer: Viewer, instanceId: string, request: PageRequest & { unacknowledged?: boolean | null }): Promise<Page<DataAlertRow>> {
       visibleInstance(viewer, instanceId);
       const size = pageSize(request, ALERTS_PAGE_SIZE);
-      let before: SQL | undefined;
+      let after: AlertPosition | undefined;
       if (request.after) {
         const [createdAt, id] = decodeCursor('dataAlerts', request.after, ['number', 'string'] as const);
-        const at = new Date(createdAt);
-        before = or(lt(dataAlerts.createdAt, at), and(eq(dataAlerts.createdAt, at), lt(dataAlerts.id, id)));
+        after = { createdAt: new Date(createdAt), id };
       }
-      const rows = db
-        .select()
-        .from(dataAlerts)
-        .where(and(eq(dataAlerts.instanceId, instanceId), request.unacknowledged ? isNull(dataAlerts.acknowledgedAt) : undefined, before))
-        .orderBy(desc(dataAlerts.createdAt), desc(dataAlerts.id))
-        .limit(size + 1)
-        .all();
+      const rows = await store.page(instanceId, { after, unacknowledged: Boolean(request.unacknowledged), limit: size + 1 });
       return pageOf(rows, size, request, alertCursor);
     },
 
-    acknowledge(viewer: Viewer, id: string): DataAlertRow {
-      const alert = get(viewer, id);
+    async acknowledge(viewer: Viewer, id: string): Promise<DataAlertRow> {
+      const alert = await get(viewer, id);
       if (alert.acknowledgedAt) return alert;
-      const acknowledged = db
-        .update(dataAlerts)
-        .set({ acknowledgedAt: new Date(), acknowledgedBy: viewer.kind === 'operator' ? 'operator' : viewer.keyName })
-        .where(eq(dataAlerts.id, id))
-        .returning()
-        .get();
+      const acknowledged = await store.acknowledge(id, viewer.kind === 'operator' ? 'operator' : viewer.keyName, new Date());
+      // Deleted with its snapshot meanwhile.
+      if (!acknowledged) throw new NotFoundError('DataAlert', id);
       announce.dataAlertChanged(acknowledged);
       return acknowledged;
     },
@@ -178,8 +144,8 @@ export function createDataAlertService(deps: Dependencies) {
      * Starts a restore, from the snapshot before the alert, of exactly the records the alert counts
      * as deleted or changed, in all its objects or those named.
      */
-    restore(viewer: Viewer, id: string, options: RestoreOptions): Promise<JobRow> {
-      const alert = get(viewer, id);
+    async restore(viewer: Viewer, id: string, options: RestoreOptions): Promise<JobRow> {
+      const alert = await get(viewer, id);
       const objects = chooseObjects(options.objects, alert.objects.map((o) => o.object), 'the alert');
       const comparison = compare.compare(viewer, alert.previousSnapshotId, alert.snapshotId);
       const recordIds = objects.flatMap((object) => [...compare.changedIds(comparison, object, ['DELETED', 'UPDATED'])].flat());

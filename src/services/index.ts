@@ -32,7 +32,6 @@ import { createRestoredRecordService } from './restored-records.ts';
 import { createRetentionService } from './retention.ts';
 import { createScheduledBackups } from './scheduled-backups.ts';
 import { createScheduleService } from './schedules.ts';
-import { createSnapshotPruner } from './snapshot-pruning.ts';
 import { createSnapshotQueries } from './snapshot-queries.ts';
 import { createDataKeys } from './data-keys.ts';
 import { createSnapshotService } from './snapshots.ts';
@@ -89,21 +88,14 @@ export function createServices({ database, events, config, secretKey, logger, re
   });
   const starter = createJobStarter({ claims: store.claims, secretKey, connectedApp, instances, tokens, announce, onQueued: () => worker.wake(), tokenWarningAt: config.tokenWarningAt });
   const jobs = createJobService({ db, instances, snapshots, snapshotStorage, starter, runner: worker });
-  const dataAlerts = createDataAlertService({ db, storage: snapshotStorage, compare, announce, audit, startRestore: jobs.startRestore });
+  const dataAlerts = createDataAlertService({ db, store: store.dataAlerts, storage: snapshotStorage, compare, announce, audit, startRestore: jobs.startRestore });
   const exportLinks = createExportLinks(secretKey, apiKeys);
   const now = () => clock.now();
   const retry = { attempts: config.salesforceRetries, baseDelayMs: config.salesforceRetryDelayMs };
   const grantHealth = createGrantHealth({ db, tokens, announce, connectedApp, retry, now });
-  const policies = createBackupPolicyService(db, now);
-  const pruner = createSnapshotPruner(database);
-  const blobSweep = createBlobSweep(database, blobs, dataKeys);
-  const retention = createRetentionService({
-    database,
-    databaseFile: config.databaseFile,
-    pruner,
-    blobSweep,
-    now,
-  });
+  const policies = createBackupPolicyService(store.policies, now);
+  const blobSweep = createBlobSweep(store.fileReferences, blobs, dataKeys);
+  const retention = createRetentionService({ policies: store.retentionPolicies, pruning: store.pruning, blobSweep, now });
   const retentionPass = createRetentionPass(
     retention,
     ({ pruned }) => {
@@ -130,12 +122,12 @@ export function createServices({ database, events, config, secretKey, logger, re
   });
   const grantChecks = createGrantChecks(grantHealth, config.grantCheckMinutes * 60_000, logger);
   const organisations = createOrganisationService(db, store.organisations, announce);
-  const storedData = createStoredDataRemoval(database, pruner, blobSweep);
+  const storedData = createStoredDataRemoval(store.pruning, blobSweep);
   const services = {
     apiKeys,
     audit,
     organisations,
-    removals: createRemovals({ db, organisationStore: store.organisations, organisations, instances, tokens, apiKeys, storedData, connectedApp, announce, logger }),
+    removals: createRemovals({ store: store.removals, organisationStore: store.organisations, organisations, instances, tokens, apiKeys, storedData, connectedApp, announce, logger }),
     instances,
     tokens: {
       byIds: (viewer: Viewer, ids: readonly string[]) => tokens.byIds(viewer, ids),
@@ -144,7 +136,7 @@ export function createServices({ database, events, config, secretKey, logger, re
     },
     snapshots,
     reauthentication: createReauthenticationService({ db, announce, secretKey, connectedApp, instances, tokens, grantReleaser, grantHealth }),
-    schedules: createScheduleService({ db, instances, policies, retention, announce, tokenWarningAt: config.tokenWarningAt }),
+    schedules: createScheduleService({ instances, policies, retention, announce, tokenWarningAt: config.tokenWarningAt }),
     jobs,
     compare,
     dataAlerts,

@@ -1,9 +1,8 @@
-import { and, eq, inArray, isNull } from 'drizzle-orm';
 import type { YogaLogger } from 'graphql-yoga';
-import type { Db } from '../../db/client.ts';
 import type { OrganisationStore } from '../../db/organisation-store.ts';
-import { apiKeys, grants, instances, jobs, tokens, type InstanceRow, type OrganisationRow } from '../../db/schema.ts';
-import { InvalidInputError, SalesforceUnavailableError } from '../errors.ts';
+import type { RemovalStore } from '../../db/removal-store.ts';
+import type { InstanceRow, OrganisationRow } from '../../db/schema.ts';
+import { InvalidInputError, NotFoundError, SalesforceUnavailableError } from '../errors.ts';
 import { revokeToken, type ConnectedApp } from '../salesforce/oauth.ts';
 import type { Announcements } from './announcements.ts';
 import type { ApiKeyService } from './api-keys.ts';
@@ -12,10 +11,9 @@ import type { OrganisationService } from './organisations.ts';
 import type { StoredDataRemoval } from './stored-data.ts';
 import type { TokenService } from './tokens.ts';
 import type { Viewer } from './viewer.ts';
-import { writeTransaction } from '../../db/write-transaction.ts';
 
 interface Dependencies {
-  db: Db;
+  store: RemovalStore;
   organisationStore: OrganisationStore;
   organisations: OrganisationService;
   instances: InstanceService;
@@ -40,20 +38,13 @@ function confirmed(expected: string, given: string, what: string): void {
  * instances' grants at Salesforce (`/services/oauth2/revoke`): when Salesforce cannot be reached,
  * nothing is changed and the caller is told to try again.
  */
-export function createRemovals({ db, organisationStore, organisations: organisationService, instances: instanceService, tokens: tokenService, apiKeys: apiKeyService, storedData, connectedApp, announce, logger }: Dependencies) {
-  function refuseWhileBusy(instanceIds: string[], what: string): void {
-    if (instanceIds.length === 0) return;
-    const busy = db
-      .select({ id: jobs.id })
-      .from(jobs)
-      .where(and(inArray(jobs.instanceId, instanceIds), inArray(jobs.status, ['QUEUED', 'RUNNING'])))
-      .get();
-    if (busy) throw new InvalidInputError(`${what} has a job queued or running: cancel it or wait for it to end first`, 'id');
+export function createRemovals({ store, organisationStore, organisations: organisationService, instances: instanceService, tokens: tokenService, apiKeys: apiKeyService, storedData, connectedApp, announce, logger }: Dependencies) {
+  async function refuseWhileBusy(instanceIds: string[], what: string): Promise<void> {
+    if (await store.busy(instanceIds)) throw new InvalidInputError(`${what} has a job queued or running: cancel it or wait for it to end first`, 'id');
   }
 
   async function revokeGrantsOf(instance: InstanceRow): Promise<void> {
-    const live = db.select().from(grants).where(and(eq(grants.instanceId, instance.id), isNull(grants.revokedAt))).all();
-    for (const grant of live) {
+    for (const grant of await store.liveGrants(instance.id)) {
       try {
         await revokeToken(connectedApp(), instance.loginUrl, tokenService.refreshTokenOf(grant));
       } catch (error) {
@@ -73,12 +64,10 @@ export function createRemovals({ db, organisationStore, organisations: organisat
      */
     async disconnectInstance(viewer: Viewer, id: string, deleteSnapshots: boolean): Promise<InstanceRow> {
       const instance = instanceService.get(viewer, id);
-      refuseWhileBusy([instance.id], instance.name);
+      await refuseWhileBusy([instance.id], instance.name);
       await revokeGrantsOf(instance);
-      const disconnected = writeTransaction(db, (tx) => {
-        tx.update(tokens).set({ status: 'REVOKED' }).where(and(eq(tokens.instanceId, id), eq(tokens.status, 'AVAILABLE'))).run();
-        return tx.update(instances).set({ status: 'NOT_CONNECTED', currentGrantId: null }).where(eq(instances.id, id)).returning().get();
-      });
+      const disconnected = await store.disconnect(id);
+      if (!disconnected) throw new NotFoundError('Instance', id);
       if (deleteSnapshots) {
         await storedData.deleteSnapshotsOf(id);
         await storedData.removeUnnamedFiles();
@@ -91,10 +80,10 @@ export function createRemovals({ db, organisationStore, organisations: organisat
     async deleteInstance(viewer: Viewer, id: string, confirmName: string): Promise<InstanceRow> {
       const instance = instanceService.get(viewer, id);
       confirmed(instance.name, confirmName, 'the instance');
-      refuseWhileBusy([instance.id], instance.name);
+      await refuseWhileBusy([instance.id], instance.name);
       await revokeGrantsOf(instance);
       await storedData.deleteSnapshotsOf(id);
-      db.delete(instances).where(eq(instances.id, id)).run();
+      await store.deleteInstance(id);
       await storedData.removeUnnamedFiles();
       announce.instanceRemoved(instance);
       return instance;
@@ -107,10 +96,10 @@ export function createRemovals({ db, organisationStore, organisations: organisat
     async deleteOrganisation(viewer: Viewer, id: string, confirmName: string): Promise<OrganisationRow> {
       const organisation = organisationService.get(viewer, id);
       confirmed(organisation.name, confirmName, 'the organisation');
-      const held = db.select().from(instances).where(eq(instances.organisationId, id)).all();
-      refuseWhileBusy(held.map((instance) => instance.id), organisation.name);
+      const held = await store.instancesOf(id);
+      await refuseWhileBusy(held.map((instance) => instance.id), organisation.name);
       for (const instance of held) await revokeGrantsOf(instance);
-      const keyIds = db.select({ id: apiKeys.id }).from(apiKeys).where(eq(apiKeys.organisationId, id)).all().map((key) => key.id);
+      const keyIds = await store.apiKeyIdsOf(id);
       for (const instance of held) await storedData.deleteSnapshotsOf(instance.id);
       await organisationStore.delete(id);
       apiKeyService.forgetOrganisation(id, keyIds);

@@ -1,10 +1,9 @@
-import { and, asc, eq, inArray, isNotNull } from 'drizzle-orm';
-import type { DatabaseHandle } from '../../db/client.ts';
-import { jobs, retentionPolicies, snapshots, type RetentionPolicyRow, type SnapshotRow } from '../../db/schema.ts';
+import type { RetentionPolicyStore } from '../../db/policy-store.ts';
+import type { RetentionPolicyRow, SnapshotRow } from '../../db/schema.ts';
+import type { SnapshotPruning } from '../../db/snapshot-pruning.ts';
 import { InvalidInputError } from '../errors.ts';
 import type { BlobSweep } from './blob-sweep.ts';
 import { planRetention, type RetentionRules } from './retention-plan.ts';
-import type { SnapshotPruner } from './snapshot-pruning.ts';
 
 export interface PruneSummary {
   dryRun: boolean;
@@ -36,9 +35,8 @@ function checkRules(rules: RetentionRules): RetentionRules {
 }
 
 interface Dependencies {
-  database: Pick<DatabaseHandle, 'db' | 'sqlite'>;
-  databaseFile: string;
-  pruner: SnapshotPruner;
+  policies: RetentionPolicyStore;
+  pruning: SnapshotPruning;
   blobSweep: BlobSweep;
   now: () => Date;
 }
@@ -47,78 +45,47 @@ interface Dependencies {
  * Retention per instance: the rules, what they would prune, and pruning itself. One prune at a
  * time in this process; a prune's steps are safe to repeat if another process prunes too.
  */
-export function createRetentionService({ database, databaseFile, pruner, blobSweep, now }: Dependencies) {
-  const { db } = database;
-  let pruning: Promise<unknown> = Promise.resolve();
+export function createRetentionService({ policies, pruning, blobSweep, now }: Dependencies) {
+  let inFlight: Promise<unknown> = Promise.resolve();
 
-  /** Snapshots a queued or running restore reads: they stay whatever the rules say. */
-  function pinnedSnapshots(instanceId: string): Set<string> {
-    const rows = db
-      .select({ snapshotId: jobs.snapshotId })
-      .from(jobs)
-      .where(and(eq(jobs.instanceId, instanceId), eq(jobs.kind, 'RESTORE'), inArray(jobs.status, ['QUEUED', 'RUNNING'])))
-      .all();
-    return new Set(rows.flatMap((row) => (row.snapshotId ? [row.snapshotId] : [])));
+  async function plan(instanceId: string, rules: RetentionRules) {
+    const [complete, pinned] = await Promise.all([pruning.completeSnapshots(instanceId), pruning.pinnedSnapshots(instanceId)]);
+    return planRetention(complete, rules, now(), new Set(pinned));
   }
-
-  function plan(instanceId: string, rules: RetentionRules) {
-    const complete = db
-      .select()
-      .from(snapshots)
-      .where(and(eq(snapshots.instanceId, instanceId), isNotNull(snapshots.completedAt)))
-      .orderBy(asc(snapshots.sequence))
-      .all();
-    return planRetention(complete, rules, now(), pinnedSnapshots(instanceId));
-  }
-
-  const policyOf = (instanceId: string) => db.select().from(retentionPolicies).where(eq(retentionPolicies.instanceId, instanceId)).get();
 
   async function prune(instanceId: string, rules: RetentionRules, dryRun: boolean): Promise<PruneSummary> {
-    const { keep, prune: doomed } = plan(instanceId, rules);
+    const { keep, prune: doomed } = await plan(instanceId, rules);
     const oldestFirst = [...doomed].sort((a, b) => a.sequence - b.sequence);
     const summary: PruneSummary = { dryRun, pruned: oldestFirst, kept: keep.length, recordVersionsDeleted: 0, filesDeleted: null, fileBytesBefore: 0, fileBytesAfter: 0 };
     if (dryRun || doomed.length === 0) return summary;
-    const outcome = await pruner.prune(oldestFirst.map((snapshot) => snapshot.id));
+    const outcome = await pruning.prune(oldestFirst.map((snapshot) => snapshot.id));
     summary.recordVersionsDeleted = outcome.recordVersionsDeleted;
+    summary.fileBytesBefore = outcome.bytesBefore;
+    summary.fileBytesAfter = outcome.bytesAfter;
     summary.filesDeleted = await blobSweep.sweep();
-    const space = await pruner.reclaimSpace(databaseFile);
-    summary.fileBytesBefore = space.bytesBefore;
-    summary.fileBytesAfter = space.bytesAfter;
     return summary;
   }
 
   /** Runs prunes one after another in this process. */
   function serially<T>(work: () => Promise<T>): Promise<T> {
-    const next = pruning.then(work, work);
-    pruning = next.catch(() => {});
+    const next = inFlight.then(work, work);
+    inFlight = next.catch(() => {});
     return next;
   }
 
   return {
-    policy: policyOf,
+    policy: (instanceId: string): Promise<RetentionPolicyRow | undefined> => policies.find(instanceId),
 
-    byInstanceIds(instanceIds: readonly string[]): RetentionPolicyRow[] {
-      return db.select().from(retentionPolicies).where(inArray(retentionPolicies.instanceId, [...instanceIds])).all();
-    },
+    byInstanceIds: (instanceIds: readonly string[]): Promise<RetentionPolicyRow[]> => policies.byInstanceIds(instanceIds),
 
-    set(instanceId: string, rules: RetentionRules): RetentionPolicyRow {
-      const values = { ...checkRules(rules), updatedAt: now() };
-      return db
-        .insert(retentionPolicies)
-        .values({ instanceId, ...values })
-        .onConflictDoUpdate({ target: retentionPolicies.instanceId, set: values })
-        .returning()
-        .get();
-    },
+    set: (instanceId: string, rules: RetentionRules): Promise<RetentionPolicyRow> => policies.save(instanceId, { ...checkRules(rules), updatedAt: now() }),
 
-    clear(instanceId: string): void {
-      db.delete(retentionPolicies).where(eq(retentionPolicies.instanceId, instanceId)).run();
-    },
+    clear: (instanceId: string): Promise<void> => policies.clear(instanceId),
 
     /** Applies the instance's rules (or those given, to preview other settings). */
-    prune(instanceId: string, options: { dryRun: boolean; rules?: RetentionRules }): Promise<PruneSummary | null> {
-      const rules = options.rules ? checkRules(options.rules) : policyOf(instanceId);
-      if (!rules) return Promise.resolve(null);
+    async prune(instanceId: string, options: { dryRun: boolean; rules?: RetentionRules }): Promise<PruneSummary | null> {
+      const rules = options.rules ? checkRules(options.rules) : await policies.find(instanceId);
+      if (!rules) return null;
       if (options.dryRun) return prune(instanceId, rules, true);
       return serially(() => prune(instanceId, rules, false));
     },
@@ -127,7 +94,7 @@ export function createRetentionService({ database, databaseFile, pruner, blobSwe
     pruneAll(): Promise<PruneSummary[]> {
       return serially(async () => {
         const summaries: PruneSummary[] = [];
-        for (const policy of db.select().from(retentionPolicies).all()) summaries.push(await prune(policy.instanceId, policy, false));
+        for (const policy of await policies.all()) summaries.push(await prune(policy.instanceId, policy, false));
         return summaries;
       });
     },

@@ -1,6 +1,4 @@
-import { inArray } from 'drizzle-orm';
-import type { Db } from '../../db/client.ts';
-import { grants, type BackupPolicyRow, type GrantRow, type InstanceRow, type RetentionPolicyRow, type ScheduledRunRow } from '../../db/schema.ts';
+import type { BackupPolicyRow, GrantRow, InstanceRow, RetentionPolicyRow, ScheduledRunRow } from '../../db/schema.ts';
 import { InvalidInputError } from '../errors.ts';
 import type { Announcements } from './announcements.ts';
 import type { BackupPolicyInput, BackupPolicyService } from './backup-policies.ts';
@@ -16,7 +14,6 @@ const byInstance = <T extends { instanceId: string }>(rows: T[]) => new Map(rows
 
 /** Unattended operation as the API sees it: backup policies, their runs, and retention, per instance the viewer may see. */
 interface Dependencies {
-  db: Db;
   instances: InstanceService;
   policies: BackupPolicyService;
   retention: RetentionService;
@@ -25,13 +22,13 @@ interface Dependencies {
   tokenWarningAt: number;
 }
 
-export function createScheduleService({ db, instances, policies, retention, announce, tokenWarningAt }: Dependencies) {
+export function createScheduleService({ instances, policies, retention, announce, tokenWarningAt }: Dependencies) {
   const visible = (viewer: Viewer, ids: readonly string[]) => instances.byIds(viewer, ids).map((instance) => instance.id);
 
   /** Changes the instance's settings and tells subscribers the instance changed. */
-  function changed(viewer: Viewer, instanceId: string, change: (instance: InstanceRow) => void): InstanceRow {
+  async function changed(viewer: Viewer, instanceId: string, change: (instance: InstanceRow) => Promise<unknown>): Promise<InstanceRow> {
     const instance = instances.get(viewer, instanceId);
-    change(instance);
+    await change(instance);
     announce.instanceChanged(instance);
     return instance;
   }
@@ -40,25 +37,24 @@ export function createScheduleService({ db, instances, policies, retention, anno
     tokenWarningAt,
 
     /** The current grant of each instance (a grant health check's last word, whether Salesforce still accepts it). */
-    currentGrants(viewer: Viewer, ids: readonly string[]): Map<string, GrantRow> {
+    async currentGrants(viewer: Viewer, ids: readonly string[]): Promise<Map<string, GrantRow>> {
       const grantIds = instances.byIds(viewer, ids).flatMap((instance) => (instance.currentGrantId ? [instance.currentGrantId] : []));
-      const rows = grantIds.length > 0 ? db.select().from(grants).where(inArray(grants.id, grantIds)).all() : [];
-      return byInstance(rows);
+      return byInstance(await policies.grants(grantIds));
     },
 
-    policies: (viewer: Viewer, ids: readonly string[]): Map<string, BackupPolicyRow> => byInstance(policies.byInstanceIds(visible(viewer, ids))),
+    policies: async (viewer: Viewer, ids: readonly string[]): Promise<Map<string, BackupPolicyRow>> => byInstance(await policies.byInstanceIds(visible(viewer, ids))),
 
-    lastRuns: (viewer: Viewer, ids: readonly string[]): Map<string, ScheduledRunRow> => byInstance(policies.lastRuns(visible(viewer, ids))),
+    lastRuns: async (viewer: Viewer, ids: readonly string[]): Promise<Map<string, ScheduledRunRow>> => byInstance(await policies.lastRuns(visible(viewer, ids))),
 
-    retentionPolicies: (viewer: Viewer, ids: readonly string[]): Map<string, RetentionPolicyRow> => byInstance(retention.byInstanceIds(visible(viewer, ids))),
+    retentionPolicies: async (viewer: Viewer, ids: readonly string[]): Promise<Map<string, RetentionPolicyRow>> => byInstance(await retention.byInstanceIds(visible(viewer, ids))),
 
     /** Scheduled runs of each instance, newest first. */
-    historyPages(viewer: Viewer, ids: readonly string[], request: PageRequest): Map<string, Page<ScheduledRunRow>> {
+    async historyPages(viewer: Viewer, ids: readonly string[], request: PageRequest): Promise<Map<string, Page<ScheduledRunRow>>> {
       const size = pageSize(request, HISTORY_PAGE_SIZE);
       const offset = request.after ? decodeCursor('scheduledRuns', request.after, ['number'] as const)[0] : 0;
       const pages = new Map<string, Page<ScheduledRunRow>>(ids.map((id) => [id, pageOf<ScheduledRunRow>([], size, request, () => '')]));
       for (const id of visible(viewer, ids)) {
-        const rows = policies.history(id, offset + size + 1).slice(offset);
+        const rows = (await policies.history(id, offset + size + 1)).slice(offset);
         pages.set(id, pageOf(rows, size, request, (row) => encodeCursor('scheduledRuns', offset + rows.indexOf(row) + 1)));
       }
       return pages;

@@ -6,7 +6,7 @@ import { count, eq } from 'drizzle-orm';
 import { openDatabase } from '../../db/client.ts';
 import { openPostgres } from '../../db/pg/client.ts';
 import * as pgTables from '../../db/pg/schema.ts';
-import type { BackupPolicyRow, InstanceRow, JobRow, ScheduledRunRow } from '../../db/schema.ts';
+import type { BackupPolicyRow, InstanceRow, JobRow, ScheduledRunRow, SnapshotRow } from '../../db/schema.ts';
 import * as sqliteTables from '../../db/schema.ts';
 import { promised } from '../../db/sqlite/promised.ts';
 import { openTestPostgres } from './postgres.ts';
@@ -25,8 +25,33 @@ interface Rows {
   policy(instanceId: string): Promise<BackupPolicyRow>;
   disablePolicy(instanceId: string): Promise<void>;
   runs(instanceId: string): Promise<ScheduledRunRow[]>;
+  /** A snapshot with its records, their versions and its objects (counting the records whose data names a file), as a backup stores them. */
+  storeSnapshot(snapshot: StoredSnapshot, records: StoredRecord[]): Promise<void>;
+  snapshot(id: string): Promise<SnapshotRow | undefined>;
+  /** A snapshot's records, as object, record id and version hash. */
+  snapshotRecords(snapshotId: string): Promise<string[]>;
+  /** The record versions stored, as record id and hash, every organisation's. */
+  versions(): Promise<string[]>;
   close(): Promise<void>;
 }
+
+export type StoredSnapshot = Pick<SnapshotRow, 'id' | 'jobId' | 'instanceId' | 'baseSnapshotId' | 'sequence' | 'createdAt' | 'completedAt'>;
+export interface StoredRecord {
+  object: string;
+  recordId: string;
+  hash: string;
+  data: string;
+  deleted?: boolean;
+}
+
+const objectRows = (snapshotId: string, records: StoredRecord[]) =>
+  [...new Set(records.map((record) => record.object))].map((name) => {
+    const held = records.filter((record) => record.object === name);
+    return { snapshotId, name, recordCount: held.length, deletedCount: 0, blobCount: held.filter((record) => record.data.includes('"blob"')).length };
+  });
+const recordRows = (snapshotId: string, records: StoredRecord[]) =>
+  records.map((record) => ({ snapshotId, object: record.object, recordId: record.recordId, versionHash: record.hash, deleted: record.deleted ?? false }));
+const versionRows = (records: StoredRecord[]) => records.filter((record) => record.hash !== 'purged').map((record) => ({ recordId: record.recordId, hash: record.hash, data: record.data }));
 
 /** One connection (SQLite) or pool (PostgreSQL) to a test database, with the pieces each engine implements. */
 export interface EngineConnection extends Store, Rows {
@@ -88,7 +113,7 @@ const sqlite: TestEngine = {
     const connect = (): EngineConnection => {
       const database = openDatabase(file);
       const { db, close } = database;
-      const { instances, jobs, jobFailures, snapshots, backupPolicies, scheduledRuns } = sqliteTables;
+      const { instances, jobs, jobFailures, snapshots, backupPolicies, scheduledRuns, snapshotObjects, snapshotRecords, recordVersions } = sqliteTables;
       return connection(sqliteStore(database), {
         addSnapshot: promised((jobId: string, instanceId: string, completed: boolean) => db.insert(snapshots).values(snapshotValues(jobId, instanceId, completed)).returning().get().id),
         instance: promised((id: string) => db.select().from(instances).where(eq(instances.id, id)).get()),
@@ -99,6 +124,18 @@ const sqlite: TestEngine = {
         policy: promised((instanceId: string) => db.select().from(backupPolicies).where(eq(backupPolicies.instanceId, instanceId)).get()!),
         disablePolicy: promised((instanceId: string) => void db.update(backupPolicies).set({ enabled: false }).where(eq(backupPolicies.instanceId, instanceId)).run()),
         runs: promised((instanceId: string) => db.select().from(scheduledRuns).where(eq(scheduledRuns.instanceId, instanceId)).all()),
+        storeSnapshot: promised((snapshot: StoredSnapshot, records: StoredRecord[]) => {
+          db.insert(snapshots).values(snapshot).run();
+          if (records.length === 0) return;
+          db.insert(recordVersions).values(versionRows(records)).onConflictDoNothing().run();
+          db.insert(snapshotRecords).values(recordRows(snapshot.id, records)).run();
+          db.insert(snapshotObjects).values(objectRows(snapshot.id, records)).run();
+        }),
+        snapshot: promised((id: string) => db.select().from(snapshots).where(eq(snapshots.id, id)).get()),
+        snapshotRecords: promised((snapshotId: string) =>
+          db.select().from(snapshotRecords).where(eq(snapshotRecords.snapshotId, snapshotId)).all().map((row) => `${row.object}/${row.recordId}/${row.versionHash}`).sort(),
+        ),
+        versions: promised(() => db.select().from(recordVersions).all().map((row) => `${row.recordId}/${row.hash}`).sort()),
         close: promised(close),
       });
     };
@@ -120,7 +157,7 @@ const postgres: TestEngine = {
     const database = await openTestPostgres();
     const connect = (handle: { db: typeof database.db; close(): Promise<void> }): EngineConnection => {
       const { db } = handle;
-      const { instances, jobs, jobFailures, snapshots, backupPolicies, scheduledRuns } = pgTables;
+      const { instances, jobs, jobFailures, snapshots, backupPolicies, scheduledRuns, snapshotObjects, snapshotRecords, recordVersions } = pgTables;
       return connection(postgresStore(db), {
         addSnapshot: async (jobId, instanceId, completed) => (await db.insert(snapshots).values(snapshotValues(jobId, instanceId, completed)).returning())[0].id,
         instance: async (id) => (await db.select().from(instances).where(eq(instances.id, id)))[0],
@@ -135,6 +172,18 @@ const postgres: TestEngine = {
           await db.update(backupPolicies).set({ enabled: false }).where(eq(backupPolicies.instanceId, instanceId));
         },
         runs: (instanceId) => db.select().from(scheduledRuns).where(eq(scheduledRuns.instanceId, instanceId)),
+        async storeSnapshot(snapshot, records) {
+          const [{ organisationId }] = await db.select({ organisationId: instances.organisationId }).from(instances).where(eq(instances.id, snapshot.instanceId));
+          await db.insert(snapshots).values(snapshot);
+          if (records.length === 0) return;
+          await db.insert(recordVersions).values(versionRows(records).map((row) => ({ organisationId, ...row }))).onConflictDoNothing();
+          await db.insert(snapshotRecords).values(recordRows(snapshot.id, records).map((row) => ({ organisationId, ...row })));
+          await db.insert(snapshotObjects).values(objectRows(snapshot.id, records));
+        },
+        snapshot: async (id) => (await db.select().from(snapshots).where(eq(snapshots.id, id)))[0],
+        snapshotRecords: async (snapshotId) =>
+          (await db.select().from(snapshotRecords).where(eq(snapshotRecords.snapshotId, snapshotId))).map((row) => `${row.object}/${row.recordId}/${row.versionHash}`).sort(),
+        versions: async () => (await db.select().from(recordVersions)).map((row) => `${row.recordId}/${row.hash}`).sort(),
         close: () => handle.close(),
       });
     };

@@ -1,5 +1,9 @@
 import { statSync } from 'node:fs';
-import type { DatabaseHandle } from '../../db/client.ts';
+import { and, asc, desc, eq, inArray, isNotNull } from 'drizzle-orm';
+import type { DatabaseHandle } from '../client.ts';
+import { jobs, snapshots } from '../schema.ts';
+import type { PruneOutcome, SnapshotPruning } from '../snapshot-pruning.ts';
+import { promised } from './promised.ts';
 
 /** Rows moved, checked or deleted per step; between steps the event loop serves requests. */
 const STEP_ROWS = 2000;
@@ -21,21 +25,15 @@ interface MembershipRow {
   deleted: number;
 }
 
-export interface PruneOutcome {
-  recordVersionsDeleted: number;
-}
-
 /**
- * Removes snapshots from storage in bounded steps, never leaving a kept snapshot unreadable:
- * a snapshot that is the base of another is first folded into it (its rows the successor does
- * not override are copied over, then the successor takes its base), so the successor still reads
- * as the whole org at its time. Record versions no snapshot names any more are deleted.
+ * Pruning on SQLite, in bounded steps (each an IMMEDIATE transaction) so the one connection keeps
+ * serving requests between them.
  *
  * A crash between steps leaves every snapshot readable: copied rows repeat what the chain
  * already said, and a snapshot whose successor was rebased is first marked incomplete, which the
  * next start-up discards.
  */
-export function createSnapshotPruner({ sqlite }: Pick<DatabaseHandle, 'sqlite'>) {
+export function sqliteSnapshotPruning({ db, sqlite }: Pick<DatabaseHandle, 'db' | 'sqlite'>): SnapshotPruning {
   const linkOf = sqlite.prepare<[string], SnapshotLink>('SELECT id, instance_id AS instanceId, base_snapshot_id AS baseSnapshotId FROM snapshots WHERE id = ?');
   const successorsOf = sqlite.prepare<[string], SnapshotLink>(
     'SELECT id, instance_id AS instanceId, base_snapshot_id AS baseSnapshotId FROM snapshots WHERE base_snapshot_id = ?',
@@ -98,7 +96,7 @@ export function createSnapshotPruner({ sqlite }: Pick<DatabaseHandle, 'sqlite'>)
   }
 
   /** Deletes a snapshot's rows a step at a time, and the versions no other snapshot names. */
-  async function deleteRows(snapshot: SnapshotLink, outcome: PruneOutcome) {
+  async function deleteRows(snapshot: SnapshotLink, outcome: { recordVersionsDeleted: number }) {
     for (;;) {
       const done = immediately(() => {
         const rows = takeRows.all({ snapshotId: snapshot.id, limit: STEP_ROWS });
@@ -116,10 +114,55 @@ export function createSnapshotPruner({ sqlite }: Pick<DatabaseHandle, 'sqlite'>)
     }
   }
 
+  /**
+   * Gives free pages back to the file system (SQLite incremental vacuum), a few megabytes a step,
+   * then checkpoints the WAL so the database file itself shrinks (`openDatabase` puts every file
+   * into incremental vacuum mode, older ones included).
+   */
+  async function reclaimSpace(): Promise<Pick<PruneOutcome, 'bytesBefore' | 'bytesAfter'>> {
+    const bytesBefore = statSync(sqlite.name).size;
+    if (sqlite.pragma('auto_vacuum', { simple: true }) === 2) {
+      while ((sqlite.pragma('freelist_count', { simple: true }) as number) > 0) {
+        sqlite.pragma(`incremental_vacuum(${VACUUM_PAGES})`);
+        await nextTurn();
+      }
+      sqlite.pragma('wal_checkpoint(PASSIVE)');
+    }
+    return { bytesBefore, bytesAfter: statSync(sqlite.name).size };
+  }
+
+  const completeSnapshots = (instanceId: string) =>
+    db
+      .select()
+      .from(snapshots)
+      .where(and(eq(snapshots.instanceId, instanceId), isNotNull(snapshots.completedAt)))
+      .orderBy(asc(snapshots.sequence))
+      .all();
+
+  const pinnedSnapshots = (instanceId: string) =>
+    db
+      .select({ snapshotId: jobs.snapshotId })
+      .from(jobs)
+      .where(and(eq(jobs.instanceId, instanceId), eq(jobs.kind, 'RESTORE'), inArray(jobs.status, ['QUEUED', 'RUNNING'])))
+      .all()
+      .flatMap((row) => (row.snapshotId ? [row.snapshotId] : []));
+
+  const snapshotIdsNewestFirst = (instanceId: string) =>
+    db
+      .select({ id: snapshots.id })
+      .from(snapshots)
+      .where(eq(snapshots.instanceId, instanceId))
+      .orderBy(desc(snapshots.sequence))
+      .all()
+      .map((row) => row.id);
+
   return {
-    /** Removes the snapshots, oldest first (an older one may fold into a newer one that also goes). */
-    async prune(snapshotIds: string[]): Promise<PruneOutcome> {
-      const outcome: PruneOutcome = { recordVersionsDeleted: 0 };
+    completeSnapshots: promised(completeSnapshots),
+    pinnedSnapshots: promised(pinnedSnapshots),
+    snapshotIdsNewestFirst: promised(snapshotIdsNewestFirst),
+
+    async prune(snapshotIds) {
+      const outcome = { recordVersionsDeleted: 0 };
       for (const id of snapshotIds) {
         const snapshot = linkOf.get(id);
         if (!snapshot) continue;
@@ -128,27 +171,7 @@ export function createSnapshotPruner({ sqlite }: Pick<DatabaseHandle, 'sqlite'>)
         await deleteRows(snapshot, outcome);
         await nextTurn();
       }
-      return outcome;
-    },
-
-    /**
-     * Gives free pages back to the file system (SQLite incremental vacuum), a few megabytes a step,
-     * then checkpoints the WAL so the database file itself shrinks (`openDatabase` puts every file
-     * into incremental vacuum mode, older ones included).
-     */
-    async reclaimSpace(file: string): Promise<{ bytesBefore: number; bytesAfter: number }> {
-      const bytesBefore = statSync(file).size;
-      if (sqlite.pragma('auto_vacuum', { simple: true }) === 2) {
-        while ((sqlite.pragma('freelist_count', { simple: true }) as number) > 0) {
-          sqlite.pragma(`incremental_vacuum(${VACUUM_PAGES})`);
-          await nextTurn();
-        }
-        sqlite.pragma('wal_checkpoint(PASSIVE)');
-      }
-      return { bytesBefore, bytesAfter: statSync(file).size };
+      return { ...outcome, ...(await reclaimSpace()) };
     },
   };
 }
-
-export type SnapshotPruner = ReturnType<typeof createSnapshotPruner>;
-
