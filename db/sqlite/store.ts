@@ -1,11 +1,13 @@
 import type { DatabaseHandle } from '../client.ts';
 import type { Store } from '../store.ts';
+import { sqliteApiKeyStore } from './api-key-store.ts';
 import { sqliteInstanceStore } from './instance-store.ts';
 import { sqliteJobClaims } from './job-claims.ts';
 import { sqliteJobReports } from './job-reports.ts';
 import { sqliteOrganisationStore } from './organisation-store.ts';
 import { sqliteRestoreIntentStore } from './restore-intent-store.ts';
 import { sqliteRunClaims } from './run-claims.ts';
+import { sqliteSettingsStore } from './settings-store.ts';
 import { sqliteTokenLedger } from './token-ledger.ts';
 
 export function sqliteStore(database: Pick<DatabaseHandle, 'db' | 'uncounted'>): Store {
@@ -18,5 +20,7 @@ export function sqliteStore(database: Pick<DatabaseHandle, 'db' | 'uncounted'>):
     organisations: sqliteOrganisationStore(database.db),
     instances: sqliteInstanceStore(database.db),
     restoreIntents: sqliteRestoreIntentStore(database.db),
+    apiKeys: sqliteApiKeyStore(database.db),
+    settings: sqliteSettingsStore(database.db),
   };
 }

@@ -65,10 +65,10 @@ function refuse(res: ServerResponse, status: number, message: string) {
  * GET /audit-log.csv with the key in `Authorization`: the entries the key may read, newest first,
  * filtered as `auditLog` is, streamed a batch at a time. The export is itself recorded.
  */
-export function auditExportRoute(audit: AuditLog, signIn: (req: IncomingMessage) => Viewer | null) {
+export function auditExportRoute(audit: AuditLog, signIn: (req: IncomingMessage) => Promise<Viewer | null>) {
   return async (req: IncomingMessage, res: ServerResponse) => {
     if (req.method !== 'GET') return refuse(res, 405, 'Use GET');
-    const viewer = signIn(req);
+    const viewer = await signIn(req);
     if (!viewer) return refuse(res, 401, 'A valid API key is required: send Authorization: Bearer <key>');
     let filter: AuditFilter;
     try {
