@@ -1,4 +1,5 @@
 import type { ApiKeyStore } from './api-key-store.ts';
+import type { AuditStore } from './audit-store.ts';
 import type { JobClaims } from './job-claims.ts';
 import type { InstanceStore } from './instance-store.ts';
 import type { JobReports } from './job-reports.ts';
@@ -23,4 +24,5 @@ export interface Store {
   restoreIntents: RestoreIntentStore;
   apiKeys: ApiKeyStore;
   settings: SettingsStore;
+  audit: AuditStore;
 }

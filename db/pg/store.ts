@@ -1,6 +1,7 @@
 import type { Store } from '../store.ts';
 import type { PgDb } from './client.ts';
 import { postgresApiKeyStore } from './api-key-store.ts';
+import { postgresAuditStore } from './audit-store.ts';
 import { postgresInstanceStore } from './instance-store.ts';
 import { postgresJobClaims } from './job-claims.ts';
 import { postgresJobReports } from './job-reports.ts';
@@ -21,5 +22,6 @@ export function postgresStore(db: PgDb): Store {
     restoreIntents: postgresRestoreIntentStore(db),
     apiKeys: postgresApiKeyStore(db),
     settings: postgresSettingsStore(db),
+    audit: postgresAuditStore(db),
   };
 }

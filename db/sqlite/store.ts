@@ -1,6 +1,7 @@
 import type { DatabaseHandle } from '../client.ts';
 import type { Store } from '../store.ts';
 import { sqliteApiKeyStore } from './api-key-store.ts';
+import { sqliteAuditStore } from './audit-store.ts';
 import { sqliteInstanceStore } from './instance-store.ts';
 import { sqliteJobClaims } from './job-claims.ts';
 import { sqliteJobReports } from './job-reports.ts';
@@ -22,5 +23,6 @@ export function sqliteStore(database: Pick<DatabaseHandle, 'db' | 'uncounted'>):
     restoreIntents: sqliteRestoreIntentStore(database.db),
     apiKeys: sqliteApiKeyStore(database.db),
     settings: sqliteSettingsStore(database.db),
+    audit: sqliteAuditStore(database.db),
   };
 }

@@ -77,15 +77,15 @@ export function auditExportRoute(audit: AuditLog, signIn: (req: IncomingMessage)
       if (error instanceof BadFilter) return refuse(res, 400, error.message);
       throw error;
     }
-    audit.record({ actor: viewer, action: 'exportAuditLog', outcome: 'SUCCEEDED', clientAddress: clientAddress(req) });
+    await audit.record({ actor: viewer, action: 'exportAuditLog', outcome: 'SUCCEEDED', clientAddress: clientAddress(req) });
     res.writeHead(200, {
       'content-type': 'text/csv; charset=utf-8',
       'content-disposition': `attachment; filename="audit-log-${new Date().toISOString().slice(0, 10)}.csv"`,
       'cache-control': 'no-store',
     });
     const rows = Readable.from(
-      (function* () {
-        for (const batch of audit.entries(viewer, filter)) for (const entry of batch) yield csvRow(entry);
+      (async function* () {
+        for await (const batch of audit.entries(viewer, filter)) for (const entry of batch) yield csvRow(entry);
       })(),
     );
     const csv = stringify({

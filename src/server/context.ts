@@ -39,7 +39,7 @@ export function createAuthentication(services: Services, throttle: FailedKeyThro
     const viewer = key ? await services.apiKeys.authenticate(key) : null;
     if (key && !viewer) {
       throttle.recordFailure(address);
-      services.audit.record({ actor: 'anonymous', action: 'signInFailed', outcome: 'DENIED', detail: 'The API key is not recognised', clientAddress: address });
+      await services.audit.record({ actor: 'anonymous', action: 'signInFailed', outcome: 'DENIED', detail: 'The API key is not recognised', clientAddress: address });
     }
     return { services, apiKeyPresented: key !== undefined, viewer, clientAddress: address };
   }

@@ -47,12 +47,12 @@ export function exportRoute(services: Services, authentication: Authentication, 
     try {
       file = await services.exports.open(viewer, snapshotId, object);
     } catch (error) {
-      if (error instanceof DomainError) record('FAILED', error.message);
+      if (error instanceof DomainError) await record('FAILED', error.message);
       if (error instanceof NotFoundError) return refuse(res, 404, 'NOT_FOUND', error.message);
       if (error instanceof DomainError) return refuse(res, 400, 'BAD_USER_INPUT', error.message);
       throw error;
     }
-    record('SUCCEEDED', object ? `${object} as CSV` : 'the whole snapshot as a zip');
+    await record('SUCCEEDED', object ? `${object} as CSV` : 'the whole snapshot as a zip');
     res.writeHead(200, {
       'content-type': file.contentType,
       'content-disposition': `attachment; filename="${file.name.replace(/[^\w.-]/g, '_')}"`,

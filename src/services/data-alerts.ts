@@ -126,7 +126,7 @@ export function createDataAlertService(deps: Dependencies) {
         .get();
       if (alert) {
         announce.dataAlertChanged(alert);
-        deps.audit.record({
+        await deps.audit.record({
           actor: 'system',
           action: 'dataAlert',
           target: { type: 'Snapshot', id: snapshot.id },

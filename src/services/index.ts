@@ -73,7 +73,7 @@ export function createServices({ database, events, config, secretKey, logger, re
   };
   const announce = createAnnouncements(events);
   const apiKeys = createApiKeyService(store.apiKeys, store.settings, announce);
-  const audit = createAuditLog(db);
+  const audit = createAuditLog(store.audit);
   const instances = createInstanceService(db, store.instances, announce, config);
   const tokens = createTokenService(db, store.ledger, secretKey);
   const dataKeys = createDataKeys(db, secretKey);
