@@ -6,6 +6,7 @@ import type { JobReports } from './job-reports.ts';
 import type { OrganisationStore } from './organisation-store.ts';
 import type { RestoreIntentStore } from './restore-intent-store.ts';
 import type { RunClaims } from './run-claims.ts';
+import type { SealedSecrets } from './sealed-secrets.ts';
 import type { SettingsStore } from './settings-store.ts';
 import type { TokenLedger } from './token-ledger.ts';
 
@@ -25,4 +26,5 @@ export interface Store {
   apiKeys: ApiKeyStore;
   settings: SettingsStore;
   audit: AuditStore;
+  sealedSecrets: SealedSecrets;
 }

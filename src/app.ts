@@ -51,10 +51,6 @@ export async function createApp(config: Config, logger: YogaLogger, options: { c
     logger.info(`Database rewritten once (${database.convertedToIncrementalVacuumMs} ms) so that space freed by retention goes back to the disk`);
   }
   const secretKey = loadSecretKey(config.secretKey, config.databaseFile);
-  if (config.previousSecretKey) {
-    const resealed = rotateSecretKey(database.sqlite, parseSecretKey(config.previousSecretKey), secretKey);
-    logger.info(`SECRET_KEY_PREVIOUS: ${resealed} secrets re-sealed with SECRET_KEY; remove SECRET_KEY_PREVIOUS now`);
-  }
   const events = createEventBus();
   const metrics = createMetrics(database.db, events.subscriberCount);
   let publicUrl = config.publicUrl;
@@ -71,6 +67,11 @@ export async function createApp(config: Config, logger: YogaLogger, options: { c
     clock: options.clock ?? systemClock,
     metrics,
   });
+  // Before anything opens a sealed value: services only read them once they run.
+  if (config.previousSecretKey) {
+    const resealed = await rotateSecretKey(store.sealedSecrets, parseSecretKey(config.previousSecretKey), secretKey);
+    logger.info(`SECRET_KEY_PREVIOUS: ${resealed} secrets re-sealed with SECRET_KEY; remove SECRET_KEY_PREVIOUS now`);
+  }
   const generatedOperatorKey = await services.apiKeys.ensureOperatorKey(config.adminApiKey);
   // Keys and organisations are cached per process: what another process revoked or deleted is
   // forgotten here too (this process's own revocations and deletions did so already).

@@ -8,6 +8,7 @@ import { postgresJobReports } from './job-reports.ts';
 import { postgresOrganisationStore } from './organisation-store.ts';
 import { postgresRestoreIntentStore } from './restore-intent-store.ts';
 import { postgresRunClaims } from './run-claims.ts';
+import { postgresSealedSecrets } from './sealed-secrets.ts';
 import { postgresSettingsStore } from './settings-store.ts';
 import { postgresTokenLedger } from './token-ledger.ts';
 
@@ -23,5 +24,6 @@ export function postgresStore(db: PgDb): Store {
     apiKeys: postgresApiKeyStore(db),
     settings: postgresSettingsStore(db),
     audit: postgresAuditStore(db),
+    sealedSecrets: postgresSealedSecrets(db),
   };
 }

@@ -8,6 +8,7 @@ import { sqliteJobReports } from './job-reports.ts';
 import { sqliteOrganisationStore } from './organisation-store.ts';
 import { sqliteRestoreIntentStore } from './restore-intent-store.ts';
 import { sqliteRunClaims } from './run-claims.ts';
+import { sqliteSealedSecrets } from './sealed-secrets.ts';
 import { sqliteSettingsStore } from './settings-store.ts';
 import { sqliteTokenLedger } from './token-ledger.ts';
 
@@ -24,5 +25,6 @@ export function sqliteStore(database: Pick<DatabaseHandle, 'db' | 'uncounted'>):
     apiKeys: sqliteApiKeyStore(database.db),
     settings: sqliteSettingsStore(database.db),
     audit: sqliteAuditStore(database.db),
+    sealedSecrets: sqliteSealedSecrets(database.db),
   };
 }
