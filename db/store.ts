@@ -1,3 +1,5 @@
+import type { ApiKeyStore } from './api-key-store.ts';
+import type { AuditStore } from './audit-store.ts';
 import type { JobClaims } from './job-claims.ts';
 import type { InstanceStore } from './instance-store.ts';
 import type { JobReports } from './job-reports.ts';
@@ -9,6 +11,8 @@ import type { FileReferences } from './file-references.ts';
 import type { RemovalStore } from './removal-store.ts';
 import type { RestoreIntentStore } from './restore-intent-store.ts';
 import type { RunClaims } from './run-claims.ts';
+import type { SealedSecrets } from './sealed-secrets.ts';
+import type { SettingsStore } from './settings-store.ts';
 import type { TokenLedger } from './token-ledger.ts';
 
 /**
@@ -30,4 +34,8 @@ export interface Store {
   pruning: SnapshotPruning;
   fileReferences: FileReferences;
   removals: RemovalStore;
+  apiKeys: ApiKeyStore;
+  settings: SettingsStore;
+  audit: AuditStore;
+  sealedSecrets: SealedSecrets;
 }

@@ -62,7 +62,7 @@ builder.queryField('apiKeys', (t) =>
       const viewer = viewerOf(ctx);
       const organisationId = args.organisationId ? OrganisationRef.idFrom(args.organisationId) : viewer.kind === 'member' ? viewer.organisationId : undefined;
       if (!organisationId) throw new InvalidInputError('organisationId is required with the operator key', 'organisationId');
-      return toConnection(ctx.services.apiKeys.page(viewer, organisationId, forwardPage(args)));
+      return ctx.services.apiKeys.page(viewer, organisationId, forwardPage(args)).then(toConnection);
     },
   }),
 );

@@ -60,7 +60,7 @@ builder.queryField('auditLog', (t) =>
       description:
         'The audit log, newest first. The operator key sees every entry; an organisation’s key its own organisation’s. Entries are never changed through the API; they are removed after AUDIT_RETENTION_DAYS.',
       args: { filter: t.arg({ type: AuditFilterInput }) },
-      resolve: (_root, args, ctx) => toConnection(ctx.services.audit.page(viewerOf(ctx), auditFilterFrom(args.filter), forwardPage(args))),
+      resolve: (_root, args, ctx) => ctx.services.audit.page(viewerOf(ctx), auditFilterFrom(args.filter), forwardPage(args)).then(toConnection),
     },
     { name: 'AuditEntryConnection' },
     { name: 'AuditEntryEdge' },
@@ -128,10 +128,10 @@ export function recordMutations(schema: GraphQLSchema): GraphQLSchema {
       try {
         value = await resolve(root, args, ctx, info);
       } catch (error) {
-        record({ error });
+        await record({ error });
         throw error;
       }
-      record({ value });
+      await record({ value });
       return value;
     };
   }

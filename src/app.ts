@@ -14,10 +14,13 @@ import { createServices, type Services } from './services/index.ts';
 import type { BlobStores } from './storage/blob-store.ts';
 import type { DataKeys } from './services/data-keys.ts';
 import type { JobWorker } from './jobs/worker.ts';
+import type { Store } from '../db/store.ts';
 
 export interface App {
   config: Config;
   database: DatabaseHandle;
+  /** The data access each engine implements (db/store.ts). */
+  store: Store;
   events: EventBus;
   services: Services;
   /** Where browsers reach the service: PUBLIC_URL, or the address the server listens on. */
@@ -42,23 +45,19 @@ export interface App {
 }
 
 /** Everything but the network: database, events and services, wired once. */
-export function createApp(config: Config, logger: YogaLogger, options: { clock?: Clock } = {}): App {
+export async function createApp(config: Config, logger: YogaLogger, options: { clock?: Clock } = {}): Promise<App> {
   const database = openDatabase(config.databaseFile);
   if (database.convertedToIncrementalVacuumMs !== undefined) {
     logger.info(`Database rewritten once (${database.convertedToIncrementalVacuumMs} ms) so that space freed by retention goes back to the disk`);
   }
   const secretKey = loadSecretKey(config.secretKey, config.databaseFile);
-  if (config.previousSecretKey) {
-    const resealed = rotateSecretKey(database.sqlite, parseSecretKey(config.previousSecretKey), secretKey);
-    logger.info(`SECRET_KEY_PREVIOUS: ${resealed} secrets re-sealed with SECRET_KEY; remove SECRET_KEY_PREVIOUS now`);
-  }
   const events = createEventBus();
   const metrics = createMetrics(database.db, events.subscriberCount);
   let publicUrl = config.publicUrl;
   // Logins start only once the server listens; before that (revoking grants at start-up) the
   // redirect is not used, and the configured address stands in.
   const redirectUri = () => `${publicUrl ?? `http://${config.host}:${config.port}`}${OAUTH_CALLBACK_PATH}`;
-  const { services, worker, blobs, dataKeys, scheduler, grantChecks, retentionPass } = createServices({
+  const { services, store, worker, blobs, dataKeys, scheduler, grantChecks, retentionPass } = createServices({
     database,
     events,
     config,
@@ -68,7 +67,12 @@ export function createApp(config: Config, logger: YogaLogger, options: { clock?:
     clock: options.clock ?? systemClock,
     metrics,
   });
-  const generatedOperatorKey = services.apiKeys.ensureOperatorKey(config.adminApiKey);
+  // Before anything opens a sealed value: services only read them once they run.
+  if (config.previousSecretKey) {
+    const resealed = await rotateSecretKey(store.sealedSecrets, parseSecretKey(config.previousSecretKey), secretKey);
+    logger.info(`SECRET_KEY_PREVIOUS: ${resealed} secrets re-sealed with SECRET_KEY; remove SECRET_KEY_PREVIOUS now`);
+  }
+  const generatedOperatorKey = await services.apiKeys.ensureOperatorKey(config.adminApiKey);
   // Keys and organisations are cached per process: what another process revoked or deleted is
   // forgotten here too (this process's own revocations and deletions did so already).
   events.observe((event, fromElsewhere) => {
@@ -88,6 +92,7 @@ export function createApp(config: Config, logger: YogaLogger, options: { clock?:
   return {
     config,
     database,
+    store,
     events,
     services,
     blobs,

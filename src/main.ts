@@ -40,9 +40,9 @@ if (emulator) {
   };
 }
 
-const app = createApp(config, logger);
+const app = await createApp(config, logger);
 if (config.redisUrl) {
-  const relay = await connectRedisRelay(config.redisUrl, installationId(app.database.db), logger).catch((error: Error) =>
+  const relay = await connectRedisRelay(config.redisUrl, await installationId(app.store.settings), logger).catch((error: Error) =>
     fail(`REDIS_URL: Redis cannot be reached (${error.message})`),
   );
   app.events.relayThrough(relay);

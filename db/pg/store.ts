@@ -1,5 +1,7 @@
 import type { Store } from '../store.ts';
 import type { PgDb } from './client.ts';
+import { postgresApiKeyStore } from './api-key-store.ts';
+import { postgresAuditStore } from './audit-store.ts';
 import { postgresInstanceStore } from './instance-store.ts';
 import { postgresJobClaims } from './job-claims.ts';
 import { postgresJobReports } from './job-reports.ts';
@@ -11,6 +13,8 @@ import { postgresFileReferences } from './file-references.ts';
 import { postgresRemovalStore } from './removal-store.ts';
 import { postgresRestoreIntentStore } from './restore-intent-store.ts';
 import { postgresRunClaims } from './run-claims.ts';
+import { postgresSealedSecrets } from './sealed-secrets.ts';
+import { postgresSettingsStore } from './settings-store.ts';
 import { postgresTokenLedger } from './token-ledger.ts';
 
 export function postgresStore(db: PgDb): Store {
@@ -28,5 +32,9 @@ export function postgresStore(db: PgDb): Store {
     pruning: postgresSnapshotPruning(db),
     fileReferences: postgresFileReferences(db),
     removals: postgresRemovalStore(db),
+    apiKeys: postgresApiKeyStore(db),
+    settings: postgresSettingsStore(db),
+    audit: postgresAuditStore(db),
+    sealedSecrets: postgresSealedSecrets(db),
   };
 }

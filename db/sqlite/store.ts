@@ -1,5 +1,7 @@
 import type { DatabaseHandle } from '../client.ts';
 import type { Store } from '../store.ts';
+import { sqliteApiKeyStore } from './api-key-store.ts';
+import { sqliteAuditStore } from './audit-store.ts';
 import { sqliteInstanceStore } from './instance-store.ts';
 import { sqliteJobClaims } from './job-claims.ts';
 import { sqliteJobReports } from './job-reports.ts';
@@ -11,6 +13,8 @@ import { sqliteFileReferences } from './file-references.ts';
 import { sqliteRemovalStore } from './removal-store.ts';
 import { sqliteRestoreIntentStore } from './restore-intent-store.ts';
 import { sqliteRunClaims } from './run-claims.ts';
+import { sqliteSealedSecrets } from './sealed-secrets.ts';
+import { sqliteSettingsStore } from './settings-store.ts';
 import { sqliteTokenLedger } from './token-ledger.ts';
 
 export function sqliteStore(database: Pick<DatabaseHandle, 'db' | 'uncounted' | 'sqlite'>): Store {
@@ -29,5 +33,9 @@ export function sqliteStore(database: Pick<DatabaseHandle, 'db' | 'uncounted' | 
     pruning: sqliteSnapshotPruning(database),
     fileReferences: sqliteFileReferences(database.sqlite),
     removals: sqliteRemovalStore(database.db),
+    apiKeys: sqliteApiKeyStore(database.db),
+    settings: sqliteSettingsStore(database.db),
+    audit: sqliteAuditStore(database.db),
+    sealedSecrets: sqliteSealedSecrets(database.db),
   };
 }

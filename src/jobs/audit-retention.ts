@@ -17,7 +17,7 @@ export function createAuditRetention(audit: AuditLog, retentionDays: number, log
   async function prune(now = Date.now()): Promise<number> {
     const cutoff = new Date(now - retentionDays * DAY_MS);
     let removed = 0;
-    for (let step = audit.pruneStep(cutoff); step > 0; step = audit.pruneStep(cutoff)) {
+    for (let step = await audit.pruneStep(cutoff); step > 0; step = await audit.pruneStep(cutoff)) {
       removed += step;
       if (stopped) break;
       await nextTurn();

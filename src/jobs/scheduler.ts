@@ -60,7 +60,7 @@ export function createScheduler({ runClaims, clock, policies, audit, start, sche
       result = { skipped: 'The service failed to start the backup; the next scheduled run will try again' };
     }
     const outcome = 'job' in result ? { jobId: result.job.id } : { outcome: 'SKIPPED' as const, reason: result.skipped };
-    audit.record({
+    await audit.record({
       actor: 'scheduler',
       action: 'scheduledBackup',
       target: { type: 'Instance', id: policy.instanceId },

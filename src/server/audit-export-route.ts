@@ -65,10 +65,10 @@ function refuse(res: ServerResponse, status: number, message: string) {
  * GET /audit-log.csv with the key in `Authorization`: the entries the key may read, newest first,
  * filtered as `auditLog` is, streamed a batch at a time. The export is itself recorded.
  */
-export function auditExportRoute(audit: AuditLog, signIn: (req: IncomingMessage) => Viewer | null) {
+export function auditExportRoute(audit: AuditLog, signIn: (req: IncomingMessage) => Promise<Viewer | null>) {
   return async (req: IncomingMessage, res: ServerResponse) => {
     if (req.method !== 'GET') return refuse(res, 405, 'Use GET');
-    const viewer = signIn(req);
+    const viewer = await signIn(req);
     if (!viewer) return refuse(res, 401, 'A valid API key is required: send Authorization: Bearer <key>');
     let filter: AuditFilter;
     try {
@@ -77,15 +77,15 @@ export function auditExportRoute(audit: AuditLog, signIn: (req: IncomingMessage)
       if (error instanceof BadFilter) return refuse(res, 400, error.message);
       throw error;
     }
-    audit.record({ actor: viewer, action: 'exportAuditLog', outcome: 'SUCCEEDED', clientAddress: clientAddress(req) });
+    await audit.record({ actor: viewer, action: 'exportAuditLog', outcome: 'SUCCEEDED', clientAddress: clientAddress(req) });
     res.writeHead(200, {
       'content-type': 'text/csv; charset=utf-8',
       'content-disposition': `attachment; filename="audit-log-${new Date().toISOString().slice(0, 10)}.csv"`,
       'cache-control': 'no-store',
     });
     const rows = Readable.from(
-      (function* () {
-        for (const batch of audit.entries(viewer, filter)) for (const entry of batch) yield csvRow(entry);
+      (async function* () {
+        for await (const batch of audit.entries(viewer, filter)) for (const entry of batch) yield csvRow(entry);
       })(),
     );
     const csv = stringify({

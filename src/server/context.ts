@@ -1,4 +1,5 @@
 import type { IncomingMessage } from 'node:http';
+import type { Plugin } from 'graphql-yoga';
 import type { Context } from '../../schema/builder.ts';
 import type { Services } from '../services/index.ts';
 import type { FailedKeyThrottle } from './failed-key-throttle.ts';
@@ -23,36 +24,58 @@ export interface ServerContext {
 export const clientAddress = (req: IncomingMessage | undefined) => req?.socket.remoteAddress ?? 'unknown';
 
 /**
- * Who is calling, looked up once per operation and shared by the query limits (which run before
- * the context exists) and the resolvers. A wrong key counts against the client's address.
+ * Who is calling, looked up once per operation and shared by the query limits and the response
+ * cache (which run before the context exists) and the resolvers. A wrong key counts against the
+ * client's address.
  */
 export function createAuthentication(services: Services, throttle: FailedKeyThrottle) {
-  const byOperation = new WeakMap<object, Context>();
+  const byOperation = new WeakMap<object, Promise<Context>>();
+  const settled = new WeakMap<object, Context>();
+  // HTTP: one per request (the response cache asks before the operation is parsed); graphql-ws: one per operation.
+  const operationOf = (server: ServerContext): object => server.request ?? server.params ?? server;
 
-  function authenticate(authorization: unknown, address: string): Context {
+  async function authenticate(authorization: unknown, address: string): Promise<Context> {
     const key = apiKeyFrom(authorization);
-    const viewer = key ? services.apiKeys.authenticate(key) : null;
+    const viewer = key ? await services.apiKeys.authenticate(key) : null;
     if (key && !viewer) {
       throttle.recordFailure(address);
-      services.audit.record({ actor: 'anonymous', action: 'signInFailed', outcome: 'DENIED', detail: 'The API key is not recognised', clientAddress: address });
+      await services.audit.record({ actor: 'anonymous', action: 'signInFailed', outcome: 'DENIED', detail: 'The API key is not recognised', clientAddress: address });
     }
     return { services, apiKeyPresented: key !== undefined, viewer, clientAddress: address };
   }
 
+  /** The operation's context, looked up on its first call; yoga's context factory. */
+  function contextOf(server: ServerContext): Promise<Context> {
+    const operation = operationOf(server);
+    let context = byOperation.get(operation);
+    if (!context) {
+      const authorization = server.connectionParams ? server.connectionParams.authorization : server.request?.headers.get('authorization');
+      context = authenticate(authorization, clientAddress(server.req)).then((made) => {
+        identifyOperation(made, server.req, server.request !== undefined);
+        settled.set(operation, made);
+        return made;
+      });
+      byOperation.set(operation, context);
+    }
+    return context;
+  }
+
   return {
     authenticate,
-    contextOf(server: ServerContext): Context {
-      // HTTP: one per request (the response cache asks before the operation is parsed); graphql-ws: one per operation.
-      const operation = server.request ?? server.params ?? server;
-      let context = byOperation.get(operation);
-      if (!context) {
-        const authorization = server.connectionParams ? server.connectionParams.authorization : server.request?.headers.get('authorization');
-        context = authenticate(authorization, clientAddress(server.req));
-        identifyOperation(context, server.req, server.request !== undefined);
-        byOperation.set(operation, context);
-      }
+    contextOf,
+    /**
+     * The operation's context for the hooks that need it synchronously, before yoga makes it:
+     * `plugin` (HTTP) and the WebSocket's onSubscribe (graphql-ws) await `contextOf` first.
+     */
+    knownContextOf(server: ServerContext): Context {
+      const context = settled.get(operationOf(server));
+      if (!context) throw new Error('The operation was not authenticated before its context was asked for');
       return context;
     },
+    /** Looks the caller up as an HTTP request arrives, before any other plugin asks who it is. */
+    plugin: {
+      onRequest: ({ request, serverContext }) => contextOf({ ...(serverContext as ServerContext), request }).then(() => undefined),
+    } satisfies Plugin,
   };
 }
 

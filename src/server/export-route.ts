@@ -30,12 +30,12 @@ export function exportRoute(services: Services, authentication: Authentication, 
     let snapshotId: string | undefined;
     let object: string | null;
     if (url.pathname.startsWith(EXPORT_LINK_PREFIX)) {
-      const link = services.exports.openLink(url.pathname.slice(EXPORT_LINK_PREFIX.length));
+      const link = await services.exports.openLink(url.pathname.slice(EXPORT_LINK_PREFIX.length));
       if (!link) return refuse(res, 403, 'FORBIDDEN', 'This export link is not valid: it has expired, its key was revoked, or it was changed');
       ({ viewer } = link);
       ({ snapshotId, object } = link.target);
     } else {
-      ({ viewer } = authentication.authenticate(req.headers.authorization, clientAddress(req)));
+      ({ viewer } = await authentication.authenticate(req.headers.authorization, clientAddress(req)));
       if (!viewer) return refuse(res, 401, 'UNAUTHENTICATED', 'A valid API key is required: send Authorization: Bearer <key>');
       snapshotId = snapshotIdOf(url.searchParams.get('snapshot'));
       object = url.searchParams.get('object');
@@ -47,12 +47,12 @@ export function exportRoute(services: Services, authentication: Authentication, 
     try {
       file = await services.exports.open(viewer, snapshotId, object);
     } catch (error) {
-      if (error instanceof DomainError) record('FAILED', error.message);
+      if (error instanceof DomainError) await record('FAILED', error.message);
       if (error instanceof NotFoundError) return refuse(res, 404, 'NOT_FOUND', error.message);
       if (error instanceof DomainError) return refuse(res, 400, 'BAD_USER_INPUT', error.message);
       throw error;
     }
-    record('SUCCEEDED', object ? `${object} as CSV` : 'the whole snapshot as a zip');
+    await record('SUCCEEDED', object ? `${object} as CSV` : 'the whole snapshot as a zip');
     res.writeHead(200, {
       'content-type': file.contentType,
       'content-disposition': `attachment; filename="${file.name.replace(/[^\w.-]/g, '_')}"`,

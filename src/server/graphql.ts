@@ -68,15 +68,16 @@ export function createGraphQLHandler({ config, services, authentication, respons
       },
     },
     plugins: [
+      authentication.plugin,
       jsonBodyPlugin(),
       requestIdPlugin(),
-      queryLimitsPlugin((server) => authentication.contextOf(server)),
+      queryLimitsPlugin((server) => authentication.knownContextOf(server)),
       anonymousDenialsPlugin(anonymousDenials),
       // Compiled execution, per document: the dashboard's uncached query and each subscription event
       // run faster than through graphql-js's interpreter. Typed (union) results are covered by the tests.
       // Only documents that run again are compiled, within a budget (compile-budget.ts).
       useGraphQlJit({}, { enableIf: compiles.enableIf }),
-      responseCachePlugin(responseCache, (request, server) => authentication.contextOf({ ...server, request }).viewer),
+      responseCachePlugin(responseCache, (request, server) => authentication.knownContextOf({ ...server, request }).viewer),
       revocationPlugin(services.apiKeys.revocationSignal),
       eventStreamLimitsPlugin(),
       // After every request parser, so it limits whichever one was chosen.

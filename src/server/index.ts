@@ -94,7 +94,7 @@ export async function startServer(app: App, logger: YogaLogger): Promise<Running
   });
   const dashboard = dashboardRoutes();
   const graphiql = graphiqlRoutes(() => app.publicUrl!);
-  const signIn = (req: IncomingMessage) => authentication.authenticate(req.headers.authorization, clientAddress(req)).viewer;
+  const signIn = async (req: IncomingMessage) => (await authentication.authenticate(req.headers.authorization, clientAddress(req))).viewer;
   const auditExport = auditExportRoute(app.services.audit, signIn);
   const exports = exportRoute(app.services, authentication, logger);
   const metrics = metricsRoute(app.metrics, signIn);

@@ -93,8 +93,8 @@ export function attachWebSocket(server: Server, yoga: GraphQLHandler, { config, 
         const enveloped = args as EnvelopedArgs;
         return sharing.subscribe(enveloped.sharingKey, () => enveloped.envelopedSubscribe(args) as Subscription, enveloped.deliver) as Subscription;
       },
-      onConnect: (ctx) => {
-        const { viewer } = authentication.authenticate(ctx.connectionParams?.authorization, clientAddress(ctx.extra.request));
+      onConnect: async (ctx) => {
+        const { viewer } = await authentication.authenticate(ctx.connectionParams?.authorization, clientAddress(ctx.extra.request));
         if (viewer?.kind === 'member') track(ctx.extra.socket, viewer.keyId, viewer.expiresAt);
         return viewer !== null;
       },
@@ -102,13 +102,10 @@ export function attachWebSocket(server: Server, yoga: GraphQLHandler, { config, 
         if (Object.keys(ctx.subscriptions).length > MAX_SUBSCRIPTIONS_PER_CONNECTION) {
           return [new GraphQLError(`At most ${MAX_SUBSCRIPTIONS_PER_CONNECTION} operations may be open on one connection`, { extensions: { code: 'TOO_MANY_SUBSCRIPTIONS' } })];
         }
-        const enveloped = yoga.getEnveloped({
-          ...ctx,
-          req: ctx.extra.request,
-          socket: ctx.extra.socket,
-          connectionParams: ctx.connectionParams ?? {},
-          params,
-        });
+        const serverContext = { ...ctx, req: ctx.extra.request, socket: ctx.extra.socket, connectionParams: ctx.connectionParams ?? {}, params };
+        // The query limits ask who is calling as the document is parsed.
+        await authentication.contextOf(serverContext);
+        const enveloped = yoga.getEnveloped(serverContext);
         const schema = enveloped.schema as GraphQLSchema;
         let document: DocumentNode;
         try {

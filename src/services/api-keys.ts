@@ -1,13 +1,13 @@
 import { randomUUID } from 'node:crypto';
-import { and, asc, eq } from 'drizzle-orm';
-import { apiKeys, organisations, settings, type ApiKeyRow, type Role } from '../../db/schema.ts';
-import type { Db } from '../../db/client.ts';
+import type { ApiKeyStore } from '../../db/api-key-store.ts';
+import type { ApiKeyRow, Role } from '../../db/schema.ts';
+import type { SettingsStore } from '../../db/settings-store.ts';
 import { randomToken, sha256 } from '../crypto.ts';
 import { canSeeOrganisation, type Viewer } from './viewer.ts';
 import { InvalidInputError, NotFoundError } from '../errors.ts';
 import type { Announcements } from './announcements.ts';
 import { validName } from './names.ts';
-import { createdAfter, decodeCursor, encodeCursor, pageOf, pageSize, type Page, type PageRequest } from './paging.ts';
+import { decodeCursor, encodeCursor, pageOf, pageSize, type Page, type PageRequest } from './paging.ts';
 
 const OPERATOR_KEY_SETTING = 'operator_key_hash';
 const KEY_PREFIX = 'sfb_';
@@ -26,21 +26,30 @@ const memberViewer = (key: ApiKeyRow): Viewer => ({
   expiresAt: key.expiresAt,
 });
 
-export function createApiKeyService(db: Db, announce: Announcements) {
+export function createApiKeyService(store: ApiKeyStore, settings: SettingsStore, announce: Announcements) {
   const lastUseWritten = new Map<string, number>();
   // Only live keys are held; revoking one forgets it here before anything else.
   const knownKeys = new Map<string, ApiKeyRow>();
   let operatorKeyHash: string | undefined;
+  // Counts the times keys were forgotten: a lookup that began before one may hold a revoked key's old row.
+  let forgettings = 0;
 
-  function keyBySecretHash(hash: string): ApiKeyRow | undefined {
+  /** Only a key not presented lately is looked up: a request with a known key costs no statement. */
+  function keyBySecretHash(hash: string): ApiKeyRow | Promise<ApiKeyRow | undefined> {
     const known = knownKeys.get(hash);
     if (known) return known;
-    const key = db.select().from(apiKeys).where(eq(apiKeys.secretHash, hash)).get();
+    const begun = forgettings;
+    return store.bySecretHash(hash).then((key) => {
+      if (begun === forgettings) remember(key);
+      return key;
+    });
+  }
+
+  function remember(key: ApiKeyRow | undefined) {
     if (key && !key.revokedAt) {
       if (knownKeys.size >= KNOWN_KEYS_HELD) knownKeys.delete(knownKeys.keys().next().value!);
-      knownKeys.set(hash, key);
+      knownKeys.set(key.secretHash, key);
     }
-    return key;
   }
 
   // Open subscriptions of a key end when its signal aborts.
@@ -49,39 +58,40 @@ export function createApiKeyService(db: Db, announce: Announcements) {
 
   /** Closes what the key has open (subscriptions, sockets) and drops its cached answers. */
   function ended(keyId: string) {
+    forgettings += 1;
     revocations.get(keyId)?.abort();
     revocations.delete(keyId);
     for (const listener of revokedListeners) listener(keyId);
   }
 
-  function noteUse(key: ApiKeyRow, now: number) {
+  async function noteUse(key: ApiKeyRow, now: number) {
     if (now - (lastUseWritten.get(key.id) ?? key.lastUsedAt?.getTime() ?? 0) < LAST_USE_PRECISION_MS) return;
     lastUseWritten.set(key.id, now);
-    db.update(apiKeys).set({ lastUsedAt: new Date(now) }).where(eq(apiKeys.id, key.id)).run();
+    await store.noteUse(key.id, new Date(now));
   }
 
-  function ownKey(viewer: Viewer, keyId: string): ApiKeyRow {
-    const key = db.select().from(apiKeys).where(eq(apiKeys.id, keyId)).get();
+  async function ownKey(viewer: Viewer, keyId: string): Promise<ApiKeyRow> {
+    const key = await store.byId(keyId);
     if (!key || !canSeeOrganisation(viewer, key.organisationId)) throw new NotFoundError('ApiKey', keyId);
     return key;
   }
 
   return {
     /** Resolves a presented secret to its viewer, or null when it matches no live key. */
-    authenticate(secret: string): Viewer | null {
+    async authenticate(secret: string): Promise<Viewer | null> {
       const hash = sha256(secret);
-      operatorKeyHash ??= db.select().from(settings).where(eq(settings.key, OPERATOR_KEY_SETTING)).get()?.value;
+      operatorKeyHash ??= await settings.get(OPERATOR_KEY_SETTING);
       if (operatorKeyHash === hash) return { kind: 'operator' };
-      const key = keyBySecretHash(hash);
+      const key = await keyBySecretHash(hash);
       const now = Date.now();
       if (!key || key.revokedAt || (key.expiresAt && key.expiresAt.getTime() <= now)) return null;
-      noteUse(key, now);
+      await noteUse(key, now);
       return memberViewer(key);
     },
 
     /** The viewer of a key known by its id (a signed link names it), or null when it is revoked or expired. */
-    viewerOfKey(keyId: string): Viewer | null {
-      const key = db.select().from(apiKeys).where(eq(apiKeys.id, keyId)).get();
+    async viewerOfKey(keyId: string): Promise<Viewer | null> {
+      const key = await store.byId(keyId);
       if (!key || key.revokedAt || (key.expiresAt && key.expiresAt.getTime() <= Date.now())) return null;
       return memberViewer(key);
     },
@@ -90,57 +100,43 @@ export function createApiKeyService(db: Db, announce: Announcements) {
      * Keeps the operator key's hash in step with ADMIN_API_KEY; without one, generates a key on
      * the first start and returns it so it can be shown once.
      */
-    ensureOperatorKey(configured: string | undefined): string | undefined {
+    async ensureOperatorKey(configured: string | undefined): Promise<string | undefined> {
       operatorKeyHash = undefined;
       if (configured) {
-        db.insert(settings)
-          .values({ key: OPERATOR_KEY_SETTING, value: sha256(configured) })
-          .onConflictDoUpdate({ target: settings.key, set: { value: sha256(configured) } })
-          .run();
+        await settings.put(OPERATOR_KEY_SETTING, sha256(configured));
         return undefined;
       }
-      const existing = db.select().from(settings).where(eq(settings.key, OPERATOR_KEY_SETTING)).get();
-      if (existing) return undefined;
+      // Processes starting at once on a new database keep one key: only the one that set it shows it.
       const secret = `${KEY_PREFIX}${randomToken()}`;
-      db.insert(settings).values({ key: OPERATOR_KEY_SETTING, value: sha256(secret) }).run();
-      return secret;
+      const kept = await settings.putIfAbsent(OPERATOR_KEY_SETTING, sha256(secret));
+      return kept === sha256(secret) ? secret : undefined;
     },
 
-    create(viewer: Viewer, organisationId: string, role: Role, name: string, expiresAt?: Date | null): { key: ApiKeyRow; secret: string } {
-      const organisation = db.select({ id: organisations.id }).from(organisations).where(eq(organisations.id, organisationId)).get();
-      if (!organisation || !canSeeOrganisation(viewer, organisationId)) throw new NotFoundError('Organisation', organisationId);
+    async create(viewer: Viewer, organisationId: string, role: Role, name: string, expiresAt?: Date | null): Promise<{ key: ApiKeyRow; secret: string }> {
+      if (!canSeeOrganisation(viewer, organisationId) || !(await store.organisationExists(organisationId))) throw new NotFoundError('Organisation', organisationId);
       const trimmed = validName(name);
       if (expiresAt && expiresAt.getTime() <= Date.now()) throw new InvalidInputError('expiresAt must be in the future', 'expiresAt');
       const secret = `${KEY_PREFIX}${randomToken()}`;
-      const key = db
-        .insert(apiKeys)
-        .values({ id: randomUUID(), organisationId, role, name: trimmed, secretHash: sha256(secret), expiresAt: expiresAt ?? null })
-        .returning()
-        .get();
+      const key = await store.create({ id: randomUUID(), organisationId, role, name: trimmed, secretHash: sha256(secret), expiresAt: expiresAt ?? null });
       announce.apiKeyChanged(key, 'CREATED');
       return { key, secret };
     },
 
     /** An organisation's keys, revoked ones included, oldest first. */
-    page(viewer: Viewer, organisationId: string, request: PageRequest): Page<ApiKeyRow> {
+    async page(viewer: Viewer, organisationId: string, request: PageRequest): Promise<Page<ApiKeyRow>> {
       if (!canSeeOrganisation(viewer, organisationId)) throw new NotFoundError('Organisation', organisationId);
       const size = pageSize(request, DEFAULT_PAGE_SIZE);
       const after = request.after ? decodeCursor('apiKeys', request.after, ['number', 'string'] as const) : undefined;
-      const rows = db
-        .select()
-        .from(apiKeys)
-        .where(and(eq(apiKeys.organisationId, organisationId), createdAfter(apiKeys.createdAt, apiKeys.id, after)))
-        .orderBy(asc(apiKeys.createdAt), asc(apiKeys.id))
-        .limit(size + 1)
-        .all();
+      const rows = await store.page(organisationId, after, size + 1);
       return pageOf(rows, size, request, (key) => encodeCursor('apiKeys', key.createdAt.getTime(), key.id));
     },
 
     /** Refuses the key from now on and ends whatever it has open. */
-    revoke(viewer: Viewer, keyId: string): ApiKeyRow {
-      const key = ownKey(viewer, keyId);
+    async revoke(viewer: Viewer, keyId: string): Promise<ApiKeyRow> {
+      const key = await ownKey(viewer, keyId);
       if (key.revokedAt) return key;
-      const revoked = db.update(apiKeys).set({ revokedAt: new Date() }).where(eq(apiKeys.id, keyId)).returning().get();
+      const revoked = await store.revoke(keyId, new Date());
+      if (!revoked) throw new NotFoundError('ApiKey', keyId);
       knownKeys.delete(key.secretHash);
       ended(keyId);
       announce.apiKeyChanged(revoked, 'UPDATED');
@@ -155,6 +151,7 @@ export function createApiKeyService(db: Db, announce: Announcements) {
 
     /** The keys of a deleted organisation stop working at once, as if revoked. */
     forgetOrganisation(organisationId: string, keyIds: string[]): void {
+      forgettings += 1;
       for (const [hash, key] of knownKeys) if (key.organisationId === organisationId) knownKeys.delete(hash);
       for (const keyId of keyIds) ended(keyId);
     },

@@ -1,17 +1,9 @@
-import { and, desc, eq, gte, inArray, lt, lte, type SQL } from 'drizzle-orm';
-import type { Db } from '../../db/client.ts';
-import {
-  apiKeys,
-  auditEntries,
-  instances,
-  jobs,
-  snapshots,
-  type AuditActorKind,
-  type AuditEntryRow,
-  type AuditOutcome,
-} from '../../db/schema.ts';
+import type { AuditFilter, AuditStore } from '../../db/audit-store.ts';
+import type { AuditActorKind, AuditEntryRow, AuditOutcome } from '../../db/schema.ts';
 import { decodeCursor, encodeCursor, pageOf, pageSize, type Page, type PageRequest } from './paging.ts';
-import { organisationOf, type Viewer } from './viewer.ts';
+import type { Viewer } from './viewer.ts';
+
+export type { AuditFilter };
 
 /** Who acted: a key (or the operator key), the scheduler, the service itself, or a caller without a valid key. */
 export type AuditActor = Viewer | 'scheduler' | 'system' | 'anonymous';
@@ -33,17 +25,6 @@ export interface AuditEvent {
   organisationId?: string | null;
 }
 
-export interface AuditFilter {
-  action?: string | null;
-  /** A key's name, `operator`, `scheduler` or `anonymous`. */
-  actor?: string | null;
-  targetId?: string | null;
-  outcome?: AuditOutcome | null;
-  since?: Date | null;
-  until?: Date | null;
-  organisationId?: string | null;
-}
-
 const DEFAULT_PAGE_SIZE = 50;
 const cursorOf = (entry: AuditEntryRow) => encodeCursor('auditLog', entry.id);
 const DETAIL_MAX = 500;
@@ -57,97 +38,46 @@ function actorColumns(actor: AuditActor): { actorKind: AuditActorKind; actorName
 }
 
 /** The audit log: one `record` for every place something is done, and the reads the API offers. */
-export function createAuditLog(db: Db) {
-  /** The organisation a target belongs to, so an operator's action shows in that organisation's log. */
-  function organisationOfTarget(target: AuditTarget): string | null {
-    const row = (() => {
-      switch (target.type) {
-        case 'Organisation':
-          return { organisationId: target.id };
-        case 'Instance':
-          return db.select({ organisationId: instances.organisationId }).from(instances).where(eq(instances.id, target.id)).get();
-        case 'Job':
-          return db.select({ organisationId: jobs.organisationId }).from(jobs).where(eq(jobs.id, target.id)).get();
-        case 'ApiKey':
-          return db.select({ organisationId: apiKeys.organisationId }).from(apiKeys).where(eq(apiKeys.id, target.id)).get();
-        case 'Snapshot':
-          return db
-            .select({ organisationId: instances.organisationId })
-            .from(snapshots)
-            .innerJoin(instances, eq(instances.id, snapshots.instanceId))
-            .where(eq(snapshots.id, target.id))
-            .get();
-        default:
-          return undefined;
-      }
-    })();
-    return row?.organisationId ?? null;
-  }
-
-  function organisationOfEvent(event: AuditEvent): string | null {
+export function createAuditLog(store: AuditStore) {
+  async function organisationOfEvent(event: AuditEvent): Promise<string | null> {
     if (event.organisationId !== undefined) return event.organisationId;
     if (typeof event.actor === 'object' && event.actor.kind === 'member') return event.actor.organisationId;
-    return event.target ? organisationOfTarget(event.target) : null;
+    if (!event.target) return null;
+    // So an operator's action shows in the log of the organisation it acted on.
+    return event.target.type === 'Organisation' ? event.target.id : store.organisationOfTarget(event.target.type, event.target.id);
   }
 
-  function conditions(viewer: Viewer, filter: AuditFilter): SQL | undefined {
-    return and(
-      organisationOf(viewer, auditEntries.organisationId),
-      filter.organisationId ? eq(auditEntries.organisationId, filter.organisationId) : undefined,
-      filter.action ? eq(auditEntries.action, filter.action) : undefined,
-      filter.actor ? eq(auditEntries.actorName, filter.actor) : undefined,
-      filter.targetId ? eq(auditEntries.targetId, filter.targetId) : undefined,
-      filter.outcome ? eq(auditEntries.outcome, filter.outcome) : undefined,
-      filter.since ? gte(auditEntries.at, filter.since) : undefined,
-      filter.until ? lte(auditEntries.at, filter.until) : undefined,
-    );
-  }
+  const scopeOf = (viewer: Viewer) => (viewer.kind === 'operator' ? undefined : viewer.organisationId);
 
   return {
     /** Appends one entry; `detail` is cut to 500 characters. */
-    record(event: AuditEvent): AuditEntryRow {
-      return db
-        .insert(auditEntries)
-        .values({
-          at: new Date(),
-          organisationId: organisationOfEvent(event),
-          ...actorColumns(event.actor),
-          action: event.action,
-          targetType: event.target?.type ?? null,
-          targetId: event.target?.id ?? null,
-          outcome: event.outcome,
-          detail: event.detail ? event.detail.slice(0, DETAIL_MAX) : null,
-          clientAddress: event.clientAddress ?? null,
-        })
-        .returning()
-        .get();
+    async record(event: AuditEvent): Promise<AuditEntryRow> {
+      return store.record({
+        at: new Date(),
+        organisationId: await organisationOfEvent(event),
+        ...actorColumns(event.actor),
+        action: event.action,
+        targetType: event.target?.type ?? null,
+        targetId: event.target?.id ?? null,
+        outcome: event.outcome,
+        detail: event.detail ? event.detail.slice(0, DETAIL_MAX) : null,
+        clientAddress: event.clientAddress ?? null,
+      });
     },
 
     /** Newest first; the operator sees every entry, a key its own organisation's. */
-    page(viewer: Viewer, filter: AuditFilter, request: PageRequest): Page<AuditEntryRow> {
+    async page(viewer: Viewer, filter: AuditFilter, request: PageRequest): Promise<Page<AuditEntryRow>> {
       const size = pageSize(request, DEFAULT_PAGE_SIZE);
       const after = request.after ? decodeCursor('auditLog', request.after, ['number'] as const)[0] : undefined;
-      const rows = db
-        .select()
-        .from(auditEntries)
-        .where(and(conditions(viewer, filter), after === undefined ? undefined : lt(auditEntries.id, after)))
-        .orderBy(desc(auditEntries.id))
-        .limit(size + 1)
-        .all();
+      const rows = await store.newestFirst(scopeOf(viewer), filter, after, size + 1);
       return pageOf(rows, size, request, cursorOf);
     },
 
     /** Every matching entry, newest first, read `batch` at a time so memory stays flat however long the log. */
-    *entries(viewer: Viewer, filter: AuditFilter, batch = 500): Generator<AuditEntryRow[]> {
+    async *entries(viewer: Viewer, filter: AuditFilter, batch = 500): AsyncGenerator<AuditEntryRow[]> {
       let before: number | undefined;
       for (;;) {
-        const rows = db
-          .select()
-          .from(auditEntries)
-          .where(and(conditions(viewer, filter), before === undefined ? undefined : lt(auditEntries.id, before)))
-          .orderBy(desc(auditEntries.id))
-          .limit(batch)
-          .all();
+        const rows = await store.newestFirst(scopeOf(viewer), filter, before, batch);
         if (rows.length === 0) return;
         yield rows;
         if (rows.length < batch) return;
@@ -159,9 +89,8 @@ export function createAuditLog(db: Db) {
      * Removes at most `batch` entries older than `cutoff`, oldest first; returns how many. Callers
      * repeat with the event loop free in between, so pruning a long log never holds the database.
      */
-    pruneStep(cutoff: Date, batch = 1000): number {
-      const oldest = db.select({ id: auditEntries.id }).from(auditEntries).where(lt(auditEntries.at, cutoff)).orderBy(auditEntries.id).limit(batch);
-      return db.delete(auditEntries).where(inArray(auditEntries.id, oldest)).run().changes;
+    pruneStep(cutoff: Date, batch = 1000): Promise<number> {
+      return store.pruneStep(cutoff, batch);
     },
   };
 }

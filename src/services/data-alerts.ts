@@ -102,7 +102,7 @@ export function createDataAlertService(deps: Dependencies) {
       });
       if (alert) {
         announce.dataAlertChanged(alert);
-        deps.audit.record({
+        await deps.audit.record({
           actor: 'system',
           action: 'dataAlert',
           target: { type: 'Snapshot', id: snapshot.id },

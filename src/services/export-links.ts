@@ -35,7 +35,7 @@ export function createExportLinks(secretKey: Buffer, apiKeys: Pick<ApiKeyService
     },
 
     /** The export a link names and who made it; undefined when forged, expired, or its key is no longer valid. */
-    open(token: string, now = Date.now()): { viewer: Viewer; target: ExportTarget } | undefined {
+    async open(token: string, now = Date.now()): Promise<{ viewer: Viewer; target: ExportTarget } | undefined> {
       const [payload, signature] = token.split('.');
       if (!payload || !signature) return undefined;
       const expected = signatureOf(payload);
@@ -43,7 +43,7 @@ export function createExportLinks(secretKey: Buffer, apiKeys: Pick<ApiKeyService
       if (given.length !== expected.length || !timingSafeEqual(given, expected)) return undefined;
       const [snapshotId, object, keyId, expiresAt] = JSON.parse(Buffer.from(payload, 'base64url').toString('utf8')) as [string, string | null, string | null, number];
       if (expiresAt <= now) return undefined;
-      const viewer: Viewer | null = keyId === null ? { kind: 'operator' } : apiKeys.viewerOfKey(keyId);
+      const viewer: Viewer | null = keyId === null ? { kind: 'operator' } : await apiKeys.viewerOfKey(keyId);
       return viewer ? { viewer, target: { snapshotId, object } } : undefined;
     },
   };

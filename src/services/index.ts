@@ -71,8 +71,8 @@ export function createServices({ database, events, config, secretKey, logger, re
     };
   };
   const announce = createAnnouncements(events);
-  const apiKeys = createApiKeyService(db, announce);
-  const audit = createAuditLog(db);
+  const apiKeys = createApiKeyService(store.apiKeys, store.settings, announce);
+  const audit = createAuditLog(store.audit);
   const instances = createInstanceService(db, store.instances, announce, config);
   const tokens = createTokenService(db, store.ledger, secretKey);
   const dataKeys = createDataKeys(db, secretKey);
@@ -143,7 +143,7 @@ export function createServices({ database, events, config, secretKey, logger, re
     exports: createExportService({ sqlite: database.sqlite, storage: snapshotStorage, snapshots, blobs, links: exportLinks }),
     subscriptions: createSubscriptionService(events),
   };
-  return { services, worker, blobs, dataKeys, scheduler, grantChecks, retentionPass };
+  return { services, store, worker, blobs, dataKeys, scheduler, grantChecks, retentionPass };
 }
 
 export type Services = ReturnType<typeof createServices>['services'];

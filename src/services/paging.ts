@@ -1,4 +1,3 @@
-import { and, eq, gt, or, type Column } from 'drizzle-orm';
 import { InvalidInputError } from '../errors.ts';
 
 /** Every list pages forwards: `first` items after the `after` cursor. */
@@ -65,11 +64,4 @@ export function pagesPerParent<T>(
   const byParent = new Map<string, T[]>(parentIds.map((id) => [id, []]));
   for (const row of rows) byParent.get(parentOf(row))?.push(row);
   return new Map([...byParent].map(([id, parentRows]) => [id, pageOf(parentRows, size, request, cursorOf)]));
-}
-
-/** Rows past a `[createdAt ms, id]` cursor position, for lists ordered oldest first. */
-export function createdAfter(createdAt: Column, id: Column, after: readonly [number, string] | undefined) {
-  if (!after) return undefined;
-  const at = new Date(after[0]);
-  return or(gt(createdAt, at), and(eq(createdAt, at), gt(id, after[1])));
 }

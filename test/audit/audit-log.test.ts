@@ -246,7 +246,7 @@ describe('CSV export', () => {
   });
 
   it('keeps text a spreadsheet would run as a formula as text, and quotes commas', async () => {
-    server.app.services.audit.record({ actor: 'scheduler', action: 'scheduledBackup', outcome: 'FAILED', detail: '=HYPERLINK("x"), then more', organisationId: rowIdOf(acme.organisationId) });
+    await server.app.services.audit.record({ actor: 'scheduler', action: 'scheduledBackup', outcome: 'FAILED', detail: '=HYPERLINK("x"), then more', organisationId: rowIdOf(acme.organisationId) });
     const text = await (await exportCsv(acme.client.apiKey, '?actor=scheduler')).text();
     expect(text).toContain(`"'=HYPERLINK(""x""), then more"`);
   });
@@ -276,7 +276,7 @@ describe('retention', () => {
     server.app.database.db.insert(auditEntries).values(rows).run();
     const before = entryCount();
 
-    expect(audit.pruneStep(new Date(Date.now() - 30 * 86_400_000), 1000)).toBe(1000);
+    expect(await audit.pruneStep(new Date(Date.now() - 30 * 86_400_000), 1000)).toBe(1000);
     const retention = createAuditRetention(audit, 30, createLogger('silent'));
     expect(await retention.prune()).toBe(1_500);
     expect(entryCount()).toBe(before - 2_500);

@@ -43,7 +43,7 @@ const contact = (n: number, version: number) => ({
 
 // A full snapshot of RECORDS Contacts, an incremental changing 1 % and deleting 0.1 %, and a full one after it.
 const config = loadConfig({ ...env, LOG_LEVEL: 'silent' });
-const app = createApp(config, createLogger('silent'));
+const app = await createApp(config, createLogger('silent'));
 const organisation = await app.services.organisations.create('Export memory');
 const instance = await app.services.instances.add({ kind: 'operator' }, organisation.id, 'PRODUCTION', 'Large');
 const storage = createSnapshotService(app.database, app.dataKeys);

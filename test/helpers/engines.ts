@@ -70,6 +70,8 @@ export interface TestEngine {
 export interface TestDatabase extends EngineConnection {
   /** PostgreSQL's: the schema holding the database, for processes of a test's own to connect to. */
   schema?: string;
+  /** SQLite's: the database file, for connections of a test's own to open. */
+  file?: string;
   /** Another connection to the same database, as another process would hold. */
   connectAgain(): Promise<EngineConnection>;
 }
@@ -142,6 +144,7 @@ const sqlite: TestEngine = {
     const connections = [connect()];
     return {
       ...connections[0],
+      file,
       connectAgain: promised(() => connections[connections.push(connect()) - 1]),
       close: async () => {
         await Promise.all(connections.map((connection) => connection.close()));

@@ -46,7 +46,7 @@ export async function startTestServer(
     ...env,
   });
   const logger = options.logger ?? createLogger('silent');
-  const app = createApp(config, logger, options);
+  const app = await createApp(config, logger, options);
   const server = await startServer(app, logger);
   let stopped = false;
   const stop = async () => {

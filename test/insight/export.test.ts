@@ -131,10 +131,10 @@ describe('exports', () => {
     expect(await afterRevocation.text()).not.toMatch(/Account/);
 
     const operator: Viewer = { kind: 'operator' };
-    const links = createExportLinks(Buffer.alloc(32, 7), { viewerOfKey: () => null });
+    const links = createExportLinks(Buffer.alloc(32, 7), { viewerOfKey: () => Promise.resolve(null) });
     const made = links.create(operator, { snapshotId: 's', object: null }, 1_000);
     const token = made.path.slice('/exports/'.length);
-    expect(links.open(token, 1_000 + EXPORT_LINK_LIFETIME_MS - 1)).toEqual({ viewer: operator, target: { snapshotId: 's', object: null } });
-    expect(links.open(token, 1_000 + EXPORT_LINK_LIFETIME_MS)).toBeUndefined();
+    expect(await links.open(token, 1_000 + EXPORT_LINK_LIFETIME_MS - 1)).toEqual({ viewer: operator, target: { snapshotId: 's', object: null } });
+    expect(await links.open(token, 1_000 + EXPORT_LINK_LIFETIME_MS)).toBeUndefined();
   });
 });

@@ -9,7 +9,7 @@ import { createApp } from '../../src/app.ts';
 import { loadConfig } from '../../src/config.ts';
 
 const now = new Date(process.env.NOW!);
-const app = createApp(loadConfig(process.env), createLogger('silent'), { clock: { now: () => new Date(now) } });
+const app = await createApp(loadConfig(process.env), createLogger('silent'), { clock: { now: () => new Date(now) } });
 process.stdout.write('ready\n');
 
 for await (const line of createInterface({ input: process.stdin })) {
