@@ -5,6 +5,10 @@ import type { OrganisationStore } from './organisation-store.ts';
 import type { RestoreIntentStore } from './restore-intent-store.ts';
 import type { RunClaims } from './run-claims.ts';
 import type { TokenLedger } from './token-ledger.ts';
+import type { JobReads } from './job-reads.ts';
+import type { SnapshotListing } from './snapshot-listing.ts';
+import type { OAuthStates } from './oauth-states.ts';
+import type { DatabaseHealth } from './database-health.ts';
 
 /**
  * The data access each database engine implements its own way (db/sqlite/store.ts,
@@ -19,4 +23,8 @@ export interface Store {
   organisations: OrganisationStore;
   instances: InstanceStore;
   restoreIntents: RestoreIntentStore;
+  jobs: JobReads;
+  snapshotListing: SnapshotListing;
+  oauthStates: OAuthStates;
+  health: DatabaseHealth;
 }

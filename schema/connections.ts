@@ -71,7 +71,7 @@ export async function batchedConnection<A extends ConnectionArgs, T>(
   field: string,
   args: A,
   parentId: string,
-  load: (parentIds: readonly string[], request: A & PageRequest) => Map<string, Page<T>>,
+  load: (parentIds: readonly string[], request: A & PageRequest) => Map<string, Page<T>> | Promise<Map<string, Page<T>>>,
 ) {
   const key = `${field}:${JSON.stringify(args)}`;
   const loaders = pageLoaders(ctx);
@@ -79,8 +79,8 @@ export async function batchedConnection<A extends ConnectionArgs, T>(
   if (!loader) {
     loader = new DataLoader<string, Page<T>>(
       (parentIds) =>
-        loaded(() => {
-          const pages = load(parentIds, { ...args, ...forwardPage(args) });
+        loaded(async () => {
+          const pages = await load(parentIds, { ...args, ...forwardPage(args) });
           return parentIds.map((id) => pages.get(id)!);
         }),
       NO_CACHE,

@@ -93,10 +93,10 @@ const RetentionRulesInput = builder.inputType('RetentionRulesInput', {
 });
 
 /** One batched read per field and tick, keyed by instance id. */
-function perInstanceLoader<T>(read: (ctx: Context, ids: readonly string[]) => Map<string, T>) {
+function perInstanceLoader<T>(read: (ctx: Context, ids: readonly string[]) => Promise<Map<string, T>>) {
   return createContextCache(
-    (ctx: Context) => new DataLoader<string, T | null>((ids) => loaded(() => {
-      const found = read(ctx, ids);
+    (ctx: Context) => new DataLoader<string, T | null>((ids) => loaded(async () => {
+      const found = await read(ctx, ids);
       return ids.map((id) => found.get(id) ?? null);
     }), NO_CACHE),
   );

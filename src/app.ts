@@ -4,6 +4,8 @@ import type { Config } from './config.ts';
 import { createAuditRetention } from './jobs/audit-retention.ts';
 import { createEventBus, type EventBus } from './events.ts';
 import { createMetrics, type Metrics } from './metrics.ts';
+import type { Store } from '../db/store.ts';
+import { sqliteStore } from '../db/sqlite/store.ts';
 import type { GrantChecks } from './jobs/grant-checks.ts';
 import { systemClock, type Clock, type Scheduler } from './jobs/scheduler.ts';
 import { OAUTH_CALLBACK_PATH } from './server/oauth-callback.ts';
@@ -18,6 +20,8 @@ import type { JobWorker } from './jobs/worker.ts';
 export interface App {
   config: Config;
   database: DatabaseHandle;
+  /** The data access the health route and the metrics read through. */
+  store: Store;
   events: EventBus;
   services: Services;
   /** Where browsers reach the service: PUBLIC_URL, or the address the server listens on. */
@@ -53,7 +57,8 @@ export function createApp(config: Config, logger: YogaLogger, options: { clock?:
     logger.info(`SECRET_KEY_PREVIOUS: ${resealed} secrets re-sealed with SECRET_KEY; remove SECRET_KEY_PREVIOUS now`);
   }
   const events = createEventBus();
-  const metrics = createMetrics(database.db, events.subscriberCount);
+  const store = sqliteStore(database);
+  const metrics = createMetrics(store.jobs, events.subscriberCount);
   let publicUrl = config.publicUrl;
   // Logins start only once the server listens; before that (revoking grants at start-up) the
   // redirect is not used, and the configured address stands in.
@@ -88,6 +93,7 @@ export function createApp(config: Config, logger: YogaLogger, options: { clock?:
   return {
     config,
     database,
+    store,
     events,
     services,
     blobs,

@@ -7,6 +7,10 @@ import { postgresOrganisationStore } from './organisation-store.ts';
 import { postgresRestoreIntentStore } from './restore-intent-store.ts';
 import { postgresRunClaims } from './run-claims.ts';
 import { postgresTokenLedger } from './token-ledger.ts';
+import { postgresJobReads } from './job-reads.ts';
+import { postgresSnapshotListing } from './snapshot-listing.ts';
+import { postgresOAuthStates } from './oauth-states.ts';
+import { postgresDatabaseHealth } from './database-health.ts';
 
 export function postgresStore(db: PgDb): Store {
   return {
@@ -17,5 +21,9 @@ export function postgresStore(db: PgDb): Store {
     organisations: postgresOrganisationStore(db),
     instances: postgresInstanceStore(db),
     restoreIntents: postgresRestoreIntentStore(db),
+    jobs: postgresJobReads(db),
+    snapshotListing: postgresSnapshotListing(db),
+    oauthStates: postgresOAuthStates(db),
+    health: postgresDatabaseHealth(db),
   };
 }

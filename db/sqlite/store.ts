@@ -7,8 +7,12 @@ import { sqliteOrganisationStore } from './organisation-store.ts';
 import { sqliteRestoreIntentStore } from './restore-intent-store.ts';
 import { sqliteRunClaims } from './run-claims.ts';
 import { sqliteTokenLedger } from './token-ledger.ts';
+import { sqliteJobReads } from './job-reads.ts';
+import { sqliteSnapshotListing } from './snapshot-listing.ts';
+import { sqliteOAuthStates } from './oauth-states.ts';
+import { sqliteDatabaseHealth } from './database-health.ts';
 
-export function sqliteStore(database: Pick<DatabaseHandle, 'db' | 'uncounted'>): Store {
+export function sqliteStore(database: Pick<DatabaseHandle, 'db' | 'uncounted' | 'sqlite'>): Store {
   return {
     // The queue's heartbeat would otherwise land inside whatever request is being counted.
     claims: sqliteJobClaims(database.uncounted),
@@ -18,5 +22,9 @@ export function sqliteStore(database: Pick<DatabaseHandle, 'db' | 'uncounted'>):
     organisations: sqliteOrganisationStore(database.db),
     instances: sqliteInstanceStore(database.db),
     restoreIntents: sqliteRestoreIntentStore(database.db),
+    jobs: sqliteJobReads(database.db),
+    snapshotListing: sqliteSnapshotListing(database.db),
+    oauthStates: sqliteOAuthStates(database.db),
+    health: sqliteDatabaseHealth(database.sqlite),
   };
 }

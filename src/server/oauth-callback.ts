@@ -34,7 +34,7 @@ function page(res: ServerResponse, status: number, title: string, detail: string
  * therefore never lands on the instance of whoever sent it.
  */
 export function oauthCallbackRoute(reauthentication: ReauthenticationService, audit: AuditLog, anonymousDenials: FailedKeyThrottle, logger: YogaLogger) {
-  return (req: IncomingMessage, res: ServerResponse) => {
+  return async (req: IncomingMessage, res: ServerResponse) => {
     // Each refusal is an audit entry: an address that keeps sending them is turned away first.
     const retryAfter = anonymousDenials.retryAfter(clientAddress(req));
     if (retryAfter !== undefined) {
@@ -51,7 +51,7 @@ export function oauthCallbackRoute(reauthentication: ReauthenticationService, au
       const reason = `Salesforce says: ${params.get('error_description') ?? error}`;
       let login: { instanceId: string; organisationId: string } | undefined;
       try {
-        login = reauthentication.cancel(state);
+        login = await reauthentication.cancel(state);
       } catch (failure) {
         if (!(failure instanceof DomainError)) logger.error(failure);
       }

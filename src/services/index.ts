@@ -22,7 +22,7 @@ import { createDataAlertService } from './data-alerts.ts';
 import { createExportLinks } from './export-links.ts';
 import { createExportService } from './exports.ts';
 import { createGrantReleaser } from './grant-releaser.ts';
-import { createInstanceService, instanceById } from './instances.ts';
+import { createInstanceService } from './instances.ts';
 import { createJobStarter } from './job-starter.ts';
 import { createJobService } from './jobs.ts';
 import { createOrganisationService } from './organisations.ts';
@@ -74,13 +74,13 @@ export function createServices({ database, events, config, secretKey, logger, re
   const announce = createAnnouncements(events);
   const apiKeys = createApiKeyService(db, announce);
   const audit = createAuditLog(db);
-  const instances = createInstanceService(db, store.instances, announce, config);
-  const tokens = createTokenService(db, store.ledger, secretKey);
+  const instances = createInstanceService(store.instances, announce, config);
+  const tokens = createTokenService(store.ledger, secretKey);
   const dataKeys = createDataKeys(db, secretKey);
   const snapshotStorage = createSnapshotService(database, dataKeys);
   const blobs = createLocalBlobStore(join(dirname(config.databaseFile), 'blobs'), dataKeys);
-  const snapshots = createSnapshotQueries(db, snapshotStorage);
-  const grantReleaser = createGrantReleaser(db, tokens, connectedApp, logger);
+  const snapshots = createSnapshotQueries(store.snapshotListing, snapshotStorage);
+  const grantReleaser = createGrantReleaser(store.instances, store.jobs, tokens, connectedApp, logger);
   const restoredRecords = createRestoredRecordService(store.restoreIntents);
   const compare = createCompareService({ db, sqlite: database.sqlite, storage: snapshotStorage, snapshots });
   const worker = createJobWorker({
@@ -88,12 +88,12 @@ export function createServices({ database, events, config, secretKey, logger, re
     afterBackup: (snapshot) => dataAlerts.afterBackup(snapshot),
   });
   const starter = createJobStarter({ claims: store.claims, secretKey, connectedApp, instances, tokens, announce, onQueued: () => worker.wake(), tokenWarningAt: config.tokenWarningAt });
-  const jobs = createJobService({ db, instances, snapshots, snapshotStorage, starter, runner: worker });
+  const jobs = createJobService({ jobs: store.jobs, instances, snapshots, snapshotStorage, starter, runner: worker });
   const dataAlerts = createDataAlertService({ db, storage: snapshotStorage, compare, announce, audit, startRestore: jobs.startRestore });
   const exportLinks = createExportLinks(secretKey, apiKeys);
   const now = () => clock.now();
   const retry = { attempts: config.salesforceRetries, baseDelayMs: config.salesforceRetryDelayMs };
-  const grantHealth = createGrantHealth({ db, tokens, announce, connectedApp, retry, now });
+  const grantHealth = createGrantHealth({ ledger: store.ledger, tokens, announce, connectedApp, retry, now });
   const policies = createBackupPolicyService(db, now);
   const pruner = createSnapshotPruner(database);
   const blobSweep = createBlobSweep(database, blobs, dataKeys);
@@ -106,30 +106,32 @@ export function createServices({ database, events, config, secretKey, logger, re
   });
   const retentionPass = createRetentionPass(
     retention,
-    ({ pruned }) => {
-      const instance = instanceById(db, pruned[0].instanceId);
-      if (instance) announce.snapshotsPruned(instance, pruned.map((snapshot) => snapshot.id));
-    },
+    ({ pruned }) =>
+      void store.instances
+        .byId(pruned[0].instanceId)
+        .then((instance) => instance && announce.snapshotsPruned(instance, pruned.map((snapshot) => snapshot.id)))
+        .catch((error: unknown) => logger.warn(`Pruned snapshots could not be announced: ${String(error)}`)),
     config.retentionCheckMinutes * 60_000,
     logger,
   );
-  const scheduledBackups = createScheduledBackups({ db, instanceStore: store.instances, grantHealth, starter, announce, connectedApp, apiBudgetShare: config.apiBudgetShare });
+  const scheduledBackups = createScheduledBackups({ instanceStore: store.instances, jobs: store.jobs, grantHealth, starter, announce, connectedApp, apiBudgetShare: config.apiBudgetShare });
   const scheduler = createScheduler({
     runClaims: store.runClaims,
     clock,
     policies,
     audit,
     start: (instanceId, objects) => scheduledBackups.start(instanceId, objects),
-    scheduleChanged: (instanceId) => {
-      const instance = instanceById(db, instanceId);
-      if (instance) announce.instanceChanged(instance);
-    },
+    scheduleChanged: (instanceId) =>
+      void store.instances
+        .byId(instanceId)
+        .then((instance) => instance && announce.instanceChanged(instance))
+        .catch((error: unknown) => logger.warn(`A schedule change could not be announced: ${String(error)}`)),
     afterRuns: () => void retentionPass.run(),
     logger,
     intervalMs: SCHEDULER_INTERVAL_MS,
   });
   const grantChecks = createGrantChecks(grantHealth, config.grantCheckMinutes * 60_000, logger);
-  const organisations = createOrganisationService(db, store.organisations, announce);
+  const organisations = createOrganisationService(store.organisations, announce);
   const storedData = createStoredDataRemoval(database, pruner, blobSweep);
   const services = {
     apiKeys,
@@ -143,7 +145,7 @@ export function createServices({ database, events, config, secretKey, logger, re
       currentCountsForEachViewer: (reads: readonly ViewerRead[]) => tokens.currentCountsForEachViewer(reads),
     },
     snapshots,
-    reauthentication: createReauthenticationService({ db, announce, secretKey, connectedApp, instances, tokens, grantReleaser, grantHealth }),
+    reauthentication: createReauthenticationService({ states: store.oauthStates, instanceStore: store.instances, announce, secretKey, connectedApp, instances, tokens, grantReleaser, grantHealth }),
     schedules: createScheduleService({ db, instances, policies, retention, announce, tokenWarningAt: config.tokenWarningAt }),
     jobs,
     compare,

@@ -72,7 +72,7 @@ export function createRemovals({ db, organisationStore, organisations: organisat
      * again; its snapshots stay unless `deleteSnapshots`.
      */
     async disconnectInstance(viewer: Viewer, id: string, deleteSnapshots: boolean): Promise<InstanceRow> {
-      const instance = instanceService.get(viewer, id);
+      const instance = await instanceService.get(viewer, id);
       refuseWhileBusy([instance.id], instance.name);
       await revokeGrantsOf(instance);
       const disconnected = writeTransaction(db, (tx) => {
@@ -89,7 +89,7 @@ export function createRemovals({ db, organisationStore, organisations: organisat
 
     /** Revokes the instance's access at Salesforce and deletes it with its jobs and snapshots. */
     async deleteInstance(viewer: Viewer, id: string, confirmName: string): Promise<InstanceRow> {
-      const instance = instanceService.get(viewer, id);
+      const instance = await instanceService.get(viewer, id);
       confirmed(instance.name, confirmName, 'the instance');
       refuseWhileBusy([instance.id], instance.name);
       await revokeGrantsOf(instance);
@@ -105,7 +105,7 @@ export function createRemovals({ db, organisationStore, organisations: organisat
      * first), jobs, snapshots, record contents, files, keys and data key.
      */
     async deleteOrganisation(viewer: Viewer, id: string, confirmName: string): Promise<OrganisationRow> {
-      const organisation = organisationService.get(viewer, id);
+      const organisation = await organisationService.get(viewer, id);
       confirmed(organisation.name, confirmName, 'the organisation');
       const held = db.select().from(instances).where(eq(instances.organisationId, id)).all();
       refuseWhileBusy(held.map((instance) => instance.id), organisation.name);

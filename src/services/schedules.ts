@@ -26,11 +26,11 @@ interface Dependencies {
 }
 
 export function createScheduleService({ db, instances, policies, retention, announce, tokenWarningAt }: Dependencies) {
-  const visible = (viewer: Viewer, ids: readonly string[]) => instances.byIds(viewer, ids).map((instance) => instance.id);
+  const visible = async (viewer: Viewer, ids: readonly string[]) => (await instances.byIds(viewer, ids)).map((instance) => instance.id);
 
   /** Changes the instance's settings and tells subscribers the instance changed. */
-  function changed(viewer: Viewer, instanceId: string, change: (instance: InstanceRow) => void): InstanceRow {
-    const instance = instances.get(viewer, instanceId);
+  async function changed(viewer: Viewer, instanceId: string, change: (instance: InstanceRow) => void): Promise<InstanceRow> {
+    const instance = await instances.get(viewer, instanceId);
     change(instance);
     announce.instanceChanged(instance);
     return instance;
@@ -40,24 +40,24 @@ export function createScheduleService({ db, instances, policies, retention, anno
     tokenWarningAt,
 
     /** The current grant of each instance (a grant health check's last word, whether Salesforce still accepts it). */
-    currentGrants(viewer: Viewer, ids: readonly string[]): Map<string, GrantRow> {
-      const grantIds = instances.byIds(viewer, ids).flatMap((instance) => (instance.currentGrantId ? [instance.currentGrantId] : []));
+    async currentGrants(viewer: Viewer, ids: readonly string[]): Promise<Map<string, GrantRow>> {
+      const grantIds = (await instances.byIds(viewer, ids)).flatMap((instance) => (instance.currentGrantId ? [instance.currentGrantId] : []));
       const rows = grantIds.length > 0 ? db.select().from(grants).where(inArray(grants.id, grantIds)).all() : [];
       return byInstance(rows);
     },
 
-    policies: (viewer: Viewer, ids: readonly string[]): Map<string, BackupPolicyRow> => byInstance(policies.byInstanceIds(visible(viewer, ids))),
+    policies: async (viewer: Viewer, ids: readonly string[]): Promise<Map<string, BackupPolicyRow>> => byInstance(policies.byInstanceIds(await visible(viewer, ids))),
 
-    lastRuns: (viewer: Viewer, ids: readonly string[]): Map<string, ScheduledRunRow> => byInstance(policies.lastRuns(visible(viewer, ids))),
+    lastRuns: async (viewer: Viewer, ids: readonly string[]): Promise<Map<string, ScheduledRunRow>> => byInstance(policies.lastRuns(await visible(viewer, ids))),
 
-    retentionPolicies: (viewer: Viewer, ids: readonly string[]): Map<string, RetentionPolicyRow> => byInstance(retention.byInstanceIds(visible(viewer, ids))),
+    retentionPolicies: async (viewer: Viewer, ids: readonly string[]): Promise<Map<string, RetentionPolicyRow>> => byInstance(retention.byInstanceIds(await visible(viewer, ids))),
 
     /** Scheduled runs of each instance, newest first. */
-    historyPages(viewer: Viewer, ids: readonly string[], request: PageRequest): Map<string, Page<ScheduledRunRow>> {
+    async historyPages(viewer: Viewer, ids: readonly string[], request: PageRequest): Promise<Map<string, Page<ScheduledRunRow>>> {
       const size = pageSize(request, HISTORY_PAGE_SIZE);
       const offset = request.after ? decodeCursor('scheduledRuns', request.after, ['number'] as const)[0] : 0;
       const pages = new Map<string, Page<ScheduledRunRow>>(ids.map((id) => [id, pageOf<ScheduledRunRow>([], size, request, () => '')]));
-      for (const id of visible(viewer, ids)) {
+      for (const id of await visible(viewer, ids)) {
         const rows = policies.history(id, offset + size + 1).slice(offset);
         pages.set(id, pageOf(rows, size, request, (row) => encodeCursor('scheduledRuns', offset + rows.indexOf(row) + 1)));
       }
@@ -74,7 +74,7 @@ export function createScheduleService({ db, instances, policies, retention, anno
 
     /** Prunes by the instance's retention (or shows, with dryRun, what would go; `rules` previews other settings). */
     async prune(viewer: Viewer, instanceId: string, dryRun: boolean, rules?: RetentionRules | null): Promise<PruneSummary> {
-      const instance = instances.get(viewer, instanceId);
+      const instance = await instances.get(viewer, instanceId);
       if (rules && !dryRun) throw new InvalidInputError('Other rules than the instance\'s can only be previewed: set them first, or pass dryRun: true', 'rules');
       const summary = await retention.prune(instance.id, { dryRun, rules: rules ?? undefined });
       if (!summary) throw new InvalidInputError('The instance has no retention policy: set one, or pass rules to preview', 'rules');
