@@ -12,9 +12,9 @@ import { viewerOf, type Context } from './builder.ts';
 export const NO_CACHE = { cache: false } as const;
 
 /**
- * A batch load's answer as a promise. The services answer synchronously, and DataLoader turns a
- * synchronous throw into a TypeError about its own contract, hiding a typed error (a bad cursor)
- * from the client: thrown here, it rejects as itself.
+ * A batch load's answer as a promise. Some services still answer synchronously, and DataLoader
+ * turns a synchronous throw into a TypeError about its own contract, hiding a typed error (a bad
+ * cursor) from the client: thrown here, it rejects as itself.
  */
 export const loaded = <T>(load: () => T | PromiseLike<T>): Promise<T> => new Promise<T>((resolve) => resolve(load()));
 
