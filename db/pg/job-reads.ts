@@ -10,7 +10,7 @@ import { jobFailures, jobs } from './schema.ts';
 const ACTIVE = ['QUEUED', 'RUNNING'] as const;
 
 /** With an organisation, the rows of its own jobs only. */
-export const ofOrganisationJobs = (db: PgDb, { organisationId }: ChildPageQuery, jobColumn: Column): SQL | undefined =>
+const ofOrganisationJobs = (db: PgDb, { organisationId }: ChildPageQuery, jobColumn: Column): SQL | undefined =>
   organisationId === undefined ? undefined : inArray(jobColumn, db.select({ id: jobs.id }).from(jobs).where(eq(jobs.organisationId, organisationId)));
 
 /** Jobs read on PostgreSQL. */

@@ -1,7 +1,8 @@
 import { and, asc, count, desc, eq, gt, inArray, lt, or, sql } from 'drizzle-orm';
 import type { Db } from '../client.ts';
 import { inList } from '../in-list.ts';
-import { UNLISTED_JOB_COLUMNS, type JobReads } from '../job-reads.ts';
+import { UNLISTED_JOB_COLUMNS, type JobPageQuery, type JobReads } from '../job-reads.ts';
+import type { ChildPageQuery } from '../parent-pages.ts';
 import { firstRowsPerParent } from '../rows-per-parent.ts';
 import { jobFailures, jobs, type JobStatus } from '../schema.ts';
 import { childPageStatement, ofOrganisationParents } from './child-pages.ts';
@@ -14,7 +15,7 @@ export function sqliteJobReads(db: Db): JobReads {
   return {
     byIds: promised((ids: readonly string[]) => db.select().from(jobs).where(inList(jobs.id, ids)).all()),
 
-    firstPerParent: promised((parent: 'instanceId' | 'organisationId', parentIds: readonly string[], query: Parameters<JobReads['firstPerParent']>[2]) => {
+    firstPerParent: promised((parent: 'instanceId' | 'organisationId', parentIds: readonly string[], query: JobPageQuery) => {
       const { organisationId, status, kind, after, limit } = query;
       return firstRowsPerParent(
         db,
@@ -42,7 +43,7 @@ export function sqliteJobReads(db: Db): JobReads {
       );
     }),
 
-    failuresPerJob: promised((jobIds: readonly string[], query: Parameters<JobReads['failuresPerJob']>[1]) =>
+    failuresPerJob: promised((jobIds: readonly string[], query: ChildPageQuery) =>
       firstRowsPerParent(
         db,
         jobFailures,

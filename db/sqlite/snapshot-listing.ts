@@ -4,6 +4,7 @@ import { columnRows } from '../column-rows.ts';
 import { inList, inListPlaceholder } from '../in-list.ts';
 import { firstRowsPerParent } from '../rows-per-parent.ts';
 import { instances, snapshotObjects, snapshots, type SnapshotObjectRow } from '../schema.ts';
+import type { ChildPageQuery } from '../parent-pages.ts';
 import type { SnapshotListing } from '../snapshot-listing.ts';
 import { childPageStatement, ofOrganisationParents } from './child-pages.ts';
 import { promised } from './promised.ts';
@@ -39,7 +40,7 @@ export function sqliteSnapshotListing(db: Db): SnapshotListing {
         .all(),
     ),
 
-    completePerInstance: promised((instanceIds: readonly string[], query: Parameters<SnapshotListing['completePerInstance']>[1]) =>
+    completePerInstance: promised((instanceIds: readonly string[], query: ChildPageQuery) =>
       firstRowsPerParent(
         db,
         snapshots,
