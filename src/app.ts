@@ -20,7 +20,7 @@ import type { JobWorker } from './jobs/worker.ts';
 export interface App {
   config: Config;
   database: DatabaseHandle;
-  /** The data access the health route and the metrics read through. */
+  /** The data access the services, the health route and the metrics go through. */
   store: Store;
   events: EventBus;
   services: Services;
@@ -65,6 +65,7 @@ export function createApp(config: Config, logger: YogaLogger, options: { clock?:
   const redirectUri = () => `${publicUrl ?? `http://${config.host}:${config.port}`}${OAUTH_CALLBACK_PATH}`;
   const { services, worker, blobs, dataKeys, scheduler, grantChecks, retentionPass } = createServices({
     database,
+    store,
     events,
     config,
     secretKey,

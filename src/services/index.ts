@@ -9,7 +9,7 @@ import { createGrantChecks } from '../jobs/grant-checks.ts';
 import { createRetentionPass } from '../jobs/retention-pass.ts';
 import { createScheduler, SCHEDULER_INTERVAL_MS, type Clock } from '../jobs/scheduler.ts';
 import { createJobWorker } from '../jobs/worker.ts';
-import { sqliteStore } from '../../db/sqlite/store.ts';
+import type { Store } from '../../db/store.ts';
 import type { ConnectedApp } from '../salesforce/oauth.ts';
 import { createAnnouncements } from './announcements.ts';
 import { createApiKeyService } from './api-keys.ts';
@@ -43,6 +43,8 @@ import type { Viewer, ViewerRead } from './viewer.ts';
 
 export interface ServiceDependencies {
   database: DatabaseHandle;
+  /** The data access each engine implements its own way. */
+  store: Store;
   events: EventBus;
   config: Config;
   /** Encrypts Salesforce secrets at rest. */
@@ -59,9 +61,8 @@ export interface ServiceDependencies {
  * The services the API calls, each method checking the viewer it is given, and the worker, which
  * reaches storage, tokens and grants directly through its own interface (`WorkerAccess`).
  */
-export function createServices({ database, events, config, secretKey, logger, redirectUri, clock, metrics }: ServiceDependencies) {
+export function createServices({ database, store, events, config, secretKey, logger, redirectUri, clock, metrics }: ServiceDependencies) {
   const { db } = database;
-  const store = sqliteStore(database);
   const connectedApp = (): ConnectedApp => {
     if (!config.salesforce.clientId) throw new Error('SALESFORCE_CLIENT_ID is not configured');
     return {
