@@ -5,7 +5,7 @@ export type NewInstance = typeof instances.$inferInsert;
 export type InstanceRefusal = { refused: 'NO_ORGANISATION' | 'LIMIT_REACHED' | 'NAME_TAKEN' };
 
 /**
- * Adding and changing instances, each atomic whatever the number of API processes: an
+ * Reading, adding and changing instances, each change atomic whatever the number of API processes: an
  * organisation never goes past its limit of instances, and two of its instances never share a name
  * (letter case aside). Each database engine implements them its own way (db/sqlite, db/pg).
  */
@@ -16,6 +16,14 @@ export interface InstanceStore {
   update(id: string, changes: Partial<Pick<InstanceRow, 'name' | 'loginUrl'>>): Promise<InstanceRow | { refused: 'NAME_TAKEN' } | undefined>;
   /** Keeps the org's API usage as a job or a scheduled run last saw it; undefined when the instance is gone. */
   recordApiUsage(id: string, usage: { used: number; max: number }): Promise<InstanceRow | undefined>;
+  /** The instance, whoever asks: callers authorise by other means (an OAuth state, a running job, a viewer check). */
+  byId(id: string): Promise<InstanceRow | undefined>;
+  /** The instances of these ids, in one statement however many. */
+  byIds(ids: readonly string[]): Promise<InstanceRow[]>;
+  /** The instances of these organisations, oldest first, in one statement. */
+  ofOrganisations(organisationIds: readonly string[]): Promise<InstanceRow[]>;
+  /** The id of the organisation's instance of this name (letter case aside), if one has it. */
+  holderOfName(organisationId: string, name: string): Promise<string | undefined>;
 }
 
 /** The unique index of instances' names within an organisation (letter case aside), in both engines' schemas. */

@@ -14,6 +14,10 @@ import type { RunClaims } from './run-claims.ts';
 import type { SealedSecrets } from './sealed-secrets.ts';
 import type { SettingsStore } from './settings-store.ts';
 import type { TokenLedger } from './token-ledger.ts';
+import type { JobReads } from './job-reads.ts';
+import type { SnapshotListing } from './snapshot-listing.ts';
+import type { OAuthStates } from './oauth-states.ts';
+import type { DatabaseHealth } from './database-health.ts';
 
 /**
  * The data access each database engine implements its own way (db/sqlite/store.ts,
@@ -38,4 +42,8 @@ export interface Store {
   settings: SettingsStore;
   audit: AuditStore;
   sealedSecrets: SealedSecrets;
+  jobs: JobReads;
+  snapshotListing: SnapshotListing;
+  oauthStates: OAuthStates;
+  health: DatabaseHealth;
 }

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { GrantRow, InstanceRow, TokenRow } from './schema.ts';
+import type { GrantRow, InstanceRow, TokenRow, TokenStatus } from './schema.ts';
 
 export interface TokenReservation {
   token: TokenRow;
@@ -60,7 +60,29 @@ export interface TokenLedger {
   markRevoked(grantId: string): Promise<boolean>;
   /** Marks the grant's tokens as running low; true only the first time, so the warning goes out once. */
   flagTokensLow(grantId: string): Promise<boolean>;
+  /** Notes that Salesforce accepted the grant at `at` (a grant check's last word). */
+  markChecked(grantId: string, at: Date): Promise<void>;
+
+  /** The tokens of each instance's current grant, in the order they are used, in one statement. */
+  currentTokens(instanceIds: readonly string[]): Promise<OfOrganisation<TokenRow>[]>;
+  /** How many tokens of each instance's current grant are in each status, in one statement. */
+  currentCounts(instanceIds: readonly string[]): Promise<{ instanceId: string; organisationId: string; status: TokenStatus; count: number }[]>;
+  /** The tokens of these ids, each with its instance's organisation. */
+  tokensByIds(ids: readonly string[]): Promise<{ token: TokenRow; organisationId: string }[]>;
+  /** How many of the grant's tokens jobs have used. */
+  usedCount(grantId: string): Promise<number>;
+  grant(grantId: string): Promise<GrantRow | undefined>;
+  /**
+   * The grants of one Salesforce user in this service that Salesforce may still hold, oldest first:
+   * each is one of the user's five approvals, including a superseded grant kept for a running job.
+   */
+  liveGrantsOfUser(salesforceUserId: string): Promise<{ grant: GrantRow; instance: InstanceRow }[]>;
+  /** The instances whose current grant Salesforce may still accept. */
+  onLiveGrants(): Promise<InstanceRow[]>;
 }
+
+/** A row with the organisation of its instance, for the viewer's check. */
+export type OfOrganisation<R> = R & { organisationId: string };
 
 /** The rows a new grant writes: the grant, its tokens, and the instance connected on it. */
 export function grantRows(instance: Pick<InstanceRow, 'id' | 'loginUrl' | 'tokenLimit'>, approval: NewGrant, now: Date) {

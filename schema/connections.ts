@@ -3,7 +3,7 @@ import DataLoader from 'dataloader';
 import { InvalidInputError } from '../src/errors.ts';
 import type { Page, PageRequest } from '../src/services/paging.ts';
 import type { Context } from './builder.ts';
-import { NO_CACHE } from './loaders.ts';
+import { loaded, NO_CACHE } from './loaders.ts';
 
 /** The arguments `t.connection` gives every list. */
 export interface ConnectionArgs {
@@ -78,10 +78,11 @@ export async function batchedConnection<A extends ConnectionArgs, T>(
   let loader = loaders.get(key) as DataLoader<string, Page<T>> | undefined;
   if (!loader) {
     loader = new DataLoader<string, Page<T>>(
-      async (parentIds) => {
-        const pages = await load(parentIds, { ...args, ...forwardPage(args) });
-        return parentIds.map((id) => pages.get(id)!);
-      },
+      (parentIds) =>
+        loaded(async () => {
+          const pages = await load(parentIds, { ...args, ...forwardPage(args) });
+          return parentIds.map((id) => pages.get(id)!);
+        }),
       NO_CACHE,
     );
     loaders.set(key, loader as DataLoader<string, Page<unknown>>);

@@ -12,19 +12,19 @@ import { viewerOf, type Context } from './builder.ts';
 export const NO_CACHE = { cache: false } as const;
 
 /**
- * A batch load's answer as a promise. The services answer synchronously, and DataLoader turns a
- * synchronous throw into a TypeError about its own contract, hiding a typed error (a bad cursor)
- * from the client: thrown here, it rejects as itself.
+ * A batch load's answer as a promise. Some services still answer synchronously, and DataLoader
+ * turns a synchronous throw into a TypeError about its own contract, hiding a typed error (a bad
+ * cursor) from the client: thrown here, it rejects as itself.
  */
-export const loaded = <T>(load: () => T): Promise<T> => new Promise<T>((resolve) => resolve(load()));
+export const loaded = <T>(load: () => T | PromiseLike<T>): Promise<T> => new Promise<T>((resolve) => resolve(load()));
 
 /** Current-grant tokens per instance, for `tokens`: one statement per batch of instances. */
 export const currentTokensLoader = createContextCache(
   (ctx: Context) =>
     new DataLoader<string, TokenRow[]>(
       (instanceIds) =>
-        loaded(() => {
-          const rows = ctx.services.tokens.currentByInstanceIds(viewerOf(ctx), instanceIds);
+        loaded(async () => {
+          const rows = await ctx.services.tokens.currentByInstanceIds(viewerOf(ctx), instanceIds);
           return instanceIds.map((id) => rows.filter((token) => token.instanceId === id));
         }),
       NO_CACHE,
@@ -67,8 +67,8 @@ export const snapshotObjectsLoader = createContextCache(
   (ctx: Context) =>
     new DataLoader<string, SnapshotObjectRow[]>(
       (snapshotIds) =>
-        loaded(() => {
-          const bySnapshot = ctx.services.snapshots.objectsBySnapshot(viewerOf(ctx), snapshotIds);
+        loaded(async () => {
+          const bySnapshot = await ctx.services.snapshots.objectsBySnapshot(viewerOf(ctx), snapshotIds);
           return snapshotIds.map((id) => bySnapshot.get(id) ?? []);
         }),
       NO_CACHE,

@@ -41,7 +41,7 @@ builder.queryFields((t) => ({
   organisations: t.connection({
     type: OrganisationRef,
     description: 'The organisations this key may see, oldest first: its own, or all for the operator key, a page at a time.',
-    resolve: (_root, args, ctx) => toConnection(ctx.services.organisations.page(viewerOf(ctx), forwardPage(args))),
+    resolve: async (_root, args, ctx) => toConnection(await ctx.services.organisations.page(viewerOf(ctx), forwardPage(args))),
   }),
   organisation: t.field({
     type: OrganisationRef,

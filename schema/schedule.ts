@@ -7,7 +7,7 @@ import { builder, viewerOf, type Context } from './builder.ts';
 import { batchedConnection } from './connections.ts';
 import { InstanceRef } from './instance.ts';
 import { JobRef } from './job.ts';
-import { NO_CACHE, tokenCount } from './loaders.ts';
+import { loaded, NO_CACHE, tokenCount } from './loaders.ts';
 import { globalId } from './ids.ts';
 
 const BackupFrequencyEnum = builder.enumType('BackupFrequency', {
@@ -93,12 +93,12 @@ const RetentionRulesInput = builder.inputType('RetentionRulesInput', {
 });
 
 /** One batched read per field and tick, keyed by instance id. */
-function perInstanceLoader<T>(read: (ctx: Context, ids: readonly string[]) => Map<string, T> | Promise<Map<string, T>>) {
+function perInstanceLoader<T>(read: (ctx: Context, ids: readonly string[]) => Promise<Map<string, T>>) {
   return createContextCache(
-    (ctx: Context) => new DataLoader<string, T | null>(async (ids) => {
+    (ctx: Context) => new DataLoader<string, T | null>((ids) => loaded(async () => {
       const found = await read(ctx, ids);
       return ids.map((id) => found.get(id) ?? null);
-    }, NO_CACHE),
+    }), NO_CACHE),
   );
 }
 

@@ -4,6 +4,8 @@ import type { Config } from './config.ts';
 import { createAuditRetention } from './jobs/audit-retention.ts';
 import { createEventBus, type EventBus } from './events.ts';
 import { createMetrics, type Metrics } from './metrics.ts';
+import type { Store } from '../db/store.ts';
+import { sqliteStore } from '../db/sqlite/store.ts';
 import type { GrantChecks } from './jobs/grant-checks.ts';
 import { systemClock, type Clock, type Scheduler } from './jobs/scheduler.ts';
 import { OAUTH_CALLBACK_PATH } from './server/oauth-callback.ts';
@@ -14,7 +16,6 @@ import { createServices, type Services } from './services/index.ts';
 import type { BlobStores } from './storage/blob-store.ts';
 import type { DataKeys } from './services/data-keys.ts';
 import type { JobWorker } from './jobs/worker.ts';
-import type { Store } from '../db/store.ts';
 
 export interface App {
   config: Config;
@@ -52,13 +53,15 @@ export async function createApp(config: Config, logger: YogaLogger, options: { c
   }
   const secretKey = loadSecretKey(config.secretKey, config.databaseFile);
   const events = createEventBus();
-  const metrics = createMetrics(database.db, events.subscriberCount);
+  const store = sqliteStore(database);
+  const metrics = createMetrics(store.jobs, events.subscriberCount);
   let publicUrl = config.publicUrl;
   // Logins start only once the server listens; before that (revoking grants at start-up) the
   // redirect is not used, and the configured address stands in.
   const redirectUri = () => `${publicUrl ?? `http://${config.host}:${config.port}`}${OAUTH_CALLBACK_PATH}`;
-  const { services, store, worker, blobs, dataKeys, scheduler, grantChecks, retentionPass } = createServices({
+  const { services, worker, blobs, dataKeys, scheduler, grantChecks, retentionPass } = createServices({
     database,
+    store,
     events,
     config,
     secretKey,

@@ -1,7 +1,6 @@
-import { count } from 'drizzle-orm';
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
-import type { Db } from '../db/client.ts';
-import { JOB_STATUSES, jobs, type JobKind, type JobRow } from '../db/schema.ts';
+import type { JobReads } from '../db/job-reads.ts';
+import { JOB_STATUSES, type JobKind, type JobRow } from '../db/schema.ts';
 
 const LABELS = ['kind'] as const;
 
@@ -10,7 +9,7 @@ const LABELS = ['kind'] as const;
  * the queue, records and Salesforce calls as jobs go, listeners on the event bus, and Node's own
  * figures (event-loop lag among them). One registry per service instance.
  */
-export function createMetrics(db: Db, eventSubscribers: () => number) {
+export function createMetrics(jobs: Pick<JobReads, 'countsByStatus'>, eventSubscribers: () => number) {
   const registry = new Registry();
   const registers = [registry];
   collectDefaultMetrics({ register: registry });
@@ -20,8 +19,8 @@ export function createMetrics(db: Db, eventSubscribers: () => number) {
     help: 'Jobs by status',
     labelNames: ['status'],
     registers,
-    collect() {
-      const counts = new Map(db.select({ status: jobs.status, n: count() }).from(jobs).groupBy(jobs.status).all().map((row) => [row.status, row.n]));
+    async collect() {
+      const counts = await jobs.countsByStatus();
       for (const status of JOB_STATUSES) this.set({ status }, counts.get(status) ?? 0);
     },
   });

@@ -1,7 +1,9 @@
-import { count, eq } from 'drizzle-orm';
+import { and, asc, count, eq } from 'drizzle-orm';
 import { INSTANCE_NAME_INDEX, type InstanceStore } from '../instance-store.ts';
 import type { PgDb } from './client.ts';
+import { sameName } from '../same-name.ts';
 import { isUniqueViolation } from './errors.ts';
+import { anyOf } from './any-of.ts';
 import { instances, organisations } from './schema.ts';
 
 const NAME_TAKEN = { refused: 'NAME_TAKEN' } as const;
@@ -38,5 +40,21 @@ export function postgresInstanceStore(db: PgDb): InstanceStore {
 
     recordApiUsage: async (id, usage) =>
       (await db.update(instances).set({ apiUsageUsed: usage.used, apiUsageMax: usage.max }).where(eq(instances.id, id)).returning())[0],
+
+    byId: async (id) => (await db.select().from(instances).where(eq(instances.id, id)))[0],
+
+    byIds: (ids) => db.select().from(instances).where(anyOf(instances.id, ids)),
+
+    ofOrganisations: (organisationIds) =>
+      db.select().from(instances).where(anyOf(instances.organisationId, organisationIds)).orderBy(asc(instances.createdAt), asc(instances.id)),
+
+    holderOfName: async (organisationId, name) =>
+      (
+        await db
+          .select({ id: instances.id })
+          .from(instances)
+          .where(and(eq(instances.organisationId, organisationId), sameName(instances.name, name)))
+          .limit(1)
+      )[0]?.id,
   };
 }

@@ -1,6 +1,8 @@
-import { eq } from 'drizzle-orm';
+import { and, asc, eq, gt, or } from 'drizzle-orm';
 import { ORGANISATION_NAME_INDEX, type OrganisationStore } from '../organisation-store.ts';
 import type { PgDb } from './client.ts';
+import { sameName } from '../same-name.ts';
+import { anyOf } from './any-of.ts';
 import { isUniqueViolation } from './errors.ts';
 import { createOrganisationPartitions, dropOrganisationPartitions } from './partitions.ts';
 import { organisations } from './schema.ts';
@@ -38,5 +40,27 @@ export function postgresOrganisationStore(db: PgDb): OrganisationStore {
         await dropOrganisationPartitions(tx, id);
         await tx.delete(organisations).where(eq(organisations.id, id));
       }),
+
+    page: ({ organisationId, after, limit }) =>
+      db
+        .select()
+        .from(organisations)
+        .where(
+          and(
+            organisationId === undefined ? undefined : eq(organisations.id, organisationId),
+            after
+              ? or(gt(organisations.createdAt, after.createdAt), and(eq(organisations.createdAt, after.createdAt), gt(organisations.id, after.id)))
+              : undefined,
+          ),
+        )
+        .orderBy(asc(organisations.createdAt), asc(organisations.id))
+        .limit(limit),
+
+    byId: async (id) => (await db.select().from(organisations).where(eq(organisations.id, id)))[0],
+
+    byIds: async (ids) => (ids.length === 0 ? [] : db.select().from(organisations).where(anyOf(organisations.id, ids))),
+
+    holderOfName: async (name) =>
+      (await db.select({ id: organisations.id }).from(organisations).where(sameName(organisations.name, name)).limit(1))[0]?.id,
   };
 }

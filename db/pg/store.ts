@@ -16,6 +16,10 @@ import { postgresRunClaims } from './run-claims.ts';
 import { postgresSealedSecrets } from './sealed-secrets.ts';
 import { postgresSettingsStore } from './settings-store.ts';
 import { postgresTokenLedger } from './token-ledger.ts';
+import { postgresJobReads } from './job-reads.ts';
+import { postgresSnapshotListing } from './snapshot-listing.ts';
+import { postgresOAuthStates } from './oauth-states.ts';
+import { postgresDatabaseHealth } from './database-health.ts';
 
 export function postgresStore(db: PgDb): Store {
   return {
@@ -36,5 +40,9 @@ export function postgresStore(db: PgDb): Store {
     settings: postgresSettingsStore(db),
     audit: postgresAuditStore(db),
     sealedSecrets: postgresSealedSecrets(db),
+    jobs: postgresJobReads(db),
+    snapshotListing: postgresSnapshotListing(db),
+    oauthStates: postgresOAuthStates(db),
+    health: postgresDatabaseHealth(db),
   };
 }

@@ -2,6 +2,7 @@ import { and, asc, count, eq, isNull } from 'drizzle-orm';
 import { grantRows, type NewGrant, type ReservationRefusal, type TokenLedger, type TokenReservation } from '../token-ledger.ts';
 import type { PgDb } from './client.ts';
 import { grants, instances, tokens } from './schema.ts';
+import { postgresTokenReads } from './token-reads.ts';
 
 type Transaction = Parameters<Parameters<PgDb['transaction']>[0]>[0];
 
@@ -92,5 +93,7 @@ export function postgresTokenLedger(db: PgDb): TokenLedger {
 
     flagTokensLow: async (grantId) =>
       (await db.update(grants).set({ tokensLowAt: new Date() }).where(and(eq(grants.id, grantId), isNull(grants.tokensLowAt))).returning({ id: grants.id })).length > 0,
+
+    ...postgresTokenReads(db),
   };
 }

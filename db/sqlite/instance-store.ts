@@ -1,5 +1,8 @@
-import { count, eq } from 'drizzle-orm';
+import { and, asc, count, eq, getTableColumns, sql } from 'drizzle-orm';
 import type { Db } from '../client.ts';
+import { sameName } from '../same-name.ts';
+import { columnRows } from '../column-rows.ts';
+import { inListPlaceholder } from '../in-list.ts';
 import { INSTANCE_NAME_INDEX, type InstanceStore, type NewInstance } from '../instance-store.ts';
 import { instances, organisations, type InstanceRow } from '../schema.ts';
 import { writeTransaction } from '../write-transaction.ts';
@@ -10,6 +13,22 @@ const NAME_TAKEN = { refused: 'NAME_TAKEN' } as const;
 
 /** Instances on SQLite: the limit is counted inside the IMMEDIATE transaction that adds. */
 export function sqliteInstanceStore(db: Db): InstanceStore {
+  // Read for every instance a dashboard shows and every instance event a subscription executes: prepared once.
+  const columns = getTableColumns(instances);
+  const instancesByIds = columnRows<InstanceRow>(
+    db.select(columns).from(instances).where(inListPlaceholder(instances.id, sql.placeholder('ids'))).prepare(),
+    columns,
+  );
+  const instancesOfOrganisations = columnRows<InstanceRow>(
+    db
+      .select(columns)
+      .from(instances)
+      .where(inListPlaceholder(instances.organisationId, sql.placeholder('organisationIds')))
+      .orderBy(asc(instances.createdAt), asc(instances.id))
+      .prepare(),
+    columns,
+  );
+
   function add(instance: NewInstance, limit: number) {
     try {
       return writeTransaction(db, (tx) => {
@@ -36,5 +55,20 @@ export function sqliteInstanceStore(db: Db): InstanceStore {
   const recordApiUsage = (id: string, usage: { used: number; max: number }) =>
     db.update(instances).set({ apiUsageUsed: usage.used, apiUsageMax: usage.max }).where(eq(instances.id, id)).returning().get();
 
-  return { add: promised(add), update: promised(update), recordApiUsage: promised(recordApiUsage) };
+  return {
+    add: promised(add),
+    update: promised(update),
+    recordApiUsage: promised(recordApiUsage),
+    byId: promised((id: string) => db.select().from(instances).where(eq(instances.id, id)).get()),
+    byIds: promised((ids: readonly string[]) => instancesByIds({ ids: JSON.stringify(ids) })),
+    ofOrganisations: promised((organisationIds: readonly string[]) => instancesOfOrganisations({ organisationIds: JSON.stringify(organisationIds) })),
+    holderOfName: promised(
+      (organisationId: string, name: string) =>
+        db
+          .select({ id: instances.id })
+          .from(instances)
+          .where(and(eq(instances.organisationId, organisationId), sameName(instances.name, name)))
+          .get()?.id,
+    ),
+  };
 }

@@ -16,6 +16,10 @@ import { sqliteRunClaims } from './run-claims.ts';
 import { sqliteSealedSecrets } from './sealed-secrets.ts';
 import { sqliteSettingsStore } from './settings-store.ts';
 import { sqliteTokenLedger } from './token-ledger.ts';
+import { sqliteJobReads } from './job-reads.ts';
+import { sqliteSnapshotListing } from './snapshot-listing.ts';
+import { sqliteOAuthStates } from './oauth-states.ts';
+import { sqliteDatabaseHealth } from './database-health.ts';
 
 export function sqliteStore(database: Pick<DatabaseHandle, 'db' | 'uncounted' | 'sqlite'>): Store {
   return {
@@ -37,5 +41,9 @@ export function sqliteStore(database: Pick<DatabaseHandle, 'db' | 'uncounted' | 
     settings: sqliteSettingsStore(database.db),
     audit: sqliteAuditStore(database.db),
     sealedSecrets: sqliteSealedSecrets(database.db),
+    jobs: sqliteJobReads(database.db),
+    snapshotListing: sqliteSnapshotListing(database.db),
+    oauthStates: sqliteOAuthStates(database.db),
+    health: sqliteDatabaseHealth(database.sqlite),
   };
 }

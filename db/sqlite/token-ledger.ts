@@ -4,6 +4,7 @@ import { grants, instances, tokens } from '../schema.ts';
 import { grantRows, type NewGrant, type TokenLedger, type TokenReservation } from '../token-ledger.ts';
 import { writeTransaction } from '../write-transaction.ts';
 import { promised } from './promised.ts';
+import { sqliteTokenReads } from './token-reads.ts';
 
 type Reader = Pick<Db, 'select'>;
 
@@ -103,5 +104,6 @@ export function sqliteTokenLedger(db: Db): TokenLedger {
     rotate: promised(rotate),
     markRevoked: promised(markRevoked),
     flagTokensLow: promised(flagTokensLow),
+    ...sqliteTokenReads(db),
   };
 }

@@ -12,7 +12,6 @@ import { SalesforceSession } from '../salesforce/session.ts';
 import type { Announcements } from '../services/announcements.ts';
 import { runBackup } from '../services/backup.ts';
 import type { GrantReleaser } from '../services/grant-releaser.ts';
-import { instanceById } from '../services/instances.ts';
 import { createRestoreIntentService } from '../services/restore-intents.ts';
 import type { RestoredRecordService } from '../services/restored-records.ts';
 import { runRestore } from '../services/restore.ts';
@@ -41,7 +40,7 @@ export interface WorkerAccess {
   /** A restore's creates saved before they are sent. */
   restoreIntents: RestoreIntentStore;
   /** Where the org's API usage, as a job last saw it, is kept. */
-  instances: Pick<InstanceStore, 'recordApiUsage'>;
+  instances: Pick<InstanceStore, 'recordApiUsage' | 'byId'>;
   config: Pick<Config, 'jobConcurrency' | 'jobLeaseSeconds' | 'salesforceRetries' | 'salesforceRetryDelayMs' | 'salesforceCallTimeoutMs' | 'databaseFile' | 'apiBudgetShare' | 'fullBackupEvery' | 'bulkQueryThreshold'>;
   secretKey: Buffer;
   connectedApp: () => ConnectedApp;
@@ -67,7 +66,7 @@ const HEARTBEAT_MS = 1000;
  * other worker processes on the database (see db/job-claims.ts).
  */
 export function createJobWorker(access: WorkerAccess) {
-  const { db, config, announce, tokens, claims } = access;
+  const { config, announce, tokens, claims } = access;
   const owner = randomUUID();
   const leaseMs = config.jobLeaseSeconds * 1000;
   const lease = (): Lease => ({ owner, expiresAt: new Date(Date.now() + leaseMs) });
@@ -122,9 +121,9 @@ export function createJobWorker(access: WorkerAccess) {
     pump().catch((error: unknown) => access.logger.warn(`Job worker could not claim a job: ${(error as Error).stack ?? String(error)}`));
   }
 
-  function openSession(job: JobRow, signal: AbortSignal): SalesforceSession {
-    const instance = instanceById(db, job.instanceId)!;
-    const grant = job.grantId ? tokens.grant(job.grantId) : undefined;
+  async function openSession(job: JobRow, signal: AbortSignal): Promise<SalesforceSession> {
+    const instance = (await access.instances.byId(job.instanceId))!;
+    const grant = job.grantId ? await tokens.grant(job.grantId) : undefined;
     if (!grant || !job.accessTokenCiphertext || !instance.instanceUrl) {
       throw new JobStoppedError('The job has no Salesforce session: reauthenticate the instance, then start the job again');
     }
@@ -133,7 +132,7 @@ export function createJobWorker(access: WorkerAccess) {
       loginUrl: instance.loginUrl,
       instanceUrl: instance.instanceUrl,
       accessToken: decrypt(access.secretKey, job.accessTokenCiphertext),
-      refreshToken: () => tokens.refreshTokenOf(tokens.grant(grant.id) ?? grant),
+      refreshToken: async () => tokens.refreshTokenOf((await tokens.grant(grant.id)) ?? grant),
       onRefreshTokenRotated: (token) => {
         tokens.rotate(grant.id, token).catch((error: unknown) => access.logger.warn(`Job ${job.id}: a rotated refresh token could not be stored: ${String(error)}`));
       },
@@ -172,7 +171,7 @@ export function createJobWorker(access: WorkerAccess) {
       callTimeoutMs: config.salesforceCallTimeoutMs,
       earlierNewIds: await access.restoredRecords.lookupForRestore(job.instanceId),
       intents: createRestoreIntentService(access.restoreIntents, job.instanceId, job.id),
-      userId: instanceById(db, job.instanceId)?.salesforceUserId ?? undefined,
+      userId: (await access.instances.byId(job.instanceId))?.salesforceUserId ?? undefined,
       readBlob: (sha256) => buffer(access.blobs.forOrganisation(job.organisationId).read(sha256)),
       onProgress: (processed, failed, total) => progress.update({ processed, failed, total }),
       onSummary: (summary) => progress.restoreSummary(summary),
@@ -188,7 +187,7 @@ export function createJobWorker(access: WorkerAccess) {
     let outcome: Outcome;
     let snapshot: SnapshotRow | undefined;
     try {
-      session = openSession(job, signal);
+      session = await openSession(job, signal);
       snapshot = await work(job, session, progress, signal);
       outcome = { status: 'SUCCEEDED' };
     } catch (error) {
@@ -204,7 +203,7 @@ export function createJobWorker(access: WorkerAccess) {
     await progress.end();
     const finished = await claims.finish(job.id, owner, outcome);
     if (finished) announce.jobChanged(finished);
-    const instance = session?.apiUsage ? await access.instances.recordApiUsage(job.instanceId, session.apiUsage) : instanceById(db, job.instanceId);
+    const instance = session?.apiUsage ? await access.instances.recordApiUsage(job.instanceId, session.apiUsage) : await access.instances.byId(job.instanceId);
     if (instance) announce.instanceChanged(instance);
     if (session) access.metrics.salesforceUsed(job.kind, session.apiCalls, session.apiErrors);
     if (job.grantId) await access.grantReleaser.releaseIfIdle(job.grantId);

@@ -16,7 +16,7 @@ export interface SessionOptions {
    * The grant's refresh token as stored now: under rotation, a job start or another job may have
    * replaced the one this job began with, and the old one is dead.
    */
-  refreshToken: () => string;
+  refreshToken: () => Promise<string>;
   /** Called when the org rotates the refresh token during an automatic refresh. */
   onRefreshTokenRotated: (refreshToken: string) => void;
   retry: { attempts: number; baseDelayMs: number };
@@ -110,11 +110,10 @@ export class SalesforceSession {
       },
       instanceUrl: options.instanceUrl,
       accessToken: options.accessToken,
-      refreshToken: options.refreshToken(),
       // jsforce's own refresh would use the token it was given at the start, and would not retry
       // a token endpoint that is briefly unavailable.
       refreshFn: (connection, callback) => {
-        this.withRetries(() => connection.oauth2.refreshToken(options.refreshToken()), isTransient).then(
+        this.withRetries(async () => connection.oauth2.refreshToken(await options.refreshToken()), isTransient).then(
           (response: jsforce.TokenResponse) => {
             callback(null, response.access_token, response);
           },

@@ -1,27 +1,15 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { DatabaseHandle } from '../../db/client.ts';
+import type { DatabaseHealth } from '../../db/database-health.ts';
 
 export const HEALTH_PATH = '/healthz';
-
-type DatabaseState = 'ok' | 'closed' | 'error';
-
-function databaseState(database: DatabaseHandle): DatabaseState {
-  if (!database.sqlite.open) return 'closed';
-  try {
-    database.sqlite.prepare('select 1').get();
-    return 'ok';
-  } catch {
-    return 'error';
-  }
-}
 
 /**
  * `{"status":"ok","database":"ok"}` (with `"redis"` when events go through Redis), or 503 with
  * the state of whichever cannot answer.
  */
-export function healthRoute(database: DatabaseHandle, redisState: () => 'ok' | 'unreachable' | undefined) {
-  return (_req: IncomingMessage, res: ServerResponse) => {
-    const state = databaseState(database);
+export function healthRoute(database: DatabaseHealth, redisState: () => 'ok' | 'unreachable' | undefined) {
+  return async (_req: IncomingMessage, res: ServerResponse) => {
+    const state = await database.ping();
     const redis = redisState();
     const healthy = state === 'ok' && (redis === undefined || redis === 'ok');
     res.writeHead(healthy ? 200 : 503, { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store' });

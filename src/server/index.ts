@@ -100,7 +100,7 @@ export async function startServer(app: App, logger: YogaLogger): Promise<Running
   const metrics = metricsRoute(app.metrics, signIn);
   const routes: Record<string, Route> = {
     [OAUTH_CALLBACK_PATH]: oauthCallbackRoute(app.services.reauthentication, app.services.audit, throttles.anonymousDenials, logger),
-    [HEALTH_PATH]: healthRoute(app.database, app.events.relayState),
+    [HEALTH_PATH]: healthRoute(app.store.health, app.events.relayState),
     [EXPORTS_PATH]: exports,
     '/': dashboard.page,
     '/index.html': dashboard.page,

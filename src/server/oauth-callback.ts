@@ -51,7 +51,7 @@ export function oauthCallbackRoute(reauthentication: ReauthenticationService, au
       const reason = `Salesforce says: ${params.get('error_description') ?? error}`;
       let login: { instanceId: string; organisationId: string } | undefined;
       try {
-        login = reauthentication.cancel(state);
+        login = await reauthentication.cancel(state);
       } catch (failure) {
         if (!(failure instanceof DomainError)) logger.error(failure);
       }

@@ -153,7 +153,7 @@ export function createCompareService({ db, sqlite, storage, snapshots }: Depende
     comparison,
 
     /** Two snapshots the viewer may read, compared from `fromId` to `toId`. */
-    compare: (viewer: Viewer, fromId: string, toId: string): Comparison => comparison(snapshots.get(viewer, fromId), snapshots.get(viewer, toId)),
+    compare: async (viewer: Viewer, fromId: string, toId: string): Promise<Comparison> => comparison(await snapshots.get(viewer, fromId), await snapshots.get(viewer, toId)),
 
     counts: (compared: Comparison): ObjectChanges[] => changes.counts(scopeOf(compared.from, compared.to, compared.objects)),
 

@@ -138,7 +138,7 @@ export function createDataAlertService(deps: Dependencies) {
     },
 
     /** The comparison an alert was raised from: its previous snapshot to its own. */
-    comparisonOf: (viewer: Viewer, alert: DataAlertRow): Comparison => compare.compare(viewer, alert.previousSnapshotId, alert.snapshotId),
+    comparisonOf: (viewer: Viewer, alert: DataAlertRow): Promise<Comparison> => compare.compare(viewer, alert.previousSnapshotId, alert.snapshotId),
 
     /**
      * Starts a restore, from the snapshot before the alert, of exactly the records the alert counts
@@ -147,7 +147,7 @@ export function createDataAlertService(deps: Dependencies) {
     async restore(viewer: Viewer, id: string, options: RestoreOptions): Promise<JobRow> {
       const alert = await get(viewer, id);
       const objects = chooseObjects(options.objects, alert.objects.map((o) => o.object), 'the alert');
-      const comparison = compare.compare(viewer, alert.previousSnapshotId, alert.snapshotId);
+      const comparison = await compare.compare(viewer, alert.previousSnapshotId, alert.snapshotId);
       const recordIds = objects.flatMap((object) => [...compare.changedIds(comparison, object, ['DELETED', 'UPDATED'])].flat());
       return deps.startRestore(viewer, {
         snapshotId: alert.previousSnapshotId,

@@ -151,8 +151,8 @@ export function createExportService({ sqlite, storage, snapshots, blobs, links }
 
   return {
     /** A signed link to an export the viewer may read. */
-    createLink(viewer: Viewer, snapshotId: string, object: string | null): ExportLink {
-      objectsToExport(snapshots.get(viewer, snapshotId), object);
+    async createLink(viewer: Viewer, snapshotId: string, object: string | null): Promise<ExportLink> {
+      objectsToExport(await snapshots.get(viewer, snapshotId), object);
       return links.create(viewer, { snapshotId, object });
     },
 
@@ -163,7 +163,7 @@ export function createExportService({ sqlite, storage, snapshots, blobs, links }
      * snapshot holds complete as a zip of those.
      */
     async open(viewer: Viewer, snapshotId: string, object: string | null): Promise<ExportFile> {
-      const snapshot = snapshots.get(viewer, snapshotId);
+      const snapshot = await snapshots.get(viewer, snapshotId);
       const objects = objectsToExport(snapshot, object);
       if (object === null) return { name: `snapshot-${stamp(snapshot)}.zip`, contentType: 'application/zip', body: archiveOf(snapshot, objects) };
       if (objects[0].blobCount > 0) return { name: `${object}-${stamp(snapshot)}.zip`, contentType: 'application/zip', body: archiveOf(snapshot, objects) };

@@ -1,7 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { and, asc, eq, isNull } from 'drizzle-orm';
-import type { Db } from '../../db/client.ts';
-import { grants, instances, type GrantRow, type InstanceRow } from '../../db/schema.ts';
+import type { GrantRow, InstanceRow } from '../../db/schema.ts';
+import type { TokenLedger } from '../../db/token-ledger.ts';
 import { isGrantRejected } from '../salesforce/errors.ts';
 import { refreshSession, type ConnectedApp, type RefreshedSession } from '../salesforce/oauth.ts';
 import type { Announcements } from './announcements.ts';
@@ -17,7 +16,7 @@ export type GrantCheck = 'ACCEPTED' | 'REFUSED' | 'UNREACHABLE' | 'NOT_CONNECTED
 export class GrantRefusedError extends Error {}
 
 interface Dependencies {
-  db: Db;
+  ledger: Pick<TokenLedger, 'markChecked' | 'liveGrantsOfUser' | 'onLiveGrants'>;
   tokens: TokenService;
   announce: Announcements;
   connectedApp: () => ConnectedApp;
@@ -31,9 +30,9 @@ interface Dependencies {
  * at once and subscribers hear of it before anyone starts a job. Transient failures are retried
  * and never mark a grant dead.
  */
-export function createGrantHealth({ db, tokens, announce, connectedApp, retry, now }: Dependencies) {
+export function createGrantHealth({ ledger, tokens, announce, connectedApp, retry, now }: Dependencies) {
   async function refused(grant: GrantRow): Promise<GrantRefusedError> {
-    const wasLive = !tokens.grant(grant.id)?.revokedAt;
+    const wasLive = !(await tokens.grant(grant.id))?.revokedAt;
     const rejection = await tokens.reject(grant.id);
     // Also when every token was already spent: scheduled backups ran on the grant until now.
     const lostNow = wasLive && rejection.instance.currentGrantId === grant.id;
@@ -44,9 +43,9 @@ export function createGrantHealth({ db, tokens, announce, connectedApp, retry, n
   async function refresh(instance: InstanceRow, grant: GrantRow): Promise<RefreshedSession> {
     for (let attempt = 1; ; attempt++) {
       try {
-        const session = await refreshSession(connectedApp(), grant.loginUrl ?? instance.loginUrl, tokens.refreshTokenOf(tokens.grant(grant.id) ?? grant));
+        const session = await refreshSession(connectedApp(), grant.loginUrl ?? instance.loginUrl, tokens.refreshTokenOf((await tokens.grant(grant.id)) ?? grant));
         if (session.refreshToken) await tokens.rotate(grant.id, session.refreshToken);
-        db.update(grants).set({ checkedAt: now() }).where(eq(grants.id, grant.id)).run();
+        await ledger.markChecked(grant.id, now());
         return session;
       } catch (error) {
         if (isGrantRejected(error)) throw await refused(grant);
@@ -58,13 +57,13 @@ export function createGrantHealth({ db, tokens, announce, connectedApp, retry, n
   }
 
   /** The instance's current grant while Salesforce may still accept it (its tokens may all be spent). */
-  function liveGrant(instance: InstanceRow): GrantRow | undefined {
-    const grant = instance.currentGrantId ? tokens.grant(instance.currentGrantId) : undefined;
+  async function liveGrant(instance: InstanceRow): Promise<GrantRow | undefined> {
+    const grant = instance.currentGrantId ? await tokens.grant(instance.currentGrantId) : undefined;
     return grant && !grant.revokedAt ? grant : undefined;
   }
 
   async function check(instance: InstanceRow): Promise<GrantCheck> {
-    const grant = liveGrant(instance);
+    const grant = await liveGrant(instance);
     if (!grant) return 'NOT_CONNECTED';
     try {
       await refresh(instance, grant);
@@ -79,7 +78,7 @@ export function createGrantHealth({ db, tokens, announce, connectedApp, retry, n
 
     /** A fresh session on the current grant, spending no token; throws GrantRefusedError once announced. */
     async session(instance: InstanceRow): Promise<{ grant: GrantRow; session: RefreshedSession } | undefined> {
-      const grant = liveGrant(instance);
+      const grant = await liveGrant(instance);
       if (!grant) return undefined;
       return { grant, session: await refresh(instance, grant) };
     },
@@ -88,14 +87,8 @@ export function createGrantHealth({ db, tokens, announce, connectedApp, retry, n
 
     /** Checks every connected instance's grant in turn. */
     async checkAll(): Promise<Map<string, GrantCheck>> {
-      const connected = db
-        .select({ instance: instances })
-        .from(instances)
-        .innerJoin(grants, eq(grants.id, instances.currentGrantId))
-        .where(isNull(grants.revokedAt))
-        .all();
       const results = new Map<string, GrantCheck>();
-      for (const { instance } of connected) results.set(instance.id, await check(instance));
+      for (const instance of await ledger.onLiveGrants()) results.set(instance.id, await check(instance));
       return results;
     },
 
@@ -104,8 +97,8 @@ export function createGrantHealth({ db, tokens, announce, connectedApp, retry, n
      * a new approval makes Salesforce evict the oldest. Names its instance when that is another
      * one the viewer may see (another organisation's is only counted).
      */
-    evictionRisk(viewer: Viewer, instance: InstanceRow): { approvalWarning: string | null; approvalsHeld: number; wouldRevoke: InstanceRow | null } {
-      const held = instance.salesforceUserId ? liveGrantsOfUser(db, instance.salesforceUserId) : [];
+    async evictionRisk(viewer: Viewer, instance: InstanceRow): Promise<{ approvalWarning: string | null; approvalsHeld: number; wouldRevoke: InstanceRow | null }> {
+      const held = instance.salesforceUserId ? await ledger.liveGrantsOfUser(instance.salesforceUserId) : [];
       const oldest = held[0];
       if (held.length < APPROVALS_PER_USER || !oldest || oldest.instance.id === instance.id) return { approvalWarning: null, approvalsHeld: held.length, wouldRevoke: null };
       const visible = canSeeOrganisation(viewer, oldest.instance.organisationId);
@@ -125,7 +118,7 @@ export function createGrantHealth({ db, tokens, announce, connectedApp, retry, n
      */
     async checkEvicted(newGrant: GrantRow): Promise<InstanceRow[]> {
       if (!newGrant.salesforceUserId) return [];
-      const live = liveGrantsOfUser(db, newGrant.salesforceUserId);
+      const live = await ledger.liveGrantsOfUser(newGrant.salesforceUserId);
       const evicted = live.slice(0, Math.max(0, live.length - APPROVALS_PER_USER));
       const lost: InstanceRow[] = [];
       for (const { grant, instance } of evicted) {
@@ -135,20 +128,6 @@ export function createGrantHealth({ db, tokens, announce, connectedApp, retry, n
       return lost;
     },
   };
-}
-
-/**
- * The grants of one Salesforce user in this service that Salesforce may still hold, oldest first:
- * each is one of the user's five approvals, including a superseded grant kept for a running job.
- */
-export function liveGrantsOfUser(db: Db, salesforceUserId: string): { grant: GrantRow; instance: InstanceRow }[] {
-  return db
-    .select({ grant: grants, instance: instances })
-    .from(grants)
-    .innerJoin(instances, eq(instances.id, grants.instanceId))
-    .where(and(eq(grants.salesforceUserId, salesforceUserId), isNull(grants.revokedAt)))
-    .orderBy(asc(grants.issuedAt))
-    .all();
 }
 
 export type GrantHealth = ReturnType<typeof createGrantHealth>;

@@ -9,7 +9,7 @@ import { createGrantChecks } from '../jobs/grant-checks.ts';
 import { createRetentionPass } from '../jobs/retention-pass.ts';
 import { createScheduler, SCHEDULER_INTERVAL_MS, type Clock } from '../jobs/scheduler.ts';
 import { createJobWorker } from '../jobs/worker.ts';
-import { sqliteStore } from '../../db/sqlite/store.ts';
+import type { Store } from '../../db/store.ts';
 import type { ConnectedApp } from '../salesforce/oauth.ts';
 import { createAnnouncements } from './announcements.ts';
 import { createApiKeyService } from './api-keys.ts';
@@ -22,7 +22,7 @@ import { createDataAlertService } from './data-alerts.ts';
 import { createExportLinks } from './export-links.ts';
 import { createExportService } from './exports.ts';
 import { createGrantReleaser } from './grant-releaser.ts';
-import { createInstanceService, instanceById } from './instances.ts';
+import { createInstanceService } from './instances.ts';
 import { createJobStarter } from './job-starter.ts';
 import { createJobService } from './jobs.ts';
 import { createOrganisationService } from './organisations.ts';
@@ -42,6 +42,8 @@ import type { Viewer, ViewerRead } from './viewer.ts';
 
 export interface ServiceDependencies {
   database: DatabaseHandle;
+  /** The data access each engine implements its own way. */
+  store: Store;
   events: EventBus;
   config: Config;
   /** Encrypts Salesforce secrets at rest. */
@@ -58,9 +60,8 @@ export interface ServiceDependencies {
  * The services the API calls, each method checking the viewer it is given, and the worker, which
  * reaches storage, tokens and grants directly through its own interface (`WorkerAccess`).
  */
-export function createServices({ database, events, config, secretKey, logger, redirectUri, clock, metrics }: ServiceDependencies) {
+export function createServices({ database, store, events, config, secretKey, logger, redirectUri, clock, metrics }: ServiceDependencies) {
   const { db } = database;
-  const store = sqliteStore(database);
   const connectedApp = (): ConnectedApp => {
     if (!config.salesforce.clientId) throw new Error('SALESFORCE_CLIENT_ID is not configured');
     return {
@@ -73,13 +74,13 @@ export function createServices({ database, events, config, secretKey, logger, re
   const announce = createAnnouncements(events);
   const apiKeys = createApiKeyService(store.apiKeys, store.settings, announce);
   const audit = createAuditLog(store.audit);
-  const instances = createInstanceService(db, store.instances, announce, config);
-  const tokens = createTokenService(db, store.ledger, secretKey);
+  const instances = createInstanceService(store.instances, announce, config);
+  const tokens = createTokenService(store.ledger, secretKey);
   const dataKeys = createDataKeys(db, secretKey);
   const snapshotStorage = createSnapshotService(database, dataKeys);
   const blobs = createLocalBlobStore(join(dirname(config.databaseFile), 'blobs'), dataKeys);
-  const snapshots = createSnapshotQueries(db, snapshotStorage);
-  const grantReleaser = createGrantReleaser(db, tokens, connectedApp, logger);
+  const snapshots = createSnapshotQueries(store.snapshotListing, snapshotStorage);
+  const grantReleaser = createGrantReleaser(store.instances, store.jobs, tokens, connectedApp, logger);
   const restoredRecords = createRestoredRecordService(store.restoreIntents);
   const compare = createCompareService({ db, sqlite: database.sqlite, storage: snapshotStorage, snapshots });
   const worker = createJobWorker({
@@ -87,41 +88,43 @@ export function createServices({ database, events, config, secretKey, logger, re
     afterBackup: (snapshot) => dataAlerts.afterBackup(snapshot),
   });
   const starter = createJobStarter({ claims: store.claims, secretKey, connectedApp, instances, tokens, announce, onQueued: () => worker.wake(), tokenWarningAt: config.tokenWarningAt });
-  const jobs = createJobService({ db, instances, snapshots, snapshotStorage, starter, runner: worker });
+  const jobs = createJobService({ jobs: store.jobs, instances, snapshots, snapshotStorage, starter, runner: worker });
   const dataAlerts = createDataAlertService({ db, store: store.dataAlerts, storage: snapshotStorage, compare, announce, audit, startRestore: jobs.startRestore });
   const exportLinks = createExportLinks(secretKey, apiKeys);
   const now = () => clock.now();
   const retry = { attempts: config.salesforceRetries, baseDelayMs: config.salesforceRetryDelayMs };
-  const grantHealth = createGrantHealth({ db, tokens, announce, connectedApp, retry, now });
+  const grantHealth = createGrantHealth({ ledger: store.ledger, tokens, announce, connectedApp, retry, now });
   const policies = createBackupPolicyService(store.policies, now);
   const blobSweep = createBlobSweep(store.fileReferences, blobs, dataKeys);
   const retention = createRetentionService({ policies: store.retentionPolicies, pruning: store.pruning, blobSweep, now });
   const retentionPass = createRetentionPass(
     retention,
-    ({ pruned }) => {
-      const instance = instanceById(db, pruned[0].instanceId);
-      if (instance) announce.snapshotsPruned(instance, pruned.map((snapshot) => snapshot.id));
-    },
+    ({ pruned }) =>
+      void store.instances
+        .byId(pruned[0].instanceId)
+        .then((instance) => instance && announce.snapshotsPruned(instance, pruned.map((snapshot) => snapshot.id)))
+        .catch((error: unknown) => logger.warn(`Pruned snapshots could not be announced: ${String(error)}`)),
     config.retentionCheckMinutes * 60_000,
     logger,
   );
-  const scheduledBackups = createScheduledBackups({ db, instanceStore: store.instances, grantHealth, starter, announce, connectedApp, apiBudgetShare: config.apiBudgetShare });
+  const scheduledBackups = createScheduledBackups({ instanceStore: store.instances, jobs: store.jobs, grantHealth, starter, announce, connectedApp, apiBudgetShare: config.apiBudgetShare });
   const scheduler = createScheduler({
     runClaims: store.runClaims,
     clock,
     policies,
     audit,
     start: (instanceId, objects) => scheduledBackups.start(instanceId, objects),
-    scheduleChanged: (instanceId) => {
-      const instance = instanceById(db, instanceId);
-      if (instance) announce.instanceChanged(instance);
-    },
+    scheduleChanged: (instanceId) =>
+      void store.instances
+        .byId(instanceId)
+        .then((instance) => instance && announce.instanceChanged(instance))
+        .catch((error: unknown) => logger.warn(`A schedule change could not be announced: ${String(error)}`)),
     afterRuns: () => void retentionPass.run(),
     logger,
     intervalMs: SCHEDULER_INTERVAL_MS,
   });
   const grantChecks = createGrantChecks(grantHealth, config.grantCheckMinutes * 60_000, logger);
-  const organisations = createOrganisationService(db, store.organisations, announce);
+  const organisations = createOrganisationService(store.organisations, announce);
   const storedData = createStoredDataRemoval(store.pruning, blobSweep);
   const services = {
     apiKeys,
@@ -135,7 +138,7 @@ export function createServices({ database, events, config, secretKey, logger, re
       currentCountsForEachViewer: (reads: readonly ViewerRead[]) => tokens.currentCountsForEachViewer(reads),
     },
     snapshots,
-    reauthentication: createReauthenticationService({ db, announce, secretKey, connectedApp, instances, tokens, grantReleaser, grantHealth }),
+    reauthentication: createReauthenticationService({ states: store.oauthStates, instanceStore: store.instances, announce, secretKey, connectedApp, instances, tokens, grantReleaser, grantHealth }),
     schedules: createScheduleService({ instances, policies, retention, announce, tokenWarningAt: config.tokenWarningAt }),
     jobs,
     compare,
@@ -143,7 +146,7 @@ export function createServices({ database, events, config, secretKey, logger, re
     exports: createExportService({ sqlite: database.sqlite, storage: snapshotStorage, snapshots, blobs, links: exportLinks }),
     subscriptions: createSubscriptionService(events),
   };
-  return { services, store, worker, blobs, dataKeys, scheduler, grantChecks, retentionPass };
+  return { services, worker, blobs, dataKeys, scheduler, grantChecks, retentionPass };
 }
 
 export type Services = ReturnType<typeof createServices>['services'];

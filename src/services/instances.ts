@@ -1,15 +1,11 @@
 import { randomUUID } from 'node:crypto';
-import { and, asc, eq, getTableColumns, sql } from 'drizzle-orm';
-import { instances, type Environment, type InstanceRow } from '../../db/schema.ts';
-import type { Db } from '../../db/client.ts';
+import type { Environment, InstanceRow } from '../../db/schema.ts';
 import type { InstanceStore } from '../../db/instance-store.ts';
-import { columnRows } from '../../db/column-rows.ts';
-import { inListPlaceholder } from '../../db/in-list.ts';
 import type { Config } from '../config.ts';
 import { InvalidInputError, NameTakenError, NotFoundError } from '../errors.ts';
 import { LoginUrlError, normaliseLoginUrl } from '../salesforce/hosts.ts';
 import type { Announcements } from './announcements.ts';
-import { sameName, validName } from './names.ts';
+import { validName } from './names.ts';
 import { canSeeOrganisation, type Viewer, type ViewerRead } from './viewer.ts';
 
 function validLoginUrl(value: string): string {
@@ -24,65 +20,40 @@ function validLoginUrl(value: string): string {
 /** Keeps `Organisation.instances`, an unpaged list, small. */
 export const MAX_INSTANCES_PER_ORGANISATION = 50;
 
-/** Unchecked: for flows authorised by other means (an OAuth state, a running job). */
-export function instanceById(db: Db, id: string): InstanceRow | undefined {
-  return db.select().from(instances).where(eq(instances.id, id)).get();
-}
-
-export function createInstanceService(db: Db, store: InstanceStore, announce: Announcements, config: { tokenLimit: number; salesforce: Pick<Config['salesforce'], 'loginUrls'> }) {
-  // Read for every instance a dashboard shows and every instance event a subscription executes: prepared once.
-  const columns = getTableColumns(instances);
-  const instancesByIds = columnRows<InstanceRow>(
-    db.select(columns).from(instances).where(inListPlaceholder(instances.id, sql.placeholder('ids'))).prepare(),
-    columns,
-  );
-  const instancesOfOrganisations = columnRows<InstanceRow>(
-    db
-      .select(columns)
-      .from(instances)
-      .where(inListPlaceholder(instances.organisationId, sql.placeholder('organisationIds')))
-      .orderBy(asc(instances.createdAt), asc(instances.id))
-      .prepare(),
-    columns,
-  );
-
+export function createInstanceService(store: InstanceStore, announce: Announcements, config: { tokenLimit: number; salesforce: Pick<Config['salesforce'], 'loginUrls'> }) {
   /** A valid name no other instance of the organisation has. */
-  function freeName(organisationId: string, name: string, renaming?: string): string {
+  async function freeName(organisationId: string, name: string, renaming?: string): Promise<string> {
     const valid = validName(name);
-    const holder = db
-      .select({ id: instances.id })
-      .from(instances)
-      .where(and(eq(instances.organisationId, organisationId), sameName(instances.name, valid)))
-      .get();
-    if (holder && holder.id !== renaming) throw new NameTakenError('Instance', valid);
+    const holder = await store.holderOfName(organisationId, valid);
+    if (holder && holder !== renaming) throw new NameTakenError('Instance', valid);
     return valid;
   }
 
   return {
-    get(viewer: Viewer, id: string): InstanceRow {
-      const instance = instanceById(db, id);
+    async get(viewer: Viewer, id: string): Promise<InstanceRow> {
+      const instance = await store.byId(id);
       if (!instance || !canSeeOrganisation(viewer, instance.organisationId)) throw new NotFoundError('Instance', id);
       return instance;
     },
 
-    byIds(viewer: Viewer, ids: readonly string[]): InstanceRow[] {
-      return instancesByIds({ ids: JSON.stringify(ids) }).filter((row) => canSeeOrganisation(viewer, row.organisationId));
+    async byIds(viewer: Viewer, ids: readonly string[]): Promise<InstanceRow[]> {
+      return (await store.byIds(ids)).filter((row) => canSeeOrganisation(viewer, row.organisationId));
     },
 
     /**
      * Instances read by many callers at once (the executions of one event, an organisation's
      * each) in one statement: each read gets its row when its viewer may see it.
      */
-    forEachViewer(reads: readonly ViewerRead[]): (InstanceRow | undefined)[] {
-      const rows = new Map(instancesByIds({ ids: JSON.stringify([...new Set(reads.map((read) => read.id))]) }).map((row) => [row.id, row]));
+    async forEachViewer(reads: readonly ViewerRead[]): Promise<(InstanceRow | undefined)[]> {
+      const rows = new Map((await store.byIds([...new Set(reads.map((read) => read.id))])).map((row) => [row.id, row]));
       return reads.map(({ viewer, id }) => {
         const row = rows.get(id);
         return row && canSeeOrganisation(viewer, row.organisationId) ? row : undefined;
       });
     },
 
-    byOrganisationIds(viewer: Viewer, organisationIds: readonly string[]): InstanceRow[] {
-      return instancesOfOrganisations({ organisationIds: JSON.stringify(organisationIds.filter((id) => canSeeOrganisation(viewer, id))) });
+    byOrganisationIds(viewer: Viewer, organisationIds: readonly string[]): Promise<InstanceRow[]> {
+      return store.ofOrganisations(organisationIds.filter((id) => canSeeOrganisation(viewer, id)));
     },
 
     /**
@@ -91,7 +62,7 @@ export function createInstanceService(db: Db, store: InstanceStore, announce: An
      */
     async add(viewer: Viewer, organisationId: string, environment: Environment, name: string, loginUrl?: string | null): Promise<InstanceRow> {
       if (!canSeeOrganisation(viewer, organisationId)) throw new NotFoundError('Organisation', organisationId);
-      const free = freeName(organisationId, name);
+      const free = await freeName(organisationId, name);
       const added = await store.add(
         {
           id: randomUUID(),
@@ -114,9 +85,9 @@ export function createInstanceService(db: Db, store: InstanceStore, announce: An
 
     /** Renames an instance or changes its login host (null: back to the environment's default). */
     async update(viewer: Viewer, id: string, changes: { name?: string | null; loginUrl?: string | null }): Promise<InstanceRow> {
-      const instance = this.get(viewer, id);
+      const instance = await this.get(viewer, id);
       const values: Partial<Pick<InstanceRow, 'name' | 'loginUrl'>> = {};
-      if (changes.name != null) values.name = freeName(instance.organisationId, changes.name, instance.id);
+      if (changes.name != null) values.name = await freeName(instance.organisationId, changes.name, instance.id);
       if (changes.loginUrl !== undefined) {
         values.loginUrl = changes.loginUrl === null ? config.salesforce.loginUrls[instance.environment] : validLoginUrl(changes.loginUrl);
       }

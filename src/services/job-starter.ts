@@ -47,7 +47,7 @@ export function createJobStarter({ claims, secretKey, connectedApp, instances, t
    * is left to the usual start, which then does the token bookkeeping of a refused grant.
    */
   async function requireBackupObjects(instance: InstanceRow, objects: string[]) {
-    const grant = instance.status === 'CONNECTED' && instance.currentGrantId ? tokens.grant(instance.currentGrantId) : undefined;
+    const grant = instance.status === 'CONNECTED' && instance.currentGrantId ? await tokens.grant(instance.currentGrantId) : undefined;
     if (!grant) return undefined;
     let session: RefreshedSession;
     try {
@@ -67,14 +67,14 @@ export function createJobStarter({ claims, secretKey, connectedApp, instances, t
 
   return {
     async start(viewer: Viewer, request: JobRequest): Promise<JobRow> {
-      const instance = instances.get(viewer, request.instanceId);
+      const instance = await instances.get(viewer, request.instanceId);
       // Bad input is refused before a token is reserved, so it changes and announces nothing.
       const validated = request.parameters.kind === 'BACKUP' && request.objects.length > 0 ? await requireBackupObjects(instance, request.objects) : undefined;
       const jobId = randomUUID();
       let reservation: TokenReservation | undefined;
       let grant: GrantRow;
       if (request.spendsToken === false) {
-        const current = instance.currentGrantId ? tokens.grant(instance.currentGrantId) : undefined;
+        const current = instance.currentGrantId ? await tokens.grant(instance.currentGrantId) : undefined;
         if (!current || current.revokedAt) throw new InstanceNotConnectedError(instance.id);
         grant = current;
       } else {
@@ -96,7 +96,7 @@ export function createJobStarter({ claims, secretKey, connectedApp, instances, t
           if (isGrantRejected(error)) {
             const rejection = await tokens.reject(grant.id, reservation?.token.id);
             if (rejection.exhaustedNow) announce.tokensExhausted(rejection.instance, 'REVOKED_BY_SALESFORCE');
-            throw new TokenExpiredError(instance.id, instance.tokenLimit, tokens.usedOnCurrentGrant(rejection.instance), 'REVOKED_BY_SALESFORCE');
+            throw new TokenExpiredError(instance.id, instance.tokenLimit, await tokens.usedOnCurrentGrant(rejection.instance), 'REVOKED_BY_SALESFORCE');
           }
           if (reservation) announce.instanceChanged(await tokens.release(reservation));
           throw new SalesforceUnavailableError(`Salesforce could not start a session: ${(error as Error).message}`);

@@ -1,10 +1,7 @@
-import { and, asc, gt, inArray, sql } from 'drizzle-orm';
-import type { Db } from '../../db/client.ts';
-import { firstRowsPerParent } from '../../db/rows-per-parent.ts';
-import { jobFailures, jobs, type JobFailureRow, type JobRow } from '../../db/schema.ts';
+import type { JobReads } from '../../db/job-reads.ts';
+import type { JobFailureRow, JobRow } from '../../db/schema.ts';
 import { InvalidInputError, NotFoundError } from '../errors.ts';
 import type { InstanceService } from './instances.ts';
-import { childPageStatement, ofVisibleParents } from './child-pages.ts';
 import { jobPagesByParent, type JobPageRequest } from './job-pages.ts';
 import type { JobStarter } from './job-starter.ts';
 import { decodeCursor, encodeCursor, pageSize, pagesPerParent, type Page, type PageRequest } from './paging.ts';
@@ -36,7 +33,7 @@ export interface JobRunner {
 }
 
 interface Dependencies {
-  db: Db;
+  jobs: JobReads;
   instances: InstanceService;
   snapshots: SnapshotQueries;
   snapshotStorage: SnapshotService;
@@ -47,17 +44,12 @@ interface Dependencies {
 const FAILURES_PAGE_SIZE = 50;
 const failureCursor = (failure: JobFailureRow) => encodeCursor('failures', failure.id);
 
-export function createJobService({ db, instances, snapshots, snapshotStorage, starter, runner }: Dependencies) {
-  const byIds = (viewer: Viewer, ids: readonly string[]): JobRow[] =>
-    db
-      .select()
-      .from(jobs)
-      .where(inArray(jobs.id, [...ids]))
-      .all()
-      .filter((row) => canSeeOrganisation(viewer, row.organisationId));
+export function createJobService({ jobs, instances, snapshots, snapshotStorage, starter, runner }: Dependencies) {
+  const byIds = async (viewer: Viewer, ids: readonly string[]): Promise<JobRow[]> =>
+    (await jobs.byIds(ids)).filter((row) => canSeeOrganisation(viewer, row.organisationId));
 
-  const get = (viewer: Viewer, id: string): JobRow => {
-    const [job] = byIds(viewer, [id]);
+  const get = async (viewer: Viewer, id: string): Promise<JobRow> => {
+    const [job] = await byIds(viewer, [id]);
     if (!job) throw new NotFoundError('Job', id);
     return job;
   };
@@ -67,31 +59,16 @@ export function createJobService({ db, instances, snapshots, snapshotStorage, st
     get,
 
     pagesByInstance: (viewer: Viewer, instanceIds: readonly string[], request: JobPageRequest) =>
-      jobPagesByParent(db, viewer, 'instanceId', instanceIds, request),
+      jobPagesByParent(jobs, viewer, 'instanceId', instanceIds, request),
 
     pagesByOrganisation: (viewer: Viewer, organisationIds: readonly string[], request: JobPageRequest) =>
-      jobPagesByParent(db, viewer, 'organisationId', organisationIds, request),
+      jobPagesByParent(jobs, viewer, 'organisationId', organisationIds, request),
 
     /** Records Salesforce refused, in the order they were reported, for many jobs in one statement. */
-    failurePagesByJob(viewer: Viewer, jobIds: readonly string[], request: PageRequest): Map<string, Page<JobFailureRow>> {
+    async failurePagesByJob(viewer: Viewer, jobIds: readonly string[], request: PageRequest): Promise<Map<string, Page<JobFailureRow>>> {
       const size = pageSize(request, FAILURES_PAGE_SIZE);
       const after = request.after ? decodeCursor('failures', request.after, ['number'] as const)[0] : undefined;
-      const rows = firstRowsPerParent(
-        db,
-        jobFailures,
-        jobIds,
-        size + 1,
-        (table) => ({
-          parent: table.jobId,
-          id: table.id,
-          where: and(
-            ofVisibleParents(db, viewer, table.jobId, jobs),
-            after === undefined ? undefined : gt(table.id, sql.placeholder('after')),
-          ),
-          orderBy: [asc(table.id)],
-        }),
-        childPageStatement(viewer, after),
-      );
+      const rows = await jobs.failuresPerJob(jobIds, { organisationId: viewer.kind === 'member' ? viewer.organisationId : undefined, after, limit: size + 1 });
       return pagesPerParent(rows, jobIds, (failure) => failure.jobId, size, request, failureCursor);
     },
 
@@ -101,12 +78,12 @@ export function createJobService({ db, instances, snapshots, snapshotStorage, st
     },
 
     /** Checks everything that needs no Salesforce call before a token is used. */
-    startRestore(viewer: Viewer, request: RestoreRequest): Promise<JobRow> {
+    async startRestore(viewer: Viewer, request: RestoreRequest): Promise<JobRow> {
       requireDistinct('objects', request.objects);
       requireDistinct('recordIds', request.recordIds);
-      const snapshot = snapshots.get(viewer, request.snapshotId);
-      const source = instances.get(viewer, snapshot.instanceId);
-      const target = request.targetInstanceId ? instances.get(viewer, request.targetInstanceId) : source;
+      const snapshot = await snapshots.get(viewer, request.snapshotId);
+      const source = await instances.get(viewer, snapshot.instanceId);
+      const target = request.targetInstanceId ? await instances.get(viewer, request.targetInstanceId) : source;
       if (target.organisationId !== source.organisationId) {
         throw new InvalidInputError('A snapshot restores only to an instance of its own organisation', 'targetInstanceId');
       }
@@ -126,12 +103,12 @@ export function createJobService({ db, instances, snapshots, snapshotStorage, st
     },
 
     async cancel(viewer: Viewer, id: string): Promise<JobRow> {
-      const job = get(viewer, id);
+      const job = await get(viewer, id);
       if (job.status !== 'QUEUED' && job.status !== 'RUNNING') {
         throw new InvalidInputError(`The job is already ${job.status.toLowerCase()}`, 'id');
       }
       await runner.cancel(job.id);
-      return get(viewer, id);
+      return await get(viewer, id);
     },
   };
 }

@@ -1,5 +1,3 @@
-import { sql, type SQL } from 'drizzle-orm';
-import type { SQLiteColumn } from 'drizzle-orm/sqlite-core';
 import { InvalidInputError } from '../errors.ts';
 
 // Control characters (NUL included) and the invisible marks that reorder or hide text.
@@ -16,7 +14,3 @@ export function validName(value: string, field = 'name'): string {
   return trimmed;
 }
 
-/** Names compare without letter case: "Acme" and "ACME" side by side would mislead. */
-export function sameName(column: SQLiteColumn, name: string): SQL {
-  return sql`lower(${column}) = lower(${name})`;
-}

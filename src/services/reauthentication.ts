@@ -1,6 +1,6 @@
-import { and, eq, gt, isNull } from 'drizzle-orm';
-import type { Db } from '../../db/client.ts';
-import { oauthStates, type InstanceRow, type OAuthStateRow } from '../../db/schema.ts';
+import type { InstanceStore } from '../../db/instance-store.ts';
+import type { OAuthStates } from '../../db/oauth-states.ts';
+import type { InstanceRow, OAuthStateRow } from '../../db/schema.ts';
 import { decrypt, encrypt, randomToken, sha256 } from '../crypto.ts';
 import { InvalidStateError, ReauthenticationFailedError, WrongSalesforceOrgError } from '../errors.ts';
 import { authorizationRequest, exchangeCode, revokeToken, type AuthorizedGrant, type ConnectedApp } from '../salesforce/oauth.ts';
@@ -8,10 +8,9 @@ import { UntrustedInstanceUrlError } from '../salesforce/hosts.ts';
 import type { GrantHealth } from './grant-health.ts';
 import type { GrantReleaser } from './grant-releaser.ts';
 import type { Announcements } from './announcements.ts';
-import { instanceById, type InstanceService } from './instances.ts';
+import type { InstanceService } from './instances.ts';
 import type { TokenService } from './tokens.ts';
 import { canSeeOrganisation, type Viewer } from './viewer.ts';
-import { writeTransaction } from '../../db/write-transaction.ts';
 
 const STATE_LIFETIME_MS = 10 * 60 * 1000;
 
@@ -37,7 +36,8 @@ export interface ReauthenticationStarted {
 }
 
 interface Dependencies {
-  db: Db;
+  states: OAuthStates;
+  instanceStore: Pick<InstanceStore, 'byId'>;
   announce: Announcements;
   secretKey: Buffer;
   connectedApp: () => ConnectedApp;
@@ -48,10 +48,10 @@ interface Dependencies {
 }
 
 /** The OAuth web-server flow that (re)connects an instance: start, then complete from the callback. */
-export function createReauthenticationService({ db, announce, secretKey, connectedApp, instances, tokens, grantReleaser, grantHealth }: Dependencies) {
+export function createReauthenticationService({ states, instanceStore, announce, secretKey, connectedApp, instances, tokens, grantReleaser, grantHealth }: Dependencies) {
   /** A live state of the viewer's organisation; unknown, expired, used and foreign states are refused. */
-  function pendingState(viewer: Viewer | null, state: string, tx: Pick<Db, 'select'> = db) {
-    const pending = tx.select().from(oauthStates).where(eq(oauthStates.stateHash, sha256(state))).get();
+  async function pendingState(viewer: Viewer | null, state: string): Promise<OAuthStateRow> {
+    const pending = await states.byHash(sha256(state));
     if (!pending || (viewer && !canSeeOrganisation(viewer, pending.organisationId))) {
       throw new InvalidStateError('Unknown reauthentication state: start the reauthentication again');
     }
@@ -60,21 +60,18 @@ export function createReauthenticationService({ db, announce, secretKey, connect
     return pending;
   }
 
-  /** Consumes a state once. */
-  function consumeState(viewer: Viewer | null, state: string) {
-    const now = new Date();
-    return writeTransaction(db, (tx) => {
-      const pending = pendingState(viewer, state, tx);
-      tx.update(oauthStates)
-        .set({ consumedAt: now })
-        .where(and(eq(oauthStates.stateHash, pending.stateHash), isNull(oauthStates.consumedAt), gt(oauthStates.expiresAt, now)))
-        .run();
-      return pending;
-    });
+  /** Consumes a state once: of two callers at the same moment, the second is told it was already used. */
+  async function consumeState(viewer: Viewer | null, state: string): Promise<OAuthStateRow> {
+    const pending = await pendingState(viewer, state);
+    if (!(await states.consume(pending.stateHash, new Date()))) {
+      await pendingState(viewer, state);
+      throw new InvalidStateError('This reauthentication was already completed or cancelled');
+    }
+    return pending;
   }
 
-  function instanceOf(pending: OAuthStateRow): InstanceRow {
-    const instance = instanceById(db, pending.instanceId);
+  async function instanceOf(pending: OAuthStateRow): Promise<InstanceRow> {
+    const instance = await instanceStore.byId(pending.instanceId);
     if (!instance) throw new InvalidStateError('The instance of this reauthentication no longer exists');
     return instance;
   }
@@ -104,22 +101,20 @@ export function createReauthenticationService({ db, announce, secretKey, connect
   }
 
   return {
-    start(viewer: Viewer, instanceId: string): ReauthenticationStarted {
-      const instance = instances.get(viewer, instanceId);
+    async start(viewer: Viewer, instanceId: string): Promise<ReauthenticationStarted> {
+      const instance = await instances.get(viewer, instanceId);
       const app = connectedApp();
       const state = randomToken();
       const { url, codeVerifier } = authorizationRequest(app, instance.loginUrl, state);
       const expiresAt = new Date(Date.now() + STATE_LIFETIME_MS);
-      db.insert(oauthStates)
-        .values({
-          stateHash: sha256(state),
-          instanceId: instance.id,
-          organisationId: instance.organisationId,
-          codeVerifierCiphertext: encrypt(secretKey, codeVerifier),
-          expiresAt,
-        })
-        .run();
-      return { authorizationUrl: url, state, expiresAt, instance, ...grantHealth.evictionRisk(viewer, instance) };
+      await states.add({
+        stateHash: sha256(state),
+        instanceId: instance.id,
+        organisationId: instance.organisationId,
+        codeVerifierCiphertext: encrypt(secretKey, codeVerifier),
+        expiresAt,
+      });
+      return { authorizationUrl: url, state, expiresAt, instance, ...(await grantHealth.evictionRisk(viewer, instance)) };
     },
 
     /**
@@ -128,15 +123,12 @@ export function createReauthenticationService({ db, announce, secretKey, connect
      * `complete`. Asking again with the same code shows the same login.
      */
     async preview(viewer: Viewer, state: string, code: string): Promise<ReauthenticationPreview> {
-      const pending = pendingState(viewer, state);
-      const instance = instanceOf(pending);
+      const pending = await pendingState(viewer, state);
+      const instance = await instanceOf(pending);
       let authorized = previewedGrant(pending, code);
       if (!authorized) {
         authorized = await exchange(instance, pending, code);
-        db.update(oauthStates)
-          .set({ pendingGrantCiphertext: encrypt(secretKey, JSON.stringify(authorized)), codeHash: sha256(code) })
-          .where(eq(oauthStates.stateHash, pending.stateHash))
-          .run();
+        await states.keepPreview(pending.stateHash, encrypt(secretKey, JSON.stringify(authorized)), sha256(code));
       }
       return { instance, username: authorized.username, salesforceOrgId: authorized.salesforceOrgId, salesforceInstanceUrl: authorized.instanceUrl };
     },
@@ -147,22 +139,22 @@ export function createReauthenticationService({ db, announce, secretKey, connect
      * and retires the previous grant. Only a key of the organisation that started it may.
      */
     async complete(viewer: Viewer, state: string, code: string): Promise<InstanceRow> {
-      const pending = consumeState(viewer, state);
-      const instance = instanceOf(pending);
+      const pending = await consumeState(viewer, state);
+      const instance = await instanceOf(pending);
       const authorized = previewedGrant(pending, code) ?? (await exchange(instance, pending, code));
 
       const { instance: connected, previousGrantId } = await tokens.issueGrant(instance.id, authorized);
       announce.reauthenticated(connected);
       if (previousGrantId) await grantReleaser.releaseIfIdle(previousGrantId);
       // A sixth live approval of the user: Salesforce has just evicted the oldest; find whose.
-      await grantHealth.checkEvicted(tokens.grant(connected.currentGrantId!)!);
+      await grantHealth.checkEvicted((await tokens.grant(connected.currentGrantId!))!);
       return connected;
     },
 
     /** Salesforce sent the user back without a code (denied consent): the state is spent, nothing else changes. */
     /** Ends a login Salesforce refused; answers the instance it was for. */
-    cancel(state: string): { instanceId: string; organisationId: string } {
-      const { instanceId, organisationId } = consumeState(null, state);
+    async cancel(state: string): Promise<{ instanceId: string; organisationId: string }> {
+      const { instanceId, organisationId } = await consumeState(null, state);
       return { instanceId, organisationId };
     },
   };

@@ -63,7 +63,7 @@ export function createRemovals({ store, organisationStore, organisations: organi
      * again; its snapshots stay unless `deleteSnapshots`.
      */
     async disconnectInstance(viewer: Viewer, id: string, deleteSnapshots: boolean): Promise<InstanceRow> {
-      const instance = instanceService.get(viewer, id);
+      const instance = await instanceService.get(viewer, id);
       await refuseWhileBusy([instance.id], instance.name);
       await revokeGrantsOf(instance);
       const disconnected = await store.disconnect(id);
@@ -78,7 +78,7 @@ export function createRemovals({ store, organisationStore, organisations: organi
 
     /** Revokes the instance's access at Salesforce and deletes it with its jobs and snapshots. */
     async deleteInstance(viewer: Viewer, id: string, confirmName: string): Promise<InstanceRow> {
-      const instance = instanceService.get(viewer, id);
+      const instance = await instanceService.get(viewer, id);
       confirmed(instance.name, confirmName, 'the instance');
       await refuseWhileBusy([instance.id], instance.name);
       await revokeGrantsOf(instance);
@@ -94,7 +94,7 @@ export function createRemovals({ store, organisationStore, organisations: organi
      * first), jobs, snapshots, record contents, files, keys and data key.
      */
     async deleteOrganisation(viewer: Viewer, id: string, confirmName: string): Promise<OrganisationRow> {
-      const organisation = organisationService.get(viewer, id);
+      const organisation = await organisationService.get(viewer, id);
       confirmed(organisation.name, confirmName, 'the organisation');
       const held = await store.instancesOf(id);
       await refuseWhileBusy(held.map((instance) => instance.id), organisation.name);

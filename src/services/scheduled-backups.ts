@@ -1,10 +1,8 @@
-import { and, eq, inArray } from 'drizzle-orm';
-import type { Db } from '../../db/client.ts';
-import { jobs, type JobRow } from '../../db/schema.ts';
+import type { JobReads } from '../../db/job-reads.ts';
+import type { JobRow } from '../../db/schema.ts';
 import { dailyApiUsage } from '../salesforce/limits.ts';
 import type { ConnectedApp } from '../salesforce/oauth.ts';
 import { GrantRefusedError, type GrantHealth } from './grant-health.ts';
-import { instanceById } from './instances.ts';
 import type { InstanceStore } from '../../db/instance-store.ts';
 import type { Announcements } from './announcements.ts';
 import type { JobStarter } from './job-starter.ts';
@@ -12,8 +10,8 @@ import type { JobStarter } from './job-starter.ts';
 export type ScheduledStart = { job: JobRow } | { skipped: string };
 
 interface Dependencies {
-  db: Db;
-  instanceStore: Pick<InstanceStore, 'recordApiUsage'>;
+  instanceStore: Pick<InstanceStore, 'recordApiUsage' | 'byId'>;
+  jobs: Pick<JobReads, 'activeOnInstance'>;
   grantHealth: GrantHealth;
   starter: Pick<JobStarter, 'queue'>;
   announce: Announcements;
@@ -27,20 +25,15 @@ interface Dependencies {
  * Salesforce accepts it, even once every token is spent. Whatever keeps it from starting is the
  * run's reason for being skipped.
  */
-export function createScheduledBackups({ db, instanceStore, grantHealth, starter, announce, connectedApp, apiBudgetShare }: Dependencies) {
+export function createScheduledBackups({ instanceStore, jobs, grantHealth, starter, announce, connectedApp, apiBudgetShare }: Dependencies) {
   return {
     async start(instanceId: string, objects: string[]): Promise<ScheduledStart> {
-      const instance = instanceById(db, instanceId);
+      const instance = await instanceStore.byId(instanceId);
       if (!instance) return { skipped: 'The instance no longer exists' };
-      if (!grantHealth.liveGrant(instance)) {
+      if (!(await grantHealth.liveGrant(instance))) {
         return { skipped: instance.currentGrantId ? "Salesforce refused the instance's grant: reauthenticate it" : 'The instance is not connected to Salesforce' };
       }
-      const busy = db
-        .select({ id: jobs.id })
-        .from(jobs)
-        .where(and(eq(jobs.instanceId, instanceId), inArray(jobs.status, ['QUEUED', 'RUNNING'])))
-        .get();
-      if (busy) return { skipped: 'A job was already running on the instance' };
+      if (await jobs.activeOnInstance(instanceId)) return { skipped: 'A job was already running on the instance' };
 
       let opened: Awaited<ReturnType<GrantHealth['session']>>;
       try {

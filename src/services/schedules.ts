@@ -23,11 +23,11 @@ interface Dependencies {
 }
 
 export function createScheduleService({ instances, policies, retention, announce, tokenWarningAt }: Dependencies) {
-  const visible = (viewer: Viewer, ids: readonly string[]) => instances.byIds(viewer, ids).map((instance) => instance.id);
+  const visible = async (viewer: Viewer, ids: readonly string[]) => (await instances.byIds(viewer, ids)).map((instance) => instance.id);
 
   /** Changes the instance's settings and tells subscribers the instance changed. */
   async function changed(viewer: Viewer, instanceId: string, change: (instance: InstanceRow) => Promise<unknown>): Promise<InstanceRow> {
-    const instance = instances.get(viewer, instanceId);
+    const instance = await instances.get(viewer, instanceId);
     await change(instance);
     announce.instanceChanged(instance);
     return instance;
@@ -38,22 +38,22 @@ export function createScheduleService({ instances, policies, retention, announce
 
     /** The current grant of each instance (a grant health check's last word, whether Salesforce still accepts it). */
     async currentGrants(viewer: Viewer, ids: readonly string[]): Promise<Map<string, GrantRow>> {
-      const grantIds = instances.byIds(viewer, ids).flatMap((instance) => (instance.currentGrantId ? [instance.currentGrantId] : []));
+      const grantIds = (await instances.byIds(viewer, ids)).flatMap((instance) => (instance.currentGrantId ? [instance.currentGrantId] : []));
       return byInstance(await policies.grants(grantIds));
     },
 
-    policies: async (viewer: Viewer, ids: readonly string[]): Promise<Map<string, BackupPolicyRow>> => byInstance(await policies.byInstanceIds(visible(viewer, ids))),
+    policies: async (viewer: Viewer, ids: readonly string[]): Promise<Map<string, BackupPolicyRow>> => byInstance(await policies.byInstanceIds(await visible(viewer, ids))),
 
-    lastRuns: async (viewer: Viewer, ids: readonly string[]): Promise<Map<string, ScheduledRunRow>> => byInstance(await policies.lastRuns(visible(viewer, ids))),
+    lastRuns: async (viewer: Viewer, ids: readonly string[]): Promise<Map<string, ScheduledRunRow>> => byInstance(await policies.lastRuns(await visible(viewer, ids))),
 
-    retentionPolicies: async (viewer: Viewer, ids: readonly string[]): Promise<Map<string, RetentionPolicyRow>> => byInstance(await retention.byInstanceIds(visible(viewer, ids))),
+    retentionPolicies: async (viewer: Viewer, ids: readonly string[]): Promise<Map<string, RetentionPolicyRow>> => byInstance(await retention.byInstanceIds(await visible(viewer, ids))),
 
     /** Scheduled runs of each instance, newest first. */
     async historyPages(viewer: Viewer, ids: readonly string[], request: PageRequest): Promise<Map<string, Page<ScheduledRunRow>>> {
       const size = pageSize(request, HISTORY_PAGE_SIZE);
       const offset = request.after ? decodeCursor('scheduledRuns', request.after, ['number'] as const)[0] : 0;
       const pages = new Map<string, Page<ScheduledRunRow>>(ids.map((id) => [id, pageOf<ScheduledRunRow>([], size, request, () => '')]));
-      for (const id of visible(viewer, ids)) {
+      for (const id of await visible(viewer, ids)) {
         const rows = (await policies.history(id, offset + size + 1)).slice(offset);
         pages.set(id, pageOf(rows, size, request, (row) => encodeCursor('scheduledRuns', offset + rows.indexOf(row) + 1)));
       }
@@ -70,7 +70,7 @@ export function createScheduleService({ instances, policies, retention, announce
 
     /** Prunes by the instance's retention (or shows, with dryRun, what would go; `rules` previews other settings). */
     async prune(viewer: Viewer, instanceId: string, dryRun: boolean, rules?: RetentionRules | null): Promise<PruneSummary> {
-      const instance = instances.get(viewer, instanceId);
+      const instance = await instances.get(viewer, instanceId);
       if (rules && !dryRun) throw new InvalidInputError('Other rules than the instance\'s can only be previewed: set them first, or pass dryRun: true', 'rules');
       const summary = await retention.prune(instance.id, { dryRun, rules: rules ?? undefined });
       if (!summary) throw new InvalidInputError('The instance has no retention policy: set one, or pass rules to preview', 'rules');

@@ -1,7 +1,4 @@
-import { and, asc, eq, getTableColumns, inArray, sql } from 'drizzle-orm';
-import { inListPlaceholder } from '../../db/in-list.ts';
-import type { Db } from '../../db/client.ts';
-import { grants, instances, tokens, type GrantRow, type InstanceRow, type TokenRow, type TokenStatus } from '../../db/schema.ts';
+import type { GrantRow, InstanceRow, TokenRow, TokenStatus } from '../../db/schema.ts';
 import type { GrantRejection, TokenLedger, TokenReservation } from '../../db/token-ledger.ts';
 import { decrypt, encrypt } from '../crypto.ts';
 import { InstanceNotConnectedError, NotFoundError, TokenExpiredError, type TokenExhaustionReason } from '../errors.ts';
@@ -15,45 +12,19 @@ export type { TokenReservation } from '../../db/token-ledger.ts';
  * instance needs reauthentication when none is left or Salesforce refuses the grant.
  * Every state change is atomic in the ledger (db/token-ledger.ts), so concurrent starts cannot share a token.
  */
-export function createTokenService(db: Db, ledger: TokenLedger, secretKey: Buffer) {
-  // Read for every instance shown and every instance event a subscription executes: prepared once.
-  const currentTokens = db
-    .select({ ...getTableColumns(tokens), organisationId: instances.organisationId })
-    .from(tokens)
-    .innerJoin(instances, and(eq(instances.id, tokens.instanceId), eq(instances.currentGrantId, tokens.grantId)))
-    .where(inListPlaceholder(tokens.instanceId, sql.placeholder('instanceIds')))
-    .orderBy(asc(tokens.position))
-    .prepare();
-  // The counts most reads want (tokensUsed, tokensRemaining): a row per status, not per token.
-  const currentTokenCounts = db
-    .select({ instanceId: tokens.instanceId, status: tokens.status, count: sql<number>`count(*)`, organisationId: instances.organisationId })
-    .from(tokens)
-    .innerJoin(instances, and(eq(instances.id, tokens.instanceId), eq(instances.currentGrantId, tokens.grantId)))
-    .where(inListPlaceholder(tokens.instanceId, sql.placeholder('instanceIds')))
-    .groupBy(tokens.instanceId, tokens.status)
-    .prepare();
-
-  function usedCount(grantId: string) {
-    return db
-      .select({ count: sql<number>`count(*)` })
-      .from(tokens)
-      .where(and(eq(tokens.grantId, grantId), eq(tokens.status, 'USED')))
-      .get()!.count;
-  }
-
+export function createTokenService(ledger: TokenLedger, secretKey: Buffer) {
   return {
     /** The tokens of each instance's current grant, in the order they are used. */
-    currentByInstanceIds(viewer: Viewer, instanceIds: readonly string[]): TokenRow[] {
-      return currentTokens
-        .all({ instanceIds: JSON.stringify(instanceIds) })
+    async currentByInstanceIds(viewer: Viewer, instanceIds: readonly string[]): Promise<TokenRow[]> {
+      return (await ledger.currentTokens(instanceIds))
         .filter((row) => canSeeOrganisation(viewer, row.organisationId))
         .map(({ organisationId: _organisation, ...token }) => token);
     },
 
     /** Current-grant token counts by status of instances read by many callers at once, in one statement. */
-    currentCountsForEachViewer(reads: readonly ViewerRead[]): Map<TokenStatus, number>[] {
+    async currentCountsForEachViewer(reads: readonly ViewerRead[]): Promise<Map<TokenStatus, number>[]> {
       const byInstance = new Map<string, { organisationId: string; counts: Map<TokenStatus, number> }>();
-      for (const row of currentTokenCounts.all({ instanceIds: JSON.stringify([...new Set(reads.map((read) => read.id))]) })) {
+      for (const row of await ledger.currentCounts([...new Set(reads.map((read) => read.id))])) {
         let entry = byInstance.get(row.instanceId);
         if (!entry) byInstance.set(row.instanceId, (entry = { organisationId: row.organisationId, counts: new Map() }));
         entry.counts.set(row.status, row.count);
@@ -64,28 +35,19 @@ export function createTokenService(db: Db, ledger: TokenLedger, secretKey: Buffe
       });
     },
 
-    byIds(viewer: Viewer, ids: readonly string[]): TokenRow[] {
-      return db
-        .select({ token: tokens, organisationId: instances.organisationId })
-        .from(tokens)
-        .innerJoin(instances, eq(instances.id, tokens.instanceId))
-        .where(inArray(tokens.id, [...ids]))
-        .all()
-        .filter((row) => canSeeOrganisation(viewer, row.organisationId))
-        .map((row) => row.token);
+    async byIds(viewer: Viewer, ids: readonly string[]): Promise<TokenRow[]> {
+      return (await ledger.tokensByIds(ids)).filter((row) => canSeeOrganisation(viewer, row.organisationId)).map((row) => row.token);
     },
 
-    usedOnCurrentGrant(instance: InstanceRow): number {
-      return instance.currentGrantId ? usedCount(instance.currentGrantId) : 0;
+    async usedOnCurrentGrant(instance: InstanceRow): Promise<number> {
+      return instance.currentGrantId ? ledger.usedCount(instance.currentGrantId) : 0;
     },
 
     refreshTokenOf(grant: GrantRow): string {
       return decrypt(secretKey, grant.refreshTokenCiphertext);
     },
 
-    grant(grantId: string): GrantRow | undefined {
-      return db.select().from(grants).where(eq(grants.id, grantId)).get();
-    },
+    grant: (grantId: string): Promise<GrantRow | undefined> => ledger.grant(grantId),
 
     /**
      * Stores a new approval as the instance's current grant with a fresh set of tokens. Tokens

@@ -26,15 +26,15 @@ describe('reads shared across contexts', () => {
   });
   afterAll(() => server.dispose());
 
-  it('answers each read in a batch for its own viewer', () => {
+  it('answers each read in a batch for its own viewer', async () => {
     const { services } = server.app;
     const reads = [
       { viewer: OPERATOR, id: theirs.id },
       { viewer: memberOf(mine.organisationId), id: theirs.id },
       { viewer: memberOf(mine.organisationId), id: mine.id },
     ];
-    expect(services.instances.forEachViewer(reads).map((row) => row?.id)).toEqual([theirs.id, undefined, mine.id]);
-    const counts = services.tokens.currentCountsForEachViewer(reads);
+    expect((await services.instances.forEachViewer(reads)).map((row) => row?.id)).toEqual([theirs.id, undefined, mine.id]);
+    const counts = await services.tokens.currentCountsForEachViewer(reads);
     expect(counts[0].size).toBeGreaterThan(0);
     expect(counts[1].size).toBe(0);
     expect(counts[2]).toEqual(counts[0]);

@@ -16,7 +16,8 @@ import { postgresStore } from '../../db/pg/store.ts';
 
 /** Rows the tests set up and read back beside the store, written directly in each engine. */
 interface Rows {
-  addSnapshot(jobId: string, instanceId: string, completed: boolean): Promise<string>;
+  addSnapshot(jobId: string, instanceId: string, completed: boolean, sequence?: number): Promise<string>;
+  addSnapshotObject(snapshotId: string, name: string): Promise<void>;
   instance(id: string): Promise<InstanceRow | undefined>;
   job(id: string): Promise<JobRow>;
   snapshotIds(): Promise<string[]>;
@@ -86,7 +87,8 @@ const instanceValues = (organisationId: string, tokenLimit: number) => ({
 });
 const jobValues = (instance: InstanceRow, queuedAt: Date) => ({ id: randomUUID(), organisationId: instance.organisationId, instanceId: instance.id, kind: 'BACKUP' as const, queuedAt });
 const policyValues = (instanceId: string, nextRunAt: Date) => ({ instanceId, frequency: 'EVERY_24_HOURS' as const, enabled: true, anchorAt: nextRunAt, nextRunAt, updatedAt: nextRunAt });
-const snapshotValues = (jobId: string, instanceId: string, completed: boolean) => ({ id: randomUUID(), jobId, instanceId, sequence: 1, completedAt: completed ? new Date() : null });
+const snapshotValues = (jobId: string, instanceId: string, completed: boolean, sequence = 1) => ({ id: randomUUID(), jobId, instanceId, sequence, completedAt: completed ? new Date() : null });
+const snapshotObjectValues = (snapshotId: string, name: string) => ({ snapshotId, name, recordCount: 1, deletedCount: 0 });
 
 /** The setup both engines share, made through the store as the services make it. */
 function connection(store: Store, rows: Rows): EngineConnection {
@@ -117,7 +119,8 @@ const sqlite: TestEngine = {
       const { db, close } = database;
       const { instances, jobs, jobFailures, snapshots, backupPolicies, scheduledRuns, snapshotObjects, snapshotRecords, recordVersions } = sqliteTables;
       return connection(sqliteStore(database), {
-        addSnapshot: promised((jobId: string, instanceId: string, completed: boolean) => db.insert(snapshots).values(snapshotValues(jobId, instanceId, completed)).returning().get().id),
+        addSnapshot: promised((jobId: string, instanceId: string, completed: boolean, sequence?: number) => db.insert(snapshots).values(snapshotValues(jobId, instanceId, completed, sequence)).returning().get().id),
+        addSnapshotObject: promised((snapshotId: string, name: string) => void db.insert(snapshotObjects).values(snapshotObjectValues(snapshotId, name)).run()),
         instance: promised((id: string) => db.select().from(instances).where(eq(instances.id, id)).get()),
         job: promised((id: string) => db.select().from(jobs).where(eq(jobs.id, id)).get()!),
         snapshotIds: promised(() => db.select({ id: snapshots.id }).from(snapshots).all().map((row) => row.id)),
@@ -162,7 +165,10 @@ const postgres: TestEngine = {
       const { db } = handle;
       const { instances, jobs, jobFailures, snapshots, backupPolicies, scheduledRuns, snapshotObjects, snapshotRecords, recordVersions } = pgTables;
       return connection(postgresStore(db), {
-        addSnapshot: async (jobId, instanceId, completed) => (await db.insert(snapshots).values(snapshotValues(jobId, instanceId, completed)).returning())[0].id,
+        addSnapshot: async (jobId, instanceId, completed, sequence) => (await db.insert(snapshots).values(snapshotValues(jobId, instanceId, completed, sequence)).returning())[0].id,
+        async addSnapshotObject(snapshotId, name) {
+          await db.insert(snapshotObjects).values(snapshotObjectValues(snapshotId, name));
+        },
         instance: async (id) => (await db.select().from(instances).where(eq(instances.id, id)))[0],
         job: async (id) => (await db.select().from(jobs).where(eq(jobs.id, id)))[0],
         snapshotIds: async () => (await db.select({ id: snapshots.id }).from(snapshots)).map((row) => row.id),

@@ -37,10 +37,10 @@ export async function seedOrganisations(db: Db, added: number, overrides: Partia
   const options: SeedOptions = { instancesPerOrganisation: 2, jobsPerInstance: 3, snapshotsPerInstance: 2, failuresPerRestore: 2, ...overrides };
   // The services on the same database; their events reach no one (as the rows of finished jobs do not).
   const announce = createAnnouncements(createEventBus());
-  const organisationService = createOrganisationService(db, sqliteOrganisationStore(db), announce);
-  const instanceService = createInstanceService(db, sqliteInstanceStore(db), announce, SEED_CONFIG);
+  const organisationService = createOrganisationService(sqliteOrganisationStore(db), announce);
+  const instanceService = createInstanceService(sqliteInstanceStore(db), announce, SEED_CONFIG);
   // Seeded refresh tokens are never sent to Salesforce: any key may encrypt them.
-  const tokenService = createTokenService(db, sqliteTokenLedger(db), randomBytes(32));
+  const tokenService = createTokenService(sqliteTokenLedger(db), randomBytes(32));
   const now = Date.now();
   // Names are unique: a second call goes on numbering after the organisations already there.
   const first = db.select({ n: count() }).from(organisations).get()!.n;

@@ -42,12 +42,12 @@ export async function startSeededServer(organisations: number, options: SeedOpti
 
   async function connectAndBackUp({ environment, instanceId }: (typeof pending)[number]) {
     const org = emulator.orgs[environment];
-    const started = services.reauthentication.start(OPERATOR, instanceId);
+    const started = await services.reauthentication.start(OPERATOR, instanceId);
     const callback = new URL(await loginAtSalesforce(started.authorizationUrl, { username: org.username, password: org.password }));
     await services.reauthentication.complete(OPERATOR, callback.searchParams.get('state')!, callback.searchParams.get('code')!);
     for (let b = 0; b < options.backupsPerInstance; b++) {
       const job = await services.jobs.startBackup(OPERATOR, instanceId, ['Account', 'Contact'], false);
-      await waitUntil(() => isFinished(services.jobs.get(OPERATOR, job.id).status), `backup ${job.id} to end`);
+      await waitUntil(async () => isFinished((await services.jobs.get(OPERATOR, job.id)).status), `backup ${job.id} to end`);
     }
   }
 

@@ -11,7 +11,7 @@ import type { TokenReservation } from '../../db/token-ledger.ts';
 import { InstanceNotConnectedError, NotFoundError, TokenExpiredError } from '../../src/errors.ts';
 import { createEventBus } from '../../src/events.ts';
 import { createAnnouncements } from '../../src/services/announcements.ts';
-import { createInstanceService, instanceById } from '../../src/services/instances.ts';
+import { createInstanceService } from '../../src/services/instances.ts';
 import { createOrganisationService } from '../../src/services/organisations.ts';
 import { createTokenService } from '../../src/services/tokens.ts';
 import { ENGINES, type TestDatabase } from '../helpers/engines.ts';
@@ -140,11 +140,11 @@ describe('token service', () => {
 
   it("turns the ledger's refusals into the errors the API answers with", async () => {
     const announce = createAnnouncements(createEventBus());
-    const organisation = await createOrganisationService(database.db, sqliteOrganisationStore(database.db), announce).create('Acme');
+    const organisation = await createOrganisationService(sqliteOrganisationStore(database.db), announce).create('Acme');
     const config = { tokenLimit: LIMIT, salesforce: { loginUrls: { PRODUCTION: 'https://login.example', SANDBOX: 'https://test.example' } } };
-    const instances = createInstanceService(database.db, sqliteInstanceStore(database.db), announce, config);
+    const instances = createInstanceService(sqliteInstanceStore(database.db), announce, config);
     const instanceId = (await instances.add({ kind: 'operator' }, organisation.id, 'PRODUCTION', 'Production')).id;
-    const tokens = createTokenService(database.db, sqliteTokenLedger(database.db), Buffer.alloc(32, 7));
+    const tokens = createTokenService(sqliteTokenLedger(database.db), Buffer.alloc(32, 7));
 
     await expect(tokens.reserve('missing', 'job')).rejects.toBeInstanceOf(NotFoundError);
     await expect(tokens.reserve(instanceId, 'job')).rejects.toBeInstanceOf(InstanceNotConnectedError);
@@ -153,6 +153,6 @@ describe('token service', () => {
     const refused = await tokens.reserve(instanceId, 'job-6').catch((error: unknown) => error);
     expect(refused).toBeInstanceOf(TokenExpiredError);
     expect(refused).toMatchObject({ reason: 'LIMIT_REACHED', tokensUsed: LIMIT, tokenLimit: LIMIT });
-    expect(tokens.refreshTokenOf(tokens.grant(instanceById(database.db, instanceId)!.currentGrantId!)!)).toBe(AUTHORIZED.refreshToken);
+    expect(tokens.refreshTokenOf((await tokens.grant((await instances.get({ kind: 'operator' }, instanceId)).currentGrantId!))!)).toBe(AUTHORIZED.refreshToken);
   });
 });
