@@ -1,9 +1,11 @@
+import type { DataKeyStore } from './data-key-store.ts';
 import type { JobClaims } from './job-claims.ts';
 import type { InstanceStore } from './instance-store.ts';
 import type { JobReports } from './job-reports.ts';
 import type { OrganisationStore } from './organisation-store.ts';
 import type { RestoreIntentStore } from './restore-intent-store.ts';
 import type { RunClaims } from './run-claims.ts';
+import type { SnapshotStore } from './snapshot-store.ts';
 import type { TokenLedger } from './token-ledger.ts';
 
 /**
@@ -19,4 +21,6 @@ export interface Store {
   organisations: OrganisationStore;
   instances: InstanceStore;
   restoreIntents: RestoreIntentStore;
+  dataKeys: DataKeyStore;
+  snapshots: SnapshotStore;
 }

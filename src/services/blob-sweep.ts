@@ -32,7 +32,7 @@ export function fileNamesIn(json: string): string[] {
  * found already stored, so the sweep deletes nothing when a backup ran at any time during it.
  */
 export function createBlobSweep({ sqlite }: Pick<DatabaseHandle, 'sqlite'>, blobs: Pick<BlobStores, 'list' | 'remove'>, dataKeys: Pick<DataKeys, 'forOrganisation'>) {
-  const open = (row: FileRow) => (typeof row.data === 'string' ? row.data : dataKeys.forOrganisation(row.organisation_id).open(row.data).toString('utf8'));
+  const open = async (row: FileRow) => (typeof row.data === 'string' ? row.data : (await dataKeys.forOrganisation(row.organisation_id)).open(row.data).toString('utf8'));
   const fileObjects = sqlite.prepare<[], { name: string }>('SELECT DISTINCT name FROM snapshot_objects WHERE blob_count > 0');
   const page = sqlite.prepare<{ objects: string; object: string; recordId: string; snapshotId: string; limit: number }, FileRow>(
     `SELECT r.object, r.record_id, r.snapshot_id, i.organisation_id, v.data
@@ -58,7 +58,7 @@ export function createBlobSweep({ sqlite }: Pick<DatabaseHandle, 'sqlite'>, blob
       let after = { object: '', recordId: '', snapshotId: '' };
       for (;;) {
         const rows = page.all({ objects, ...after, limit: PAGE_ROWS });
-        for (const row of rows) for (const name of fileNamesIn(open(row))) named.add(name);
+        for (const row of rows) for (const name of fileNamesIn(await open(row))) named.add(name);
         if (rows.length < PAGE_ROWS) break;
         const last = rows.at(-1)!;
         after = { object: last.object, recordId: last.record_id, snapshotId: last.snapshot_id };

@@ -81,12 +81,12 @@ interface Dependencies {
 export function createCompareService({ db, sqlite, storage, snapshots }: Dependencies) {
   const changes = prepareSnapshotChanges(sqlite);
 
-  const completeObjects = (snapshot: SnapshotRow) => storage.objectsOf([snapshot.id]).filter((o) => o.state === 'COMPLETE').map((o) => o.name);
+  const completeObjects = async (snapshot: SnapshotRow) => (await storage.objectsOf([snapshot.id])).filter((o) => o.state === 'COMPLETE').map((o) => o.name);
 
-  function comparison(from: SnapshotRow, to: SnapshotRow): Comparison {
+  async function comparison(from: SnapshotRow, to: SnapshotRow): Promise<Comparison> {
     if (from.instanceId !== to.instanceId) throw new InvalidInputError('Only snapshots of the same instance can be compared', 'to');
-    const inTo = new Set(completeObjects(to));
-    return { from, to, objects: completeObjects(from).filter((name) => inTo.has(name)).sort() };
+    const inTo = new Set(await completeObjects(to));
+    return { from, to, objects: (await completeObjects(from)).filter((name) => inTo.has(name)).sort() };
   }
 
   /** The change sets leading from the newer snapshot back to the older, or undefined when one is missing. */
@@ -110,9 +110,9 @@ export function createCompareService({ db, sqlite, storage, snapshots }: Depende
     return scope;
   }
 
-  function scopeOf(from: SnapshotRow, to: SnapshotRow, objects: readonly string[]): ChangeScope {
-    const oldChain = storage.chain(from);
-    const newChain = storage.chain(to);
+  async function scopeOf(from: SnapshotRow, to: SnapshotRow, objects: readonly string[]): Promise<ChangeScope> {
+    const oldChain = await storage.chain(from);
+    const newChain = await storage.chain(to);
     const [older, newer] = from.sequence <= to.sequence ? [from, to] : [to, from];
     const recorded = older.id === newer.id ? { rowsOf: [], changesOf: [] } : changeSetsBetween(older, newer);
     if (recorded) return { oldChain, newChain, objects, ...recorded };
@@ -133,13 +133,13 @@ export function createCompareService({ db, sqlite, storage, snapshots }: Depende
   }
 
   /** Opens both versions of the page's records, object by object, for their field changes. */
-  function withFields(compared: Comparison, rows: ChangedRow[]): RecordChange[] {
+  async function withFields(compared: Comparison, rows: ChangedRow[]): Promise<RecordChange[]> {
     const byObject = new Map<string, string[]>();
     for (const row of rows) byObject.set(row.object, [...(byObject.get(row.object) ?? []), row.recordId]);
     const versions = new Map<string, { before?: SalesforceRecord; after?: SalesforceRecord }>();
     for (const [object, ids] of byObject) {
-      for (const record of storage.recordReader(compared.from, object)(ids)) versions.set(record.recordId, { before: record.data });
-      for (const record of storage.recordReader(compared.to, object)(ids)) {
+      for (const record of await (await storage.recordReader(compared.from, object))(ids)) versions.set(record.recordId, { before: record.data });
+      for (const record of await (await storage.recordReader(compared.to, object))(ids)) {
         versions.set(record.recordId, { ...versions.get(record.recordId), after: record.data });
       }
     }
@@ -153,29 +153,29 @@ export function createCompareService({ db, sqlite, storage, snapshots }: Depende
     comparison,
 
     /** Two snapshots the viewer may read, compared from `fromId` to `toId`. */
-    compare: (viewer: Viewer, fromId: string, toId: string): Comparison => comparison(snapshots.get(viewer, fromId), snapshots.get(viewer, toId)),
+    compare: (viewer: Viewer, fromId: string, toId: string): Promise<Comparison> => comparison(snapshots.get(viewer, fromId), snapshots.get(viewer, toId)),
 
-    counts: (compared: Comparison): ObjectChanges[] => changes.counts(scopeOf(compared.from, compared.to, compared.objects)),
+    counts: async (compared: Comparison): Promise<ObjectChanges[]> => changes.counts(await scopeOf(compared.from, compared.to, compared.objects)),
 
-    changes(compared: Comparison, request: ChangesRequest): Page<RecordChange> {
+    async changes(compared: Comparison, request: ChangesRequest): Promise<Page<RecordChange>> {
       const size = pageSize(request, CHANGES_PAGE_SIZE);
       if (request.object && !compared.objects.includes(request.object)) {
         throw new InvalidInputError(`${request.object} is not an object both snapshots hold complete`, 'object', [request.object]);
       }
       const after = request.after ? decodeCursor('changes', request.after, ['string', 'string'] as const) : null;
-      const rows = changes.page(scopeOf(compared.from, compared.to, compared.objects), {
+      const rows = changes.page(await scopeOf(compared.from, compared.to, compared.objects), {
         object: request.object ?? null,
         kinds: request.kinds?.length ? request.kinds : CHANGE_KINDS,
         after: after && { object: after[0], recordId: after[1] },
         limit: size + 1,
       });
       const page = pageOf(rows, size, request, (row) => encodeCursor('changes', row.object, row.recordId));
-      return { ...page, rows: withFields(compared, page.rows) };
+      return { ...page, rows: await withFields(compared, page.rows) };
     },
 
     /** Every changed record of one object, of the given kinds, a slice at a time (for a restore of them). */
-    *changedIds(compared: Comparison, object: string, kinds: readonly ChangeKind[]): Generator<string[]> {
-      const scope = scopeOf(compared.from, compared.to, compared.objects);
+    async *changedIds(compared: Comparison, object: string, kinds: readonly ChangeKind[]): AsyncGenerator<string[]> {
+      const scope = await scopeOf(compared.from, compared.to, compared.objects);
       let after: RecordKey | null = null;
       for (;;) {
         const slice = changes.scan(scope, object, after);
@@ -196,8 +196,8 @@ export function createCompareService({ db, sqlite, storage, snapshots }: Depende
       const ownRows = snapshot.baseSnapshotId === previous.id;
       if (!ownRows) {
         // Every object either snapshot has, skipped ones too: a later comparison may hold them complete.
-        const objects = [...new Set(storage.objectsOf([previous.id, snapshot.id]).map((o) => o.name))];
-        const scope = scopeOf(previous, snapshot, objects);
+        const objects = [...new Set((await storage.objectsOf([previous.id, snapshot.id])).map((o) => o.name))];
+        const scope = await scopeOf(previous, snapshot, objects);
         let after: RecordKey | null = null;
         for (;;) {
           const slice = changes.scan(scope, null, after);

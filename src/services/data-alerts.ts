@@ -103,9 +103,8 @@ export function createDataAlertService(deps: Dependencies) {
       const previous = await compare.recordChanges(snapshot);
       if (!previous) return undefined;
       const threshold = thresholdOf(snapshot.instanceId);
-      const previousCounts = new Map(storage.objectsOf([previous.id]).map((o) => [o.name, o.recordCount]));
-      const passed = compare
-        .counts(compare.comparison(previous, snapshot))
+      const previousCounts = new Map((await storage.objectsOf([previous.id])).map((o) => [o.name, o.recordCount]));
+      const passed = (await compare.counts(await compare.comparison(previous, snapshot)))
         .map((counts) => ({ ...counts, previousCount: previousCounts.get(counts.object) ?? 0 }))
         .filter((change) => passesThreshold(change, threshold));
       if (passed.length === 0) return undefined;
@@ -172,17 +171,18 @@ export function createDataAlertService(deps: Dependencies) {
     },
 
     /** The comparison an alert was raised from: its previous snapshot to its own. */
-    comparisonOf: (viewer: Viewer, alert: DataAlertRow): Comparison => compare.compare(viewer, alert.previousSnapshotId, alert.snapshotId),
+    comparisonOf: (viewer: Viewer, alert: DataAlertRow): Promise<Comparison> => compare.compare(viewer, alert.previousSnapshotId, alert.snapshotId),
 
     /**
      * Starts a restore, from the snapshot before the alert, of exactly the records the alert counts
      * as deleted or changed, in all its objects or those named.
      */
-    restore(viewer: Viewer, id: string, options: RestoreOptions): Promise<JobRow> {
+    async restore(viewer: Viewer, id: string, options: RestoreOptions): Promise<JobRow> {
       const alert = get(viewer, id);
       const objects = chooseObjects(options.objects, alert.objects.map((o) => o.object), 'the alert');
-      const comparison = compare.compare(viewer, alert.previousSnapshotId, alert.snapshotId);
-      const recordIds = objects.flatMap((object) => [...compare.changedIds(comparison, object, ['DELETED', 'UPDATED'])].flat());
+      const comparison = await compare.compare(viewer, alert.previousSnapshotId, alert.snapshotId);
+      const recordIds: string[] = [];
+      for (const object of objects) for await (const slice of compare.changedIds(comparison, object, ['DELETED', 'UPDATED'])) recordIds.push(...slice);
       return deps.startRestore(viewer, {
         snapshotId: alert.previousSnapshotId,
         objects,

@@ -59,10 +59,10 @@ export function createExportService({ sqlite, storage, snapshots, blobs, links }
   const organisationOf = sqlite.prepare<[string], string>('SELECT organisation_id FROM instances WHERE id = ?').pluck();
 
   /** The live records of one object at the snapshot, a page at a time. */
-  async function* livePages(snapshot: SnapshotRow, object: string, chain = storage.chain(snapshot)): AsyncGenerator<SalesforceRecord[]> {
-    const read = storage.recordReader(snapshot, object);
-    for (const ids of recordIdPages(chain, object, EXPORT_PAGE)) {
-      yield read(ids)
+  async function* livePages(snapshot: SnapshotRow, object: string, chain?: string[]): AsyncGenerator<SalesforceRecord[]> {
+    const read = await storage.recordReader(snapshot, object);
+    for (const ids of recordIdPages(chain ?? (await storage.chain(snapshot)), object, EXPORT_PAGE)) {
+      yield (await read(ids))
         .filter((record) => !record.deleted && record.data)
         .map((record) => record.data);
       // Lets other requests in between pages.
@@ -75,7 +75,7 @@ export function createExportService({ sqlite, storage, snapshots, blobs, links }
    * has them; records the incrementals since brought may have fields added in the org since.
    */
   async function columnsOf(snapshot: SnapshotRow, object: string): Promise<string[]> {
-    const chain = storage.chain(snapshot);
+    const chain = await storage.chain(snapshot);
     const names = new Set<string>(['Id']);
     const add = (records: SalesforceRecord[]) => {
       for (const record of records) for (const name of Object.keys(record)) if (name !== 'attributes') names.add(name);
@@ -84,8 +84,8 @@ export function createExportService({ sqlite, storage, snapshots, blobs, links }
       add(records);
       break;
     }
-    const read = storage.recordReader(snapshot, object);
-    for (const ids of recordIdPages(chain.slice(0, -1), object, EXPORT_PAGE)) add(read(ids).flatMap((record) => (record.data ? [record.data] : [])));
+    const read = await storage.recordReader(snapshot, object);
+    for (const ids of recordIdPages(chain.slice(0, -1), object, EXPORT_PAGE)) add((await read(ids)).flatMap((record) => (record.data ? [record.data] : [])));
     return [...names];
   }
 
@@ -141,8 +141,8 @@ export function createExportService({ sqlite, storage, snapshots, blobs, links }
   const stamp = (snapshot: SnapshotRow) => snapshot.createdAt.toISOString().slice(0, 19).replace(/[-:]/g, '').replace('T', '-');
 
   /** The objects an export of the snapshot holds: every complete one, or the one named. */
-  function objectsToExport(snapshot: SnapshotRow, object: string | null): SnapshotObjectRow[] {
-    const complete = storage.objectsOf([snapshot.id]).filter((o) => o.state === 'COMPLETE');
+  async function objectsToExport(snapshot: SnapshotRow, object: string | null): Promise<SnapshotObjectRow[]> {
+    const complete = (await storage.objectsOf([snapshot.id])).filter((o) => o.state === 'COMPLETE');
     if (object === null) return complete;
     const row = complete.find((o) => o.name === object);
     if (!row) throw new InvalidInputError(`${object} is not an object the snapshot holds`, 'object', [object]);
@@ -151,8 +151,8 @@ export function createExportService({ sqlite, storage, snapshots, blobs, links }
 
   return {
     /** A signed link to an export the viewer may read. */
-    createLink(viewer: Viewer, snapshotId: string, object: string | null): ExportLink {
-      objectsToExport(snapshots.get(viewer, snapshotId), object);
+    async createLink(viewer: Viewer, snapshotId: string, object: string | null): Promise<ExportLink> {
+      await objectsToExport(snapshots.get(viewer, snapshotId), object);
       return links.create(viewer, { snapshotId, object });
     },
 
@@ -164,7 +164,7 @@ export function createExportService({ sqlite, storage, snapshots, blobs, links }
      */
     async open(viewer: Viewer, snapshotId: string, object: string | null): Promise<ExportFile> {
       const snapshot = snapshots.get(viewer, snapshotId);
-      const objects = objectsToExport(snapshot, object);
+      const objects = await objectsToExport(snapshot, object);
       if (object === null) return { name: `snapshot-${stamp(snapshot)}.zip`, contentType: 'application/zip', body: archiveOf(snapshot, objects) };
       if (objects[0].blobCount > 0) return { name: `${object}-${stamp(snapshot)}.zip`, contentType: 'application/zip', body: archiveOf(snapshot, objects) };
       return { name: `${object}-${stamp(snapshot)}.csv`, contentType: 'text/csv; charset=utf-8', body: await csvOf(snapshot, object) };

@@ -76,8 +76,8 @@ export function createServices({ database, events, config, secretKey, logger, re
   const audit = createAuditLog(db);
   const instances = createInstanceService(db, store.instances, announce, config);
   const tokens = createTokenService(db, store.ledger, secretKey);
-  const dataKeys = createDataKeys(db, secretKey);
-  const snapshotStorage = createSnapshotService(database, dataKeys);
+  const dataKeys = createDataKeys(store.dataKeys, secretKey);
+  const snapshotStorage = createSnapshotService(store.snapshots, dataKeys);
   const blobs = createLocalBlobStore(join(dirname(config.databaseFile), 'blobs'), dataKeys);
   const snapshots = createSnapshotQueries(db, snapshotStorage);
   const grantReleaser = createGrantReleaser(db, tokens, connectedApp, logger);

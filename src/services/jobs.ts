@@ -101,7 +101,7 @@ export function createJobService({ db, instances, snapshots, snapshotStorage, st
     },
 
     /** Checks everything that needs no Salesforce call before a token is used. */
-    startRestore(viewer: Viewer, request: RestoreRequest): Promise<JobRow> {
+    async startRestore(viewer: Viewer, request: RestoreRequest): Promise<JobRow> {
       requireDistinct('objects', request.objects);
       requireDistinct('recordIds', request.recordIds);
       const snapshot = snapshots.get(viewer, request.snapshotId);
@@ -110,9 +110,9 @@ export function createJobService({ db, instances, snapshots, snapshotStorage, st
       if (target.organisationId !== source.organisationId) {
         throw new InvalidInputError('A snapshot restores only to an instance of its own organisation', 'targetInstanceId');
       }
-      const objects = snapshotStorage.requireObjects(snapshot, request.objects);
+      const objects = await snapshotStorage.requireObjects(snapshot, request.objects);
       if (request.recordIds.length > 0) {
-        const unknown = snapshotStorage.missingRecordIds(snapshot, objects, request.recordIds);
+        const unknown = await snapshotStorage.missingRecordIds(snapshot, objects, request.recordIds);
         if (unknown.length > 0) throw new InvalidInputError(`Records not in the snapshot: ${listed(unknown)}`, 'recordIds', unknown);
       }
       const { snapshotId, recordIds, overwrite, includeChildren, dryRun } = request;
