@@ -82,6 +82,8 @@ export interface SnapshotStore {
    * it is deleted, purged ones left out, in id order.
    */
   heldStates(chain: string[], object: string, which?: string[] | 'onceDeleted'): Promise<Map<string, boolean>>;
+  /** Up to `size` ids of one object's records along a chain, whatever their state, in id order after `after`. */
+  recordIdPage(chain: readonly string[], object: string, after: string, size: number): Promise<string[]>;
   /** The ids, of those given, that no row of the objects along the chain names. */
   missingRecordIds(chain: string[], objects: string[], recordIds: string[]): Promise<string[]>;
   /** `versionReader` as SQL text, where the engine reads as well from a thread of its own (SQLite); undefined where reads already leave the process's thread (PostgreSQL). */

@@ -182,6 +182,14 @@ export function postgresSnapshotStore(db: PgDb): SnapshotStore {
       return new Map(held.map((row) => [row.record_id, row.deleted]));
     },
 
+    async recordIdPage(chain, object, after, size) {
+      const organisationId = await organisationOfSnapshot(chain[0]);
+      const { rows } = await db.execute<{ record_id: string }>(sql`select distinct r.record_id collate "C" as record_id from snapshot_records r
+        where r.organisation_id = ${organisationId} and ${anyOf(sql`r.snapshot_id`, chain)} and r.object = ${object} and r.record_id collate "C" > ${after}
+        order by 1 limit ${size}`);
+      return rows.map((row) => row.record_id);
+    },
+
     async missingRecordIds(chain, objects, recordIds) {
       const organisationId = await organisationOfSnapshot(chain[0]);
       const { rows } = await db.execute<{ record_id: string }>(sql`select distinct r.record_id from snapshot_records r

@@ -7,6 +7,7 @@ import { instances, jobs, recordVersions, snapshotObjects, snapshotRecords, snap
 import { PURGED, type SnapshotStore, type StoredData } from '../snapshot-store.ts';
 import { writeTransaction } from '../write-transaction.ts';
 import { promised } from './promised.ts';
+import { prepareRecordIdPages } from './record-id-pages.ts';
 import { prepareRecordWrites } from './record-writes.ts';
 
 /**
@@ -198,6 +199,7 @@ export function sqliteSnapshotStore({ db, sqlite }: Pick<DatabaseHandle, 'db' | 
       return promised((recordIds: string[]) => query.all({ recordIds: JSON.stringify(recordIds) }));
     },
     heldStates: promised(heldStates),
+    recordIdPage: promised(prepareRecordIdPages(sqlite)),
     missingRecordIds: promised(missingRecordIds),
     threadStatement(chain, object) {
       const query = newestVersionsQuery(chain, object, byIdsFilter()).toSQL();

@@ -1,10 +1,8 @@
 import { pipeline, Readable } from 'node:stream';
 import { finished } from 'node:stream/promises';
 import { setImmediate } from 'node:timers/promises';
-import type Database from 'better-sqlite3';
 import { stringify } from 'csv-stringify';
 import { ZipFile } from 'yazl';
-import { prepareRecordIdPages } from '../../db/record-id-pages.ts';
 import type { SnapshotObjectRow, SnapshotRow } from '../../db/schema.ts';
 import { InvalidInputError } from '../errors.ts';
 import type { BlobRef, BlobStore, BlobStores } from '../storage/blob-store.ts';
@@ -42,7 +40,6 @@ export interface ExportFile {
 }
 
 interface Dependencies {
-  sqlite: Database.Database;
   storage: SnapshotService;
   snapshots: Pick<SnapshotQueries, 'get'>;
   blobs: BlobStores;
@@ -54,14 +51,11 @@ interface Dependencies {
  * files beside it, a zip when there are files or several objects. Everything streams a page of
  * records at a time, whatever the size of the snapshot.
  */
-export function createExportService({ sqlite, storage, snapshots, blobs, links }: Dependencies) {
-  const recordIdPages = prepareRecordIdPages(sqlite);
-  const organisationOf = sqlite.prepare<[string], string>('SELECT organisation_id FROM instances WHERE id = ?').pluck();
-
+export function createExportService({ storage, snapshots, blobs, links }: Dependencies) {
   /** The live records of one object at the snapshot, a page at a time. */
   async function* livePages(snapshot: SnapshotRow, object: string, chain?: string[]): AsyncGenerator<SalesforceRecord[]> {
     const read = await storage.recordReader(snapshot, object);
-    for (const ids of recordIdPages(chain ?? (await storage.chain(snapshot)), object, EXPORT_PAGE)) {
+    for await (const ids of storage.recordIdPages(chain ?? (await storage.chain(snapshot)), object, EXPORT_PAGE)) {
       yield (await read(ids))
         .filter((record) => !record.deleted && record.data)
         .map((record) => record.data);
@@ -85,7 +79,7 @@ export function createExportService({ sqlite, storage, snapshots, blobs, links }
       break;
     }
     const read = await storage.recordReader(snapshot, object);
-    for (const ids of recordIdPages(chain.slice(0, -1), object, EXPORT_PAGE)) add((await read(ids)).flatMap((record) => (record.data ? [record.data] : [])));
+    for await (const ids of storage.recordIdPages(chain.slice(0, -1), object, EXPORT_PAGE)) add((await read(ids)).flatMap((record) => (record.data ? [record.data] : [])));
     return [...names];
   }
 
@@ -118,7 +112,7 @@ export function createExportService({ sqlite, storage, snapshots, blobs, links }
     };
     const fill = async () => {
       // Files are sealed with the organisation's data key; its store opens them as they stream out.
-      const files: BlobStore = blobs.forOrganisation(organisationOf.get(snapshot.instanceId)!);
+      const files: BlobStore = blobs.forOrganisation(await storage.organisationOfInstance(snapshot.instanceId));
       for (const object of objects) {
         await addEntry(`${object.name}.csv`, await csvOf(snapshot, object.name));
         if (object.blobCount === 0) continue;

@@ -148,7 +148,7 @@ export function createServices({ database, events, config, secretKey, logger, re
     jobs,
     compare,
     dataAlerts,
-    exports: createExportService({ sqlite: database.sqlite, storage: snapshotStorage, snapshots, blobs, links: exportLinks }),
+    exports: createExportService({ storage: snapshotStorage, snapshots, blobs, links: exportLinks }),
     subscriptions: createSubscriptionService(events),
   };
   return { services, worker, blobs, dataKeys, scheduler, grantChecks, retentionPass };

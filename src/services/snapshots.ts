@@ -43,6 +43,9 @@ export function createSnapshotService(store: SnapshotStore, dataKeys: DataKeys) 
 
     objectsOf: (snapshotIds: readonly string[]): Promise<SnapshotObjectRow[]> => store.objectsOf(snapshotIds),
 
+    /** The organisation an instance belongs to: its records and files are sealed with its key. */
+    organisationOfInstance: (instanceId: string): Promise<string> => store.organisationOfInstance(instanceId),
+
     /** What the snapshot holds of one object (purged records left out), read only as far as asked. */
     heldRecords(snapshot: SnapshotRow, object: string): HeldRecords {
       return {
@@ -85,6 +88,18 @@ export function createSnapshotService(store: SnapshotStore, dataKeys: DataKeys) 
       const read = await openedReader(snapshot, object);
       const toStored = parsedRecord(object);
       return async (recordIds) => (await read(recordIds)).map(toStored);
+    },
+
+    /** The ids of one object's records along a chain, whatever their state, in id order, a page at a time. */
+    async *recordIdPages(chain: readonly string[], object: string, size: number): AsyncGenerator<string[]> {
+      let after = '';
+      for (;;) {
+        const page = await store.recordIdPage(chain, object, after, size);
+        if (page.length === 0) return;
+        yield page;
+        if (page.length < size) return;
+        after = page.at(-1)!;
+      }
     },
 
     /** The ids, of those given, that no object of the snapshot holds. */

@@ -116,6 +116,11 @@ describe.each(ENGINES)('snapshot storage on $name', (engine) => {
     expect(await snapshots.liveRecordIds(first, 'Account')).toEqual(['001A', '001E']);
     expect(await snapshots.liveRecordIds(second, 'Account', ['001B', '001C', '001E'])).toEqual(['001C']);
 
+    // Exports page through every id the chain names, whatever became of the record, in id order.
+    const pages: string[][] = [];
+    for await (const page of snapshots.recordIdPages(await snapshots.chain(second), 'Account', 2)) pages.push(page);
+    expect(pages).toEqual([['001A', '001B'], ['001C', '001D'], ['001E']]);
+
     const read = await snapshots.recordReader(second, 'Account');
     expect((await read(['001E', '001B', '001A'])).map(({ recordId, deleted, data }) => [recordId, deleted, data.Name])).toEqual([
       ['001A', false, '001A v2'],
@@ -155,6 +160,11 @@ describe.each(ENGINES)('snapshot storage on $name', (engine) => {
     await snapshots.storeRecords(snapshot.id, 'Contact', [account('003A')]);
     await snapshots.complete(snapshot, completeObjects('Account', 'Contact'));
     const full = (await snapshots.find(snapshot.id))!;
+
+    const pages: string[][] = [];
+    for await (const page of snapshots.recordIdPages([full.id], 'Account', 2000)) pages.push(page);
+    expect(pages.map((page) => page.length)).toEqual([2000, 2000, 1000]);
+    expect(pages.flat()).toEqual(ids);
 
     const read = await (await snapshots.recordReader(full, 'Account'))([...ids, '001UNKNOWN']);
     expect(read).toHaveLength(5000);
