@@ -5,6 +5,7 @@ import type { JobReports } from './job-reports.ts';
 import type { OrganisationStore } from './organisation-store.ts';
 import type { RestoreIntentStore } from './restore-intent-store.ts';
 import type { RunClaims } from './run-claims.ts';
+import type { SnapshotChangeStore } from './snapshot-changes.ts';
 import type { SnapshotStore } from './snapshot-store.ts';
 import type { TokenLedger } from './token-ledger.ts';
 
@@ -23,4 +24,5 @@ export interface Store {
   restoreIntents: RestoreIntentStore;
   dataKeys: DataKeyStore;
   snapshots: SnapshotStore;
+  snapshotChanges: SnapshotChangeStore;
 }

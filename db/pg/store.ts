@@ -7,6 +7,7 @@ import { postgresJobReports } from './job-reports.ts';
 import { postgresOrganisationStore } from './organisation-store.ts';
 import { postgresRestoreIntentStore } from './restore-intent-store.ts';
 import { postgresRunClaims } from './run-claims.ts';
+import { postgresSnapshotChangeStore } from './snapshot-changes.ts';
 import { postgresSnapshotStore } from './snapshot-store.ts';
 import { postgresTokenLedger } from './token-ledger.ts';
 
@@ -21,5 +22,6 @@ export function postgresStore(db: PgDb): Store {
     restoreIntents: postgresRestoreIntentStore(db),
     dataKeys: postgresDataKeyStore(db),
     snapshots: postgresSnapshotStore(db),
+    snapshotChanges: postgresSnapshotChangeStore(db),
   };
 }

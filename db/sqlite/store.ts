@@ -7,6 +7,7 @@ import { sqliteJobReports } from './job-reports.ts';
 import { sqliteOrganisationStore } from './organisation-store.ts';
 import { sqliteRestoreIntentStore } from './restore-intent-store.ts';
 import { sqliteRunClaims } from './run-claims.ts';
+import { sqliteSnapshotChangeStore } from './snapshot-changes.ts';
 import { sqliteSnapshotStore } from './snapshot-store.ts';
 import { sqliteTokenLedger } from './token-ledger.ts';
 
@@ -22,5 +23,6 @@ export function sqliteStore(database: Pick<DatabaseHandle, 'db' | 'sqlite' | 'un
     restoreIntents: sqliteRestoreIntentStore(database.db),
     dataKeys: sqliteDataKeyStore(database.db),
     snapshots: sqliteSnapshotStore(database),
+    snapshotChanges: sqliteSnapshotChangeStore(database),
   };
 }

@@ -82,7 +82,7 @@ export function createServices({ database, events, config, secretKey, logger, re
   const snapshots = createSnapshotQueries(db, snapshotStorage);
   const grantReleaser = createGrantReleaser(db, tokens, connectedApp, logger);
   const restoredRecords = createRestoredRecordService(store.restoreIntents);
-  const compare = createCompareService({ db, sqlite: database.sqlite, storage: snapshotStorage, snapshots });
+  const compare = createCompareService({ changes: store.snapshotChanges, storage: snapshotStorage, snapshots });
   const worker = createJobWorker({
     db, claims: store.claims, reports: store.reports, restoreIntents: store.restoreIntents, instances: store.instances, config, secretKey, connectedApp, tokens, snapshots: snapshotStorage, blobs, restoredRecords, grantReleaser, announce, logger, metrics,
     afterBackup: (snapshot) => dataAlerts.afterBackup(snapshot),
