@@ -1,5 +1,6 @@
 import type { ApiKeyStore } from './api-key-store.ts';
 import type { AuditStore } from './audit-store.ts';
+import type { DataKeyStore } from './data-key-store.ts';
 import type { JobClaims } from './job-claims.ts';
 import type { InstanceStore } from './instance-store.ts';
 import type { JobReports } from './job-reports.ts';
@@ -13,6 +14,8 @@ import type { RestoreIntentStore } from './restore-intent-store.ts';
 import type { RunClaims } from './run-claims.ts';
 import type { SealedSecrets } from './sealed-secrets.ts';
 import type { SettingsStore } from './settings-store.ts';
+import type { SnapshotChangeStore } from './snapshot-changes.ts';
+import type { SnapshotStore } from './snapshot-store.ts';
 import type { TokenLedger } from './token-ledger.ts';
 import type { JobReads } from './job-reads.ts';
 import type { SnapshotListing } from './snapshot-listing.ts';
@@ -46,4 +49,7 @@ export interface Store {
   snapshotListing: SnapshotListing;
   oauthStates: OAuthStates;
   health: DatabaseHealth;
+  dataKeys: DataKeyStore;
+  snapshots: SnapshotStore;
+  snapshotChanges: SnapshotChangeStore;
 }

@@ -60,8 +60,8 @@ export const SnapshotComparisonRef = builder.objectRef<Comparison>('SnapshotComp
         type: RecordChangeRef,
         description: 'Changed records in object and id order, with their field changes.',
         args: { object: t.arg.string(), kinds: t.arg({ type: [ChangeKindEnum] }) },
-        resolve: (comparison, args, ctx) =>
-          toConnection(ctx.services.compare.changes(comparison, { ...forwardPage(args), object: args.object, kinds: args.kinds })),
+        resolve: async (comparison, args, ctx) =>
+          toConnection(await ctx.services.compare.changes(comparison, { ...forwardPage(args), object: args.object, kinds: args.kinds })),
       },
       { name: 'RecordChangeConnection' },
       { name: 'RecordChangeEdge' },

@@ -58,8 +58,8 @@ SnapshotRef.implement({
         type: SnapshotRecordRef,
         description: 'Records of one object at the snapshot, to find the ones to restore. `search` matches any field value.',
         args: { object: t.arg.string({ required: true }), search: t.arg.string() },
-        resolve: (snapshot, args, ctx) =>
-          toConnection(ctx.services.snapshots.records(snapshot, args.object, { ...forwardPage(args), search: args.search })),
+        resolve: async (snapshot, args, ctx) =>
+          toConnection(await ctx.services.snapshots.records(snapshot, args.object, { ...forwardPage(args), search: args.search })),
       },
       { name: 'SnapshotRecordConnection' },
       { name: 'SnapshotRecordEdge' },

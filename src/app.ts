@@ -60,7 +60,6 @@ export async function createApp(config: Config, logger: YogaLogger, options: { c
   // redirect is not used, and the configured address stands in.
   const redirectUri = () => `${publicUrl ?? `http://${config.host}:${config.port}`}${OAUTH_CALLBACK_PATH}`;
   const { services, worker, blobs, dataKeys, scheduler, grantChecks, retentionPass } = createServices({
-    database,
     store,
     events,
     config,

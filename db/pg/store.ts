@@ -2,6 +2,7 @@ import type { Store } from '../store.ts';
 import type { PgDb } from './client.ts';
 import { postgresApiKeyStore } from './api-key-store.ts';
 import { postgresAuditStore } from './audit-store.ts';
+import { postgresDataKeyStore } from './data-key-store.ts';
 import { postgresInstanceStore } from './instance-store.ts';
 import { postgresJobClaims } from './job-claims.ts';
 import { postgresJobReports } from './job-reports.ts';
@@ -15,6 +16,8 @@ import { postgresRestoreIntentStore } from './restore-intent-store.ts';
 import { postgresRunClaims } from './run-claims.ts';
 import { postgresSealedSecrets } from './sealed-secrets.ts';
 import { postgresSettingsStore } from './settings-store.ts';
+import { postgresSnapshotChangeStore } from './snapshot-changes.ts';
+import { postgresSnapshotStore } from './snapshot-store.ts';
 import { postgresTokenLedger } from './token-ledger.ts';
 import { postgresJobReads } from './job-reads.ts';
 import { postgresSnapshotListing } from './snapshot-listing.ts';
@@ -44,5 +47,8 @@ export function postgresStore(db: PgDb): Store {
     snapshotListing: postgresSnapshotListing(db),
     oauthStates: postgresOAuthStates(db),
     health: postgresDatabaseHealth(db),
+    dataKeys: postgresDataKeyStore(db),
+    snapshots: postgresSnapshotStore(db),
+    snapshotChanges: postgresSnapshotChangeStore(db),
   };
 }

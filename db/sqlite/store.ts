@@ -2,6 +2,7 @@ import type { DatabaseHandle } from '../client.ts';
 import type { Store } from '../store.ts';
 import { sqliteApiKeyStore } from './api-key-store.ts';
 import { sqliteAuditStore } from './audit-store.ts';
+import { sqliteDataKeyStore } from './data-key-store.ts';
 import { sqliteInstanceStore } from './instance-store.ts';
 import { sqliteJobClaims } from './job-claims.ts';
 import { sqliteJobReports } from './job-reports.ts';
@@ -15,6 +16,8 @@ import { sqliteRestoreIntentStore } from './restore-intent-store.ts';
 import { sqliteRunClaims } from './run-claims.ts';
 import { sqliteSealedSecrets } from './sealed-secrets.ts';
 import { sqliteSettingsStore } from './settings-store.ts';
+import { sqliteSnapshotChangeStore } from './snapshot-changes.ts';
+import { sqliteSnapshotStore } from './snapshot-store.ts';
 import { sqliteTokenLedger } from './token-ledger.ts';
 import { sqliteJobReads } from './job-reads.ts';
 import { sqliteSnapshotListing } from './snapshot-listing.ts';
@@ -45,5 +48,8 @@ export function sqliteStore(database: Pick<DatabaseHandle, 'db' | 'uncounted' | 
     snapshotListing: sqliteSnapshotListing(database.db),
     oauthStates: sqliteOAuthStates(database.db),
     health: sqliteDatabaseHealth(database.sqlite),
+    dataKeys: sqliteDataKeyStore(database.db),
+    snapshots: sqliteSnapshotStore(database),
+    snapshotChanges: sqliteSnapshotChangeStore(database),
   };
 }

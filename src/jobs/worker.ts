@@ -1,6 +1,5 @@
 import { randomUUID } from 'node:crypto';
 import type { YogaLogger } from 'graphql-yoga';
-import type { Db } from '../../db/client.ts';
 import type { JobRow, SnapshotRow } from '../../db/schema.ts';
 import type { Config } from '../config.ts';
 import type { Metrics } from '../metrics.ts';
@@ -32,7 +31,6 @@ import type { InstanceStore } from '../../db/instance-store.ts';
  * were started, so it reads snapshots and grants unchecked.
  */
 export interface WorkerAccess {
-  db: Db;
   /** The queue's state transitions (claims, leases), on whichever engine holds the jobs. */
   claims: JobClaims;
   /** What running jobs write to their rows. */
@@ -162,7 +160,7 @@ export function createJobWorker(access: WorkerAccess) {
     }
     // Jobs queued before parameters named their kind carry no typed request.
     if (parameters.kind !== 'RESTORE') throw new Error('This restore was queued by an older version of the service; start it again');
-    const snapshot = access.snapshots.find(parameters.snapshotId);
+    const snapshot = await access.snapshots.find(parameters.snapshotId);
     if (!snapshot) throw new Error('The snapshot of this restore no longer exists');
     await runRestore(snapshot, session, access.snapshots, parameters, {
       checkpoint,
@@ -192,7 +190,7 @@ export function createJobWorker(access: WorkerAccess) {
       outcome = { status: 'SUCCEEDED' };
     } catch (error) {
       // A failed backup's unfinished snapshot goes at once, not at the next start.
-      if (job.kind === 'BACKUP') access.snapshots.discardUnfinishedOf(job.id);
+      if (job.kind === 'BACKUP') await access.snapshots.discardUnfinishedOf(job.id);
       if (stopped) {
         await progress.drop();
         const handedBack = await claims.handBack(job.id, owner);
@@ -254,7 +252,7 @@ export function createJobWorker(access: WorkerAccess) {
     /** Ends what dead workers left, then takes jobs, also those queued by other processes. */
     async start() {
       stopped = false;
-      access.snapshots.discardIncomplete();
+      await access.snapshots.discardIncomplete();
       // Beating from the start: a database that fails this first round is tried again at the next beat.
       heartbeat ??= setInterval(() => {
         beat().catch((error: unknown) => access.logger.warn(`Job worker heartbeat failed: ${(error as Error).stack ?? String(error)}`));

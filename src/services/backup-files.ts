@@ -21,10 +21,10 @@ export async function attachFiles(
   blobs: BlobStore,
   plan: ReadPlan,
   records: SalesforceRecord[],
-  options: { checkpoint: () => void; previously?: (ids: string[]) => Map<string, SalesforceRecord> },
+  options: { checkpoint: () => void; previously?: (ids: string[]) => Promise<Map<string, SalesforceRecord>> },
 ): Promise<void> {
   if (plan.blobFields.length === 0) return;
-  const previous = options.previously?.(records.map((record) => record.Id)) ?? new Map<string, SalesforceRecord>();
+  const previous = (await options.previously?.(records.map((record) => record.Id))) ?? new Map<string, SalesforceRecord>();
   for (const record of records) {
     const before = previous.get(record.Id);
     if (!before || before.SystemModstamp !== record.SystemModstamp) continue;

@@ -33,7 +33,7 @@ export async function findPurged(session: SalesforceSession, check: PurgeCheck):
   const { object, mark, seen, held, checkpoint } = check;
   const unseen = (ids: Iterable<string>) => Array.from(ids).filter((id) => !seen.has(id));
   // A full read of the object: whatever it did not return is gone.
-  if (mark === null) return unseen(held.all().keys());
+  if (mark === null) return unseen((await held.all()).keys());
 
   const since = new Date(parseStamp(mark));
   let gone: Set<string>;
@@ -44,15 +44,15 @@ export async function findPurged(session: SalesforceSession, check: PurgeCheck):
     const covered = parseStamp(log.earliestDateAvailable) <= since.getTime() && parseStamp(log.latestDateCovered) >= check.until.getTime();
     if (!covered) throw new Error('window');
     // Deleted since the last backup yet not returned by queryAll: already purged.
-    gone = held.among(unseen(log.deletedRecords.map(({ id }) => id)));
+    gone = await held.among(unseen(log.deletedRecords.map(({ id }) => id)));
   } catch (error) {
     if ((error as Error).message !== 'window' && (error as Error).name !== 'INVALID_REPLICATION_DATE') throw error;
     // The delete log no longer reaches back to the last backup: compare every id instead.
     const present = await queryAllIds(session, selectQuery(object, ['Id']), checkpoint);
-    return unseen(held.all().keys()).filter((id) => !present.has(id));
+    return unseen((await held.all()).keys()).filter((id) => !present.has(id));
   }
   // Records already in the recycle bin at the last backup may have been purged since.
-  const binned = unseen(held.deleted());
+  const binned = unseen(await held.deleted());
   if (binned.length > 0) {
     const inBin = await queryAllIds(session, selectQuery(object, ['Id'], DELETED_ONLY), checkpoint);
     for (const id of binned) if (!inBin.has(id)) gone.add(id);

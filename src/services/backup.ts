@@ -86,16 +86,16 @@ export async function runBackup(job: JobRow, session: SalesforceSession, snapsho
   const { checkpoint } = options;
   checkpoint();
   const objects = job.objects.length > 0 ? job.objects : backupableObjects(await describeGlobal(session));
-  const previous = snapshotsService.latestComplete(job.instanceId);
-  const full = !previous || (job.parameters.kind === 'BACKUP' && job.parameters.full) || snapshotsService.chainLength(previous) >= options.fullBackupEvery;
+  const previous = await snapshotsService.latestComplete(job.instanceId);
+  const full = !previous || (job.parameters.kind === 'BACKUP' && job.parameters.full) || (await snapshotsService.chainLength(previous)) >= options.fullBackupEvery;
   const base = full ? undefined : previous;
-  const baseObjects = new Map(base ? snapshotsService.objectsOf([base.id]).map((o) => [o.name, o]) : []);
+  const baseObjects = new Map(base ? (await snapshotsService.objectsOf([base.id])).map((o) => [o.name, o]) : []);
 
   checkpoint();
   const { counts, serverTime } = await recordCounts(session, objects);
   const nextMark = new Date(serverTime.getTime() - INCREMENTAL_SAFETY_MARGIN_MS).toISOString().replace('Z', '+0000');
   const describes = await describeSObjects(session, objects, checkpoint);
-  const snapshot = snapshotsService.begin(job.instanceId, job.id, base);
+  const snapshot = await snapshotsService.begin(job.instanceId, job.id, base);
 
   let total = full ? objects.reduce((sum, object) => sum + (counts.get(object) ?? 0), 0) : 0;
   let processed = 0;
@@ -130,7 +130,7 @@ export async function runBackup(job: JobRow, session: SalesforceSession, snapsho
       } catch (error) {
         const reason = stopsTheJob(error) ? undefined : refusalReason(error);
         if (reason === undefined) throw error;
-        snapshotsService.discardObject(snapshot.id, object);
+        await snapshotsService.discardObject(snapshot.id, object);
         options.onWarning(`${object} skipped: ${reason}`);
         results.push({ name: object, highWaterMark: null, state: 'SKIPPED', reason, hasBlobs: false });
       }
@@ -142,7 +142,7 @@ export async function runBackup(job: JobRow, session: SalesforceSession, snapsho
   if (results.length > 0 && results.every((r) => r.state === 'SKIPPED')) {
     throw new JobStoppedError(`Salesforce refused every object: ${results.map((r) => `${r.name} (${r.reason})`).join('; ')}`);
   }
-  snapshotsService.complete(snapshot, results);
+  await snapshotsService.complete(snapshot, results);
   return snapshot;
 
   /** What to read of an object, or why it cannot be read. */
@@ -168,23 +168,23 @@ export async function runBackup(job: JobRow, session: SalesforceSession, snapsho
     // Only an incremental backup looks for purged records. A full one keeps no ids: a Bulk record's
     // Id is a slice of its CSV page's text and would hold the whole object's text until the end.
     const seen = base ? new Set<string>() : undefined;
-    const readPrevious = previous && plan.blobFields.length > 0 ? snapshotsService.recordReader(previous, object) : undefined;
-    const previously = readPrevious && ((ids: string[]) => new Map(readPrevious(ids).map((stored) => [stored.recordId, stored.data])));
-    const sealedPages = options.sealer.decoder(object, plan.fieldTypes, snapshotsService.wrappedKeyOfSnapshot(snapshot.id));
+    const readPrevious = previous && plan.blobFields.length > 0 ? await snapshotsService.recordReader(previous, object) : undefined;
+    const previously = readPrevious && (async (ids: string[]) => new Map((await readPrevious(ids)).map((stored) => [stored.recordId, stored.data])));
+    const sealedPages = options.sealer.decoder(object, plan.fieldTypes, await snapshotsService.wrappedKeyOfSnapshot(snapshot.id));
     const started = ahead.get(object);
     ahead.delete(object);
     const read = readObject(session, plan, { checkpoint, bulkThreshold: options.bulkThreshold, signal: options.signal, sealedPages, started });
     for await (const batch of read) {
       if (batch.expected !== undefined && !full) progress({ expected: batch.expected });
       if (batch.sealed) {
-        progress({ read: batch.sealed.length, stored: snapshotsService.storeSealed(snapshot.id, object, batch.sealed) });
+        progress({ read: batch.sealed.length, stored: await snapshotsService.storeSealed(snapshot.id, object, batch.sealed) });
         if (seen) for (const id of idsOf(batch.sealed)) seen.add(id);
         continue;
       }
       await attachFiles(session, options.blobs, plan, batch.records, { checkpoint, previously });
       let stored = 0;
       for (let start = 0; start < batch.records.length; start += STORE_SLICE) {
-        stored += snapshotsService.storeRecords(snapshot.id, object, batch.records.slice(start, start + STORE_SLICE).map(recordText));
+        stored += await snapshotsService.storeRecords(snapshot.id, object, batch.records.slice(start, start + STORE_SLICE).map(recordText));
         await setImmediate();
       }
       if (seen) for (const record of batch.records) seen.add(record.Id);
@@ -193,7 +193,7 @@ export async function runBackup(job: JobRow, session: SalesforceSession, snapsho
     if (base && seen) {
       const purged = await findPurged(session, { object, mark, seen, held: snapshotsService.heldRecords(base, object), until: serverTime, checkpoint });
       if (purged.length > 0) {
-        snapshotsService.storePurged(snapshot.id, object, purged);
+        await snapshotsService.storePurged(snapshot.id, object, purged);
         progress({ stored: purged.length });
       }
     }

@@ -21,8 +21,8 @@ export function fileNamesIn(json: string): string[] {
  * found already stored, so the sweep deletes nothing when a backup ran at any time during it.
  */
 export function createBlobSweep(references: FileReferences, blobs: Pick<BlobStores, 'list' | 'remove'>, dataKeys: Pick<DataKeys, 'forOrganisation'>) {
-  const open = (version: VersionData) =>
-    typeof version.data === 'string' ? version.data : dataKeys.forOrganisation(version.organisationId).open(version.data).toString('utf8');
+  const open = async (version: VersionData) =>
+    typeof version.data === 'string' ? version.data : (await dataKeys.forOrganisation(version.organisationId)).open(version.data).toString('utf8');
 
   return {
     /** Returns the number of files deleted, or null when a backup ran meanwhile (the next sweep tries again). */
@@ -31,7 +31,7 @@ export function createBlobSweep(references: FileReferences, blobs: Pick<BlobStor
       if (await references.backupRanSince(startedAt)) return null;
       const named = new Set<string>();
       for await (const versions of references.versionsHoldingFiles(PAGE_ROWS)) {
-        for (const version of versions) for (const name of fileNamesIn(open(version))) named.add(name);
+        for (const version of versions) for (const name of fileNamesIn(await open(version))) named.add(name);
       }
       // Nothing is awaited between this check and the deletes: no backup of this process can start in between.
       if (await references.backupRanSince(startedAt)) return null;

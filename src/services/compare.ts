@@ -1,16 +1,15 @@
 import { setImmediate } from 'node:timers/promises';
-import type Database from 'better-sqlite3';
-import { and, desc, eq, gt, isNotNull, lt, lte } from 'drizzle-orm';
-import type { Db } from '../../db/client.ts';
-import { snapshotChangeSets, snapshots as snapshotTable, type SnapshotRow } from '../../db/schema.ts';
+import type { SnapshotRow } from '../../db/schema.ts';
 import {
   CHANGE_KINDS,
-  prepareSnapshotChanges,
+  changeCounts,
+  changesPage,
   type ChangeCountRow,
   type ChangedRow,
   type ChangeKind,
   type ChangeScope,
   type RecordKey,
+  type SnapshotChangeStore,
 } from '../../db/snapshot-changes.ts';
 import { InvalidInputError } from '../errors.ts';
 import { decodeCursor, encodeCursor, pageOf, pageSize, type Page, type PageRequest } from './paging.ts';
@@ -66,8 +65,7 @@ export function fieldChanges(before: SalesforceRecord | undefined, after: Salesf
 }
 
 interface Dependencies {
-  db: Db;
-  sqlite: Database.Database;
+  changes: SnapshotChangeStore;
   storage: SnapshotService;
   snapshots: Pick<SnapshotQueries, 'get'>;
 }
@@ -78,28 +76,18 @@ interface Dependencies {
  * once), so a comparison looks only at the records changed by the backups between its two
  * snapshots. Only the records of a page are opened, for their fields.
  */
-export function createCompareService({ db, sqlite, storage, snapshots }: Dependencies) {
-  const changes = prepareSnapshotChanges(sqlite);
+export function createCompareService({ changes, storage, snapshots }: Dependencies) {
+  const completeObjects = async (snapshot: SnapshotRow) => (await storage.objectsOf([snapshot.id])).filter((o) => o.state === 'COMPLETE').map((o) => o.name);
 
-  const completeObjects = (snapshot: SnapshotRow) => storage.objectsOf([snapshot.id]).filter((o) => o.state === 'COMPLETE').map((o) => o.name);
-
-  function comparison(from: SnapshotRow, to: SnapshotRow): Comparison {
+  async function comparison(from: SnapshotRow, to: SnapshotRow): Promise<Comparison> {
     if (from.instanceId !== to.instanceId) throw new InvalidInputError('Only snapshots of the same instance can be compared', 'to');
-    const inTo = new Set(completeObjects(to));
-    return { from, to, objects: completeObjects(from).filter((name) => inTo.has(name)).sort() };
+    const inTo = new Set(await completeObjects(to));
+    return { from, to, objects: (await completeObjects(from)).filter((name) => inTo.has(name)).sort() };
   }
 
   /** The change sets leading from the newer snapshot back to the older, or undefined when one is missing. */
-  function changeSetsBetween(older: SnapshotRow, newer: SnapshotRow): Pick<ChangeScope, 'rowsOf' | 'changesOf'> | undefined {
-    const sets = new Map(
-      db
-        .select({ set: snapshotChangeSets })
-        .from(snapshotChangeSets)
-        .innerJoin(snapshotTable, eq(snapshotTable.id, snapshotChangeSets.snapshotId))
-        .where(and(eq(snapshotTable.instanceId, newer.instanceId), gt(snapshotTable.sequence, older.sequence), lte(snapshotTable.sequence, newer.sequence)))
-        .all()
-        .map(({ set }) => [set.snapshotId, set]),
-    );
+  async function changeSetsBetween(older: SnapshotRow, newer: SnapshotRow): Promise<Pick<ChangeScope, 'rowsOf' | 'changesOf'> | undefined> {
+    const sets = new Map((await changes.changeSetsBetween(newer.instanceId, older.sequence, newer.sequence)).map((set) => [set.snapshotId, set]));
     const scope = { rowsOf: [] as string[], changesOf: [] as string[] };
     for (let id = newer.id; id !== older.id; ) {
       const set = sets.get(id);
@@ -110,11 +98,11 @@ export function createCompareService({ db, sqlite, storage, snapshots }: Depende
     return scope;
   }
 
-  function scopeOf(from: SnapshotRow, to: SnapshotRow, objects: readonly string[]): ChangeScope {
-    const oldChain = storage.chain(from);
-    const newChain = storage.chain(to);
+  async function scopeOf(from: SnapshotRow, to: SnapshotRow, objects: readonly string[]): Promise<ChangeScope> {
+    const oldChain = await storage.chain(from);
+    const newChain = await storage.chain(to);
     const [older, newer] = from.sequence <= to.sequence ? [from, to] : [to, from];
-    const recorded = older.id === newer.id ? { rowsOf: [], changesOf: [] } : changeSetsBetween(older, newer);
+    const recorded = older.id === newer.id ? { rowsOf: [], changesOf: [] } : await changeSetsBetween(older, newer);
     if (recorded) return { oldChain, newChain, objects, ...recorded };
     // Nothing links them: every row of the snapshots one chain holds and the other does not can differ.
     const inOld = new Set(oldChain);
@@ -123,23 +111,14 @@ export function createCompareService({ db, sqlite, storage, snapshots }: Depende
     return { oldChain, newChain, objects, rowsOf, changesOf: [] };
   }
 
-  function previousSnapshot(snapshot: SnapshotRow): SnapshotRow | undefined {
-    return db
-      .select()
-      .from(snapshotTable)
-      .where(and(eq(snapshotTable.instanceId, snapshot.instanceId), isNotNull(snapshotTable.completedAt), lt(snapshotTable.sequence, snapshot.sequence)))
-      .orderBy(desc(snapshotTable.sequence))
-      .get();
-  }
-
   /** Opens both versions of the page's records, object by object, for their field changes. */
-  function withFields(compared: Comparison, rows: ChangedRow[]): RecordChange[] {
+  async function withFields(compared: Comparison, rows: ChangedRow[]): Promise<RecordChange[]> {
     const byObject = new Map<string, string[]>();
     for (const row of rows) byObject.set(row.object, [...(byObject.get(row.object) ?? []), row.recordId]);
     const versions = new Map<string, { before?: SalesforceRecord; after?: SalesforceRecord }>();
     for (const [object, ids] of byObject) {
-      for (const record of storage.recordReader(compared.from, object)(ids)) versions.set(record.recordId, { before: record.data });
-      for (const record of storage.recordReader(compared.to, object)(ids)) {
+      for (const record of await (await storage.recordReader(compared.from, object))(ids)) versions.set(record.recordId, { before: record.data });
+      for (const record of await (await storage.recordReader(compared.to, object))(ids)) {
         versions.set(record.recordId, { ...versions.get(record.recordId), after: record.data });
       }
     }
@@ -155,30 +134,30 @@ export function createCompareService({ db, sqlite, storage, snapshots }: Depende
     /** Two snapshots the viewer may read, compared from `fromId` to `toId`. */
     compare: async (viewer: Viewer, fromId: string, toId: string): Promise<Comparison> => comparison(await snapshots.get(viewer, fromId), await snapshots.get(viewer, toId)),
 
-    counts: (compared: Comparison): ObjectChanges[] => changes.counts(scopeOf(compared.from, compared.to, compared.objects)),
+    counts: async (compared: Comparison): Promise<ObjectChanges[]> => changeCounts(changes, await scopeOf(compared.from, compared.to, compared.objects)),
 
-    changes(compared: Comparison, request: ChangesRequest): Page<RecordChange> {
+    async changes(compared: Comparison, request: ChangesRequest): Promise<Page<RecordChange>> {
       const size = pageSize(request, CHANGES_PAGE_SIZE);
       if (request.object && !compared.objects.includes(request.object)) {
         throw new InvalidInputError(`${request.object} is not an object both snapshots hold complete`, 'object', [request.object]);
       }
       const after = request.after ? decodeCursor('changes', request.after, ['string', 'string'] as const) : null;
-      const rows = changes.page(scopeOf(compared.from, compared.to, compared.objects), {
+      const rows = await changesPage(changes, await scopeOf(compared.from, compared.to, compared.objects), {
         object: request.object ?? null,
         kinds: request.kinds?.length ? request.kinds : CHANGE_KINDS,
         after: after && { object: after[0], recordId: after[1] },
         limit: size + 1,
       });
       const page = pageOf(rows, size, request, (row) => encodeCursor('changes', row.object, row.recordId));
-      return { ...page, rows: withFields(compared, page.rows) };
+      return { ...page, rows: await withFields(compared, page.rows) };
     },
 
     /** Every changed record of one object, of the given kinds, a slice at a time (for a restore of them). */
-    *changedIds(compared: Comparison, object: string, kinds: readonly ChangeKind[]): Generator<string[]> {
-      const scope = scopeOf(compared.from, compared.to, compared.objects);
+    async *changedIds(compared: Comparison, object: string, kinds: readonly ChangeKind[]): AsyncGenerator<string[]> {
+      const scope = await scopeOf(compared.from, compared.to, compared.objects);
       let after: RecordKey | null = null;
       for (;;) {
-        const slice = changes.scan(scope, object, after);
+        const slice = await changes.scan(scope, object, after);
         yield slice.changed.filter((row) => kinds.includes(row.kind)).map((row) => row.recordId);
         if (slice.done || !slice.last) return;
         after = slice.last;
@@ -191,23 +170,23 @@ export function createCompareService({ db, sqlite, storage, snapshots }: Depende
      * snapshot is compared hash by hash once, a slice at a time with the event loop free between.
      */
     async recordChanges(snapshot: SnapshotRow): Promise<SnapshotRow | undefined> {
-      const previous = previousSnapshot(snapshot);
+      const previous = await changes.previousComplete(snapshot);
       if (!previous) return undefined;
       const ownRows = snapshot.baseSnapshotId === previous.id;
       if (!ownRows) {
         // Every object either snapshot has, skipped ones too: a later comparison may hold them complete.
-        const objects = [...new Set(storage.objectsOf([previous.id, snapshot.id]).map((o) => o.name))];
-        const scope = scopeOf(previous, snapshot, objects);
+        const objects = [...new Set((await storage.objectsOf([previous.id, snapshot.id])).map((o) => o.name))];
+        const scope = await scopeOf(previous, snapshot, objects);
         let after: RecordKey | null = null;
         for (;;) {
-          const slice = changes.scan(scope, null, after);
-          changes.storeChanges(snapshot.id, slice.changed);
+          const slice = await changes.scan(scope, null, after);
+          await changes.storeChanges(snapshot.id, slice.changed);
           if (slice.done || !slice.last) break;
           after = slice.last;
           await setImmediate();
         }
       }
-      db.insert(snapshotChangeSets).values({ snapshotId: snapshot.id, sinceSnapshotId: previous.id, ownRows }).onConflictDoNothing().run();
+      await changes.noteChangeSet({ snapshotId: snapshot.id, sinceSnapshotId: previous.id, ownRows });
       return previous;
     },
   };

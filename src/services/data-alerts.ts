@@ -1,8 +1,7 @@
 import { randomUUID } from 'node:crypto';
-import { eq } from 'drizzle-orm';
-import type { Db } from '../../db/client.ts';
 import type { AlertPosition, DataAlertStore } from '../../db/data-alert-store.ts';
-import { instances, type DataAlertObjectValue, type DataAlertRow, type InstanceRow, type JobRow, type SnapshotRow } from '../../db/schema.ts';
+import type { InstanceStore } from '../../db/instance-store.ts';
+import { type DataAlertObjectValue, type DataAlertRow, type InstanceRow, type JobRow, type SnapshotRow } from '../../db/schema.ts';
 import { InvalidInputError, NotFoundError } from '../errors.ts';
 import type { Announcements } from './announcements.ts';
 import type { AuditLog } from './audit.ts';
@@ -35,7 +34,7 @@ export function passesThreshold(change: DataAlertObjectValue, threshold: DataAle
  * objects whose deleted and changed records pass the instance's threshold raise one alert.
  */
 interface Dependencies {
-  db: Db;
+  instances: InstanceStore;
   store: DataAlertStore;
   storage: SnapshotService;
   compare: CompareService;
@@ -45,10 +44,10 @@ interface Dependencies {
 }
 
 export function createDataAlertService(deps: Dependencies) {
-  const { db, store, storage, compare, announce } = deps;
+  const { instances, store, storage, compare, announce } = deps;
 
-  const visibleInstance = (viewer: Viewer, instanceId: string): InstanceRow => {
-    const instance = db.select().from(instances).where(eq(instances.id, instanceId)).get();
+  const visibleInstance = async (viewer: Viewer, instanceId: string): Promise<InstanceRow> => {
+    const instance = await instances.byId(instanceId);
     if (!instance || !canSeeOrganisation(viewer, instance.organisationId)) throw new NotFoundError('Instance', instanceId);
     return instance;
   };
@@ -70,7 +69,7 @@ export function createDataAlertService(deps: Dependencies) {
     thresholdOf,
 
     async setThreshold(viewer: Viewer, instanceId: string, threshold: DataAlertThreshold): Promise<InstanceRow> {
-      const instance = visibleInstance(viewer, instanceId);
+      const instance = await visibleInstance(viewer, instanceId);
       if (!(threshold.percent > 0 && threshold.percent <= 100)) throw new InvalidInputError('percent must be more than 0 and at most 100', 'percent');
       if (!Number.isInteger(threshold.minRecords) || threshold.minRecords < 0) throw new InvalidInputError('minRecords must be a whole number of at least 0', 'minRecords');
       await store.setThreshold(instanceId, threshold);
@@ -84,13 +83,12 @@ export function createDataAlertService(deps: Dependencies) {
       const previous = await compare.recordChanges(snapshot);
       if (!previous) return undefined;
       const threshold = await thresholdOf(snapshot.instanceId);
-      const previousCounts = new Map(storage.objectsOf([previous.id]).map((o) => [o.name, o.recordCount]));
-      const passed = compare
-        .counts(compare.comparison(previous, snapshot))
+      const previousCounts = new Map((await storage.objectsOf([previous.id])).map((o) => [o.name, o.recordCount]));
+      const passed = (await compare.counts(await compare.comparison(previous, snapshot)))
         .map((counts) => ({ ...counts, previousCount: previousCounts.get(counts.object) ?? 0 }))
         .filter((change) => passesThreshold(change, threshold));
       if (passed.length === 0) return undefined;
-      const { organisationId } = db.select({ organisationId: instances.organisationId }).from(instances).where(eq(instances.id, snapshot.instanceId)).get()!;
+      const { organisationId } = (await instances.byId(snapshot.instanceId))!;
       const alert = await store.raise({
         id: randomUUID(),
         organisationId,
@@ -116,7 +114,7 @@ export function createDataAlertService(deps: Dependencies) {
 
     /** An instance's alerts, newest first; `unacknowledged` leaves out those already seen to. */
     async pageForInstance(viewer: Viewer, instanceId: string, request: PageRequest & { unacknowledged?: boolean | null }): Promise<Page<DataAlertRow>> {
-      visibleInstance(viewer, instanceId);
+      await visibleInstance(viewer, instanceId);
       const size = pageSize(request, ALERTS_PAGE_SIZE);
       let after: AlertPosition | undefined;
       if (request.after) {
@@ -148,7 +146,8 @@ export function createDataAlertService(deps: Dependencies) {
       const alert = await get(viewer, id);
       const objects = chooseObjects(options.objects, alert.objects.map((o) => o.object), 'the alert');
       const comparison = await compare.compare(viewer, alert.previousSnapshotId, alert.snapshotId);
-      const recordIds = objects.flatMap((object) => [...compare.changedIds(comparison, object, ['DELETED', 'UPDATED'])].flat());
+      const recordIds: string[] = [];
+      for (const object of objects) for await (const slice of compare.changedIds(comparison, object, ['DELETED', 'UPDATED'])) recordIds.push(...slice);
       return deps.startRestore(viewer, {
         snapshotId: alert.previousSnapshotId,
         objects,

@@ -1,10 +1,8 @@
 import { pipeline, Readable } from 'node:stream';
 import { finished } from 'node:stream/promises';
 import { setImmediate } from 'node:timers/promises';
-import type Database from 'better-sqlite3';
 import { stringify } from 'csv-stringify';
 import { ZipFile } from 'yazl';
-import { prepareRecordIdPages } from '../../db/record-id-pages.ts';
 import type { SnapshotObjectRow, SnapshotRow } from '../../db/schema.ts';
 import { InvalidInputError } from '../errors.ts';
 import type { BlobRef, BlobStore, BlobStores } from '../storage/blob-store.ts';
@@ -42,7 +40,6 @@ export interface ExportFile {
 }
 
 interface Dependencies {
-  sqlite: Database.Database;
   storage: SnapshotService;
   snapshots: Pick<SnapshotQueries, 'get'>;
   blobs: BlobStores;
@@ -54,15 +51,12 @@ interface Dependencies {
  * files beside it, a zip when there are files or several objects. Everything streams a page of
  * records at a time, whatever the size of the snapshot.
  */
-export function createExportService({ sqlite, storage, snapshots, blobs, links }: Dependencies) {
-  const recordIdPages = prepareRecordIdPages(sqlite);
-  const organisationOf = sqlite.prepare<[string], string>('SELECT organisation_id FROM instances WHERE id = ?').pluck();
-
+export function createExportService({ storage, snapshots, blobs, links }: Dependencies) {
   /** The live records of one object at the snapshot, a page at a time. */
-  async function* livePages(snapshot: SnapshotRow, object: string, chain = storage.chain(snapshot)): AsyncGenerator<SalesforceRecord[]> {
-    const read = storage.recordReader(snapshot, object);
-    for (const ids of recordIdPages(chain, object, EXPORT_PAGE)) {
-      yield read(ids)
+  async function* livePages(snapshot: SnapshotRow, object: string, chain?: string[]): AsyncGenerator<SalesforceRecord[]> {
+    const read = await storage.recordReader(snapshot, object);
+    for await (const ids of storage.recordIdPages(chain ?? (await storage.chain(snapshot)), object, EXPORT_PAGE)) {
+      yield (await read(ids))
         .filter((record) => !record.deleted && record.data)
         .map((record) => record.data);
       // Lets other requests in between pages.
@@ -75,7 +69,7 @@ export function createExportService({ sqlite, storage, snapshots, blobs, links }
    * has them; records the incrementals since brought may have fields added in the org since.
    */
   async function columnsOf(snapshot: SnapshotRow, object: string): Promise<string[]> {
-    const chain = storage.chain(snapshot);
+    const chain = await storage.chain(snapshot);
     const names = new Set<string>(['Id']);
     const add = (records: SalesforceRecord[]) => {
       for (const record of records) for (const name of Object.keys(record)) if (name !== 'attributes') names.add(name);
@@ -84,8 +78,8 @@ export function createExportService({ sqlite, storage, snapshots, blobs, links }
       add(records);
       break;
     }
-    const read = storage.recordReader(snapshot, object);
-    for (const ids of recordIdPages(chain.slice(0, -1), object, EXPORT_PAGE)) add(read(ids).flatMap((record) => (record.data ? [record.data] : [])));
+    const read = await storage.recordReader(snapshot, object);
+    for await (const ids of storage.recordIdPages(chain.slice(0, -1), object, EXPORT_PAGE)) add((await read(ids)).flatMap((record) => (record.data ? [record.data] : [])));
     return [...names];
   }
 
@@ -118,7 +112,7 @@ export function createExportService({ sqlite, storage, snapshots, blobs, links }
     };
     const fill = async () => {
       // Files are sealed with the organisation's data key; its store opens them as they stream out.
-      const files: BlobStore = blobs.forOrganisation(organisationOf.get(snapshot.instanceId)!);
+      const files: BlobStore = blobs.forOrganisation(await storage.organisationOfInstance(snapshot.instanceId));
       for (const object of objects) {
         await addEntry(`${object.name}.csv`, await csvOf(snapshot, object.name));
         if (object.blobCount === 0) continue;
@@ -141,8 +135,8 @@ export function createExportService({ sqlite, storage, snapshots, blobs, links }
   const stamp = (snapshot: SnapshotRow) => snapshot.createdAt.toISOString().slice(0, 19).replace(/[-:]/g, '').replace('T', '-');
 
   /** The objects an export of the snapshot holds: every complete one, or the one named. */
-  function objectsToExport(snapshot: SnapshotRow, object: string | null): SnapshotObjectRow[] {
-    const complete = storage.objectsOf([snapshot.id]).filter((o) => o.state === 'COMPLETE');
+  async function objectsToExport(snapshot: SnapshotRow, object: string | null): Promise<SnapshotObjectRow[]> {
+    const complete = (await storage.objectsOf([snapshot.id])).filter((o) => o.state === 'COMPLETE');
     if (object === null) return complete;
     const row = complete.find((o) => o.name === object);
     if (!row) throw new InvalidInputError(`${object} is not an object the snapshot holds`, 'object', [object]);
@@ -152,7 +146,7 @@ export function createExportService({ sqlite, storage, snapshots, blobs, links }
   return {
     /** A signed link to an export the viewer may read. */
     async createLink(viewer: Viewer, snapshotId: string, object: string | null): Promise<ExportLink> {
-      objectsToExport(await snapshots.get(viewer, snapshotId), object);
+      await objectsToExport(await snapshots.get(viewer, snapshotId), object);
       return links.create(viewer, { snapshotId, object });
     },
 
@@ -164,7 +158,7 @@ export function createExportService({ sqlite, storage, snapshots, blobs, links }
      */
     async open(viewer: Viewer, snapshotId: string, object: string | null): Promise<ExportFile> {
       const snapshot = await snapshots.get(viewer, snapshotId);
-      const objects = objectsToExport(snapshot, object);
+      const objects = await objectsToExport(snapshot, object);
       if (object === null) return { name: `snapshot-${stamp(snapshot)}.zip`, contentType: 'application/zip', body: archiveOf(snapshot, objects) };
       if (objects[0].blobCount > 0) return { name: `${object}-${stamp(snapshot)}.zip`, contentType: 'application/zip', body: archiveOf(snapshot, objects) };
       return { name: `${object}-${stamp(snapshot)}.csv`, contentType: 'text/csv; charset=utf-8', body: await csvOf(snapshot, object) };

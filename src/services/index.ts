@@ -1,7 +1,6 @@
 import { dirname, join } from 'node:path';
 import type { YogaLogger } from 'graphql-yoga';
 import { createLocalBlobStore } from '../storage/blob-store.ts';
-import type { DatabaseHandle } from '../../db/client.ts';
 import type { Config } from '../config.ts';
 import type { EventBus } from '../events.ts';
 import type { Metrics } from '../metrics.ts';
@@ -41,7 +40,6 @@ import { createTokenService } from './tokens.ts';
 import type { Viewer, ViewerRead } from './viewer.ts';
 
 export interface ServiceDependencies {
-  database: DatabaseHandle;
   /** The data access each engine implements its own way. */
   store: Store;
   events: EventBus;
@@ -60,8 +58,7 @@ export interface ServiceDependencies {
  * The services the API calls, each method checking the viewer it is given, and the worker, which
  * reaches storage, tokens and grants directly through its own interface (`WorkerAccess`).
  */
-export function createServices({ database, store, events, config, secretKey, logger, redirectUri, clock, metrics }: ServiceDependencies) {
-  const { db } = database;
+export function createServices({ store, events, config, secretKey, logger, redirectUri, clock, metrics }: ServiceDependencies) {
   const connectedApp = (): ConnectedApp => {
     if (!config.salesforce.clientId) throw new Error('SALESFORCE_CLIENT_ID is not configured');
     return {
@@ -76,20 +73,20 @@ export function createServices({ database, store, events, config, secretKey, log
   const audit = createAuditLog(store.audit);
   const instances = createInstanceService(store.instances, announce, config);
   const tokens = createTokenService(store.ledger, secretKey);
-  const dataKeys = createDataKeys(db, secretKey);
-  const snapshotStorage = createSnapshotService(database, dataKeys);
+  const dataKeys = createDataKeys(store.dataKeys, secretKey);
+  const snapshotStorage = createSnapshotService(store.snapshots, dataKeys);
   const blobs = createLocalBlobStore(join(dirname(config.databaseFile), 'blobs'), dataKeys);
   const snapshots = createSnapshotQueries(store.snapshotListing, snapshotStorage);
   const grantReleaser = createGrantReleaser(store.instances, store.jobs, tokens, connectedApp, logger);
   const restoredRecords = createRestoredRecordService(store.restoreIntents);
-  const compare = createCompareService({ db, sqlite: database.sqlite, storage: snapshotStorage, snapshots });
+  const compare = createCompareService({ changes: store.snapshotChanges, storage: snapshotStorage, snapshots });
   const worker = createJobWorker({
-    db, claims: store.claims, reports: store.reports, restoreIntents: store.restoreIntents, instances: store.instances, config, secretKey, connectedApp, tokens, snapshots: snapshotStorage, blobs, restoredRecords, grantReleaser, announce, logger, metrics,
+    claims: store.claims, reports: store.reports, restoreIntents: store.restoreIntents, instances: store.instances, config, secretKey, connectedApp, tokens, snapshots: snapshotStorage, blobs, restoredRecords, grantReleaser, announce, logger, metrics,
     afterBackup: (snapshot) => dataAlerts.afterBackup(snapshot),
   });
   const starter = createJobStarter({ claims: store.claims, secretKey, connectedApp, instances, tokens, announce, onQueued: () => worker.wake(), tokenWarningAt: config.tokenWarningAt });
   const jobs = createJobService({ jobs: store.jobs, instances, snapshots, snapshotStorage, starter, runner: worker });
-  const dataAlerts = createDataAlertService({ db, store: store.dataAlerts, storage: snapshotStorage, compare, announce, audit, startRestore: jobs.startRestore });
+  const dataAlerts = createDataAlertService({ instances: store.instances, store: store.dataAlerts, storage: snapshotStorage, compare, announce, audit, startRestore: jobs.startRestore });
   const exportLinks = createExportLinks(secretKey, apiKeys);
   const now = () => clock.now();
   const retry = { attempts: config.salesforceRetries, baseDelayMs: config.salesforceRetryDelayMs };
@@ -143,7 +140,7 @@ export function createServices({ database, store, events, config, secretKey, log
     jobs,
     compare,
     dataAlerts,
-    exports: createExportService({ sqlite: database.sqlite, storage: snapshotStorage, snapshots, blobs, links: exportLinks }),
+    exports: createExportService({ storage: snapshotStorage, snapshots, blobs, links: exportLinks }),
     subscriptions: createSubscriptionService(events),
   };
   return { services, worker, blobs, dataKeys, scheduler, grantChecks, retentionPass };

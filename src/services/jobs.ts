@@ -87,9 +87,9 @@ export function createJobService({ jobs, instances, snapshots, snapshotStorage, 
       if (target.organisationId !== source.organisationId) {
         throw new InvalidInputError('A snapshot restores only to an instance of its own organisation', 'targetInstanceId');
       }
-      const objects = snapshotStorage.requireObjects(snapshot, request.objects);
+      const objects = await snapshotStorage.requireObjects(snapshot, request.objects);
       if (request.recordIds.length > 0) {
-        const unknown = snapshotStorage.missingRecordIds(snapshot, objects, request.recordIds);
+        const unknown = await snapshotStorage.missingRecordIds(snapshot, objects, request.recordIds);
         if (unknown.length > 0) throw new InvalidInputError(`Records not in the snapshot: ${listed(unknown)}`, 'recordIds', unknown);
       }
       const { snapshotId, recordIds, overwrite, includeChildren, dryRun } = request;

@@ -207,11 +207,10 @@ function dryRunWriter(): OrgWriter {
 const unknownError = { statusCode: 'UNKNOWN_EXCEPTION', message: 'Salesforce refused the record without giving a reason' };
 
 /** About how many records a restore reads: those asked for, or all those of the objects named. */
-function expectedRecords(snapshotsService: SnapshotService, snapshot: SnapshotRow, params: RestoreParameters): number {
+async function expectedRecords(snapshotsService: SnapshotService, snapshot: SnapshotRow, params: RestoreParameters): Promise<number> {
   if (params.recordIds.length > 0) return params.recordIds.length;
   const named = new Set(params.objects);
-  return snapshotsService
-    .objectsOf([snapshot.id])
+  return (await snapshotsService.objectsOf([snapshot.id]))
     .filter((object) => named.size === 0 || named.has(object.name))
     .reduce((sum, object) => sum + object.recordCount, 0);
 }
@@ -238,7 +237,7 @@ export async function runRestore(
 ): Promise<void> {
   // Asked for before the describe calls, so a thread that has to start is ready by the first read.
   const reader =
-    options.openReader(snapshot, expectedRecords(snapshotsService, snapshot, params)) ??
+    options.openReader(snapshot, await expectedRecords(snapshotsService, snapshot, params)) ??
     readerOnThisThread((object) => snapshotsService.recordReader(snapshot, object));
   const dryRun = params.dryRun === true;
   const writer = dryRun ? dryRunWriter() : orgWriter(session);
@@ -257,10 +256,10 @@ export async function runRestore(
     }
   };
   const intents = dryRun ? undefined : options.intents;
-  const requested = snapshotsService.requireObjects(snapshot, params.objects);
+  const requested = await snapshotsService.requireObjects(snapshot, params.objects);
   const followChildren = params.includeChildren && (params.recordIds.length > 0 || params.objects.length > 0);
   // Children may live in any object of the snapshot, not only in those named.
-  const objects = followChildren ? snapshotsService.requireObjects(snapshot, []) : requested;
+  const objects = followChildren ? await snapshotsService.requireObjects(snapshot, []) : requested;
 
   const describes = new Map<string, ObjectDescribe>();
   for (const object of objects) {
@@ -278,20 +277,21 @@ export async function runRestore(
 
   // Ids asked for need no lookup to be sorted by object: an id starts with its object's key prefix.
   // Those of records deleted in the snapshot are skipped as they are read.
-  const idsToRestore = (object: string) => {
+  const idsToRestore = async (object: string) => {
     const prefix = describes.get(object)!.keyPrefix;
     if (params.recordIds.length > 0 && prefix) return params.recordIds.filter((id) => id.startsWith(prefix));
     return snapshotsService.liveRecordIds(snapshot, object, params.recordIds.length > 0 ? params.recordIds : undefined);
   };
-  const roots = () => (params.recordIds.length > 0 ? params.recordIds : requested.flatMap((object) => snapshotsService.liveRecordIds(snapshot, object)));
+  const roots = async () =>
+    params.recordIds.length > 0 ? params.recordIds : (await Promise.all(requested.map((object) => snapshotsService.liveRecordIds(snapshot, object)))).flat();
   // Only finding children needs the records' contents up front; otherwise their ids are enough.
   const chosen = followChildren
     ? withChildren(
-        new Map(objects.map((object) => [object, snapshotsService.state(snapshot, object).filter((record) => !record.deleted)])),
+        new Map(await Promise.all(objects.map(async (object) => [object, (await snapshotsService.state(snapshot, object)).filter((record) => !record.deleted)] as const))),
         referenceFields,
-        roots(),
+        await roots(),
       )
-    : new Map(objects.map((object) => [object, idsToRestore(object)]));
+    : new Map(await Promise.all(objects.map(async (object) => [object, await idsToRestore(object)] as const)));
   const selected = new Set([...chosen.values()].flat());
   const total = selected.size;
   let processed = 0;

@@ -40,11 +40,11 @@ export function createSnapshotQueries(listing: SnapshotListing, storage: Snapsho
     },
 
     /** Records of one object as they stood at a snapshot the viewer has read; `search` matches any field value. */
-    records(snapshot: SnapshotRow, object: string, request: PageRequest & { search?: string | null }): Page<StoredRecord> {
+    async records(snapshot: SnapshotRow, object: string, request: PageRequest & { search?: string | null }): Promise<Page<StoredRecord>> {
       const size = pageSize(request, RECORDS_PAGE_SIZE);
-      storage.requireObjects(snapshot, [object]);
+      await storage.requireObjects(snapshot, [object]);
       const offset = request.after ? decodeCursor('records', request.after, ['number'] as const)[0] : 0;
-      const rows = storage.state(snapshot, object, { search: request.search ?? undefined, limit: size + 1, offset });
+      const rows = await storage.state(snapshot, object, { search: request.search ?? undefined, limit: size + 1, offset });
       const positions = new Map(rows.map((row, i) => [row, offset + i + 1]));
       return pageOf(rows, size, request, (row) => encodeCursor('records', positions.get(row)!));
     },

@@ -2,7 +2,8 @@
  * Restores' snapshot reads, on a thread of their own: each batch's query and the opening of its
  * sealed records run here while the restore's thread talks to Salesforce. One thread per process,
  * on a read-only connection (WAL lets it read beside the service's writes). It runs the statement
- * the service built (snapshot-versions.ts) and loads no ORM, so it starts in a few milliseconds.
+ * the SQLite store built (db/sqlite/snapshot-store.ts) and loads no ORM, so it starts in a few
+ * milliseconds. PostgreSQL's reads go through its pool and need no thread.
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import Database from 'better-sqlite3';

@@ -1,10 +1,9 @@
-import { and, asc, eq, gt, inArray, Placeholder, sql, type SQL } from 'drizzle-orm';
-import { alias } from 'drizzle-orm/sqlite-core';
-import type { DatabaseHandle } from '../../db/client.ts';
-import { inList, inListPlaceholder } from '../../db/in-list.ts';
-import { instances, recordVersions, snapshotRecords, snapshots, type SnapshotRow } from '../../db/schema.ts';
+import type { SnapshotRow } from '../../db/schema.ts';
+import type { NewestVersion, SnapshotStore, ThreadStatement } from '../../db/snapshot-store.ts';
 import type { DataKeys } from './data-keys.ts';
 import { openedText, type OrganisationCipher } from './organisation-cipher.ts';
+
+export { PURGED, type StoredData } from '../../db/snapshot-store.ts';
 
 export type SalesforceRecord = Record<string, unknown> & { Id: string };
 
@@ -15,123 +14,36 @@ export interface StoredRecord {
   data: SalesforceRecord;
 }
 
-/** Stored contents: sealed bytes, or the plain JSON of rows written before encryption at rest. */
-export type StoredData = Buffer | string;
-
-/**
- * The version a snapshot names for a record purged from Salesforce (emptied recycle bin, hard
- * delete): the record is no longer part of the org from that snapshot on.
- */
-export const PURGED = 'purged';
-
 // Records opened at a time when every newest version must be read (a search, counting files).
 const OPENED_SLICE = 500;
 
 /**
  * How a snapshot's records are found and opened. An incremental snapshot stores only what changed
  * since its base, so a record's state at a snapshot is its newest row along the chain of
- * snapshots back to the last full one; contents are sealed with the organisation's data key.
+ * snapshots back to the last full one (the store finds it); contents are sealed with the
+ * organisation's data key.
  */
-export function createSnapshotVersions({ db, sqlite }: Pick<DatabaseHandle, 'db' | 'sqlite'>, dataKeys: DataKeys) {
-  const organisationOfInstance = db
-    .select({ organisationId: instances.organisationId })
-    .from(instances)
-    .where(eq(instances.id, sql.placeholder('instanceId')))
-    .prepare();
-
+export function createSnapshotVersions(store: SnapshotStore, dataKeys: DataKeys) {
   /** The data key of the organisation an instance belongs to: its records are sealed with it. */
-  const cipherOfInstance = (instanceId: string): OrganisationCipher =>
-    dataKeys.forOrganisation(organisationOfInstance.get({ instanceId })!.organisationId);
+  const cipherOfInstance = async (instanceId: string): Promise<OrganisationCipher> => dataKeys.forOrganisation(await store.organisationOfInstance(instanceId));
   /** That key as stored (wrapped by SECRET_KEY), for a thread that opens or seals records. */
-  const wrappedKeyOfInstance = (instanceId: string): string => dataKeys.wrappedKeyOf(organisationOfInstance.get({ instanceId })!.organisationId);
+  const wrappedKeyOfInstance = async (instanceId: string): Promise<string> => dataKeys.wrappedKeyOf(await store.organisationOfInstance(instanceId));
 
   /** The snapshots whose rows make up this one's state, newest first: itself, then its bases. */
-  function chainOf(snapshot: SnapshotRow): string[] {
-    const chain = [snapshot.id];
-    let baseId = snapshot.baseSnapshotId;
-    while (baseId) {
-      const base = db.select().from(snapshots).where(eq(snapshots.id, baseId)).get();
-      if (!base) break;
-      chain.push(base.id);
-      baseId = base.baseSnapshotId;
-    }
-    return chain;
-  }
-
-  /** The newest row of each record of one object along a snapshot chain, with its contents. */
-  function newestVersionsQuery(chain: string[], object: string, filter: SQL | undefined, options: { limit?: number; offset?: number } = {}) {
-    // SQLite takes the bare columns of a max() aggregate from the row holding the maximum:
-    // the newest row of each record along the chain.
-    return db
-      .select({
-        recordId: snapshotRecords.recordId,
-        deleted: snapshotRecords.deleted,
-        data: sql<StoredData>`${recordVersions.data}`,
-        sequence: sql<number>`max(${snapshots.sequence})`,
-      })
-      .from(snapshotRecords)
-      .innerJoin(snapshots, eq(snapshots.id, snapshotRecords.snapshotId))
-      .innerJoin(recordVersions, and(eq(recordVersions.recordId, snapshotRecords.recordId), eq(recordVersions.hash, snapshotRecords.versionHash)))
-      .where(and(inArray(snapshotRecords.snapshotId, chain), eq(snapshotRecords.object, object), filter))
-      .groupBy(snapshotRecords.recordId)
-      // HAVING sees the newest version of each record: a record purged since an older version is not there at all.
-      .having(sql`${snapshotRecords.versionHash} <> ${PURGED}`)
-      .orderBy(asc(snapshotRecords.recordId))
-      .limit(options.limit ?? -1)
-      .offset(options.offset ?? 0);
-  }
+  const chainOf = (snapshot: SnapshotRow): Promise<string[]> => store.chainOf(snapshot);
 
   /**
-   * The newest row of each record of one object along a snapshot chain, by id (no contents): of
-   * the given ids, or of records once deleted, or all.
+   * Each record of one object at the snapshot and whether it was deleted, purged ones left out:
+   * of the given ids, or of records once deleted, or all.
    */
-  function newestRowsQuery(chain: string[], object: string, which: string[] | 'onceDeleted' | undefined) {
-    const deletedRows = alias(snapshotRecords, 'deleted_rows');
-    // The partial index of deleted rows serves this (its WHERE must be written the same way).
-    const onceDeleted = db
-      .select({ recordId: deletedRows.recordId })
-      .from(deletedRows)
-      .where(and(inArray(deletedRows.snapshotId, chain), eq(deletedRows.object, object), sql`${deletedRows.deleted} = 1`));
-    return db
-      .select({
-        recordId: snapshotRecords.recordId,
-        deleted: snapshotRecords.deleted,
-        hash: snapshotRecords.versionHash,
-        sequence: sql<number>`max(${snapshots.sequence})`.as('sequence'),
-      })
-      .from(snapshotRecords)
-      .innerJoin(snapshots, eq(snapshots.id, snapshotRecords.snapshotId))
-      .where(
-        and(
-          inArray(snapshotRecords.snapshotId, chain),
-          eq(snapshotRecords.object, object),
-          which === 'onceDeleted' ? inArray(snapshotRecords.recordId, onceDeleted) : which ? inList(snapshotRecords.recordId, which) : undefined,
-        ),
-      )
-      .groupBy(snapshotRecords.recordId)
-      .orderBy(asc(snapshotRecords.recordId));
-  }
-
-  function newestRows(snapshot: SnapshotRow, object: string, recordIds?: string[]) {
-    return newestRowsQuery(chainOf(snapshot), object, recordIds).all();
-  }
-
-  /**
-   * Each record of one object at the snapshot and whether it was deleted, purged ones left out, a
-   * row at a time: an object holds hundreds of thousands of records on a large org, and reading
-   * them all at once (Drizzle's rows, then its objects) took an incremental backup past 500 MB.
-   */
-  function* newestStates(snapshot: SnapshotRow, object: string, which?: string[] | 'onceDeleted'): Generator<[recordId: string, deleted: boolean]> {
-    const query = newestRowsQuery(chainOf(snapshot), object, which).toSQL();
-    const rows = sqlite.prepare(query.sql).raw().iterate(...query.params) as IterableIterator<[recordId: string, deleted: number, hash: string]>;
-    for (const [recordId, deleted, hash] of rows) if (hash !== PURGED) yield [recordId, deleted === 1];
-  }
+  const newestStates = async (snapshot: SnapshotRow, object: string, which?: string[] | 'onceDeleted'): Promise<Map<string, boolean>> =>
+    store.heldStates(await chainOf(snapshot), object, which);
 
   /** The newest version of each record of an object along a chain, a slice at a time in id order. */
-  function* newestVersions(chain: string[], object: string) {
-    let after = '';
+  async function* newestVersions(chain: string[], object: string): AsyncGenerator<NewestVersion> {
+    let after: string | undefined;
     for (;;) {
-      const rows = newestVersionsQuery(chain, object, gt(snapshotRecords.recordId, after), { limit: OPENED_SLICE }).all();
+      const rows = await store.newestVersions(chain, object, { after, limit: OPENED_SLICE });
       yield* rows;
       if (rows.length < OPENED_SLICE) return;
       after = rows.at(-1)!.recordId;
@@ -140,7 +52,7 @@ export function createSnapshotVersions({ db, sqlite }: Pick<DatabaseHandle, 'db'
 
   const storedRecord =
     (object: string, cipher: OrganisationCipher) =>
-    (row: { recordId: string; deleted: boolean; data: StoredData }): StoredRecord => ({
+    (row: NewestVersion): StoredRecord => ({
       object,
       recordId: row.recordId,
       deleted: row.deleted,
@@ -149,38 +61,30 @@ export function createSnapshotVersions({ db, sqlite }: Pick<DatabaseHandle, 'db'
 
   /**
    * Given records of one object as the snapshot holds them, deleted ones included, their contents
-   * opened but not parsed: a restore reads thousands of batches, so the statement is prepared once.
+   * opened but not parsed: a restore reads thousands of batches, so the reading is prepared once.
    */
-  function openedReader(snapshot: SnapshotRow, object: string): (recordIds: string[]) => OpenedRecord[] {
-    const filter = inListPlaceholder(snapshotRecords.recordId, sql.placeholder('recordIds'));
-    const query = newestVersionsQuery(chainOf(snapshot), object, filter).prepare();
-    const cipher = cipherOfInstance(snapshot.instanceId);
-    return (recordIds) => query.all({ recordIds: JSON.stringify(recordIds) }).map((row) => ({ recordId: row.recordId, deleted: row.deleted, json: openedText(cipher, row.data) }));
+  async function openedReader(snapshot: SnapshotRow, object: string): Promise<(recordIds: string[]) => Promise<OpenedRecord[]>> {
+    const read = store.versionReader(await chainOf(snapshot), object);
+    const cipher = await cipherOfInstance(snapshot.instanceId);
+    return async (recordIds) => (await read(recordIds)).map((row) => ({ recordId: row.recordId, deleted: row.deleted, json: openedText(cipher, row.data) }));
   }
 
   /**
-   * What `openedReader` runs, for a thread that runs it on a connection of its own: the SQL, its
-   * parameters (the record ids go at `recordIdsAt`, as one JSON list) and the data key, wrapped.
+   * What `openedReader` runs, for a thread that runs it on a connection of its own, with the data
+   * key, wrapped; undefined where the engine reads off the process's thread already.
    */
-  function openedReaderStatement(snapshot: SnapshotRow, object: string): OpenedReaderStatement {
-    const filter = inListPlaceholder(snapshotRecords.recordId, sql.placeholder('recordIds'));
-    const query = newestVersionsQuery(chainOf(snapshot), object, filter).toSQL();
-    return {
-      sql: query.sql,
-      params: query.params.map((param) => (param instanceof Placeholder ? null : param)),
-      recordIdsAt: query.params.findIndex((param) => param instanceof Placeholder),
-      wrappedKey: wrappedKeyOfInstance(snapshot.instanceId),
-    };
-  }
+  const openedReaderStatement = store.threadStatement
+    ? async (snapshot: SnapshotRow, object: string): Promise<OpenedReaderStatement> => ({
+        ...store.threadStatement!(await chainOf(snapshot), object),
+        wrappedKey: await wrappedKeyOfInstance(snapshot.instanceId),
+      })
+    : undefined;
 
-  return { cipherOfInstance, wrappedKeyOfInstance, chainOf, newestVersionsQuery, newestRowsQuery, newestRows, newestStates, newestVersions, storedRecord, openedReader, openedReaderStatement };
+  return { store, cipherOfInstance, wrappedKeyOfInstance, chainOf, newestStates, newestVersions, storedRecord, openedReader, openedReaderStatement };
 }
 
-/** The newest-version query of one object's given records as SQL text; its rows are `[recordId, deleted, data, sequence]`. */
-export interface OpenedReaderStatement {
-  sql: string;
-  params: unknown[];
-  recordIdsAt: number;
+/** The newest-version reading of one object's given records as SQL text; its rows are `[recordId, deleted, data, sequence]`. */
+export interface OpenedReaderStatement extends ThreadStatement {
   wrappedKey: string;
 }
 

@@ -1,13 +1,8 @@
-import { randomUUID } from 'node:crypto';
-import { and, eq, isNull, notInArray, sql } from 'drizzle-orm';
-import type { DatabaseHandle } from '../../db/client.ts';
-import { prepareRecordWrites } from '../../db/record-writes.ts';
-import { jobs, snapshotObjects, snapshotRecords, snapshots, type SnapshotObjectRow, type SnapshotObjectState, type SnapshotRow } from '../../db/schema.ts';
+import type { SnapshotObjectRow, SnapshotObjectState, SnapshotRow } from '../../db/schema.ts';
 import { openedText, sealedBytes, sealedDigest, type OrganisationCipher } from './organisation-cipher.ts';
 import { idsOf, sealBatch, type SealedBatch } from './record-sealing.ts';
 import type { RecordText } from '../salesforce/query.ts';
 import { PURGED, type SnapshotVersions } from './snapshot-versions.ts';
-import { writeTransaction } from '../../db/write-transaction.ts';
 
 export interface CompletedObject {
   name: string;
@@ -23,25 +18,23 @@ export interface CompletedObject {
  * record names the version it holds), its per-object counts when it completes, and the clean-up
  * of snapshots a failed or interrupted backup left unfinished.
  */
-export function createSnapshotWrites({ db, sqlite }: Pick<DatabaseHandle, 'db' | 'sqlite'>, versions: SnapshotVersions) {
-  const { writeRecords } = prepareRecordWrites(sqlite);
-  const instanceOfSnapshot = db.select({ instanceId: snapshots.instanceId }).from(snapshots).where(eq(snapshots.id, sql.placeholder('snapshotId'))).prepare();
-
-  const instanceOf = (snapshotId: string) => instanceOfSnapshot.get({ snapshotId })!.instanceId;
+export function createSnapshotWrites(versions: SnapshotVersions) {
+  const { store } = versions;
+  const instanceOf = async (snapshotId: string) => (await store.byId(snapshotId))!.instanceId;
   // A keyed digest names each version: equal contents of one organisation are stored once, and the
   // digest says nothing to whoever reads the database.
-  const cipherOfSnapshot = (snapshotId: string) => versions.cipherOfInstance(instanceOf(snapshotId));
+  const cipherOfSnapshot = async (snapshotId: string) => versions.cipherOfInstance(await instanceOf(snapshotId));
 
-  function storeSealed(snapshotId: string, object: string, batch: SealedBatch): number {
+  function storeSealed(snapshotId: string, object: string, batch: SealedBatch): Promise<number> {
     const rows = idsOf(batch).map((recordId, i) => ({ recordId, hash: sealedDigest(batch, i), data: sealedBytes(batch, i), deleted: batch.deleted[i] === 1 }));
-    return writeTransaction(db, () => writeRecords(snapshotId, object, rows));
+    return store.writeRecords(snapshotId, object, rows);
   }
 
   /** Files the object's records hold at the snapshot: fields whose value is `{"blob": name, "size": bytes}`. */
-  function filesOf(chain: string[], object: string, cipher: OrganisationCipher) {
+  async function filesOf(chain: string[], object: string, cipher: OrganisationCipher) {
     let count = 0;
     let bytes = 0;
-    for (const row of versions.newestVersions(chain, object)) {
+    for await (const row of versions.newestVersions(chain, object)) {
       for (const value of Object.values(JSON.parse(openedText(cipher, row.data)) as Record<string, unknown>)) {
         const file = value as { blob?: unknown; size?: unknown } | null;
         if (file && typeof file === 'object' && typeof file.blob === 'string') {
@@ -57,15 +50,11 @@ export function createSnapshotWrites({ db, sqlite }: Pick<DatabaseHandle, 'db' |
    * Live and deleted records of one object at the snapshot, purged ones left out. With its base's
    * counts, only its own rows are read: each replaces what the base held of its record.
    */
-  function countsOf(snapshot: SnapshotRow, chain: string[], object: string, base: { snapshot: SnapshotRow; counts: Map<string, SnapshotObjectRow> } | undefined) {
+  async function countsOf(snapshot: SnapshotRow, chain: string[], object: string, base: { snapshot: SnapshotRow; counts: Map<string, SnapshotObjectRow> } | undefined) {
     const counted = base?.counts.get(object);
-    if (!base || !counted) return countAlong(chain, object);
-    const own = db
-      .select({ recordId: snapshotRecords.recordId, deleted: snapshotRecords.deleted, versionHash: snapshotRecords.versionHash })
-      .from(snapshotRecords)
-      .where(and(eq(snapshotRecords.snapshotId, snapshot.id), eq(snapshotRecords.object, object)))
-      .all();
-    const before = new Map(versions.newestStates(base.snapshot, object, own.map((row) => row.recordId)));
+    if (!base || !counted) return store.countAlong(chain, object);
+    const own = await store.ownRows(snapshot.id, object);
+    const before = await versions.newestStates(base.snapshot, object, own.map((row) => row.recordId));
     let deleted = counted.deletedCount;
     let total = counted.recordCount + deleted;
     for (const row of own) {
@@ -82,94 +71,55 @@ export function createSnapshotWrites({ db, sqlite }: Pick<DatabaseHandle, 'db' |
     return { total, deleted };
   }
 
-  /** The same, counted along the whole chain. */
-  function countAlong(chain: string[], object: string) {
-    if (chain.length === 1) {
-      // A snapshot without a base holds one row per record: no newest row to pick.
-      return db
-        .select({ total: sql<number>`count(*)`, deleted: sql<number>`coalesce(sum(${snapshotRecords.deleted}), 0)` })
-        .from(snapshotRecords)
-        .where(and(eq(snapshotRecords.snapshotId, chain[0]), eq(snapshotRecords.object, object), sql`${snapshotRecords.versionHash} <> ${PURGED}`))
-        .get()!;
-    }
-    const latest = versions.newestRowsQuery(chain, object, undefined).as('latest');
-    return db
-      .select({ total: sql<number>`count(*)`, deleted: sql<number>`coalesce(sum(${latest.deleted}), 0)` })
-      .from(latest)
-      .where(sql`${latest.hash} <> ${PURGED}`)
-      .get()!;
-  }
-
   return {
-    begin(instanceId: string, jobId: string, base: SnapshotRow | undefined): SnapshotRow {
-      const last = db
-        .select({ sequence: sql<number>`coalesce(max(${snapshots.sequence}), 0)` })
-        .from(snapshots)
-        .where(eq(snapshots.instanceId, instanceId))
-        .get()!;
-      return db
-        .insert(snapshots)
-        .values({ id: randomUUID(), instanceId, jobId, baseSnapshotId: base?.id ?? null, sequence: last.sequence + 1 })
-        .returning()
-        .get();
-    },
+    begin: (instanceId: string, jobId: string, base: SnapshotRow | undefined): Promise<SnapshotRow> => store.begin(instanceId, jobId, base?.id ?? null),
 
     /**
      * Stores records in one transaction; versions already held are not stored again. Returns how
      * many were new versions: records new or changed (SystemModstamp is part of the contents).
      */
-    storeRecords(snapshotId: string, object: string, records: RecordText[]): number {
-      return storeSealed(snapshotId, object, sealBatch(cipherOfSnapshot(snapshotId), object, records));
+    async storeRecords(snapshotId: string, object: string, records: RecordText[]): Promise<number> {
+      return storeSealed(snapshotId, object, sealBatch(await cipherOfSnapshot(snapshotId), object, records));
     },
 
     /** Stores records sealed elsewhere (a thread) with the snapshot's organisation key, as `storeRecords`. */
     storeSealed,
 
     /** The wrapped data key that seals the snapshot's records, for a thread that seals them. */
-    wrappedKeyOfSnapshot: (snapshotId: string) => versions.wrappedKeyOfInstance(instanceOf(snapshotId)),
+    wrappedKeyOfSnapshot: async (snapshotId: string) => versions.wrappedKeyOfInstance(await instanceOf(snapshotId)),
 
     /** Marks records as purged from the org since the snapshot's base. */
-    storePurged(snapshotId: string, object: string, recordIds: string[]): void {
-      const rows = recordIds.map((recordId) => ({ recordId, hash: PURGED, data: 'null', deleted: true }));
-      writeTransaction(db, () => writeRecords(snapshotId, object, rows));
+    async storePurged(snapshotId: string, object: string, recordIds: string[]): Promise<void> {
+      await store.writeRecords(snapshotId, object, recordIds.map((recordId) => ({ recordId, hash: PURGED, data: 'null', deleted: true })));
     },
 
     /** Drops what a backup stored of an object it then skipped. */
-    discardObject(snapshotId: string, object: string): void {
-      db.delete(snapshotRecords).where(and(eq(snapshotRecords.snapshotId, snapshotId), eq(snapshotRecords.object, object))).run();
-    },
+    discardObject: (snapshotId: string, object: string): Promise<void> => store.discardObject(snapshotId, object),
 
     /** Per-object counts, states and high-water marks, then the snapshot becomes readable. */
-    complete(snapshot: SnapshotRow, objects: CompletedObject[]): void {
-      const chain = versions.chainOf(snapshot);
-      const baseSnapshot = snapshot.baseSnapshotId ? db.select().from(snapshots).where(eq(snapshots.id, snapshot.baseSnapshotId)).get() : undefined;
+    async complete(snapshot: SnapshotRow, objects: CompletedObject[]): Promise<void> {
+      const chain = await versions.chainOf(snapshot);
+      const baseSnapshot = snapshot.baseSnapshotId ? await store.byId(snapshot.baseSnapshotId) : undefined;
       const base = baseSnapshot && {
         snapshot: baseSnapshot,
-        counts: new Map(db.select().from(snapshotObjects).where(eq(snapshotObjects.snapshotId, baseSnapshot.id)).all().map((row) => [row.name, row])),
+        counts: new Map((await store.objectsOf([baseSnapshot.id])).map((row) => [row.name, row])),
       };
-      const counts = objects.map(({ name, highWaterMark, state, reason, hasBlobs }) => {
-        const { total, deleted } = countsOf(snapshot, chain, name, base);
-        const files = hasBlobs ? filesOf(chain, name, versions.cipherOfInstance(snapshot.instanceId)) : { count: 0, bytes: 0 };
-        return {
+      const counts: SnapshotObjectRow[] = [];
+      for (const { name, highWaterMark, state, reason, hasBlobs } of objects) {
+        const { total, deleted } = await countsOf(snapshot, chain, name, base);
+        const files = hasBlobs ? await filesOf(chain, name, await versions.cipherOfInstance(snapshot.instanceId)) : { count: 0, bytes: 0 };
+        counts.push({
           snapshotId: snapshot.id, name, recordCount: total - deleted, deletedCount: deleted, highWaterMark, state, reason,
           blobCount: files.count, blobBytes: files.bytes,
-        };
-      });
-      writeTransaction(db, (tx) => {
-        if (counts.length > 0) tx.insert(snapshotObjects).values(counts).run();
-        tx.update(snapshots).set({ completedAt: new Date() }).where(eq(snapshots.id, snapshot.id)).run();
-      });
+        });
+      }
+      await store.complete(snapshot.id, counts);
     },
 
     /** Drops what a backup job stored before it failed or was cancelled; complete snapshots stay. */
-    discardUnfinishedOf(jobId: string): void {
-      db.delete(snapshots).where(and(eq(snapshots.jobId, jobId), isNull(snapshots.completedAt))).run();
-    },
+    discardUnfinishedOf: (jobId: string): Promise<void> => store.discardUnfinishedOf(jobId),
 
     /** Drops snapshots a crash left unfinished (they were never readable), but not those a running job writes. */
-    discardIncomplete(): number {
-      const running = db.select({ id: jobs.id }).from(jobs).where(eq(jobs.status, 'RUNNING'));
-      return db.delete(snapshots).where(and(isNull(snapshots.completedAt), notInArray(snapshots.jobId, running))).run().changes;
-    },
+    discardIncomplete: (): Promise<number> => store.discardIncomplete(),
   };
 }

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { createReadStream, createWriteStream, existsSync, mkdirSync, readdirSync, renameSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Readable } from 'node:stream';
+import { PassThrough, type Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { DataKeys } from '../services/data-keys.ts';
 
@@ -49,10 +49,11 @@ export function createLocalBlobStore(dir: string, dataKeys: Pick<DataKeys, 'forO
   };
 
   const storeOf = (organisationId: string): BlobStore => {
-    const cipher = dataKeys.forOrganisation(organisationId);
+    // Asked when used: the data keys keep the organisation's, once read.
+    const cipher = () => dataKeys.forOrganisation(organisationId);
     return {
       async write(source) {
-        const { stream: seal, digest } = cipher.sealStream();
+        const { stream: seal, digest } = (await cipher()).sealStream();
         let size = 0;
         const file = join(temporary, randomUUID());
         try {
@@ -83,10 +84,15 @@ export function createLocalBlobStore(dir: string, dataKeys: Pick<DataKeys, 'forO
       },
 
       read(sha256) {
-        const open = cipher.openStream();
-        return createReadStream(pathOf(sha256))
-          .on('error', (error) => open.destroy(error))
-          .pipe(open);
+        const path = pathOf(sha256);
+        // The key is read once per organisation and process; until then the stream waits for it.
+        const opened = new PassThrough();
+        // pipeline ends `opened` with the error of any stage, for its reader to see.
+        cipher().then(
+          (key) => pipeline(createReadStream(path), key.openStream(), opened).catch(() => undefined),
+          (error: Error) => opened.destroy(error),
+        );
+        return opened;
       },
 
       has: (sha256) => SHA256_HEX.test(sha256) && existsSync(pathOf(sha256)),

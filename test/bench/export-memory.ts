@@ -11,6 +11,7 @@ import { createLogger } from 'graphql-yoga';
 import { createApp } from '../../src/app.ts';
 import { loadConfig } from '../../src/config.ts';
 import type { SnapshotRow } from '../../db/schema.ts';
+import { sqliteStore } from '../../db/sqlite/store.ts';
 import { createSnapshotService } from '../../src/services/snapshots.ts';
 import { recordText } from '../../src/salesforce/query.ts';
 import { globalId } from '../../schema/ids.ts';
@@ -46,29 +47,29 @@ const config = loadConfig({ ...env, LOG_LEVEL: 'silent' });
 const app = await createApp(config, createLogger('silent'));
 const organisation = await app.services.organisations.create('Export memory');
 const instance = await app.services.instances.add({ kind: 'operator' }, organisation.id, 'PRODUCTION', 'Large');
-const storage = createSnapshotService(app.database, app.dataKeys);
-const store = (snapshot: SnapshotRow, from: number, to: number, version: (n: number) => number) => {
+const storage = createSnapshotService(sqliteStore(app.database).snapshots, app.dataKeys);
+const store = async (snapshot: SnapshotRow, from: number, to: number, version: (n: number) => number) => {
   for (let start = from; start < to; start += 5000) {
     const records = [];
     for (let n = start; n < Math.min(to, start + 5000); n++) records.push(recordText(contact(n, version(n))));
-    storage.storeRecords(snapshot.id, 'Contact', records);
+    await storage.storeRecords(snapshot.id, 'Contact', records);
   }
 };
 const complete = (snapshot: SnapshotRow) =>
   storage.complete(snapshot, [{ name: 'Contact', highWaterMark: null, state: 'COMPLETE', reason: null, hasBlobs: false }]);
 const changed = RECORDS / 100;
 let started = performance.now();
-const full = storage.begin(instance.id, 'bench', undefined);
-store(full, 0, RECORDS, () => 0);
-complete(full);
+const full = await storage.begin(instance.id, 'bench', undefined);
+await store(full, 0, RECORDS, () => 0);
+await complete(full);
 const storedFull = seconds(started);
-const incremental = storage.begin(instance.id, 'bench', full);
-store(incremental, 0, changed, () => 1);
-storage.storeRecords(incremental.id, 'Contact', Array.from({ length: changed / 10 }, (_, k) => recordText({ ...contact(RECORDS - 1 - k, 0), IsDeleted: true })));
-complete(incremental);
-const secondFull = storage.begin(instance.id, 'bench', undefined);
-store(secondFull, 0, RECORDS - changed / 10, (n) => (n < changed ? 1 : n < 2 * changed ? 2 : 0));
-complete(secondFull);
+const incremental = await storage.begin(instance.id, 'bench', full);
+await store(incremental, 0, changed, () => 1);
+await storage.storeRecords(incremental.id, 'Contact', Array.from({ length: changed / 10 }, (_, k) => recordText({ ...contact(RECORDS - 1 - k, 0), IsDeleted: true })));
+await complete(incremental);
+const secondFull = await storage.begin(instance.id, 'bench', undefined);
+await store(secondFull, 0, RECORDS - changed / 10, (n) => (n < changed ? 1 : n < 2 * changed ? 2 : 0));
+await complete(secondFull);
 
 const compare = app.services.compare;
 const timings: Record<string, number> = {};
@@ -78,15 +79,15 @@ for (const snapshot of [full, incremental, secondFull]) {
   timings[`noteChanges ${snapshot === full ? 'first full' : snapshot === incremental ? 'incremental' : 'second full'}`] = seconds(started);
 }
 for (const [name, from, to] of [['full → incremental', full, incremental], ['incremental → second full', incremental, secondFull], ['full → second full', full, secondFull]] as const) {
-  const comparison = compare.comparison(from, to);
+  const comparison = await compare.comparison(from, to);
   started = performance.now();
-  const counts = compare.counts(comparison);
+  const counts = await compare.counts(comparison);
   timings[`counts ${name}`] = seconds(started);
   started = performance.now();
-  compare.changes(comparison, { first: 50 });
+  await compare.changes(comparison, { first: 50 });
   timings[`first page ${name}`] = seconds(started);
   started = performance.now();
-  compare.changes(comparison, { first: 50, kinds: ['DELETED'] });
+  await compare.changes(comparison, { first: 50, kinds: ['DELETED'] });
   timings[`first page of deletions ${name}`] = seconds(started);
   console.log(name, JSON.stringify(counts));
 }

@@ -140,7 +140,7 @@ describe('backup and restore against the emulator', () => {
     const stored = sqlite
       .prepare(`select v.hash, v.data from record_versions v join snapshot_records r on r.record_id = v.record_id and r.version_hash = v.hash where v.record_id = ?`)
       .get(bad) as { hash: string; data: Buffer };
-    const cipher = setup.server.app.dataKeys.forOrganisation(localId(setup.organisationId));
+    const cipher = await setup.server.app.dataKeys.forOrganisation(localId(setup.organisationId));
     const record = { ...JSON.parse(cipher.open(stored.data).toString()), Amount__c: -5 };
     sqlite.prepare('update record_versions set data = ? where record_id = ? and hash = ?').run(sealedBytes(cipher.sealRecords('Invoice__c', [JSON.stringify(record)]), 0), bad, stored.hash);
     data.update(good, { Notes__c: 'to be restored' });

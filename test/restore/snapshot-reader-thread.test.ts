@@ -2,6 +2,8 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openReadOnly } from '../../db/client.ts';
 import { loadSecretKey } from '../../src/secret-key.ts';
+import { sqliteDataKeyStore } from '../../db/sqlite/data-key-store.ts';
+import { sqliteSnapshotStore } from '../../db/sqlite/snapshot-store.ts';
 import { createDataKeys } from '../../src/services/data-keys.ts';
 import { createSnapshotReaderThread } from '../../src/services/snapshot-reader-thread.ts';
 import { createSnapshotService } from '../../src/services/snapshots.ts';
@@ -40,8 +42,8 @@ describe('the snapshot-reading thread', () => {
     const databaseFile = join(setup.server.dataDir, 'backup.db');
     const secretKey = loadSecretKey(undefined, databaseFile);
     const handle = openReadOnly(databaseFile);
-    const storage = createSnapshotService(handle, createDataKeys(handle.db, secretKey));
-    const snapshot = storage.find(rawId(snapshotId))!;
+    const storage = createSnapshotService(sqliteSnapshotStore(handle), createDataKeys(sqliteDataKeyStore(handle.db), secretKey));
+    const snapshot = (await storage.find(rawId(snapshotId)))!;
     const thread = createSnapshotReaderThread({ databaseFile, secretKey }, storage.openedReaderStatement);
     try {
       expect(thread.forSnapshot(snapshot, 100)).toBeUndefined();
@@ -50,7 +52,7 @@ describe('the snapshot-reading thread', () => {
       const ids = [...invoices.slice(0, 300), 'a0X000000000000AAA'];
       const onThread = await reader.read('Invoice__c', ids);
       expect(onThread).toHaveLength(300);
-      expect(onThread).toEqual(storage.recordReader(snapshot, 'Invoice__c')(ids));
+      expect(onThread).toEqual(await (await storage.recordReader(snapshot, 'Invoice__c'))(ids));
       // Once running, it serves restores of a few batches too, though not the smallest.
       expect(thread.forSnapshot(snapshot, 500)).toBeDefined();
       expect(thread.forSnapshot(snapshot, 100)).toBeUndefined();

@@ -1,32 +1,39 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { randomUUID } from 'node:crypto';
 import { Readable } from 'node:stream';
 import { buffer } from 'node:stream/consumers';
-import { afterAll, describe, expect, it } from 'vitest';
-import { openDatabase } from '../../db/client.ts';
-import { organisations } from '../../db/schema.ts';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { generateSecretKey, parseSecretKey } from '../../src/crypto.ts';
-import { createDataKeys } from '../../src/services/data-keys.ts';
+import { createDataKeys, type DataKeys } from '../../src/services/data-keys.ts';
 import { sealedBytes, sealedDigest, type SealedRecords } from '../../src/services/organisation-cipher.ts';
+import { ENGINES, type TestDatabase } from '../helpers/engines.ts';
 
 const eachSealed = (sealed: SealedRecords) => Array.from({ length: sealed.bounds.length / 2 }, (_, i) => ({ digest: sealedDigest(sealed, i), data: sealedBytes(sealed, i) }));
 
-const dir = mkdtempSync(join(tmpdir(), 'sfbackup-keys-'));
-const database = openDatabase(join(dir, 'backup.db'));
-afterAll(() => {
-  database.close();
-  rmSync(dir, { recursive: true, force: true });
-});
-database.db.insert(organisations).values([{ id: 'acme', name: 'Acme' }, { id: 'globex', name: 'Globex' }]).run();
-
-describe('per-organisation data keys', () => {
+/** Each organisation's data key, on each engine: made once even when processes race for it, and re-wrapped when SECRET_KEY rotates. */
+describe.each(ENGINES)('per-organisation data keys on $name', (engine) => {
   const secret = parseSecretKey(generateSecretKey());
-  const keys = createDataKeys(database.db, secret);
+  let database: TestDatabase;
+  let keys: DataKeys;
+  let acmeId: string;
+  let globexId: string;
 
-  it('seals and opens records, refuses tampered ones, and gives each organisation its own key and digests', () => {
-    const acme = keys.forOrganisation('acme');
-    const globex = keys.forOrganisation('globex');
+  const organisation = async (name: string) => {
+    const made = await database.organisations.create(randomUUID(), name);
+    if ('refused' in made) throw new Error('The organisation could not be made');
+    return made.id;
+  };
+
+  beforeEach(async () => {
+    database = await engine.open();
+    keys = createDataKeys(database.dataKeys, secret);
+    acmeId = await organisation('Acme');
+    globexId = await organisation('Globex');
+  });
+  afterEach(() => database.close());
+
+  it('seals and opens records, refuses tampered ones, and gives each organisation its own key and digests', async () => {
+    const acme = await keys.forOrganisation(acmeId);
+    const globex = await keys.forOrganisation(globexId);
     const contents = ['{"Name":"Acme Corp"}', '{"Name":"Ünïcode ✓"}', '{"Name":"Acme Corp"}'];
     const page = eachSealed(acme.sealRecords('Account', contents));
     expect(page.map(({ data }) => acme.open(data).toString())).toEqual(contents);
@@ -49,11 +56,11 @@ describe('per-organisation data keys', () => {
     const swapped = Buffer.concat([first.data.subarray(0, 17), second.data.subarray(17)]);
     expect(() => acme.open(swapped)).toThrow();
     // Unwrapped again by another process with the same SECRET_KEY: the same key.
-    expect(createDataKeys(database.db, secret).forOrganisation('acme').open(second.data).toString()).toBe(contents[1]);
+    expect((await createDataKeys(database.dataKeys, secret).forOrganisation(acmeId)).open(second.data).toString()).toBe(contents[1]);
   });
 
   it('seals files as a stream in the same layout, with a keyed digest of their plain bytes', async () => {
-    const acme = keys.forOrganisation('acme');
+    const acme = await keys.forOrganisation(acmeId);
     const content = Buffer.alloc(300_000, 7);
     const { stream, digest } = acme.sealStream();
     const sealed = await buffer(Readable.from([content.subarray(0, 100_000), content.subarray(100_000)]).pipe(stream));
@@ -63,11 +70,33 @@ describe('per-organisation data keys', () => {
     expect(opened.equals(content)).toBe(true);
   });
 
-  it('re-wraps the data keys when SECRET_KEY is rotated, keeping what they sealed readable', () => {
-    const sealed = sealedBytes(keys.forOrganisation('globex').sealRecords('Account', ['kept']), 0);
+  it('re-wraps the data keys when SECRET_KEY is rotated, keeping what they sealed readable', async () => {
+    await keys.forOrganisation(acmeId);
+    const sealed = sealedBytes((await keys.forOrganisation(globexId)).sealRecords('Account', ['kept']), 0);
     const next = parseSecretKey(generateSecretKey());
-    expect(createDataKeys(database.db, next).rewrap(secret)).toBe(2);
-    expect(createDataKeys(database.db, next).forOrganisation('globex').open(sealed).toString()).toBe('kept');
-    expect(() => createDataKeys(database.db, secret).forOrganisation('globex')).toThrow();
+    expect(await createDataKeys(database.dataKeys, next).rewrap(secret)).toBe(2);
+    expect(await createDataKeys(database.dataKeys, next).rewrap(secret)).toBe(0);
+    expect((await createDataKeys(database.dataKeys, next).forOrganisation(globexId)).open(sealed).toString()).toBe('kept');
+    await expect(createDataKeys(database.dataKeys, secret).forOrganisation(globexId)).rejects.toThrow();
+  });
+
+  it('gives one key to processes that make an organisation\'s first at once', async () => {
+    const connections = [database, await database.connectAgain(), await database.connectAgain()];
+    const made: string[] = [];
+    const wrapped = await Promise.all(
+      Array.from({ length: 12 }, (_, i) =>
+        connections[i % connections.length].dataKeys.wrappedKeyOf(acmeId, () => {
+          made.push(`key ${i}`);
+          return `key ${i}`;
+        }),
+      ),
+    );
+    expect(new Set(wrapped).size).toBe(1);
+    expect(made).toContain(wrapped[0]);
+    expect(await database.dataKeys.wrappedKeyOf(acmeId, () => 'made later')).toBe(wrapped[0]);
+    // Each process's keys open what another's sealed.
+    const sealer = await createDataKeys(connections[1].dataKeys, secret).forOrganisation(globexId);
+    const opener = await createDataKeys(connections[2].dataKeys, secret).forOrganisation(globexId);
+    expect(opener.open(sealedBytes(sealer.sealRecords('Account', ['shared']), 0)).toString()).toBe('shared');
   });
 });

@@ -9,6 +9,7 @@ import WebSocket from 'ws';
 import { openDatabase } from '../../db/client.ts';
 import { auditEntries, instances, jobs } from '../../db/schema.ts';
 import { parseSecretKey } from '../../src/crypto.ts';
+import { sqliteStore } from '../../db/sqlite/store.ts';
 import { createDataKeys } from '../../src/services/data-keys.ts';
 import { encodeCursor } from '../../src/services/paging.ts';
 import { recordText } from '../../src/salesforce/query.ts';
@@ -156,17 +157,18 @@ async function seed(databaseFile: string) {
   await seedOrganisations(db, 1, { instancesPerOrganisation: 20, jobsPerInstance: 5 });
   const instance = db.select().from(instances).get()!;
   const job = db.select().from(jobs).get()!;
-  const snapshots = createSnapshotService(database, createDataKeys(db, parseSecretKey(SECRET_KEY)));
-  const snapshot = snapshots.begin(instance.id, job.id, undefined);
+  const store = sqliteStore(database);
+  const snapshots = createSnapshotService(store.snapshots, createDataKeys(store.dataKeys, parseSecretKey(SECRET_KEY)));
+  const snapshot = await snapshots.begin(instance.id, job.id, undefined);
   const filler = 'x'.repeat(2000);
   for (let batch = 0; batch < 4; batch++) {
-    snapshots.storeRecords(
+    await snapshots.storeRecords(
       snapshot.id,
       'Account',
       Array.from({ length: 500 }, (_, i) => recordText({ Id: `001${String(batch * 500 + i).padStart(15, '0')}`, Name: `Account ${batch * 500 + i}`, Description: filler })),
     );
   }
-  snapshots.complete(snapshot, [{ name: 'Account', highWaterMark: null, state: 'COMPLETE', reason: null, hasBlobs: false }]);
+  await snapshots.complete(snapshot, [{ name: 'Account', highWaterMark: null, state: 'COMPLETE', reason: null, hasBlobs: false }]);
   database.close();
   return { organisationId: Buffer.from(`Organisation:${instance.organisationId}`).toString('base64url'), snapshotId: Buffer.from(`Snapshot:${snapshot.id}`).toString('base64url') };
 }

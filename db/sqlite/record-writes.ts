@@ -1,20 +1,13 @@
 import type Database from 'better-sqlite3';
-
-/** A record of a snapshot: the version it holds (stored once per content) and whether it is deleted. */
-export interface RecordRow {
-  recordId: string;
-  hash: string;
-  data: Buffer | string;
-  deleted: boolean;
-}
+import type { RecordRow } from '../snapshot-store.ts';
 
 // Rows per statement: one statement per row spent more in binding and stepping than in the inserts.
 const ROWS_PER_STATEMENT = 50;
 
 /**
  * The inserts a backup runs for its records, prepared on the driver itself (Drizzle's per-call
- * parameter mapping cost more than the inserts). Tables are in `schema.ts`; a version's `data` is
- * sealed with its organisation's data key (services/organisation-cipher.ts).
+ * parameter mapping cost more than the inserts). Tables are in `../schema.ts`; a version's `data` is
+ * sealed with its organisation's data key (src/services/organisation-cipher.ts).
  */
 export function prepareRecordWrites(sqlite: Database.Database) {
   const statements = new Map<number, { versions: Database.Statement; memberships: Database.Statement }>();

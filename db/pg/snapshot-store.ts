@@ -1,0 +1,201 @@
+import { randomUUID } from 'node:crypto';
+import { and, asc, desc, eq, inArray, isNotNull, isNull, notInArray, sql, type SQL } from 'drizzle-orm';
+import { PURGED, type NewestVersion, type RecordRow, type SnapshotStore } from '../snapshot-store.ts';
+import type { PgDb } from './client.ts';
+import { instances, jobs, snapshotObjects, snapshotRecords, snapshots } from './schema.ts';
+
+/** An id list as one array parameter, however long. */
+const anyOf = (column: SQL, values: readonly string[]) => sql`${column} = any(${sql.param(values)}::text[])`;
+
+// Record ids compare byte by byte, as on SQLite, whatever the database's collation: pages keyed by
+// the last id read follow the order they were read in.
+const RECORD_ORDER = sql`n.record_id collate "C"`;
+
+// Sealed bytes go into the text column as base64.
+const storedText = (data: RecordRow['data']) => (typeof data === 'string' ? data : data.toString('base64'));
+
+// Snapshots whose organisation is known: every query of the record tables names it, so that it
+// reads the organisation's partition alone.
+const KEPT_ORGANISATIONS = 1000;
+
+/**
+ * Snapshots on PostgreSQL. The newest row of each record along a chain is the first of its rows by
+ * sequence, newest first (`DISTINCT ON`); record tables are partitioned by organisation.
+ */
+export function postgresSnapshotStore(db: PgDb): SnapshotStore {
+  const organisationsOfSnapshots = new Map<string, string>();
+
+  async function organisationOfSnapshot(snapshotId: string): Promise<string> {
+    let organisationId = organisationsOfSnapshots.get(snapshotId);
+    if (organisationId === undefined) {
+      const [row] = await db
+        .select({ organisationId: instances.organisationId })
+        .from(snapshots)
+        .innerJoin(instances, eq(instances.id, snapshots.instanceId))
+        .where(eq(snapshots.id, snapshotId));
+      if (!row) throw new Error(`No snapshot ${snapshotId}`);
+      organisationId = row.organisationId;
+      if (organisationsOfSnapshots.size >= KEPT_ORGANISATIONS) organisationsOfSnapshots.clear();
+      organisationsOfSnapshots.set(snapshotId, organisationId);
+    }
+    return organisationId;
+  }
+
+  /** The newest row of each record of one object along the chain (`n`: record_id, deleted, version_hash), purged ones included. */
+  async function newestRows(chain: string[], object: string, filter?: SQL) {
+    const organisationId = await organisationOfSnapshot(chain[0]);
+    const rows = sql`select distinct on (r.record_id) r.record_id, r.deleted, r.version_hash
+      from snapshot_records r join snapshots s on s.id = r.snapshot_id
+      where r.organisation_id = ${organisationId} and ${anyOf(sql`r.snapshot_id`, chain)} and r.object = ${object}${filter ? sql` and ${filter}` : sql``}
+      order by r.record_id, s.sequence desc`;
+    return { organisationId, rows };
+  }
+
+  async function newestVersions(chain: string[], object: string, filter: SQL | undefined, page: { limit?: number; offset?: number } = {}): Promise<NewestVersion[]> {
+    const { organisationId, rows } = await newestRows(chain, object, filter);
+    const { rows: found } = await db.execute<{ record_id: string; deleted: boolean; data: string }>(sql`select n.record_id, n.deleted, v.data
+      from (${rows}) n join record_versions v on v.organisation_id = ${organisationId} and v.record_id = n.record_id and v.hash = n.version_hash
+      where n.version_hash <> ${PURGED}
+      order by ${RECORD_ORDER}${page.limit === undefined ? sql`` : sql` limit ${page.limit}`} offset ${page.offset ?? 0}`);
+    return found.map((row) => ({ recordId: row.record_id, deleted: row.deleted, data: Buffer.from(row.data, 'base64') }));
+  }
+
+  return {
+    begin: (instanceId, jobId, baseSnapshotId) =>
+      db.transaction(async (tx) => {
+        // The instance's row, locked, keeps its sequence to one snapshot at a time.
+        await tx.select({ id: instances.id }).from(instances).where(eq(instances.id, instanceId)).for('update');
+        const [last] = await tx
+          .select({ sequence: sql<number>`coalesce(max(${snapshots.sequence}), 0)::int` })
+          .from(snapshots)
+          .where(eq(snapshots.instanceId, instanceId));
+        const [snapshot] = await tx
+          .insert(snapshots)
+          .values({ id: randomUUID(), instanceId, jobId, baseSnapshotId, sequence: last.sequence + 1 })
+          .returning();
+        return snapshot;
+      }),
+
+    async writeRecords(snapshotId, object, rows) {
+      if (rows.length === 0) return 0;
+      const organisationId = await organisationOfSnapshot(snapshotId);
+      // A record read twice in one batch keeps its last row, as the SQLite upsert leaves it.
+      const last = [...new Map(rows.map((row) => [row.recordId, row])).values()];
+      return db.transaction(async (tx) => {
+        const added = await tx.execute(sql`insert into record_versions (organisation_id, record_id, hash, data)
+          select ${organisationId}, * from unnest(${sql.param(rows.map((row) => row.recordId))}::text[], ${sql.param(rows.map((row) => row.hash))}::text[], ${sql.param(rows.map((row) => storedText(row.data)))}::text[])
+          on conflict do nothing`);
+        await tx.execute(sql`insert into snapshot_records (organisation_id, snapshot_id, object, record_id, version_hash, deleted)
+          select ${organisationId}, ${snapshotId}, ${object}, * from unnest(${sql.param(last.map((row) => row.recordId))}::text[], ${sql.param(last.map((row) => row.hash))}::text[], ${sql.param(last.map((row) => row.deleted))}::boolean[])
+          on conflict (organisation_id, snapshot_id, object, record_id) do update set version_hash = excluded.version_hash, deleted = excluded.deleted`);
+        return added.rowCount ?? 0;
+      });
+    },
+
+    async discardObject(snapshotId, object) {
+      const organisationId = await organisationOfSnapshot(snapshotId);
+      await db
+        .delete(snapshotRecords)
+        .where(and(eq(snapshotRecords.organisationId, organisationId), eq(snapshotRecords.snapshotId, snapshotId), eq(snapshotRecords.object, object)));
+    },
+
+    async complete(snapshotId, objects) {
+      await db.transaction(async (tx) => {
+        if (objects.length > 0) await tx.insert(snapshotObjects).values(objects);
+        await tx.update(snapshots).set({ completedAt: new Date() }).where(eq(snapshots.id, snapshotId));
+      });
+    },
+
+    async discardUnfinishedOf(jobId) {
+      await db.delete(snapshots).where(and(eq(snapshots.jobId, jobId), isNull(snapshots.completedAt)));
+    },
+
+    async discardIncomplete() {
+      const running = db.select({ id: jobs.id }).from(jobs).where(eq(jobs.status, 'RUNNING'));
+      const dropped = await db
+        .delete(snapshots)
+        .where(and(isNull(snapshots.completedAt), notInArray(snapshots.jobId, running)))
+        .returning({ id: snapshots.id });
+      return dropped.length;
+    },
+
+    find: async (id) => (await db.select().from(snapshots).where(and(eq(snapshots.id, id), isNotNull(snapshots.completedAt))))[0],
+    byId: async (id) => (await db.select().from(snapshots).where(eq(snapshots.id, id)))[0],
+    latestComplete: async (instanceId) =>
+      (
+        await db
+          .select()
+          .from(snapshots)
+          .where(and(eq(snapshots.instanceId, instanceId), isNotNull(snapshots.completedAt)))
+          .orderBy(desc(snapshots.sequence))
+          .limit(1)
+      )[0],
+
+    async chainOf(snapshot) {
+      const chain = [snapshot.id];
+      let baseId = snapshot.baseSnapshotId;
+      while (baseId) {
+        const [base] = await db.select({ id: snapshots.id, baseSnapshotId: snapshots.baseSnapshotId }).from(snapshots).where(eq(snapshots.id, baseId));
+        if (!base) break;
+        chain.push(base.id);
+        baseId = base.baseSnapshotId;
+      }
+      return chain;
+    },
+
+    objectsOf: (snapshotIds) =>
+      snapshotIds.length === 0
+        ? Promise.resolve([])
+        : db.select().from(snapshotObjects).where(inArray(snapshotObjects.snapshotId, [...snapshotIds])).orderBy(asc(snapshotObjects.name)),
+
+    async organisationOfInstance(instanceId) {
+      const [row] = await db.select({ organisationId: instances.organisationId }).from(instances).where(eq(instances.id, instanceId));
+      return row.organisationId;
+    },
+
+    async ownRows(snapshotId, object) {
+      const organisationId = await organisationOfSnapshot(snapshotId);
+      return db
+        .select({ recordId: snapshotRecords.recordId, deleted: snapshotRecords.deleted, versionHash: snapshotRecords.versionHash })
+        .from(snapshotRecords)
+        .where(and(eq(snapshotRecords.organisationId, organisationId), eq(snapshotRecords.snapshotId, snapshotId), eq(snapshotRecords.object, object)));
+    },
+
+    async countAlong(chain, object) {
+      const { rows } = await newestRows(chain, object);
+      const { rows: counted } = await db.execute<{ total: number; deleted: number }>(sql`select count(*)::int as total, (count(*) filter (where n.deleted))::int as deleted
+        from (${rows}) n where n.version_hash <> ${PURGED}`);
+      return counted[0];
+    },
+
+    newestVersions: (chain, object, page = {}) => newestVersions(chain, object, page.after === undefined ? undefined : sql`r.record_id collate "C" > ${page.after}`, page),
+
+    versionReader: (chain, object) => (recordIds) => newestVersions(chain, object, anyOf(sql`r.record_id`, recordIds)),
+
+    async heldStates(chain, object, which) {
+      const organisationId = await organisationOfSnapshot(chain[0]);
+      const onceDeleted = sql`r.record_id in (select d.record_id from snapshot_records d
+        where d.organisation_id = ${organisationId} and ${anyOf(sql`d.snapshot_id`, chain)} and d.object = ${object} and d.deleted)`;
+      const { rows } = await newestRows(chain, object, which === 'onceDeleted' ? onceDeleted : which ? anyOf(sql`r.record_id`, which) : undefined);
+      const { rows: held } = await db.execute<{ record_id: string; deleted: boolean }>(sql`select n.record_id, n.deleted from (${rows}) n
+        where n.version_hash <> ${PURGED} order by ${RECORD_ORDER}`);
+      return new Map(held.map((row) => [row.record_id, row.deleted]));
+    },
+
+    async recordIdPage(chain, object, after, size) {
+      const organisationId = await organisationOfSnapshot(chain[0]);
+      const { rows } = await db.execute<{ record_id: string }>(sql`select distinct r.record_id collate "C" as record_id from snapshot_records r
+        where r.organisation_id = ${organisationId} and ${anyOf(sql`r.snapshot_id`, chain)} and r.object = ${object} and r.record_id collate "C" > ${after}
+        order by 1 limit ${size}`);
+      return rows.map((row) => row.record_id);
+    },
+
+    async missingRecordIds(chain, objects, recordIds) {
+      const organisationId = await organisationOfSnapshot(chain[0]);
+      const { rows } = await db.execute<{ record_id: string }>(sql`select distinct r.record_id from snapshot_records r
+        where r.organisation_id = ${organisationId} and ${anyOf(sql`r.snapshot_id`, chain)} and ${anyOf(sql`r.object`, objects)} and ${anyOf(sql`r.record_id`, recordIds)}`);
+      const found = new Set(rows.map((row) => row.record_id));
+      return recordIds.filter((id) => !found.has(id));
+    },
+  };
+}
