@@ -33,6 +33,8 @@ export interface OwnRow {
 
 /** The reading of given records (`NewestVersion`s) as SQL text, for a thread that runs it on its own connection; the ids go at `recordIdsAt` as one JSON list. */
 export interface ThreadStatement {
+  /** The database file the statement reads, on a read-only connection of the thread's own. */
+  databaseFile: string;
   sql: string;
   params: unknown[];
   recordIdsAt: number;

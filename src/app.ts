@@ -1,11 +1,10 @@
 import type { YogaLogger } from 'graphql-yoga';
-import { openDatabase, type DatabaseHandle } from '../db/client.ts';
+import { openStore, type OpenedDatabase } from '../db/open.ts';
 import type { Config } from './config.ts';
 import { createAuditRetention } from './jobs/audit-retention.ts';
 import { createEventBus, type EventBus } from './events.ts';
 import { createMetrics, type Metrics } from './metrics.ts';
 import type { Store } from '../db/store.ts';
-import { sqliteStore } from '../db/sqlite/store.ts';
 import type { GrantChecks } from './jobs/grant-checks.ts';
 import { systemClock, type Clock, type Scheduler } from './jobs/scheduler.ts';
 import { OAUTH_CALLBACK_PATH } from './server/oauth-callback.ts';
@@ -19,7 +18,8 @@ import type { JobWorker } from './jobs/worker.ts';
 
 export interface App {
   config: Config;
-  database: DatabaseHandle;
+  /** The database, on either engine (internal: tests count its statements, and read the SQLite file). */
+  database: OpenedDatabase;
   /** The data access each engine implements (db/store.ts). */
   store: Store;
   events: EventBus;
@@ -47,13 +47,13 @@ export interface App {
 
 /** Everything but the network: database, events and services, wired once. */
 export async function createApp(config: Config, logger: YogaLogger, options: { clock?: Clock } = {}): Promise<App> {
-  const database = openDatabase(config.databaseFile);
-  if (database.convertedToIncrementalVacuumMs !== undefined) {
-    logger.info(`Database rewritten once (${database.convertedToIncrementalVacuumMs} ms) so that space freed by retention goes back to the disk`);
+  const database = await openStore(config.database);
+  if (database.engine === 'sqlite' && database.handle.convertedToIncrementalVacuumMs !== undefined) {
+    logger.info(`Database rewritten once (${database.handle.convertedToIncrementalVacuumMs} ms) so that space freed by retention goes back to the disk`);
   }
-  const secretKey = loadSecretKey(config.secretKey, config.databaseFile);
+  const secretKey = loadSecretKey(config.secretKey, config.dataDir);
   const events = createEventBus();
-  const store = sqliteStore(database);
+  const { store } = database;
   const metrics = createMetrics(store.jobs, events.subscriberCount);
   let publicUrl = config.publicUrl;
   // Logins start only once the server listens; before that (revoking grants at start-up) the
@@ -115,7 +115,7 @@ export async function createApp(config: Config, logger: YogaLogger, options: { c
       await worker.stop();
       await auditRetention.stop();
       await events.close();
-      database.close();
+      await database.close();
     },
   };
 }

@@ -1,4 +1,4 @@
-import { resolve } from 'node:path';
+import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
 
@@ -8,11 +8,8 @@ const positiveInt = z.coerce.number().int().positive();
 const environmentSchema = z.object({
   PORT: z.coerce.number().int().min(0).max(65535).default(4000),
   HOST: z.string().min(1).default('127.0.0.1'),
-  DATABASE_URL: z
-    .string()
-    .min(1)
-    .refine((value) => !/^postgres(?:ql)?:/i.test(value), 'the service runs on a SQLite file (a path or file: URL) for now; its PostgreSQL backend is not complete (README, "Running at scale")')
-    .default('./data/backup.db'),
+  DATABASE_URL: z.string().min(1).default('./data/backup.db'),
+  DATA_DIR: z.string().min(1).optional(),
   PUBLIC_URL: urlString.optional(),
   SECRET_KEY: z
     .string()
@@ -48,10 +45,15 @@ const environmentSchema = z.object({
 });
 
 /** Read-only once loaded: what the server learns later (its address) lives on the App. */
+/** Where the service keeps its data: a SQLite file (the default), or a PostgreSQL database that several machines share. */
+export type DatabaseLocation = { engine: 'sqlite'; file: string } | { engine: 'postgres'; url: string };
+
 export type Config = Readonly<{
   port: number;
   host: string;
-  databaseFile: string;
+  database: DatabaseLocation;
+  /** The folder of the service's files: stored file bodies, the generated secret key, the embedded emulator's state. */
+  dataDir: string;
   /** PUBLIC_URL; when unset, the server's own address is used once it listens (`App.publicUrl`). */
   publicUrl: string | undefined;
   secretKey: string | undefined;
@@ -108,10 +110,14 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     throw new ConfigError(`Invalid ${String(issue.path[0])}: ${issue.message}`);
   }
   const e = parsed.data;
+  const database = databaseLocation(e.DATABASE_URL);
+  // A key generated into one machine's folder would not reach the others sharing the database.
+  if (database.engine === 'postgres' && !e.SECRET_KEY) throw new ConfigError('Invalid SECRET_KEY: required with a PostgreSQL DATABASE_URL, the same on every process');
   return {
     port: e.PORT,
     host: e.HOST,
-    databaseFile: databaseFileFromUrl(e.DATABASE_URL),
+    database,
+    dataDir: resolve(e.DATA_DIR ?? (database.engine === 'sqlite' ? dirname(database.file) : './data')),
     publicUrl: e.PUBLIC_URL?.replace(/\/$/, ''),
     secretKey: e.SECRET_KEY,
     previousSecretKey: e.SECRET_KEY_PREVIOUS,
@@ -145,7 +151,15 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   };
 }
 
-function databaseFileFromUrl(value: string): string {
+function databaseLocation(value: string): DatabaseLocation {
+  if (/^postgres(?:ql)?:\/\//i.test(value)) {
+    if (!URL.canParse(value)) throw new ConfigError('Invalid DATABASE_URL: not a valid postgres:// URL');
+    return { engine: 'postgres', url: value };
+  }
+  return { engine: 'sqlite', file: sqliteFile(value) };
+}
+
+function sqliteFile(value: string): string {
   if (value.startsWith('file:')) {
     try {
       return fileURLToPath(value);

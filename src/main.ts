@@ -1,4 +1,4 @@
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import { createLogger } from 'graphql-yoga';
 import { createApp } from './app.ts';
 import { ConfigError, loadConfig, type Config } from './config.ts';
@@ -25,8 +25,8 @@ const logger = createLogger(config.logLevel);
 const emulator = config.salesforce.clientId
   ? undefined
   : await import('./emulator/index.ts').then(({ startEmulator }) =>
-      // Its orgs, tokens and ports live beside the database: instances connected before a restart still work.
-      startEmulator({ port: 0, records: config.emulatorRecords, stateFile: join(dirname(config.databaseFile), 'emulator-state.json') }),
+      // Its orgs, tokens and ports live in the data folder: instances connected before a restart still work.
+      startEmulator({ port: 0, records: config.emulatorRecords, stateFile: join(config.dataDir, 'emulator-state.json') }),
     );
 if (emulator) {
   config = {

@@ -10,6 +10,10 @@ export type PgDb = NodePgDatabase<typeof schema>;
 export interface PostgresHandle {
   db: PgDb;
   pool: pg.Pool;
+  /** Statements run through `db` since opening; lets tests and the benchmark see N+1s. */
+  statementCount(): number;
+  /** The same pool, its statements left out of the count (the job queue's heartbeat). */
+  uncounted: PgDb;
   close(): Promise<void>;
 }
 
@@ -49,7 +53,9 @@ export async function openPostgres(url: string, options: { schema?: string } = {
   try {
     if (schemaName) await pool.query(`CREATE SCHEMA IF NOT EXISTS "${schemaName}"`);
     await migrate(pool, schemaName);
-    return { db: drizzle(pool, { schema }), pool, close };
+    let statements = 0;
+    const logger = { logQuery: () => void (statements += 1) };
+    return { db: drizzle(pool, { schema, logger }), pool, statementCount: () => statements, uncounted: drizzle(pool, { schema }), close };
   } catch (error) {
     await close();
     throw error;

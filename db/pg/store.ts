@@ -24,9 +24,10 @@ import { postgresSnapshotListing } from './snapshot-listing.ts';
 import { postgresOAuthStates } from './oauth-states.ts';
 import { postgresDatabaseHealth } from './database-health.ts';
 
-export function postgresStore(db: PgDb): Store {
+/** `uncounted`: the same pool, for the job queue's heartbeat, which would otherwise land inside whatever request is being counted. */
+export function postgresStore(db: PgDb, uncounted: PgDb = db): Store {
   return {
-    claims: postgresJobClaims(db),
+    claims: postgresJobClaims(uncounted),
     reports: postgresJobReports(db),
     ledger: postgresTokenLedger(db),
     runClaims: postgresRunClaims(db),

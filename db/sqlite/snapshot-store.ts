@@ -204,6 +204,7 @@ export function sqliteSnapshotStore({ db, sqlite }: Pick<DatabaseHandle, 'db' | 
     threadStatement(chain, object) {
       const query = newestVersionsQuery(chain, object, byIdsFilter()).toSQL();
       return {
+        databaseFile: sqlite.name,
         sql: query.sql,
         params: query.params.map((param) => (param instanceof Placeholder ? null : param)),
         recordIdsAt: query.params.findIndex((param) => param instanceof Placeholder),

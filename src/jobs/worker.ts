@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { hostname } from 'node:os';
 import type { YogaLogger } from 'graphql-yoga';
 import type { JobRow, SnapshotRow } from '../../db/schema.ts';
 import type { Config } from '../config.ts';
@@ -39,7 +40,7 @@ export interface WorkerAccess {
   restoreIntents: RestoreIntentStore;
   /** Where the org's API usage, as a job last saw it, is kept. */
   instances: Pick<InstanceStore, 'recordApiUsage' | 'byId'>;
-  config: Pick<Config, 'jobConcurrency' | 'jobLeaseSeconds' | 'salesforceRetries' | 'salesforceRetryDelayMs' | 'salesforceCallTimeoutMs' | 'databaseFile' | 'apiBudgetShare' | 'fullBackupEvery' | 'bulkQueryThreshold'>;
+  config: Pick<Config, 'jobConcurrency' | 'jobLeaseSeconds' | 'salesforceRetries' | 'salesforceRetryDelayMs' | 'salesforceCallTimeoutMs' | 'apiBudgetShare' | 'fullBackupEvery' | 'bulkQueryThreshold'>;
   secretKey: Buffer;
   connectedApp: () => ConnectedApp;
   tokens: TokenService;
@@ -65,11 +66,12 @@ const HEARTBEAT_MS = 1000;
  */
 export function createJobWorker(access: WorkerAccess) {
   const { config, announce, tokens, claims } = access;
-  const owner = randomUUID();
+  // What a job's row shows while this worker holds it: the machine and process, for whoever looks.
+  const owner = `${hostname()}:${process.pid}:${randomUUID()}`;
   const leaseMs = config.jobLeaseSeconds * 1000;
   const lease = (): Lease => ({ owner, expiresAt: new Date(Date.now() + leaseMs) });
   const running = new Map<string, AbortController>();
-  const snapshotReads = createSnapshotReaderThread({ databaseFile: config.databaseFile, secretKey: access.secretKey }, access.snapshots.openedReaderStatement);
+  const snapshotReads = createSnapshotReaderThread({ secretKey: access.secretKey }, access.snapshots.openedReaderStatement);
   const recordSealer = createRecordSealerThread({ secretKey: access.secretKey });
   let stopped = true;
   let heartbeat: NodeJS.Timeout | undefined;

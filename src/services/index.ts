@@ -1,4 +1,4 @@
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import type { YogaLogger } from 'graphql-yoga';
 import { createLocalBlobStore } from '../storage/blob-store.ts';
 import type { Config } from '../config.ts';
@@ -75,7 +75,7 @@ export function createServices({ store, events, config, secretKey, logger, redir
   const tokens = createTokenService(store.ledger, secretKey);
   const dataKeys = createDataKeys(store.dataKeys, secretKey);
   const snapshotStorage = createSnapshotService(store.snapshots, dataKeys);
-  const blobs = createLocalBlobStore(join(dirname(config.databaseFile), 'blobs'), dataKeys);
+  const blobs = createLocalBlobStore(join(config.dataDir, 'blobs'), dataKeys);
   const snapshots = createSnapshotQueries(store.snapshotListing, snapshotStorage);
   const grantReleaser = createGrantReleaser(store.instances, store.jobs, tokens, connectedApp, logger);
   const restoredRecords = createRestoredRecordService(store.restoreIntents);

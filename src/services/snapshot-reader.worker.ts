@@ -12,7 +12,6 @@ import type { OpenedReaderStatement, OpenedRecord } from './snapshot-versions.ts
 import type { ThreadReply } from './threads.ts';
 
 export interface ReaderThreadData {
-  databaseFile: string;
   secretKey: Buffer;
 }
 export interface ReaderRequest {
@@ -24,9 +23,8 @@ type ReaderReply = ThreadReply<{ records: OpenedRecord[] }>;
 // Statements and keys of the restores running now, and a few before them.
 const KEPT = 32;
 
-const { databaseFile, secretKey } = workerData as ReaderThreadData;
-const sqlite = new Database(databaseFile, { readonly: true, fileMustExist: true });
-sqlite.pragma('busy_timeout = 5000');
+const { secretKey } = workerData as ReaderThreadData;
+const connections = new Map<string, Database.Database>();
 const statements = new Map<string, Database.Statement>();
 const ciphers = new Map<string, OrganisationCipher>();
 
@@ -42,7 +40,12 @@ function kept<T>(cache: Map<string, T>, key: string, make: () => T): T {
 parentPort!.on('message', ({ id, statement, recordIds }: ReaderRequest & { id: number }) => {
   let reply: ReaderReply;
   try {
-    const prepared = kept(statements, statement.sql, () => sqlite.prepare(statement.sql).raw());
+    const sqlite = kept(connections, statement.databaseFile, () => {
+      const connection = new Database(statement.databaseFile, { readonly: true, fileMustExist: true });
+      connection.pragma('busy_timeout = 5000');
+      return connection;
+    });
+    const prepared = kept(statements, `${statement.databaseFile}\n${statement.sql}`, () => sqlite.prepare(statement.sql).raw());
     const cipher = kept(ciphers, statement.wrappedKey, () => unwrapCipher(Buffer.from(secretKey), statement.wrappedKey));
     const params = [...statement.params];
     params[statement.recordIdsAt] = JSON.stringify(recordIds);

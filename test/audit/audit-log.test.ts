@@ -5,7 +5,7 @@ import { globalId, rowIdOf } from '../../schema/ids.ts';
 import { createAuditRetention } from '../../src/jobs/audit-retention.ts';
 import { addInstance, createOrganisationWithKey } from '../helpers/fixtures.ts';
 import type { GraphQLClient } from '../helpers/graphql-client.ts';
-import { startTestServer, type TestServer } from '../helpers/server.ts';
+import { startTestServer, type TestServer , sqliteHandleOf } from '../helpers/server.ts';
 
 /**
  * The audit log through the public API: every mutation leaves one entry whatever its resolver,
@@ -43,7 +43,7 @@ async function auditLog(client: GraphQLClient, filter: Record<string, unknown> =
   return data.auditLog.edges.map((edge: { node: Entry }) => edge.node);
 }
 
-const entryCount = () => (server.app.database.sqlite.prepare('select count(*) as n from audit_entries').get() as { n: number }).n;
+const entryCount = () => (sqliteHandleOf(server.app).sqlite.prepare('select count(*) as n from audit_entries').get() as { n: number }).n;
 
 beforeAll(async () => {
   server = await startTestServer();
@@ -273,7 +273,7 @@ describe('retention', () => {
       outcome: 'SUCCEEDED' as const,
       detail: `old ${i}`,
     }));
-    server.app.database.db.insert(auditEntries).values(rows).run();
+    sqliteHandleOf(server.app).db.insert(auditEntries).values(rows).run();
     const before = entryCount();
 
     expect(await audit.pruneStep(new Date(Date.now() - 30 * 86_400_000), 1000)).toBe(1000);

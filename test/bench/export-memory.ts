@@ -16,6 +16,7 @@ import { createSnapshotService } from '../../src/services/snapshots.ts';
 import { recordText } from '../../src/salesforce/query.ts';
 import { globalId } from '../../schema/ids.ts';
 import { buildService, startServiceProcess } from '../helpers/service-process.ts';
+import { sqliteHandleOf } from '../helpers/server.ts';
 
 const RECORDS = Number(process.argv[2] ?? 1_000_000);
 const KEY = 'export-memory-operator-key-0123456789';
@@ -47,7 +48,7 @@ const config = loadConfig({ ...env, LOG_LEVEL: 'silent' });
 const app = await createApp(config, createLogger('silent'));
 const organisation = await app.services.organisations.create('Export memory');
 const instance = await app.services.instances.add({ kind: 'operator' }, organisation.id, 'PRODUCTION', 'Large');
-const storage = createSnapshotService(sqliteStore(app.database).snapshots, app.dataKeys);
+const storage = createSnapshotService(sqliteStore(sqliteHandleOf(app)).snapshots, app.dataKeys);
 const store = async (snapshot: SnapshotRow, from: number, to: number, version: (n: number) => number) => {
   for (let start = from; start < to; start += 5000) {
     const records = [];

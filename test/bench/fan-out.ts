@@ -9,7 +9,7 @@ import { CANCEL_JOB, START_BACKUP, SUBSCRIPTIONS } from '../../src/dashboard/ope
 import { startEmulator } from '../../src/emulator/index.ts';
 import { emulatorEnvironment, reauthenticate, type Emulator } from '../helpers/connected-instance.ts';
 import { addInstance, createOrganisationWithKey } from '../helpers/fixtures.ts';
-import { startTestServer, type TestServer } from '../helpers/server.ts';
+import { startTestServer, type TestServer , sqliteHandleOf } from '../helpers/server.ts';
 import { percentile } from './stats.ts';
 
 export interface FanOutResult {
@@ -186,7 +186,7 @@ export async function benchFanOut(options: { clients: number; organisations: num
       }),
     );
 
-    const { db } = server.app.database;
+    const { db } = sqliteHandleOf(server.app);
     const rows = organisations.map((organisation) => db.select().from(instances).where(eq(instances.id, Buffer.from(organisation.instanceId, 'base64url').toString().split(':')[1])).get()!);
     const serviceRound = async () => {
       const received: number[] = [];

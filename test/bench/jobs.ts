@@ -1,7 +1,7 @@
 import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import Database from 'better-sqlite3';
 import jsforce from 'jsforce';
 import { startEmulator } from '../../src/emulator/index.ts';
@@ -84,7 +84,7 @@ function plainRestoreLoop(databaseFile: string, snapshotId: string, object: stri
   const { wrappedKey } = sqlite
     .prepare(`select k.wrapped_key as wrappedKey from organisation_keys k join instances i on i.organisation_id = k.organisation_id join snapshots s on s.instance_id = i.id where s.id = ?`)
     .get(snapshotId) as { wrappedKey: string };
-  const cipher = unwrapCipher(loadSecretKey(undefined, databaseFile), wrappedKey);
+  const cipher = unwrapCipher(loadSecretKey(undefined, dirname(databaseFile)), wrappedKey);
   const records = sqlite.prepare(
     `with recursive chain(id, base, sequence) as (
        select id, base_snapshot_id, sequence from snapshots where id = ?

@@ -4,7 +4,7 @@ import { jobs, organisations } from '../../db/schema.ts';
 import { globalId } from '../../src/global-ids.ts';
 import type { GraphQLClient } from '../helpers/graphql-client.ts';
 import { seedOrganisations } from '../helpers/seed-database.ts';
-import { startTestServer, type TestServer } from '../helpers/server.ts';
+import { startTestServer, type TestServer , sqliteHandleOf } from '../helpers/server.ts';
 
 // Lists run prepared statements, one per shape (viewer, filters, cursor): each shape must bind its own values.
 const ORGANISATION_JOBS = `query ($id: ID!, $first: Int!, $after: String, $kind: JobKind) {
@@ -30,8 +30,8 @@ describe('paged lists', () => {
 
   beforeAll(async () => {
     server = await startTestServer();
-    await seedOrganisations(server.app.database.db, 2, { jobsPerInstance: 7, snapshotsPerInstance: 3, failuresPerRestore: 2 });
-    [own, other] = server.app.database.db.select({ id: organisations.id }).from(organisations).orderBy(asc(organisations.createdAt), asc(organisations.id)).all().map((row) => row.id);
+    await seedOrganisations(sqliteHandleOf(server.app).db, 2, { jobsPerInstance: 7, snapshotsPerInstance: 3, failuresPerRestore: 2 });
+    [own, other] = sqliteHandleOf(server.app).db.select({ id: organisations.id }).from(organisations).orderBy(asc(organisations.createdAt), asc(organisations.id)).all().map((row) => row.id);
     const key = await server.operator.query(
       `mutation ($organisationId: ID!) { createApiKey(organisationId: $organisationId, role: VIEWER, name: "lists") { ... on ApiKeyCreated { secret } } }`,
       { organisationId: globalId('Organisation', own) },
@@ -54,7 +54,7 @@ describe('paged lists', () => {
   }
 
   function expectedJobs(organisationId: string, kind?: string) {
-    return server.app.database.db
+    return sqliteHandleOf(server.app).db
       .select({ id: jobs.id, organisationId: jobs.organisationId, kind: jobs.kind })
       .from(jobs)
       .orderBy(asc(jobs.queuedAt), asc(jobs.id))
@@ -74,7 +74,7 @@ describe('paged lists', () => {
 
   it("shows a key its own organisation's jobs, failures and snapshots and nothing of another's", async () => {
     const instanceOf = (organisationId: string) =>
-      server.app.database.sqlite.prepare('select id from instances where organisation_id = ? order by created_at limit 1').pluck().get(organisationId) as string;
+      sqliteHandleOf(server.app).sqlite.prepare('select id from instances where organisation_id = ? order by created_at limit 1').pluck().get(organisationId) as string;
     const mine = await member.query(INSTANCE_LISTS, { id: globalId('Instance', instanceOf(own)) });
     const asOperator = await server.operator.query(INSTANCE_LISTS, { id: globalId('Instance', instanceOf(own)) });
     expect(mine).toEqual(asOperator);

@@ -4,7 +4,7 @@ import { instances } from '../../db/schema.ts';
 import { visibleInstances } from '../../schema/loaders.ts';
 import type { Viewer } from '../../src/services/viewer.ts';
 import { seedOrganisations } from '../helpers/seed-database.ts';
-import { startTestServer, type TestServer } from '../helpers/server.ts';
+import { startTestServer, type TestServer , sqliteHandleOf } from '../helpers/server.ts';
 
 const OPERATOR: Viewer = { kind: 'operator' };
 const memberOf = (organisationId: string): Viewer => ({ kind: 'member', organisationId, role: 'VIEWER', keyId: 'k', keyName: 'k', expiresAt: null });
@@ -17,8 +17,8 @@ describe('reads shared across contexts', () => {
 
   beforeAll(async () => {
     server = await startTestServer();
-    await seedOrganisations(server.app.database.db, 2, { instancesPerOrganisation: 1, jobsPerInstance: 2 });
-    [mine, theirs] = server.app.database.db
+    await seedOrganisations(sqliteHandleOf(server.app).db, 2, { instancesPerOrganisation: 1, jobsPerInstance: 2 });
+    [mine, theirs] = sqliteHandleOf(server.app).db
       .select({ id: instances.id, organisationId: instances.organisationId })
       .from(instances)
       .orderBy(asc(instances.createdAt), asc(instances.id))

@@ -107,11 +107,11 @@ describe('start-up', () => {
     }
   });
 
-  it('says so when DATABASE_URL names PostgreSQL, instead of making a file of that name', async () => {
+  it('takes a PostgreSQL DATABASE_URL only with SECRET_KEY, which every process sharing the database must hold', async () => {
     const service = runService({ DATABASE_URL: 'postgres://postgres@127.0.0.1:5432/test' });
     const [code] = await once(service.child, 'exit');
     expect(code).toBe(1);
-    expect(service.output().trim().split('\n')).toEqual([expect.stringMatching(/^Invalid DATABASE_URL: the service runs on a SQLite file .* PostgreSQL backend is not complete/)]);
+    expect(service.output().trim().split('\n')).toEqual(['Invalid SECRET_KEY: required with a PostgreSQL DATABASE_URL, the same on every process']);
     expect(existsSync(join(root, 'postgres:'))).toBe(false);
   });
 });

@@ -2,6 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createLogger, type YogaLogger } from 'graphql-yoga';
+import type { DatabaseHandle } from '../../db/client.ts';
 import { createApp, type App } from '../../src/app.ts';
 import type { Clock } from '../../src/jobs/scheduler.ts';
 import { loadConfig } from '../../src/config.ts';
@@ -68,4 +69,10 @@ export async function startTestServer(
       rmSync(dir, { recursive: true, force: true });
     },
   };
+}
+
+/** The SQLite file's handle under a test server: for tests that read the file beside the service, which run on SQLite only. */
+export function sqliteHandleOf(app: App): DatabaseHandle {
+  if (app.database.engine !== 'sqlite') throw new Error('This test reads the SQLite file beside the service: it runs on SQLite only');
+  return app.database.handle;
 }

@@ -5,6 +5,7 @@ import { createOrganisationWithKey } from '../helpers/fixtures.ts';
 import type { GraphQLClient } from '../helpers/graphql-client.ts';
 import { runJob, START_BACKUP } from '../helpers/operations.ts';
 import { downloadCsv, type CsvRecord } from './exports.ts';
+import { sqliteHandleOf } from '../helpers/server.ts';
 
 const OBJECTS = ['Account', 'Contact', 'Opportunity', 'Invoice__c'];
 
@@ -116,7 +117,7 @@ describe('comparing two snapshots', () => {
     // they were), comparing hash by hash.
     const [s0, s1, s2, s3] = snapshots as [string, string, string, string];
     const pairs = [[s0, s1], [s1, s2], [s0, s2], [s2, s3], [s0, s3], [s3, s1]] as const;
-    const forgetChangeSets = () => setup.server.app.database.sqlite.exec('DELETE FROM snapshot_change_sets; DELETE FROM snapshot_changes');
+    const forgetChangeSets = () => sqliteHandleOf(setup.server.app).sqlite.exec('DELETE FROM snapshot_change_sets; DELETE FROM snapshot_changes');
     for (const [pass, [from, to]] of [...pairs.map((pair) => ['noted', pair] as const), ...pairs.map((pair) => ['hash by hash', pair] as const)]) {
       if (pass === 'hash by hash' && from === s0 && to === s1) forgetChangeSets();
       const expected = bruteForce(exports.get(from)!, exports.get(to)!);

@@ -3,6 +3,7 @@ import { reauthenticate, startConnectedInstance, type ConnectedSetup } from '../
 import { createOrganisationWithKey } from '../helpers/fixtures.ts';
 import { backup, restore, START_BACKUP, START_RESTORE } from '../helpers/operations.ts';
 import { sealedBytes } from '../../src/services/organisation-cipher.ts';
+import { sqliteHandleOf } from '../helpers/server.ts';
 
 const OBJECTS = ['Account', 'Contact', 'Opportunity', 'Case', 'Invoice__c'];
 // Queryable and replicateable, but Salesforce refuses them without a filter.
@@ -40,7 +41,7 @@ describe('backup and restore against the emulator', () => {
 
   it('stores nothing new for unchanged data, and an incremental backup captures exactly the changes', async () => {
     const data = setup.emulator.data.PRODUCTION;
-    const db = setup.server.app.database.sqlite;
+    const db = sqliteHandleOf(setup.server.app).sqlite;
     const versions = () => (db.prepare('select count(*) as n from record_versions').get() as { n: number }).n;
     const before = versions();
 
@@ -136,7 +137,7 @@ describe('backup and restore against the emulator', () => {
     const [good, bad] = data.ids('Invoice__c', { limit: 2 });
     // The snapshot holds a negative amount the org's validation rule now refuses.
     // (Contents are sealed with the organisation's data key: opened, changed and sealed again.)
-    const { sqlite } = setup.server.app.database;
+    const { sqlite } = sqliteHandleOf(setup.server.app);
     const stored = sqlite
       .prepare(`select v.hash, v.data from record_versions v join snapshot_records r on r.record_id = v.record_id and r.version_hash = v.hash where v.record_id = ?`)
       .get(bad) as { hash: string; data: Buffer };

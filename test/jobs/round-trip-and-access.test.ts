@@ -3,6 +3,7 @@ import { startConnectedInstance, type ConnectedSetup } from '../helpers/connecte
 import { createOrganisationWithKey } from '../helpers/fixtures.ts';
 import type { GraphQLClient } from '../helpers/graphql-client.ts';
 import { CANCEL_JOB, isFinished, runJob, snapshotRecords, START_BACKUP, START_RESTORE, waitForJob } from '../helpers/operations.ts';
+import { sqliteHandleOf } from '../helpers/server.ts';
 
 const OBJECTS = ['Account', 'Contact', 'Opportunity', 'Case', 'Invoice__c'];
 
@@ -193,7 +194,7 @@ describe('jobs through the API: live progress, a full round trip, access and pag
   it('lets a VIEWER watch but not start or cancel jobs, and hides snapshots and jobs from other organisations', async () => {
     const { admin, instanceId, server } = setup;
     const tokensUsed = async () => (await admin.query(TOKENS, { id: instanceId })).instance.tokensUsed;
-    const jobCount = () => (server.app.database.sqlite.prepare('select count(*) as n from jobs').get() as { n: number }).n;
+    const jobCount = () => (sqliteHandleOf(server.app).sqlite.prepare('select count(*) as n from jobs').get() as { n: number }).n;
     const snapshotId = (await admin.query(SNAPSHOTS, { id: instanceId })).instance.snapshots.nodes[0].id;
     const someJob = (await admin.query(`query ($id: ID!) { instance(id: $id) { ... on Instance { jobs(first: 1) { edges { node { id } } } } } }`, { id: instanceId }))
       .instance.jobs.edges[0].node.id;
@@ -220,7 +221,7 @@ describe('jobs through the API: live progress, a full round trip, access and pag
 
   it('refuses a name or id given twice with InvalidInput, starting nothing', async () => {
     const { admin, instanceId, server } = setup;
-    const jobCount = () => (server.app.database.sqlite.prepare('select count(*) as n from jobs').get() as { n: number }).n;
+    const jobCount = () => (sqliteHandleOf(server.app).sqlite.prepare('select count(*) as n from jobs').get() as { n: number }).n;
     const before = { tokens: (await admin.query(TOKENS, { id: instanceId })).instance.tokensUsed, jobs: jobCount() };
     const snapshotId = (await admin.query(SNAPSHOTS, { id: instanceId })).instance.snapshots.nodes[0].id;
     const account = setup.emulator.data.PRODUCTION.ids('Account', { limit: 1 })[0];

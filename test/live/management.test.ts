@@ -8,7 +8,7 @@ import { emulatorEnvironment, reauthenticate, type Emulator } from '../helpers/c
 import { addInstance, createOrganisationWithKey } from '../helpers/fixtures.ts';
 import type { GraphQLClient } from '../helpers/graphql-client.ts';
 import { backup } from '../helpers/operations.ts';
-import { startTestServer, type TestServer } from '../helpers/server.ts';
+import { startTestServer, type TestServer , sqliteHandleOf } from '../helpers/server.ts';
 
 /** The row id behind a global id. */
 const localIdOf = (id: string) => Buffer.from(id, 'base64url').toString().split(':')[1];
@@ -54,8 +54,8 @@ describe('managing organisations and instances', () => {
 
   /** The refresh tokens the service holds for an instance, as it would send them to Salesforce. */
   const refreshTokensOf = (instanceId: string) => {
-    const secretKey = loadSecretKey(undefined, server.app.config.databaseFile);
-    const grants = server.app.database.sqlite
+    const secretKey = loadSecretKey(server.app.config.secretKey, server.app.config.dataDir);
+    const grants = sqliteHandleOf(server.app).sqlite
       .prepare('SELECT refresh_token_ciphertext AS sealed FROM grants WHERE instance_id = ?')
       .all(localIdOf(instanceId)) as { sealed: string }[];
     return grants.map((grant) => decrypt(secretKey, grant.sealed));
@@ -124,7 +124,7 @@ describe('managing organisations and instances', () => {
     const snapshotJob = await backup(admin, instanceId, { objects: ['Account', 'Attachment'] });
     expect(snapshotJob.status).toBe('SUCCEEDED');
     const [refreshToken] = refreshTokensOf(instanceId);
-    const count = (table: string) => (server.app.database.sqlite.prepare(`SELECT count(*) AS n FROM ${table}`).get() as { n: number }).n;
+    const count = (table: string) => (sqliteHandleOf(server.app).sqlite.prepare(`SELECT count(*) AS n FROM ${table}`).get() as { n: number }).n;
     const versionsBefore = count('record_versions');
     expect(versionsBefore).toBeGreaterThan(0);
 
@@ -140,7 +140,7 @@ describe('managing organisations and instances', () => {
     expect(count('snapshots')).toBe(0);
     expect(count('snapshot_records')).toBe(0);
     expect(count('record_versions')).toBe(0);
-    const jobsLeft = server.app.database.sqlite.prepare('SELECT count(*) AS n FROM jobs WHERE instance_id = ?').get(localIdOf(instanceId)) as { n: number };
+    const jobsLeft = sqliteHandleOf(server.app).sqlite.prepare('SELECT count(*) AS n FROM jobs WHERE instance_id = ?').get(localIdOf(instanceId)) as { n: number };
     expect(jobsLeft.n).toBe(0);
   });
 
@@ -163,7 +163,7 @@ describe('managing organisations and instances', () => {
 
     expect(await refreshTokenWorks(refreshToken)).toBe(false);
     expect((await admin.request('{ viewer { isOperator } }')).errors?.[0]?.extensions?.code).toBe('UNAUTHENTICATED');
-    const count = (sql: string) => (server.app.database.sqlite.prepare(sql).get() as { n: number }).n;
+    const count = (sql: string) => (sqliteHandleOf(server.app).sqlite.prepare(sql).get() as { n: number }).n;
     const id = localIdOf(organisationId);
     expect(count(`SELECT count(*) AS n FROM organisations WHERE id = '${id}'`)).toBe(0);
     for (const table of ['instances', 'api_keys', 'organisation_keys', 'jobs']) expect(count(`SELECT count(*) AS n FROM ${table} WHERE organisation_id = '${id}'`), table).toBe(0);

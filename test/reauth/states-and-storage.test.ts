@@ -12,7 +12,7 @@ import {
   type ConnectedSetup,
 } from '../helpers/connected-instance.ts';
 import { createOrganisationWithKey } from '../helpers/fixtures.ts';
-import { startTestServer } from '../helpers/server.ts';
+import { startTestServer , sqliteHandleOf } from '../helpers/server.ts';
 import { COMPLETE_REAUTHENTICATION, INSTANCE_STATE, START_BACKUP } from '../helpers/operations.ts';
 
 const START = `mutation ($instanceId: ID!) {
@@ -73,7 +73,7 @@ describe('reauthentication states, consent and secrets at rest', () => {
     // Expired: a state older than ten minutes.
     const stale = (await admin.query(START, { instanceId })).startReauthentication;
     const staleCallback = await loginAtSalesforce(stale.authorizationUrl, setup.credentials);
-    server.app.database.sqlite.prepare('update oauth_states set expires_at = ? where consumed_at is null').run(Date.now() - 1000);
+    sqliteHandleOf(server.app).sqlite.prepare('update oauth_states set expires_at = ? where consumed_at is null').run(Date.now() - 1000);
     const expired = (await admin.query(COMPLETE_REAUTHENTICATION, codeAndState(staleCallback))).completeReauthentication;
     expect(expired).toEqual({ __typename: 'InvalidState', message: 'This reauthentication expired: start it again' });
 
@@ -114,7 +114,7 @@ describe('reauthentication states, consent and secrets at rest', () => {
     setup = await startConnectedInstance();
     const { admin, instanceId, server } = setup;
     // The instance remembers the org it was connected to; pretend that was another one.
-    server.app.database.sqlite.prepare('update instances set salesforce_org_id = ?').run('00D000000000001AAA');
+    sqliteHandleOf(server.app).sqlite.prepare('update instances set salesforce_org_id = ?').run('00D000000000001AAA');
     const started = (await admin.query(START, { instanceId })).startReauthentication;
     const callback = await loginAtSalesforce(started.authorizationUrl, setup.credentials);
     const result = (await admin.query(COMPLETE_REAUTHENTICATION, codeAndState(callback))).completeReauthentication;
@@ -128,8 +128,8 @@ describe('reauthentication states, consent and secrets at rest', () => {
     setup = await startConnectedInstance();
     const { admin, instanceId, emulator } = setup;
     let server = setup.server;
-    const grant = server.app.database.db.select().from(grants).get()!;
-    const secretKey = loadSecretKey(server.app.config.secretKey, server.app.config.databaseFile);
+    const grant = sqliteHandleOf(server.app).db.select().from(grants).get()!;
+    const secretKey = loadSecretKey(server.app.config.secretKey, server.app.config.dataDir);
     const refreshToken = decrypt(secretKey, grant.refreshTokenCiphertext);
     expect(refreshToken.length).toBeGreaterThan(20);
 

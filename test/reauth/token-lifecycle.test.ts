@@ -3,6 +3,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { reauthenticate, startConnectedInstance, type ConnectedSetup } from '../helpers/connected-instance.ts';
 import { createOrganisationWithKey } from '../helpers/fixtures.ts';
 import { INSTANCE_STATE, REAUTH_COMPLETED, START_BACKUP, TOKEN_EXHAUSTED } from '../helpers/operations.ts';
+import { sqliteHandleOf } from '../helpers/server.ts';
 
 const SUBSCRIPTION_SETTLE_MS = 300;
 
@@ -65,7 +66,7 @@ describe('tokens and reauthentication, end to end', () => {
     });
     const afterRefusal = (await admin.query(INSTANCE_STATE, { id: instanceId })).instance;
     expect(afterRefusal.tokens.map((t: { job: { id: string } | null }) => t.job?.id)).toEqual(jobs);
-    const jobCount = server.app.database.sqlite.prepare('select count(*) as n from jobs').get() as { n: number };
+    const jobCount = sqliteHandleOf(server.app).sqlite.prepare('select count(*) as n from jobs').get() as { n: number };
     expect(jobCount.n).toBe(5);
 
     const result = await reauthenticate(admin, instanceId, setup.credentials);

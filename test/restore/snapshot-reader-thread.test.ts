@@ -40,11 +40,11 @@ describe('the snapshot-reading thread', () => {
 
   it('reads exactly what the service reads on its own thread, and starts only for a large restore', async () => {
     const databaseFile = join(setup.server.dataDir, 'backup.db');
-    const secretKey = loadSecretKey(undefined, databaseFile);
+    const secretKey = loadSecretKey(undefined, setup.server.dataDir);
     const handle = openReadOnly(databaseFile);
     const storage = createSnapshotService(sqliteSnapshotStore(handle), createDataKeys(sqliteDataKeyStore(handle.db), secretKey));
     const snapshot = (await storage.find(rawId(snapshotId)))!;
-    const thread = createSnapshotReaderThread({ databaseFile, secretKey }, storage.openedReaderStatement);
+    const thread = createSnapshotReaderThread({ secretKey }, storage.openedReaderStatement);
     try {
       expect(thread.forSnapshot(snapshot, 100)).toBeUndefined();
       const reader = thread.forSnapshot(snapshot, INVOICES)!;

@@ -16,7 +16,7 @@ import { recordText } from '../../src/salesforce/query.ts';
 import { createSnapshotService } from '../../src/services/snapshots.ts';
 import { GraphQLClient } from '../helpers/graphql-client.ts';
 import { seedOrganisations } from '../helpers/seed-database.ts';
-import { OPERATOR_KEY, startTestServer } from '../helpers/server.ts';
+import { OPERATOR_KEY, startTestServer , sqliteHandleOf } from '../helpers/server.ts';
 import { startServiceProcess, type ServiceProcess } from '../helpers/service-process.ts';
 
 /**
@@ -434,7 +434,7 @@ describe('mutations without a key', () => {
   it('throttles an address after 20 refused mutations with 429 and Retry-After, so a flood adds a bounded number of audit entries', async () => {
     const own = await startTestServer();
     try {
-      const entries = () => own.app.database.db.select().from(auditEntries).all().length;
+      const entries = () => sqliteHandleOf(own.app).db.select().from(auditEntries).all().length;
       const before = entries();
       const send = (query: string) =>
         fetch(`${own.url}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query }) });
@@ -510,7 +510,7 @@ describe('internal errors', () => {
     const own = await startTestServer({}, undefined, { logger });
     try {
       // The audit table is gone from under the service: reading the log fails inside it.
-      own.app.database.sqlite.exec('alter table audit_entries rename to audit_entries_gone');
+      sqliteHandleOf(own.app).sqlite.exec('alter table audit_entries rename to audit_entries_gone');
       const response = await fetch(`${own.url}/graphql`, {
         method: 'POST',
         headers: { 'content-type': 'application/json', authorization: `Bearer ${OPERATOR_KEY}` },
@@ -523,7 +523,7 @@ describe('internal errors', () => {
       expect(error.message).toBe(`Unexpected error. (request ${error.extensions.requestId})`);
       expect(JSON.stringify(body)).not.toMatch(/audit_entries|Sqlite|no such table|stack/i);
       expect(logged.filter((line) => line.startsWith(`Request ${error.extensions.requestId} failed:`) && /no such table: audit_entries/.test(line))).toHaveLength(1);
-      own.app.database.sqlite.exec('alter table audit_entries_gone rename to audit_entries');
+      sqliteHandleOf(own.app).sqlite.exec('alter table audit_entries_gone rename to audit_entries');
     } finally {
       await own.dispose();
     }

@@ -11,7 +11,7 @@ import { emulatorEnvironment, followCallback, loginAtSalesforce, type Emulator }
 import { addInstance, createOrganisationWithKey } from '../helpers/fixtures.ts';
 import type { GraphQLClient } from '../helpers/graphql-client.ts';
 import { seedOrganisations } from '../helpers/seed-database.ts';
-import { startTestServer, type TestServer } from '../helpers/server.ts';
+import { startTestServer, type TestServer , sqliteHandleOf } from '../helpers/server.ts';
 
 const INSTANCE_UPDATED = `subscription { instanceUpdated { id status } }`;
 // graphql-ws and SSE give no "subscribed" acknowledgement; this covers the server registering it.
@@ -163,8 +163,8 @@ describe('subscription limits', () => {
 
   it('tells and closes sockets that stop reading, keeping memory bounded', async () => {
     // Each event carries a hundred jobs (about 20 KB); twenty readers stop reading.
-    await seedOrganisations(server.app.database.db, 1, { instancesPerOrganisation: 1, jobsPerInstance: 100 });
-    const { db } = server.app.database;
+    await seedOrganisations(sqliteHandleOf(server.app).db, 1, { instancesPerOrganisation: 1, jobsPerInstance: 100 });
+    const { db } = sqliteHandleOf(server.app);
     const seeded = db.select().from(instances).all().at(-1)!;
     // Moved into this key's organisation with their jobs, which carry their organisation too.
     db.update(instances).set({ organisationId: localId(organisationId) }).run();
@@ -201,7 +201,7 @@ describe('subscription limits', () => {
 
   it('tells and closes Server-Sent-Events readers that stop reading, keeping memory bounded', async () => {
     // Each event is an instance with a 100 KB name; a hundred readers stop reading.
-    const { db } = server.app.database;
+    const { db } = sqliteHandleOf(server.app);
     const instanceId = localId(await addInstance(admin, organisationId, 'SANDBOX', 'Read slowly'));
     db.update(instances).set({ name: 'x'.repeat(100_000) }).where(eq(instances.id, instanceId)).run();
     const row = db.select().from(instances).where(eq(instances.id, instanceId)).get()!;

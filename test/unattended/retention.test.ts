@@ -5,6 +5,7 @@ import { startConnectedInstance, type ConnectedSetup } from '../helpers/connecte
 import type { GraphQLClient } from '../helpers/graphql-client.ts';
 import { waitUntil } from '../helpers/wait.ts';
 import { FakeClock, HOUR, jobEnded, rawId } from './helpers.ts';
+import { sqliteHandleOf } from '../helpers/server.ts';
 
 const BACKUP = `mutation ($instanceId: ID!) { startBackup(instanceId: $instanceId, objects: ["Account", "Contact"]) { ... on Job { id } ... on Error { message } } }`;
 const SNAPSHOTS = `query ($id: ID!) { instance(id: $id) { ... on Instance { snapshots(first: 50) { nodes { id createdAt incremental } } } } }`;
@@ -71,7 +72,7 @@ describe('retention', () => {
     expect(oldestFirst.filter((s: { incremental: boolean }) => !s.incremental)).toHaveLength(3);
 
     // The test ages the snapshots: one every 12 hours, the newest an hour before now.
-    const age = server.app.database.sqlite.prepare('update snapshots set created_at = ? where id = ?');
+    const age = sqliteHandleOf(server.app).sqlite.prepare('update snapshots set created_at = ? where id = ?');
     const ids: string[] = oldestFirst.map((s: { id: string }) => rawId(s.id));
     ids.forEach((id, i) => age.run(clock.now().getTime() - HOUR - (29 - i) * 12 * HOUR, id));
     const before = new Map<string, unknown>();
@@ -89,12 +90,12 @@ describe('retention', () => {
     expect((await admin.query(SNAPSHOTS, { id: instanceId })).instance.snapshots.nodes).toHaveLength(30);
 
     const databaseFile = join(server.dataDir, 'backup.db');
-    server.app.database.sqlite.pragma('wal_checkpoint(TRUNCATE)');
+    sqliteHandleOf(server.app).sqlite.pragma('wal_checkpoint(TRUNCATE)');
     const sizeBefore = statSync(databaseFile).size;
     const pruned = (await admin.query(PRUNE, { instanceId, dryRun: false })).pruneSnapshots;
     expect(pruned.pruned.map((s: { id: string }) => s.id)).toEqual(expectedPruned);
     expect(pruned.recordVersionsDeleted).toBeGreaterThan(0);
-    server.app.database.sqlite.pragma('wal_checkpoint(TRUNCATE)');
+    sqliteHandleOf(server.app).sqlite.pragma('wal_checkpoint(TRUNCATE)');
     expect(statSync(databaseFile).size).toBeLessThan(sizeBefore);
     expect(pruned.fileBytesAfter).toBeLessThan(pruned.fileBytesBefore);
 
@@ -105,7 +106,7 @@ describe('retention', () => {
     for (const snapshot of left) expect(await orgAt(admin, snapshot.id)).toEqual(before.get(snapshot.id));
     for (const id of expectedPruned) expect(await orgAt(admin, id)).toBe('NotFound');
     // Nothing is left that no snapshot names.
-    const orphans = server.app.database.sqlite
+    const orphans = sqliteHandleOf(server.app).sqlite
       .prepare('select count(*) as n from record_versions v where not exists (select 1 from snapshot_records r where r.record_id = v.record_id and r.version_hash = v.hash)')
       .get() as { n: number };
     expect(orphans.n).toBe(0);

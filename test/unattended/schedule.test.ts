@@ -1,11 +1,11 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { globalId } from '../../schema/ids.ts';
 import { emulatorEnvironment, startConnectedInstance, type ConnectedSetup } from '../helpers/connected-instance.ts';
-import { startTestServer } from '../helpers/server.ts';
+import { startTestServer , sqliteHandleOf } from '../helpers/server.ts';
 import { FakeClock, HOUR, jobEnded, SCHEDULE_STATE, SET_POLICY, START_BACKUP } from './helpers.ts';
 
 const scheduledRunCount = (setup: ConnectedSetup) =>
-  (setup.server.app.database.sqlite.prepare('select count(*) as n from scheduled_runs').get() as { n: number }).n;
+  (sqliteHandleOf(setup.server.app).sqlite.prepare('select count(*) as n from scheduled_runs').get() as { n: number }).n;
 
 describe('scheduled backups', () => {
   let setup: ConnectedSetup | undefined;
