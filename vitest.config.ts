@@ -1,4 +1,11 @@
-import { defineConfig } from 'vitest/config';
+import { configDefaults, defineConfig } from 'vitest/config';
+
+/**
+ * Tests that are about SQLite itself (its file, its migrations, its statements), or that read the
+ * SQLite file beside the service: the PostgreSQL run leaves them out.
+ */
+const SQLITE_ONLY: string[] = [];
+const NO_PROXY = { HTTP_PROXY: '', HTTPS_PROXY: '', http_proxy: '', https_proxy: '' };
 
 export default defineConfig({
   // Node loads graphql 16 through its CommonJS entry; vite would pick the ESM one for our files,
@@ -11,6 +18,13 @@ export default defineConfig({
     maxWorkers: 2,
     testTimeout: 60_000,
     hookTimeout: 60_000,
-    env: { HTTP_PROXY: '', HTTPS_PROXY: '', http_proxy: '', https_proxy: '' },
+    env: NO_PROXY,
+    projects: [
+      { extends: true, test: { name: 'sqlite' } },
+      // The suite again with every test server on PostgreSQL and Redis, when the machine has them.
+      ...(process.env.TEST_DATABASE_URL && process.env.TEST_REDIS_URL
+        ? [{ extends: true as const, test: { name: 'postgres', exclude: [...configDefaults.exclude, ...SQLITE_ONLY], env: { ...NO_PROXY, TEST_SUITE_ENGINE: 'postgres' } } }]
+        : []),
+    ],
   },
 });

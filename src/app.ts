@@ -11,6 +11,8 @@ import { OAUTH_CALLBACK_PATH } from './server/oauth-callback.ts';
 import { parseSecretKey } from './crypto.ts';
 import { rotateSecretKey } from './secret-rotation.ts';
 import { loadSecretKey } from './secret-key.ts';
+import { connectRedisRelay } from './redis-relay.ts';
+import { installationId } from './services/installation.ts';
 import { createServices, type Services } from './services/index.ts';
 import type { BlobStores } from './storage/blob-store.ts';
 import type { DataKeys } from './services/data-keys.ts';
@@ -45,9 +47,14 @@ export interface App {
   close(): Promise<void>;
 }
 
+/** What keeps the service from starting, said in one line: a database or a Redis it cannot reach. */
+export class StartupError extends Error {}
+
 /** Everything but the network: database, events and services, wired once. */
 export async function createApp(config: Config, logger: YogaLogger, options: { clock?: Clock } = {}): Promise<App> {
-  const database = await openStore(config.database);
+  const database = await openStore(config.database).catch((error: Error) => {
+    throw new StartupError(`DATABASE_URL: the database cannot be opened (${error.message})`);
+  });
   if (database.engine === 'sqlite' && database.handle.convertedToIncrementalVacuumMs !== undefined) {
     logger.info(`Database rewritten once (${database.handle.convertedToIncrementalVacuumMs} ms) so that space freed by retention goes back to the disk`);
   }
@@ -82,6 +89,12 @@ export async function createApp(config: Config, logger: YogaLogger, options: { c
     if (event.topic === 'apiKeyChanged' && event.payload.apiKey.revokedAt) services.apiKeys.revokedElsewhere(event.payload.apiKey);
     if (event.topic === 'organisationChanged' && event.payload.change === 'DELETED') services.apiKeys.forgetOrganisation(event.payload.organisationId, []);
   });
+  if (config.redisUrl) {
+    const relay = await connectRedisRelay(config.redisUrl, await installationId(store.settings), logger).catch((error: Error) => {
+      throw new StartupError(`REDIS_URL: Redis cannot be reached (${error.message})`);
+    });
+    events.relayThrough(relay);
+  }
   const auditRetention = createAuditRetention(services.audit, config.auditRetentionDays, logger);
   // An api process runs nothing on its own: jobs, schedules and checks belong to the workers.
   if (config.serviceRole !== 'api') {

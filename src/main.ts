@@ -1,9 +1,7 @@
 import { join } from 'node:path';
 import { createLogger } from 'graphql-yoga';
-import { createApp } from './app.ts';
+import { createApp, StartupError } from './app.ts';
 import { ConfigError, loadConfig, type Config } from './config.ts';
-import { connectRedisRelay } from './redis-relay.ts';
-import { installationId } from './services/installation.ts';
 import { startServer } from './server/index.ts';
 
 function fail(message: string): never {
@@ -40,13 +38,10 @@ if (emulator) {
   };
 }
 
-const app = await createApp(config, logger);
-if (config.redisUrl) {
-  const relay = await connectRedisRelay(config.redisUrl, await installationId(app.store.settings), logger).catch((error: Error) =>
-    fail(`REDIS_URL: Redis cannot be reached (${error.message})`),
-  );
-  app.events.relayThrough(relay);
-}
+const app = await createApp(config, logger).catch((error: unknown) => {
+  if (error instanceof StartupError) fail(error.message);
+  throw error;
+});
 const server = await startServer(app, logger).catch((error: NodeJS.ErrnoException) =>
   fail(error.code === 'EADDRINUSE' ? `Invalid PORT: ${config.port} is already in use` : String(error)),
 );

@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import pg from 'pg';
 import { openPostgres, type PostgresHandle } from '../../db/pg/client.ts';
 
 export interface TestPostgres extends PostgresHandle {
@@ -22,6 +23,39 @@ export async function openTestPostgres(): Promise<TestPostgres> {
         await handle.pool.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
       } finally {
         await handle.close();
+      }
+    },
+  };
+}
+
+export interface TestDatabaseUrl {
+  /** The server's URL with this database in it, for processes of the test's own. */
+  url: string;
+  /** Drops the database, ending whatever is still connected to it. */
+  drop(): Promise<void>;
+}
+
+/** A new, empty database on the server `serverUrl` names: for service processes, which migrate it themselves. */
+export async function createTestDatabase(serverUrl: string): Promise<TestDatabaseUrl> {
+  const name = `t_${randomBytes(8).toString('hex')}`;
+  const admin = new pg.Client({ connectionString: serverUrl });
+  await admin.connect();
+  try {
+    await admin.query(`CREATE DATABASE "${name}"`);
+  } finally {
+    await admin.end();
+  }
+  const url = new URL(serverUrl);
+  url.pathname = `/${name}`;
+  return {
+    url: url.toString(),
+    async drop() {
+      const client = new pg.Client({ connectionString: serverUrl });
+      await client.connect();
+      try {
+        await client.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
+      } finally {
+        await client.end();
       }
     },
   };

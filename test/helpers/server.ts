@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -8,8 +9,31 @@ import type { Clock } from '../../src/jobs/scheduler.ts';
 import { loadConfig } from '../../src/config.ts';
 import { startServer, type RunningServer } from '../../src/server/index.ts';
 import { GraphQLClient } from './graphql-client.ts';
+import { createTestDatabase, type TestDatabaseUrl } from './postgres.ts';
 
 export const OPERATOR_KEY = 'test-operator-key-0123456789abcdef';
+
+/** The suite's second run (vitest.config.ts): every test server on PostgreSQL, its events through Redis. */
+export const SUITE_ON_POSTGRES = process.env.TEST_SUITE_ENGINE === 'postgres';
+
+const postgresDatabases = new Map<string, Promise<TestDatabaseUrl & { env: Record<string, string> }>>();
+
+/** The PostgreSQL database of a test server's data folder, made on its first start. */
+function postgresDatabaseFor(dataDir: string) {
+  let database = postgresDatabases.get(dataDir);
+  if (!database) {
+    database = createTestDatabase(process.env.TEST_DATABASE_URL!).then((created) => ({
+      ...created,
+      env: { DATABASE_URL: created.url, DATA_DIR: dataDir, SECRET_KEY: randomBytes(32).toString('hex'), REDIS_URL: process.env.TEST_REDIS_URL! },
+      drop: async () => {
+        postgresDatabases.delete(dataDir);
+        await created.drop();
+      },
+    }));
+    postgresDatabases.set(dataDir, database);
+  }
+  return database;
+}
 
 export interface TestServer {
   app: App;
@@ -31,19 +55,25 @@ export async function statementsFor(server: TestServer, client: GraphQLClient, q
   return { data, statements: server.app.database.statementCount() - before };
 }
 
-/** The real server on an ephemeral loopback port, with its own SQLite file. */
+/**
+ * The real server on an ephemeral loopback port, with a data folder of its own: its SQLite file
+ * there, or, when the suite runs on PostgreSQL, a database of its own (the same one again when a
+ * test starts a server on the folder a stopped one left).
+ */
 export async function startTestServer(
   env: Record<string, string> = {},
   dataDir?: string,
   options: { clock?: Clock; logger?: YogaLogger } = {},
 ): Promise<TestServer> {
   const dir = dataDir ?? mkdtempSync(join(tmpdir(), 'sfbackup-test-'));
+  const database = SUITE_ON_POSTGRES ? await postgresDatabaseFor(dir) : undefined;
   const config = loadConfig({
     PORT: '0',
     HOST: '127.0.0.1',
     DATABASE_URL: join(dir, 'backup.db'),
     ADMIN_API_KEY: OPERATOR_KEY,
     LOG_LEVEL: 'silent',
+    ...database?.env,
     ...env,
   });
   const logger = options.logger ?? createLogger('silent');
@@ -66,6 +96,7 @@ export async function startTestServer(
     stop,
     dispose: async () => {
       await stop();
+      await database?.drop();
       rmSync(dir, { recursive: true, force: true });
     },
   };

@@ -1,0 +1,110 @@
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { startEmulator } from '../../src/emulator/index.ts';
+import { emulatorEnvironment, reauthenticate, type EnvironmentName } from '../helpers/connected-instance.ts';
+import { addInstance, createOrganisationWithKey } from '../helpers/fixtures.ts';
+import { GraphQLClient } from '../helpers/graphql-client.ts';
+import { isFinished, JOB, START_BACKUP } from '../helpers/operations.ts';
+import { createTestDatabase } from '../helpers/postgres.ts';
+import { OPERATOR_KEY } from '../helpers/server.ts';
+import { buildService, startServiceProcess, type ServiceProcess } from '../helpers/service-process.ts';
+
+const OBJECTS = ['Account', 'Contact', 'Opportunity', 'Case', 'Invoice__c'];
+const INSTANCES: EnvironmentName[] = ['PRODUCTION', 'SANDBOX', 'PRODUCTION', 'SANDBOX'];
+const JOB_TIMEOUT_MS = 30 * 60_000;
+
+export interface WorkerScalingResult {
+  instances: number;
+  records: number;
+  /** Jobs one worker process runs at once (JOB_CONCURRENCY). */
+  jobsPerWorker: number;
+  oneWorker: { seconds: number; recordsPerSecond: number };
+  twoWorkers: { seconds: number; recordsPerSecond: number };
+  workerScalingRatio: number;
+}
+
+/**
+ * Full backups of four instances at once on PostgreSQL, run by one worker process and then by
+ * two, beside one API process that takes the requests: records per second from the four starts
+ * to the last end. Each run has a database of its own, its worker processes already up.
+ */
+async function backUpFourInstances(options: { databaseUrl: string; redisUrl?: string; workers: number; jobsPerWorker: number; emulator: Awaited<ReturnType<typeof startEmulator>> }) {
+  const database = await createTestDatabase(options.databaseUrl);
+  const dataDir = mkdtempSync(join(tmpdir(), 'sfbackup-scaling-'));
+  const env = {
+    ...emulatorEnvironment(options.emulator),
+    PORT: '0',
+    DATABASE_URL: database.url,
+    DATA_DIR: dataDir,
+    SECRET_KEY: randomBytes(32).toString('hex'),
+    ADMIN_API_KEY: OPERATOR_KEY,
+    TOKEN_LIMIT: '20',
+    JOB_CONCURRENCY: String(options.jobsPerWorker),
+    ...(options.redisUrl && { REDIS_URL: options.redisUrl }),
+  };
+  const processes: ServiceProcess[] = [];
+  try {
+    const api = await startServiceProcess({ ...env, SERVICE_ROLE: 'api' });
+    processes.push(api);
+    const { organisationId, client } = await createOrganisationWithKey(new GraphQLClient(api.url, OPERATOR_KEY), 'Scaling');
+    const instanceIds: string[] = [];
+    for (const [i, environment] of INSTANCES.entries()) {
+      const instanceId = await addInstance(client, organisationId, environment, `org ${i + 1}`);
+      const connected = await reauthenticate(client, instanceId, options.emulator.orgs[environment]);
+      if (connected.status !== 200) throw new Error(`Connecting instance ${i + 1} failed: ${connected.page}`);
+      instanceIds.push(instanceId);
+    }
+    processes.push(...(await Promise.all(Array.from({ length: options.workers }, () => startServiceProcess({ ...env, SERVICE_ROLE: 'worker' })))));
+
+    const started = performance.now();
+    const jobIds = await Promise.all(
+      instanceIds.map(async (instanceId) => {
+        const job = (await client.query(START_BACKUP, { instanceId, objects: OBJECTS, full: true })).startBackup;
+        if (job.__typename !== 'Job') throw new Error(`startBackup refused: ${JSON.stringify(job)}`);
+        return job.id as string;
+      }),
+    );
+    const deadline = Date.now() + JOB_TIMEOUT_MS;
+    let jobs: { status: string; error: string | null; objects: { recordCount: number }[] }[] = [];
+    for (;;) {
+      jobs = await Promise.all(jobIds.map(async (id) => (await client.query(JOB, { id })).job));
+      if (jobs.every((job) => isFinished(job.status))) break;
+      if (Date.now() > deadline) throw new Error('The backups did not finish in time');
+      await sleep(50);
+    }
+    const seconds = (performance.now() - started) / 1000;
+    const failed = jobs.find((job) => job.status !== 'SUCCEEDED');
+    if (failed) throw new Error(`A backup ended ${failed.status}: ${failed.error}`);
+    return seconds;
+  } finally {
+    await Promise.all(processes.map((process) => process.stop()));
+    await database.drop();
+    rmSync(dataDir, { recursive: true, force: true });
+  }
+}
+
+/** `workerScalingRatio`: records per second of two worker processes over one's, on PostgreSQL. */
+export async function benchWorkerScaling(options: { databaseUrl: string; redisUrl?: string; recordsPerObject: number; jobsPerWorker: number }): Promise<WorkerScalingResult> {
+  buildService();
+  const emulator = await startEmulator({ records: options.recordsPerObject, dailyApiLimit: 100_000_000 });
+  try {
+    const perInstance = (environment: EnvironmentName) => OBJECTS.reduce((sum, object) => sum + emulator.data[environment].counts()[object], 0);
+    const records = INSTANCES.reduce((sum, environment) => sum + perInstance(environment), 0);
+    const run = (workers: number) => backUpFourInstances({ ...options, workers, emulator });
+    const oneSeconds = await run(1);
+    const twoSeconds = await run(2);
+    return {
+      instances: INSTANCES.length,
+      records,
+      jobsPerWorker: options.jobsPerWorker,
+      oneWorker: { seconds: oneSeconds, recordsPerSecond: records / oneSeconds },
+      twoWorkers: { seconds: twoSeconds, recordsPerSecond: records / twoSeconds },
+      workerScalingRatio: oneSeconds / twoSeconds,
+    };
+  } finally {
+    await emulator.close();
+  }
+}
