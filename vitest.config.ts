@@ -1,5 +1,13 @@
 import { configDefaults, defineConfig } from 'vitest/config';
 
+/** Tests that run each engine themselves (test/helpers/engines.ts), or PostgreSQL's own: the PostgreSQL run leaves them out. */
+const ON_BOTH_ENGINES_ALREADY = ['test/scale/postgres-*.test.ts', 'test/**/*-store.test.ts', 'test/**/*-reads.test.ts'].concat(
+  [
+    'audit/audit-store', 'foundation/database-health', 'foundation/snapshot-listing', 'jobs/job-claims', 'keys/api-key-service', 'reauth/oauth-states',
+    'reauth/token-reservation', 'security/data-keys', 'snapshots/snapshot-changes', 'unattended/run-claims', 'unattended/snapshot-pruning',
+  ].map((name) => `test/${name}.test.ts`),
+);
+
 /**
  * Tests that are about SQLite itself (its file, its migrations, its statements), or that read the
  * SQLite file beside the service: the PostgreSQL run leaves them out.
@@ -23,7 +31,7 @@ export default defineConfig({
       { extends: true, test: { name: 'sqlite' } },
       // The suite again with every test server on PostgreSQL and Redis, when the machine has them.
       ...(process.env.TEST_DATABASE_URL && process.env.TEST_REDIS_URL
-        ? [{ extends: true as const, test: { name: 'postgres', exclude: [...configDefaults.exclude, ...SQLITE_ONLY], env: { ...NO_PROXY, TEST_SUITE_ENGINE: 'postgres' } } }]
+        ? [{ extends: true as const, test: { name: 'postgres', exclude: [...configDefaults.exclude, ...ON_BOTH_ENGINES_ALREADY, ...SQLITE_ONLY], env: { ...NO_PROXY, TEST_SUITE_ENGINE: 'postgres' } } }]
         : []),
     ],
   },

@@ -1,5 +1,7 @@
 import { sql } from 'drizzle-orm';
 import type { FileReferences, VersionData } from '../file-references.ts';
+import { PURGED } from '../snapshot-store.ts';
+import { sealedBytes } from './record-data.ts';
 import type { PgDb } from './client.ts';
 
 // A type, not an interface: execute() takes only row types with an index signature.
@@ -27,11 +29,11 @@ export function postgresFileReferences(db: PgDb): FileReferences {
           select r.organisation_id as "organisationId", r.snapshot_id as "snapshotId", r.object, r.record_id as "recordId", v.data
           from snapshot_records r
           join record_versions v on v.organisation_id = r.organisation_id and v.record_id = r.record_id and v.hash = r.version_hash
-          where r.object = any(${sql.param(names)}::text[])
+          where r.object = any(${sql.param(names)}::text[]) and r.version_hash <> ${PURGED}
             and (r.organisation_id, r.snapshot_id, r.object, r.record_id) > (${after.organisationId}, ${after.snapshotId}, ${after.object}, ${after.recordId})
           order by r.organisation_id, r.snapshot_id, r.object, r.record_id
           limit ${pageRows}`);
-        yield rows;
+        yield rows.map((row) => ({ ...row, data: sealedBytes(row.data) }));
         if (rows.length < pageRows) return;
         const { organisationId, snapshotId, object, recordId } = rows.at(-1)!;
         after = { organisationId, snapshotId, object, recordId };

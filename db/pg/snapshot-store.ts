@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { and, asc, desc, eq, inArray, isNotNull, isNull, notInArray, sql, type SQL } from 'drizzle-orm';
 import { PURGED, type NewestVersion, type RecordRow, type SnapshotStore } from '../snapshot-store.ts';
 import type { PgDb } from './client.ts';
+import { sealedBytes, storedText } from './record-data.ts';
 import { instances, jobs, snapshotObjects, snapshotRecords, snapshots } from './schema.ts';
 
 /** An id list as one array parameter, however long. */
@@ -11,8 +12,6 @@ const anyOf = (column: SQL, values: readonly string[]) => sql`${column} = any(${
 // the last id read follow the order they were read in.
 const RECORD_ORDER = sql`n.record_id collate "C"`;
 
-// Sealed bytes go into the text column as base64.
-const storedText = (data: RecordRow['data']) => (typeof data === 'string' ? data : data.toString('base64'));
 
 // Snapshots whose organisation is known: every query of the record tables names it, so that it
 // reads the organisation's partition alone.
@@ -57,7 +56,7 @@ export function postgresSnapshotStore(db: PgDb): SnapshotStore {
       from (${rows}) n join record_versions v on v.organisation_id = ${organisationId} and v.record_id = n.record_id and v.hash = n.version_hash
       where n.version_hash <> ${PURGED}
       order by ${RECORD_ORDER}${page.limit === undefined ? sql`` : sql` limit ${page.limit}`} offset ${page.offset ?? 0}`);
-    return found.map((row) => ({ recordId: row.record_id, deleted: row.deleted, data: Buffer.from(row.data, 'base64') }));
+    return found.map((row) => ({ recordId: row.record_id, deleted: row.deleted, data: sealedBytes(row.data) }));
   }
 
   return {
@@ -183,6 +182,8 @@ export function postgresSnapshotStore(db: PgDb): SnapshotStore {
     },
 
     async recordIdPage(chain, object, after, size) {
+      // An export asks for the pages of a full snapshot's bases: none.
+      if (chain.length === 0) return [];
       const organisationId = await organisationOfSnapshot(chain[0]);
       const { rows } = await db.execute<{ record_id: string }>(sql`select distinct r.record_id collate "C" as record_id from snapshot_records r
         where r.organisation_id = ${organisationId} and ${anyOf(sql`r.snapshot_id`, chain)} and r.object = ${object} and r.record_id collate "C" > ${after}

@@ -76,7 +76,7 @@ export async function startTestServer(
     ...database?.env,
     ...env,
   });
-  const logger = options.logger ?? createLogger('silent');
+  const logger = options.logger ?? createLogger((process.env.TEST_LOG_LEVEL as 'error' | undefined) ?? 'silent');
   const app = await createApp(config, logger, options);
   const server = await startServer(app, logger);
   let stopped = false;
