@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { and, asc, desc, eq, inArray, isNotNull, isNull, notInArray, sql, type SQL } from 'drizzle-orm';
-import { PURGED, type NewestVersion, type RecordRow, type SnapshotStore } from '../snapshot-store.ts';
+import { PURGED, type NewestVersion, type SnapshotStore } from '../snapshot-store.ts';
 import type { PgDb } from './client.ts';
 import { sealedBytes, storedText } from './record-data.ts';
 import { instances, jobs, snapshotObjects, snapshotRecords, snapshots } from './schema.ts';
