@@ -3,6 +3,7 @@ import { parseArgs } from 'node:util';
 import { benchFanOut } from './fan-out.ts';
 import { benchJobs } from './jobs.ts';
 import { benchReadPath } from './read-path.ts';
+import { benchWorkerScaling } from './worker-scaling.ts';
 
 // jsforce would send loopback traffic through a proxy.
 for (const name of ['HTTP_PROXY', 'HTTPS_PROXY', 'http_proxy', 'https_proxy']) delete process.env[name];
@@ -16,8 +17,8 @@ const { values } = parseArgs({
 });
 
 const sizes = values.quick
-  ? { connections: 4, durationSeconds: 4, organisations: 10, subscribers: 200, subscriberOrganisations: 20, recordsPerObject: 4_000, restoreRecords: 2_000 }
-  : { connections: 8, durationSeconds: 12, organisations: 50, subscribers: 1000, subscriberOrganisations: 100, recordsPerObject: 40_000, restoreRecords: 20_000 };
+  ? { connections: 4, durationSeconds: 4, organisations: 10, subscribers: 200, subscriberOrganisations: 20, recordsPerObject: 4_000, restoreRecords: 2_000, scalingRecordsPerObject: 2_000 }
+  : { connections: 8, durationSeconds: 12, organisations: 50, subscribers: 1000, subscriberOrganisations: 100, recordsPerObject: 40_000, restoreRecords: 20_000, scalingRecordsPerObject: 20_000 };
 
 type Row = [section: string, measure: string, value: string];
 const rows: Row[] = [];
@@ -75,6 +76,22 @@ if (large) {
   );
 }
 
+// On PostgreSQL only (several workers need a database they share): TEST_DATABASE_URL names the server.
+const databaseUrl = process.env.TEST_DATABASE_URL;
+const scaling = databaseUrl
+  ? await benchWorkerScaling({ databaseUrl, redisUrl: process.env.TEST_REDIS_URL, recordsPerObject: sizes.scalingRecordsPerObject, jobsPerWorker: 2 })
+  : undefined;
+if (scaling) {
+  results.workerScaling = scaling;
+  rows.push(
+    ['scale-out', `full backups of ${scaling.instances} instances (${scaling.records} records) on PostgreSQL, 1 worker: rec/s`, fixed(scaling.oneWorker.recordsPerSecond, 0)],
+    ['scale-out', `the same, 2 workers (${scaling.jobsPerWorker} jobs at once each): rec/s`, fixed(scaling.twoWorkers.recordsPerSecond, 0)],
+    ['scale-out', '2 workers / 1', fixed(scaling.workerScalingRatio, 3)],
+  );
+} else {
+  console.log('scale-out: TEST_DATABASE_URL is not set, so the PostgreSQL row (workerScalingRatio) is not measured');
+}
+
 const width = [0, 1, 2].map((i) => Math.max(...rows.map((row) => row[i].length), 8));
 const line = (row: string[]) => row.map((cell, i) => cell.padEnd(width[i])).join('  ');
 console.log(line(['section', 'measure', 'value']));
@@ -94,6 +111,7 @@ results.targets = {
   incrementalTimeShare: jobs.incremental!.timeShareRatio,
   incrementalBytesShare: jobs.incremental!.bytesShareRatio,
   backupPeakRssMb: jobs.backup.peakRssMb,
+  ...(scaling && { workerScalingRatio: scaling.workerScalingRatio }),
   ...(large && { largeBackupPeakRssMb: large.backup.peakRssMb, largeVsBackupPeakRssRatio: large.backup.peakRssMb / jobs.backup.peakRssMb }),
 };
 console.log(JSON.stringify(results.targets, null, 2));
