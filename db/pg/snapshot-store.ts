@@ -81,8 +81,12 @@ export function postgresSnapshotStore(db: PgDb): SnapshotStore {
       // A record read twice in one batch keeps its last row, as the SQLite upsert leaves it.
       const last = [...new Map(rows.map((row) => [row.recordId, row])).values()];
       return db.transaction(async (tx) => {
+        // Backups of two instances of one org insert the same versions at once: taken in key order,
+        // their waits on each other's keys cannot form a cycle (a deadlock would fail one of them).
         const added = await tx.execute(sql`insert into record_versions (organisation_id, record_id, hash, data)
-          select ${organisationId}, * from unnest(${sql.param(rows.map((row) => row.recordId))}::text[], ${sql.param(rows.map((row) => row.hash))}::text[], ${sql.param(rows.map((row) => storedText(row.data)))}::text[])
+          select ${organisationId}, v.record_id, v.hash, v.data
+          from unnest(${sql.param(rows.map((row) => row.recordId))}::text[], ${sql.param(rows.map((row) => row.hash))}::text[], ${sql.param(rows.map((row) => storedText(row.data)))}::text[]) as v(record_id, hash, data)
+          order by v.record_id, v.hash
           on conflict do nothing`);
         await tx.execute(sql`insert into snapshot_records (organisation_id, snapshot_id, object, record_id, version_hash, deleted)
           select ${organisationId}, ${snapshotId}, ${object}, * from unnest(${sql.param(last.map((row) => row.recordId))}::text[], ${sql.param(last.map((row) => row.hash))}::text[], ${sql.param(last.map((row) => row.deleted))}::boolean[])

@@ -77,7 +77,7 @@ async function backUpFourInstances(options: { databaseUrl: string; redisUrl?: st
     }
     const seconds = (performance.now() - started) / 1000;
     const failed = jobs.find((job) => job.status !== 'SUCCEEDED');
-    if (failed) throw new Error(`A backup ended ${failed.status}: ${failed.error}`);
+    if (failed) throw new Error(`A backup ended ${failed.status}: ${failed.error}\n${processes.map((process) => process.output()).join('\n')}`);
     return seconds;
   } finally {
     await Promise.all(processes.map((process) => process.stop()));

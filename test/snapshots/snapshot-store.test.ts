@@ -212,4 +212,17 @@ describe.each(ENGINES)('snapshot storage on $name', (engine) => {
     for (const snapshot of begun) await snapshots.complete(snapshot, completeObjects('Account'));
     expect((await snapshots.objectsOf(begun.map((snapshot) => snapshot.id))).map((row) => row.recordCount)).toEqual([300, 300]);
   });
+
+  it('stores the same versions from two instances of one org at once, read in opposite orders, failing neither', async () => {
+    const sibling = await database.addInstance(5, instance.organisationId);
+    const other = await database.connectAgain();
+    const otherSnapshots = serviceOn(other);
+    const [mine, theirs] = await Promise.all([snapshots.begin(instance.id, jobId, undefined), otherSnapshots.begin(sibling.id, jobId, undefined)]);
+    const accounts = Array.from({ length: 2000 }, (_, i) => account(`001${String(i).padStart(5, '0')}`));
+    for (let round = 0; round < 3; round++) {
+      const batch = accounts.map((record) => ({ ...record, json: record.json.replace('v0', `v${round + 1}`) }));
+      const added = await Promise.all([snapshots.storeRecords(mine.id, 'Account', batch), otherSnapshots.storeRecords(theirs.id, 'Account', [...batch].reverse())]);
+      expect(added[0] + added[1]).toBe(2000);
+    }
+  });
 });
