@@ -201,14 +201,32 @@ export function createJobWorker(access: WorkerAccess) {
       outcome = stopped ? { status: 'CANCELLED' } : await outcomeOf(job, error, signal, access);
     }
     await progress.end();
+    // What the backup changed is compared with the snapshot before it while the job still holds its
+    // instance, so an alert it raises is there (and pushed) before the job is reported SUCCEEDED.
+    if (snapshot && outcome.status === 'SUCCEEDED') await checkAfterBackup(job, snapshot, signal);
     const finished = await claims.finish(job.id, owner, outcome);
     if (finished) announce.jobChanged(finished);
     const instance = session?.apiUsage ? await access.instances.recordApiUsage(job.instanceId, session.apiUsage) : await access.instances.byId(job.instanceId);
     if (instance) announce.instanceChanged(instance);
     if (session) access.metrics.salesforceUsed(job.kind, session.apiCalls, session.apiErrors);
     if (job.grantId) await access.grantReleaser.releaseIfIdle(job.grantId);
-    // The backup has succeeded whatever happens here; a failure costs only the comparison's shortcut or an alert.
-    if (snapshot && outcome.status === 'SUCCEEDED') await access.afterBackup(snapshot).catch((error: unknown) => access.logger.warn(`After backup ${job.id}: ${String(error)}`));
+  }
+
+  /**
+   * Notes what a succeeded backup changed and raises its alert, if any. The backup has succeeded
+   * whatever happens here: a failure costs only the comparison's shortcut or an alert. A job
+   * stopped or cancelled meanwhile is reported at once, as it succeeded, and the check goes on.
+   */
+  async function checkAfterBackup(job: JobRow, snapshot: SnapshotRow, signal: AbortSignal) {
+    const checked = access.afterBackup(snapshot).catch((error: unknown) => access.logger.warn(`After backup ${job.id}: ${String(error)}`));
+    if (signal.aborted) return;
+    let onAbort: () => void = () => undefined;
+    const aborted = new Promise<void>((resolve) => {
+      onAbort = resolve;
+      signal.addEventListener('abort', onAbort, { once: true });
+    });
+    await Promise.race([checked, aborted]);
+    signal.removeEventListener('abort', onAbort);
   }
 
   /** Ends the jobs of workers that stopped renewing their leases, as a job that failed. */

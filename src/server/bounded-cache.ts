@@ -16,7 +16,16 @@ export interface BoundedCacheOptions {
   maxBytes: number;
   /** An answer larger than this is not kept at all. */
   maxEntryBytes: number;
+  /** How long an answer may take between the lookup that missed and its `set`: one that took longer is not kept (default 60 s). */
+  maxExecutionMs?: number;
   now?: () => number;
+}
+
+/** Answers being worked out under one key: when the first began (in invalidations, and in time), and how many are. */
+interface Pending {
+  version: number;
+  at: number;
+  count: number;
 }
 
 const entityKey = (entity: EntityRecord) => (entity.id === undefined ? entity.typename : `${entity.typename}:${entity.id}`);
@@ -29,12 +38,55 @@ export const sessionOfKey = (key: string) => key.slice(0, key.indexOf('|'));
  * leave when they expire, when the budget needs room (oldest first), when an entity they show
  * changes, or when their session (an API key) is dropped.
  */
-export function createBoundedCache({ maxBytes, maxEntryBytes, now = Date.now }: BoundedCacheOptions) {
+export function createBoundedCache({ maxBytes, maxEntryBytes, maxExecutionMs = 60_000, now = Date.now }: BoundedCacheOptions) {
   // In insertion order, which with one TTL for all is also expiry order.
   const entries = new Map<string, Entry>();
   const keysByEntity = new Map<string, Set<string>>();
   const bytesByData = new WeakMap<object, Uint8Array<ArrayBuffer>>();
   let heldBytes = 0;
+
+  // An answer is worked out between the lookup that missed and its `set`, and on a database read
+  // over the network (PostgreSQL) an entity it shows may change meanwhile: the invalidation finds
+  // nothing to drop yet, and the answer, read before the change, would then be kept and served
+  // until it expires. So each miss notes how many invalidations there had been, each entity the
+  // last invalidation that named it, and `set` keeps no answer an entity of it was invalidated
+  // since. Both are in order of age: misses by key as first made, entities by last invalidation.
+  let invalidations = 0;
+  const pending = new Map<string, Pending>();
+  const invalidatedAt = new Map<string, number>();
+
+  /** Forgets misses older than an answer may take, and invalidations no pending answer began before. */
+  function prune() {
+    const tooOld = now() - maxExecutionMs;
+    for (const [key, started] of pending) {
+      if (started.at > tooOld) break;
+      pending.delete(key);
+    }
+    const oldest = pending.values().next().value?.version ?? invalidations;
+    for (const [entity, version] of invalidatedAt) {
+      if (version > oldest) break;
+      invalidatedAt.delete(entity);
+    }
+  }
+
+  function missed(key: string) {
+    prune();
+    const started = pending.get(key);
+    if (started) started.count++;
+    else pending.set(key, { version: invalidations, at: now(), count: 1 });
+  }
+
+  /**
+   * Whether an entity of an answer under `key` may have been invalidated since its lookup missed:
+   * one that was, or one whose miss is forgotten (it took longer than an answer may, or there was
+   * no lookup).
+   */
+  function staleSinceMiss(key: string, entityKeys: string[]): boolean {
+    const started = pending.get(key);
+    if (!started) return true;
+    if (--started.count === 0) pending.delete(key);
+    return entityKeys.some((entity) => (invalidatedAt.get(entity) ?? 0) > started.version);
+  }
 
   function remove(key: string) {
     const entry = entries.get(key);
@@ -60,19 +112,18 @@ export function createBoundedCache({ maxBytes, maxEntryBytes, now = Date.now }: 
   const cache: Cache = {
     get(key) {
       const entry = entries.get(key);
-      if (!entry) return undefined;
-      if (entry.expiresAt <= now()) {
-        remove(key);
-        return undefined;
-      }
-      return entry.result;
+      if (entry && entry.expiresAt > now()) return entry.result;
+      if (entry) remove(key);
+      missed(key);
+      return undefined;
     },
     set(key, result, entities, ttl) {
       remove(key);
+      const entityKeys = [...new Set([...entities].flatMap((entity) => [entityKey(entity), entity.typename]))];
+      if (staleSinceMiss(key, entityKeys)) return;
       const bytes = new TextEncoder().encode(JSON.stringify({ data: result.data }));
       if (bytes.byteLength > maxEntryBytes || !result.data) return;
       evict(bytes.byteLength);
-      const entityKeys = [...new Set([...entities].flatMap((entity) => [entityKey(entity), entity.typename]))];
       entries.set(key, { result, bytes, expiresAt: now() + ttl, entityKeys });
       bytesByData.set(result.data, bytes);
       heldBytes += bytes.byteLength;
@@ -83,9 +134,16 @@ export function createBoundedCache({ maxBytes, maxEntryBytes, now = Date.now }: 
       }
     },
     invalidate(entities) {
+      invalidations++;
       for (const entity of entities) {
-        for (const key of [...(keysByEntity.get(entityKey(entity)) ?? [])]) remove(key);
+        const key = entityKey(entity);
+        for (const cached of [...(keysByEntity.get(key) ?? [])]) remove(cached);
+        if (pending.size > 0) {
+          invalidatedAt.delete(key);
+          invalidatedAt.set(key, invalidations);
+        }
       }
+      prune();
     },
   };
 

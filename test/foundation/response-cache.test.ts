@@ -34,6 +34,37 @@ describe('cached query results', () => {
     expect(grown).toHaveLength(operatorList.length + 1);
   });
 
+  it('keeps no answer read before a change it shows was announced, however slowly the database gave it', async () => {
+    const instanceId = await addInstance(acme.client, acme.organisationId, 'SANDBOX', 'Read slowly');
+    const query = 'query ($id: ID!) { instance(id: $id) { ... on Instance { id name } } }';
+    const instances = server.app.store.instances;
+    const byId = instances.byId.bind(instances);
+    let read!: () => void;
+    const readDone = new Promise<void>((resolve) => (read = resolve));
+    let release!: () => void;
+    const released = new Promise<void>((resolve) => (release = resolve));
+    // The query's read of the instance answers only after the rename (as a read over the network may).
+    instances.byId = async (id) => {
+      instances.byId = byId;
+      const row = await byId(id);
+      read();
+      await released;
+      return row;
+    };
+    try {
+      const slow = acme.client.query(query, { id: instanceId });
+      await readDone;
+      const renamed = await acme.client.query(`mutation ($id: ID!) { updateInstance(id: $id, name: "Renamed") { __typename } }`, { id: instanceId });
+      expect(renamed.updateInstance.__typename).toBe('Instance');
+      release();
+      expect((await slow).instance.name).toBe('Read slowly');
+      expect((await acme.client.query(query, { id: instanceId })).instance.name).toBe('Renamed');
+    } finally {
+      instances.byId = byId;
+      release();
+    }
+  });
+
   it('answers Cache-Control: no-cache from the database', async () => {
     const query = '{ organisations { nodes { id name } } }';
     const post = (headers: Record<string, string> = {}) =>

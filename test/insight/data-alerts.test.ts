@@ -131,3 +131,27 @@ describe('mass-change alerts', () => {
     expect(alerts[0].node.objects).toEqual([{ object: 'Account', deleted: 0, updated: 8 }]);
   });
 });
+
+describe('an alert and its backup', () => {
+  it('is there once the backup is reported SUCCEEDED, however slowly the database takes it', async () => {
+    const setup = await startConnectedInstance({ emulator: { records: 300 }, env: { TOKEN_LIMIT: '20' } });
+    try {
+      const { admin, instanceId, emulator } = setup;
+      await backup(admin, instanceId);
+      // A database slow to take the alert: the job must not be reported done before it has.
+      const alerts = setup.server.app.store.dataAlerts;
+      const raise = alerts.raise.bind(alerts);
+      alerts.raise = async (alert) => {
+        await new Promise((resolve) => setTimeout(resolve, 500));
+        return raise(alert);
+      };
+      for (const id of emulator.data.PRODUCTION.ids('Contact').slice(0, 120)) emulator.data.PRODUCTION.delete(id);
+      const second = await backup(admin, instanceId);
+      const listed = (await admin.query(ALERTS, { id: instanceId })).instance.dataAlerts.edges;
+      expect(listed).toHaveLength(1);
+      expect(listed[0].node.snapshot).toEqual({ id: second });
+    } finally {
+      await setup.close();
+    }
+  });
+});
