@@ -16,7 +16,7 @@ const ON_BOTH_ENGINES_ALREADY = ['test/scale/postgres-*.test.ts', 'test/**/*-sto
 const SQLITE_ONLY = [
   // SQLite itself, and service processes on one SQLite file (test/scale/postgres-*.test.ts run them on PostgreSQL).
   'foundation/migrations', 'foundation/unique-names', 'security/raw-database', 'scale/processes', 'jobs/worker-leases', 'jobs/graceful-shutdown',
-  'jobs/kill-and-restart', 'jobs/restart-embedded-emulator', 'restore/kill-during-creates', 'restore/snapshot-reader-thread', 'unattended/two-workers',
+  'jobs/restart-embedded-emulator', 'restore/snapshot-reader-thread', 'unattended/two-workers',
   // Reading or writing the SQLite file beside the service.
   'audit/audit-log', 'foundation/api', 'foundation/list-paging', 'foundation/shared-reads', 'foundation/shared-subscriptions', 'insight/compare',
   'jobs/backup-restore', 'jobs/faults', 'jobs/round-trip-and-access', 'live/management', 'reauth/states-and-storage', 'reauth/token-lifecycle',
