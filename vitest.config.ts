@@ -19,7 +19,7 @@ const SQLITE_ONLY = [
   'jobs/restart-embedded-emulator', 'restore/snapshot-reader-thread', 'unattended/two-workers',
   // Reading or writing the SQLite file beside the service.
   'audit/audit-log', 'foundation/api', 'foundation/list-paging', 'foundation/shared-reads', 'foundation/shared-subscriptions', 'insight/compare',
-  'jobs/backup-restore', 'jobs/faults', 'jobs/round-trip-and-access', 'reauth/token-lifecycle',
+  'jobs/round-trip-and-access', 'reauth/token-lifecycle',
   'security/hostile-requests', 'security/keys-and-subscriptions', 'security/secret-rotation', 'unattended/grant-health', 'unattended/retention',
   'unattended/schedule',
 ].map((name) => `test/${name}.test.ts`);
