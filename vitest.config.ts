@@ -20,7 +20,7 @@ const SQLITE_ONLY = [
   // Reading or writing the SQLite file beside the service.
   'audit/audit-log', 'foundation/api', 'foundation/list-paging', 'foundation/shared-reads', 'foundation/shared-subscriptions', 'insight/compare',
   'jobs/round-trip-and-access', 'reauth/token-lifecycle',
-  'security/hostile-requests', 'security/keys-and-subscriptions', 'security/secret-rotation', 'unattended/grant-health', 'unattended/retention',
+  'security/hostile-requests', 'security/keys-and-subscriptions', 'security/secret-rotation', 'unattended/grant-health', 
   'unattended/schedule',
 ].map((name) => `test/${name}.test.ts`);
 const NO_PROXY = { HTTP_PROXY: '', HTTPS_PROXY: '', http_proxy: '', https_proxy: '' };
