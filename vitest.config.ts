@@ -1,10 +1,10 @@
 import { configDefaults, defineConfig } from 'vitest/config';
 
 /** Tests that run each engine themselves (test/helpers/engines.ts), or PostgreSQL's own: the PostgreSQL run leaves them out. */
-const ON_BOTH_ENGINES_ALREADY = ['test/scale/postgres-*.test.ts', 'test/**/*-store.test.ts', 'test/**/*-reads.test.ts'].concat(
+const ON_BOTH_ENGINES_ALREADY = ['test/scale/postgres-*.test.ts', 'test/**/*-store.test.ts'].concat(
   [
-    'audit/audit-store', 'foundation/database-health', 'foundation/snapshot-listing', 'jobs/job-claims', 'keys/api-key-service', 'reauth/oauth-states',
-    'reauth/token-reservation', 'security/data-keys', 'snapshots/snapshot-changes', 'unattended/run-claims', 'unattended/snapshot-pruning',
+    'audit/audit-store', 'foundation/database-health', 'foundation/organisation-and-instance-reads', 'foundation/snapshot-listing', 'jobs/job-claims',
+    'jobs/job-reads', 'keys/api-key-service', 'reauth/oauth-states', 'reauth/token-reads', 'reauth/token-reservation', 'security/data-keys', 'snapshots/snapshot-changes', 'unattended/run-claims', 'unattended/snapshot-pruning',
   ].map((name) => `test/${name}.test.ts`),
 );
 
@@ -18,8 +18,7 @@ const SQLITE_ONLY = [
   'foundation/migrations', 'foundation/unique-names', 'security/raw-database', 'scale/processes', 'jobs/worker-leases', 'jobs/graceful-shutdown',
   'jobs/restart-embedded-emulator', 'restore/snapshot-reader-thread', 'unattended/two-workers',
   // Reading or writing the SQLite file beside the service.
-  'foundation/list-paging', 'foundation/shared-reads', 'foundation/shared-subscriptions', 'security/hostile-requests',
-  'security/keys-and-subscriptions',
+  'foundation/shared-subscriptions', 'security/hostile-requests', 'security/keys-and-subscriptions',
 ].map((name) => `test/${name}.test.ts`);
 const NO_PROXY = { HTTP_PROXY: '', HTTPS_PROXY: '', http_proxy: '', https_proxy: '' };
 

@@ -2,7 +2,8 @@ import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import pg from 'pg';
-import type { App } from '../../src/app.ts';
+import type { DatabaseHandle } from '../../db/client.ts';
+import type { PostgresHandle } from '../../db/pg/client.ts';
 import { createTestDatabase } from './postgres.ts';
 import { SUITE_ON_POSTGRES } from './server.ts';
 
@@ -67,8 +68,11 @@ function postgresRows(pool: pg.Pool, close: () => Promise<void>): DatabaseRows {
   };
 }
 
+/** A service's open database (an App's `database`), on either engine. */
+export type OpenDatabase = { engine: 'sqlite'; handle: DatabaseHandle } | { engine: 'postgres'; handle: PostgresHandle };
+
 /** The rows of an in-process test server's database; closing them leaves the server's connection open. */
-export function rowsOf(app: App): DatabaseRows {
+export function rowsOf(app: { database: OpenDatabase }): DatabaseRows {
   const { database } = app;
   return database.engine === 'sqlite'
     ? sqliteRows(database.handle.sqlite, () => undefined)

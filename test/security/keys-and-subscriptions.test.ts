@@ -163,7 +163,7 @@ describe('subscription limits', () => {
 
   it('tells and closes sockets that stop reading, keeping memory bounded', async () => {
     // Each event carries a hundred jobs (about 20 KB); twenty readers stop reading.
-    await seedOrganisations(sqliteHandleOf(server.app).db, 1, { instancesPerOrganisation: 1, jobsPerInstance: 100 });
+    await seedOrganisations(server.app, 1, { instancesPerOrganisation: 1, jobsPerInstance: 100 });
     const { db } = sqliteHandleOf(server.app);
     const seeded = db.select().from(instances).all().at(-1)!;
     // Moved into this key's organisation with their jobs, which carry their organisation too.
