@@ -18,7 +18,7 @@ const SQLITE_ONLY = [
   'foundation/migrations', 'foundation/unique-names', 'security/raw-database', 'scale/processes', 'jobs/worker-leases', 'jobs/graceful-shutdown',
   'jobs/restart-embedded-emulator', 'restore/snapshot-reader-thread', 'unattended/two-workers',
   // Reading or writing the SQLite file beside the service.
-  'foundation/shared-subscriptions', 'security/hostile-requests', 'security/keys-and-subscriptions',
+  'security/hostile-requests', 'security/keys-and-subscriptions',
 ].map((name) => `test/${name}.test.ts`);
 const NO_PROXY = { HTTP_PROXY: '', HTTPS_PROXY: '', http_proxy: '', https_proxy: '' };
 
