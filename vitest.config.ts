@@ -1,10 +1,10 @@
 import { configDefaults, defineConfig } from 'vitest/config';
 
 /** Tests that run each engine themselves (test/helpers/engines.ts), or PostgreSQL's own: the PostgreSQL run leaves them out. */
-const ON_BOTH_ENGINES_ALREADY = ['test/scale/postgres-*.test.ts', 'test/**/*-store.test.ts', 'test/**/*-reads.test.ts'].concat(
+const ON_BOTH_ENGINES_ALREADY = ['test/scale/postgres-*.test.ts', 'test/**/*-store.test.ts'].concat(
   [
-    'audit/audit-store', 'foundation/database-health', 'foundation/snapshot-listing', 'jobs/job-claims', 'keys/api-key-service', 'reauth/oauth-states',
-    'reauth/token-reservation', 'security/data-keys', 'snapshots/snapshot-changes', 'unattended/run-claims', 'unattended/snapshot-pruning',
+    'audit/audit-store', 'foundation/database-health', 'foundation/organisation-and-instance-reads', 'foundation/snapshot-listing', 'jobs/job-claims',
+    'jobs/job-reads', 'keys/api-key-service', 'reauth/oauth-states', 'reauth/token-reads', 'reauth/token-reservation', 'security/data-keys', 'snapshots/snapshot-changes', 'unattended/run-claims', 'unattended/snapshot-pruning',
   ].map((name) => `test/${name}.test.ts`),
 );
 
@@ -16,12 +16,11 @@ const ON_BOTH_ENGINES_ALREADY = ['test/scale/postgres-*.test.ts', 'test/**/*-sto
 const SQLITE_ONLY = [
   // SQLite itself, and service processes on one SQLite file (test/scale/postgres-*.test.ts run them on PostgreSQL).
   'foundation/migrations', 'foundation/unique-names', 'security/raw-database', 'scale/processes', 'jobs/worker-leases', 'jobs/graceful-shutdown',
-  'jobs/kill-and-restart', 'jobs/restart-embedded-emulator', 'restore/kill-during-creates', 'restore/snapshot-reader-thread', 'unattended/two-workers',
-  // Reading or writing the SQLite file beside the service.
-  'audit/audit-log', 'foundation/api', 'foundation/list-paging', 'foundation/shared-reads', 'foundation/shared-subscriptions', 'insight/compare',
-  'jobs/backup-restore', 'jobs/faults', 'jobs/round-trip-and-access', 'live/management', 'reauth/states-and-storage', 'reauth/token-lifecycle',
-  'security/hostile-requests', 'security/keys-and-subscriptions', 'security/secret-rotation', 'unattended/grant-health', 'unattended/retention',
-  'unattended/schedule',
+  'restore/snapshot-reader-thread', 'unattended/two-workers',
+  // A service process on a SQLite file seeded beforehand, and an audit table renamed to make its writes fail.
+  'security/hostile-requests',
+  // On PostgreSQL with Redis, readers that stop reading are not closed as too slow: both of its slow-consumer tests time out.
+  'security/keys-and-subscriptions',
 ].map((name) => `test/${name}.test.ts`);
 const NO_PROXY = { HTTP_PROXY: '', HTTPS_PROXY: '', http_proxy: '', https_proxy: '' };
 

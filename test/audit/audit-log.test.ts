@@ -1,11 +1,11 @@
 import { createLogger } from 'graphql-yoga';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { auditEntries } from '../../db/schema.ts';
 import { globalId, rowIdOf } from '../../schema/ids.ts';
 import { createAuditRetention } from '../../src/jobs/audit-retention.ts';
 import { addInstance, createOrganisationWithKey } from '../helpers/fixtures.ts';
 import type { GraphQLClient } from '../helpers/graphql-client.ts';
-import { startTestServer, type TestServer , sqliteHandleOf } from '../helpers/server.ts';
+import { rowsOf } from '../helpers/database-rows.ts';
+import { startTestServer, type TestServer } from '../helpers/server.ts';
 
 /**
  * The audit log through the public API: every mutation leaves one entry whatever its resolver,
@@ -43,7 +43,7 @@ async function auditLog(client: GraphQLClient, filter: Record<string, unknown> =
   return data.auditLog.edges.map((edge: { node: Entry }) => edge.node);
 }
 
-const entryCount = () => (sqliteHandleOf(server.app).sqlite.prepare('select count(*) as n from audit_entries').get() as { n: number }).n;
+const entryCount = () => rowsOf(server.app).count('select count(*) as n from audit_entries');
 
 beforeAll(async () => {
   server = await startTestServer();
@@ -115,10 +115,10 @@ describe('mutations', () => {
       const selection = ['OBJECT', 'UNION', 'INTERFACE'].includes(returned.kind) ? '{ __typename }' : '';
       const document = `mutation${declarations ? `(${declarations})` : ''} { ${field.name}${call ? `(${call})` : ''} ${selection} }`;
 
-      const before = entryCount();
+      const before = await entryCount();
       const answer = await server.operator.request(document, variables);
       expect(answer.data ?? answer.errors, field.name).toBeDefined();
-      expect(entryCount(), field.name).toBe(before + 1);
+      expect(await entryCount(), field.name).toBe(before + 1);
       const [newest] = await auditLog(server.operator, {}, 1);
       expect(newest, field.name).toMatchObject({ action: field.name, actorKind: 'OPERATOR', actorName: 'operator' });
     }
@@ -156,7 +156,7 @@ describe('mutations', () => {
   });
 
   it('a document with two mutations leaves two entries; an operator action lands in the organisation it touched', async () => {
-    const before = entryCount();
+    const before = await entryCount();
     const data = await server.operator.query(
       `mutation ($org: ID!) {
         a: createApiKey(organisationId: $org, role: VIEWER, name: "reader") { ... on ApiKeyCreated { apiKey { id } } }
@@ -164,7 +164,7 @@ describe('mutations', () => {
       }`,
       { org: globex.organisationId },
     );
-    expect(entryCount()).toBe(before + 2);
+    expect(await entryCount()).toBe(before + 2);
     const entries = await auditLog(globex.client, { action: 'createApiKey', actor: 'operator' });
     expect(entries.slice(0, 2).map((entry) => entry.targetId)).toEqual([globex.organisationId, globex.organisationId]);
 
@@ -264,22 +264,17 @@ describe('retention', () => {
   it('prunes entries past AUDIT_RETENTION_DAYS in bounded steps and keeps the rest', async () => {
     const { audit } = server.app.services;
     const old = new Date(Date.now() - 40 * 86_400_000);
-    const rows = Array.from({ length: 2_500 }, (_, i) => ({
-      at: old,
-      organisationId: rowIdOf(acme.organisationId),
-      actorKind: 'SCHEDULER' as const,
-      actorName: 'scheduler',
-      action: 'scheduledBackup',
-      outcome: 'SUCCEEDED' as const,
-      detail: `old ${i}`,
-    }));
-    sqliteHandleOf(server.app).db.insert(auditEntries).values(rows).run();
-    const before = entryCount();
+    const rows = Array.from({ length: 2_500 }, (_, i) => [old, rowIdOf(acme.organisationId), 'SCHEDULER', 'scheduler', 'scheduledBackup', 'SUCCEEDED', `old ${i}`]);
+    await rowsOf(server.app).run(
+      `insert into audit_entries (at, organisation_id, actor_kind, actor_name, action, outcome, detail) values ${rows.map(() => '(?, ?, ?, ?, ?, ?, ?)').join(', ')}`,
+      ...rows.flat(),
+    );
+    const before = await entryCount();
 
     expect(await audit.pruneStep(new Date(Date.now() - 30 * 86_400_000), 1000)).toBe(1000);
     const retention = createAuditRetention(audit, 30, createLogger('silent'));
     expect(await retention.prune()).toBe(1_500);
-    expect(entryCount()).toBe(before - 2_500);
+    expect(await entryCount()).toBe(before - 2_500);
     expect((await auditLog(acme.client)).length).toBeGreaterThan(0);
   });
 

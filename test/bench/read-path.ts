@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { createSchema, createYoga } from 'graphql-yoga';
 import { ORGANISATIONS } from '../../src/dashboard/operations.ts';
 import { seedOrganisations, type SeedOptions } from '../helpers/seed-database.ts';
-import { OPERATOR_KEY, startTestServer , sqliteHandleOf } from '../helpers/server.ts';
+import { OPERATOR_KEY, startTestServer } from '../helpers/server.ts';
 import { handWrittenDashboardServer } from './hand-written-dashboard.ts';
 import { measureLoad, type LoadResult } from './load.ts';
 import { percentile } from './stats.ts';
@@ -91,7 +91,7 @@ async function statementsAt10And100(): Promise<[number, number]> {
     const body = JSON.stringify({ query: ORGANISATIONS });
     const counts: number[] = [];
     for (const added of [10, 90]) {
-      await seedOrganisations(sqliteHandleOf(service.app).db, added, SEED);
+      await seedOrganisations(service.app, added, SEED);
       // Counted on the second request: the first may also fill caches kept for later ones.
       await post(`${service.url}/graphql`, body, UNCACHED);
       const before = service.app.database.statementCount();
@@ -113,7 +113,7 @@ export async function benchReadPath(options: { connections: number; durationSeco
   const [sqlStatementsUncached10, sqlStatementsUncached100] = await statementsAt10And100();
 
   const service = await startTestServer();
-  await seedOrganisations(sqliteHandleOf(service.app).db, options.organisations, SEED);
+  await seedOrganisations(service.app, options.organisations, SEED);
   const body = JSON.stringify({ query: ORGANISATIONS });
   const serviceUrl = `${service.url}/graphql`;
 

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestServer, type TestServer , sqliteHandleOf } from '../helpers/server.ts';
+import { rowsOf } from '../helpers/database-rows.ts';
+import { startTestServer, type TestServer } from '../helpers/server.ts';
 import type { GraphQLClient } from '../helpers/graphql-client.ts';
 
 const CREATE_ORGANISATION = `mutation ($name: String!) {
@@ -181,9 +182,9 @@ describe('GraphQL over HTTP', () => {
 
   it('shows a minted key once and stores only its hash', async () => {
     const secret = await createKey(server.operator, globex, 'VIEWER');
-    const rows = sqliteHandleOf(server.app).sqlite.prepare('select * from api_keys').all() as Record<string, unknown>[];
+    const rows = await rowsOf(server.app).all('select * from api_keys');
     expect(JSON.stringify(rows)).not.toContain(secret);
-    const settings = sqliteHandleOf(server.app).sqlite.prepare('select * from settings').all();
+    const settings = await rowsOf(server.app).all('select * from settings');
     expect(JSON.stringify(settings)).not.toContain(server.operator.apiKey);
     const viewer = await server.client(secret).query('{ viewer { role organisation { name } } }');
     expect(viewer.viewer).toEqual({ role: 'VIEWER', organisation: { name: 'Globex' } });

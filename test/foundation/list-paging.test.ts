@@ -1,10 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { asc } from 'drizzle-orm';
-import { jobs, organisations } from '../../db/schema.ts';
 import { globalId } from '../../src/global-ids.ts';
 import type { GraphQLClient } from '../helpers/graphql-client.ts';
 import { seedOrganisations } from '../helpers/seed-database.ts';
-import { startTestServer, type TestServer , sqliteHandleOf } from '../helpers/server.ts';
+import { rowsOf } from '../helpers/database-rows.ts';
+import { startTestServer, type TestServer } from '../helpers/server.ts';
 
 // Lists run prepared statements, one per shape (viewer, filters, cursor): each shape must bind its own values.
 const ORGANISATION_JOBS = `query ($id: ID!, $first: Int!, $after: String, $kind: JobKind) {
@@ -30,8 +29,8 @@ describe('paged lists', () => {
 
   beforeAll(async () => {
     server = await startTestServer();
-    await seedOrganisations(sqliteHandleOf(server.app).db, 2, { jobsPerInstance: 7, snapshotsPerInstance: 3, failuresPerRestore: 2 });
-    [own, other] = sqliteHandleOf(server.app).db.select({ id: organisations.id }).from(organisations).orderBy(asc(organisations.createdAt), asc(organisations.id)).all().map((row) => row.id);
+    await seedOrganisations(server.app, 2, { jobsPerInstance: 7, snapshotsPerInstance: 3, failuresPerRestore: 2 });
+    [own, other] = (await rowsOf(server.app).all<{ id: string }>('select id from organisations order by created_at, id')).map((row) => row.id);
     const key = await server.operator.query(
       `mutation ($organisationId: ID!) { createApiKey(organisationId: $organisationId, role: VIEWER, name: "lists") { ... on ApiKeyCreated { secret } } }`,
       { organisationId: globalId('Organisation', own) },
@@ -53,12 +52,11 @@ describe('paged lists', () => {
     }
   }
 
-  function expectedJobs(organisationId: string, kind?: string) {
-    return sqliteHandleOf(server.app).db
-      .select({ id: jobs.id, organisationId: jobs.organisationId, kind: jobs.kind })
-      .from(jobs)
-      .orderBy(asc(jobs.queuedAt), asc(jobs.id))
-      .all()
+  async function expectedJobs(organisationId: string, kind?: string) {
+    const rows = await rowsOf(server.app).all<{ id: string; organisationId: string; kind: string }>(
+      'select id, organisation_id as "organisationId", kind from jobs order by queued_at, id',
+    );
+    return rows
       .filter((job) => job.organisationId === organisationId && (!kind || job.kind === kind))
       .reverse()
       .map((job) => globalId('Job', job.id));
@@ -66,25 +64,25 @@ describe('paged lists', () => {
 
   it('pages through a filtered list newest first, for the operator and for a key of the organisation alike', async () => {
     for (const kind of [undefined, 'RESTORE']) {
-      expect(await allPages(server.operator, own, kind)).toEqual(expectedJobs(own, kind));
-      expect(await allPages(member, own, kind)).toEqual(expectedJobs(own, kind));
-      expect(await allPages(server.operator, other, kind)).toEqual(expectedJobs(other, kind));
+      expect(await allPages(server.operator, own, kind)).toEqual(await expectedJobs(own, kind));
+      expect(await allPages(member, own, kind)).toEqual(await expectedJobs(own, kind));
+      expect(await allPages(server.operator, other, kind)).toEqual(await expectedJobs(other, kind));
     }
   });
 
   it("shows a key its own organisation's jobs, failures and snapshots and nothing of another's", async () => {
-    const instanceOf = (organisationId: string) =>
-      sqliteHandleOf(server.app).sqlite.prepare('select id from instances where organisation_id = ? order by created_at limit 1').pluck().get(organisationId) as string;
-    const mine = await member.query(INSTANCE_LISTS, { id: globalId('Instance', instanceOf(own)) });
-    const asOperator = await server.operator.query(INSTANCE_LISTS, { id: globalId('Instance', instanceOf(own)) });
+    const instanceOf = async (organisationId: string) =>
+      (await rowsOf(server.app).get<{ id: string }>('select id from instances where organisation_id = ? order by created_at limit 1', organisationId))!.id;
+    const mine = await member.query(INSTANCE_LISTS, { id: globalId('Instance', await instanceOf(own)) });
+    const asOperator = await server.operator.query(INSTANCE_LISTS, { id: globalId('Instance', await instanceOf(own)) });
     expect(mine).toEqual(asOperator);
     expect(mine.instance.jobs.nodes).toHaveLength(3);
     expect(mine.instance.jobs.nodes.some((job: { failures: { nodes: unknown[] } }) => job.failures.nodes.length === 1)).toBe(true);
     expect(mine.instance.snapshots.nodes).toHaveLength(2);
     expect(mine.instance.snapshots.nodes[0].objects.length).toBeGreaterThan(0);
-    const theirs = await member.query(INSTANCE_LISTS, { id: globalId('Instance', instanceOf(other)) });
+    const theirs = await member.query(INSTANCE_LISTS, { id: globalId('Instance', await instanceOf(other)) });
     expect(theirs.instance.__typename).not.toBe('Instance');
     // The operator's statements, prepared first for the other organisation, still answer for it.
-    expect((await server.operator.query(INSTANCE_LISTS, { id: globalId('Instance', instanceOf(other)) })).instance.jobs.nodes).toHaveLength(3);
+    expect((await server.operator.query(INSTANCE_LISTS, { id: globalId('Instance', await instanceOf(other)) })).instance.jobs.nodes).toHaveLength(3);
   });
 });

@@ -1,10 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { asc } from 'drizzle-orm';
-import { instances } from '../../db/schema.ts';
 import { visibleInstances } from '../../schema/loaders.ts';
 import type { Viewer } from '../../src/services/viewer.ts';
 import { seedOrganisations } from '../helpers/seed-database.ts';
-import { startTestServer, type TestServer , sqliteHandleOf } from '../helpers/server.ts';
+import { rowsOf } from '../helpers/database-rows.ts';
+import { startTestServer, type TestServer } from '../helpers/server.ts';
 
 const OPERATOR: Viewer = { kind: 'operator' };
 const memberOf = (organisationId: string): Viewer => ({ kind: 'member', organisationId, role: 'VIEWER', keyId: 'k', keyName: 'k', expiresAt: null });
@@ -17,12 +16,10 @@ describe('reads shared across contexts', () => {
 
   beforeAll(async () => {
     server = await startTestServer();
-    await seedOrganisations(sqliteHandleOf(server.app).db, 2, { instancesPerOrganisation: 1, jobsPerInstance: 2 });
-    [mine, theirs] = sqliteHandleOf(server.app).db
-      .select({ id: instances.id, organisationId: instances.organisationId })
-      .from(instances)
-      .orderBy(asc(instances.createdAt), asc(instances.id))
-      .all();
+    await seedOrganisations(server.app, 2, { instancesPerOrganisation: 1, jobsPerInstance: 2 });
+    [mine, theirs] = await rowsOf(server.app).all<{ id: string; organisationId: string }>(
+      'select id, organisation_id as "organisationId" from instances order by created_at, id',
+    );
   });
   afterAll(() => server.dispose());
 

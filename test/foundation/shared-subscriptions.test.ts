@@ -1,10 +1,8 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { instances } from '../../db/schema.ts';
 import { addInstance, createOrganisationWithKey } from '../helpers/fixtures.ts';
 import { GraphQLClient } from '../helpers/graphql-client.ts';
-import { startTestServer, type TestServer , sqliteHandleOf } from '../helpers/server.ts';
+import { startTestServer, type TestServer } from '../helpers/server.ts';
 
 // tokensRemaining reads the database for each execution, batched with the other executions of the same tick.
 const INSTANCE_UPDATED = `subscription ($organisationId: ID) { instanceUpdated(organisationId: $organisationId) { id tokensRemaining } }`;
@@ -37,9 +35,8 @@ describe('subscriptions shared between API keys', () => {
     await Promise.all(streams.map((stream) => stream.opening()));
     await sleep(SUBSCRIPTION_SETTLE_MS);
 
-    const { db } = sqliteHandleOf(server.app);
-    const rowOf = (id: string) => db.select().from(instances).where(eq(instances.id, Buffer.from(id, 'base64url').toString('utf8').replace(/^Instance:/, ''))).get()!;
-    const [row, otherRow] = [rowOf(instanceId), rowOf(otherInstanceId)];
+    const rowOf = async (id: string) => (await server.app.store.instances.byId(Buffer.from(id, 'base64url').toString('utf8').replace(/^Instance:/, '')))!;
+    const [row, otherRow] = [await rowOf(instanceId), await rowOf(otherInstanceId)];
     const before = server.app.database.statementCount();
     server.app.events.publish('instanceUpdated', row.organisationId, row);
     server.app.events.publish('instanceUpdated', otherRow.organisationId, otherRow);

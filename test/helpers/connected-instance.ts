@@ -134,7 +134,7 @@ export async function startConnectedInstance(
   const credentials = { username: org.username, password: org.password };
   const result = await reauthenticate(admin, instanceId, credentials);
   if (result.status !== 200) throw new Error(`Connecting the instance failed: ${result.page}`);
-  return {
+  const setup: ConnectedSetup = {
     emulator,
     server,
     organisationId,
@@ -142,8 +142,11 @@ export async function startConnectedInstance(
     instanceId,
     credentials,
     close: async () => {
+      // The server a test restarted in its place (setup.server), with the one it stopped.
+      await setup.server.dispose();
       await server.dispose();
       await emulator.close();
     },
   };
+  return setup;
 }

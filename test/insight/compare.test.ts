@@ -5,7 +5,7 @@ import { createOrganisationWithKey } from '../helpers/fixtures.ts';
 import type { GraphQLClient } from '../helpers/graphql-client.ts';
 import { runJob, START_BACKUP } from '../helpers/operations.ts';
 import { downloadCsv, type CsvRecord } from './exports.ts';
-import { sqliteHandleOf } from '../helpers/server.ts';
+import { rowsOf } from '../helpers/database-rows.ts';
 
 const OBJECTS = ['Account', 'Contact', 'Opportunity', 'Invoice__c'];
 
@@ -117,9 +117,12 @@ describe('comparing two snapshots', () => {
     // they were), comparing hash by hash.
     const [s0, s1, s2, s3] = snapshots as [string, string, string, string];
     const pairs = [[s0, s1], [s1, s2], [s0, s2], [s2, s3], [s0, s3], [s3, s1]] as const;
-    const forgetChangeSets = () => sqliteHandleOf(setup.server.app).sqlite.exec('DELETE FROM snapshot_change_sets; DELETE FROM snapshot_changes');
+    const forgetChangeSets = async () => {
+      await rowsOf(setup.server.app).run('DELETE FROM snapshot_changes');
+      await rowsOf(setup.server.app).run('DELETE FROM snapshot_change_sets');
+    };
     for (const [pass, [from, to]] of [...pairs.map((pair) => ['noted', pair] as const), ...pairs.map((pair) => ['hash by hash', pair] as const)]) {
-      if (pass === 'hash by hash' && from === s0 && to === s1) forgetChangeSets();
+      if (pass === 'hash by hash' && from === s0 && to === s1) await forgetChangeSets();
       const expected = bruteForce(exports.get(from)!, exports.get(to)!);
       const actual = await allChanges(admin, from, to);
       expect(actual.compared).toEqual([...OBJECTS].sort());

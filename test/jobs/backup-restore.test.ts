@@ -3,7 +3,8 @@ import { reauthenticate, startConnectedInstance, type ConnectedSetup } from '../
 import { createOrganisationWithKey } from '../helpers/fixtures.ts';
 import { backup, restore, START_BACKUP, START_RESTORE } from '../helpers/operations.ts';
 import { sealedBytes } from '../../src/services/organisation-cipher.ts';
-import { sqliteHandleOf } from '../helpers/server.ts';
+import { sealedBytes as bytesOfStoredText, storedText } from '../../db/pg/record-data.ts';
+import { rowsOf } from '../helpers/database-rows.ts';
 
 const OBJECTS = ['Account', 'Contact', 'Opportunity', 'Case', 'Invoice__c'];
 // Queryable and replicateable, but Salesforce refuses them without a filter.
@@ -41,13 +42,12 @@ describe('backup and restore against the emulator', () => {
 
   it('stores nothing new for unchanged data, and an incremental backup captures exactly the changes', async () => {
     const data = setup.emulator.data.PRODUCTION;
-    const db = sqliteHandleOf(setup.server.app).sqlite;
-    const versions = () => (db.prepare('select count(*) as n from record_versions').get() as { n: number }).n;
-    const before = versions();
+    const versions = () => rowsOf(setup.server.app).count('select count(*) as n from record_versions');
+    const before = await versions();
 
     const unchanged = await backup(setup.admin, setup.instanceId);
     expect(unchanged.snapshot.incremental).toBe(true);
-    expect(versions()).toBe(before);
+    expect(await versions()).toBe(before);
 
     const [changed, deleted] = data.ids('Opportunity', { limit: 2 });
     data.update(changed, { Name: 'Changed after the full backup' });
@@ -57,7 +57,7 @@ describe('backup and restore against the emulator', () => {
     const incremental = await backup(setup.admin, setup.instanceId);
     expect(incremental.status).toBe('SUCCEEDED');
     expect(incremental.snapshot.incremental).toBe(true);
-    expect(versions() - before).toBe(3); // the changed, the deleted (now IsDeleted) and the added record
+    expect((await versions()) - before).toBe(3); // the changed, the deleted (now IsDeleted) and the added record
     const counts = countsOf();
     const stored = Object.fromEntries(incremental.snapshot.objects.map((o: { name: string; recordCount: number; deletedCount: number }) => [o.name, o]));
     expect(stored.Opportunity.recordCount).toBe(counts.Opportunity);
@@ -137,13 +137,17 @@ describe('backup and restore against the emulator', () => {
     const [good, bad] = data.ids('Invoice__c', { limit: 2 });
     // The snapshot holds a negative amount the org's validation rule now refuses.
     // (Contents are sealed with the organisation's data key: opened, changed and sealed again.)
-    const { sqlite } = sqliteHandleOf(setup.server.app);
-    const stored = sqlite
-      .prepare(`select v.hash, v.data from record_versions v join snapshot_records r on r.record_id = v.record_id and r.version_hash = v.hash where v.record_id = ?`)
-      .get(bad) as { hash: string; data: Buffer };
+    // Sealed bytes are kept as they are on SQLite, as base64 text on PostgreSQL (db/pg/record-data.ts).
+    const rows = rowsOf(setup.server.app);
+    const stored = (await rows.get<{ hash: string; data: Buffer | string }>(
+      `select v.hash, v.data from record_versions v join snapshot_records r on r.record_id = v.record_id and r.version_hash = v.hash where v.record_id = ?`,
+      bad,
+    ))!;
+    const storedBytes = typeof stored.data === 'string' ? bytesOfStoredText(stored.data) : stored.data;
     const cipher = await setup.server.app.dataKeys.forOrganisation(localId(setup.organisationId));
-    const record = { ...JSON.parse(cipher.open(stored.data).toString()), Amount__c: -5 };
-    sqlite.prepare('update record_versions set data = ? where record_id = ? and hash = ?').run(sealedBytes(cipher.sealRecords('Invoice__c', [JSON.stringify(record)]), 0), bad, stored.hash);
+    const record = { ...JSON.parse(cipher.open(storedBytes).toString()), Amount__c: -5 };
+    const sealed = sealedBytes(cipher.sealRecords('Invoice__c', [JSON.stringify(record)]), 0);
+    await rows.run('update record_versions set data = ? where record_id = ? and hash = ?', rows.engine === 'postgres' ? storedText(sealed) : sealed, bad, stored.hash);
     data.update(good, { Notes__c: 'to be restored' });
     const job = await restore(setup.admin, full.snapshot.id, { objects: ['Invoice__c'], recordIds: [good, bad] });
     expect(job.status).toBe('SUCCEEDED');

@@ -2,7 +2,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { startConnectedInstance, reauthenticate, type ConnectedSetup } from '../helpers/connected-instance.ts';
 import { backup, isFinished, jobState, START_BACKUP, waitForJob } from '../helpers/operations.ts';
 import { waitUntil } from '../helpers/wait.ts';
-import { sqliteHandleOf } from '../helpers/server.ts';
+import { rowsOf } from '../helpers/database-rows.ts';
 
 const FAST_RETRIES = { SALESFORCE_RETRIES: '3', SALESFORCE_RETRY_DELAY_MS: '10' };
 const INSTANCE = `query ($id: ID!) { instance(id: $id) { ... on Instance { status tokensUsed tokensRemaining apiUsage { used max } tokens { status } } } }`;
@@ -41,8 +41,7 @@ describe('jobs under faults', () => {
     const failed = await backup(setup.admin, setup.instanceId, { objects: ['Account'], full: true });
     expect(failed).toMatchObject({ status: 'FAILED', error: 'SERVER_UNAVAILABLE: Server temporarily unavailable', snapshot: null });
     // The pages stored before the failure went with it, without waiting for a restart.
-    const unfinished = sqliteHandleOf(setup.server.app).sqlite.prepare('select count(*) as n from snapshots where completed_at is null').get() as { n: number };
-    expect(unfinished.n).toBe(0);
+    expect(await rowsOf(setup.server.app).count('select count(*) as n from snapshots where completed_at is null')).toBe(0);
   });
 
   it('retries REQUEST_LIMIT_EXCEEDED on writes too, then fails with it', async () => {

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { reauthenticate } from '../helpers/connected-instance.ts';
+import { processDatabase, type ProcessDatabase } from '../helpers/database-rows.ts';
 import { addInstance, createOrganisationWithKey } from '../helpers/fixtures.ts';
 import { GraphQLClient } from '../helpers/graphql-client.ts';
 import { OPERATOR_KEY } from '../helpers/server.ts';
@@ -15,11 +16,16 @@ const emulatorUrlOf = (service: ServiceProcess) => /embedded Salesforce emulator
 /** `npm start` without a connected app of its own, stopped and started again on the same data folder. */
 describe('the embedded emulator across restarts of the service', () => {
   const dir = mkdtempSync(join(tmpdir(), 'sfbackup-restart-'));
-  const env = { PORT: '0', DATABASE_URL: join(dir, 'backup.db'), ADMIN_API_KEY: OPERATOR_KEY, EMULATOR_RECORDS: '20', TOKEN_LIMIT: '10' };
+  let database: ProcessDatabase | undefined;
   let service: ServiceProcess | undefined;
-  afterAll(() => service?.stop());
+  afterAll(async () => {
+    await service?.stop();
+    await database?.drop();
+  });
 
   it('keeps its orgs, tokens and ports: an instance connected before the restart backs up after it', async () => {
+    database = await processDatabase(dir);
+    const env = { PORT: '0', ...database.env, ADMIN_API_KEY: OPERATOR_KEY, EMULATOR_RECORDS: '20', TOKEN_LIMIT: '10' };
     service = await startServiceProcess(env);
     const emulatorUrl = emulatorUrlOf(service);
     expect(emulatorUrl).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);

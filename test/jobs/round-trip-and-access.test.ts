@@ -3,7 +3,7 @@ import { startConnectedInstance, type ConnectedSetup } from '../helpers/connecte
 import { createOrganisationWithKey } from '../helpers/fixtures.ts';
 import type { GraphQLClient } from '../helpers/graphql-client.ts';
 import { CANCEL_JOB, isFinished, runJob, snapshotRecords, START_BACKUP, START_RESTORE, waitForJob } from '../helpers/operations.ts';
-import { sqliteHandleOf } from '../helpers/server.ts';
+import { rowsOf } from '../helpers/database-rows.ts';
 
 const OBJECTS = ['Account', 'Contact', 'Opportunity', 'Case', 'Invoice__c'];
 
@@ -194,11 +194,11 @@ describe('jobs through the API: live progress, a full round trip, access and pag
   it('lets a VIEWER watch but not start or cancel jobs, and hides snapshots and jobs from other organisations', async () => {
     const { admin, instanceId, server } = setup;
     const tokensUsed = async () => (await admin.query(TOKENS, { id: instanceId })).instance.tokensUsed;
-    const jobCount = () => (sqliteHandleOf(server.app).sqlite.prepare('select count(*) as n from jobs').get() as { n: number }).n;
+    const jobCount = () => rowsOf(server.app).count('select count(*) as n from jobs');
     const snapshotId = (await admin.query(SNAPSHOTS, { id: instanceId })).instance.snapshots.nodes[0].id;
     const someJob = (await admin.query(`query ($id: ID!) { instance(id: $id) { ... on Instance { jobs(first: 1) { edges { node { id } } } } } }`, { id: instanceId }))
       .instance.jobs.edges[0].node.id;
-    const before = { tokens: await tokensUsed(), jobs: jobCount() };
+    const before = { tokens: await tokensUsed(), jobs: await jobCount() };
 
     expect((await viewer.query(SNAPSHOT, { id: snapshotId })).snapshot).toMatchObject({ __typename: 'Snapshot', id: snapshotId });
     for (const [mutation, variables] of [
@@ -216,13 +216,13 @@ describe('jobs through the API: live progress, a full round trip, access and pag
     expect((await stranger.query(CANCEL_JOB, { id: someJob })).cancelJob.__typename).toBe('NotFound');
     expect((await stranger.query(START_BACKUP, { instanceId })).startBackup.__typename).toBe('NotFound');
 
-    expect({ tokens: await tokensUsed(), jobs: jobCount() }).toEqual(before);
+    expect({ tokens: await tokensUsed(), jobs: await jobCount() }).toEqual(before);
   });
 
   it('refuses a name or id given twice with InvalidInput, starting nothing', async () => {
     const { admin, instanceId, server } = setup;
-    const jobCount = () => (sqliteHandleOf(server.app).sqlite.prepare('select count(*) as n from jobs').get() as { n: number }).n;
-    const before = { tokens: (await admin.query(TOKENS, { id: instanceId })).instance.tokensUsed, jobs: jobCount() };
+    const jobCount = () => rowsOf(server.app).count('select count(*) as n from jobs');
+    const before = { tokens: (await admin.query(TOKENS, { id: instanceId })).instance.tokensUsed, jobs: await jobCount() };
     const snapshotId = (await admin.query(SNAPSHOTS, { id: instanceId })).instance.snapshots.nodes[0].id;
     const account = setup.emulator.data.PRODUCTION.ids('Account', { limit: 1 })[0];
     const INVALID = `... on InvalidInput { field values }`;
@@ -234,7 +234,7 @@ describe('jobs through the API: live progress, a full round trip, access and pag
       await admin.query(START_RESTORE.replace('... on Error', `${INVALID} ... on Error`), { snapshotId, recordIds: [account, account] })
     ).startRestore;
     expect(restore).toMatchObject({ __typename: 'InvalidInput', field: 'recordIds', values: [account] });
-    expect({ tokens: (await admin.query(TOKENS, { id: instanceId })).instance.tokensUsed, jobs: jobCount() }).toEqual(before);
+    expect({ tokens: (await admin.query(TOKENS, { id: instanceId })).instance.tokensUsed, jobs: await jobCount() }).toEqual(before);
   });
 
   it('pages through snapshots newest first and through a restore\'s failures', async () => {

@@ -8,7 +8,8 @@ import { emulatorEnvironment, reauthenticate, type Emulator } from '../helpers/c
 import { addInstance, createOrganisationWithKey } from '../helpers/fixtures.ts';
 import type { GraphQLClient } from '../helpers/graphql-client.ts';
 import { backup } from '../helpers/operations.ts';
-import { startTestServer, type TestServer , sqliteHandleOf } from '../helpers/server.ts';
+import { rowsOf } from '../helpers/database-rows.ts';
+import { startTestServer, type TestServer } from '../helpers/server.ts';
 
 /** The row id behind a global id. */
 const localIdOf = (id: string) => Buffer.from(id, 'base64url').toString().split(':')[1];
@@ -53,11 +54,9 @@ describe('managing organisations and instances', () => {
   };
 
   /** The refresh tokens the service holds for an instance, as it would send them to Salesforce. */
-  const refreshTokensOf = (instanceId: string) => {
+  const refreshTokensOf = async (instanceId: string) => {
     const secretKey = loadSecretKey(server.app.config.secretKey, server.app.config.dataDir);
-    const grants = sqliteHandleOf(server.app).sqlite
-      .prepare('SELECT refresh_token_ciphertext AS sealed FROM grants WHERE instance_id = ?')
-      .all(localIdOf(instanceId)) as { sealed: string }[];
+    const grants = await rowsOf(server.app).all<{ sealed: string }>('SELECT refresh_token_ciphertext AS sealed FROM grants WHERE instance_id = ?', localIdOf(instanceId));
     return grants.map((grant) => decrypt(secretKey, grant.sealed));
   };
 
@@ -97,7 +96,7 @@ describe('managing organisations and instances', () => {
     const { organisationId, client: admin } = await createOrganisationWithKey(server.operator, 'Disconnect Ltd');
     const instanceId = await connected(admin, organisationId, 'Kept');
     await backup(admin, instanceId, { objects: ['Account'] });
-    const [refreshToken] = refreshTokensOf(instanceId);
+    const [refreshToken] = await refreshTokensOf(instanceId);
     expect(await refreshTokenWorks(refreshToken)).toBe(true);
     const revocations = emulator.counters().revocations;
 
@@ -123,9 +122,9 @@ describe('managing organisations and instances', () => {
     const instanceId = await connected(admin, organisationId, 'Doomed');
     const snapshotJob = await backup(admin, instanceId, { objects: ['Account', 'Attachment'] });
     expect(snapshotJob.status).toBe('SUCCEEDED');
-    const [refreshToken] = refreshTokensOf(instanceId);
-    const count = (table: string) => (sqliteHandleOf(server.app).sqlite.prepare(`SELECT count(*) AS n FROM ${table}`).get() as { n: number }).n;
-    const versionsBefore = count('record_versions');
+    const [refreshToken] = await refreshTokensOf(instanceId);
+    const count = (table: string) => rowsOf(server.app).count(`SELECT count(*) AS n FROM ${table}`);
+    const versionsBefore = await count('record_versions');
     expect(versionsBefore).toBeGreaterThan(0);
 
     const unconfirmed = (await admin.query(DELETE_INSTANCE, { id: instanceId, confirmName: 'doomed?' })).deleteInstance;
@@ -137,11 +136,10 @@ describe('managing organisations and instances', () => {
     expect(await refreshTokenWorks(refreshToken)).toBe(false);
     const gone = await admin.query(`query ($id: ID!) { instance(id: $id) { __typename } }`, { id: instanceId });
     expect(gone.instance.__typename).toBe('NotFound');
-    expect(count('snapshots')).toBe(0);
-    expect(count('snapshot_records')).toBe(0);
-    expect(count('record_versions')).toBe(0);
-    const jobsLeft = sqliteHandleOf(server.app).sqlite.prepare('SELECT count(*) AS n FROM jobs WHERE instance_id = ?').get(localIdOf(instanceId)) as { n: number };
-    expect(jobsLeft.n).toBe(0);
+    expect(await count('snapshots')).toBe(0);
+    expect(await count('snapshot_records')).toBe(0);
+    expect(await count('record_versions')).toBe(0);
+    expect(await rowsOf(server.app).count('SELECT count(*) AS n FROM jobs WHERE instance_id = ?', localIdOf(instanceId))).toBe(0);
   });
 
   it('deletes an organisation with all its data after confirmation; its keys stop working', async () => {
@@ -151,7 +149,7 @@ describe('managing organisations and instances', () => {
     const { organisationId, client: admin } = await createOrganisationWithKey(server.operator, 'Gone Ltd');
     const instanceId = await connected(admin, organisationId, 'Everything');
     expect((await backup(admin, instanceId, { objects: ['Account', 'Attachment'] })).status).toBe('SUCCEEDED');
-    const [refreshToken] = refreshTokensOf(instanceId);
+    const [refreshToken] = await refreshTokensOf(instanceId);
     expect(files()).toBeGreaterThan(filesOfOthers);
 
     const notOperator = await admin.request(DELETE_ORGANISATION, { id: organisationId, confirmName: 'Gone Ltd' });
@@ -163,13 +161,13 @@ describe('managing organisations and instances', () => {
 
     expect(await refreshTokenWorks(refreshToken)).toBe(false);
     expect((await admin.request('{ viewer { isOperator } }')).errors?.[0]?.extensions?.code).toBe('UNAUTHENTICATED');
-    const count = (sql: string) => (sqliteHandleOf(server.app).sqlite.prepare(sql).get() as { n: number }).n;
+    const count = (sql: string) => rowsOf(server.app).count(sql);
     const id = localIdOf(organisationId);
-    expect(count(`SELECT count(*) AS n FROM organisations WHERE id = '${id}'`)).toBe(0);
-    for (const table of ['instances', 'api_keys', 'organisation_keys', 'jobs']) expect(count(`SELECT count(*) AS n FROM ${table} WHERE organisation_id = '${id}'`), table).toBe(0);
-    for (const table of ['snapshots', 'grants', 'tokens']) expect(count(`SELECT count(*) AS n FROM ${table} WHERE instance_id = '${localIdOf(instanceId)}'`), table).toBe(0);
-    expect(count('SELECT count(*) AS n FROM snapshot_records')).toBe(0);
-    expect(count('SELECT count(*) AS n FROM record_versions')).toBe(0);
+    expect(await count(`SELECT count(*) AS n FROM organisations WHERE id = '${id}'`)).toBe(0);
+    for (const table of ['instances', 'api_keys', 'organisation_keys', 'jobs']) expect(await count(`SELECT count(*) AS n FROM ${table} WHERE organisation_id = '${id}'`), table).toBe(0);
+    for (const table of ['snapshots', 'grants', 'tokens']) expect(await count(`SELECT count(*) AS n FROM ${table} WHERE instance_id = '${localIdOf(instanceId)}'`), table).toBe(0);
+    expect(await count('SELECT count(*) AS n FROM snapshot_records')).toBe(0);
+    expect(await count('SELECT count(*) AS n FROM record_versions')).toBe(0);
     // Files nothing names any more go too (those of the instance deleted before as well).
     expect(files()).toBe(0);
     expect(existsSync(blobs)).toBe(true);

@@ -1,7 +1,6 @@
 import { readFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { grants } from '../../db/schema.ts';
 import { decrypt } from '../../src/crypto.ts';
 import { loadSecretKey } from '../../src/secret-key.ts';
 import {
@@ -12,7 +11,8 @@ import {
   type ConnectedSetup,
 } from '../helpers/connected-instance.ts';
 import { createOrganisationWithKey } from '../helpers/fixtures.ts';
-import { startTestServer , sqliteHandleOf } from '../helpers/server.ts';
+import { rowsOf } from '../helpers/database-rows.ts';
+import { startTestServer } from '../helpers/server.ts';
 import { COMPLETE_REAUTHENTICATION, INSTANCE_STATE, START_BACKUP } from '../helpers/operations.ts';
 
 const START = `mutation ($instanceId: ID!) {
@@ -73,7 +73,7 @@ describe('reauthentication states, consent and secrets at rest', () => {
     // Expired: a state older than ten minutes.
     const stale = (await admin.query(START, { instanceId })).startReauthentication;
     const staleCallback = await loginAtSalesforce(stale.authorizationUrl, setup.credentials);
-    sqliteHandleOf(server.app).sqlite.prepare('update oauth_states set expires_at = ? where consumed_at is null').run(Date.now() - 1000);
+    await rowsOf(server.app).run('update oauth_states set expires_at = ? where consumed_at is null', new Date(Date.now() - 1000));
     const expired = (await admin.query(COMPLETE_REAUTHENTICATION, codeAndState(staleCallback))).completeReauthentication;
     expect(expired).toEqual({ __typename: 'InvalidState', message: 'This reauthentication expired: start it again' });
 
@@ -114,7 +114,7 @@ describe('reauthentication states, consent and secrets at rest', () => {
     setup = await startConnectedInstance();
     const { admin, instanceId, server } = setup;
     // The instance remembers the org it was connected to; pretend that was another one.
-    sqliteHandleOf(server.app).sqlite.prepare('update instances set salesforce_org_id = ?').run('00D000000000001AAA');
+    await rowsOf(server.app).run('update instances set salesforce_org_id = ?', '00D000000000001AAA');
     const started = (await admin.query(START, { instanceId })).startReauthentication;
     const callback = await loginAtSalesforce(started.authorizationUrl, setup.credentials);
     const result = (await admin.query(COMPLETE_REAUTHENTICATION, codeAndState(callback))).completeReauthentication;
@@ -128,9 +128,9 @@ describe('reauthentication states, consent and secrets at rest', () => {
     setup = await startConnectedInstance();
     const { admin, instanceId, emulator } = setup;
     let server = setup.server;
-    const grant = sqliteHandleOf(server.app).db.select().from(grants).get()!;
+    const grant = (await rowsOf(server.app).get<{ refresh_token_ciphertext: string }>('select refresh_token_ciphertext from grants'))!;
     const secretKey = loadSecretKey(server.app.config.secretKey, server.app.config.dataDir);
-    const refreshToken = decrypt(secretKey, grant.refreshTokenCiphertext);
+    const refreshToken = decrypt(secretKey, grant.refresh_token_ciphertext);
     expect(refreshToken.length).toBeGreaterThan(20);
 
     const everything = JSON.stringify(await admin.query(INSTANCE_STATE, { id: instanceId }));
@@ -139,9 +139,12 @@ describe('reauthentication states, consent and secrets at rest', () => {
     await admin.query(START_BACKUP, { instanceId });
     const before = (await admin.query(INSTANCE_STATE, { id: instanceId })).instance;
     await server.stop();
-    const files = ['backup.db', 'backup.db-wal'].map((name) => join(server.dataDir, name)).filter((file) => existsSync(file));
-    for (const file of files) {
-      expect(readFileSync(file).includes(Buffer.from(refreshToken))).toBe(false);
+    // The file holding the rows, on SQLite: PostgreSQL keeps its files on the database server.
+    if (server.app.database.engine === 'sqlite') {
+      const files = ['backup.db', 'backup.db-wal'].map((name) => join(server.dataDir, name)).filter((file) => existsSync(file));
+      for (const file of files) {
+        expect(readFileSync(file).includes(Buffer.from(refreshToken))).toBe(false);
+      }
     }
 
     server = await startTestServer(emulatorEnvironment(emulator), server.dataDir);

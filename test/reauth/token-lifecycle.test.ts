@@ -3,7 +3,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { reauthenticate, startConnectedInstance, type ConnectedSetup } from '../helpers/connected-instance.ts';
 import { createOrganisationWithKey } from '../helpers/fixtures.ts';
 import { INSTANCE_STATE, REAUTH_COMPLETED, START_BACKUP, TOKEN_EXHAUSTED } from '../helpers/operations.ts';
-import { sqliteHandleOf } from '../helpers/server.ts';
+import { rowsOf } from '../helpers/database-rows.ts';
 
 const SUBSCRIPTION_SETTLE_MS = 300;
 
@@ -66,8 +66,7 @@ describe('tokens and reauthentication, end to end', () => {
     });
     const afterRefusal = (await admin.query(INSTANCE_STATE, { id: instanceId })).instance;
     expect(afterRefusal.tokens.map((t: { job: { id: string } | null }) => t.job?.id)).toEqual(jobs);
-    const jobCount = sqliteHandleOf(server.app).sqlite.prepare('select count(*) as n from jobs').get() as { n: number };
-    expect(jobCount.n).toBe(5);
+    expect(await rowsOf(server.app).count('select count(*) as n from jobs')).toBe(5);
 
     const result = await reauthenticate(admin, instanceId, setup.credentials);
     expect(result.status).toBe(200);

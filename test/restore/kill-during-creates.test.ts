@@ -1,10 +1,10 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import Database from 'better-sqlite3';
 import { afterAll, describe, expect, it } from 'vitest';
 import { startEmulator } from '../../src/emulator/index.ts';
 import { emulatorEnvironment, reauthenticate, type Emulator } from '../helpers/connected-instance.ts';
+import { processDatabase, type ProcessDatabase } from '../helpers/database-rows.ts';
 import { addInstance, createOrganisationWithKey } from '../helpers/fixtures.ts';
 import { GraphQLClient } from '../helpers/graphql-client.ts';
 import { OPERATOR_KEY } from '../helpers/server.ts';
@@ -17,9 +17,11 @@ describe('a service killed with SIGKILL while restore creates are in flight', ()
   const dataDir = mkdtempSync(join(tmpdir(), 'sfbackup-kill-restore-'));
   let emulator: Emulator | undefined;
   let service: ServiceProcess | undefined;
+  let database: ProcessDatabase | undefined;
   afterAll(async () => {
     await service?.stop();
     await emulator?.close();
+    await database?.drop();
     rmSync(dataDir, { recursive: true, force: true });
   });
 
@@ -29,11 +31,12 @@ describe('a service killed with SIGKILL while restore creates are in flight', ()
     const target = emulator.data.SANDBOX;
     // Every third invoice is the twin of another: creates with equal values are interchangeable.
     const invoices = Array.from({ length: INVOICES }, (_, i) => source.insert('Invoice__c', { Amount__c: i % 300, Notes__c: `batch ${i % 3}` }));
+    database = await processDatabase(dataDir);
     const env = {
       ...emulatorEnvironment(emulator),
       PORT: '0',
       HOST: '127.0.0.1',
-      DATABASE_URL: join(dataDir, 'backup.db'),
+      ...database.env,
       ADMIN_API_KEY: OPERATOR_KEY,
       // The restarted service ends the killed job once its lease has passed; the rerun waits for that.
       JOB_LEASE_SECONDS: '2',
@@ -60,10 +63,10 @@ describe('a service killed with SIGKILL while restore creates are in flight', ()
     await new Promise((resolve) => service!.child.once('exit', resolve));
 
     // The creates' intents outlived the process; their new ids were never heard.
-    const left = new Database(join(dataDir, 'backup.db'), { readonly: true });
-    expect(left.prepare('select count(*) as n from restore_intents').get()).toEqual({ n: 600 });
-    expect(left.prepare('select count(*) as n from restored_records').get()).toEqual({ n: 0 });
-    left.close();
+    const left = database.rows();
+    expect(await left.count('select count(*) as n from restore_intents')).toBe(600);
+    expect(await left.count('select count(*) as n from restored_records')).toBe(0);
+    await left.close();
 
     service = await startServiceProcess(env);
     const restarted = new GraphQLClient(service.url, client.apiKey);
@@ -73,9 +76,9 @@ describe('a service killed with SIGKILL while restore creates are in flight', ()
     expect(target.counts().Invoice__c).toBe(before + INVOICES);
     // The 600 found are counted as created by the run that mapped them, with the 300 it sent.
     expect(rerun.restoreSummary).toMatchObject({ created: INVOICES, failed: 0 });
-    const after = new Database(join(dataDir, 'backup.db'), { readonly: true });
-    expect(after.prepare('select count(*) as n from restore_intents').get()).toEqual({ n: 0 });
-    expect(after.prepare('select count(distinct new_id) as n from restored_records').get()).toEqual({ n: INVOICES });
-    after.close();
+    const after = database.rows();
+    expect(await after.count('select count(*) as n from restore_intents')).toBe(0);
+    expect(await after.count('select count(distinct new_id) as n from restored_records')).toBe(INVOICES);
+    await after.close();
   });
 });

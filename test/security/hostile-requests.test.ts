@@ -154,10 +154,10 @@ async function expectHealthzAnswersDuring(what: string, attack: () => Promise<vo
 async function seed(databaseFile: string) {
   const database = openDatabase(databaseFile);
   const { db } = database;
-  await seedOrganisations(db, 1, { instancesPerOrganisation: 20, jobsPerInstance: 5 });
+  const store = sqliteStore(database);
+  await seedOrganisations({ store, database: { engine: 'sqlite', handle: database } }, 1, { instancesPerOrganisation: 20, jobsPerInstance: 5 });
   const instance = db.select().from(instances).get()!;
   const job = db.select().from(jobs).get()!;
-  const store = sqliteStore(database);
   const snapshots = createSnapshotService(store.snapshots, createDataKeys(store.dataKeys, parseSecretKey(SECRET_KEY)));
   const snapshot = await snapshots.begin(instance.id, job.id, undefined);
   const filler = 'x'.repeat(2000);

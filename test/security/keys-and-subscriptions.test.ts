@@ -2,16 +2,15 @@ import { request, type IncomingMessage } from 'node:http';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
-import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
-import { instances, jobs } from '../../db/schema.ts';
 import { startEmulator } from '../../src/emulator/index.ts';
 import { emulatorEnvironment, followCallback, loginAtSalesforce, type Emulator } from '../helpers/connected-instance.ts';
 import { addInstance, createOrganisationWithKey } from '../helpers/fixtures.ts';
 import type { GraphQLClient } from '../helpers/graphql-client.ts';
 import { seedOrganisations } from '../helpers/seed-database.ts';
-import { startTestServer, type TestServer , sqliteHandleOf } from '../helpers/server.ts';
+import { rowsOf } from '../helpers/database-rows.ts';
+import { startTestServer, type TestServer } from '../helpers/server.ts';
 
 const INSTANCE_UPDATED = `subscription { instanceUpdated { id status } }`;
 // graphql-ws and SSE give no "subscribed" acknowledgement; this covers the server registering it.
@@ -163,17 +162,17 @@ describe('subscription limits', () => {
 
   it('tells and closes sockets that stop reading, keeping memory bounded', async () => {
     // Each event carries a hundred jobs (about 20 KB); twenty readers stop reading.
-    await seedOrganisations(sqliteHandleOf(server.app).db, 1, { instancesPerOrganisation: 1, jobsPerInstance: 100 });
-    const { db } = sqliteHandleOf(server.app);
-    const seeded = db.select().from(instances).all().at(-1)!;
+    await seedOrganisations(server.app, 1, { instancesPerOrganisation: 1, jobsPerInstance: 100 });
+    const rows = rowsOf(server.app);
+    const seeded = (await rows.get<{ id: string }>('select id from instances order by created_at desc limit 1'))!;
     // Moved into this key's organisation with their jobs, which carry their organisation too.
-    db.update(instances).set({ organisationId: localId(organisationId) }).run();
-    db.update(jobs).set({ organisationId: localId(organisationId) }).run();
+    await rows.run('update instances set organisation_id = ?', localId(organisationId));
+    await rows.run('update jobs set organisation_id = ?', localId(organisationId));
     const { client } = await mintKey();
     const fat = `subscription { instanceUpdated { id jobs(first: 100) { edges { node { id kind status objects queuedAt progress { processed total } } } } } }`;
     const readers = await Promise.all(Array.from({ length: 20 }, () => rawSubscriber(client.apiKey!, fat)));
     await sleep(SUBSCRIPTION_SETTLE_MS);
-    const row = db.select().from(instances).where(eq(instances.id, seeded.id)).get()!;
+    const row = (await server.app.store.instances.byId(seeded.id))!;
     // An event as the readers get it, before they stop: a hundred jobs.
     const delivered = new Promise<string>((resolve) => readers[0].socket.once('message', (message) => resolve(String(message))));
     server.app.events.publish('instanceUpdated', row.organisationId, row);
@@ -201,10 +200,10 @@ describe('subscription limits', () => {
 
   it('tells and closes Server-Sent-Events readers that stop reading, keeping memory bounded', async () => {
     // Each event is an instance with a 100 KB name; a hundred readers stop reading.
-    const { db } = sqliteHandleOf(server.app);
+    const rows = rowsOf(server.app);
     const instanceId = localId(await addInstance(admin, organisationId, 'SANDBOX', 'Read slowly'));
-    db.update(instances).set({ name: 'x'.repeat(100_000) }).where(eq(instances.id, instanceId)).run();
-    const row = db.select().from(instances).where(eq(instances.id, instanceId)).get()!;
+    await rows.run('update instances set name = ? where id = ?', 'x'.repeat(100_000), instanceId);
+    const row = (await server.app.store.instances.byId(instanceId))!;
     const { client } = await mintKey();
     const readers = await Promise.all(Array.from({ length: 100 }, () => rawSseSubscriber(client.apiKey!, 'subscription { instanceUpdated { id name } }')));
     await sleep(SUBSCRIPTION_SETTLE_MS);
@@ -229,7 +228,7 @@ describe('subscription limits', () => {
     }
     for (const reader of readers) reader.response.resume();
     await Promise.all(readers.map((reader) => reader.ended));
-    db.update(instances).set({ name: 'Read slowly' }).where(eq(instances.id, instanceId)).run();
+    await rows.run('update instances set name = ? where id = ?', 'Read slowly', instanceId);
     for (const reader of readers) {
       // Told why, then the end of the stream, and nothing after it: the connection was closed.
       expect(reader.tail()).toMatch(/event: next\ndata: \{"errors":\[\{"message":"Too slow: more than 1048576 bytes of events unread","extensions":\{"code":"SLOW_CONSUMER"\}\}\]\}\n\nevent: complete\ndata:\n\n$/);

@@ -2,7 +2,8 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { decrypt, generateSecretKey, parseSecretKey } from '../../src/crypto.ts';
 import { emulatorEnvironment, startConnectedInstance, type ConnectedSetup } from '../helpers/connected-instance.ts';
 import { backup } from '../helpers/operations.ts';
-import { startTestServer , sqliteHandleOf } from '../helpers/server.ts';
+import { rowsOf } from '../helpers/database-rows.ts';
+import { startTestServer } from '../helpers/server.ts';
 
 describe('rotating SECRET_KEY', () => {
   let setup: ConnectedSetup | undefined;
@@ -27,7 +28,7 @@ describe('rotating SECRET_KEY', () => {
     // Re-sealed: the new key alone is enough from now on, and the old one opens nothing.
     setup.server = await startTestServer({ ...emulatorEnvironment(emulator), SECRET_KEY: second }, setup.server.dataDir);
     expect((await backup(setup.server.client(admin.apiKey), instanceId, { objects: ['Account'] })).status).toBe('SUCCEEDED');
-    const sealed = sqliteHandleOf(setup.server.app).sqlite.prepare('select refresh_token_ciphertext as sealed from grants').all() as { sealed: string }[];
+    const sealed = await rowsOf(setup.server.app).all<{ sealed: string }>('select refresh_token_ciphertext as sealed from grants');
     expect(sealed.length).toBeGreaterThan(0);
     for (const { sealed: value } of sealed) {
       expect(() => decrypt(parseSecretKey(second), value)).not.toThrow();

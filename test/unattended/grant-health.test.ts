@@ -3,7 +3,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { reauthenticate, startConnectedInstance, type ConnectedSetup } from '../helpers/connected-instance.ts';
 import { addInstance } from '../helpers/fixtures.ts';
 import { jobEnded, rawId, START_BACKUP } from './helpers.ts';
-import { sqliteHandleOf } from '../helpers/server.ts';
+import { rowsOf } from '../helpers/database-rows.ts';
 
 const TOKEN_EXHAUSTED = `subscription { tokenExhausted { reason message instance { id name status } } }`;
 const TOKENS_LOW = `subscription { tokensLow { tokensRemaining instance { id tokensRemaining tokensLow } } }`;
@@ -41,8 +41,7 @@ describe('grant health', () => {
       message: 'expired access/refresh token',
       instance: { id: instanceId, status: 'REAUTH_REQUIRED' },
     });
-    const jobs = sqliteHandleOf(server.app).sqlite.prepare('select count(*) as n from jobs').get() as { n: number };
-    expect(jobs.n).toBe(0);
+    expect(await rowsOf(server.app).count('select count(*) as n from jobs')).toBe(0);
     // Announced once, however many checks follow.
     await sleep(1500);
     expect(exhausted.values).toHaveLength(1);

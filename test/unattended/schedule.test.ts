@@ -1,11 +1,11 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { globalId } from '../../schema/ids.ts';
 import { emulatorEnvironment, startConnectedInstance, type ConnectedSetup } from '../helpers/connected-instance.ts';
-import { startTestServer , sqliteHandleOf } from '../helpers/server.ts';
+import { rowsOf } from '../helpers/database-rows.ts';
+import { startTestServer } from '../helpers/server.ts';
 import { FakeClock, HOUR, jobEnded, SCHEDULE_STATE, SET_POLICY, START_BACKUP } from './helpers.ts';
 
-const scheduledRunCount = (setup: ConnectedSetup) =>
-  (sqliteHandleOf(setup.server.app).sqlite.prepare('select count(*) as n from scheduled_runs').get() as { n: number }).n;
+const scheduledRunCount = (setup: ConnectedSetup) => rowsOf(setup.server.app).count('select count(*) as n from scheduled_runs');
 
 describe('scheduled backups', () => {
   let setup: ConnectedSetup | undefined;
@@ -68,7 +68,7 @@ describe('scheduled backups', () => {
     expect(runs[0].scheduledFor.toISOString()).toBe('2026-01-05T12:00:00.000Z');
     expect(await restarted.app.scheduler.tick()).toEqual([]);
     await jobEnded(client, globalId('Job', runs[0].jobId!));
-    expect(scheduledRunCount(setup)).toBe(2);
+    expect(await scheduledRunCount(setup)).toBe(2);
     expect((await client.query(SCHEDULE_STATE, { id: instanceId })).instance.nextBackupAt).toBe('2026-01-07T12:00:00.000Z');
   });
 
