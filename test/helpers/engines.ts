@@ -13,6 +13,7 @@ import { openTestPostgres } from './postgres.ts';
 import type { Store } from '../../db/store.ts';
 import { sqliteStore } from '../../db/sqlite/store.ts';
 import { postgresStore } from '../../db/pg/store.ts';
+import { storedText } from '../../db/pg/record-data.ts';
 
 /** Rows the tests set up and read back beside the store, written directly in each engine. */
 interface Rows {
@@ -185,7 +186,8 @@ const postgres: TestEngine = {
           const [{ organisationId }] = await db.select({ organisationId: instances.organisationId }).from(instances).where(eq(instances.id, snapshot.instanceId));
           await db.insert(snapshots).values(snapshot);
           if (records.length === 0) return;
-          await db.insert(recordVersions).values(versionRows(records).map((row) => ({ organisationId, ...row }))).onConflictDoNothing();
+          // Contents as the PostgreSQL store keeps them: bytes, as base64 text.
+          await db.insert(recordVersions).values(versionRows(records).map((row) => ({ organisationId, ...row, data: storedText(Buffer.from(row.data)) }))).onConflictDoNothing();
           await db.insert(snapshotRecords).values(recordRows(snapshot.id, records).map((row) => ({ organisationId, ...row })));
           await db.insert(snapshotObjects).values(objectRows(snapshot.id, records));
         },
