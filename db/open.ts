@@ -6,13 +6,16 @@ import { promised } from './sqlite/promised.ts';
 import { sqliteStore } from './sqlite/store.ts';
 import type { Store } from './store.ts';
 
+/** The engine a database is on, with its connection. */
+export type EngineHandle = { engine: 'sqlite'; handle: DatabaseHandle } | { engine: 'postgres'; handle: PostgresHandle };
+
 /** The service's database on either engine: the store the services use, and what the app needs besides. */
 export type OpenedDatabase = {
   store: Store;
   /** Statements run through the store since opening, the job queue's heartbeat left out: lets tests and the benchmark see N+1s. */
   statementCount(): number;
   close(): Promise<void>;
-} & ({ engine: 'sqlite'; handle: DatabaseHandle } | { engine: 'postgres'; handle: PostgresHandle });
+} & EngineHandle;
 
 /** Opens the database the location names, migrating it to the current schema. */
 export async function openStore(location: DatabaseLocation): Promise<OpenedDatabase> {

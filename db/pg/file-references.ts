@@ -1,7 +1,7 @@
 import { sql } from 'drizzle-orm';
 import type { FileReferences, VersionData } from '../file-references.ts';
 import { PURGED } from '../snapshot-store.ts';
-import { sealedBytes } from './record-data.ts';
+import { bytesOfStoredText } from './record-data.ts';
 import type { PgDb } from './client.ts';
 
 // A type, not an interface: execute() takes only row types with an index signature.
@@ -33,7 +33,7 @@ export function postgresFileReferences(db: PgDb): FileReferences {
             and (r.organisation_id, r.snapshot_id, r.object, r.record_id) > (${after.organisationId}, ${after.snapshotId}, ${after.object}, ${after.recordId})
           order by r.organisation_id, r.snapshot_id, r.object, r.record_id
           limit ${pageRows}`);
-        yield rows.map((row) => ({ ...row, data: sealedBytes(row.data) }));
+        yield rows.map((row) => ({ ...row, data: bytesOfStoredText(row.data) }));
         if (rows.length < pageRows) return;
         const { organisationId, snapshotId, object, recordId } = rows.at(-1)!;
         after = { organisationId, snapshotId, object, recordId };

@@ -5,4 +5,4 @@
 export const storedText = (data: Buffer | string): string => (typeof data === 'string' ? data : data.toString('base64'));
 
 /** Sealed contents as stored, back to their bytes. */
-export const sealedBytes = (text: string): Buffer => Buffer.from(text, 'base64');
+export const bytesOfStoredText = (text: string): Buffer => Buffer.from(text, 'base64');

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { and, asc, desc, eq, inArray, isNotNull, isNull, notInArray, sql, type SQL } from 'drizzle-orm';
 import { PURGED, type NewestVersion, type SnapshotStore } from '../snapshot-store.ts';
 import type { PgDb } from './client.ts';
-import { sealedBytes, storedText } from './record-data.ts';
+import { bytesOfStoredText, storedText } from './record-data.ts';
 import { instances, jobs, snapshotObjects, snapshotRecords, snapshots } from './schema.ts';
 
 /** An id list as one array parameter, however long. */
@@ -56,7 +56,7 @@ export function postgresSnapshotStore(db: PgDb): SnapshotStore {
       from (${rows}) n join record_versions v on v.organisation_id = ${organisationId} and v.record_id = n.record_id and v.hash = n.version_hash
       where n.version_hash <> ${PURGED}
       order by ${RECORD_ORDER}${page.limit === undefined ? sql`` : sql` limit ${page.limit}`} offset ${page.offset ?? 0}`);
-    return found.map((row) => ({ recordId: row.record_id, deleted: row.deleted, data: sealedBytes(row.data) }));
+    return found.map((row) => ({ recordId: row.record_id, deleted: row.deleted, data: bytesOfStoredText(row.data) }));
   }
 
   return {

@@ -1,10 +1,8 @@
-import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import pg from 'pg';
-import type { DatabaseHandle } from '../../db/client.ts';
-import type { PostgresHandle } from '../../db/pg/client.ts';
-import { createTestDatabase } from './postgres.ts';
+import type { EngineHandle } from '../../db/open.ts';
+import { createTestDatabase, postgresEnvironment } from './postgres.ts';
 import { SUITE_ON_POSTGRES } from './server.ts';
 
 export type Engine = 'sqlite' | 'postgres';
@@ -68,11 +66,8 @@ function postgresRows(pool: pg.Pool, close: () => Promise<void>): DatabaseRows {
   };
 }
 
-/** A service's open database (an App's `database`), on either engine. */
-export type OpenDatabase = { engine: 'sqlite'; handle: DatabaseHandle } | { engine: 'postgres'; handle: PostgresHandle };
-
 /** The rows of an in-process test server's database; closing them leaves the server's connection open. */
-export function rowsOf(app: { database: OpenDatabase }): DatabaseRows {
+export function rowsOf(app: { database: EngineHandle }): DatabaseRows {
   const { database } = app;
   return database.engine === 'sqlite'
     ? sqliteRows(database.handle.sqlite, () => undefined)
@@ -111,7 +106,7 @@ export async function processDatabase(dataDir: string, engine: Engine = SUITE_EN
   const database = await createTestDatabase(process.env.TEST_DATABASE_URL!);
   return {
     engine,
-    env: { DATABASE_URL: database.url, DATA_DIR: dataDir, SECRET_KEY: randomBytes(32).toString('hex') },
+    env: postgresEnvironment(database.url, dataDir),
     rows: () => {
       const pool = new pg.Pool({ connectionString: database.url });
       return postgresRows(pool, () => pool.end());

@@ -60,3 +60,10 @@ export async function createTestDatabase(serverUrl: string): Promise<TestDatabas
     },
   };
 }
+
+/** What service processes need besides to run on `databaseUrl`, their files in `dataDir`: PostgreSQL requires SECRET_KEY. */
+export const postgresEnvironment = (databaseUrl: string, dataDir: string): Record<string, string> => ({
+  DATABASE_URL: databaseUrl,
+  DATA_DIR: dataDir,
+  SECRET_KEY: randomBytes(32).toString('hex'),
+});

@@ -6,7 +6,8 @@ import { createInstanceService } from '../../src/services/instances.ts';
 import { createOrganisationService } from '../../src/services/organisations.ts';
 import { createTokenService } from '../../src/services/tokens.ts';
 import type { Viewer } from '../../src/services/viewer.ts';
-import { rowsOf, type DatabaseRows, type OpenDatabase } from './database-rows.ts';
+import type { EngineHandle } from '../../db/open.ts';
+import { rowsOf, type DatabaseRows } from './database-rows.ts';
 
 const OPERATOR: Viewer = { kind: 'operator' };
 const SEED_CONFIG = { tokenLimit: 5, salesforce: { loginUrls: { PRODUCTION: 'https://login.salesforce.com', SANDBOX: 'https://test.salesforce.com' } } };
@@ -37,7 +38,7 @@ async function insertRows(rows: DatabaseRows, table: string, columns: string[], 
 }
 
 /** `app` is a test server's App, or a database with its store opened beside no service. */
-export async function seedOrganisations(app: { store: Store; database: OpenDatabase }, added: number, overrides: Partial<SeedOptions> = {}) {
+export async function seedOrganisations(app: { store: Store; database: EngineHandle }, added: number, overrides: Partial<SeedOptions> = {}) {
   const options: SeedOptions = { instancesPerOrganisation: 2, jobsPerInstance: 3, snapshotsPerInstance: 2, failuresPerRestore: 2, ...overrides };
   const { store } = app;
   const rows = rowsOf(app);

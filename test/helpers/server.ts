@@ -1,4 +1,3 @@
-import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -9,7 +8,7 @@ import type { Clock } from '../../src/jobs/scheduler.ts';
 import { loadConfig } from '../../src/config.ts';
 import { startServer, type RunningServer } from '../../src/server/index.ts';
 import { GraphQLClient } from './graphql-client.ts';
-import { createTestDatabase, type TestDatabaseUrl } from './postgres.ts';
+import { createTestDatabase, postgresEnvironment, type TestDatabaseUrl } from './postgres.ts';
 
 export const OPERATOR_KEY = 'test-operator-key-0123456789abcdef';
 
@@ -24,7 +23,7 @@ function postgresDatabaseFor(dataDir: string) {
   if (!database) {
     database = createTestDatabase(process.env.TEST_DATABASE_URL!).then((created) => ({
       ...created,
-      env: { DATABASE_URL: created.url, DATA_DIR: dataDir, SECRET_KEY: randomBytes(32).toString('hex'), REDIS_URL: process.env.TEST_REDIS_URL! },
+      env: { ...postgresEnvironment(created.url, dataDir), REDIS_URL: process.env.TEST_REDIS_URL! },
       drop: async () => {
         postgresDatabases.delete(dataDir);
         await created.drop();

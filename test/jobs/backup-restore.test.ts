@@ -3,7 +3,7 @@ import { reauthenticate, startConnectedInstance, type ConnectedSetup } from '../
 import { createOrganisationWithKey } from '../helpers/fixtures.ts';
 import { backup, restore, START_BACKUP, START_RESTORE } from '../helpers/operations.ts';
 import { sealedBytes } from '../../src/services/organisation-cipher.ts';
-import { sealedBytes as bytesOfStoredText, storedText } from '../../db/pg/record-data.ts';
+import { bytesOfStoredText, storedText } from '../../db/pg/record-data.ts';
 import { rowsOf } from '../helpers/database-rows.ts';
 
 const OBJECTS = ['Account', 'Contact', 'Opportunity', 'Case', 'Invoice__c'];
