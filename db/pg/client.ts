@@ -1,3 +1,4 @@
+import type { SQL } from 'drizzle-orm';
 import { drizzle, type NodePgDatabase } from 'drizzle-orm/node-postgres';
 import { readMigrationFiles } from 'drizzle-orm/migrator';
 import { PgDialect, type PgSession } from 'drizzle-orm/pg-core';
@@ -6,6 +7,11 @@ import { POSTGRES_MIGRATIONS } from '../migrations-folders.ts';
 import * as schema from './schema.ts';
 
 export type PgDb = NodePgDatabase<typeof schema>;
+
+/** A connection or a transaction: statements run in whichever the caller is in. */
+export interface Executor {
+  execute(query: SQL): PromiseLike<unknown>;
+}
 
 export interface PostgresHandle {
   db: PgDb;

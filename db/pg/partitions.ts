@@ -1,9 +1,6 @@
-import { sql, type SQL } from 'drizzle-orm';
+import { sql } from 'drizzle-orm';
+import type { Executor } from './client.ts';
 
-/** A connection or a transaction: the partitions are made in whichever the caller is in. */
-interface Executor {
-  execute(query: SQL): PromiseLike<unknown>;
-}
 
 /** As randomUUID makes them. DDL takes no bind parameters, so nothing else reaches the SQL below. */
 const ORGANISATION_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;

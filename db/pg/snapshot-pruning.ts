@@ -2,6 +2,7 @@ import { and, asc, desc, eq, inArray, isNotNull, ne, sql, type SQL } from 'drizz
 import type { SnapshotPruning } from '../snapshot-pruning.ts';
 import type { PgDb } from './client.ts';
 import { instances, jobs, recordVersions, snapshotRecords, snapshots } from './schema.ts';
+import { deletingVersions } from './version-locks.ts';
 
 interface SnapshotLink {
   id: string;
@@ -73,6 +74,7 @@ export function postgresSnapshotPruning(db: PgDb): SnapshotPruning {
   /** Deletes the snapshot's rows within its organisation's partition, its versions no other snapshot names, then the snapshot. */
   const remove = (snapshot: SnapshotLink) =>
     db.transaction(async (tx) => {
+      await deletingVersions(tx, snapshot.organisationId);
       const sharing = await tx
         .select({ id: snapshots.id })
         .from(snapshots)

@@ -4,6 +4,7 @@ import { PURGED, type NewestVersion, type SnapshotStore } from '../snapshot-stor
 import type { PgDb } from './client.ts';
 import { bytesOfStoredText, storedText } from './record-data.ts';
 import { instances, jobs, snapshotObjects, snapshotRecords, snapshots } from './schema.ts';
+import { storingVersions } from './version-locks.ts';
 
 /** An id list as one array parameter, however long. */
 const anyOf = (column: SQL, values: readonly string[]) => sql`${column} = any(${sql.param(values)}::text[])`;
@@ -81,6 +82,7 @@ export function postgresSnapshotStore(db: PgDb): SnapshotStore {
       // A record read twice in one batch keeps its last row, as the SQLite upsert leaves it.
       const last = [...new Map(rows.map((row) => [row.recordId, row])).values()];
       return db.transaction(async (tx) => {
+        await storingVersions(tx, organisationId);
         // Backups of two instances of one org insert the same versions at once: taken in key order,
         // their waits on each other's keys cannot form a cycle (a deadlock would fail one of them).
         const added = await tx.execute(sql`insert into record_versions (organisation_id, record_id, hash, data)

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { sql } from 'drizzle-orm';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { openPostgres } from '../../db/pg/client.ts';
@@ -155,5 +156,34 @@ describe.each(ENGINES)('snapshot pruning on $name', (engine) => {
       await database.pruning.prune([mine]);
       expect(await database.versions()).toEqual(['A/a1']);
     });
+
+    it('keeps a version a backup is storing again while the snapshot naming it is pruned', async () => {
+      const pruned = await snapshot([record('Account', 'A', 'a1')], { daysAgo: 1 });
+      const running = await snapshot([], { completed: false });
+      const other = await database.connectAgain();
+      const release = await slowSnapshotRecordInserts(database);
+      try {
+        // The backup finds the version stored already, then takes a moment to name it in its snapshot.
+        const backup = database.snapshots.writeRecords(running, 'Account', [{ recordId: 'A', hash: 'a1', data: record('Account', 'A', 'a1').data, deleted: false }]);
+        await sleep(100);
+        await other.pruning.prune([pruned]);
+        await backup;
+      } finally {
+        await release();
+      }
+      expect(await database.snapshotRecords(running)).toEqual(['Account/A/a1']);
+      expect(await database.versions()).toEqual(['A/a1']);
+    });
   }
 });
+
+/** A trigger that holds each insert into snapshot_records a moment, inside its transaction. */
+async function slowSnapshotRecordInserts(database: TestDatabase): Promise<() => Promise<void>> {
+  const handle = await openPostgres(process.env.TEST_DATABASE_URL!, { schema: database.schema });
+  await handle.pool.query(`
+    create function slow_snapshot_records() returns trigger language plpgsql as $$
+    begin perform pg_sleep(0.5); return null; end $$;
+    create trigger slow_snapshot_records before insert on snapshot_records for each statement execute function slow_snapshot_records();
+  `);
+  return () => handle.close();
+}
