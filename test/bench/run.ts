@@ -1,4 +1,5 @@
 import { writeFileSync } from 'node:fs';
+import { cpus } from 'node:os';
 import { parseArgs } from 'node:util';
 import { benchFanOut } from './fan-out.ts';
 import { benchJobs } from './jobs.ts';
@@ -24,6 +25,7 @@ type Row = [section: string, measure: string, value: string];
 const rows: Row[] = [];
 const results: Record<string, unknown> = { quick: values.quick, startedAt: new Date().toISOString() };
 const fixed = (value: number, digits = 1) => value.toFixed(digits);
+const percent = (share: number) => `${(share * 100).toFixed(0)} %`;
 const load = (result: { requestsPerSecond: number; p99Ms: number }) => `${fixed(result.requestsPerSecond)} (${fixed(result.p99Ms, 0)})`;
 
 console.log(`Benchmark (${values.quick ? 'quick' : 'full'} sizes); this takes a while…`);
@@ -87,6 +89,7 @@ if (scaling) {
     ['scale-out', `full backups of ${scaling.instances} instances (${scaling.records} records) on PostgreSQL, 1 worker: rec/s`, fixed(scaling.oneWorker.recordsPerSecond, 0)],
     ['scale-out', `the same, 2 workers (${scaling.jobsPerWorker} jobs at once each): rec/s`, fixed(scaling.twoWorkers.recordsPerSecond, 0)],
     ['scale-out', '2 workers / 1', fixed(scaling.workerScalingRatio, 3)],
+    ['scale-out', `machine CPU busy (${cpus().length} cores, all processes), 1 worker / 2 workers`, `${percent(scaling.oneWorker.machineCpuBusy)} / ${percent(scaling.twoWorkers.machineCpuBusy)}`],
   );
 } else {
   console.log('scale-out: TEST_DATABASE_URL is not set, so the PostgreSQL row (workerScalingRatio) is not measured');

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { startEmulator } from '../../src/emulator/index.ts';
@@ -16,13 +16,31 @@ const OBJECTS = ['Account', 'Contact', 'Opportunity', 'Case', 'Invoice__c'];
 const INSTANCES: EnvironmentName[] = ['PRODUCTION', 'SANDBOX', 'PRODUCTION', 'SANDBOX'];
 const JOB_TIMEOUT_MS = 30 * 60_000;
 
+interface Run {
+  seconds: number;
+  recordsPerSecond: number;
+  /** The share of the machine's CPU time in use over the run, every process's: near 1, a second worker has no core to run on. */
+  machineCpuBusy: number;
+}
+
+/** CPU time of all the machine's cores since boot, and the part of it not idle. */
+function machineCpuTimes() {
+  let total = 0;
+  let idle = 0;
+  for (const { times } of cpus()) {
+    total += times.user + times.nice + times.sys + times.irq + times.idle;
+    idle += times.idle;
+  }
+  return { total, busy: total - idle };
+}
+
 export interface WorkerScalingResult {
   instances: number;
   records: number;
   /** Jobs one worker process runs at once (JOB_CONCURRENCY). */
   jobsPerWorker: number;
-  oneWorker: { seconds: number; recordsPerSecond: number };
-  twoWorkers: { seconds: number; recordsPerSecond: number };
+  oneWorker: Run;
+  twoWorkers: Run;
   workerScalingRatio: number;
 }
 
@@ -60,6 +78,7 @@ async function backUpFourInstances(options: { databaseUrl: string; redisUrl?: st
     processes.push(...(await Promise.all(Array.from({ length: options.workers }, () => startServiceProcess({ ...env, SERVICE_ROLE: 'worker' })))));
 
     const started = performance.now();
+    const cpuBefore = machineCpuTimes();
     const jobIds = await Promise.all(
       instanceIds.map(async (instanceId) => {
         const job = (await client.query(START_BACKUP, { instanceId, objects: OBJECTS, full: true })).startBackup;
@@ -76,9 +95,11 @@ async function backUpFourInstances(options: { databaseUrl: string; redisUrl?: st
       await sleep(50);
     }
     const seconds = (performance.now() - started) / 1000;
+    const cpuAfter = machineCpuTimes();
+    const machineCpuBusy = (cpuAfter.busy - cpuBefore.busy) / (cpuAfter.total - cpuBefore.total);
     const failed = jobs.find((job) => job.status !== 'SUCCEEDED');
     if (failed) throw new Error(`A backup ended ${failed.status}: ${failed.error}\n${processes.map((process) => process.output()).join('\n')}`);
-    return seconds;
+    return { seconds, machineCpuBusy };
   } finally {
     await Promise.all(processes.map((process) => process.stop()));
     await database.drop();
@@ -94,15 +115,15 @@ export async function benchWorkerScaling(options: { databaseUrl: string; redisUr
     const perInstance = (environment: EnvironmentName) => OBJECTS.reduce((sum, object) => sum + emulator.data[environment].counts()[object], 0);
     const records = INSTANCES.reduce((sum, environment) => sum + perInstance(environment), 0);
     const run = (workers: number) => backUpFourInstances({ ...options, workers, emulator });
-    const oneSeconds = await run(1);
-    const twoSeconds = await run(2);
+    const one = await run(1);
+    const two = await run(2);
     return {
       instances: INSTANCES.length,
       records,
       jobsPerWorker: options.jobsPerWorker,
-      oneWorker: { seconds: oneSeconds, recordsPerSecond: records / oneSeconds },
-      twoWorkers: { seconds: twoSeconds, recordsPerSecond: records / twoSeconds },
-      workerScalingRatio: oneSeconds / twoSeconds,
+      oneWorker: { ...one, recordsPerSecond: records / one.seconds },
+      twoWorkers: { ...two, recordsPerSecond: records / two.seconds },
+      workerScalingRatio: one.seconds / two.seconds,
     };
   } finally {
     await emulator.close();
