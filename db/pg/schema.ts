@@ -1,5 +1,5 @@
 import { sql } from 'drizzle-orm';
-import { bigint, boolean, doublePrecision, index, integer, jsonb, pgTable, primaryKey, text, timestamp, uniqueIndex } from 'drizzle-orm/pg-core';
+import { bigint, boolean, doublePrecision, foreignKey, index, integer, jsonb, pgTable, primaryKey, text, timestamp, unique, uniqueIndex } from 'drizzle-orm/pg-core';
 import {
   AUDIT_ACTOR_KINDS,
   AUDIT_OUTCOMES,
@@ -198,13 +198,15 @@ export const snapshots = pgTable(
     instanceId: text('instance_id')
       .notNull()
       .references(() => instances.id, { onDelete: 'cascade' }),
+    /** The instance's, kept here for the key snapshot_records refers by (see there). */
+    organisationId: text('organisation_id').notNull(),
     jobId: text('job_id').notNull(),
     baseSnapshotId: text('base_snapshot_id'),
     sequence: integer('sequence').notNull(),
     completedAt: instant('completed_at'),
     createdAt: createdAt(),
   },
-  (t) => [index('snapshots_instance').on(t.instanceId, t.sequence)],
+  (t) => [index('snapshots_instance').on(t.instanceId, t.sequence), unique('snapshots_organisation_id').on(t.organisationId, t.id)],
 );
 
 export const snapshotObjects = pgTable(
@@ -245,9 +247,7 @@ export const snapshotRecords = pgTable(
   'snapshot_records',
   {
     organisationId: text('organisation_id').notNull(),
-    snapshotId: text('snapshot_id')
-      .notNull()
-      .references(() => snapshots.id, { onDelete: 'cascade' }),
+    snapshotId: text('snapshot_id').notNull(),
     object: text('object').notNull(),
     recordId: text('record_id').notNull(),
     versionHash: text('version_hash').notNull(),
@@ -255,6 +255,9 @@ export const snapshotRecords = pgTable(
   },
   (t) => [
     primaryKey({ columns: [t.organisationId, t.snapshotId, t.object, t.recordId] }),
+    // By the organisation too: a snapshot's deletion then cascades within its own partition, where
+    // by snapshot id alone it would scan every organisation's.
+    foreignKey({ columns: [t.organisationId, t.snapshotId], foreignColumns: [snapshots.organisationId, snapshots.id], name: 'snapshot_records_snapshot_fk' }).onDelete('cascade'),
     index('snapshot_records_deleted').on(t.organisationId, t.snapshotId, t.object, t.recordId).where(sql`${t.deleted} = true`),
   ],
 );

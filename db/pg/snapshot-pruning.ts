@@ -39,10 +39,6 @@ export function snapshotRowsDeletion(organisationId: string, snapshotId: string,
  * organisation's partitions of the record tables; each step is a transaction, so a snapshot is
  * folded into its successor, or deleted, whole or not at all. Space freed is reused by
  * autovacuum: nothing here vacuums.
- *
- * Deleting the snapshot's own row, its records already gone, still runs the foreign key's cascade
- * from snapshot_records, which PostgreSQL looks up by snapshot id alone in every organisation's
- * partition (no index leads with it): that one lookup is not yet partition-local.
  */
 export function postgresSnapshotPruning(db: PgDb): SnapshotPruning {
   const link = { id: snapshots.id, organisationId: instances.organisationId, baseSnapshotId: snapshots.baseSnapshotId };

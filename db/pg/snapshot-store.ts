@@ -28,11 +28,7 @@ export function postgresSnapshotStore(db: PgDb): SnapshotStore {
   async function organisationOfSnapshot(snapshotId: string): Promise<string> {
     let organisationId = organisationsOfSnapshots.get(snapshotId);
     if (organisationId === undefined) {
-      const [row] = await db
-        .select({ organisationId: instances.organisationId })
-        .from(snapshots)
-        .innerJoin(instances, eq(instances.id, snapshots.instanceId))
-        .where(eq(snapshots.id, snapshotId));
+      const [row] = await db.select({ organisationId: snapshots.organisationId }).from(snapshots).where(eq(snapshots.id, snapshotId));
       if (!row) throw new Error(`No snapshot ${snapshotId}`);
       organisationId = row.organisationId;
       if (organisationsOfSnapshots.size >= KEPT_ORGANISATIONS) organisationsOfSnapshots.clear();
@@ -64,14 +60,14 @@ export function postgresSnapshotStore(db: PgDb): SnapshotStore {
     begin: (instanceId, jobId, baseSnapshotId) =>
       db.transaction(async (tx) => {
         // The instance's row, locked, keeps its sequence to one snapshot at a time.
-        await tx.select({ id: instances.id }).from(instances).where(eq(instances.id, instanceId)).for('update');
+        const [{ organisationId }] = await tx.select({ organisationId: instances.organisationId }).from(instances).where(eq(instances.id, instanceId)).for('update');
         const [last] = await tx
           .select({ sequence: sql<number>`coalesce(max(${snapshots.sequence}), 0)::int` })
           .from(snapshots)
           .where(eq(snapshots.instanceId, instanceId));
         const [snapshot] = await tx
           .insert(snapshots)
-          .values({ id: randomUUID(), instanceId, jobId, baseSnapshotId, sequence: last.sequence + 1 })
+          .values({ id: randomUUID(), instanceId, organisationId, jobId, baseSnapshotId, sequence: last.sequence + 1 })
           .returning();
         return snapshot;
       }),

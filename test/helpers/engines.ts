@@ -166,7 +166,10 @@ const postgres: TestEngine = {
       const { db } = handle;
       const { instances, jobs, jobFailures, snapshots, backupPolicies, scheduledRuns, snapshotObjects, snapshotRecords, recordVersions } = pgTables;
       return connection(postgresStore(db), {
-        addSnapshot: async (jobId, instanceId, completed, sequence) => (await db.insert(snapshots).values(snapshotValues(jobId, instanceId, completed, sequence)).returning())[0].id,
+        async addSnapshot(jobId, instanceId, completed, sequence) {
+          const [{ organisationId }] = await db.select({ organisationId: instances.organisationId }).from(instances).where(eq(instances.id, instanceId));
+          return (await db.insert(snapshots).values({ ...snapshotValues(jobId, instanceId, completed, sequence), organisationId }).returning())[0].id;
+        },
         async addSnapshotObject(snapshotId, name) {
           await db.insert(snapshotObjects).values(snapshotObjectValues(snapshotId, name));
         },
@@ -184,7 +187,7 @@ const postgres: TestEngine = {
         runs: (instanceId) => db.select().from(scheduledRuns).where(eq(scheduledRuns.instanceId, instanceId)),
         async storeSnapshot(snapshot, records) {
           const [{ organisationId }] = await db.select({ organisationId: instances.organisationId }).from(instances).where(eq(instances.id, snapshot.instanceId));
-          await db.insert(snapshots).values(snapshot);
+          await db.insert(snapshots).values({ ...snapshot, organisationId });
           if (records.length === 0) return;
           // Contents as the PostgreSQL store keeps them: bytes, as base64 text.
           await db.insert(recordVersions).values(versionRows(records).map((row) => ({ organisationId, ...row, data: storedText(Buffer.from(row.data)) }))).onConflictDoNothing();

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { eq, is } from 'drizzle-orm';
+import { eq, is, sql } from 'drizzle-orm';
 import { getTableConfig, PgTable } from 'drizzle-orm/pg-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readMigrationFiles } from 'drizzle-orm/migrator';
@@ -51,7 +51,7 @@ describe.skipIf(!process.env.TEST_DATABASE_URL)('the PostgreSQL schema', () => {
     const instanceId = randomUUID();
     await db.insert(schema.instances).values({ id: instanceId, organisationId, environment: 'PRODUCTION', name: 'Live', loginUrl: 'https://login.salesforce.com', tokenLimit: 5 });
     const snapshotId = randomUUID();
-    await db.insert(schema.snapshots).values({ id: snapshotId, instanceId, jobId: randomUUID(), sequence: 1 });
+    await db.insert(schema.snapshots).values({ id: snapshotId, instanceId, organisationId, jobId: randomUUID(), sequence: 1 });
     return { organisationId, instanceId, snapshotId };
   }
 
@@ -130,13 +130,26 @@ describe.skipIf(!process.env.TEST_DATABASE_URL)('the PostgreSQL schema', () => {
     }
   });
 
-  it('deletes the records of a snapshot deleted, and only those', async () => {
+  it("deletes the records of a snapshot deleted, and only those, without reading another organisation's partition", async () => {
     const { organisationId, instanceId, snapshotId } = await organisationWithSnapshot();
     const laterId = randomUUID();
-    await database.db.insert(schema.snapshots).values({ id: laterId, instanceId, jobId: randomUUID(), sequence: 2 });
+    await database.db.insert(schema.snapshots).values({ id: laterId, instanceId, organisationId, jobId: randomUUID(), sequence: 2 });
     await database.db.insert(schema.snapshotRecords).values([snapshotRecord(organisationId, snapshotId), snapshotRecord(organisationId, laterId)]);
+    const other = await organisationWithSnapshot();
+    await database.db.insert(schema.snapshotRecords).values(snapshotRecord(other.organisationId, other.snapshotId));
 
-    await database.db.delete(schema.snapshots).where(eq(schema.snapshots.id, snapshotId));
+    // Scans of the other organisation's partition that this connection has not yet reported, before and after the delete.
+    const otherPartitionScans = await database.db.transaction(async (tx) => {
+      const scans = async () => {
+        const partition = `snapshot_records_${withoutDashes(other.organisationId)}`;
+        const { rows } = await tx.execute<{ scans: string }>(sql`select seq_scan + coalesce(idx_scan, 0) as scans from pg_stat_xact_user_tables where relid = ${partition}::regclass`);
+        return Number(rows[0].scans);
+      };
+      const before = await scans();
+      await tx.delete(schema.snapshots).where(eq(schema.snapshots.id, snapshotId));
+      return (await scans()) - before;
+    });
+    expect(otherPartitionScans).toBe(0);
 
     const left = await database.db.select({ snapshotId: schema.snapshotRecords.snapshotId }).from(schema.snapshotRecords).where(eq(schema.snapshotRecords.organisationId, organisationId));
     expect(left).toEqual([{ snapshotId: laterId }]);
