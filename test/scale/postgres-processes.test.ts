@@ -234,6 +234,30 @@ describe.skipIf(!databaseUrl || !redisUrl)('two API processes and two workers on
     }
   });
 
+  it('hands back the backup of a worker stopped with SIGTERM, which the other worker runs to the end on the same token', async () => {
+    const instanceId = await connectedInstance('handed back', 'PRODUCTION');
+    const tokensUsed = async () => (await onA.query(INSTANCE_STATE, { id: instanceId })).instance.tokensUsed as number;
+    const usedBefore = await tokensUsed();
+    emulator.setLatency(200);
+    const job = (await onA.query(START_BACKUP, { instanceId, objects: ['Account', 'Contact'], full: true })).startBackup;
+    let owner: string | null = null;
+    await waitUntil(async () => (owner = (await jobRun(job.id)).leaseOwner) !== null && (await snapshotsOf(job.id)).length === 1, 'the backup to be running');
+    const holder = workerHolding(owner!)!;
+
+    const stopping = Date.now();
+    await holder.stop();
+    expect(Date.now() - stopping).toBeLessThan(5000);
+    emulator.setLatency(0);
+    await waitUntil(async () => isFinished((await jobRun(job.id)).status), 'the other worker to finish the job', 60_000, 50);
+    const run = await jobRun(job.id);
+    expect(run).toMatchObject({ status: 'SUCCEEDED', error: null, leaseOwner: null });
+    expect(await snapshotsOf(job.id)).toEqual([{ completedAt: expect.any(Date) }]);
+    // Initiated once, so one token, however many workers ran it.
+    expect(await tokensUsed()).toBe(usedBefore + 1);
+
+    workers[workers.indexOf(holder)] = await startServiceProcess({ ...env, SERVICE_ROLE: 'worker' });
+  });
+
   it('ends by its lease a backup whose worker was killed with SIGKILL, with no partial snapshot, and the other worker goes on', async () => {
     const instanceId = await connectedInstance('killed', 'SANDBOX');
     emulator.setLatency(200);
