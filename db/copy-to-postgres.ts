@@ -189,7 +189,7 @@ async function copyTable(db: SourceDb['db'], tx: Transaction, table: TableCopy, 
     const rows = table.convert ? table.convert(page, context) : page;
     copied.read += page.length;
     if (table.write) copied.written += await table.write(tx, rows);
-    else copied.written += (await tx.insert(table.to).values(rows as never[])).rowCount ?? 0;
+    else copied.written += (await tx.insert(table.to).values(rows)).rowCount ?? 0;
   }
   await table.after?.(tx);
   return copied;
@@ -209,6 +209,7 @@ export async function copyToPostgres(from: string, to: string): Promise<CopiedTa
   }
   try {
     checkSchemaVersion(file.sqlite);
+    refuseRunningService(file.sqlite);
     // Checked before migrating, so a refused target is left exactly as it was.
     const holding = await tablesHoldingRows(to);
     if (holding.length > 0) throw new CopyError(`The PostgreSQL database already holds data (in ${holding.join(', ')}): copy into a new, empty database`);
@@ -216,7 +217,6 @@ export async function copyToPostgres(from: string, to: string): Promise<CopiedTa
     try {
       file.sqlite.exec('begin');
       try {
-        refuseRunningService(file.sqlite);
         const snapshotOrganisations = file.db
           .select({ snapshotId: source.snapshots.id, organisationId: source.instances.organisationId })
           .from(source.snapshots)
