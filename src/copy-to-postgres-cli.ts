@@ -57,8 +57,10 @@ try {
   }
   const keyFile = join(dataDir, 'secret.key');
   // The key itself is never printed: where it is, or which one it is.
-  const secretKey = existsSync(keyFile) ? `"$(cat ${keyFile})"` : '<the SECRET_KEY the service ran with on SQLite>';
+  const generated = existsSync(keyFile);
+  const secretKey = generated ? `"$(cat ${keyFile})"` : '<the SECRET_KEY the service ran with on SQLite>';
   console.log(`\nCopied. Start the service on PostgreSQL with the same key and data folder:\n  DATABASE_URL=${shown(to)} SECRET_KEY=${secretKey} DATA_DIR=${dataDir} npm start`);
+  if (generated) console.log('(If the SQLite service ran with SECRET_KEY set, that key instead.)');
 } catch (error) {
   fail(`Copy failed, no rows were written to PostgreSQL: ${reason(error)}`);
 }
