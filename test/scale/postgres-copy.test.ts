@@ -5,7 +5,7 @@ import { buffer } from 'node:stream/consumers';
 import { promisify } from 'node:util';
 import Database from 'better-sqlite3';
 import { getTableColumns, getTableName, is } from 'drizzle-orm';
-import { PgTable } from 'drizzle-orm/pg-core';
+import { getTableConfig as getPgTableConfig, PgTable } from 'drizzle-orm/pg-core';
 import { SQLiteTable } from 'drizzle-orm/sqlite-core';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -78,6 +78,13 @@ describe('every table of db/schema.ts is copied', () => {
     expect(TABLES.map(({ from }) => getTableName(from)).sort()).toEqual(sqliteTables.sort());
     expect(TABLES.map(({ to }) => getTableName(to))).toEqual(TABLES.map(({ from }) => getTableName(from)));
     expect(pgTables.sort()).toEqual(sqliteTables.sort());
+  });
+
+  it('copies each table after the tables its foreign keys reference', () => {
+    const order = TABLES.map(({ to }) => getTableName(to));
+    const references = TABLES.flatMap(({ to }) => getPgTableConfig(to).foreignKeys.map((key) => [getTableName(to), getTableName(key.reference().foreignTable)]));
+    expect(references.length).toBeGreaterThan(20);
+    for (const [table, referenced] of references) expect(order.indexOf(referenced), `${table} references ${referenced}`).toBeLessThan(order.indexOf(table));
   });
 
   it('has a PostgreSQL column for each SQLite column (Drizzle would drop one it does not know), and only the partitions\' organisation besides', () => {
