@@ -55,7 +55,11 @@ export const TABLES: TableCopy[] = [
   { from: source.tokens, to: target.tokens },
   { from: source.oauthStates, to: target.oauthStates },
   { from: source.jobs, to: target.jobs },
-  { from: source.snapshots, to: target.snapshots },
+  {
+    from: source.snapshots,
+    to: target.snapshots,
+    convert: (rows, { organisationOfSnapshot }) => rows.map((row) => ({ ...row, organisationId: organisationOfSnapshot.get(row.id as string) })),
+  },
   { from: source.snapshotObjects, to: target.snapshotObjects },
   {
     from: source.snapshotRecords,
