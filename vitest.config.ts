@@ -19,8 +19,6 @@ const SQLITE_ONLY = [
   'restore/snapshot-reader-thread', 'unattended/two-workers',
   // A service process on a SQLite file seeded beforehand, and an audit table renamed to make its writes fail.
   'security/hostile-requests',
-  // On PostgreSQL with Redis, readers that stop reading are not closed as too slow: both of its slow-consumer tests time out.
-  'security/keys-and-subscriptions',
 ].map((name) => `test/${name}.test.ts`);
 const NO_PROXY = { HTTP_PROXY: '', HTTPS_PROXY: '', http_proxy: '', https_proxy: '' };
 
