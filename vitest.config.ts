@@ -16,7 +16,7 @@ const ON_BOTH_ENGINES_ALREADY = ['test/scale/postgres-*.test.ts', 'test/**/*-sto
 const SQLITE_ONLY = [
   // SQLite itself, and service processes on one SQLite file (test/scale/postgres-*.test.ts run them on PostgreSQL).
   'foundation/migrations', 'foundation/unique-names', 'security/raw-database', 'scale/processes', 'jobs/worker-leases', 'jobs/graceful-shutdown',
-  'restore/snapshot-reader-thread', 'unattended/two-workers',
+  'restore/snapshot-reader-thread',
   // A service process on a SQLite file seeded beforehand, and an audit table renamed to make its writes fail.
   'security/hostile-requests',
 ].map((name) => `test/${name}.test.ts`);
