@@ -74,6 +74,16 @@ export function rowsOf(app: { database: EngineHandle }): DatabaseRows {
     : postgresRows(database.handle.pool, () => Promise.resolve());
 }
 
+/** The rows of the database a service's DATABASE_URL names (a SQLite file or a PostgreSQL URL), opened beside it. */
+export function rowsAt(databaseUrl: string): DatabaseRows {
+  if (!/^postgres(ql)?:\/\//.test(databaseUrl)) {
+    const sqlite = new Database(databaseUrl);
+    return sqliteRows(sqlite, () => sqlite.close());
+  }
+  const pool = new pg.Pool({ connectionString: databaseUrl });
+  return postgresRows(pool, () => pool.end());
+}
+
 /** The engine the suite's test servers run on. */
 export const SUITE_ENGINE: Engine = SUITE_ON_POSTGRES ? 'postgres' : 'sqlite';
 
@@ -93,24 +103,8 @@ export interface ProcessDatabase {
 export async function processDatabase(dataDir: string, engine: Engine = SUITE_ENGINE): Promise<ProcessDatabase> {
   if (engine === 'sqlite') {
     const file = join(dataDir, 'backup.db');
-    return {
-      engine,
-      env: { DATABASE_URL: file },
-      rows: () => {
-        const sqlite = new Database(file);
-        return sqliteRows(sqlite, () => sqlite.close());
-      },
-      drop: () => Promise.resolve(),
-    };
+    return { engine, env: { DATABASE_URL: file }, rows: () => rowsAt(file), drop: () => Promise.resolve() };
   }
   const database = await createTestDatabase(process.env.TEST_DATABASE_URL!);
-  return {
-    engine,
-    env: postgresEnvironment(database.url, dataDir),
-    rows: () => {
-      const pool = new pg.Pool({ connectionString: database.url });
-      return postgresRows(pool, () => pool.end());
-    },
-    drop: database.drop,
-  };
+  return { engine, env: postgresEnvironment(database.url, dataDir), rows: () => rowsAt(database.url), drop: database.drop };
 }

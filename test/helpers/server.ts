@@ -34,8 +34,13 @@ function postgresDatabaseFor(dataDir: string) {
   return database;
 }
 
+/** Settings a process of the test's own needs to work on a test server's data: its database, and on PostgreSQL its key and events. */
+const SHARED_SETTINGS = ['DATABASE_URL', 'DATA_DIR', 'SECRET_KEY', 'SECRET_KEY_PREVIOUS', 'REDIS_URL'];
+
 export interface TestServer {
   app: App;
+  /** DATABASE_URL and the other SHARED_SETTINGS the server runs with, for processes beside it. */
+  databaseEnv: Record<string, string>;
   server: RunningServer;
   url: string;
   dataDir: string;
@@ -66,7 +71,7 @@ export async function startTestServer(
 ): Promise<TestServer> {
   const dir = dataDir ?? mkdtempSync(join(tmpdir(), 'sfbackup-test-'));
   const database = SUITE_ON_POSTGRES ? await postgresDatabaseFor(dir) : undefined;
-  const config = loadConfig({
+  const settings: Record<string, string> = {
     PORT: '0',
     HOST: '127.0.0.1',
     DATABASE_URL: join(dir, 'backup.db'),
@@ -74,7 +79,8 @@ export async function startTestServer(
     LOG_LEVEL: 'silent',
     ...database?.env,
     ...env,
-  });
+  };
+  const config = loadConfig(settings);
   const logger = options.logger ?? createLogger((process.env.TEST_LOG_LEVEL as 'error' | undefined) ?? 'silent');
   const app = await createApp(config, logger, options);
   const server = await startServer(app, logger);
@@ -87,6 +93,7 @@ export async function startTestServer(
   };
   return {
     app,
+    databaseEnv: Object.fromEntries(Object.entries(settings).filter(([name]) => SHARED_SETTINGS.includes(name))),
     server,
     url: server.url,
     dataDir: dir,

@@ -3,20 +3,20 @@ import { randomUUID } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { format } from 'node:util';
 import { createLogger } from 'graphql-yoga';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
-import { openDatabase } from '../../db/client.ts';
-import { auditEntries, instances, jobs } from '../../db/schema.ts';
+import { openStore } from '../../db/open.ts';
 import { parseSecretKey } from '../../src/crypto.ts';
-import { sqliteStore } from '../../db/sqlite/store.ts';
 import { createDataKeys } from '../../src/services/data-keys.ts';
 import { encodeCursor } from '../../src/services/paging.ts';
 import { recordText } from '../../src/salesforce/query.ts';
 import { createSnapshotService } from '../../src/services/snapshots.ts';
+import { processDatabase, rowsOf, type ProcessDatabase } from '../helpers/database-rows.ts';
 import { GraphQLClient } from '../helpers/graphql-client.ts';
 import { seedOrganisations } from '../helpers/seed-database.ts';
-import { OPERATOR_KEY, startTestServer , sqliteHandleOf } from '../helpers/server.ts';
+import { OPERATOR_KEY, startTestServer } from '../helpers/server.ts';
 import { startServiceProcess, type ServiceProcess } from '../helpers/service-process.ts';
 
 /**
@@ -46,7 +46,7 @@ function serviceCpuMs(): number {
   return (Number(fields[11]) + Number(fields[12])) * 10;
 }
 
-let server: ServiceProcess & { dataDir: string };
+let server: ServiceProcess & { dataDir: string; database: ProcessDatabase };
 let viewer: GraphQLClient;
 let admin: GraphQLClient;
 let organisationId: string;
@@ -71,7 +71,7 @@ function expectRefused(answer: Answer, code: string | RegExp) {
   expect(answer.body.data ?? null).toBeNull();
   const error = answer.body.errors?.[0];
   expect(error?.extensions?.code).toMatch(code);
-  expect(error?.message).not.toMatch(/stack|TypeError|RangeError|SqliteError|Unexpected token|JSON at position/);
+  expect(error?.message).not.toMatch(/stack|TypeError|RangeError|SqliteError|DatabaseError|Unexpected token|JSON at position/);
   expectCheap(answer, String(code));
 }
 
@@ -150,14 +150,14 @@ async function expectHealthzAnswersDuring(what: string, attack: () => Promise<vo
   expect(best, `/healthz under ${what}`).toBeLessThan(200);
 }
 
-/** Twenty instances with jobs and a snapshot of 2,000 large records, written before the service starts. */
-async function seed(databaseFile: string) {
-  const database = openDatabase(databaseFile);
-  const { db } = database;
-  const store = sqliteStore(database);
-  await seedOrganisations({ store, database: { engine: 'sqlite', handle: database } }, 1, { instancesPerOrganisation: 20, jobsPerInstance: 5 });
-  const instance = db.select().from(instances).get()!;
-  const job = db.select().from(jobs).get()!;
+/** Twenty instances with jobs and a snapshot of 2,000 large records, written through the store before the service starts. */
+async function seed({ engine, env }: ProcessDatabase) {
+  const database = await openStore(engine === 'sqlite' ? { engine, file: env.DATABASE_URL } : { engine, url: env.DATABASE_URL });
+  const { store } = database;
+  await seedOrganisations({ store, database }, 1, { instancesPerOrganisation: 20, jobsPerInstance: 5 });
+  const rows = rowsOf({ database });
+  const instance = (await rows.get<{ id: string; organisation_id: string }>('select id, organisation_id from instances limit 1'))!;
+  const job = (await rows.get<{ id: string }>('select id from jobs where instance_id = ? limit 1', instance.id))!;
   const snapshots = createSnapshotService(store.snapshots, createDataKeys(store.dataKeys, parseSecretKey(SECRET_KEY)));
   const snapshot = await snapshots.begin(instance.id, job.id, undefined);
   const filler = 'x'.repeat(2000);
@@ -169,17 +169,19 @@ async function seed(databaseFile: string) {
     );
   }
   await snapshots.complete(snapshot, [{ name: 'Account', highWaterMark: null, state: 'COMPLETE', reason: null, hasBlobs: false }]);
-  database.close();
-  return { organisationId: Buffer.from(`Organisation:${instance.organisationId}`).toString('base64url'), snapshotId: Buffer.from(`Snapshot:${snapshot.id}`).toString('base64url') };
+  await database.close();
+  return { organisationId: Buffer.from(`Organisation:${instance.organisation_id}`).toString('base64url'), snapshotId: Buffer.from(`Snapshot:${snapshot.id}`).toString('base64url') };
 }
 
 beforeAll(async () => {
   const dataDir = mkdtempSync(join(tmpdir(), 'sfbackup-hostile-'));
-  const seeded = await seed(join(dataDir, 'backup.db'));
+  // The suite's engine: a SQLite file in dataDir, or a PostgreSQL database of its own.
+  const database = await processDatabase(dataDir);
+  const seeded = await seed(database);
   organisationId = seeded.organisationId;
   snapshotId = seeded.snapshotId;
-  const service = await startServiceProcess({ DATABASE_URL: join(dataDir, 'backup.db'), ADMIN_API_KEY: OPERATOR_KEY, SECRET_KEY, PORT: '0', SALESFORCE_CLIENT_ID: 'unused' });
-  server = Object.assign(service, { dataDir });
+  const service = await startServiceProcess({ ...database.env, ADMIN_API_KEY: OPERATOR_KEY, SECRET_KEY, PORT: '0', SALESFORCE_CLIENT_ID: 'unused' });
+  server = Object.assign(service, { dataDir, database });
   const operator = new GraphQLClient(server.url, OPERATOR_KEY);
   const key = (role: string) =>
     operator.query(
@@ -193,6 +195,7 @@ beforeAll(async () => {
 afterAll(async () => {
   if (server) figure('service peak RSS (MB)', Math.round(server.peakRss() / 1048576));
   await server?.stop();
+  await server?.database.drop();
   if (server) rmSync(server.dataDir, { recursive: true, force: true });
 });
 
@@ -434,8 +437,8 @@ describe('mutations without a key', () => {
   it('throttles an address after 20 refused mutations with 429 and Retry-After, so a flood adds a bounded number of audit entries', async () => {
     const own = await startTestServer();
     try {
-      const entries = () => sqliteHandleOf(own.app).db.select().from(auditEntries).all().length;
-      const before = entries();
+      const entries = () => rowsOf(own.app).count('select count(*) from audit_entries');
+      const before = await entries();
       const send = (query: string) =>
         fetch(`${own.url}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query }) });
       // Two mutation fields in one request count as two, the entries they could leave (the first
@@ -455,11 +458,11 @@ describe('mutations without a key', () => {
       }
       expect(statuses.slice(0, 18).every((status) => status === 401)).toBe(true);
       expect(statuses.slice(18).every((status) => status === 429)).toBe(true);
-      expect(entries() - before).toBe(19);
+      expect((await entries()) - before).toBe(19);
       // A refused OAuth callback is an entry too: the same address is turned away.
       const callback = await fetch(`${own.url}/oauth/callback?state=x&error=access_denied`);
       expect(callback.status).toBe(429);
-      expect(entries() - before).toBe(19);
+      expect((await entries()) - before).toBe(19);
       // Keys from the same address are still answered.
       expect((await own.operator.query('{ viewer { isOperator } }')).viewer.isOperator).toBe(true);
     } finally {
@@ -506,11 +509,14 @@ describe('internal errors', () => {
   it('answers a server failure with a masked message and a request id, and logs the cause under that id', async () => {
     const logged: string[] = [];
     const silent = createLogger('silent');
-    const logger = { ...silent, error: (...args: unknown[]) => void logged.push(args.map((arg) => (arg instanceof Error ? `${arg.name}: ${arg.message}` : String(arg))).join(' ')) };
+    // As the console prints it: an error with its stack and causes (on PostgreSQL, drizzle's failed query around the driver's error).
+    const logger = { ...silent, error: (...args: unknown[]) => void logged.push(format(...args)) };
     const own = await startTestServer({}, undefined, { logger });
     try {
       // The audit table is gone from under the service: reading the log fails inside it.
-      sqliteHandleOf(own.app).sqlite.exec('alter table audit_entries rename to audit_entries_gone');
+      const rows = rowsOf(own.app);
+      await rows.run('alter table audit_entries rename to audit_entries_gone');
+      const missingTable = rows.engine === 'sqlite' ? /no such table: audit_entries/ : /relation "audit_entries" does not exist/;
       const response = await fetch(`${own.url}/graphql`, {
         method: 'POST',
         headers: { 'content-type': 'application/json', authorization: `Bearer ${OPERATOR_KEY}` },
@@ -521,9 +527,9 @@ describe('internal errors', () => {
       expect(error.extensions.code).toBe('INTERNAL_SERVER_ERROR');
       expect(error.extensions.requestId).toBe(response.headers.get('x-request-id'));
       expect(error.message).toBe(`Unexpected error. (request ${error.extensions.requestId})`);
-      expect(JSON.stringify(body)).not.toMatch(/audit_entries|Sqlite|no such table|stack/i);
-      expect(logged.filter((line) => line.startsWith(`Request ${error.extensions.requestId} failed:`) && /no such table: audit_entries/.test(line))).toHaveLength(1);
-      sqliteHandleOf(own.app).sqlite.exec('alter table audit_entries_gone rename to audit_entries');
+      expect(JSON.stringify(body)).not.toMatch(/audit_entries|Sqlite|no such table|relation|does not exist|stack/i);
+      expect(logged.filter((line) => line.startsWith(`Request ${error.extensions.requestId} failed:`) && missingTable.test(line))).toHaveLength(1);
+      await rows.run('alter table audit_entries_gone rename to audit_entries');
     } finally {
       await own.dispose();
     }

@@ -11,6 +11,7 @@ import type { GraphQLClient } from '../helpers/graphql-client.ts';
 import { seedOrganisations } from '../helpers/seed-database.ts';
 import { rowsOf } from '../helpers/database-rows.ts';
 import { startTestServer, type TestServer } from '../helpers/server.ts';
+import { waitUntil } from '../helpers/wait.ts';
 
 const INSTANCE_UPDATED = `subscription { instanceUpdated { id status } }`;
 // graphql-ws and SSE give no "subscribed" acknowledgement; this covers the server registering it.
@@ -171,6 +172,11 @@ describe('subscription limits', () => {
     const { client } = await mintKey();
     const fat = `subscription { instanceUpdated { id jobs(first: 100) { edges { node { id kind status objects queuedAt progress { processed total } } } } } }`;
     const readers = await Promise.all(Array.from({ length: 20 }, () => rawSubscriber(client.apiKey!, fat)));
+    // A reader that keeps reading shares their execution: once it has read an event, the stalled
+    // sockets were written it too, however long executing it took (a database read on PostgreSQL).
+    const reading = await rawSubscriber(client.apiKey!, fat);
+    let eventsRead = 0;
+    reading.socket.on('message', (message) => (eventsRead += Number(JSON.parse(String(message)).type === 'next')));
     await sleep(SUBSCRIPTION_SETTLE_MS);
     const row = (await server.app.store.instances.byId(seeded.id))!;
     // An event as the readers get it, before they stop: a hundred jobs.
@@ -187,13 +193,17 @@ describe('subscription limits', () => {
         peak = Math.max(peak, process.memoryUsage().rss);
       }
     }
-    await sleep(100);
-    peak = Math.max(peak, process.memoryUsage().rss);
+    await waitUntil(() => {
+      peak = Math.max(peak, process.memoryUsage().rss);
+      return eventsRead === 301;
+    }, 'a reader that keeps reading to get every event');
     if (process.env.REPORT_FIGURES) console.log(`slow consumers: peak RSS growth ${((peak - rssBefore) / 1048576).toFixed(1)} MB`);
     for (const { socket } of readers) (socket as unknown as { _socket: { resume(): void } })._socket.resume();
     const closes = await Promise.all(readers.map((reader) => reader.closed));
     // Each is told why once it reads again.
     for (const close of closes) expect(close).toEqual({ code: 4008, reason: 'Too slow: more than 1048576 bytes of events unread' });
+    expect(reading.socket.readyState).toBe(WebSocket.OPEN);
+    reading.socket.close();
     // 300 events × 20 KB unread by twenty sockets would be 120 MB.
     expect(peak - rssBefore).toBeLessThan(80 * 1024 * 1024);
   });
@@ -205,8 +215,11 @@ describe('subscription limits', () => {
     await rows.run('update instances set name = ? where id = ?', 'x'.repeat(100_000), instanceId);
     const row = (await server.app.store.instances.byId(instanceId))!;
     const { client } = await mintKey();
+    // Subscriptions listening, the figure /metrics gives: each reader's own over SSE.
+    const listening = server.app.events.subscriberCount;
+    const othersListening = listening();
     const readers = await Promise.all(Array.from({ length: 100 }, () => rawSseSubscriber(client.apiKey!, 'subscription { instanceUpdated { id name } }')));
-    await sleep(SUBSCRIPTION_SETTLE_MS);
+    await waitUntil(() => listening() === othersListening + 100, 'every reader to be subscribed');
     for (const reader of readers) reader.response.pause();
     const heldBefore = heldAfterCollection();
     const rssBefore = process.memoryUsage().rss;
@@ -219,7 +232,12 @@ describe('subscription limits', () => {
         peak = Math.max(peak, process.memoryUsage().rss);
       }
     }
-    await sleep(500);
+    // Each event is executed for each reader (a database read on PostgreSQL): the server ends a
+    // stalled reader's subscription once it has written it more than the bound.
+    await waitUntil(() => {
+      peak = Math.max(peak, process.memoryUsage().rss);
+      return listening() === othersListening;
+    }, 'every stalled reader to be let go', 100_000);
     // What the stalled readers hold, their connections open. The peak RSS is mostly garbage of the
     // 10 MB executed for each reader, which the collector had not yet returned: reported, not bounded here.
     const held = heldAfterCollection() - heldBefore;

@@ -1,7 +1,8 @@
 /**
  * A worker process for the two-process test: the service's app (database, job worker, scheduler)
- * on a shared database file, with its clock fixed at `NOW`. Once the line "go" comes on stdin it
- * ticks the scheduler as fast as it can for `TICK_MS`, then prints the runs it claimed as JSON.
+ * on a shared database (a SQLite file or PostgreSQL), with its clock fixed at `NOW`. Once the line
+ * "go" comes on stdin it ticks the scheduler as fast as it can for `TICK_MS`, then prints the runs
+ * it claimed as JSON.
  */
 import { createInterface } from 'node:readline';
 import { createLogger } from 'graphql-yoga';

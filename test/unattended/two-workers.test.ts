@@ -1,8 +1,7 @@
 import { spawn } from 'node:child_process';
-import { join } from 'node:path';
-import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
 import { emulatorEnvironment, reauthenticate, startConnectedInstance, type ConnectedSetup } from '../helpers/connected-instance.ts';
+import { rowsAt } from '../helpers/database-rows.ts';
 import { addInstance } from '../helpers/fixtures.ts';
 import { OPERATOR_KEY } from '../helpers/server.ts';
 import { FakeClock, rawId, SET_POLICY } from './helpers.ts';
@@ -10,7 +9,7 @@ import { FakeClock, rawId, SET_POLICY } from './helpers.ts';
 const script = new URL('./scheduler-process.ts', import.meta.url).pathname;
 const root = new URL('../..', import.meta.url).pathname;
 
-/** Starts a worker process on the database; resolves with a function that sends "go" and collects its claims. */
+/** Starts a worker process on the database (either engine); resolves with a function that sends "go" and collects its claims. */
 async function workerProcess(env: Record<string, string>) {
   const child = spawn(process.execPath, ['--import', 'tsx', script], {
     cwd: root,
@@ -60,7 +59,8 @@ describe('two worker processes on one database', () => {
 
     const env = {
       ...emulatorEnvironment(emulator),
-      DATABASE_URL: join(server.dataDir, 'backup.db'),
+      // The stopped server's database: its SQLite file, or its PostgreSQL database (with its SECRET_KEY).
+      ...server.databaseEnv,
       ADMIN_API_KEY: OPERATOR_KEY,
       LOG_LEVEL: 'silent',
       NOW: '2026-01-05T00:01:00Z',
@@ -73,14 +73,14 @@ describe('two worker processes on one database', () => {
     const claimed = [...first, ...second];
     expect(claimed.map((run) => run.instanceId).sort()).toEqual(instanceIds.map((id) => rawId(id)).sort());
     expect(claimed.every((run) => run.outcome === 'STARTED' && run.jobId)).toBe(true);
-    const reopened = new Database(join(server.dataDir, 'backup.db'), { readonly: true });
+    const rows = rowsAt(server.databaseEnv.DATABASE_URL);
     try {
-      expect((reopened.prepare('select count(*) as n from scheduled_runs').get() as { n: number }).n).toBe(4);
-      const jobs = reopened.prepare("select instance_id from jobs where kind = 'BACKUP'").all() as { instance_id: string }[];
+      expect(await rows.count('select count(*) from scheduled_runs')).toBe(4);
+      const jobs = await rows.all<{ instance_id: string }>("select instance_id from jobs where kind = 'BACKUP'");
       expect(new Set(jobs.map((job) => job.instance_id)).size).toBe(4);
       expect(jobs).toHaveLength(4);
     } finally {
-      reopened.close();
+      await rows.close();
     }
   });
 });
