@@ -78,11 +78,22 @@ export async function seedOrganisations(app: { store: Store; database: EngineHan
         ),
       );
       const snapshotIds = Array.from({ length: options.snapshotsPerInstance }, () => randomUUID());
+      // PostgreSQL keeps the instance's organisation on each snapshot too (its records' key).
+      const organisationColumn = app.database.engine === 'postgres' ? { names: ['organisation_id'], values: [organisationId] } : { names: [], values: [] };
       await insertRows(
         rows,
         'snapshots',
-        ['id', 'instance_id', 'job_id', 'base_snapshot_id', 'sequence', 'completed_at', 'created_at'],
-        snapshotIds.map((snapshotId, s) => [snapshotId, instanceId, jobIds[s] ?? randomUUID(), s === 0 ? null : snapshotIds[0], s + 1, new Date(now + s), new Date(now + s)]),
+        ['id', 'instance_id', 'job_id', 'base_snapshot_id', 'sequence', 'completed_at', 'created_at', ...organisationColumn.names],
+        snapshotIds.map((snapshotId, s) => [
+          snapshotId,
+          instanceId,
+          jobIds[s] ?? randomUUID(),
+          s === 0 ? null : snapshotIds[0],
+          s + 1,
+          new Date(now + s),
+          new Date(now + s),
+          ...organisationColumn.values,
+        ]),
       );
       await insertRows(
         rows,

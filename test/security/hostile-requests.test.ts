@@ -311,12 +311,12 @@ describe('hostile requests', () => {
       `query ($id: ID!) { ${alias}: snapshot(id: $id) { ... on Snapshot { id createdAt incremental recordCount objects { name recordCount deletedCount blobCount blobBytes state reason } job { id kind status apiCalls warnings error queuedAt startedAt finishedAt } instance { id name environment status loginUrl instanceUrl username salesforceOrgId tokensRemaining tokensUsed tokenLimit tokensLow grantLive jobs(first: 5) { edges { node { id kind status queuedAt startedAt finishedAt objects progress { processed total } } } } } records(object: "Account", first: 2) { nodes { id fields } } } } }`;
     const run = (alias: string) => post(JSON.stringify({ query: document(alias), variables: { id: snapshotId } }), viewer.apiKey, { 'cache-control': 'no-cache' });
     // Run again, a document is compiled, as the dashboard's are: what each new document would cost if compiled.
-    const compilations: number[] = [];
-    for (const alias of ['repeatedA', 'repeatedB', 'repeatedC']) {
-      await run(alias);
-      compilations.push((await run(alias)).cpuMs);
-    }
-    const compiling = compilations.reduce((sum, ms) => sum + ms, 0) / compilations.length;
+    // CPU time is counted in 10 ms ticks, so each figure is the mean over several runs, not one run's.
+    const repeated = Array.from({ length: 10 }, (_, i) => `repeated${i}`);
+    for (const alias of repeated) await run(alias);
+    const compilingBefore = serviceCpuMs();
+    for (const alias of repeated) await run(alias);
+    const compiling = (serviceCpuMs() - compilingBefore) / repeated.length;
     figure('a document run again and compiled: service CPU ms', compiling);
     const cpuBefore = serviceCpuMs();
     for (let i = 0; i < 20; i++) expect((await run(`distinct${i}`)).body.errors).toBeUndefined();
