@@ -1,5 +1,5 @@
 import { sql } from 'drizzle-orm';
-import { bigint, boolean, doublePrecision, foreignKey, index, integer, jsonb, pgTable, primaryKey, text, timestamp, unique, uniqueIndex } from 'drizzle-orm/pg-core';
+import { bigint, boolean, customType, doublePrecision, foreignKey, index, integer, jsonb, pgTable, primaryKey, text, timestamp, unique, uniqueIndex } from 'drizzle-orm/pg-core';
 import {
   AUDIT_ACTOR_KINDS,
   AUDIT_OUTCOMES,
@@ -23,6 +23,12 @@ import {
 const instant = (name: string) => timestamp(name, { withTimezone: true, mode: 'date', precision: 3 });
 
 const createdAt = () => instant('created_at').notNull().defaultNow();
+
+/**
+ * A record id, compared byte by byte whatever the database's collation: records page by the last
+ * id read in SQLite's order, and the keys' indexes are in that order, so a page is a range of an index.
+ */
+const recordId = customType<{ data: string }>({ dataType: () => 'text COLLATE "C"' });
 
 export const settings = pgTable('settings', {
   key: text('key').primaryKey(),
@@ -236,7 +242,7 @@ export const recordVersions = pgTable(
   'record_versions',
   {
     organisationId: text('organisation_id').notNull(),
-    recordId: text('record_id').notNull(),
+    recordId: recordId('record_id').notNull(),
     hash: text('hash').notNull(),
     data: text('data').notNull(),
   },
@@ -249,7 +255,7 @@ export const snapshotRecords = pgTable(
     organisationId: text('organisation_id').notNull(),
     snapshotId: text('snapshot_id').notNull(),
     object: text('object').notNull(),
-    recordId: text('record_id').notNull(),
+    recordId: recordId('record_id').notNull(),
     versionHash: text('version_hash').notNull(),
     deleted: boolean('deleted').notNull(),
   },
@@ -378,7 +384,7 @@ export const snapshotChanges = pgTable(
       .notNull()
       .references(() => snapshots.id, { onDelete: 'cascade' }),
     object: text('object').notNull(),
-    recordId: text('record_id').notNull(),
+    recordId: recordId('record_id').notNull(),
   },
   (t) => [primaryKey({ columns: [t.snapshotId, t.object, t.recordId] })],
 );

@@ -22,11 +22,11 @@ export function postgresSnapshotChangeStore(db: PgDb): SnapshotChangeStore {
     return rows[0].organisation_id;
   }
 
-  /** Ids of one object's rows in a snapshot (or its recorded changes) after a position, in byte order as on SQLite. */
+  /** Ids of one object's rows in a snapshot (or its recorded changes) after a position, in byte order as on SQLite (the column's collation). */
   async function idsAfter(source: 'rows' | 'changes', organisationId: string, snapshotId: string, object: string, after: string, limit: number) {
     const from = source === 'rows' ? sql`snapshot_records where organisation_id = ${organisationId} and` : sql`snapshot_changes where`;
     const { rows } = await db.execute<{ record_id: string }>(sql`select record_id from ${from} snapshot_id = ${snapshotId} and object = ${object}
-      and record_id collate "C" > ${after} order by record_id collate "C" limit ${limit}`);
+      and record_id > ${after} order by record_id limit ${limit}`);
     return rows.map((row) => row.record_id);
   }
 

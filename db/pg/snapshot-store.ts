@@ -9,10 +9,6 @@ import { storingVersions } from './version-locks.ts';
 /** An id list as one array parameter, however long. */
 const anyOf = (column: SQL, values: readonly string[]) => sql`${column} = any(${sql.param(values)}::text[])`;
 
-// Record ids compare byte by byte, as on SQLite, whatever the database's collation: pages keyed by
-// the last id read follow the order they were read in.
-const RECORD_ORDER = sql`n.record_id collate "C"`;
-
 
 // Snapshots whose organisation is known: every query of the record tables names it, so that it
 // reads the organisation's partition alone.
@@ -47,13 +43,49 @@ export function postgresSnapshotStore(db: PgDb): SnapshotStore {
     return { organisationId, rows };
   }
 
-  async function newestVersions(chain: string[], object: string, filter: SQL | undefined, page: { limit?: number; offset?: number } = {}): Promise<NewestVersion[]> {
-    const { organisationId, rows } = await newestRows(chain, object, filter);
+  /** The versions of the rows `n` (record_id, deleted, version_hash), purged ones left out, in id order. */
+  async function versionsOf(organisationId: string, rows: SQL): Promise<NewestVersion[]> {
     const { rows: found } = await db.execute<{ record_id: string; deleted: boolean; data: string }>(sql`select n.record_id, n.deleted, v.data
       from (${rows}) n join record_versions v on v.organisation_id = ${organisationId} and v.record_id = n.record_id and v.hash = n.version_hash
       where n.version_hash <> ${PURGED}
-      order by ${RECORD_ORDER}${page.limit === undefined ? sql`` : sql` limit ${page.limit}`} offset ${page.offset ?? 0}`);
+      order by n.record_id`);
     return found.map((row) => ({ recordId: row.record_id, deleted: row.deleted, data: bytesOfStoredText(row.data) }));
+  }
+
+  /**
+   * The first `size` records after an id along the chain, each with its newest row and version,
+   * purged ones too (their data null). The first `size` rows of each snapshot of the chain, each a
+   * range of its key's index, hold them all: no page sorts the whole object.
+   */
+  async function slice(chain: string[], object: string, after: string | undefined, size: number) {
+    const organisationId = await organisationOfSnapshot(chain[0]);
+    const { rows } = await db.execute<{ record_id: string; deleted: boolean; data: string | null }>(sql`with n as (
+        select distinct on (p.record_id) p.record_id, p.deleted, p.version_hash
+        from snapshots s cross join lateral (
+          select r.record_id, r.deleted, r.version_hash from snapshot_records r
+          where r.organisation_id = ${organisationId} and r.snapshot_id = s.id and r.object = ${object}${after === undefined ? sql`` : sql` and r.record_id > ${after}`}
+          order by r.record_id limit ${size}) p
+        where ${anyOf(sql`s.id`, chain)}
+        order by p.record_id, s.sequence desc limit ${size})
+      select n.record_id, n.deleted, v.data from n
+      left join record_versions v on n.version_hash <> ${PURGED} and v.organisation_id = ${organisationId} and v.record_id = n.record_id and v.hash = n.version_hash
+      order by n.record_id`);
+    return rows;
+  }
+
+  /** A page of newest versions, purged ones left out: slices follow one another until the page is full or the chain ends. */
+  async function newestVersionsPage(chain: string[], object: string, page: { after?: string; limit: number; offset?: number }): Promise<NewestVersion[]> {
+    const wanted = (page.offset ?? 0) + page.limit;
+    const found: NewestVersion[] = [];
+    let after = page.after;
+    while (found.length < wanted) {
+      const size = wanted - found.length;
+      const rows = await slice(chain, object, after, size);
+      for (const row of rows) if (row.data !== null) found.push({ recordId: row.record_id, deleted: row.deleted, data: bytesOfStoredText(row.data) });
+      if (rows.length < size) break;
+      after = rows.at(-1)!.record_id;
+    }
+    return found.slice(page.offset ?? 0);
   }
 
   return {
@@ -169,9 +201,16 @@ export function postgresSnapshotStore(db: PgDb): SnapshotStore {
       return counted[0];
     },
 
-    newestVersions: (chain, object, page = {}) => newestVersions(chain, object, page.after === undefined ? undefined : sql`r.record_id collate "C" > ${page.after}`, page),
+    async newestVersions(chain, object, page = {}) {
+      if (page.limit !== undefined) return newestVersionsPage(chain, object, { ...page, limit: page.limit });
+      const { organisationId, rows } = await newestRows(chain, object, page.after === undefined ? undefined : sql`r.record_id > ${page.after}`);
+      return (await versionsOf(organisationId, rows)).slice(page.offset ?? 0);
+    },
 
-    versionReader: (chain, object) => (recordIds) => newestVersions(chain, object, anyOf(sql`r.record_id`, recordIds)),
+    versionReader: (chain, object) => async (recordIds) => {
+      const { organisationId, rows } = await newestRows(chain, object, anyOf(sql`r.record_id`, recordIds));
+      return versionsOf(organisationId, rows);
+    },
 
     async heldStates(chain, object, which) {
       const organisationId = await organisationOfSnapshot(chain[0]);
@@ -179,7 +218,7 @@ export function postgresSnapshotStore(db: PgDb): SnapshotStore {
         where d.organisation_id = ${organisationId} and ${anyOf(sql`d.snapshot_id`, chain)} and d.object = ${object} and d.deleted)`;
       const { rows } = await newestRows(chain, object, which === 'onceDeleted' ? onceDeleted : which ? anyOf(sql`r.record_id`, which) : undefined);
       const { rows: held } = await db.execute<{ record_id: string; deleted: boolean }>(sql`select n.record_id, n.deleted from (${rows}) n
-        where n.version_hash <> ${PURGED} order by ${RECORD_ORDER}`);
+        where n.version_hash <> ${PURGED} order by n.record_id`);
       return new Map(held.map((row) => [row.record_id, row.deleted]));
     },
 
@@ -187,8 +226,12 @@ export function postgresSnapshotStore(db: PgDb): SnapshotStore {
       // An export asks for the pages of a full snapshot's bases: none.
       if (chain.length === 0) return [];
       const organisationId = await organisationOfSnapshot(chain[0]);
-      const { rows } = await db.execute<{ record_id: string }>(sql`select distinct r.record_id collate "C" as record_id from snapshot_records r
-        where r.organisation_id = ${organisationId} and ${anyOf(sql`r.snapshot_id`, chain)} and r.object = ${object} and r.record_id collate "C" > ${after}
+      // The first `size` of each snapshot's, each a range of its key's index, hold the first `size` of the chain's.
+      const { rows } = await db.execute<{ record_id: string }>(sql`select distinct p.record_id from snapshots s cross join lateral (
+          select r.record_id from snapshot_records r
+          where r.organisation_id = ${organisationId} and r.snapshot_id = s.id and r.object = ${object} and r.record_id > ${after}
+          order by r.record_id limit ${size}) p
+        where ${anyOf(sql`s.id`, chain)}
         order by 1 limit ${size}`);
       return rows.map((row) => row.record_id);
     },

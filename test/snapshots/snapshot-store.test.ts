@@ -1,4 +1,8 @@
+import { drizzle } from 'drizzle-orm/node-postgres';
+import pg from 'pg';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import * as pgSchema from '../../db/pg/schema.ts';
+import { postgresSnapshotStore } from '../../db/pg/snapshot-store.ts';
 import type { InstanceRow, SnapshotRow } from '../../db/schema.ts';
 import type { EngineConnection } from '../helpers/engines.ts';
 import { generateSecretKey, parseSecretKey } from '../../src/crypto.ts';
@@ -152,6 +156,61 @@ describe.each(ENGINES)('snapshot storage on $name', (engine) => {
     expect(found.map((record) => record.recordId)).toEqual(['0010491', '0010501', '0010511', '0010521']);
     expect((await snapshots.state(full, 'Account', { search: '11199 V0' })).map((record) => record.recordId)).toEqual(['0011199']);
   });
+
+  it('fills each page along a chain whatever its purged records, from an id or an offset', async () => {
+    const id = (i: number) => `001${String(i).padStart(4, '0')}`;
+    const full = await snapshotOf(undefined, Array.from({ length: 30 }, (_, i) => account(id(i))));
+    const purged = [...Array.from({ length: 10 }, (_, i) => id(i)), id(20)];
+    const incremental = await snapshotOf(full, [account(id(15), 1), account(id(16), 1, true)], purged);
+    const chain = await snapshots.chain(incremental);
+    const ids = (rows: { recordId: string }[]) => rows.map((row) => row.recordId);
+    const live = Array.from({ length: 20 }, (_, i) => id(i + 10)).filter((recordId) => recordId !== id(20));
+
+    expect(ids(await database.snapshots.newestVersions(chain, 'Account', { limit: 10 }))).toEqual(live.slice(0, 10));
+    expect(ids(await database.snapshots.newestVersions(chain, 'Account', { after: id(3), limit: 10 }))).toEqual(live.slice(0, 10));
+    expect(ids(await database.snapshots.newestVersions(chain, 'Account', { after: id(19), limit: 10 }))).toEqual(live.slice(10));
+    expect(ids(await database.snapshots.newestVersions(chain, 'Account', { limit: 10, offset: 5 }))).toEqual(live.slice(5, 15));
+    expect((await snapshots.state(incremental, 'Account', { limit: 3, offset: 5 })).map(({ recordId, deleted, data }) => [recordId, deleted, data.Name])).toEqual([
+      [id(15), false, `${id(15)} v1`],
+      [id(16), true, `${id(16)} v1`],
+      [id(17), false, `${id(17)} v0`],
+    ]);
+    expect(await database.snapshots.recordIdPage(chain, 'Account', id(25), 10)).toEqual([26, 27, 28, 29].map(id));
+  });
+
+  if (engine.name === 'PostgreSQL') {
+    it('reads a page from the middle of a large object without reading the rows before it', async () => {
+      const id = (i: number) => `001${String(i).padStart(5, '0')}`;
+      const full = await snapshots.begin(instance.id, jobId, undefined);
+      for (let start = 0; start < 2000; start += 500) await snapshots.storeRecords(full.id, 'Account', Array.from({ length: 500 }, (_, i) => account(id(start + i))));
+      await snapshots.complete(full, completeObjects('Account'));
+      const incremental = await snapshotOf(await snapshots.find(full.id), Array.from({ length: 100 }, (_, i) => account(id(i * 20), 1)));
+      const chain = await snapshots.chain(incremental);
+
+      // One connection, so that its reads are the ones counted once it reports them.
+      const client = new pg.Client({ connectionString: process.env.TEST_DATABASE_URL, options: `-c search_path=${database.schema}` });
+      await client.connect();
+      try {
+        const store = postgresSnapshotStore(drizzle(client, { schema: pgSchema }));
+        const partition = `snapshot_records_${instance.organisationId.replaceAll('-', '')}`;
+        const rowsRead = async () => {
+          await client.query('select pg_stat_force_next_flush()');
+          const { rows } = await client.query(`select coalesce(seq_tup_read, 0) + coalesce(idx_tup_fetch, 0) as read from pg_stat_user_tables where relid = $1::regclass`, [partition]);
+          return Number(rows[0].read);
+        };
+        await store.newestVersions(chain, 'Account', { after: id(999), limit: 10 }); // the snapshots' organisation, looked up once
+        const before = await rowsRead();
+        const page = await store.newestVersions(chain, 'Account', { after: id(999), limit: 10 });
+        const read = (await rowsRead()) - before;
+        expect(page.map((row) => row.recordId)).toEqual(Array.from({ length: 10 }, (_, i) => id(1000 + i)));
+        // Ten of each snapshot's rows after the id, not the 2,100 of the object.
+        expect(read).toBeLessThanOrEqual(20);
+        expect(read).toBeGreaterThan(0);
+      } finally {
+        await client.end();
+      }
+    });
+  }
 
   it('reads 5,000 given records at once and tells which ids no object of the snapshot holds', async () => {
     const ids = Array.from({ length: 5000 }, (_, i) => `001${String(i).padStart(12, '0')}`);
