@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { and, asc, countDistinct, desc, eq, gt, inArray, isNotNull, isNull, notInArray, Placeholder, sql, type SQL } from 'drizzle-orm';
+import { and, asc, countDistinct, desc, eq, gt, inArray, isNotNull, isNull, lte, notInArray, Placeholder, sql, type SQL } from 'drizzle-orm';
 import { alias } from 'drizzle-orm/sqlite-core';
 import type { DatabaseHandle } from '../client.ts';
 import { inList, inListPlaceholder } from '../in-list.ts';
@@ -45,6 +45,31 @@ export function sqliteSnapshotStore({ db, sqlite }: Pick<DatabaseHandle, 'db' | 
       .orderBy(asc(snapshotRecords.recordId))
       .limit(options.limit ?? -1)
       .offset(options.offset ?? 0);
+  }
+
+  const recordIdPage = prepareRecordIdPages(sqlite);
+
+  /**
+   * A page of newest versions, purged ones left out. Grouping a chain's rows after an id sorts all
+   * of them for each page; the page's ids come first from each snapshot's key (recordIdPage), and
+   * only their rows are grouped. Pages follow one another until full, or the chain ends.
+   */
+  function newestVersions(chain: string[], object: string, page: { after?: string; limit?: number; offset?: number } = {}) {
+    const after = (id: string | undefined) => (id === undefined ? undefined : gt(snapshotRecords.recordId, id));
+    if (page.limit === undefined) return newestVersionsQuery(chain, object, after(page.after), page).all();
+    const wanted = (page.offset ?? 0) + page.limit;
+    const found: ReturnType<ReturnType<typeof newestVersionsQuery>['all']> = [];
+    let from = page.after;
+    while (found.length < wanted) {
+      const size = wanted - found.length;
+      const ids = recordIdPage(chain, object, from ?? '', size);
+      if (ids.length === 0) break;
+      const last = ids.at(-1)!;
+      found.push(...newestVersionsQuery(chain, object, and(after(from), lte(snapshotRecords.recordId, last))).all());
+      if (ids.length < size) break;
+      from = last;
+    }
+    return found.slice(page.offset ?? 0);
   }
 
   /**
@@ -190,16 +215,14 @@ export function sqliteSnapshotStore({ db, sqlite }: Pick<DatabaseHandle, 'db' | 
         .all(),
     ),
     countAlong: promised(countAlong),
-    newestVersions: promised((chain: string[], object: string, page: { after?: string; limit?: number; offset?: number } = {}) =>
-      newestVersionsQuery(chain, object, page.after === undefined ? undefined : gt(snapshotRecords.recordId, page.after), page).all(),
-    ),
+    newestVersions: promised(newestVersions),
     versionReader(chain, object) {
       // A restore reads thousands of batches: the statement is prepared once.
       const query = newestVersionsQuery(chain, object, byIdsFilter()).prepare();
       return promised((recordIds: string[]) => query.all({ recordIds: JSON.stringify(recordIds) }));
     },
     heldStates: promised(heldStates),
-    recordIdPage: promised(prepareRecordIdPages(sqlite)),
+    recordIdPage: promised(recordIdPage),
     missingRecordIds: promised(missingRecordIds),
     threadStatement(chain, object) {
       const query = newestVersionsQuery(chain, object, byIdsFilter()).toSQL();
