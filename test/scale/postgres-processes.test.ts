@@ -27,6 +27,8 @@ const LEASE_SECONDS = 4;
 const START_REAUTHENTICATION = `mutation ($instanceId: ID!) { startReauthentication(instanceId: $instanceId) { ... on ReauthenticationStarted { authorizationUrl } ... on Error { message } } }`;
 const REAUTH_COMPLETED = `subscription { reauthCompleted { instance { id } } }`;
 const JOB_UPDATED = `subscription ($organisationId: ID) { jobUpdated(organisationId: $organisationId) { id status } }`;
+const MINT = `mutation ($organisationId: ID!) { createApiKey(organisationId: $organisationId, role: VIEWER, name: "dashboard") { ... on ApiKeyCreated { secret apiKey { id } } } }`;
+const REVOKE = `mutation ($id: ID!) { revokeApiKey(id: $id) { ... on ApiKey { revokedAt } ... on Error { message } } }`;
 
 /**
  * A load balancer in front of the API processes: both are configured with its address as
@@ -183,14 +185,29 @@ describe.skipIf(!databaseUrl || !redisUrl)('two API processes and two workers on
     const events = onB.subscribeWs(socket, JOB_UPDATED, { organisationId });
     await events.opening();
     await sleep(300);
+    emulator.setLatency(100);
     const job = (await onA.query(START_BACKUP, { instanceId, objects: ['Account', 'Contact'] })).startBackup;
+    await events.until(() => events.values.some((event) => event.data?.jobUpdated.id === job.id && event.data.jobUpdated.status === 'RUNNING'), 'RUNNING from a worker');
+    // Cached on B while it runs; the worker's later events must drop that answer.
+    expect((await onB.query(JOB, { id: job.id })).job.status).toBe('RUNNING');
     await events.until(() => events.values.some((event) => event.data?.jobUpdated.id === job.id && event.data.jobUpdated.status === 'SUCCEEDED'), 'SUCCEEDED from a worker', 60_000);
+    emulator.setLatency(0);
     const statuses = events.values.filter((event) => event.data?.jobUpdated.id === job.id).map((event) => event.data.jobUpdated.status);
     expect(statuses).toContain('RUNNING');
     expect(workerHolding((await jobRun(job.id)).leaseOwner ?? '')).toBeUndefined(); // the lease is let go
     expect((await onB.query(JOB, { id: job.id })).job.status).toBe('SUCCEEDED');
     events.close();
     await socket.dispose();
+  });
+
+  it('refuses on both API processes a key revoked on one', async () => {
+    const operatorA = new GraphQLClient(apiA.url, OPERATOR_KEY);
+    const minted = (await operatorA.query(MINT, { organisationId })).createApiKey;
+    const viewerOnB = new GraphQLClient(apiB.url, minted.secret);
+    const ask = `{ viewer { __typename } }`;
+    expect((await viewerOnB.request(ask)).errors).toBeUndefined(); // B now knows the key
+    expect((await operatorA.query(REVOKE, { id: minted.apiKey.id })).revokeApiKey.revokedAt).toBeTruthy();
+    await waitUntil(async () => (await viewerOnB.request(ask)).errors?.[0]?.extensions?.code === 'UNAUTHENTICATED', 'B to refuse the key', 2000, 50);
   });
 
   it('starts exactly five of twenty backups sent at once to the two API processes, and runs them one at a time', async () => {
