@@ -35,6 +35,12 @@ interface CopyContext {
 // Made for the copy and dropped at its end: finds the organisations naming a record version.
 const VERSION_LOOKUP = 'copy_to_postgres_version_lookup';
 
+/** PostgreSQL keys snapshots and their records by organisation too: the snapshot's instance's, named by `column`. */
+const withOrganisationOfSnapshot =
+  (column: 'id' | 'snapshotId') =>
+  (rows: Row[], { organisationOfSnapshot }: CopyContext) =>
+    rows.map((row) => ({ ...row, organisationId: organisationOfSnapshot.get(row[column] as string) }));
+
 /** Every table of db/schema.ts, in foreign-key order: each after the tables it references. */
 export const TABLES: TableCopy[] = [
   { from: source.settings, to: target.settings },
@@ -58,13 +64,13 @@ export const TABLES: TableCopy[] = [
   {
     from: source.snapshots,
     to: target.snapshots,
-    convert: (rows, { organisationOfSnapshot }) => rows.map((row) => ({ ...row, organisationId: organisationOfSnapshot.get(row.id as string) })),
+    convert: withOrganisationOfSnapshot('id'),
   },
   { from: source.snapshotObjects, to: target.snapshotObjects },
   {
     from: source.snapshotRecords,
     to: target.snapshotRecords,
-    convert: (rows, { organisationOfSnapshot }) => rows.map((row) => ({ ...row, organisationId: organisationOfSnapshot.get(row.snapshotId as string) })),
+    convert: withOrganisationOfSnapshot('snapshotId'),
   },
   {
     // SQLite keeps one version per record and hash; PostgreSQL one per organisation naming it (each
