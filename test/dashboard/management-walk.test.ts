@@ -1,5 +1,6 @@
 import { join } from 'node:path';
 import { tmpdir } from 'node:os';
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { Page } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
 import { startConnectedInstance } from '../helpers/connected-instance.ts';
@@ -19,8 +20,10 @@ const operator = () => suite.setup.server.operator;
 
 async function signIn(key: string, width = 1280): Promise<Page> {
   const page = await signInAt(suite.chromium.context, suite.setup.server.app.publicUrl!, key, width);
-  // The socket is open: what another client changes from here on arrives over it.
+  // The socket is open, and its subscriptions registered a moment later (graphql-ws does not
+  // acknowledge them): what another client changes from here on arrives over it.
   await page.getByText('Live updates on').waitFor();
+  await sleep(300);
   return page;
 }
 
@@ -139,6 +142,28 @@ describe('instances page, live and managed', () => {
     await operator().query(`mutation ($id: ID!) { deleteOrganisation(id: $id, confirmName: "Hooli XYZ") { __typename } }`, { id: hooli.organisationId });
     await page.getByRole('region', { name: 'Hooli XYZ', exact: true }).waitFor({ state: 'detached' });
     expect(await page.evaluate(() => (window as unknown as { __sameDocument?: boolean }).__sameDocument)).toBe(true);
+    await page.close();
+  });
+
+  it('shows an organisation created while the page had read the list but its live socket was not yet open', { timeout: 60_000 }, async () => {
+    let open = () => {};
+    const opening = new Promise<void>((resolve) => (open = resolve));
+    const page = await suite.chromium.context.newPage();
+    page.setDefaultTimeout(20_000);
+    await page.routeWebSocket(/\/graphql/, async (socket) => {
+      await opening;
+      socket.connectToServer();
+    });
+    await page.goto(`${suite.setup.server.app.publicUrl!}/`);
+    await page.getByLabel('API key').fill(operator().apiKey!);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByRole('region').first().waitFor(); // the list is read
+    expect(await page.getByText('Connecting live updates…').count()).toBe(1);
+
+    await createOrganisationWithKey(operator(), 'Umbrella');
+    open();
+    await page.getByText('Live updates on').waitFor();
+    await page.getByRole('region', { name: 'Umbrella', exact: true }).waitFor();
     await page.close();
   });
 

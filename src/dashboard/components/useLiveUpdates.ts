@@ -41,11 +41,11 @@ export function useLiveUpdates({ apiKey, followsEveryOrganisation, state, dispat
   const [client, setClient] = useState<Client | null>(null);
   useEffect(() => {
     if (!follows) return;
-    let connections = 0;
     const opened = createLiveClient(apiKey, (next) => {
       setConnection(next);
-      // Whatever happened while the socket was down is read again once it is back.
-      if (next === 'connected' && connections++ > 0) reload();
+      // Whatever happened before the socket was up (the page's first read may have come earlier),
+      // or while it was down, is read again once it is.
+      if (next === 'connected') reload();
       if (next === 'refused') onKeyRefused();
     });
     const stop = subscribe(opened, SUBSCRIPTIONS.organisationChanged, {}, ({ organisationChanged: event }: { organisationChanged: OrganisationChange }) =>
