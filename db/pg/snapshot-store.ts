@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { and, asc, desc, eq, inArray, isNotNull, isNull, notInArray, sql, type SQL } from 'drizzle-orm';
+import { newestVersionsPage, type ReadSlice } from '../newest-version-pages.ts';
 import { PURGED, type NewestVersion, type SnapshotStore } from '../snapshot-store.ts';
 import type { PgDb } from './client.ts';
 import { bytesOfStoredText, storedText } from './record-data.ts';
@@ -53,11 +54,11 @@ export function postgresSnapshotStore(db: PgDb): SnapshotStore {
   }
 
   /**
-   * The first `size` records after an id along the chain, each with its newest row and version,
-   * purged ones too (their data null). The first `size` rows of each snapshot of the chain, each a
+   * The first `size` records after an id along the chain, each with its newest row and version
+   * (purged ones have none). The first `size` rows of each snapshot of the chain, each a
    * range of its key's index, hold them all: no page sorts the whole object.
    */
-  async function slice(chain: string[], object: string, after: string | undefined, size: number) {
+  const slice: ReadSlice = async (chain, object, after, size) => {
     const organisationId = await organisationOfSnapshot(chain[0]);
     const { rows } = await db.execute<{ record_id: string; deleted: boolean; data: string | null }>(sql`with n as (
         select distinct on (p.record_id) p.record_id, p.deleted, p.version_hash
@@ -70,23 +71,10 @@ export function postgresSnapshotStore(db: PgDb): SnapshotStore {
       select n.record_id, n.deleted, v.data from n
       left join record_versions v on n.version_hash <> ${PURGED} and v.organisation_id = ${organisationId} and v.record_id = n.record_id and v.hash = n.version_hash
       order by n.record_id`);
-    return rows;
-  }
+    const versions = rows.flatMap((row) => (row.data === null ? [] : [{ recordId: row.record_id, deleted: row.deleted, data: bytesOfStoredText(row.data) }]));
+    return { versions, covered: rows.length, last: rows.at(-1)?.record_id };
+  };
 
-  /** A page of newest versions, purged ones left out: slices follow one another until the page is full or the chain ends. */
-  async function newestVersionsPage(chain: string[], object: string, page: { after?: string; limit: number; offset?: number }): Promise<NewestVersion[]> {
-    const wanted = (page.offset ?? 0) + page.limit;
-    const found: NewestVersion[] = [];
-    let after = page.after;
-    while (found.length < wanted) {
-      const size = wanted - found.length;
-      const rows = await slice(chain, object, after, size);
-      for (const row of rows) if (row.data !== null) found.push({ recordId: row.record_id, deleted: row.deleted, data: bytesOfStoredText(row.data) });
-      if (rows.length < size) break;
-      after = rows.at(-1)!.record_id;
-    }
-    return found.slice(page.offset ?? 0);
-  }
 
   return {
     begin: (instanceId, jobId, baseSnapshotId) =>
@@ -202,7 +190,7 @@ export function postgresSnapshotStore(db: PgDb): SnapshotStore {
     },
 
     async newestVersions(chain, object, page = {}) {
-      if (page.limit !== undefined) return newestVersionsPage(chain, object, { ...page, limit: page.limit });
+      if (page.limit !== undefined) return newestVersionsPage(slice, chain, object, { ...page, limit: page.limit });
       const { organisationId, rows } = await newestRows(chain, object, page.after === undefined ? undefined : sql`r.record_id > ${page.after}`);
       return (await versionsOf(organisationId, rows)).slice(page.offset ?? 0);
     },

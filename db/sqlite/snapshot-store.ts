@@ -3,6 +3,7 @@ import { and, asc, countDistinct, desc, eq, gt, inArray, isNotNull, isNull, lte,
 import { alias } from 'drizzle-orm/sqlite-core';
 import type { DatabaseHandle } from '../client.ts';
 import { inList, inListPlaceholder } from '../in-list.ts';
+import { newestVersionsPage, type ReadSlice } from '../newest-version-pages.ts';
 import { instances, jobs, recordVersions, snapshotObjects, snapshotRecords, snapshots, type SnapshotRow } from '../schema.ts';
 import { PURGED, type SnapshotStore, type StoredData } from '../snapshot-store.ts';
 import { writeTransaction } from '../write-transaction.ts';
@@ -49,28 +50,14 @@ export function sqliteSnapshotStore({ db, sqlite }: Pick<DatabaseHandle, 'db' | 
 
   const recordIdPage = prepareRecordIdPages(sqlite);
 
-  /**
-   * A page of newest versions, purged ones left out. Grouping a chain's rows after an id sorts all
-   * of them for each page; the page's ids come first from each snapshot's key (recordIdPage), and
-   * only their rows are grouped. Pages follow one another until full, or the chain ends.
-   */
-  function newestVersions(chain: string[], object: string, page: { after?: string; limit?: number; offset?: number } = {}) {
-    const after = (id: string | undefined) => (id === undefined ? undefined : gt(snapshotRecords.recordId, id));
-    if (page.limit === undefined) return newestVersionsQuery(chain, object, after(page.after), page).all();
-    const wanted = (page.offset ?? 0) + page.limit;
-    const found: ReturnType<ReturnType<typeof newestVersionsQuery>['all']> = [];
-    let from = page.after;
-    while (found.length < wanted) {
-      const size = wanted - found.length;
-      const ids = recordIdPage(chain, object, from ?? '', size);
-      if (ids.length === 0) break;
-      const last = ids.at(-1)!;
-      found.push(...newestVersionsQuery(chain, object, and(after(from), lte(snapshotRecords.recordId, last))).all());
-      if (ids.length < size) break;
-      from = last;
-    }
-    return found.slice(page.offset ?? 0);
-  }
+  /** A slice's ids come from each snapshot's key (recordIdPage); then only their rows are grouped. */
+  const slice: ReadSlice = promised((chain: string[], object: string, after: string | undefined, size: number) => {
+    const ids = recordIdPage(chain, object, after ?? '', size);
+    const last = ids.at(-1);
+    if (last === undefined) return { versions: [], covered: 0 };
+    const range = and(after === undefined ? undefined : gt(snapshotRecords.recordId, after), lte(snapshotRecords.recordId, last));
+    return { versions: newestVersionsQuery(chain, object, range).all(), covered: ids.length, last };
+  });
 
   /**
    * The newest row of each record of one object along a snapshot chain, by id (no contents): of
@@ -215,7 +202,10 @@ export function sqliteSnapshotStore({ db, sqlite }: Pick<DatabaseHandle, 'db' | 
         .all(),
     ),
     countAlong: promised(countAlong),
-    newestVersions: promised(newestVersions),
+    async newestVersions(chain, object, page = {}) {
+      if (page.limit !== undefined) return newestVersionsPage(slice, chain, object, { ...page, limit: page.limit });
+      return newestVersionsQuery(chain, object, page.after === undefined ? undefined : gt(snapshotRecords.recordId, page.after), page).all();
+    },
     versionReader(chain, object) {
       // A restore reads thousands of batches: the statement is prepared once.
       const query = newestVersionsQuery(chain, object, byIdsFilter()).prepare();
