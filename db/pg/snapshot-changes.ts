@@ -16,10 +16,8 @@ const live = (version: string | null) => version?.startsWith('false:') === true;
 /** Snapshot comparisons on PostgreSQL: each record's version along a chain is its newest row, read by the organisation's partition. */
 export function postgresSnapshotChangeStore(db: PgDb): SnapshotChangeStore {
   async function organisationOf(snapshotId: string): Promise<string> {
-    const { rows } = await db.execute<{ organisation_id: string }>(
-      sql`select i.organisation_id from snapshots s join instances i on i.id = s.instance_id where s.id = ${snapshotId}`,
-    );
-    return rows[0].organisation_id;
+    const [row] = await db.select({ organisationId: snapshots.organisationId }).from(snapshots).where(eq(snapshots.id, snapshotId));
+    return row.organisationId;
   }
 
   /** Ids of one object's rows in a snapshot (or its recorded changes) after a position, in byte order as on SQLite (the column's collation). */

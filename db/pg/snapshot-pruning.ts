@@ -1,7 +1,7 @@
 import { and, asc, desc, eq, inArray, isNotNull, ne, sql, type SQL } from 'drizzle-orm';
 import type { SnapshotPruning } from '../snapshot-pruning.ts';
 import type { PgDb } from './client.ts';
-import { instances, jobs, recordVersions, snapshotRecords, snapshots } from './schema.ts';
+import { jobs, recordVersions, snapshotRecords, snapshots } from './schema.ts';
 import { deletingVersions } from './version-locks.ts';
 
 interface SnapshotLink {
@@ -41,8 +41,8 @@ export function snapshotRowsDeletion(organisationId: string, snapshotId: string,
  * autovacuum: nothing here vacuums.
  */
 export function postgresSnapshotPruning(db: PgDb): SnapshotPruning {
-  const link = { id: snapshots.id, organisationId: instances.organisationId, baseSnapshotId: snapshots.baseSnapshotId };
-  const linked = (where: SQL) => db.select(link).from(snapshots).innerJoin(instances, eq(instances.id, snapshots.instanceId)).where(where);
+  const link = { id: snapshots.id, organisationId: snapshots.organisationId, baseSnapshotId: snapshots.baseSnapshotId };
+  const linked = (where: SQL) => db.select(link).from(snapshots).where(where);
   const size = async () => Number((await db.execute<{ bytes: string }>(sql`select pg_database_size(current_database()) as bytes`)).rows[0].bytes);
 
   /** Copies the rows of `pruned` that `successor` does not hold itself, then gives the successor its base. */
@@ -74,8 +74,7 @@ export function postgresSnapshotPruning(db: PgDb): SnapshotPruning {
       const sharing = await tx
         .select({ id: snapshots.id })
         .from(snapshots)
-        .innerJoin(instances, eq(instances.id, snapshots.instanceId))
-        .where(and(eq(instances.organisationId, snapshot.organisationId), ne(snapshots.id, snapshot.id)));
+        .where(and(eq(snapshots.organisationId, snapshot.organisationId), ne(snapshots.id, snapshot.id)));
       const deleted = await tx.execute(snapshotRowsDeletion(snapshot.organisationId, snapshot.id, sharing.map((row) => row.id)));
       await tx.delete(snapshots).where(eq(snapshots.id, snapshot.id));
       return deleted.rowCount ?? 0;
