@@ -6,7 +6,8 @@ import pg from 'pg';
 import { POSTGRES_MIGRATIONS } from '../migrations-folders.ts';
 import * as schema from './schema.ts';
 
-export type PgDb = NodePgDatabase<typeof schema>;
+export type PgDb = NodePgDatabase<typeof schema> & { $client: pg.Pool };
+export type PgTransaction = Parameters<Parameters<PgDb['transaction']>[0]>[0];
 
 /** A connection or a transaction: statements run in whichever the caller is in. */
 export interface Executor {
@@ -21,6 +22,19 @@ export interface PostgresHandle {
   /** The same pool, its statements left out of the count (the job queue's heartbeat). */
   uncounted: PgDb;
   close(): Promise<void>;
+}
+
+/**
+ * A transaction on one connection of the pool, for statements drizzle does not send (COPY) beside
+ * those it does: both see the same transaction.
+ */
+export async function transactionOnConnection<T>(db: PgDb, work: (tx: PgTransaction, client: pg.PoolClient) => Promise<T>): Promise<T> {
+  const client = await db.$client.connect();
+  try {
+    return await drizzle(client, { schema }).transaction((tx) => work(tx, client));
+  } finally {
+    client.release();
+  }
 }
 
 /** A schema name as written unquoted: it goes into DDL and the search path as it is. */

@@ -1,10 +1,10 @@
-import { and, eq, sql, type Column } from 'drizzle-orm';
+import { and, eq, sql } from 'drizzle-orm';
 import { intentRows, intentSavedAgain, restoredAgain, restoredRows, savedCreateOf, type RestoreIntentStore } from '../restore-intent-store.ts';
 import type { PgDb } from './client.ts';
 import { restoredRecords, restoreIntents } from './schema.ts';
+import { anyOf } from './any-of.ts';
 
 /** An id list as one array parameter, however long. */
-const anyOf = (column: Column, values: string[]) => sql`${column} = any(${sql.param(values)}::text[])`;
 
 /** Restore intents on PostgreSQL. */
 export function postgresRestoreIntentStore(db: PgDb): RestoreIntentStore {

@@ -2,13 +2,13 @@ import { randomUUID } from 'node:crypto';
 import { and, asc, desc, eq, inArray, isNotNull, isNull, notInArray, sql, type SQL } from 'drizzle-orm';
 import { newestVersionsPage, type ReadSlice } from '../newest-version-pages.ts';
 import { PURGED, type NewestVersion, type SnapshotStore } from '../snapshot-store.ts';
-import type { PgDb } from './client.ts';
+import { transactionOnConnection, type PgDb } from './client.ts';
 import { bytesOfStoredText, storedText } from './record-data.ts';
 import { instances, jobs, snapshotObjects, snapshotRecords, snapshots } from './schema.ts';
+import { STAGED_RECORDS, stageRecords } from './staged-records.ts';
 import { storingVersions } from './version-locks.ts';
+import { anyOf } from './any-of.ts';
 
-/** An id list as one array parameter, however long. */
-const anyOf = (column: SQL, values: readonly string[]) => sql`${column} = any(${sql.param(values)}::text[])`;
 
 
 // Snapshots whose organisation is known: every query of the record tables names it, so that it
@@ -54,19 +54,23 @@ export function postgresSnapshotStore(db: PgDb): SnapshotStore {
   }
 
   /**
-   * The first `size` records after an id along the chain, each with its newest row and version
-   * (purged ones have none). The first `size` rows of each snapshot of the chain, each a
-   * range of its key's index, hold them all: no page sorts the whole object.
+   * The first `size` rows (`columns` of `r`) of one object after an id in each snapshot of the
+   * chain, as `p` beside its snapshot `s`. Each is a range of its key's index, and together they
+   * hold the chain's first `size` records: no page sorts the whole object.
    */
+  const firstRowsOfEachSnapshot = (organisationId: string, chain: readonly string[], object: string, after: string | undefined, size: number, columns: SQL) =>
+    sql`snapshots s cross join lateral (
+        select ${columns} from snapshot_records r
+        where r.organisation_id = ${organisationId} and r.snapshot_id = s.id and r.object = ${object}${after === undefined ? sql`` : sql` and r.record_id > ${after}`}
+        order by r.record_id limit ${size}) p
+      where ${anyOf(sql`s.id`, chain)}`;
+
+  /** The first `size` records after an id along the chain, each with its newest row and version (purged ones have none). */
   const slice: ReadSlice = async (chain, object, after, size) => {
     const organisationId = await organisationOfSnapshot(chain[0]);
     const { rows } = await db.execute<{ record_id: string; deleted: boolean; data: string | null }>(sql`with n as (
         select distinct on (p.record_id) p.record_id, p.deleted, p.version_hash
-        from snapshots s cross join lateral (
-          select r.record_id, r.deleted, r.version_hash from snapshot_records r
-          where r.organisation_id = ${organisationId} and r.snapshot_id = s.id and r.object = ${object}${after === undefined ? sql`` : sql` and r.record_id > ${after}`}
-          order by r.record_id limit ${size}) p
-        where ${anyOf(sql`s.id`, chain)}
+        from ${firstRowsOfEachSnapshot(organisationId, chain, object, after, size, sql`r.record_id, r.deleted, r.version_hash`)}
         order by p.record_id, s.sequence desc limit ${size})
       select n.record_id, n.deleted, v.data from n
       left join record_versions v on n.version_hash <> ${PURGED} and v.organisation_id = ${organisationId} and v.record_id = n.record_id and v.hash = n.version_hash
@@ -96,18 +100,18 @@ export function postgresSnapshotStore(db: PgDb): SnapshotStore {
       if (rows.length === 0) return 0;
       const organisationId = await organisationOfSnapshot(snapshotId);
       // A record read twice in one batch keeps its last row, as the SQLite upsert leaves it.
-      const last = [...new Map(rows.map((row) => [row.recordId, row])).values()];
-      return db.transaction(async (tx) => {
+      const lastOfRecord = new Map(rows.map((row, i) => [row.recordId, i]));
+      const staged = rows.map((row, i) => [row.recordId, row.hash, storedText(row.data), row.deleted, lastOfRecord.get(row.recordId) === i]);
+      return transactionOnConnection(db, async (tx, client) => {
         await storingVersions(tx, organisationId);
+        await stageRecords(tx, client, staged);
         // Backups of two instances of one org insert the same versions at once: taken in key order,
         // their waits on each other's keys cannot form a cycle (a deadlock would fail one of them).
         const added = await tx.execute(sql`insert into record_versions (organisation_id, record_id, hash, data)
-          select ${organisationId}, v.record_id, v.hash, v.data
-          from unnest(${sql.param(rows.map((row) => row.recordId))}::text[], ${sql.param(rows.map((row) => row.hash))}::text[], ${sql.param(rows.map((row) => storedText(row.data)))}::text[]) as v(record_id, hash, data)
-          order by v.record_id, v.hash
+          select ${organisationId}, record_id, hash, data from ${STAGED_RECORDS} order by record_id, hash
           on conflict do nothing`);
         await tx.execute(sql`insert into snapshot_records (organisation_id, snapshot_id, object, record_id, version_hash, deleted)
-          select ${organisationId}, ${snapshotId}, ${object}, * from unnest(${sql.param(last.map((row) => row.recordId))}::text[], ${sql.param(last.map((row) => row.hash))}::text[], ${sql.param(last.map((row) => row.deleted))}::boolean[])
+          select ${organisationId}, ${snapshotId}, ${object}, record_id, hash, deleted from ${STAGED_RECORDS} where last_of_record
           on conflict (organisation_id, snapshot_id, object, record_id) do update set version_hash = excluded.version_hash, deleted = excluded.deleted`);
         return added.rowCount ?? 0;
       });
@@ -192,7 +196,7 @@ export function postgresSnapshotStore(db: PgDb): SnapshotStore {
     async newestVersions(chain, object, page = {}) {
       if (page.limit !== undefined) return newestVersionsPage(slice, chain, object, { ...page, limit: page.limit });
       const { organisationId, rows } = await newestRows(chain, object, page.after === undefined ? undefined : sql`r.record_id > ${page.after}`);
-      return (await versionsOf(organisationId, rows)).slice(page.offset ?? 0);
+      return versionsOf(organisationId, rows);
     },
 
     versionReader: (chain, object) => async (recordIds) => {
@@ -214,12 +218,8 @@ export function postgresSnapshotStore(db: PgDb): SnapshotStore {
       // An export asks for the pages of a full snapshot's bases: none.
       if (chain.length === 0) return [];
       const organisationId = await organisationOfSnapshot(chain[0]);
-      // The first `size` of each snapshot's, each a range of its key's index, hold the first `size` of the chain's.
-      const { rows } = await db.execute<{ record_id: string }>(sql`select distinct p.record_id from snapshots s cross join lateral (
-          select r.record_id from snapshot_records r
-          where r.organisation_id = ${organisationId} and r.snapshot_id = s.id and r.object = ${object} and r.record_id > ${after}
-          order by r.record_id limit ${size}) p
-        where ${anyOf(sql`s.id`, chain)}
+      const { rows } = await db.execute<{ record_id: string }>(sql`select distinct p.record_id
+        from ${firstRowsOfEachSnapshot(organisationId, chain, object, after, size, sql`r.record_id`)}
         order by 1 limit ${size}`);
       return rows.map((row) => row.record_id);
     },
