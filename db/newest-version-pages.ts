@@ -18,16 +18,15 @@ export type ReadSlice = (chain: string[], object: string, after: string | undefi
  * of the chain after it (which sorts all of them for every page); slices follow one another until
  * the page is full (purged records take no place in it) or the chain ends.
  */
-export async function newestVersionsPage(readSlice: ReadSlice, chain: string[], object: string, page: { after?: string; limit: number; offset?: number }): Promise<NewestVersion[]> {
-  const wanted = (page.offset ?? 0) + page.limit;
+export async function newestVersionsPage(readSlice: ReadSlice, chain: string[], object: string, page: { after?: string; limit: number }): Promise<NewestVersion[]> {
   const found: NewestVersion[] = [];
   let after = page.after;
-  while (found.length < wanted) {
-    const size = wanted - found.length;
+  while (found.length < page.limit) {
+    const size = page.limit - found.length;
     const slice = await readSlice(chain, object, after, size);
-    found.push(...slice.versions);
+    for (const version of slice.versions) found.push(version);
     if (slice.covered < size) break;
     after = slice.last;
   }
-  return found.slice(page.offset ?? 0);
+  return found;
 }

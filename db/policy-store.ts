@@ -1,6 +1,12 @@
 import type { backupPolicies, BackupPolicyRow, GrantRow, retentionPolicies, RetentionPolicyRow, ScheduledRunRow } from './schema.ts';
 
 export type BackupPolicyValues = Omit<typeof backupPolicies.$inferInsert, 'instanceId'>;
+/** Where a page of an instance's runs starts: after this run, newest first. */
+export interface RunPosition {
+  claimedAt: Date;
+  id: string;
+}
+
 export type RetentionPolicyValues = Omit<typeof retentionPolicies.$inferInsert, 'instanceId'>;
 
 /**
@@ -19,8 +25,8 @@ export interface BackupPolicyStore {
   due(at: Date): Promise<BackupPolicyRow[]>;
   /** The newest scheduled run of each of the instances that had one. */
   lastRuns(instanceIds: readonly string[]): Promise<ScheduledRunRow[]>;
-  /** An instance's scheduled runs, newest first. */
-  history(instanceId: string, limit: number): Promise<ScheduledRunRow[]>;
+  /** Up to `limit` of an instance's scheduled runs, newest first, after the run at `after`. */
+  history(instanceId: string, page: { after?: RunPosition; limit: number }): Promise<ScheduledRunRow[]>;
   /** The grants named: an instance's current grant is what its scheduled backups run on. */
   grants(grantIds: readonly string[]): Promise<GrantRow[]>;
 }

@@ -75,8 +75,8 @@ export interface SnapshotStore {
   ownRows(snapshotId: string, object: string): Promise<OwnRow[]>;
   /** Records of one object along a chain, and how many of them deleted, purged ones left out. */
   countAlong(chain: string[], object: string): Promise<{ total: number; deleted: number }>;
-  /** The newest version of each record of one object along a chain, purged ones left out, in id order: after an id, or from an offset. */
-  newestVersions(chain: string[], object: string, page?: { after?: string; limit?: number; offset?: number }): Promise<NewestVersion[]>;
+  /** The newest version of each record of one object along a chain, purged ones left out, in id order, after an id if given. */
+  newestVersions(chain: string[], object: string, page?: { after?: string; limit?: number }): Promise<NewestVersion[]>;
   /** The newest versions of given records of one object along a chain, deleted ones included: the reading is prepared once. */
   versionReader(chain: string[], object: string): (recordIds: string[]) => Promise<NewestVersion[]>;
   /**

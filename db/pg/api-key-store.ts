@@ -1,6 +1,6 @@
 import { and, asc, eq } from 'drizzle-orm';
 import type { ApiKeyStore } from '../api-key-store.ts';
-import { createdAfter } from '../created-after.ts';
+import { createdAfter } from '../keyset.ts';
 import type { PgDb } from './client.ts';
 import { apiKeys, organisations } from './schema.ts';
 

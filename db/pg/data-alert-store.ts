@@ -1,9 +1,10 @@
-import { and, desc, eq, isNull, lt, or, sql } from 'drizzle-orm';
+import { and, desc, eq, isNull, sql } from 'drizzle-orm';
 import type { AlertPosition, DataAlertStore } from '../data-alert-store.ts';
+import { olderThan } from '../keyset.ts';
 import type { PgDb } from './client.ts';
 import { dataAlerts, dataAlertThresholds } from './schema.ts';
 
-const after = ({ createdAt, id }: AlertPosition) => or(lt(dataAlerts.createdAt, createdAt), and(eq(dataAlerts.createdAt, createdAt), lt(dataAlerts.id, id)));
+const after = ({ createdAt, id }: AlertPosition) => olderThan(dataAlerts.createdAt, dataAlerts.id, createdAt, id);
 
 /** Data alerts on PostgreSQL. */
 export function postgresDataAlertStore(db: PgDb): DataAlertStore {

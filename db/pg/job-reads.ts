@@ -1,7 +1,8 @@
-import { and, asc, count, desc, eq, gt, inArray, lt, or, type Column, type SQL } from 'drizzle-orm';
+import { and, asc, count, desc, eq, gt, inArray, type Column, type SQL } from 'drizzle-orm';
 import { UNLISTED_JOB_COLUMNS, type JobReads } from '../job-reads.ts';
 import type { ChildPageQuery } from '../parent-pages.ts';
 import type { JobStatus } from '../schema.ts';
+import { olderThan } from '../keyset.ts';
 import { anyOf } from './any-of.ts';
 import type { PgDb } from './client.ts';
 import { firstRowsPerParent } from './rows-per-parent.ts';
@@ -31,7 +32,7 @@ export function postgresJobReads(db: PgDb): JobReads {
             organisationId !== undefined ? eq(table.organisationId, organisationId) : undefined,
             status ? eq(table.status, status) : undefined,
             kind ? eq(table.kind, kind) : undefined,
-            after ? or(lt(table.queuedAt, after.queuedAt), and(eq(table.queuedAt, after.queuedAt), lt(table.id, after.id))) : undefined,
+            after ? olderThan(table.queuedAt, table.id, after.queuedAt, after.id) : undefined,
           ),
           orderBy: [desc(table.queuedAt), desc(table.id)],
         }),

@@ -1,10 +1,9 @@
-import { and, desc, eq, isNotNull, lte, sql, type Column } from 'drizzle-orm';
+import { and, desc, eq, isNotNull, lte } from 'drizzle-orm';
 import type { BackupPolicyStore, RetentionPolicyStore } from '../policy-store.ts';
 import type { PgDb } from './client.ts';
 import { backupPolicies, grants, retentionPolicies, scheduledRuns } from './schema.ts';
-
-/** An id list as one array parameter, however long. */
-const anyOf = (column: Column, values: readonly string[]) => sql`${column} = any(${sql.param([...values])}::text[])`;
+import { olderThan } from '../keyset.ts';
+import { anyOf } from './any-of.ts';
 
 /** Backup policies and their runs on PostgreSQL. */
 export function postgresBackupPolicyStore(db: PgDb): BackupPolicyStore {
@@ -36,7 +35,13 @@ export function postgresBackupPolicyStore(db: PgDb): BackupPolicyStore {
         .where(anyOf(scheduledRuns.instanceId, instanceIds))
         .orderBy(scheduledRuns.instanceId, desc(scheduledRuns.claimedAt)),
 
-    history: (instanceId, limit) => db.select().from(scheduledRuns).where(eq(scheduledRuns.instanceId, instanceId)).orderBy(desc(scheduledRuns.claimedAt)).limit(limit),
+    history: (instanceId, { after, limit }) =>
+      db
+        .select()
+        .from(scheduledRuns)
+        .where(and(eq(scheduledRuns.instanceId, instanceId), after && olderThan(scheduledRuns.claimedAt, scheduledRuns.id, after.claimedAt, after.id)))
+        .orderBy(desc(scheduledRuns.claimedAt), desc(scheduledRuns.id))
+        .limit(limit),
 
     grants: (grantIds) => db.select().from(grants).where(anyOf(grants.id, grantIds)),
   };

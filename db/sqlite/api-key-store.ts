@@ -2,7 +2,7 @@ import { and, asc, eq } from 'drizzle-orm';
 import type { Db } from '../client.ts';
 import type { ApiKeyStore, NewApiKey } from '../api-key-store.ts';
 import { apiKeys, organisations } from '../schema.ts';
-import { createdAfter } from '../created-after.ts';
+import { createdAfter } from '../keyset.ts';
 import { promised } from './promised.ts';
 
 /** API keys on SQLite. */

@@ -1,10 +1,11 @@
-import { and, desc, eq, inArray, isNull, lt, or } from 'drizzle-orm';
+import { and, desc, eq, inArray, isNull } from 'drizzle-orm';
 import type { Db } from '../client.ts';
 import type { AlertPosition, AlertThreshold, DataAlertStore, NewDataAlert } from '../data-alert-store.ts';
+import { olderThan } from '../keyset.ts';
 import { dataAlerts, dataAlertThresholds } from '../schema.ts';
 import { promised } from './promised.ts';
 
-const after = ({ createdAt, id }: AlertPosition) => or(lt(dataAlerts.createdAt, createdAt), and(eq(dataAlerts.createdAt, createdAt), lt(dataAlerts.id, id)));
+const after = ({ createdAt, id }: AlertPosition) => olderThan(dataAlerts.createdAt, dataAlerts.id, createdAt, id);
 
 /** Data alerts on SQLite. */
 export function sqliteDataAlertStore(db: Db): DataAlertStore {

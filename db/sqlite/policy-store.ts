@@ -1,6 +1,7 @@
 import { and, desc, eq, inArray, isNotNull, lte, sql } from 'drizzle-orm';
 import type { Db } from '../client.ts';
-import type { BackupPolicyStore, BackupPolicyValues, RetentionPolicyStore, RetentionPolicyValues } from '../policy-store.ts';
+import { olderThan } from '../keyset.ts';
+import type { BackupPolicyStore, BackupPolicyValues, RetentionPolicyStore, RetentionPolicyValues, RunPosition } from '../policy-store.ts';
 import { backupPolicies, grants, retentionPolicies, scheduledRuns } from '../schema.ts';
 import { promised } from './promised.ts';
 
@@ -36,8 +37,14 @@ export function sqliteBackupPolicyStore(db: Db): BackupPolicyStore {
       .all()
       .map((row) => row.run);
   }
-  const history = (instanceId: string, limit: number) =>
-    db.select().from(scheduledRuns).where(eq(scheduledRuns.instanceId, instanceId)).orderBy(desc(scheduledRuns.claimedAt)).limit(limit).all();
+  const history = (instanceId: string, { after, limit }: { after?: RunPosition; limit: number }) =>
+    db
+      .select()
+      .from(scheduledRuns)
+      .where(and(eq(scheduledRuns.instanceId, instanceId), after && olderThan(scheduledRuns.claimedAt, scheduledRuns.id, after.claimedAt, after.id)))
+      .orderBy(desc(scheduledRuns.claimedAt), desc(scheduledRuns.id))
+      .limit(limit)
+      .all();
   const grantsOf = (grantIds: readonly string[]) => (grantIds.length > 0 ? db.select().from(grants).where(inArray(grants.id, [...grantIds])).all() : []);
   return {
     byInstanceIds: promised(byInstanceIds),

@@ -26,7 +26,7 @@ export function sqliteSnapshotStore({ db, sqlite }: Pick<DatabaseHandle, 'db' | 
   const snapshotById = db.select().from(snapshots).where(eq(snapshots.id, sql.placeholder('id'))).prepare();
 
   /** The newest row of each record of one object along a snapshot chain, with its contents. */
-  function newestVersionsQuery(chain: string[], object: string, filter: SQL | undefined, options: { limit?: number; offset?: number } = {}) {
+  function newestVersionsQuery(chain: string[], object: string, filter: SQL | undefined) {
     // SQLite takes the bare columns of a max() aggregate from the row holding the maximum:
     // the newest row of each record along the chain.
     return db
@@ -43,9 +43,7 @@ export function sqliteSnapshotStore({ db, sqlite }: Pick<DatabaseHandle, 'db' | 
       .groupBy(snapshotRecords.recordId)
       // HAVING sees the newest version of each record: a record purged since an older version is not there at all.
       .having(sql`${snapshotRecords.versionHash} <> ${PURGED}`)
-      .orderBy(asc(snapshotRecords.recordId))
-      .limit(options.limit ?? -1)
-      .offset(options.offset ?? 0);
+      .orderBy(asc(snapshotRecords.recordId));
   }
 
   const recordIdPage = prepareRecordIdPages(sqlite);
@@ -204,7 +202,7 @@ export function sqliteSnapshotStore({ db, sqlite }: Pick<DatabaseHandle, 'db' | 
     countAlong: promised(countAlong),
     async newestVersions(chain, object, page = {}) {
       if (page.limit !== undefined) return newestVersionsPage(slice, chain, object, { ...page, limit: page.limit });
-      return newestVersionsQuery(chain, object, page.after === undefined ? undefined : gt(snapshotRecords.recordId, page.after), page).all();
+      return newestVersionsQuery(chain, object, page.after === undefined ? undefined : gt(snapshotRecords.recordId, page.after)).all();
     },
     versionReader(chain, object) {
       // A restore reads thousands of batches: the statement is prepared once.

@@ -1,4 +1,4 @@
-import type { BackupPolicyStore } from '../../db/policy-store.ts';
+import type { BackupPolicyStore, RunPosition } from '../../db/policy-store.ts';
 import type { BackupFrequency, BackupPolicyRow, GrantRow, ScheduledRunRow } from '../../db/schema.ts';
 import { InvalidInputError } from '../errors.ts';
 import { checkCron, nextSlot, ScheduleError, tierAnchor, type ScheduleShape, type StartWindow } from './schedule-times.ts';
@@ -90,8 +90,8 @@ export function createBackupPolicyService(store: BackupPolicyStore, now: () => D
     /** The newest scheduled run of each instance. */
     lastRuns: (instanceIds: readonly string[]): Promise<ScheduledRunRow[]> => store.lastRuns(instanceIds),
 
-    /** An instance's scheduled runs, newest first. */
-    history: (instanceId: string, limit: number): Promise<ScheduledRunRow[]> => store.history(instanceId, limit),
+    /** A page of an instance's scheduled runs, newest first. */
+    history: (instanceId: string, page: { after?: RunPosition; limit: number }): Promise<ScheduledRunRow[]> => store.history(instanceId, page),
 
     /** The grants named (the instances' current ones, which scheduled backups run on). */
     grants: (grantIds: readonly string[]): Promise<GrantRow[]> => store.grants(grantIds),

@@ -51,11 +51,12 @@ export function createScheduleService({ instances, policies, retention, announce
     /** Scheduled runs of each instance, newest first. */
     async historyPages(viewer: Viewer, ids: readonly string[], request: PageRequest): Promise<Map<string, Page<ScheduledRunRow>>> {
       const size = pageSize(request, HISTORY_PAGE_SIZE);
-      const offset = request.after ? decodeCursor('scheduledRuns', request.after, ['number'] as const)[0] : 0;
-      const pages = new Map<string, Page<ScheduledRunRow>>(ids.map((id) => [id, pageOf<ScheduledRunRow>([], size, request, () => '')]));
+      const position = request.after ? decodeCursor('scheduledRuns', request.after, ['number', 'string'] as const) : undefined;
+      const after = position && { claimedAt: new Date(position[0]), id: position[1] };
+      const cursorOf = (run: ScheduledRunRow) => encodeCursor('scheduledRuns', run.claimedAt.getTime(), run.id);
+      const pages = new Map<string, Page<ScheduledRunRow>>(ids.map((id) => [id, pageOf<ScheduledRunRow>([], size, request, cursorOf)]));
       for (const id of await visible(viewer, ids)) {
-        const rows = (await policies.history(id, offset + size + 1)).slice(offset);
-        pages.set(id, pageOf(rows, size, request, (row) => encodeCursor('scheduledRuns', offset + rows.indexOf(row) + 1)));
+        pages.set(id, pageOf(await policies.history(id, { after, limit: size + 1 }), size, request, cursorOf));
       }
       return pages;
     },

@@ -39,14 +39,16 @@ export function createSnapshotQueries(listing: SnapshotListing, storage: Snapsho
       return bySnapshot;
     },
 
-    /** Records of one object as they stood at a snapshot the viewer has read; `search` matches any field value. */
+    /**
+     * Records of one object as they stood at a snapshot the viewer has read; `search` matches any
+     * field value. The cursor is a record id: a page reads on from it, however deep.
+     */
     async records(snapshot: SnapshotRow, object: string, request: PageRequest & { search?: string | null }): Promise<Page<StoredRecord>> {
       const size = pageSize(request, RECORDS_PAGE_SIZE);
       await storage.requireObjects(snapshot, [object]);
-      const offset = request.after ? decodeCursor('records', request.after, ['number'] as const)[0] : 0;
-      const rows = await storage.state(snapshot, object, { search: request.search ?? undefined, limit: size + 1, offset });
-      const positions = new Map(rows.map((row, i) => [row, offset + i + 1]));
-      return pageOf(rows, size, request, (row) => encodeCursor('records', positions.get(row)!));
+      const after = request.after ? decodeCursor('records', request.after, ['string'] as const)[0] : undefined;
+      const rows = await storage.state(snapshot, object, { search: request.search ?? undefined, limit: size + 1, after });
+      return pageOf(rows, size, request, (row) => encodeCursor('records', row.recordId));
     },
   };
 }

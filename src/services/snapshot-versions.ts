@@ -39,9 +39,9 @@ export function createSnapshotVersions(store: SnapshotStore, dataKeys: DataKeys)
   const newestStates = async (snapshot: SnapshotRow, object: string, which?: string[] | 'onceDeleted'): Promise<Map<string, boolean>> =>
     store.heldStates(await chainOf(snapshot), object, which);
 
-  /** The newest version of each record of an object along a chain, a slice at a time in id order. */
-  async function* newestVersions(chain: string[], object: string): AsyncGenerator<NewestVersion> {
-    let after: string | undefined;
+  /** The newest version of each record of an object along a chain, a slice at a time in id order, after an id if given. */
+  async function* newestVersions(chain: string[], object: string, from?: string): AsyncGenerator<NewestVersion> {
+    let after = from;
     for (;;) {
       const rows = await store.newestVersions(chain, object, { after, limit: OPENED_SLICE });
       yield* rows;

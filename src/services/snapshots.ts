@@ -55,23 +55,20 @@ export function createSnapshotService(store: SnapshotStore, dataKeys: DataKeys) 
       };
     },
 
-    /** The records of one object as they stood at the snapshot, deleted ones included. */
-    async state(snapshot: SnapshotRow, object: string, options: { search?: string; limit?: number; offset?: number } = {}): Promise<StoredRecord[]> {
+    /** The records of one object as they stood at the snapshot, deleted ones included, in id order after `after` if given. */
+    async state(snapshot: SnapshotRow, object: string, options: { search?: string; limit?: number; after?: string } = {}): Promise<StoredRecord[]> {
       const cipher = await cipherOfInstance(snapshot.instanceId);
       const toStored = storedRecord(object, cipher);
-      const { search, limit = Number.POSITIVE_INFINITY, offset = 0 } = options;
+      const { search, limit = Number.POSITIVE_INFINITY, after } = options;
       const chain = await chainOf(snapshot);
-      if (!search) return (await store.newestVersions(chain, object, { limit: options.limit, offset: options.offset })).map(toStored);
+      if (!search) return (await store.newestVersions(chain, object, { after, limit: options.limit })).map(toStored);
       // Contents are sealed: a search opens the newest versions in turn until the page is full,
       // matching the JSON text as the database's LIKE did.
       const needle = search.toLowerCase();
       const found: StoredRecord[] = [];
-      let skipped = 0;
-      for await (const row of newestVersions(chain, object)) {
+      for await (const row of newestVersions(chain, object, after)) {
         const text = openedText(cipher, row.data);
-        if (!text.toLowerCase().includes(needle)) continue;
-        if (skipped < offset) skipped += 1;
-        else if (found.push(toStored({ ...row, data: text })) >= limit) break;
+        if (text.toLowerCase().includes(needle) && found.push(toStored({ ...row, data: text })) >= limit) break;
       }
       return found;
     },

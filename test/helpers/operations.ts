@@ -33,8 +33,8 @@ export const JOB_FIELDS = `id kind status error apiCalls objects warnings
 
 export const JOB = `query ($id: ID!) { job(id: $id) { ... on Job { ${JOB_FIELDS} } } }`;
 
-export const SNAPSHOT_RECORDS = `query ($id: ID!, $object: String!, $first: Int, $after: String) {
-  snapshot(id: $id) { ... on Snapshot { records(object: $object, first: $first, after: $after) { nodes { id deleted fields } pageInfo { endCursor hasNextPage } } } }
+export const SNAPSHOT_RECORDS = `query ($id: ID!, $object: String!, $first: Int, $after: String, $search: String) {
+  snapshot(id: $id) { ... on Snapshot { records(object: $object, first: $first, after: $after, search: $search) { nodes { id deleted fields } pageInfo { endCursor hasNextPage } } } }
 }`;
 
 export const INSTANCE_STATE = `query ($id: ID!) {
@@ -93,13 +93,13 @@ export interface SnapshotRecord {
   fields: Record<string, unknown>;
 }
 
-/** Every record of an object in a snapshot, read through Snapshot.records pages of `pageSize`. */
-export async function snapshotRecords(client: GraphQLClient, snapshotId: string, object: string, pageSize = 100) {
+/** Every record of an object in a snapshot (that `search` matches, if given), read through Snapshot.records pages of `pageSize`. */
+export async function snapshotRecords(client: GraphQLClient, snapshotId: string, object: string, pageSize = 100, search?: string) {
   const records: SnapshotRecord[] = [];
   let after: string | null = null;
   for (;;) {
     const page: { nodes: SnapshotRecord[]; pageInfo: { endCursor: string | null; hasNextPage: boolean } } = (
-      await client.query(SNAPSHOT_RECORDS, { id: snapshotId, object, first: pageSize, after })
+      await client.query(SNAPSHOT_RECORDS, { id: snapshotId, object, first: pageSize, after, search })
     ).snapshot.records;
     records.push(...page.nodes);
     if (!page.pageInfo.hasNextPage) return records;

@@ -53,9 +53,9 @@ export interface TestServer {
 }
 
 /** What a request answers, and the SQL statements the server ran to answer it. */
-export async function statementsFor(server: TestServer, client: GraphQLClient, query: string) {
+export async function statementsFor(server: TestServer, client: GraphQLClient, query: string, variables?: Record<string, unknown>) {
   const before = server.app.database.statementCount();
-  const data = await client.query(query);
+  const data = await client.query(query, variables);
   return { data, statements: server.app.database.statementCount() - before };
 }
 

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { reauthenticate, startConnectedInstance, type ConnectedSetup } from '../helpers/connected-instance.ts';
 import { createOrganisationWithKey } from '../helpers/fixtures.ts';
-import { backup, restore, START_BACKUP, START_RESTORE } from '../helpers/operations.ts';
+import { backup, restore, snapshotRecords, START_BACKUP, START_RESTORE } from '../helpers/operations.ts';
 import { sealedBytes } from '../../src/services/organisation-cipher.ts';
 import { bytesOfStoredText, storedText } from '../../db/pg/record-data.ts';
 import { rowsOf } from '../helpers/database-rows.ts';
@@ -197,6 +197,21 @@ describe('backup and restore against the emulator', () => {
     expect(job.status, JSON.stringify(job)).toBe('SUCCEEDED');
     expect(sandboxData.counts().Account).toBe(before.Account + 1);
     expect(sandboxData.counts().Contact).toBeGreaterThan(before.Contact);
+  });
+
+  it("pages a snapshot's records by cursor, each page going on after the last, with or without a search", async () => {
+    const data = setup.emulator.data.PRODUCTION;
+    const marked = data.ids('Account').filter((_, i) => i % 7 === 0);
+    for (const id of marked) data.update(id, { Description: 'Marked for the paging walk' });
+    const full = await backup(setup.admin, setup.instanceId, { objects: ['Account'], full: true });
+    const account = full.snapshot.objects.find((object: { name: string }) => object.name === 'Account');
+
+    const walked = (await snapshotRecords(setup.admin, full.snapshot.id, 'Account', 7)).map((record) => record.id);
+    expect(walked).toHaveLength(account.recordCount + account.deletedCount);
+    expect(walked.every((id, i) => i === 0 || walked[i - 1] < id)).toBe(true); // in id order, none twice
+    // Matches fall unevenly across pages of 3; each page goes on after the last match.
+    const found = (await snapshotRecords(setup.admin, full.snapshot.id, 'Account', 3, 'marked for the PAGING walk')).map((record) => record.id);
+    expect(found).toEqual([...marked].sort());
   });
 });
 

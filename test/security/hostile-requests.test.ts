@@ -150,6 +150,8 @@ async function expectHealthzAnswersDuring(what: string, attack: () => Promise<vo
   expect(best, `/healthz under ${what}`).toBeLessThan(200);
 }
 
+const accountId = (n: number) => `001${String(n).padStart(15, '0')}`;
+
 /** Twenty instances with jobs and a snapshot of 2,000 large records, written through the store before the service starts. */
 async function seed({ engine, env }: ProcessDatabase) {
   const database = await openStore(engine === 'sqlite' ? { engine, file: env.DATABASE_URL } : { engine, url: env.DATABASE_URL });
@@ -165,7 +167,7 @@ async function seed({ engine, env }: ProcessDatabase) {
     await snapshots.storeRecords(
       snapshot.id,
       'Account',
-      Array.from({ length: 500 }, (_, i) => recordText({ Id: `001${String(batch * 500 + i).padStart(15, '0')}`, Name: `Account ${batch * 500 + i}`, Description: filler })),
+      Array.from({ length: 500 }, (_, i) => recordText({ Id: accountId(batch * 500 + i), Name: `Account ${batch * 500 + i}`, Description: filler })),
     );
   }
   await snapshots.complete(snapshot, [{ name: 'Account', highWaterMark: null, state: 'COMPLETE', reason: null, hasBlobs: false }]);
@@ -286,8 +288,8 @@ describe('hostile requests', () => {
   it('answers the largest allowed pages of large records cheaply', async () => {
     const query = `query ($id: ID!, $after: String) { snapshot(id: $id) { ... on Snapshot { records(object: "Account", first: 100, after: $after) { nodes { id fields } pageInfo { endCursor } } } } }`;
     // A document's second run compiles it (graphql-jit): that cost is reported, the next page is measured.
-    const first = await gql(query, { id: snapshotId, after: encodeCursor('records', 1000) }, viewer.apiKey);
-    const second = await gql(query, { id: snapshotId, after: encodeCursor('records', 1100) }, viewer.apiKey);
+    const first = await gql(query, { id: snapshotId, after: encodeCursor('records', accountId(999)) }, viewer.apiKey);
+    const second = await gql(query, { id: snapshotId, after: encodeCursor('records', accountId(1099)) }, viewer.apiKey);
     for (const run of [first, second]) expect(run.body.errors).toBeUndefined();
     figure('a document run first / run again and compiled: server ms / CPU ms', `${first.serverMs} / ${first.cpuMs}, ${second.serverMs} / ${second.cpuMs}`);
     const page = await gql(query, { id: snapshotId }, viewer.apiKey);
@@ -300,10 +302,15 @@ describe('hostile requests', () => {
     const query = `query ($id: ID!, $search: String!) { snapshot(id: $id) { ... on Snapshot { records(object: "Account", search: $search, first: 100) { nodes { id } pageInfo { hasNextPage } } } } }`;
     // Compiled on its second run (reported above for another document): the third is measured.
     for (const search of ['warming up', 'compiling']) await gql(query, { id: snapshotId, search }, viewer.apiKey);
-    const answer = await gql(query, { id: snapshotId, search: 'no such words' }, viewer.apiKey);
-    expect(answer.body.errors).toBeUndefined();
-    expect((answer.body.data as { snapshot: { records: { nodes: unknown[] } } }).snapshot.records.nodes).toEqual([]);
-    expectCheap(answer, 'search through 2,000 sealed records');
+    // CPU time is counted in 10 ms ticks, and a collection can land in any one answer: the mean of five is checked.
+    const answers: Answer[] = [];
+    for (const search of ['no such words', 'nor these', 'nothing here', 'absent', 'missing too']) answers.push(await gql(query, { id: snapshotId, search }, viewer.apiKey));
+    for (const answer of answers) {
+      expect(answer.body.errors).toBeUndefined();
+      expect((answer.body.data as { snapshot: { records: { nodes: unknown[] } } }).snapshot.records.nodes).toEqual([]);
+    }
+    const mean = (of: (answer: Answer) => number) => answers.reduce((sum, answer) => sum + of(answer), 0) / answers.length;
+    expectCheap({ ...answers[0], serverMs: mean((answer) => answer.serverMs), cpuMs: mean((answer) => answer.cpuMs) }, 'search through 2,000 sealed records, mean of 5');
   });
 
   it('runs a stream of distinct documents from one key uncompiled: each costs what the plain executor does', async () => {
@@ -354,7 +361,7 @@ describe('hostile requests', () => {
       // Distinct cursors: every answer is a new ~220 KB entry.
       const answers = await Promise.all(
         Array.from({ length: 10 }, (_, i) => {
-          const after = encodeCursor('records', round * 10 + i);
+          const after = encodeCursor('records', accountId(round * 10 + i));
           return gql(query, { id: snapshotId, after }, viewer.apiKey);
         }),
       );

@@ -149,15 +149,15 @@ describe.each(ENGINES)('snapshot storage on $name', (engine) => {
       undefined,
       Array.from({ length: 1200 }, (_, i) => account(`001${String(i).padStart(4, '0')}`)),
     );
-    const page = await snapshots.state(full, 'Account', { limit: 3, offset: 10 });
+    const page = await snapshots.state(full, 'Account', { limit: 3, after: '0010009' });
     expect(page.map((record) => record.recordId)).toEqual(['0010010', '0010011', '0010012']);
     // Beyond one slice of opened versions (500), in id order.
-    const found = await snapshots.state(full, 'Account', { search: '1 V0', limit: 4, offset: 49 });
-    expect(found.map((record) => record.recordId)).toEqual(['0010491', '0010501', '0010511', '0010521']);
+    const found = await snapshots.state(full, 'Account', { search: '1 V0', limit: 60, after: '0010001' });
+    expect(found.map((record) => record.recordId)).toEqual(Array.from({ length: 60 }, (_, i) => `001${String(i * 10 + 11).padStart(4, '0')}`));
     expect((await snapshots.state(full, 'Account', { search: '11199 V0' })).map((record) => record.recordId)).toEqual(['0011199']);
   });
 
-  it('fills each page along a chain whatever its purged records, from an id or an offset', async () => {
+  it('fills each page along a chain whatever its purged records, from the start or after an id', async () => {
     const id = (i: number) => `001${String(i).padStart(4, '0')}`;
     const full = await snapshotOf(undefined, Array.from({ length: 30 }, (_, i) => account(id(i))));
     const purged = [...Array.from({ length: 10 }, (_, i) => id(i)), id(20)];
@@ -169,8 +169,8 @@ describe.each(ENGINES)('snapshot storage on $name', (engine) => {
     expect(ids(await database.snapshots.newestVersions(chain, 'Account', { limit: 10 }))).toEqual(live.slice(0, 10));
     expect(ids(await database.snapshots.newestVersions(chain, 'Account', { after: id(3), limit: 10 }))).toEqual(live.slice(0, 10));
     expect(ids(await database.snapshots.newestVersions(chain, 'Account', { after: id(19), limit: 10 }))).toEqual(live.slice(10));
-    expect(ids(await database.snapshots.newestVersions(chain, 'Account', { limit: 10, offset: 5 }))).toEqual(live.slice(5, 15));
-    expect((await snapshots.state(incremental, 'Account', { limit: 3, offset: 5 })).map(({ recordId, deleted, data }) => [recordId, deleted, data.Name])).toEqual([
+    expect(ids(await database.snapshots.newestVersions(chain, 'Account', { after: live[4], limit: 10 }))).toEqual(live.slice(5, 15));
+    expect((await snapshots.state(incremental, 'Account', { limit: 3, after: live[4] })).map(({ recordId, deleted, data }) => [recordId, deleted, data.Name])).toEqual([
       [id(15), false, `${id(15)} v1`],
       [id(16), true, `${id(16)} v1`],
       [id(17), false, `${id(17)} v0`],
@@ -188,8 +188,7 @@ describe.each(ENGINES)('snapshot storage on $name', (engine) => {
       const chain = await snapshots.chain(incremental);
 
       // One connection, so that its reads are the ones counted once it reports them.
-      const client = new pg.Client({ connectionString: process.env.TEST_DATABASE_URL, options: `-c search_path=${database.schema}` });
-      await client.connect();
+      const client = new pg.Pool({ connectionString: process.env.TEST_DATABASE_URL, options: `-c search_path=${database.schema}`, max: 1 });
       try {
         const store = postgresSnapshotStore(drizzle(client, { schema: pgSchema }));
         const partition = `snapshot_records_${instance.organisationId.replaceAll('-', '')}`;

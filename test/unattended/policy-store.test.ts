@@ -83,7 +83,26 @@ describe.each(ENGINES)('policies on $name', (engine) => {
         [other.id, at(5).getTime()],
       ].sort(),
     );
-    expect((await database.policies.history(instance.id, 2)).map((run) => run.scheduledFor)).toEqual([at(24), at(12)]);
+    const firstPage = await database.policies.history(instance.id, { limit: 2 });
+    expect(firstPage.map((run) => run.scheduledFor)).toEqual([at(24), at(12)]);
+    const after = { claimedAt: firstPage[1].claimedAt, id: firstPage[1].id };
+    expect((await database.policies.history(instance.id, { after, limit: 2 })).map((run) => run.scheduledFor)).toEqual([at(0)]);
+  });
+
+  it('pages runs claimed at the same moment once each, the id breaking the tie', async () => {
+    await database.policies.save(instance.id, policy(at(0)));
+    for (const hour of [0, 12, 24, 36, 48]) await database.runClaims.claim(instance.id, at(hour), at(hour + 12), true, at(60));
+    const seen: string[] = [];
+    let after: { claimedAt: Date; id: string } | undefined;
+    for (;;) {
+      const page = await database.policies.history(instance.id, { after, limit: 2 });
+      seen.push(...page.map((run) => run.id));
+      if (page.length < 2) break;
+      after = { claimedAt: page[1].claimedAt, id: page[1].id };
+    }
+    const ids = (await database.policies.history(instance.id, { limit: 10 })).map((run) => run.id);
+    expect(ids).toHaveLength(5);
+    expect(seen).toEqual([...ids].sort().reverse());
   });
 
   it('reads the grants named, those scheduled backups run on', async () => {

@@ -92,6 +92,34 @@ describe('scheduled backups', () => {
     expect((await admin.query(START_BACKUP, { instanceId })).startBackup.__typename).toBe('TokenExpired');
   });
 
+  it('pages the run history newest first, each run once', async () => {
+    const clock = new FakeClock('2026-01-05T00:00:00Z');
+    setup = await startConnectedInstance({ clock, emulator: { records: 5 } });
+    const { admin, instanceId, server } = setup;
+    await admin.query(SET_POLICY, { instanceId, frequency: 'EVERY_12_HOURS' });
+    for (let run = 0; run < 5; run++) {
+      const [claimed] = await server.app.scheduler.tick();
+      await jobEnded(admin, globalId('Job', claimed.jobId!));
+      clock.advance(12 * HOUR);
+    }
+
+    const RUNS = `query ($id: ID!, $after: String) { instance(id: $id) { ... on Instance { scheduledRuns(first: 2, after: $after) { nodes { scheduledFor } pageInfo { hasNextPage endCursor } } } } }`;
+    const seen: string[] = [];
+    let after: string | null = null;
+    for (;;) {
+      const page: { nodes: { scheduledFor: string }[]; pageInfo: { hasNextPage: boolean; endCursor: string } } = (await admin.query(RUNS, { id: instanceId, after })).instance.scheduledRuns;
+      seen.push(...page.nodes.map((run) => run.scheduledFor));
+      if (!page.pageInfo.hasNextPage) break;
+      after = page.pageInfo.endCursor;
+    }
+    expect(seen).toEqual(['2026-01-07T00:00:00.000Z', '2026-01-06T12:00:00.000Z', '2026-01-06T00:00:00.000Z', '2026-01-05T12:00:00.000Z', '2026-01-05T00:00:00.000Z']);
+
+    // A cursor of the previous version (an offset) is refused.
+    const offsetCursor = Buffer.from(JSON.stringify(['scheduledRuns', 2])).toString('base64url');
+    const refused = await admin.request(RUNS, { id: instanceId, after: offsetCursor });
+    expect(refused.errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
+  });
+
   it('records a run that cannot start as skipped, with the reason', async () => {
     const clock = new FakeClock('2026-01-05T00:00:00Z');
     setup = await startConnectedInstance({ clock, emulator: { records: 5 } });
