@@ -21,11 +21,10 @@ export interface BoundedCacheOptions {
   now?: () => number;
 }
 
-/** Answers being worked out under one key: when the first began (in invalidations, and in time), and how many are. */
+/** The oldest lookup under one key that no answer has settled yet: when it missed, in invalidations and in time. */
 interface Pending {
   version: number;
   at: number;
-  count: number;
 }
 
 const entityKey = (entity: EntityRecord) => (entity.id === undefined ? entity.typename : `${entity.typename}:${entity.id}`);
@@ -71,20 +70,20 @@ export function createBoundedCache({ maxBytes, maxEntryBytes, maxExecutionMs = 6
 
   function missed(key: string) {
     prune();
-    const started = pending.get(key);
-    if (started) started.count++;
-    else pending.set(key, { version: invalidations, at: now(), count: 1 });
+    // One request looks its key up twice (yoga's plugin, then envelop's): the first miss stands.
+    if (!pending.has(key)) pending.set(key, { version: invalidations, at: now() });
   }
 
   /**
    * Whether an entity of an answer under `key` may have been invalidated since its lookup missed:
    * one that was, or one whose miss is forgotten (it took longer than an answer may, or there was
-   * no lookup).
+   * no lookup, or another answer under the key settled it). An answer settles every lookup under
+   * its key so far, so the next one starts afresh.
    */
   function staleSinceMiss(key: string, entityKeys: string[]): boolean {
     const started = pending.get(key);
     if (!started) return true;
-    if (--started.count === 0) pending.delete(key);
+    pending.delete(key);
     return entityKeys.some((entity) => (invalidatedAt.get(entity) ?? 0) > started.version);
   }
 

@@ -59,6 +59,10 @@ describe('cached query results', () => {
       release();
       expect((await slow).instance.name).toBe('Read slowly');
       expect((await acme.client.query(query, { id: instanceId })).instance.name).toBe('Renamed');
+      // The fresh answer is kept: the stale one's lookups no longer hold the key.
+      const again = await statementsFor(server, acme.client, query, { id: instanceId });
+      expect(again.data.instance.name).toBe('Renamed');
+      expect(again.statements).toBe(0);
     } finally {
       instances.byId = byId;
       release();

@@ -64,6 +64,22 @@ describe('the response cache store', () => {
     expect(store.cache.get('alice|list')).toBeUndefined();
   });
 
+  it('keeps the next answer under a key after one refused, however many lookups each request made', () => {
+    const store = createBoundedCache({ maxBytes: 100_000, maxEntryBytes: 10_000 });
+    const job = { typename: 'Job', id: 'j1' };
+    // Each request looks its key up twice, as the yoga and envelop layers of the plugin do.
+    const request = (changedMeanwhile: boolean) => {
+      expect(store.cache.get('alice|job')).toBeUndefined();
+      expect(store.cache.get('alice|job')).toBeUndefined();
+      if (changedMeanwhile) void store.cache.invalidate([job]);
+      void store.cache.set('alice|job', answer(1_000), [job], 60_000);
+    };
+    request(true);
+    expect(store.stats().entries).toBe(0);
+    request(false);
+    expect(store.cache.get('alice|job')).toBeDefined();
+  });
+
   it('keeps neither of two answers under one key begun before a change, nor one that took longer than an answer may', () => {
     let now = 0;
     const store = createBoundedCache({ maxBytes: 100_000, maxEntryBytes: 10_000, maxExecutionMs: 5_000, now: () => now });
