@@ -28,12 +28,14 @@ export interface FailNextRule {
   holdMs?: number;
   /** With `apply` and `drop`: drop the connection once the request is read, and carry it out this many milliseconds later. */
   commitAfterMs?: number;
+  /** With `apply`: send the real answer's head and this many bytes of its body, then drop the connection (a transfer cut off). */
+  cutAfterBytes?: number;
 }
 
 class ControlInputError extends Error {}
 
 function failNextRule(input: Record<string, unknown>): FaultRule {
-  const { method, path, count = 1, body, environment, apply = false, drop = false, holdMs = 0, commitAfterMs = 0 } = input;
+  const { method, path, count = 1, body, environment, apply = false, drop = false, holdMs = 0, commitAfterMs = 0, cutAfterBytes } = input;
   const status = input.status ?? (drop ? 503 : undefined);
   if (typeof path !== 'string' || path === '') throw new ControlInputError('path must be a non-empty string');
   if (path.startsWith('^')) {
@@ -51,6 +53,8 @@ function failNextRule(input: Record<string, unknown>): FaultRule {
     throw new ControlInputError('commitAfterMs must be a number of milliseconds up to 600000, the 10 minutes Salesforce lets a call run');
   }
   if (commitAfterMs && !(apply && drop)) throw new ControlInputError('commitAfterMs needs apply and drop');
+  if (cutAfterBytes !== undefined && (!Number.isInteger(cutAfterBytes) || (cutAfterBytes as number) < 0)) throw new ControlInputError('cutAfterBytes must be a non-negative integer');
+  if (cutAfterBytes !== undefined && (!apply || drop || input.status !== undefined)) throw new ControlInputError('cutAfterBytes needs apply, without drop or status');
   if (!Number.isInteger(count) || (count as number) < 1) throw new ControlInputError('count must be a positive integer');
   if (method !== undefined && typeof method !== 'string') throw new ControlInputError('method must be a string');
   if (environment !== undefined && !ENVIRONMENTS.has(environment as string)) throw new ControlInputError('environment must be PRODUCTION or SANDBOX');
@@ -66,6 +70,7 @@ function failNextRule(input: Record<string, unknown>): FaultRule {
     drop,
     holdMs: holdMs as number,
     commitAfterMs: commitAfterMs as number,
+    cutAfterBytes: cutAfterBytes as number | undefined,
   };
 }
 

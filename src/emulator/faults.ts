@@ -20,6 +20,8 @@ export interface FaultRule {
    * after its caller lost the socket (Salesforce lets a call run up to 10 minutes).
    */
   commitAfterMs?: number;
+  /** With `apply`: the real answer's head and this many bytes of its body are sent, then the connection is dropped. */
+  cutAfterBytes?: number;
 }
 
 /** "Fail the next N requests matching…": injected failures for tests and demos. */

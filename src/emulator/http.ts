@@ -13,8 +13,12 @@ export async function readBody(req: IncomingMessage): Promise<string> {
   return (await readBytes(req)).toString('utf8');
 }
 
-/** Writes a response; a non-string body is JSON, a string is sent as the handler formatted it. */
-export function send(res: ServerResponse, response: EmulatorResponse, extraHeaders: Record<string, string> = {}) {
+/**
+ * Writes a response; a non-string body is JSON, a string is sent as the handler formatted it. With
+ * `cutAfterBytes` the body stops after that many bytes and the connection closes, as a transfer
+ * lost part way.
+ */
+export function send(res: ServerResponse, response: EmulatorResponse, extraHeaders: Record<string, string> = {}, cutAfterBytes?: number) {
   const headers: Record<string, string> = { ...extraHeaders, ...response.headers };
   let body: string | Buffer | undefined;
   if (response.body === undefined) {
@@ -29,11 +33,27 @@ export function send(res: ServerResponse, response: EmulatorResponse, extraHeade
   }
   delete headers['Content-Type'];
   res.writeHead(response.status, headers);
+  if (cutAfterBytes !== undefined) {
+    void sendCut(res, response.stream ?? (body === undefined ? [] : [body]), cutAfterBytes);
+    return;
+  }
   if (response.stream) {
     void streamBody(res, response.stream);
     return;
   }
   res.end(body);
+}
+
+/** The first `bytes` bytes of the body go out, then the connection closes with the body unfinished. */
+async function sendCut(res: ServerResponse, pieces: Iterable<string | Buffer>, bytes: number) {
+  let left = bytes;
+  for (const piece of pieces) {
+    if (left === 0 || res.destroyed) break;
+    const buffer = Buffer.from(piece).subarray(0, left);
+    left -= buffer.length;
+    if (!res.write(buffer)) await drainedOrClosed(res);
+  }
+  res.socket?.end();
 }
 
 function drainedOrClosed(res: ServerResponse): Promise<void> {

@@ -128,7 +128,7 @@ export function createRequestHandler(state: EmulatorState, org: EmulatedOrg) {
         res.socket?.destroy();
         return;
       }
-      send(res, fault?.status ? faultResponse(fault) : response, org ? { 'sforce-limit-info': org.limitInfo() } : {});
+      send(res, fault?.status ? faultResponse(fault) : response, org ? { 'sforce-limit-info': org.limitInfo() } : {}, fault?.cutAfterBytes);
     } catch (error) {
       send(res, apiError(500, 'UNKNOWN_EXCEPTION', `An unexpected error occurred: ${(error as Error).message}`));
     }

@@ -9,7 +9,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { CsvRowReader } from './csv-rows.ts';
 import type { RecordText } from './query.ts';
-import type { SalesforceSession } from './session.ts';
+import { isTransient, type SalesforceSession } from './session.ts';
 
 type JobState = 'UploadComplete' | 'InProgress' | 'JobComplete' | 'Failed' | 'Aborted';
 
@@ -28,8 +28,8 @@ export class BulkQueryFailedError extends Error {
   }
 }
 
-/** Turns one result page's CSV bytes, as they stream in, into batches of records. */
-export type PageDecoder<Batch extends { length: number }> = (bytes: AsyncIterable<Uint8Array>) => AsyncIterable<Batch>;
+/** Turns one result page's CSV bytes, as they stream in, into batches of records, past its first `skip` records. */
+export type PageDecoder<Batch extends { length: number }> = (bytes: AsyncIterable<Uint8Array>, skip: number) => AsyncIterable<Batch>;
 
 export interface BulkQueryOptions<Batch extends { length: number }> {
   checkpoint: () => void;
@@ -53,6 +53,9 @@ export interface BulkQueryOptions<Batch extends { length: number }> {
  * waits for a full collection: a 1,000,000-record backup's heap grew by about 100 MB that way.
  */
 const TEXT_PIECE_BYTES = 32 * 1024;
+
+/** Reads of one result page whose body may be cut off (a connection lost mid-transfer) before the job fails. */
+const PAGE_READS = 3;
 
 const NUMERIC = new Set(['int', 'double', 'currency', 'percent']);
 
@@ -109,13 +112,25 @@ export async function* bulkQueryAll<Batch extends { length: number }>(
   let received = 0;
   let locator: string | null = null;
   do {
-    checkpoint();
-    const response = await session.download(`/jobs/query/${job.id}/results${locator ? `?locator=${encodeURIComponent(locator)}` : ''}`);
-    const next = response.headers.get('sforce-locator');
-    locator = next && next !== 'null' ? next : null;
-    for await (const batch of decode(response.body as unknown as AsyncIterable<Uint8Array>)) {
-      received += batch.length;
-      yield batch;
+    // A page's locator gives the same records each time: a page cut off is read again from its
+    // start, past the records already handed on.
+    let fromPage = 0;
+    for (let read = 1; ; read++) {
+      checkpoint();
+      const response = await session.download(`/jobs/query/${job.id}/results${locator ? `?locator=${encodeURIComponent(locator)}` : ''}`);
+      try {
+        for await (const batch of decode(response.body as unknown as AsyncIterable<Uint8Array>, fromPage)) {
+          fromPage += batch.length;
+          received += batch.length;
+          yield batch;
+        }
+      } catch (error) {
+        if (!isTransient(error) || read >= PAGE_READS) throw error;
+        continue;
+      }
+      const next = response.headers.get('sforce-locator');
+      locator = next && next !== 'null' ? next : null;
+      break;
     }
   } while (locator);
   if (job.numberRecordsProcessed !== undefined && received !== job.numberRecordsProcessed) {
@@ -130,7 +145,11 @@ export class CsvRecordDecoder {
   private readonly rows = new CsvRowReader();
   private readonly text = new TextDecoder();
 
-  constructor(private readonly fieldTypes: Map<string, string>) {}
+  /** `skip`: rows after the header left out, those of a page already read before it was cut off. */
+  constructor(
+    private readonly fieldTypes: Map<string, string>,
+    private skip = 0,
+  ) {}
 
   push(bytes: Uint8Array): RecordText[] {
     const records: RecordText[] = [];
@@ -154,6 +173,10 @@ export class CsvRecordDecoder {
         this.types = row.map((name) => this.fieldTypes.get(name));
         continue;
       }
+      if (this.skip > 0) {
+        this.skip -= 1;
+        continue;
+      }
       // Built as an object and stringified: V8 writes that flat string faster than concatenating it.
       const record: Record<string, unknown> = {};
       for (let i = 0; i < this.header.length; i++) record[this.header[i]] = typedValue(this.types[i], row[i]);
@@ -164,8 +187,8 @@ export class CsvRecordDecoder {
 
 /** Decodes pages on the calling thread, `batchSize` records at a time. */
 export function csvRecordTexts(fieldTypes: Map<string, string>, batchSize = 500): PageDecoder<RecordText[]> {
-  return async function* (bytes) {
-    const decoder = new CsvRecordDecoder(fieldTypes);
+  return async function* (bytes, skip) {
+    const decoder = new CsvRecordDecoder(fieldTypes, skip);
     let batch: RecordText[] = [];
     for await (const chunk of bytes) {
       batch.push(...decoder.push(chunk));

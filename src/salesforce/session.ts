@@ -39,13 +39,21 @@ const TRANSIENT = new Set([
   'ECONNRESET',
   'ECONNREFUSED',
   'ETIMEDOUT',
+  'EPIPE',
+  // fetch's (undici's) own: a socket closed under a request, a connection or answer that timed out.
+  'UND_ERR_SOCKET',
+  'UND_ERR_CONNECT_TIMEOUT',
+  'UND_ERR_HEADERS_TIMEOUT',
+  'UND_ERR_BODY_TIMEOUT',
   'temporarily_unavailable',
   'server_error',
 ]);
 
 export function isTransient(error: unknown): boolean {
-  const { name, code } = error as { name?: string; code?: string };
-  return TRANSIENT.has(name ?? '') || TRANSIENT.has(code ?? '') || /^ERROR_HTTP_5\d\d$/.test(name ?? '');
+  const { name, code, cause } = error as { name?: string; code?: string; cause?: unknown };
+  if (TRANSIENT.has(name ?? '') || TRANSIENT.has(code ?? '') || /^ERROR_HTTP_5\d\d$/.test(name ?? '')) return true;
+  // fetch reports a network failure as "fetch failed", the socket's error as its cause.
+  return error instanceof TypeError && cause !== undefined && isTransient(cause);
 }
 
 /** Salesforce's error body as jsforce would throw it: `name` is the error code. */

@@ -50,9 +50,9 @@ export function createRecordSealerThread(data: SealerThreadData) {
      * `storeSealed`. A batch is the caller's until it asks for the next one.
      */
     decoder(object: string, fieldTypes: Map<string, string>, wrappedKey: string): PageDecoder<SealedBatch> {
-      return async function* (bytes) {
+      return async function* (bytes, skip) {
         const stream = nextStream++;
-        thread.post({ stream, open: { object, fieldTypes: [...fieldTypes], wrappedKey } } satisfies SealerRequest);
+        thread.post({ stream, open: { object, fieldTypes: [...fieldTypes], wrappedKey, skip } } satisfies SealerRequest);
         const pending: Promise<SealedBatch>[] = [];
         const send = (chunks: Uint8Array[], size: number) => {
           const piece = pieceOf(chunks, size);

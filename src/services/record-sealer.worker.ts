@@ -17,6 +17,8 @@ export interface SealerStream {
   object: string;
   fieldTypes: [name: string, type: string][];
   wrappedKey: string;
+  /** Records at the page's start left out: see `CsvRecordDecoder`. */
+  skip: number;
 }
 /** Requests that get an answer (a sealed batch) carry an id besides. */
 export type SealerRequest =
@@ -32,8 +34,8 @@ const streams = new Map<number, { object: string; decoder: CsvRecordDecoder; cip
 
 parentPort!.on('message', (request: SealerRequest & { id: number }) => {
   if ('open' in request) {
-    const { object, fieldTypes, wrappedKey } = request.open;
-    streams.set(request.stream, { object, decoder: new CsvRecordDecoder(new Map(fieldTypes)), cipher: unwrapCipher(Buffer.from(secretKey), wrappedKey) });
+    const { object, fieldTypes, wrappedKey, skip } = request.open;
+    streams.set(request.stream, { object, decoder: new CsvRecordDecoder(new Map(fieldTypes), skip), cipher: unwrapCipher(Buffer.from(secretKey), wrappedKey) });
     return;
   }
   if ('close' in request) {

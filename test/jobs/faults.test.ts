@@ -20,6 +20,19 @@ describe('jobs under faults', () => {
     return started.id as string;
   }
 
+  /** Backs up Account and Contact through every fault set up, each object whole. */
+  async function backUpWholeThroughFaults() {
+    const job = await backup(setup!.admin, setup!.instanceId, { objects: ['Account', 'Contact'] });
+    expect(job.status).toBe('SUCCEEDED');
+    expect(setup!.emulator.counters().faultsPending).toBe(0);
+    const counts = setup!.emulator.data.PRODUCTION.counts();
+    expect(job.snapshot.objects.map((object: { name: string; recordCount: number }) => [object.name, object.recordCount])).toEqual([
+      ['Account', counts.Account],
+      ['Contact', counts.Contact],
+    ]);
+    return { job, counts };
+  }
+
   it('pages past 10,000 records in one object and stores exactly what the org holds', async () => {
     // REST pages here: the object stays under the Bulk API 2.0 threshold.
     setup = await startConnectedInstance({ emulator: { records: 10_500 }, env: { BULK_QUERY_THRESHOLD: '100000' } });
@@ -42,6 +55,25 @@ describe('jobs under faults', () => {
     expect(failed).toMatchObject({ status: 'FAILED', error: 'SERVER_UNAVAILABLE: Server temporarily unavailable', snapshot: null });
     // The pages stored before the failure went with it, without waiting for a restart.
     expect(await rowsOf(setup.server.app).count('select count(*) as n from snapshots where completed_at is null')).toBe(0);
+  });
+
+  it('retries a connection dropped before Salesforce answers, on calls through jsforce and on Bulk API 2.0 results read by fetch', async () => {
+    setup = await startConnectedInstance({ emulator: { records: 5000 }, env: { ...FAST_RETRIES, BULK_QUERY_THRESHOLD: '3000' } });
+    // A query job's state (jsforce), then its results (fetch).
+    setup.emulator.failNext({ method: 'GET', path: '^/services/data/v[\\d.]+/jobs/query/[^/]+$', count: 2, drop: true });
+    setup.emulator.failNext({ method: 'GET', path: '^/services/data/v[\\d.]+/jobs/query/[^/]+/results', count: 2, drop: true });
+    await backUpWholeThroughFaults();
+  });
+
+  it('reads a Bulk API 2.0 result page cut off part way again, past the records already stored, each record once', async () => {
+    setup = await startConnectedInstance({ emulator: { records: 12_000 }, env: { ...FAST_RETRIES, BULK_QUERY_THRESHOLD: '3000' } });
+    setup.emulator.configureBulkJobs({ pageRecords: 5000 });
+    // Each object's first page is cut off after 2 MB of its ~3 MB: records already read from it
+    // are stored before the cut.
+    setup.emulator.failNext({ method: 'GET', path: '^/services/data/v[\\d.]+/jobs/query/[^/]+/results$', count: 2, apply: true, cutAfterBytes: 2_000_000 });
+    const { job, counts } = await backUpWholeThroughFaults();
+    // Read once each: a record read twice would count twice.
+    expect(job.progress.processed).toBe(counts.Account + counts.Contact);
   });
 
   it('retries REQUEST_LIMIT_EXCEEDED on writes too, then fails with it', async () => {
