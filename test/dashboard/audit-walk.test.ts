@@ -5,7 +5,7 @@ import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { addInstance, createOrganisationWithKey } from '../helpers/fixtures.ts';
 import { startTestServer, type TestServer } from '../helpers/server.ts';
-import { accessibilityViolations, buildDashboard, launchChromium, sidewaysOverflow, signIn as signInAt } from './browser.ts';
+import { accessibilityViolations, launchChromium, sidewaysOverflow, signIn as signInAt } from './browser.ts';
 
 /**
  * The audit log page in headless Chromium against the real server: what a key's organisation did,
@@ -19,7 +19,6 @@ let chromium: Awaited<ReturnType<typeof launchChromium>>;
 let acmeKey: string;
 
 beforeAll(async () => {
-  const built = buildDashboard();
   server = await startTestServer();
   const acme = await createOrganisationWithKey(server.operator, 'Acme');
   acmeKey = acme.client.apiKey!;
@@ -28,7 +27,6 @@ beforeAll(async () => {
   // A refused call, and a wrong key (which only the operator sees).
   await acme.client.request(`mutation { cancelJob(id: "Sm9iOm5vdGhpbmc") { __typename } }`);
   await server.client('sfb_wrong-key-for-the-audit-walk').request('{ viewer { isOperator } }');
-  await built;
   chromium = await launchChromium();
 });
 

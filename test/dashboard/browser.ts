@@ -1,32 +1,19 @@
-import { execFile } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import { afterAll, beforeAll } from 'vitest';
 
-const root = new URL('../../', import.meta.url);
-
-/** The same build `npm start` runs, so the test serves what a person gets. */
-export async function buildDashboard(): Promise<void> {
-  await promisify(execFile)(process.execPath, ['node_modules/vite/bin/vite.js', 'build', '--config', 'src/dashboard/vite.config.ts'], {
-    cwd: root,
-  });
-}
-
 /**
- * A test file's dashboard, built while `start` sets up what the file needs, then Chromium: both
- * ready in its tests and closed after them.
+ * What a test file needs, then Chromium: both ready in its tests and closed after them. The
+ * dashboard they load is built once, before any test file (test/global-setup.ts).
  */
 export function withDashboard<Setup extends { close(): Promise<void> }>(start: () => Promise<Setup>, timeoutMs = 120_000) {
   let setup: Setup | undefined;
   let browser: Awaited<ReturnType<typeof launchChromium>> | undefined;
   beforeAll(async () => {
-    const built = buildDashboard();
     setup = await start();
-    await built;
     browser = await launchChromium();
   }, timeoutMs);
   afterAll(async () => {

@@ -7,7 +7,7 @@ import { startEmulator } from '../../src/emulator/index.ts';
 import { emulatorEnvironment, type Emulator } from '../helpers/connected-instance.ts';
 import { addInstance, createOrganisationWithKey } from '../helpers/fixtures.ts';
 import { startTestServer, type TestServer } from '../helpers/server.ts';
-import { accessibilityViolations, buildDashboard, launchChromium } from './browser.ts';
+import { accessibilityViolations, launchChromium } from './browser.ts';
 
 /**
  * One person's walk through the dashboard in headless Chromium, against the real server and the
@@ -29,7 +29,6 @@ let jobsRun = false;
 const env = () => emulatorEnvironment(emulator);
 
 beforeAll(async () => {
-  const built = buildDashboard();
   emulator = await startEmulator({ port: 0, records: 20 });
   server = await startTestServer(env());
   const { organisationId, client } = await createOrganisationWithKey(server.operator, 'Acme');
@@ -38,7 +37,6 @@ beforeAll(async () => {
   const schema = await server.operator.query(`{ __type(name: "Mutation") { fields { name } } }`);
   jobsRun = schema.__type.fields.some((field: { name: string }) => field.name === 'startRestore');
   credentials = { username: emulator.orgs.PRODUCTION.username, password: emulator.orgs.PRODUCTION.password };
-  await built;
   chromium = await launchChromium();
 });
 

@@ -1,11 +1,18 @@
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
+import { OPERATOR_KEY } from './server.ts';
+import { waitUntil } from './wait.ts';
 
 const root = new URL('../..', import.meta.url).pathname;
 
 /** `npm run build:service`: the tests and the benchmark run the service as `npm start` does, built. */
 export function buildService(): void {
   execFileSync('npm', ['run', '--silent', 'build:service'], { cwd: root, stdio: 'inherit' });
+}
+
+/** `npm run build:dashboard`, the build `npm start` serves: the browser tests drive it. */
+export function buildDashboard(): void {
+  execFileSync('npm', ['run', '--silent', 'build:dashboard'], { cwd: root, stdio: 'inherit' });
 }
 
 /** Node's arguments for the built service (`npm start`'s command), after any of the caller's. */
@@ -54,4 +61,22 @@ export function peakRssOf(pid: number): number {
   const status = readFileSync(`/proc/${pid}/status`, 'utf8');
   const kilobytes = Number(/VmHWM:\s+(\d+) kB/.exec(status)?.[1] ?? 0);
   return kilobytes * 1024;
+}
+
+/** Event subscriptions the service at `url` holds, from its /metrics (the operator key reads them). */
+async function eventSubscribers(url: string): Promise<number> {
+  const text = await (await fetch(`${url}/metrics`, { headers: { authorization: `Bearer ${OPERATOR_KEY}` } })).text();
+  return Number(/^sfbackup_event_subscribers (\d+)$/m.exec(text)?.[1] ?? Number.NaN);
+}
+
+/**
+ * Subscribes, and resolves once the service at `url` holds one more event subscription than
+ * before: graphql-ws does not acknowledge a subscribe.
+ */
+export async function subscribedOn<Stream extends { opening(): Promise<void> }>(url: string, subscribe: () => Stream): Promise<Stream> {
+  const before = await eventSubscribers(url);
+  const stream = subscribe();
+  await stream.opening();
+  await waitUntil(async () => (await eventSubscribers(url)) > before, `a new event subscription on ${url}`, 10_000);
+  return stream;
 }

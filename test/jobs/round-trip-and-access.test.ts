@@ -307,6 +307,8 @@ describe('a backup refused for unknown objects', () => {
       expect(started.__typename).toBe('Job');
       await exhausted.until(() => exhausted.values.length > 0, 'the real exhaustion');
       expect(exhausted.values.map((v) => v.data!.tokenExhausted.reason)).toEqual(['LIMIT_REACHED']);
+      // Each subscription is its own stream: the instance's event may land just after the exhaustion.
+      await instanceEvents.until(() => instanceEvents.values.length > 0, 'the instance event');
       expect(instanceEvents.values[0].data!.instanceUpdated).toEqual({ status: 'REAUTH_REQUIRED', tokensRemaining: 0 });
       await waitForJob(admin, started.id);
       await socket.dispose();

@@ -5,7 +5,6 @@ import type { AddressInfo } from 'node:net';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startEmulator } from '../../src/emulator/index.ts';
@@ -15,7 +14,7 @@ import { GraphQLClient } from '../helpers/graphql-client.ts';
 import { COMPLETE_REAUTHENTICATION, INSTANCE_STATE, isFinished, JOB, START_BACKUP } from '../helpers/operations.ts';
 import { createTestDatabase, type TestDatabaseUrl } from '../helpers/postgres.ts';
 import { OPERATOR_KEY } from '../helpers/server.ts';
-import { startServiceProcess, type ServiceProcess } from '../helpers/service-process.ts';
+import { startServiceProcess, subscribedOn, type ServiceProcess } from '../helpers/service-process.ts';
 import { waitUntil } from '../helpers/wait.ts';
 import { rawId } from '../unattended/helpers.ts';
 
@@ -160,9 +159,7 @@ describe.skipIf(!databaseUrl || !redisUrl)('two API processes and two workers on
   it('completes on one API process a login started on the other, and tells subscribers on both', async () => {
     const instanceId = await addInstance(onA, organisationId, 'PRODUCTION', 'crossing');
     const onASocket = onA.ws();
-    const completedOnA = onA.subscribeWs(onASocket, REAUTH_COMPLETED);
-    await completedOnA.opening();
-    await sleep(300); // graphql-ws has no "subscribed" acknowledgement
+    const completedOnA = await subscribedOn(apiA.url, () => onA.subscribeWs(onASocket, REAUTH_COMPLETED));
 
     const started = (await onA.query(START_REAUTHENTICATION, { instanceId })).startReauthentication;
     const callback = await loginAtSalesforce(started.authorizationUrl, emulator.orgs.PRODUCTION);
@@ -182,9 +179,7 @@ describe.skipIf(!databaseUrl || !redisUrl)('two API processes and two workers on
   it('pushes to a subscriber on one API process the job a worker process runs', async () => {
     const instanceId = await connectedInstance('watched', 'SANDBOX');
     const socket = onB.ws();
-    const events = onB.subscribeWs(socket, JOB_UPDATED, { organisationId });
-    await events.opening();
-    await sleep(300);
+    const events = await subscribedOn(apiB.url, () => onB.subscribeWs(socket, JOB_UPDATED, { organisationId }));
     emulator.setLatency(100);
     const job = (await onA.query(START_BACKUP, { instanceId, objects: ['Account', 'Contact'] })).startBackup;
     await events.until(() => events.values.some((event) => event.data?.jobUpdated.id === job.id && event.data.jobUpdated.status === 'RUNNING'), 'RUNNING from a worker');

@@ -8,7 +8,7 @@ import { GraphQLClient } from '../helpers/graphql-client.ts';
 import { INSTANCE_STATE, isFinished, JOB, START_BACKUP } from '../helpers/operations.ts';
 import { rawId } from '../unattended/helpers.ts';
 import { OPERATOR_KEY } from '../helpers/server.ts';
-import { startServiceProcess, type ServiceProcess } from '../helpers/service-process.ts';
+import { startServiceProcess, subscribedOn, type ServiceProcess } from '../helpers/service-process.ts';
 
 const redisUrl = process.env.TEST_REDIS_URL;
 if (!redisUrl) console.log('test/scale: TEST_REDIS_URL is not set, so the tests across processes on Redis are skipped');
@@ -61,9 +61,7 @@ describe.skipIf(!redisUrl)('api and worker processes on Redis', () => {
   it("pushes a job the worker runs to a subscriber on another process, and that process's answers follow it", async () => {
     const onA = new GraphQLClient(apiA.url, setup.admin.apiKey);
     const onB = new GraphQLClient(apiB.url, setup.admin.apiKey);
-    const events = onB.subscribeWs(onB.ws(), JOB_UPDATED, { organisationId: setup.organisationId });
-    await events.opening();
-    await sleep(300); // graphql-ws has no "subscribed" acknowledgement
+    const events = await subscribedOn(apiB.url, () => onB.subscribeWs(onB.ws(), JOB_UPDATED, { organisationId: setup.organisationId }));
     setup.emulator.setLatency(100);
     const job = (await onA.query(START_BACKUP, { instanceId: setup.instanceId, objects: ['Account', 'Contact'] })).startBackup;
     await events.until(() => events.values.some((event) => event.data?.jobUpdated.status === 'RUNNING'), 'RUNNING from the worker');
