@@ -4,7 +4,7 @@ import { parseArgs } from 'node:util';
 import { benchFanOut } from './fan-out.ts';
 import { benchJobs } from './jobs.ts';
 import { benchReadPath } from './read-path.ts';
-import { benchWorkerScaling } from './worker-scaling.ts';
+import { benchWorkerScaling, type WorkerPair } from './worker-scaling.ts';
 
 // jsforce would send loopback traffic through a proxy.
 for (const name of ['HTTP_PROXY', 'HTTPS_PROXY', 'http_proxy', 'https_proxy']) delete process.env[name];
@@ -85,12 +85,18 @@ const scaling = databaseUrl
   : undefined;
 if (scaling) {
   results.workerScaling = scaling;
-  rows.push(
-    ['scale-out', `full backups of ${scaling.instances} instances (${scaling.records} records) on PostgreSQL, 1 worker: rec/s`, fixed(scaling.oneWorker.recordsPerSecond, 0)],
-    ['scale-out', `the same, 2 workers (${scaling.jobsPerWorker} jobs at once each): rec/s`, fixed(scaling.twoWorkers.recordsPerSecond, 0)],
-    ['scale-out', '2 workers / 1', fixed(scaling.workerScalingRatio, 3)],
-    ['scale-out', `machine CPU busy (${cpus().length} cores, all processes), 1 worker / 2 workers`, `${percent(scaling.oneWorker.machineCpuBusy)} / ${percent(scaling.twoWorkers.machineCpuBusy)}`],
-  );
+  const pairRows = (pair: WorkerPair, workers: string): Row[] => [
+    ['scale-out', `full backups of ${scaling.instances} instances (${scaling.records} records) on PostgreSQL, ${workers}, 1 worker: rec/s`, fixed(pair.oneWorker.recordsPerSecond, 0)],
+    ['scale-out', `the same, 2 workers (${scaling.jobsPerWorker} jobs at once each): rec/s`, fixed(pair.twoWorkers.recordsPerSecond, 0)],
+    ['scale-out', '2 workers / 1', fixed(pair.ratio, 3)],
+    ['scale-out', `machine CPU busy (${cpus().length} cores, all processes), 1 worker / 2 workers`, `${percent(pair.oneWorker.machineCpuBusy)} / ${percent(pair.twoWorkers.machineCpuBusy)}`],
+    ['scale-out', 'machine CPU ms per 1,000 records (all processes), 1 worker / 2 workers', `${fixed(pair.oneWorker.cpuMsPerThousandRecords, 0)} / ${fixed(pair.twoWorkers.cpuMsPerThousandRecords, 0)}`],
+  ];
+  if (scaling.budgeted) {
+    rows.push(...pairRows(scaling.budgeted, `each worker held to ${fixed(scaling.workerCpuCores!, 2)} cores, the median of ${scaling.budgetedRatios.length} pairs`));
+    rows.push(['scale-out', 'each held pair, 2 workers / 1, low to high', scaling.budgetedRatios.map((ratio) => fixed(ratio, 3)).join(' ')]);
+  }
+  rows.push(...pairRows(scaling.sharedCores, 'workers sharing every core'));
 } else {
   console.log('scale-out: TEST_DATABASE_URL is not set, so the PostgreSQL row (workerScalingRatio) is not measured');
 }
@@ -114,7 +120,7 @@ results.targets = {
   incrementalTimeShare: jobs.incremental!.timeShareRatio,
   incrementalBytesShare: jobs.incremental!.bytesShareRatio,
   backupPeakRssMb: jobs.backup.peakRssMb,
-  ...(scaling && { workerScalingRatio: scaling.workerScalingRatio }),
+  ...(scaling && { workerScalingRatio: scaling.workerScalingRatio, workerScalingRatioOnSharedCores: scaling.sharedCores.ratio }),
   ...(large && { largeBackupPeakRssMb: large.backup.peakRssMb, largeVsBackupPeakRssRatio: large.backup.peakRssMb / jobs.backup.peakRssMb }),
 };
 console.log(JSON.stringify(results.targets, null, 2));
