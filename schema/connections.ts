@@ -51,7 +51,7 @@ class PageInfo<T> {
   }
 
   get endCursor() {
-    return this.cursorOf(this.page.rows.at(-1));
+    return this.page.endCursor ?? this.cursorOf(this.page.rows.at(-1));
   }
 }
 

@@ -1,6 +1,6 @@
 import { SNAPSHOT_OBJECT_STATES, type SnapshotObjectRow } from '../db/schema.ts';
 import { NotFoundError } from '../src/errors.ts';
-import type { StoredRecord } from '../src/services/snapshots.ts';
+import { SEARCH_OPENED_PER_PAGE, type StoredRecord } from '../src/services/snapshots.ts';
 import { builder, viewerOf } from './builder.ts';
 import { forwardPage, toConnection } from './connections.ts';
 import { InstanceRef } from './instance.ts';
@@ -56,7 +56,7 @@ SnapshotRef.implement({
     records: t.connection(
       {
         type: SnapshotRecordRef,
-        description: 'Records of one object at the snapshot, to find the ones to restore. `search` matches any field value.',
+        description: `Records of one object at the snapshot, in id order, to find the ones to restore. \`search\` matches any field value; a search opens at most ${SEARCH_OPENED_PER_PAGE.toLocaleString('en')} records a request, so its page can come back short (even empty) with \`hasNextPage\`, and \`endCursor\` searches on.`,
         args: { object: t.arg.string({ required: true }), search: t.arg.string() },
         resolve: async (snapshot, args, ctx) =>
           toConnection(await ctx.services.snapshots.records(snapshot, args.object, { ...forwardPage(args), search: args.search })),
@@ -64,6 +64,13 @@ SnapshotRef.implement({
       { name: 'SnapshotRecordConnection' },
       { name: 'SnapshotRecordEdge' },
     ),
+    record: t.field({
+      type: SnapshotRecordRef,
+      nullable: true,
+      description: 'One record of one object as the snapshot holds it, deleted or not; null when it holds none by that id.',
+      args: { object: t.arg.string({ required: true }), id: t.arg.string({ required: true }) },
+      resolve: (snapshot, args, ctx) => ctx.services.snapshots.record(snapshot, args.object, args.id),
+    }),
   }),
 });
 

@@ -32,6 +32,14 @@ export const SNAPSHOT_RECORDS = `query SnapshotRecords($id: ID!, $object: String
   }
 }`;
 
+export const SNAPSHOT_RECORD = `query SnapshotRecord($id: ID!, $object: String!, $recordId: String!) {
+  snapshot(id: $id) {
+    __typename
+    ... on Snapshot { record(object: $object, id: $recordId) { id deleted fields } }
+    ... on Error { message }
+  }
+}`;
+
 const units = ['B', 'KB', 'MB', 'GB', 'TB'];
 
 /** Bytes in the largest unit that keeps the number at 1 or more. */

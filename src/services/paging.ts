@@ -11,6 +11,8 @@ export interface Page<T> {
   hasNextPage: boolean;
   hasPreviousPage: boolean;
   cursorOf: (row: T) => string;
+  /** Where a page cut short of its size ends (a search that stopped opening records): its last row's cursor otherwise. */
+  endCursor?: string;
 }
 
 export const MAX_PAGE_SIZE = 100;

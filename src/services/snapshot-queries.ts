@@ -8,6 +8,7 @@ import { canSeeOrganisation, type Viewer } from './viewer.ts';
 const SNAPSHOTS_PAGE_SIZE = 20;
 const RECORDS_PAGE_SIZE = 50;
 const snapshotCursor = (snapshot: SnapshotRow) => encodeCursor('snapshots', snapshot.sequence);
+const recordCursor = (record: StoredRecord) => encodeCursor('records', record.recordId);
 
 /** What a viewer may read of snapshots: complete ones of the organisations it can see. */
 export function createSnapshotQueries(listing: SnapshotListing, storage: SnapshotService) {
@@ -41,14 +42,23 @@ export function createSnapshotQueries(listing: SnapshotListing, storage: Snapsho
 
     /**
      * Records of one object as they stood at a snapshot the viewer has read; `search` matches any
-     * field value. The cursor is a record id: a page reads on from it, however deep.
+     * field value. The cursor is a record id: a page reads on from it, however deep. A search's
+     * page can come back short, with a next page, where it stopped opening records.
      */
     async records(snapshot: SnapshotRow, object: string, request: PageRequest & { search?: string | null }): Promise<Page<StoredRecord>> {
       const size = pageSize(request, RECORDS_PAGE_SIZE);
       await storage.requireObjects(snapshot, [object]);
       const after = request.after ? decodeCursor('records', request.after, ['string'] as const)[0] : undefined;
-      const rows = await storage.state(snapshot, object, { search: request.search ?? undefined, limit: size + 1, after });
-      return pageOf(rows, size, request, (row) => encodeCursor('records', row.recordId));
+      if (!request.search) return pageOf(await storage.state(snapshot, object, { limit: size + 1, after }), size, request, recordCursor);
+      const { found, stoppedAfter } = await storage.search(snapshot, object, request.search, { limit: size + 1, after });
+      const page = pageOf(found, size, request, recordCursor);
+      return stoppedAfter === undefined ? page : { ...page, hasNextPage: true, endCursor: encodeCursor('records', stoppedAfter) };
+    },
+
+    /** One record of one object as a snapshot the viewer has read holds it, or null. */
+    async record(snapshot: SnapshotRow, object: string, recordId: string): Promise<StoredRecord | null> {
+      await storage.requireObjects(snapshot, [object]);
+      return storage.record(snapshot, object, recordId);
     },
   };
 }

@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { reauthenticate, startConnectedInstance, type ConnectedSetup } from '../helpers/connected-instance.ts';
 import { createOrganisationWithKey } from '../helpers/fixtures.ts';
-import { backup, restore, snapshotRecords, START_BACKUP, START_RESTORE } from '../helpers/operations.ts';
+import { backup, restore, SNAPSHOT_RECORDS, snapshotRecords, START_BACKUP, START_RESTORE } from '../helpers/operations.ts';
+import { SEARCH_OPENED_PER_PAGE } from '../../src/services/snapshots.ts';
 import { sealedBytes } from '../../src/services/organisation-cipher.ts';
 import { bytesOfStoredText, storedText } from '../../db/pg/record-data.ts';
 import { rowsOf } from '../helpers/database-rows.ts';
@@ -212,6 +213,39 @@ describe('backup and restore against the emulator', () => {
     // Matches fall unevenly across pages of 3; each page goes on after the last match.
     const found = (await snapshotRecords(setup.admin, full.snapshot.id, 'Account', 3, 'marked for the PAGING walk')).map((record) => record.id);
     expect(found).toEqual([...marked].sort());
+  });
+});
+
+describe('reading a large snapshot', () => {
+  let setup: ConnectedSetup;
+  beforeAll(async () => {
+    setup = await startConnectedInstance({ emulator: { records: SEARCH_OPENED_PER_PAGE + 1000 } });
+  });
+  afterAll(() => setup.close());
+
+  it('searches a part of a large object a request, each page saying where to search on, and reads one record by its id', async () => {
+    const data = setup.emulator.data.PRODUCTION;
+    const ids = [...data.ids('Account')].sort();
+    const [early, late] = [ids[10], ids.at(-10)!];
+    for (const id of [early, late]) data.update(id, { Description: 'Marked for the large search' });
+    const full = await backup(setup.admin, setup.instanceId, { objects: ['Account'], full: true });
+    const search = (after: string | null) =>
+      setup.admin.query(SNAPSHOT_RECORDS, { id: full.snapshot.id, object: 'Account', first: 10, after, search: 'marked for the LARGE search' });
+
+    // The first request finds the early record, then stops opening records: its page is short, and goes on.
+    const first = (await search(null)).snapshot.records;
+    expect(first.nodes.map((record: { id: string }) => record.id)).toEqual([early]);
+    expect(first.pageInfo.hasNextPage).toBe(true);
+    const second = (await search(first.pageInfo.endCursor)).snapshot.records;
+    expect(second.nodes.map((record: { id: string }) => record.id)).toEqual([late]);
+    expect((await snapshotRecords(setup.admin, full.snapshot.id, 'Account', 10, 'marked for the large search')).map((record) => record.id)).toEqual([early, late]);
+
+    const one = `query ($id: ID!, $object: String!, $recordId: String!) { snapshot(id: $id) { ... on Snapshot { record(object: $object, id: $recordId) { id deleted fields } } } }`;
+    const read = await setup.admin.query(one, { id: full.snapshot.id, object: 'Account', recordId: late });
+    expect(read.snapshot.record).toMatchObject({ id: late, deleted: false, fields: { Id: late, Description: 'Marked for the large search' } });
+    expect((await setup.admin.query(one, { id: full.snapshot.id, object: 'Account', recordId: '001000000000000AAA' })).snapshot.record).toBeNull();
+    const unknownObject = await setup.admin.request(one, { id: full.snapshot.id, object: 'NoSuchObject', recordId: late });
+    expect(unknownObject.errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
   });
 });
 

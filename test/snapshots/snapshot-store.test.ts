@@ -8,7 +8,7 @@ import type { EngineConnection } from '../helpers/engines.ts';
 import { generateSecretKey, parseSecretKey } from '../../src/crypto.ts';
 import type { RecordText } from '../../src/salesforce/query.ts';
 import { createDataKeys } from '../../src/services/data-keys.ts';
-import { createSnapshotService, type SnapshotService, type StoredRecord } from '../../src/services/snapshots.ts';
+import { createSnapshotService, SEARCH_OPENED_PER_PAGE, type SnapshotService, type StoredRecord } from '../../src/services/snapshots.ts';
 import { ENGINES, type TestDatabase } from '../helpers/engines.ts';
 
 const secret = parseSecretKey(generateSecretKey());
@@ -144,17 +144,26 @@ describe.each(ENGINES)('snapshot storage on $name', (engine) => {
     ]);
   });
 
-  it('pages and searches the records of a snapshot, opening them to match', async () => {
-    const full = await snapshotOf(
-      undefined,
-      Array.from({ length: 1200 }, (_, i) => account(`001${String(i).padStart(4, '0')}`)),
-    );
-    const page = await snapshots.state(full, 'Account', { limit: 3, after: '0010009' });
-    expect(page.map((record) => record.recordId)).toEqual(['0010010', '0010011', '0010012']);
+  it('pages and searches the records of a snapshot, opening them to match, at most SEARCH_OPENED_PER_PAGE a request', async () => {
+    const id = (i: number) => `001${String(i).padStart(5, '0')}`;
+    const count = SEARCH_OPENED_PER_PAGE + 1200;
+    const full = await snapshotOf(undefined, Array.from({ length: count }, (_, i) => account(id(i))));
+    const page = await snapshots.state(full, 'Account', { limit: 3, after: id(9) });
+    expect(page.map((record) => record.recordId)).toEqual([id(10), id(11), id(12)]);
     // Beyond one slice of opened versions (500), in id order.
-    const found = await snapshots.state(full, 'Account', { search: '1 V0', limit: 60, after: '0010001' });
-    expect(found.map((record) => record.recordId)).toEqual(Array.from({ length: 60 }, (_, i) => `001${String(i * 10 + 11).padStart(4, '0')}`));
-    expect((await snapshots.state(full, 'Account', { search: '11199 V0' })).map((record) => record.recordId)).toEqual(['0011199']);
+    const { found } = await snapshots.search(full, 'Account', '1 V0', { limit: 60, after: id(1) });
+    expect(found.map((record) => record.recordId)).toEqual(Array.from({ length: 60 }, (_, i) => id(i * 10 + 11)));
+
+    // A record past what one request opens: the first stops at the last record it opened, the next finds it.
+    const far = id(count - 1);
+    const stopped = await snapshots.search(full, 'Account', `${far} V0`, { limit: 50 });
+    expect(stopped).toEqual({ found: [], stoppedAfter: id(SEARCH_OPENED_PER_PAGE - 1) });
+    const next = await snapshots.search(full, 'Account', `${far} V0`, { limit: 50, after: stopped.stoppedAfter });
+    expect(next.found.map((record) => record.recordId)).toEqual([far]);
+    expect(next.stoppedAfter).toBeUndefined();
+
+    expect(await snapshots.record(full, 'Account', far)).toEqual({ object: 'Account', recordId: far, deleted: false, data: { Id: far, Name: `${far} v0`, IsDeleted: false } });
+    expect(await snapshots.record(full, 'Account', '001nosuchid')).toBeNull();
   });
 
   it('fills each page along a chain whatever its purged records, from the start or after an id', async () => {

@@ -1,10 +1,10 @@
 import { useEffect, useState } from 'preact/hooks';
 import type { Actions } from '../actions.ts';
-import { HISTORY_SNAPSHOTS, showValue, SNAPSHOT_RECORDS, type StoredRecord } from '../browse.ts';
+import { HISTORY_SNAPSHOTS, showValue, SNAPSHOT_RECORD, type StoredRecord } from '../browse.ts';
 import { formatDate } from '../format.ts';
 import type { Snapshot } from '../types.ts';
 
-type Answer = { snapshot: { __typename: string; message?: string; records?: { nodes: StoredRecord[] } } };
+type Answer = { snapshot: { __typename: string; message?: string; record?: StoredRecord | null } };
 
 /** One record's fields as each of the newest snapshots holds it; a changed value is marked. */
 export function RecordHistory({ object, recordId, snapshots, query }: { object: string; recordId: string; snapshots: Snapshot[]; query: Actions['query'] }) {
@@ -16,12 +16,11 @@ export function RecordHistory({ object, recordId, snapshots, query }: { object: 
 
   useEffect(() => {
     setVersions(null);
-    // The record is found by its id among each snapshot's records (a search matches field values).
     Promise.all(
       shown.map(async (snapshot) => {
-        const data = await query<Answer>(SNAPSHOT_RECORDS, { id: snapshot.id, object, search: recordId });
+        const data = await query<Answer>(SNAPSHOT_RECORD, { id: snapshot.id, object, recordId });
         if (data.snapshot.message) throw new Error(data.snapshot.message);
-        return data.snapshot.records?.nodes.find((record) => record.id === recordId) ?? null;
+        return data.snapshot.record ?? null;
       }),
     ).then(setVersions, (failure: Error) => setError(failure.message));
   }, [object, recordId, shownIds]);

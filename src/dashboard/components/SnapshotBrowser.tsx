@@ -117,7 +117,9 @@ export function SnapshotBrowser({ instance, query }: { instance: InstanceDetails
         </button>
       </form>
       {error && <p class="outcome outcome--error">{error}</p>}
-      {records && records.nodes.length === 0 && <p class="muted">No records match.</p>}
+      {records && records.nodes.length === 0 && (
+        <p class="muted">{records.pageInfo.hasNextPage ? 'None found yet: a search reads a large object a part at a time.' : 'No records match.'}</p>
+      )}
       {records && records.nodes.length > 0 && (
         <ul class="record-list" aria-label="Records found">
           {records.nodes.map((record) => (
