@@ -98,6 +98,10 @@ export async function createApp(config: Config, logger: YogaLogger, options: { c
   const auditRetention = createAuditRetention(services.audit, config.auditRetentionDays, logger);
   // An api process runs nothing on its own: jobs, schedules and checks belong to the workers.
   if (config.serviceRole !== 'api') {
+    // A job queued by another process (an API replica, or handed back) is claimed at once, not at the next heartbeat.
+    events.observe((event, fromElsewhere) => {
+      if (fromElsewhere && event.topic === 'jobUpdated' && event.payload.status === 'QUEUED') worker.wake();
+    });
     worker.start().catch((error: unknown) => logger.error(`The job worker could not start: ${(error as Error).stack ?? String(error)}`));
     scheduler.start();
     grantChecks.start();
