@@ -5,7 +5,7 @@ import { TokenExhaustionReasonEnum } from './errors.ts';
 import { globalId } from './ids.ts';
 import { InstanceRef } from './instance.ts';
 import { JobRef } from './job.ts';
-import { tokenCount } from './loaders.ts';
+import { tokenCount, visibleInstances } from './loaders.ts';
 import { OrganisationRef } from './organisation.ts';
 
 const TokenExhaustedEventRef = builder.objectRef<TokenExhaustedEvent>('TokenExhaustedEvent').implement({
@@ -81,9 +81,13 @@ builder.subscriptionFields((t) => {
   return {
     instanceUpdated: t.field({
       type: InstanceRef,
-      description: `An instance was added or changed status or token count. ${ORGANISATION_NOTE}`,
+      description: `An instance was added or changed status or token count; left out when the instance is deleted before the change is read (instanceRemoved follows). ${ORGANISATION_NOTE}`,
       args: { organisationId: t.arg.globalID() },
-      subscribe: (_root, args, ctx) => ctx.services.subscriptions.subscribe(viewerOf(ctx), 'instanceUpdated', organisationOf(args.organisationId)),
+      // An instance deleted before its change is read is left out: instanceRemoved tells of it.
+      subscribe: (_root, args, ctx) =>
+        ctx.services.subscriptions.subscribe(viewerOf(ctx), 'instanceUpdated', organisationOf(args.organisationId), async (instance) =>
+          (await visibleInstances(ctx.services, viewerOf(ctx), [instance.id])).length > 0,
+        ),
       // Through the loader, as a query reads it: never a partial row a publisher held.
       resolve: (instance) => instance.id,
     }),

@@ -111,13 +111,27 @@ export function createEventBus() {
      * Each subscriber gets a buffer of its own. (yoga's createPubSub takes one buffer instance for
      * every subscription: subscribers then took each other's events, and a slow one lost them.)
      * Events `keep` refuses never enter the buffer (a filter downstream cost a second repeater).
+     * A `keep` that answers later holds back the events after it, so they stay in order.
      */
-    subscribe<T extends TopicName>(topic: T, organisationId: string, keep: (payload: Topics[T][1]) => boolean = () => true): AsyncIterable<Topics[T][1]> {
+    subscribe<T extends TopicName>(topic: T, organisationId: string, keep: (payload: Topics[T][1]) => boolean | Promise<boolean> = () => true): AsyncIterable<Topics[T][1]> {
       const type = `${topic}:${organisationId}`;
       return new Repeater<Topics[T][1]>((push, stop) => {
+        let undecided = 0;
+        let decided: Promise<unknown> = Promise.resolve();
         const listener = (event: Event) => {
           const payload = (event as CustomEvent<Topics[T][1]>).detail;
-          if (keep(payload)) void push(payload);
+          const kept = keep(payload);
+          if (typeof kept === 'boolean' && undecided === 0) {
+            if (kept) void push(payload);
+            return;
+          }
+          undecided += 1;
+          // A check that fails keeps the event: reading it then reports what went wrong.
+          const answer = Promise.resolve(kept).catch(() => true);
+          decided = decided
+            .then(() => answer)
+            .then((yes) => void (yes && push(payload)))
+            .finally(() => (undecided -= 1));
         };
         eventTarget.addEventListener(type, listener);
         subscribers += 1;

@@ -16,7 +16,7 @@ export function createSubscriptionService(events: EventBus) {
       viewer: Viewer,
       topic: T,
       organisationId: string | null | undefined,
-      keep: (payload: Payload<T>) => boolean = () => true,
+      keep: (payload: Payload<T>) => boolean | Promise<boolean> = () => true,
     ): AsyncIterable<Payload<T>> {
       const everyOrganisation = viewer.kind === 'operator' && topic === 'organisationChanged' ? OPERATOR_CHANNEL : undefined;
       const target = organisationId ?? (viewer.kind === 'member' ? viewer.organisationId : everyOrganisation);

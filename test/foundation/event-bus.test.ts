@@ -25,6 +25,26 @@ describe('event bus', () => {
     await Promise.all([fast.return?.(), slow.return?.()]);
   });
 
+  it('keeps events in order while a check that answers later decides, leaving out those it refuses and keeping those it fails to check', async () => {
+    const events = createEventBus();
+    const answers = new Map<string, { resolve: (keep: boolean) => void; reject: (error: Error) => void }>();
+    const keep = (row: JobRow) => {
+      if (row.id === 'job-5') return true;
+      return new Promise<boolean>((resolve, reject) => answers.set(row.id, { resolve, reject }));
+    };
+    const subscriber = events.subscribe('jobUpdated', 'org-1', keep)[Symbol.asyncIterator]();
+    const first = subscriber.next();
+    for (let n = 1; n <= 5; n += 1) events.publish('jobUpdated', 'org-1', job(n));
+    await new Promise((resolve) => setImmediate(resolve));
+    // Answered out of order: job-3 first, and job-5 needed no check, yet each waits for those before it.
+    answers.get('job-3')!.resolve(true);
+    answers.get('job-2')!.resolve(false);
+    answers.get('job-4')!.reject(new Error('the database is away'));
+    answers.get('job-1')!.resolve(true);
+    expect([(await first).value, ...(await take(subscriber, 3))].map((row) => row.id)).toEqual(['job-1', 'job-3', 'job-4', 'job-5']);
+    await subscriber.return?.();
+  });
+
   it('routes by organisation', async () => {
     const events = createEventBus();
     const own = events.subscribe('jobUpdated', 'org-1')[Symbol.asyncIterator]();

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { getNamedType, isLeafType, isObjectType, isUnionType, isInterfaceType, isNonNullType, type GraphQLField, type GraphQLNamedType } from 'graphql';
 import { schema } from '../../schema/index.ts';
@@ -7,6 +8,7 @@ import { addInstance, createOrganisationWithKey } from '../helpers/fixtures.ts';
 import type { EventStream, GraphQLClient, GraphQLResponse } from '../helpers/graphql-client.ts';
 import { START_BACKUP } from '../helpers/operations.ts';
 import { startTestServer, type TestServer } from '../helpers/server.ts';
+import { rawId } from '../unattended/helpers.ts';
 
 const takesNoRequiredArgument = (field: GraphQLField<unknown, unknown>) => field.args.every((arg) => !isNonNullType(arg.type) || arg.defaultValue !== undefined);
 
@@ -92,6 +94,24 @@ describe('every live event', () => {
       ['DELETED', null],
     ]);
     await operatorSocket.dispose();
+  });
+
+  it('leaves out the change of an instance deleted before the change is read, and goes on with the next', async () => {
+    const { organisationId, client: admin } = await createOrganisationWithKey(server.operator, 'Short Lived Ltd');
+    const keptId = await addInstance(admin, organisationId, 'PRODUCTION', 'Kept');
+    const socket = admin.ws();
+    const updates = admin.subscribeWs(socket, `subscription { instanceUpdated { id name } }`);
+    await updates.opening();
+    await new Promise<void>((resolve, reject) => socket.subscribe({ query: '{ viewer { isOperator } }' }, { next: () => {}, error: reject, complete: resolve }));
+
+    // The change of an instance gone by the time it is read (deleted just after), then a change of one still there.
+    const kept = (await server.app.store.instances.byId(rawId(keptId)))!;
+    server.app.events.publish('instanceUpdated', rawId(organisationId), { ...kept, id: randomUUID(), name: 'Gone' });
+    server.app.events.publish('instanceUpdated', rawId(organisationId), kept);
+    await updates.until(() => updates.values.length > 0, 'the change of the instance still there');
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    expect(updates.values).toEqual([{ data: { instanceUpdated: { id: keptId, name: 'Kept' } } }]);
+    await socket.dispose();
   });
 
   /** Does what makes each subscription fire once at least. */
