@@ -83,7 +83,6 @@ builder.subscriptionFields((t) => {
       type: InstanceRef,
       description: `An instance was added or changed status or token count; left out when the instance is deleted before the change is read (instanceRemoved follows). ${ORGANISATION_NOTE}`,
       args: { organisationId: t.arg.globalID() },
-      // An instance deleted before its change is read is left out: instanceRemoved tells of it.
       subscribe: (_root, args, ctx) =>
         ctx.services.subscriptions.subscribe(viewerOf(ctx), 'instanceUpdated', organisationOf(args.organisationId), async (instance) =>
           (await visibleInstances(ctx.services, viewerOf(ctx), [instance.id])).length > 0,
