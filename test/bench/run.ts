@@ -19,7 +19,7 @@ const { values } = parseArgs({
 
 const sizes = values.quick
   ? { connections: 4, durationSeconds: 4, organisations: 10, subscribers: 200, subscriberOrganisations: 20, recordsPerObject: 4_000, restoreRecords: 2_000, scalingRecordsPerObject: 2_000 }
-  : { connections: 8, durationSeconds: 12, organisations: 50, subscribers: 1000, subscriberOrganisations: 100, recordsPerObject: 40_000, restoreRecords: 20_000, scalingRecordsPerObject: 20_000 };
+  : { connections: 8, durationSeconds: 12, organisations: 50, subscribers: 1000, subscriberOrganisations: 100, recordsPerObject: 40_000, restoreRecords: 20_000, scalingRecordsPerObject: 10_000 };
 
 type Row = [section: string, measure: string, value: string];
 const rows: Row[] = [];
@@ -91,10 +91,16 @@ if (scaling) {
     ['scale-out', '2 workers / 1', fixed(pair.ratio, 3)],
     ['scale-out', `machine CPU busy (${cpus().length} cores, all processes), 1 worker / 2 workers`, `${percent(pair.oneWorker.machineCpuBusy)} / ${percent(pair.twoWorkers.machineCpuBusy)}`],
     ['scale-out', 'machine CPU ms per 1,000 records (all processes), 1 worker / 2 workers', `${fixed(pair.oneWorker.cpuMsPerThousandRecords, 0)} / ${fixed(pair.twoWorkers.cpuMsPerThousandRecords, 0)}`],
+    ['scale-out', 'worker processes\' CPU ms per 1,000 records, 1 worker / 2 workers', `${fixed(pair.oneWorker.workerCpuMsPerThousandRecords, 1)} / ${fixed(pair.twoWorkers.workerCpuMsPerThousandRecords, 1)}`],
   ];
   if (scaling.budgeted) {
     rows.push(...pairRows(scaling.budgeted, `each worker held to ${fixed(scaling.workerCpuCores!, 2)} cores, the median of ${scaling.budgetedRatios.length} pairs`));
     rows.push(['scale-out', 'each held pair, 2 workers / 1, low to high', scaling.budgetedRatios.map((ratio) => fixed(ratio, 3)).join(' ')]);
+    rows.push([
+      'scale-out',
+      "each held pair, in that order: worker processes' CPU ms per 1,000 records, 1 worker / 2 workers",
+      scaling.budgetedPairs.map((pair) => `${fixed(pair.oneWorker.workerCpuMsPerThousandRecords, 1)}/${fixed(pair.twoWorkers.workerCpuMsPerThousandRecords, 1)}`).join(' '),
+    ]);
   }
   rows.push(...pairRows(scaling.sharedCores, 'workers sharing every core'));
 } else {

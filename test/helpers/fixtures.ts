@@ -27,12 +27,13 @@ export async function addInstance(
   organisationId: string,
   environment: 'PRODUCTION' | 'SANDBOX',
   name = `${environment.toLowerCase()} org`,
+  loginUrl?: string,
 ): Promise<string> {
   const data = await client.query(
-    `mutation ($organisationId: ID!, $environment: Environment!, $name: String!) {
-      addInstance(organisationId: $organisationId, environment: $environment, name: $name) { ... on Instance { id } ... on Error { message } }
+    `mutation ($organisationId: ID!, $environment: Environment!, $name: String!, $loginUrl: String) {
+      addInstance(organisationId: $organisationId, environment: $environment, name: $name, loginUrl: $loginUrl) { ... on Instance { id } ... on Error { message } }
     }`,
-    { organisationId, environment, name },
+    { organisationId, environment, name, loginUrl },
   );
   expect(data.addInstance.id).toBeTypeOf('string');
   return data.addInstance.id;

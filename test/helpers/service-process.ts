@@ -63,11 +63,13 @@ export function peakRssOf(pid: number): number {
   return kilobytes * 1024;
 }
 
-/** Event subscriptions the service at `url` holds, from its /metrics (the operator key reads them). */
-async function eventSubscribers(url: string): Promise<number> {
+/** A metric without labels from the /metrics of the service at `url` (the operator key reads them). */
+export async function metricOf(url: string, name: string): Promise<number> {
   const text = await (await fetch(`${url}/metrics`, { headers: { authorization: `Bearer ${OPERATOR_KEY}` } })).text();
-  return Number(/^sfbackup_event_subscribers (\d+)$/m.exec(text)?.[1] ?? Number.NaN);
+  return Number(new RegExp(`^${name} ([0-9.e+-]+)$`, 'm').exec(text)?.[1] ?? Number.NaN);
 }
+
+const eventSubscribers = (url: string) => metricOf(url, 'sfbackup_event_subscribers');
 
 /**
  * Subscribes, and resolves once the service at `url` holds one more event subscription than
