@@ -188,9 +188,10 @@ async function backUpFourInstances(options: {
     return { seconds, machineCpuBusy: busyMs / (cpuAfter.total - cpuBefore.total), busyMs, workerCpuMs };
   } finally {
     await Promise.all(processes.map((process) => process.stop()));
-    await options.budget?.budgets.release();
+    // Before the groups go: a group the machine will not remove must not leave the database behind.
     await database.drop();
     rmSync(dataDir, { recursive: true, force: true });
+    await options.budget?.budgets.release();
   }
 }
 
