@@ -18,7 +18,7 @@ const { values } = parseArgs({
 });
 
 const sizes = values.quick
-  ? { connections: 4, durationSeconds: 4, organisations: 10, subscribers: 200, subscriberOrganisations: 20, recordsPerObject: 4_000, restoreRecords: 2_000, scalingRecordsPerObject: 2_000 }
+  ? { connections: 4, durationSeconds: 4, organisations: 10, subscribers: 200, subscriberOrganisations: 20, recordsPerObject: 4_000, restoreRecords: 2_000, scalingRecordsPerObject: 5_000 }
   : { connections: 8, durationSeconds: 12, organisations: 50, subscribers: 1000, subscriberOrganisations: 100, recordsPerObject: 40_000, restoreRecords: 20_000, scalingRecordsPerObject: 10_000 };
 
 type Row = [section: string, measure: string, value: string];
